@@ -1,0 +1,24 @@
+//! ggzd: the GGZ Gaming Zone server.
+//!
+//! See ARCHITECTURE.md at the repository root for the codemap.
+
+pub mod auth;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod games;
+pub mod logging;
+pub mod motd;
+pub mod numlist;
+pub mod proto;
+pub mod rooms;
+pub mod server;
+pub mod store;
+pub mod workers;
+pub mod zone;
+
+/// Package version, sent as `GGZ-<version>` in the greeting's SERVER ID.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Client/server protocol version; ggzcore refuses anything but 10.
+pub const PROTOCOL_VERSION: u32 = 10;
