@@ -13,6 +13,7 @@ pub mod numlist;
 pub mod proto;
 pub mod rooms;
 pub mod server;
+pub mod startup;
 pub mod store;
 pub mod workers;
 pub mod zone;

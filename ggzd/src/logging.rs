@@ -1,1 +1,255 @@
-//! logging
+//! Logging through the `log` crate to stderr, a file or syslog.
+//!
+//! Records logged with one of the original's log types as their target
+//! (`connections`, `security`, `update`, `tables`, `admin`, `notices`) are
+//! written only when that type is enabled; every other record follows the
+//! level alone. Under systemd (`JOURNAL_STREAM` set) stderr lines carry
+//! `<N>` priority prefixes, which journald turns into priorities.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+/// The typed log targets.
+pub const LOG_TYPES: [&str; 6] = [
+    "notices",
+    "connections",
+    "security",
+    "update",
+    "tables",
+    "admin",
+];
+
+#[derive(Debug, Clone)]
+pub enum Destination {
+    Stderr,
+    File(PathBuf),
+    Syslog { facility: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSetup {
+    pub destination: Destination,
+    /// Enabled log types (lower case); `all` enables every one.
+    pub types: Vec<String>,
+    pub level: LevelFilter,
+}
+
+enum Output {
+    Stderr { journald: bool },
+    File(File),
+    Syslog(Box<syslog::Logger<syslog::LoggerBackend, syslog::Formatter3164>>),
+}
+
+struct Logger {
+    level: LevelFilter,
+    types: Vec<&'static str>,
+    output: Mutex<Output>,
+}
+
+/// Returns an error text when the log type list names an unknown type.
+pub fn parse_types(types: &[String]) -> Result<Vec<&'static str>, String> {
+    let mut enabled = Vec::new();
+    for t in types {
+        let t = t.trim().to_ascii_lowercase();
+        if t.is_empty() {
+            continue;
+        }
+        if t == "all" {
+            return Ok(LOG_TYPES.to_vec());
+        }
+        match LOG_TYPES.iter().find(|known| **known == t) {
+            Some(known) => enabled.push(*known),
+            None => {
+                return Err(format!(
+                    "unknown log type {t:?} (known: all, {})",
+                    LOG_TYPES.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(enabled)
+}
+
+pub fn init(setup: &LogSetup) -> Result<(), String> {
+    let types = parse_types(&setup.types)?;
+    let output = match &setup.destination {
+        Destination::Stderr => Output::Stderr {
+            journald: std::env::var_os("JOURNAL_STREAM").is_some(),
+        },
+        Destination::File(path) => OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map(Output::File)
+            .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?,
+        Destination::Syslog { facility } => {
+            let facility = facility
+                .parse::<syslog::Facility>()
+                .map_err(|_| format!("unknown syslog facility {facility:?}"))?;
+            let formatter = syslog::Formatter3164 {
+                facility,
+                hostname: None,
+                process: "ggzd".into(),
+                pid: std::process::id(),
+            };
+            let logger =
+                syslog::unix(formatter).map_err(|e| format!("cannot reach syslog: {e}"))?;
+            Output::Syslog(Box::new(logger))
+        }
+    };
+    let logger = Logger {
+        level: setup.level,
+        types,
+        output: Mutex::new(output),
+    };
+    log::set_boxed_logger(Box::new(logger)).map_err(|e| e.to_string())?;
+    log::set_max_level(setup.level.max(LevelFilter::Info));
+    Ok(())
+}
+
+impl Logger {
+    fn typed(&self, target: &str) -> Option<bool> {
+        LOG_TYPES
+            .iter()
+            .find(|t| **t == target)
+            .map(|t| self.types.contains(t))
+    }
+}
+
+impl Log for Logger {
+    fn enabled(&self, metadata: &Metadata) -> bool {
+        match self.typed(metadata.target()) {
+            Some(enabled) => enabled,
+            None => metadata.level() <= self.level,
+        }
+    }
+
+    fn log(&self, record: &Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let tag = match self.typed(record.target()) {
+            Some(_) => record.target(),
+            None => level_name(record.level()),
+        };
+        let Ok(mut output) = self.output.lock() else {
+            return;
+        };
+        match &mut *output {
+            Output::Stderr { journald: true } => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "<{}>{tag}: {}",
+                    priority(record.level()),
+                    record.args()
+                );
+            }
+            Output::Stderr { journald: false } => {
+                let _ = writeln!(std::io::stderr(), "ggzd: {tag}: {}", record.args());
+            }
+            Output::File(file) => {
+                let _ = writeln!(
+                    file,
+                    "{} ggzd[{}] {tag}: {}",
+                    utc_timestamp(),
+                    std::process::id(),
+                    record.args()
+                );
+            }
+            Output::Syslog(logger) => {
+                let text = format!("{tag}: {}", record.args());
+                let _ = match record.level() {
+                    Level::Error => logger.err(text),
+                    Level::Warn => logger.warning(text),
+                    Level::Info => logger.info(text),
+                    Level::Debug | Level::Trace => logger.debug(text),
+                };
+            }
+        }
+    }
+
+    fn flush(&self) {
+        if let Ok(mut output) = self.output.lock()
+            && let Output::File(file) = &mut *output
+        {
+            let _ = file.flush();
+        }
+    }
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warn => "warning",
+        Level::Info => "notice",
+        Level::Debug => "debug",
+        Level::Trace => "trace",
+    }
+}
+
+/// syslog priorities, as journald reads them from `<N>` prefixes.
+fn priority(level: Level) -> u8 {
+    match level {
+        Level::Error => 3,
+        Level::Warn => 4,
+        Level::Info => 6,
+        Level::Debug | Level::Trace => 7,
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` without pulling in a date crate.
+fn utc_timestamp() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_log_types() {
+        assert_eq!(
+            parse_types(&["Connections".into(), "admin".into()]).unwrap(),
+            vec!["connections", "admin"]
+        );
+        assert_eq!(parse_types(&["ALL".into()]).unwrap().len(), 6);
+        assert!(parse_types(&["bogus".into()]).is_err());
+    }
+
+    #[test]
+    fn dates_from_days() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(20_781), (2026, 11, 24));
+    }
+}

@@ -1,1 +1,279 @@
-//! workers
+//! The worker threads: everything that may block or burn CPU (SQLite,
+//! argon2, reading description files) runs here, never on the event loop.
+//! Jobs go in through a channel; results come back through another channel,
+//! and a `mio::Waker` tells the event loop to collect them. Idle workers
+//! sleep in `recv`, so nothing polls.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crate::auth::{self, HashParams, Verdict};
+use crate::proto::request::LoginKind;
+use crate::proto::types::ResultCode;
+use crate::store::{CreateOutcome, NewUser, Store, StoreError};
+use crate::zone::perms;
+use crate::zone::{Account, Job, JobDone, LoginJob, LoginOutcome};
+
+pub struct Workers {
+    jobs: Option<Sender<Job>>,
+    done: Receiver<JobDone>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Opens one database connection per worker (so a broken database is
+    /// reported at startup) and starts the threads.
+    pub fn start(
+        count: usize,
+        data_dir: &Path,
+        params: HashParams,
+        waker: Arc<mio::Waker>,
+    ) -> Result<Workers, StoreError> {
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let (done_tx, done_rx) = mpsc::channel::<JobDone>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let mut threads = Vec::new();
+        for index in 0..count.max(1) {
+            let store = Store::open(data_dir)?;
+            let job_rx = Arc::clone(&job_rx);
+            let done_tx = done_tx.clone();
+            let waker = Arc::clone(&waker);
+            let params = params.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("ggzd-worker-{index}"))
+                .spawn(move || work(store, params, &job_rx, &done_tx, &waker));
+            match spawned {
+                Ok(handle) => threads.push(handle),
+                Err(e) => log::error!("cannot start worker thread: {e}"),
+            }
+        }
+        if threads.is_empty() {
+            return Err(StoreError::Other("no worker thread could be started".into()));
+        }
+        Ok(Workers {
+            jobs: Some(job_tx),
+            done: done_rx,
+            threads,
+        })
+    }
+
+    pub fn submit(&self, job: Job) {
+        if let Some(jobs) = &self.jobs
+            && jobs.send(job).is_err()
+        {
+            log::error!("worker threads are gone; job dropped");
+        }
+    }
+
+    /// Results ready now; never blocks.
+    pub fn completed(&self) -> impl Iterator<Item = JobDone> + '_ {
+        self.done.try_iter()
+    }
+
+    /// Lets queued jobs finish, then stops the threads.
+    pub fn shutdown(mut self) {
+        self.jobs = None;
+        for handle in self.threads.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn work(
+    mut store: Store,
+    params: HashParams,
+    jobs: &Mutex<Receiver<Job>>,
+    done: &Sender<JobDone>,
+    waker: &mio::Waker,
+) {
+    lower_priority();
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else {
+            return;
+        };
+        let result = run(&mut store, &params, job);
+        if done.send(result).is_err() {
+            return;
+        }
+        if let Err(e) = waker.wake() {
+            log::error!("cannot wake the event loop: {e}");
+        }
+    }
+}
+
+/// Hashing must not starve the event loop of CPU: workers run at a lower
+/// priority, so chat stays prompt during a login storm.
+fn lower_priority() {
+    // SAFETY: gettid has no preconditions; setpriority on our own thread id
+    // only changes this thread's nice value.
+    let rc = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 5)
+    };
+    if rc != 0 {
+        log::debug!("could not lower worker priority");
+    }
+}
+
+pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
+    match job {
+        Job::Login { conn, login } => JobDone::Login {
+            conn,
+            outcome: login_job(store, params, login),
+        },
+        Job::EnsureBotAccounts { names, now } => {
+            for name in names {
+                if let Err(e) = store.ensure_bot_account(&name, now) {
+                    log::error!("cannot register bot account {name}: {e}");
+                }
+            }
+            JobDone::Nothing
+        }
+    }
+}
+
+fn login_job(store: &mut Store, params: &HashParams, job: LoginJob) -> LoginOutcome {
+    let result = match job.kind {
+        LoginKind::Guest => store
+            .user_exists(&job.canonical)
+            .map(|registered| LoginOutcome::GuestChecked { registered }),
+        LoginKind::Normal => normal_login(store, params, job),
+        LoginKind::First => register(store, params, job),
+    };
+    result.unwrap_or_else(|e| {
+        log::error!("database error during login: {e}");
+        LoginOutcome::Refused(ResultCode::UsrLookup)
+    })
+}
+
+fn normal_login(
+    store: &mut Store,
+    params: &HashParams,
+    job: LoginJob,
+) -> Result<LoginOutcome, StoreError> {
+    let Some(user) = store.user(&job.canonical)? else {
+        return Ok(LoginOutcome::Refused(ResultCode::UserNotFound));
+    };
+    let password = job.password.unwrap_or_default();
+    let Verdict::Match { needs_rehash } = auth::verify_password(&user.password, &password, params)
+    else {
+        return Ok(LoginOutcome::Refused(ResultCode::UsrLookup));
+    };
+    if job.confirm_required && !user.confirmed {
+        return Ok(LoginOutcome::Refused(ResultCode::UsrLookup));
+    }
+    if needs_rehash {
+        // Legacy hashes from an imported database are replaced on the
+        // first successful login.
+        match auth::hash_password(&password, params) {
+            Ok(hash) => store.set_password(user.id, &hash)?,
+            Err(e) => log::error!("cannot rehash password of {}: {e}", user.handle),
+        }
+    }
+    store.record_login(user.id, job.now)?;
+    let stats = store.stats_for_player(&job.canonical)?;
+    Ok(LoginOutcome::Accepted(Box::new(Account {
+        user_id: user.id,
+        permissions: user.permissions,
+        real_name: user.real_name,
+        generated_password: None,
+        stats,
+    })))
+}
+
+fn register(
+    store: &mut Store,
+    params: &HashParams,
+    job: LoginJob,
+) -> Result<LoginOutcome, StoreError> {
+    let (password, generated) = match job.password {
+        Some(p) => (p, None),
+        None => {
+            let p = generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = match auth::hash_password(&password, params) {
+        Ok(hash) => hash,
+        Err(e) => {
+            log::error!("cannot hash a new password: {e}");
+            return Ok(LoginOutcome::Refused(ResultCode::UsrLookup));
+        }
+    };
+    let outcome = store.create_user(&NewUser {
+        handle: &job.canonical,
+        password: &hash,
+        email: &job.email,
+        real_name: "",
+        permissions: perms::REGISTERED,
+        confirmed: !job.confirm_required,
+        now: job.now,
+    })?;
+    let user_id = match outcome {
+        CreateOutcome::AlreadyExists => {
+            return Ok(LoginOutcome::Refused(ResultCode::UsernameTaken));
+        }
+        CreateOutcome::Created(id) => id,
+    };
+    if job.confirm_required {
+        // Created, but it may log in only once an admin confirms it.
+        return Ok(LoginOutcome::Refused(ResultCode::UsrLookup));
+    }
+    let stats = store.stats_for_player(&job.canonical)?;
+    Ok(LoginOutcome::Accepted(Box::new(Account {
+        user_id,
+        permissions: perms::REGISTERED,
+        real_name: String::new(),
+        generated_password: generated,
+        stats,
+    })))
+}
+
+/// Eight characters from an unambiguous alphabet, from the kernel's RNG.
+fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 8];
+    if let Err(e) = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes))
+    {
+        log::error!("cannot read /dev/urandom: {e}");
+    }
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
+/// Where the description files live, for reloads.
+#[derive(Debug, Clone)]
+pub struct ReloadPaths {
+    pub games_dir: PathBuf,
+    pub game_dir: PathBuf,
+    pub rooms_dir: PathBuf,
+    pub conf_dir: PathBuf,
+    pub motd_file: String,
+    pub game_list: Vec<String>,
+    pub ignored_games: Vec<String>,
+    pub room_list: Vec<String>,
+    pub ignored_rooms: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_use_the_alphabet() {
+        let a = generate_password();
+        let b = generate_password();
+        assert_eq!(a.len(), 8);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, b, "two generated passwords should differ");
+    }
+}

@@ -1,1 +1,631 @@
-//! server
+//! The event loop: one thread, one `mio::Poll`, owning every socket and all
+//! zone state. Sockets become typed events for the zone; the zone's effects
+//! become queued bytes, closes, timers and worker jobs. Output is written
+//! once per loop turn with `writev`, so a burst of chat costs one syscall
+//! per recipient, not one per message.
+
+mod conn;
+pub mod listener;
+mod signals;
+mod timers;
+
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token, Waker};
+
+use crate::games::GameDesc;
+use crate::motd::Motd;
+use crate::proto::decoder::Event;
+use crate::rooms::RoomDesc;
+use crate::workers::{ReloadPaths, Workers};
+use crate::zone::{Close, ConnId, Job, JobDone, Msg, Sink, TimerKey, Zone};
+use conn::{Conn, Flush};
+pub use signals::Signal;
+use signals::Signals;
+use timers::{Timer, Timers};
+
+const LISTENER: Token = Token(0);
+const WAKER: Token = Token(1);
+const SIGNAL_BASE: usize = 2;
+/// Connection tokens start above the fixed ones.
+const CONN_BASE: usize = 16;
+
+/// Bytes read from a socket per call.
+const READ_CHUNK: usize = 64 * 1024;
+/// How long a closing connection may take to read what is queued for it.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// What the event loop needs besides the zone.
+pub struct ServerSetup {
+    pub listener: TcpListener,
+    pub output_queue_limit: usize,
+    pub workers: usize,
+    pub data_dir: std::path::PathBuf,
+    pub hash_params: crate::auth::HashParams,
+    pub reload: ReloadPaths,
+}
+
+/// Files loaded again after SIGHUP, on a helper thread.
+pub struct Reloaded {
+    pub games: Vec<GameDesc>,
+    pub rooms: Vec<RoomDesc>,
+    pub motd: Motd,
+}
+
+/// Everything the zone's effects act on. Kept apart from the zone so that
+/// the zone can borrow it mutably as its [`Sink`].
+struct Io {
+    poll: Poll,
+    conns: Vec<Option<Conn>>,
+    generations: Vec<u32>,
+    free_slots: Vec<u32>,
+    timers: Timers,
+    workers: Workers,
+    output_queue_limit: usize,
+    /// Connections whose queues have bytes to write this turn.
+    dirty: Vec<ConnId>,
+    /// Connections to drop because they stopped reading.
+    overflowed: Vec<ConnId>,
+    /// Connections the zone asked to close.
+    closing: Vec<ConnId>,
+}
+
+pub struct Server {
+    zone: Zone,
+    io: Io,
+    listener: TcpListener,
+    listening: bool,
+    signals: Signals,
+    waker: Arc<Waker>,
+    reload_paths: ReloadPaths,
+    reload_tx: mpsc::Sender<io::Result<Reloaded>>,
+    reload_rx: mpsc::Receiver<io::Result<Reloaded>>,
+    shutting_down: bool,
+    scratch: Vec<u8>,
+}
+
+impl Server {
+    pub fn new(zone: Zone, setup: ServerSetup) -> io::Result<Server> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let mut listener = setup.listener;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let signals = Signals::install(poll.registry(), SIGNAL_BASE)?;
+        let workers = Workers::start(
+            setup.workers,
+            &setup.data_dir,
+            setup.hash_params,
+            Arc::clone(&waker),
+        )
+        .map_err(|e| io::Error::other(e.to_string()))?;
+        let (reload_tx, reload_rx) = mpsc::channel();
+        Ok(Server {
+            zone,
+            io: Io {
+                poll,
+                conns: Vec::new(),
+                generations: Vec::new(),
+                free_slots: Vec::new(),
+                timers: Timers::default(),
+                workers,
+                output_queue_limit: setup.output_queue_limit,
+                dirty: Vec::new(),
+                overflowed: Vec::new(),
+                closing: Vec::new(),
+            },
+            listener,
+            listening: true,
+            signals,
+            waker,
+            reload_paths: setup.reload,
+            reload_tx,
+            reload_rx,
+            shutting_down: false,
+            scratch: vec![0; READ_CHUNK],
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Jobs to run before serving (e.g. registering bot accounts).
+    pub fn submit(&mut self, job: Job) {
+        self.io.workers.submit(job);
+    }
+
+    /// Runs until SIGTERM or SIGINT, and every client has been told.
+    pub fn run(mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let now = Instant::now();
+            let timeout = self.io.timers.timeout(now);
+            if let Err(e) = self.io.poll.poll(&mut events, timeout) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            let now = Instant::now();
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept(now),
+                    WAKER => self.collect_completions(now),
+                    token if token.0 >= CONN_BASE => {
+                        let slot = (token.0 - CONN_BASE) as u32;
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            self.read(slot, now);
+                        }
+                        if event.is_writable()
+                            && let Some(id) = self.io.conn_id(slot)
+                        {
+                            self.io.mark_dirty(id);
+                        }
+                    }
+                    token => {
+                        if let Some(signal) = self.signals.take(token) {
+                            self.on_signal(signal, now);
+                        }
+                    }
+                }
+            }
+            self.fire_timers(now);
+            self.settle(now);
+            if self.shutting_down && self.io.live_connections() == 0 {
+                break;
+            }
+        }
+        log::info!("ggzd stopped");
+        self.io.workers.shutdown();
+        Ok(())
+    }
+
+    fn on_signal(&mut self, signal: Signal, now: Instant) {
+        match signal {
+            Signal::Terminate if !self.shutting_down => {
+                log::info!("shutting down");
+                self.shutting_down = true;
+                self.stop_listening();
+                self.zone.shutdown(now, &mut self.io);
+                self.io
+                    .timers
+                    .add(now + SHUTDOWN_GRACE, Timer::ShutdownDeadline);
+            }
+            Signal::Terminate => {}
+            Signal::Reload => self.start_reload(),
+            Signal::Child => {}
+        }
+    }
+
+    fn stop_listening(&mut self) {
+        if self.listening {
+            let _ = self.io.poll.registry().deregister(&mut self.listener);
+            self.listening = false;
+        }
+    }
+
+    /// Loads the description files on a helper thread; the result comes
+    /// back through the waker.
+    fn start_reload(&mut self) {
+        log::info!("SIGHUP: reloading MOTD, rooms and game descriptions");
+        let paths = self.reload_paths.clone();
+        let tx = self.reload_tx.clone();
+        let waker = Arc::clone(&self.waker);
+        let spawned = std::thread::Builder::new()
+            .name("ggzd-reload".into())
+            .spawn(move || {
+                let _ = tx.send(load_descriptions(&paths));
+                let _ = waker.wake();
+            });
+        if let Err(e) = spawned {
+            log::error!("cannot start reload: {e}");
+        }
+    }
+
+    fn collect_completions(&mut self, now: Instant) {
+        let done: Vec<JobDone> = self.io.workers.completed().collect();
+        for result in done {
+            match result {
+                JobDone::Login { conn, outcome } => {
+                    self.zone.on_login_done(conn, outcome, now, &mut self.io)
+                }
+                JobDone::Nothing => {}
+            }
+        }
+        while let Ok(reloaded) = self.reload_rx.try_recv() {
+            match reloaded {
+                Ok(r) => {
+                    self.zone
+                        .reload(r.games, r.rooms, r.motd, now, &mut self.io);
+                    log::info!("reload done");
+                }
+                Err(e) => log::error!("reload failed, keeping the old set: {e}"),
+            }
+        }
+    }
+
+    fn accept(&mut self, now: Instant) {
+        while self.listening {
+            match self.listener.accept() {
+                Ok((stream, addr)) => self.add_connection(stream, addr, now),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Out of descriptors, most likely: pause instead of
+                    // spinning on a listener that stays readable.
+                    log::warn!("accept failed: {e}; pausing");
+                    self.stop_listening();
+                    self.io.timers.add(now + ACCEPT_PAUSE, Timer::ResumeAccept);
+                    break;
+                }
+            }
+        }
+    }
+
+    fn add_connection(&mut self, stream: mio::net::TcpStream, addr: SocketAddr, now: Instant) {
+        let _ = stream.set_nodelay(true);
+        let Some(id) = self.io.insert(stream, addr) else {
+            return;
+        };
+        if !self.zone.connected(id, addr.ip(), now, &mut self.io) {
+            log::debug!("connection from {addr} refused");
+        }
+    }
+
+    /// Reads whatever the socket has and feeds it through the decoder.
+    fn read(&mut self, slot: u32, now: Instant) {
+        loop {
+            let Some(conn) = self.io.conn_mut(slot) else {
+                return;
+            };
+            if conn.reading_stopped || conn.closing.is_some() {
+                return;
+            }
+            let id = conn.id;
+            // Before a connection is known to be a player it may be a game
+            // channel, whose bytes after `</SESSION>` belong to the game:
+            // peek, and take only what the decoder used.
+            let exact = self.zone.wants_exact_reads(id);
+            let read = if exact {
+                conn.peek(&mut self.scratch)
+            } else {
+                conn.stream.read(&mut self.scratch)
+            };
+            match read {
+                Ok(0) => {
+                    self.drop_connection(id, now);
+                    return;
+                }
+                Ok(n) => {
+                    if !self.process_input(slot, n, exact, now) {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.drop_connection(id, now);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Decodes `n` fresh bytes from the scratch buffer. Returns whether the
+    /// caller may read on.
+    fn process_input(&mut self, slot: u32, n: usize, peeked: bool, now: Instant) -> bool {
+        let Some(conn) = self.io.conn_mut(slot) else {
+            return false;
+        };
+        let id = conn.id;
+        let fresh = self.scratch.get(..n).unwrap_or_default();
+        let held = conn.inbuf.len();
+        let mut buffer = std::mem::take(&mut conn.inbuf);
+        buffer.extend_from_slice(fresh);
+        let mut pos = 0;
+        let mut ended_at = None;
+        loop {
+            let Some(conn) = self.io.conn_mut(slot) else {
+                return false;
+            };
+            if conn.id != id || conn.closing.is_some() || conn.reading_stopped {
+                break;
+            }
+            let progress = match conn.decoder.feed(buffer.get(pos..).unwrap_or_default()) {
+                Ok(p) => p,
+                Err(error) => {
+                    self.zone.on_decode_error(id, &error, now, &mut self.io);
+                    return false;
+                }
+            };
+            pos += progress.consumed;
+            let ended = matches!(progress.event, Some(Event::SessionEnd));
+            match progress.event {
+                Some(event) => self.zone.on_event(id, event, now, &mut self.io),
+                None if progress.consumed == 0 => break,
+                None => {}
+            }
+            if ended {
+                ended_at = Some(pos);
+                break;
+            }
+        }
+        let Some(conn) = self.io.conn_mut(slot) else {
+            return false;
+        };
+        if conn.id != id {
+            return false;
+        }
+        if peeked {
+            // Take from the socket exactly the bytes the decoder used (or,
+            // short of `</SESSION>`, everything peeked).
+            let take = match ended_at {
+                Some(end) => end.saturating_sub(held),
+                None => n,
+            };
+            if conn.discard(take, &mut self.scratch).is_err() {
+                self.drop_connection(id, now);
+                return false;
+            }
+        }
+        if ended_at.is_some() {
+            return false;
+        }
+        buffer.drain(..pos.min(buffer.len()));
+        if buffer.len() > 1024 || buffer.capacity() <= 4096 {
+            conn.inbuf = buffer;
+        } else {
+            // Keep idle connections small.
+            conn.inbuf = buffer.as_slice().to_vec();
+        }
+        conn.closing.is_none() && !conn.reading_stopped
+    }
+
+    fn fire_timers(&mut self, now: Instant) {
+        while let Some((deadline, timer)) = self.io.timers.pop_due(now) {
+            match timer {
+                Timer::Zone(key) => self.zone.on_timer(key, deadline, now, &mut self.io),
+                Timer::CloseDeadline(id) => {
+                    if self.io.conn(id).is_some() {
+                        self.drop_connection(id, now);
+                    }
+                }
+                Timer::ResumeAccept => {
+                    if !self.shutting_down && !self.listening {
+                        let registered = self.io.poll.registry().register(
+                            &mut self.listener,
+                            LISTENER,
+                            Interest::READABLE,
+                        );
+                        self.listening = registered.is_ok();
+                        self.accept(now);
+                    }
+                }
+                Timer::ShutdownDeadline => {
+                    for id in self.io.all_ids() {
+                        self.drop_connection(id, now);
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a turn's events: drop clients that stopped reading, write
+    /// every dirty queue, and finish closes.
+    fn settle(&mut self, now: Instant) {
+        loop {
+            let overflowed = std::mem::take(&mut self.io.overflowed);
+            if overflowed.is_empty() {
+                break;
+            }
+            for id in overflowed {
+                log::info!(target: "connections", "dropping a client that does not read");
+                self.drop_connection(id, now);
+            }
+        }
+        let dirty = std::mem::take(&mut self.io.dirty);
+        for id in dirty {
+            let Some(conn) = self.io.conn_mut_by_id(id) else {
+                continue;
+            };
+            conn.dirty = false;
+            let outcome = conn.flush();
+            let (closing, stopped) = (conn.closing, conn.reading_stopped);
+            match outcome {
+                Flush::Failed => self.drop_connection(id, now),
+                Flush::Drained if closing.is_some() => self.drop_connection(id, now),
+                Flush::Drained if stopped => self.io.park_channel(id),
+                Flush::Drained | Flush::Blocked => {}
+            }
+        }
+        let closing = std::mem::take(&mut self.io.closing);
+        for id in closing {
+            let Some(conn) = self.io.conn_mut_by_id(id) else {
+                continue;
+            };
+            match conn.closing {
+                Some(Close::Now) => self.drop_connection(id, now),
+                Some(Close::AfterFlush) if conn.outq.is_empty() => self.drop_connection(id, now),
+                Some(Close::AfterFlush) => {
+                    self.io.timers.add(now + CLOSE_GRACE, Timer::CloseDeadline(id));
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn drop_connection(&mut self, id: ConnId, now: Instant) {
+        if self.io.remove(id) {
+            self.zone.disconnected(id, now, &mut self.io);
+        }
+    }
+}
+
+impl Io {
+    fn conn_id(&self, slot: u32) -> Option<ConnId> {
+        self.conns
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .map(|c| c.id)
+    }
+
+    fn conn(&self, id: ConnId) -> Option<&Conn> {
+        self.conns
+            .get(id.slot as usize)
+            .and_then(Option::as_ref)
+            .filter(|c| c.id == id)
+    }
+
+    fn conn_mut(&mut self, slot: u32) -> Option<&mut Conn> {
+        self.conns.get_mut(slot as usize).and_then(Option::as_mut)
+    }
+
+    fn conn_mut_by_id(&mut self, id: ConnId) -> Option<&mut Conn> {
+        self.conn_mut(id.slot).filter(|c| c.id == id)
+    }
+
+    fn all_ids(&self) -> Vec<ConnId> {
+        self.conns.iter().flatten().map(|c| c.id).collect()
+    }
+
+    fn live_connections(&self) -> usize {
+        self.conns.iter().flatten().count()
+    }
+
+    fn insert(&mut self, mut stream: mio::net::TcpStream, addr: SocketAddr) -> Option<ConnId> {
+        let slot = match self.free_slots.pop() {
+            Some(slot) => slot,
+            None => {
+                self.conns.push(None);
+                self.generations.push(0);
+                (self.conns.len() - 1) as u32
+            }
+        };
+        let generation = self.generations.get(slot as usize).copied().unwrap_or(0);
+        let id = ConnId { slot, generation };
+        let token = Token(CONN_BASE + slot as usize);
+        if let Err(e) =
+            self.poll
+                .registry()
+                .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+        {
+            log::error!("cannot watch connection from {addr}: {e}");
+            self.free_slots.push(slot);
+            return None;
+        }
+        if let Some(entry) = self.conns.get_mut(slot as usize) {
+            *entry = Some(Conn::new(id, stream, addr));
+        }
+        Some(id)
+    }
+
+    /// Closes the socket and frees the slot. Returns false if it was gone.
+    fn remove(&mut self, id: ConnId) -> bool {
+        let Some(entry) = self.conns.get_mut(id.slot as usize) else {
+            return false;
+        };
+        if !entry.as_ref().is_some_and(|c| c.id == id) {
+            return false;
+        }
+        if let Some(mut conn) = entry.take() {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+        }
+        if let Some(generation) = self.generations.get_mut(id.slot as usize) {
+            *generation = generation.wrapping_add(1);
+        }
+        self.free_slots.push(id.slot);
+        true
+    }
+
+    fn mark_dirty(&mut self, id: ConnId) {
+        if let Some(conn) = self.conn_mut_by_id(id)
+            && !conn.dirty
+        {
+            conn.dirty = true;
+            self.dirty.push(id);
+        }
+    }
+
+    /// A prepared game channel waits, unwatched, for its hand-off.
+    fn park_channel(&mut self, id: ConnId) {
+        let registry = self.poll.registry();
+        if let Some(conn) = self
+            .conns
+            .get_mut(id.slot as usize)
+            .and_then(Option::as_mut)
+            .filter(|c| c.id == id)
+        {
+            let _ = registry.deregister(&mut conn.stream);
+        }
+    }
+}
+
+impl Sink for Io {
+    fn send(&mut self, to: ConnId, msg: &Msg) {
+        let limit = self.output_queue_limit;
+        let Some(conn) = self.conn_mut_by_id(to) else {
+            return;
+        };
+        if conn.closing == Some(Close::Now) {
+            return;
+        }
+        if !conn.enqueue(msg, limit) {
+            conn.closing = Some(Close::Now);
+            self.overflowed.push(to);
+            return;
+        }
+        self.mark_dirty(to);
+    }
+
+    fn close(&mut self, conn: ConnId, how: Close) {
+        if let Some(c) = self.conn_mut_by_id(conn) {
+            if c.closing != Some(Close::Now) {
+                c.closing = Some(how);
+            }
+            self.closing.push(conn);
+        }
+    }
+
+    fn stop_reading(&mut self, conn: ConnId) {
+        if let Some(c) = self.conn_mut_by_id(conn) {
+            c.reading_stopped = true;
+        }
+    }
+
+    fn submit(&mut self, job: Job) {
+        self.workers.submit(job);
+    }
+
+    fn timer(&mut self, at: Instant, key: TimerKey) {
+        self.timers.add(at, Timer::Zone(key));
+    }
+}
+
+/// Loads games, rooms and the MOTD from the configured places.
+pub fn load_descriptions(paths: &ReloadPaths) -> io::Result<Reloaded> {
+    let (games, warnings) = crate::games::load_games(
+        &paths.games_dir,
+        &paths.game_dir,
+        &paths.game_list,
+        &paths.ignored_games,
+    );
+    for warning in warnings {
+        log::warn!("{warning}");
+    }
+    let (rooms, warnings) =
+        crate::rooms::load_rooms(&paths.rooms_dir, &paths.room_list, &paths.ignored_rooms)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+    for warning in warnings {
+        log::warn!("{warning}");
+    }
+    let motd = Motd::load(&paths.conf_dir, &paths.motd_file);
+    Ok(Reloaded { games, rooms, motd })
+}

@@ -1,1 +1,530 @@
-//! zone
+//! The zone: players, rooms, chat and the rules between them, as plain
+//! state. It takes typed requests from connections and finished jobs from
+//! the workers, and answers with effects through a [`Sink`]. It holds no
+//! sockets and never blocks, so every rule is testable without a network.
+
+pub mod chat;
+pub mod effects;
+mod lag;
+mod login;
+pub use login::unix_now;
+pub mod perms;
+mod rooms;
+mod session;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+pub use effects::{
+    Account, Close, ConnId, Job, JobDone, LoginJob, LoginOutcome, Msg, Sink, TimerKey, TimerKind,
+    msg,
+};
+use session::{Session, State};
+
+use crate::config::UsernamePolicy;
+use crate::games::GameDesc;
+use crate::motd::{Motd, MotdContext};
+use crate::proto::decoder::{DecodeError, Event};
+use crate::proto::reply as r;
+use crate::proto::request::{Request, parse_request};
+use crate::proto::types::ResultCode;
+use crate::rooms::RoomDesc;
+
+/// Run-time settings the zone needs, taken from the config once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server_name: String,
+    pub admin_name: String,
+    pub admin_email: String,
+    pub web_motd: String,
+    pub port: u16,
+    pub hostname: String,
+    pub os: String,
+    pub cpu: String,
+    pub registration: Registration,
+    pub username: UsernamePolicy,
+    pub login_timeout: Duration,
+    /// `None` disables PING.
+    pub ping_frequency: Option<Duration>,
+    pub first_ping_delay: Duration,
+    pub lag_classes: [Duration; 4],
+    /// `None` disables periodic room occupancy updates.
+    pub room_update_frequency: Option<Duration>,
+    /// 0 = unlimited.
+    pub max_clients: usize,
+    /// 0 = unlimited.
+    pub max_clients_per_ip: usize,
+    pub max_tables: usize,
+    pub chat: chat::ChatLimits,
+}
+
+/// The registration policy, reduced to what the zone acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Guests and registrations allowed; new accounts log in at once.
+    Open,
+    /// New accounts are created unconfirmed and cannot log in until an
+    /// admin confirms them.
+    Confirm,
+    /// No guests, no registrations.
+    Closed,
+}
+
+/// The advertised and enforced chat length.
+pub const CHAT_LENGTH: usize = 512;
+
+pub(crate) struct GameEntry {
+    pub desc: GameDesc,
+    /// Removed from the description files by a reload: kept so ids stay
+    /// stable, but no longer listed.
+    pub retired: bool,
+}
+
+pub struct Zone {
+    settings: Settings,
+    games: Vec<GameEntry>,
+    rooms: Vec<Option<rooms::Room>>,
+    sessions: Vec<Option<Session>>,
+    /// Logged-in players by canonical name.
+    names: HashMap<String, ConnId>,
+    per_ip: HashMap<IpAddr, usize>,
+    connections: usize,
+    motd: Motd,
+    started: Instant,
+    tables_active: usize,
+}
+
+impl Zone {
+    pub fn new(
+        settings: Settings,
+        games: Vec<GameDesc>,
+        rooms: Vec<RoomDesc>,
+        motd: Motd,
+        now: Instant,
+    ) -> Zone {
+        let mut zone = Zone {
+            settings,
+            games: games
+                .into_iter()
+                .map(|desc| GameEntry {
+                    desc,
+                    retired: false,
+                })
+                .collect(),
+            rooms: Vec::new(),
+            sessions: Vec::new(),
+            names: HashMap::new(),
+            per_ip: HashMap::new(),
+            connections: 0,
+            motd,
+            started: now,
+            tables_active: 0,
+        };
+        for desc in rooms {
+            zone.add_room(desc, now);
+        }
+        zone
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.connections
+    }
+
+    /// Whether the connection may still turn out to be a game channel, whose
+    /// bytes after `</SESSION>` must stay in the socket for the game server.
+    pub fn wants_exact_reads(&self, conn: ConnId) -> bool {
+        self.session(conn)
+            .is_some_and(|s| matches!(s.state, State::Fresh | State::Channel { .. }))
+    }
+
+    pub fn player_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// A new connection was accepted. Returns false when it was refused
+    /// (the zone asked the sink to close it).
+    pub fn connected(
+        &mut self,
+        conn: ConnId,
+        peer: IpAddr,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let per_ip = self.per_ip.get(&peer).copied().unwrap_or(0);
+        let full = (self.settings.max_clients != 0 && self.connections >= self.settings.max_clients)
+            || (self.settings.max_clients_per_ip != 0 && per_ip >= self.settings.max_clients_per_ip);
+        if full {
+            log::info!(target: "connections", "refusing {peer}: server full");
+            sink.send(conn, &msg(r::greeting_full(&self.settings.server_name)));
+            sink.close(conn, Close::AfterFlush);
+            return false;
+        }
+        let slot = conn.slot as usize;
+        if self.sessions.len() <= slot {
+            self.sessions.resize_with(slot + 1, || None);
+        }
+        if let Some(entry) = self.sessions.get_mut(slot) {
+            *entry = Some(Session {
+                id: conn,
+                peer,
+                lang: None,
+                state: State::Fresh,
+            });
+        }
+        self.connections += 1;
+        *self.per_ip.entry(peer).or_insert(0) += 1;
+        log::info!(target: "connections", "connection from {peer}");
+        sink.send(
+            conn,
+            &msg(r::greeting(&self.settings.server_name, false, CHAT_LENGTH)),
+        );
+        sink.timer(
+            now + self.settings.login_timeout,
+            TimerKey {
+                conn,
+                kind: TimerKind::LoginTimeout,
+            },
+        );
+        true
+    }
+
+    /// The connection is gone, for whatever reason. Cleans up everything it
+    /// owned and tells its room. Safe to call more than once.
+    pub fn disconnected(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {
+        let Some(session) = self.take_session(conn) else {
+            return;
+        };
+        self.connections = self.connections.saturating_sub(1);
+        if let Some(count) = self.per_ip.get_mut(&session.peer) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.per_ip.remove(&session.peer);
+            }
+        }
+        match session.state {
+            State::Player(player) => {
+                log::info!(target: "connections", "{} logged out", player.name);
+                self.names.remove(&player.canonical);
+                if let Some(room) = player.room {
+                    self.leave_room(conn, &player, room, None, now, sink);
+                }
+                if let Some(channel) = player.channel {
+                    sink.close(channel, Close::Now);
+                    // The channel belongs to nobody now.
+                    self.disconnected(channel, now, sink);
+                }
+            }
+            State::Handed { owner } => {
+                if let Some(p) = self.player_mut(owner)
+                    && p.channel == Some(conn)
+                {
+                    p.channel = None;
+                }
+            }
+            State::Fresh | State::LoggingIn(_) | State::Channel { .. } => {}
+        }
+    }
+
+    /// One decoded event from a connection.
+    pub fn on_event(&mut self, conn: ConnId, event: Event, now: Instant, sink: &mut dyn Sink) {
+        match event {
+            Event::SessionStart => {}
+            Event::SessionEnd => self.on_session_end(conn, now, sink),
+            Event::Element(element) => {
+                let request = parse_request(&element);
+                self.on_request(conn, request, now, sink);
+            }
+        }
+    }
+
+    /// The client sent bytes that are not acceptable XML: it alone pays.
+    pub fn on_decode_error(
+        &mut self,
+        conn: ConnId,
+        error: &DecodeError,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(session) = self.session(conn) else {
+            return;
+        };
+        log::info!(target: "security", "bad input from {}: {error}", session.peer);
+        sink.send(conn, &msg(r::result("protocol", error.code())));
+        sink.close(conn, Close::AfterFlush);
+        self.disconnected(conn, now, sink);
+    }
+
+    fn on_session_end(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {
+        let Some(session) = self.session(conn) else {
+            return;
+        };
+        if let State::Channel { id } = &session.state {
+            let id = id.clone();
+            self.complete_channel(conn, id, now, sink);
+            return;
+        }
+        sink.send(conn, &msg(r::session_end().to_string()));
+        sink.close(conn, Close::AfterFlush);
+        self.disconnected(conn, now, sink);
+    }
+
+    /// The second connection of a player ends its XML session and becomes
+    /// the raw game channel the player's next table will receive.
+    fn complete_channel(
+        &mut self,
+        conn: ConnId,
+        id: Option<String>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let owner = id
+            .as_deref()
+            .map(crate::config::canonical_name)
+            .and_then(|canonical| self.names.get(&canonical).copied());
+        let Some(owner) = owner else {
+            // Nobody to give it to: close it rather than keep it forever.
+            sink.close(conn, Close::Now);
+            self.disconnected(conn, now, sink);
+            return;
+        };
+        let previous = self.player_mut(owner).and_then(|p| p.channel.replace(conn));
+        if let Some(session) = self.session_mut(conn) {
+            session.state = State::Handed { owner };
+        }
+        if let Some(previous) = previous {
+            sink.close(previous, Close::Now);
+            self.disconnected(previous, now, sink);
+        }
+        sink.send(conn, &msg(r::session_end().to_string()));
+        sink.stop_reading(conn);
+    }
+
+    pub fn on_request(&mut self, conn: ConnId, request: Request, now: Instant, sink: &mut dyn Sink) {
+        let Some(session) = self.session(conn) else {
+            return;
+        };
+        let logged_in = matches!(session.state, State::Player(_));
+        let is_channel = matches!(session.state, State::Channel { .. } | State::Handed { .. });
+        match request {
+            Request::Ping { id } => sink.send(conn, &msg(r::pong(id.as_deref()))),
+            Request::Language(lang) => {
+                if let Some(s) = self.session_mut(conn) {
+                    s.lang = Some(lang).filter(|l| !l.is_empty() && l.len() <= 64);
+                }
+            }
+            Request::Unknown(name) => {
+                log::debug!("ignoring unknown element {name}");
+            }
+            _ if is_channel => {}
+            Request::Misplaced(name) => {
+                log::debug!("misplaced element {name}");
+                sink.send(conn, &msg(r::result("protocol", ResultCode::BadOptions.as_str())));
+            }
+            Request::Login(login) => self.on_login(conn, login, sink),
+            Request::Channel { id } => self.on_channel(conn, id, sink),
+            Request::TlsStart => {
+                // TLS_SUPPORT is 'no'; a client that starts TLS anyway will
+                // fail at its next bytes.
+                log::info!(target: "security", "TLS_START refused: TLS is not offered");
+            }
+            Request::Pong { .. } if !logged_in => {
+                sink.send(conn, &msg(r::result("pong", ResultCode::NotLoggedIn.as_str())));
+            }
+            other if !logged_in => {
+                sink.send(
+                    conn,
+                    &msg(r::result(other.action_name(), ResultCode::NotLoggedIn.as_str())),
+                );
+            }
+            Request::Pong { .. } => self.on_pong(conn, now, sink),
+            Request::Motd => self.send_motd(conn, sink),
+            Request::List { kind, full } => self.on_list(conn, kind, full, now, sink),
+            Request::Enter { room } => self.on_enter(conn, room, now, sink),
+            Request::Chat { kind, to, text } => self.on_chat(conn, kind, to, text, now, sink),
+            Request::Launch { .. } => self.reply(conn, "launch", ResultCode::LaunchFail, sink),
+            Request::Join { .. } => self.reply(conn, "join", ResultCode::NoTable, sink),
+            Request::Leave { .. } => {
+                // Not at any table: leaving succeeds at once.
+                self.reply(conn, "leave", ResultCode::Ok, sink);
+                sink.send(conn, &msg(r::leave("normal", None)));
+            }
+            Request::Reseat { action, .. } => {
+                let code = if action.is_none() {
+                    ResultCode::BadOptions
+                } else {
+                    ResultCode::NoTable
+                };
+                self.reply(conn, "reseat", code, sink);
+            }
+            Request::Update { .. } => self.reply(conn, "update", ResultCode::BadOptions, sink),
+            // Not at a table: the original sends nothing.
+            Request::Info { .. } | Request::Rankings => {}
+            Request::Admin { .. } | Request::AdminPerm { .. } => {
+                self.reply(conn, "admin", ResultCode::NoPermission, sink)
+            }
+        }
+    }
+
+    fn on_channel(&mut self, conn: ConnId, id: Option<String>, sink: &mut dyn Sink) {
+        let Some(session) = self.session_mut(conn) else {
+            return;
+        };
+        if !matches!(session.state, State::Fresh) {
+            return;
+        }
+        match id {
+            Some(id) if !id.is_empty() => session.state = State::Channel { id: Some(id) },
+            _ => sink.send(conn, &msg(r::result("channel", ResultCode::BadOptions.as_str()))),
+        }
+    }
+
+    /// A timer set through the sink fired. `deadline` is the instant it was
+    /// set for, which tells a live timer from a superseded one.
+    pub fn on_timer(&mut self, key: TimerKey, deadline: Instant, now: Instant, sink: &mut dyn Sink) {
+        match key.kind {
+            TimerKind::LoginTimeout => {
+                let expired = self.session(key.conn).is_some_and(|s| {
+                    matches!(
+                        s.state,
+                        State::Fresh | State::LoggingIn(_) | State::Channel { .. }
+                    )
+                });
+                if expired {
+                    log::info!(target: "connections", "login timeout");
+                    sink.send(key.conn, &msg(r::session_end().to_string()));
+                    sink.close(key.conn, Close::AfterFlush);
+                    self.disconnected(key.conn, now, sink);
+                }
+            }
+            TimerKind::Ping => self.on_ping_timer(key.conn, deadline, now, sink),
+            TimerKind::Lag => self.on_lag_timer(key.conn, deadline, now, sink),
+            TimerKind::RoomUpdate => self.on_room_update_timer(key.conn, deadline, now, sink),
+        }
+    }
+
+    /// Server shutdown: every client is told the session is over.
+    pub fn shutdown(&mut self, now: Instant, sink: &mut dyn Sink) {
+        let ids: Vec<ConnId> = self.sessions.iter().flatten().map(|s| s.id).collect();
+        let end = msg(r::session_end().to_string());
+        for conn in ids {
+            let handed = self
+                .session(conn)
+                .is_some_and(|s| matches!(s.state, State::Handed { .. }));
+            if !handed {
+                sink.send(conn, &end);
+            }
+            sink.close(conn, Close::AfterFlush);
+        }
+        for conn in self.sessions.iter().flatten().map(|s| s.id).collect::<Vec<_>>() {
+            self.disconnected(conn, now, sink);
+        }
+    }
+
+    pub(crate) fn reply(&self, conn: ConnId, action: &str, code: ResultCode, sink: &mut dyn Sink) {
+        sink.send(conn, &msg(r::result(action, code.as_str())));
+    }
+
+    pub(crate) fn send_motd(&self, conn: ConnId, sink: &mut dyn Sink) {
+        let lang = self.session(conn).and_then(|s| s.lang.as_deref());
+        let s = &self.settings;
+        let context = MotdContext {
+            admin_name: &s.admin_name,
+            admin_email: &s.admin_email,
+            hostname: &s.hostname,
+            port: s.port,
+            os: &s.os,
+            cpu: &s.cpu,
+            version: crate::VERSION,
+            uptime: self.started.elapsed(),
+            connections: self.connections,
+            tables: self.tables_active,
+        };
+        let text = self.motd.render(lang, &context);
+        sink.send(conn, &msg(r::motd(&text, &s.web_motd)));
+    }
+
+    /// Replaces the MOTD, rooms and games after SIGHUP, keeping everyone
+    /// connected.
+    pub fn reload(
+        &mut self,
+        games: Vec<GameDesc>,
+        rooms: Vec<RoomDesc>,
+        motd: Motd,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        self.motd = motd;
+        self.reload_games(games);
+        self.reload_rooms(rooms, now, sink);
+    }
+
+    fn reload_games(&mut self, games: Vec<GameDesc>) {
+        for entry in &mut self.games {
+            entry.retired = true;
+        }
+        for desc in games {
+            match self
+                .games
+                .iter_mut()
+                .find(|e| e.desc.internal_name == desc.internal_name)
+            {
+                Some(entry) => {
+                    entry.desc = desc;
+                    entry.retired = false;
+                }
+                None => self.games.push(GameEntry {
+                    desc,
+                    retired: false,
+                }),
+            }
+        }
+    }
+
+    pub(crate) fn game_by_name(&self, name: &str) -> Option<usize> {
+        self.games
+            .iter()
+            .position(|e| !e.retired && e.desc.name.get(None) == name)
+    }
+
+    // Session lookups, checked against the generation so that a stale id
+    // never reaches a newer connection in the same slot.
+
+    pub(crate) fn session(&self, conn: ConnId) -> Option<&Session> {
+        self.sessions
+            .get(conn.slot as usize)
+            .and_then(Option::as_ref)
+            .filter(|s| s.id == conn)
+    }
+
+    pub(crate) fn session_mut(&mut self, conn: ConnId) -> Option<&mut Session> {
+        self.sessions
+            .get_mut(conn.slot as usize)
+            .and_then(Option::as_mut)
+            .filter(|s| s.id == conn)
+    }
+
+    fn take_session(&mut self, conn: ConnId) -> Option<Session> {
+        let entry = self.sessions.get_mut(conn.slot as usize)?;
+        if entry.as_ref().is_some_and(|s| s.id == conn) {
+            entry.take()
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn player(&self, conn: ConnId) -> Option<&session::Player> {
+        self.session(conn).and_then(Session::player)
+    }
+
+    pub(crate) fn player_mut(&mut self, conn: ConnId) -> Option<&mut session::Player> {
+        self.session_mut(conn).and_then(Session::player_mut)
+    }
+}

@@ -1,0 +1,31 @@
+//! The listening socket, bound with a backlog large enough for bursts of
+//! concurrent connects (the original's backlog of 0 made the kernel reset
+//! them).
+
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+
+use nix::sys::socket::{
+    AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage, bind as bind_socket, listen,
+    setsockopt, socket, sockopt,
+};
+
+pub fn bind(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListener> {
+    let family = if addr.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    let fd = socket(
+        family,
+        SockType::Stream,
+        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    setsockopt(&fd, sockopt::ReuseAddr, &true)?;
+    bind_socket(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
+    let backlog = Backlog::new(backlog).map_err(io::Error::from)?;
+    listen(&fd, backlog)?;
+    Ok(mio::net::TcpListener::from_std(std::net::TcpListener::from(fd)))
+}

@@ -1,0 +1,311 @@
+//! From command line to running event loop: configuration, logging,
+//! daemonizing, the database, the description files, the listener.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use log::LevelFilter;
+
+use crate::auth::HashParams;
+use crate::cli::Cli;
+use crate::config::{self, Config, LogDestination, RegistrationPolicy};
+use crate::logging::{self, Destination, LogSetup};
+use crate::motd::{self, Motd};
+use crate::server::{self, Server, ServerSetup};
+use crate::store::Store;
+use crate::workers::ReloadPaths;
+use crate::zone::{self, Registration, Settings, Zone, chat::ChatLimits};
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.specs {
+        print_specs(&cli);
+        return ExitCode::SUCCESS;
+    }
+    let mut config = match config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("ggzd: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(port) = cli.port {
+        config.network.port = port;
+    }
+    if cli.check_config {
+        return check_config(&config);
+    }
+    if let Err(e) = init_logging(&cli, &config) {
+        eprintln!("ggzd: {e}");
+        return ExitCode::from(2);
+    }
+    match run(&cli, config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("ggzd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_specs(cli: &Cli) {
+    println!("ggzd {} (GGZ Gaming Zone server, Rust)", crate::VERSION);
+    println!("protocol version: {}", crate::PROTOCOL_VERSION);
+    match &cli.config {
+        Some(path) => println!("configuration: {}", path.display()),
+        None => println!("configuration: embedded defaults"),
+    }
+    println!("debug build: {}", cfg!(debug_assertions));
+    println!("database: SQLite {} (bundled)", rusqlite::version());
+    println!("password hashing: argon2id (legacy GGZ hashes verified, then replaced)");
+    println!("TLS: no");
+    println!("Zeroconf: no");
+    println!("reconfiguration: SIGHUP reloads MOTD, rooms and game descriptions");
+    println!("Unicode usernames: by policy");
+}
+
+fn check_config(config: &Config) -> ExitCode {
+    if let Err(e) = config.validate() {
+        eprintln!("ggzd: {e}");
+        return ExitCode::from(2);
+    }
+    let (games, warnings) = crate::games::load_games(
+        &config.directories.games_dir,
+        &config.directories.game_dir,
+        &config.games.game_list,
+        &config.games.ignored_games,
+    );
+    let mut ok = true;
+    for warning in warnings {
+        eprintln!("ggzd: {warning}");
+        ok = false;
+    }
+    match crate::rooms::load_rooms(
+        &config.directories.rooms_dir,
+        &config.games.room_list,
+        &config.games.ignored_rooms,
+    ) {
+        Ok((rooms, warnings)) => {
+            for warning in warnings {
+                eprintln!("ggzd: {warning}");
+                ok = false;
+            }
+            println!(
+                "configuration OK: {} game(s), {} room(s)",
+                games.len(),
+                rooms.len()
+            );
+        }
+        Err(e) => {
+            eprintln!("ggzd: {e}");
+            ok = false;
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+fn init_logging(cli: &Cli, config: &Config) -> Result<(), String> {
+    let log = &config.logging;
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let destination = match log.destination {
+        // A daemon has no stderr: unless journald reads it, use syslog.
+        LogDestination::Stderr if !cli.foreground && !journald => Destination::Syslog {
+            facility: log.facility.clone(),
+        },
+        LogDestination::Stderr => Destination::Stderr,
+        LogDestination::File => Destination::File(
+            log.file
+                .clone()
+                .ok_or("logging.destination is \"file\" but logging.file is not set")?,
+        ),
+        LogDestination::Syslog => Destination::Syslog {
+            facility: log.facility.clone(),
+        },
+    };
+    let mut types: Vec<String> = log.types.iter().map(|t| t.to_string()).collect();
+    types.extend(cli.log_types.iter().cloned());
+    let level = log
+        .level
+        .parse::<LevelFilter>()
+        .map_err(|_| format!("logging.level {:?} is not a log level", log.level))?;
+    logging::init(&LogSetup {
+        destination,
+        types,
+        level,
+    })
+}
+
+fn run(cli: &Cli, config: Config) -> io::Result<()> {
+    config.validate().map_err(|e| io::Error::other(e.to_string()))?;
+    if nix::unistd::geteuid().is_root() {
+        log::warn!("running as root; run ggzd as a dedicated user instead");
+    }
+    raise_fd_limit();
+    let dirs = &config.directories;
+    std::fs::create_dir_all(&dirs.data_dir)?;
+    // The listener is bound before daemonizing so that a port in use is
+    // reported to whoever started us.
+    let interface: IpAddr = config.network.interface.parse().map_err(|_| {
+        io::Error::other(format!(
+            "network.interface {:?} is not an IP address",
+            config.network.interface
+        ))
+    })?;
+    let addr = SocketAddr::new(interface, config.network.port);
+    let listener = server::listener::bind(addr, config.network.listen_backlog as i32)
+        .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?;
+    if !cli.foreground {
+        daemonize(&dirs.data_dir)?;
+    }
+
+    let mut store = Store::open(&dirs.data_dir).map_err(|e| io::Error::other(e.to_string()))?;
+    let reload_paths = ReloadPaths {
+        games_dir: dirs.games_dir.clone(),
+        game_dir: dirs.game_dir.clone(),
+        rooms_dir: dirs.rooms_dir.clone(),
+        conf_dir: dirs.conf_dir.clone(),
+        motd_file: config.files.motd.clone(),
+        game_list: config.games.game_list.clone(),
+        ignored_games: config.games.ignored_games.clone(),
+        room_list: config.games.room_list.clone(),
+        ignored_rooms: config.games.ignored_rooms.clone(),
+    };
+    let loaded = server::load_descriptions(&reload_paths)?;
+    let now = zone::unix_now();
+    for game in &loaded.games {
+        for (bot, _) in &game.named_bots {
+            let canonical = config::canonical_name(bot);
+            if let Err(e) = store.ensure_bot_account(&canonical, now) {
+                log::error!("cannot register bot account {bot}: {e}");
+            }
+        }
+    }
+    drop(store);
+    log::info!(
+        "loaded {} game(s) and {} room(s)",
+        loaded.games.len(),
+        loaded.rooms.len()
+    );
+
+    let settings = settings(&config, listener.local_addr()?.port());
+    let zone = Zone::new(
+        settings,
+        loaded.games,
+        loaded.rooms,
+        loaded.motd,
+        Instant::now(),
+    );
+    let workers = match config.workers.threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let server = Server::new(
+        zone,
+        ServerSetup {
+            listener,
+            output_queue_limit: config.network.output_queue_limit,
+            workers,
+            data_dir: dirs.data_dir.clone(),
+            hash_params: HashParams {
+                memory_kib: config.auth.argon2_memory_kib,
+                iterations: config.auth.argon2_iterations,
+                parallelism: config.auth.argon2_parallelism,
+            },
+            reload: reload_paths,
+        },
+    )?;
+    log::info!("listening on {}", server.local_addr()?);
+    server.run()
+}
+
+fn settings(config: &Config, port: u16) -> Settings {
+    let (hostname, os, cpu) = motd::system_facts();
+    let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+    let t = &config.timing;
+    let lag = |i: usize| Duration::from_millis(t.lag_classes.get(i).copied().unwrap_or(0));
+    Settings {
+        server_name: config.server.name.clone(),
+        admin_name: config.server.admin_name.clone(),
+        admin_email: config.server.admin_email.clone(),
+        web_motd: config.files.web_motd.clone(),
+        port,
+        hostname,
+        os,
+        cpu,
+        registration: match config.policy.registration {
+            RegistrationPolicy::Open | RegistrationPolicy::ConfirmLater => Registration::Open,
+            RegistrationPolicy::Confirm => Registration::Confirm,
+            RegistrationPolicy::Closed => Registration::Closed,
+        },
+        username: config.policy.username.clone(),
+        login_timeout: Duration::from_secs(config.network.login_timeout.max(1)),
+        ping_frequency: seconds(t.ping_frequency),
+        first_ping_delay: Duration::from_secs(t.first_ping_delay),
+        lag_classes: [lag(0), lag(1), lag(2), lag(3)],
+        room_update_frequency: seconds(t.room_update_frequency),
+        max_clients: config.network.max_clients,
+        max_clients_per_ip: config.network.max_clients_per_ip,
+        max_tables: config.limits.max_tables,
+        chat: ChatLimits {
+            burst: config.limits.chat_burst as f32,
+            rate: config.limits.chat_rate as f32,
+            max_length: config.limits.chat_max_length,
+        },
+    }
+}
+
+/// Each client is a descriptor: take the hard limit.
+fn raise_fd_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard)
+    {
+        log::warn!("cannot raise the descriptor limit: {e}");
+    }
+}
+
+/// The classic detach: fork, new session, stdio to /dev/null, and a pid
+/// file in the data directory that also keeps a second ggzd away.
+fn daemonize(data_dir: &Path) -> io::Result<()> {
+    use nix::unistd::{ForkResult, fork, setsid};
+    use std::os::fd::AsRawFd;
+    let pid_path = data_dir.join("ggzd.pid");
+    if let Ok(text) = std::fs::read_to_string(&pid_path)
+        && let Ok(pid) = text.trim().parse::<i32>()
+        && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+    {
+        return Err(io::Error::other(format!(
+            "another ggzd (pid {pid}) runs with {}",
+            pid_path.display()
+        )));
+    }
+    // SAFETY: called before any thread is started, so the child is a
+    // faithful copy of a single-threaded process.
+    match unsafe { fork() }? {
+        ForkResult::Parent { .. } => std::process::exit(0),
+        ForkResult::Child => {}
+    }
+    setsid()?;
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    for fd in 0..=2 {
+        // SAFETY: dup2 onto the standard descriptors; `null` stays open
+        // for the duration of the call.
+        if unsafe { libc::dup2(null.as_raw_fd(), fd) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    std::fs::write(&pid_path, format!("{}\n", std::process::id()))?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! What the zone asks of the world: messages to send, connections to close,
+//! timers to set and jobs for the worker threads. The zone never touches a
+//! socket, a clock or the database itself; the event loop implements
+//! [`Sink`], and tests implement it with a recorder.
+
+use std::net::IpAddr;
+use std::rc::Rc;
+use std::time::Instant;
+
+use crate::proto::request::LoginKind;
+use crate::proto::types::ResultCode;
+use crate::store::StatsRecord;
+
+/// A serialised message. It is built once and shared by every recipient.
+pub type Msg = Rc<[u8]>;
+
+pub fn msg(text: String) -> Msg {
+    Rc::from(text.into_bytes().into_boxed_slice())
+}
+
+/// Identifies one connection for its whole life: the slot is reused after
+/// the connection closes, the generation is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId {
+    pub slot: u32,
+    pub generation: u32,
+}
+
+/// How a connection ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Close {
+    /// Stop reading, deliver what is queued, then close.
+    AfterFlush,
+    /// Close at once, dropping whatever is queued.
+    Now,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TimerKind {
+    /// The connection has not completed a login in time.
+    LoginTimeout,
+    /// Time to send the next PING.
+    Ping,
+    /// A PING is still unanswered: the lag class may have to rise.
+    Lag,
+    /// Time to push room occupancy changes to this player.
+    RoomUpdate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimerKey {
+    pub conn: ConnId,
+    pub kind: TimerKind,
+}
+
+/// Work that must not run on the event loop: password hashing and SQLite.
+#[derive(Debug)]
+pub enum Job {
+    Login { conn: ConnId, login: LoginJob },
+    /// Make sure each named bot of the game descriptions has an account.
+    EnsureBotAccounts { names: Vec<String>, now: i64 },
+}
+
+#[derive(Debug)]
+pub struct LoginJob {
+    pub kind: LoginKind,
+    /// The canonical (lower-cased) name, the database key.
+    pub canonical: String,
+    pub password: Option<String>,
+    pub email: String,
+    /// Registration leaves new accounts unconfirmed, and unconfirmed
+    /// accounts cannot log in.
+    pub confirm_required: bool,
+    pub now: i64,
+}
+
+/// A finished job, handed back to the zone on the event loop.
+#[derive(Debug)]
+pub enum JobDone {
+    Login {
+        conn: ConnId,
+        outcome: LoginOutcome,
+    },
+    Nothing,
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// A guest name was looked up in the user database.
+    GuestChecked { registered: bool },
+    /// A registered player (normal login or fresh registration) may log in.
+    Accepted(Box<Account>),
+    /// The login is refused with this code.
+    Refused(ResultCode),
+}
+
+#[derive(Debug, Default)]
+pub struct Account {
+    pub user_id: i64,
+    pub permissions: u32,
+    pub real_name: String,
+    /// A registration without a password got this one.
+    pub generated_password: Option<String>,
+    /// Statistics per game (untranslated game name).
+    pub stats: Vec<(String, StatsRecord)>,
+}
+
+/// The effects interface the event loop provides to the zone.
+pub trait Sink {
+    fn send(&mut self, to: ConnId, msg: &Msg);
+    fn close(&mut self, conn: ConnId, how: Close);
+    /// The connection became a game channel: read nothing more from it.
+    fn stop_reading(&mut self, conn: ConnId);
+    fn submit(&mut self, job: Job);
+    fn timer(&mut self, at: Instant, key: TimerKey);
+}
+
+/// Where a connection comes from, for per-address limits and INFO.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub addr: IpAddr,
+}

@@ -1,0 +1,226 @@
+//! LOGIN: the checks the zone can make at once, the job the workers do
+//! (database lookups and password hashing), and completing the login when
+//! the job comes back.
+//!
+//! The online-name check runs again at completion, because another login
+//! of the same name may have finished while this one waited.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use super::chat::ChatBucket;
+use super::effects::{ConnId, Job, LoginJob, LoginOutcome, Sink, msg};
+use super::perms;
+use super::session::{PendingLogin, Player, State};
+use super::{Registration, TimerKey, TimerKind, Zone};
+use crate::config::{UsernameError, canonical_name, check_username};
+use crate::proto::reply as r;
+use crate::proto::request::{LoginKind, LoginRequest};
+use crate::proto::types::ResultCode;
+
+/// Registration stores at most this many bytes of the password.
+const STORED_PASSWORD_BYTES: usize = 16;
+
+impl Zone {
+    pub(crate) fn on_login(&mut self, conn: ConnId, login: LoginRequest, sink: &mut dyn Sink) {
+        let Some(session) = self.session(conn) else {
+            return;
+        };
+        let fail = |code: ResultCode, sink: &mut dyn Sink, first: bool| {
+            let text = if first {
+                r::result_login_first_fail(code.as_str())
+            } else {
+                r::result("login", code.as_str())
+            };
+            sink.send(conn, &msg(text));
+        };
+        let first = matches!(login.kind, Some(LoginKind::First));
+        let (Some(kind), Some(name)) = (login.kind, login.name) else {
+            return fail(ResultCode::BadOptions, sink, first);
+        };
+        if kind == LoginKind::Normal && login.password.is_none() {
+            return fail(ResultCode::BadOptions, sink, first);
+        }
+        match session.state {
+            State::Fresh => {}
+            State::Player(_) | State::LoggingIn(_) => {
+                return fail(ResultCode::AlreadyLoggedIn, sink, first);
+            }
+            State::Channel { .. } | State::Handed { .. } => return,
+        }
+        if kind != LoginKind::Normal && self.settings.registration == Registration::Closed {
+            return fail(ResultCode::WrongLoginType, sink, first);
+        }
+        match check_username(&self.settings.username, &name) {
+            Ok(()) => {}
+            Err(UsernameError::TooLong) => return fail(ResultCode::TooLong, sink, first),
+            Err(_) => return fail(ResultCode::BadUsername, sink, first),
+        }
+        let canonical = canonical_name(&name);
+        if kind != LoginKind::Guest && self.names.contains_key(&canonical) {
+            return fail(ResultCode::AlreadyLoggedIn, sink, first);
+        }
+        let password = match kind {
+            // Without a password the workers generate one, which the reply
+            // carries back: the flow 0.0.14 clients rely on.
+            LoginKind::First => login
+                .password
+                .filter(|p| !p.is_empty())
+                .map(|p| truncate_utf8(&p, STORED_PASSWORD_BYTES).to_string()),
+            LoginKind::Normal => login.password,
+            LoginKind::Guest => None,
+        };
+        if let Some(session) = self.session_mut(conn) {
+            session.state = State::LoggingIn(Box::new(PendingLogin {
+                kind,
+                name,
+                canonical: canonical.clone(),
+                echo_password: password.clone().filter(|_| kind == LoginKind::First),
+            }));
+        }
+        sink.submit(Job::Login {
+            conn,
+            login: LoginJob {
+                kind,
+                canonical,
+                password,
+                email: login.email.unwrap_or_default(),
+                confirm_required: self.settings.registration == Registration::Confirm,
+                now: unix_now(),
+            },
+        });
+    }
+
+    /// The workers finished a login job.
+    pub fn on_login_done(
+        &mut self,
+        conn: ConnId,
+        outcome: LoginOutcome,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(session) = self.session_mut(conn) else {
+            // The client left while the job ran.
+            return;
+        };
+        let pending = match std::mem::replace(&mut session.state, State::Fresh) {
+            State::LoggingIn(pending) => pending,
+            other => {
+                session.state = other;
+                return;
+            }
+        };
+        let first = pending.kind == LoginKind::First;
+        let refuse = |code: ResultCode, sink: &mut dyn Sink| {
+            log::info!(target: "security", "login of {} refused: {}", pending.name, code.as_str());
+            let text = if first {
+                r::result_login_first_fail(code.as_str())
+            } else {
+                r::result("login", code.as_str())
+            };
+            sink.send(conn, &msg(text));
+        };
+        let account = match outcome {
+            LoginOutcome::Refused(code) => return refuse(code, sink),
+            LoginOutcome::GuestChecked { registered: true } => {
+                return refuse(ResultCode::WrongLoginType, sink);
+            }
+            LoginOutcome::GuestChecked { registered: false } => None,
+            LoginOutcome::Accepted(account) => Some(account),
+        };
+        if self.names.contains_key(&pending.canonical) {
+            return refuse(ResultCode::AlreadyLoggedIn, sink);
+        }
+        let PendingLogin {
+            kind,
+            name,
+            canonical,
+            echo_password,
+        } = *pending;
+        let mut account = account.map(|a| *a).unwrap_or_default();
+        let echo_password = account.generated_password.take().or(echo_password);
+        let guest = kind == LoginKind::Guest;
+        let player = Player {
+            name: name.clone(),
+            canonical: canonical.clone(),
+            guest,
+            perms: if guest {
+                perms::GUEST
+            } else {
+                account.permissions
+            },
+            user_id: (!guest).then_some(account.user_id),
+            real_name: account.real_name,
+            room: None,
+            table: None,
+            lag: 1,
+            ping_sent: None,
+            ping_due: None,
+            lag_due: None,
+            room_update_due: None,
+            rooms_reported_at: now,
+            stats: account.stats,
+            chat: ChatBucket::new(&self.settings.chat, now),
+            gagged: false,
+            channel: None,
+        };
+        if let Some(session) = self.session_mut(conn) {
+            session.state = State::Player(Box::new(player));
+        }
+        self.names.insert(canonical, conn);
+        log::info!(target: "connections", "{name} logged in ({})", kind_name(kind));
+
+        let result = match kind {
+            LoginKind::First => r::result_login_first_ok(echo_password.as_deref().unwrap_or("")),
+            _ => r::result("login", ResultCode::Ok.as_str()),
+        };
+        sink.send(conn, &msg(result));
+        self.send_motd(conn, sink);
+        self.schedule_first_ping(conn, now, sink);
+        self.schedule_room_update(conn, now, sink);
+    }
+
+    /// The first ping goes out a few seconds after login.
+    fn schedule_first_ping(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {
+        if self.settings.ping_frequency.is_none() {
+            return;
+        }
+        let due = now + self.settings.first_ping_delay;
+        if let Some(p) = self.player_mut(conn) {
+            p.ping_due = Some(due);
+            sink.timer(
+                due,
+                TimerKey {
+                    conn,
+                    kind: TimerKind::Ping,
+                },
+            );
+        }
+    }
+}
+
+fn kind_name(kind: LoginKind) -> &'static str {
+    match kind {
+        LoginKind::Normal => "registered",
+        LoginKind::Guest => "guest",
+        LoginKind::First => "new registration",
+    }
+}
+
+pub(crate) fn truncate_utf8(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
+/// Seconds since the epoch, as the database stores times.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

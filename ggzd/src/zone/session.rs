@@ -1,0 +1,93 @@
+//! Per-connection state inside the zone.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use super::chat::ChatBucket;
+use super::effects::ConnId;
+use crate::proto::request::LoginKind;
+use crate::store::StatsRecord;
+
+pub(crate) struct Session {
+    pub id: ConnId,
+    pub peer: IpAddr,
+    /// From LANGUAGE; picks translated names and the MOTD file.
+    pub lang: Option<String>,
+    pub state: State,
+}
+
+pub(crate) enum State {
+    /// Connected; no LOGIN or CHANNEL yet (or a LOGIN failed).
+    Fresh,
+    /// A LOGIN waits for the worker threads.
+    LoggingIn(Box<PendingLogin>),
+    Player(Box<Player>),
+    /// Sent CHANNEL; becomes a game channel at its `</SESSION>`.
+    Channel { id: Option<String> },
+    /// A prepared game channel, owned by the player it names, waiting to be
+    /// handed to a game server.
+    Handed { owner: ConnId },
+}
+
+pub(crate) struct PendingLogin {
+    pub kind: LoginKind,
+    pub name: String,
+    pub canonical: String,
+    /// A registration's password, echoed in the reply.
+    pub echo_password: Option<String>,
+}
+
+pub(crate) struct Player {
+    /// As typed at login; shown to everyone.
+    pub name: String,
+    /// Lower-cased; the key for uniqueness and the database.
+    pub canonical: String,
+    pub guest: bool,
+    pub perms: u32,
+    pub user_id: Option<i64>,
+    pub real_name: String,
+    pub room: Option<u32>,
+    /// Table id within the room, while seated or spectating.
+    pub table: Option<u32>,
+    pub lag: u8,
+    /// When the outstanding PING was sent.
+    pub ping_sent: Option<Instant>,
+    /// Deadlines of this player's live timers; a timer that fires with
+    /// another deadline is stale and ignored.
+    pub ping_due: Option<Instant>,
+    pub lag_due: Option<Instant>,
+    pub room_update_due: Option<Instant>,
+    /// Room occupancy changes after this instant are still to be pushed.
+    pub rooms_reported_at: Instant,
+    pub stats: Vec<(String, StatsRecord)>,
+    pub chat: ChatBucket,
+    pub gagged: bool,
+    /// A prepared game channel connection.
+    pub channel: Option<ConnId>,
+}
+
+impl Player {
+    pub fn stats_for(&self, game: &str) -> StatsRecord {
+        self.stats
+            .iter()
+            .find(|(g, _)| g == game)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Session {
+    pub fn player(&self) -> Option<&Player> {
+        match &self.state {
+            State::Player(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn player_mut(&mut self) -> Option<&mut Player> {
+        match &mut self.state {
+            State::Player(p) => Some(p),
+            _ => None,
+        }
+    }
+}
