@@ -1,1 +1,6 @@
-//! proto
+//! The GGZ client/server XML protocol, version 10
+//! (`/work/shared/protocol/client-server.md`).
+
+pub mod element;
+pub mod escape;
+pub mod types;
