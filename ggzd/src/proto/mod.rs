@@ -4,4 +4,5 @@
 pub mod decoder;
 pub mod element;
 pub mod escape;
+pub mod request;
 pub mod types;
