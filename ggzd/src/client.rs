@@ -64,6 +64,15 @@ fn session_over() -> io::Error {
     io::Error::new(ErrorKind::UnexpectedEof, "server ended the session")
 }
 
+/// `timeout` from now; an absurdly long timeout saturates instead of
+/// overflowing.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 /// Time left until `deadline`, at least a millisecond: a zero read timeout
 /// would mean "block forever" to the OS and is refused by std.
 fn remaining(deadline: Instant) -> Option<Duration> {
@@ -100,7 +109,7 @@ impl Client {
             timeout,
             eof: false,
         };
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         loop {
             match client.next_from_socket(deadline)? {
                 Some(e) if e.is("SERVER") => {
@@ -165,7 +174,7 @@ impl Client {
         if let Some(e) = self.backlog.pop_front() {
             return Ok(Some(e));
         }
-        self.next_from_socket(Instant::now() + timeout)
+        self.next_from_socket(deadline_after(timeout))
     }
 
     /// The first message matching `pred`, waiting up to `timeout`. Messages
@@ -180,7 +189,7 @@ impl Client {
                 return Ok(e);
             }
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         loop {
             match self.next_from_socket(deadline)? {
                 Some(e) if pred(&e) => return Ok(e),
@@ -209,7 +218,7 @@ impl Client {
     /// to the backlog (when there is room); bytes after `</SESSION>` are
     /// discarded.
     pub fn wait_closed(&mut self, timeout: Duration) -> io::Result<bool> {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         loop {
             if self.eof {
                 return Ok(true);

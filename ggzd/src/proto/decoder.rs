@@ -739,6 +739,31 @@ mod tests {
     }
 
     #[test]
+    fn transcripts_random_multi_splits() {
+        // Deterministic LCG: no extra dependencies, reproducible failures.
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |bound: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % bound.max(1)
+        };
+        for t in TRANSCRIPTS {
+            let input = t.as_bytes();
+            let whole = run(input);
+            for _ in 0..200 {
+                let mut cuts: Vec<usize> = (0..next(12)).map(|_| next(input.len())).collect();
+                cuts.sort_unstable();
+                assert_eq!(
+                    run_chunks(Limits::SERVER, input, &cuts),
+                    whole,
+                    "cuts {cuts:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn guest_login_transcript() {
         let (events, err, total) = run(TRANSCRIPTS[0].as_bytes());
         assert_eq!(err, None);
@@ -1028,6 +1053,11 @@ mod tests {
         assert_eq!(a.attr("C"), Some("say \"hi\""));
         assert_eq!(a.attr("D"), Some("x&lt;y"));
         assert_eq!(a.attr("E"), Some("a\tb"));
+        // Missing whitespace between attributes: tolerated (quick-xml's
+        // attribute reader is lenient here; nothing is ambiguous).
+        let (events, err, _) = session("<A B='1'C='2'/>");
+        assert_eq!(err, None);
+        assert_eq!(elements(&events)[0].attr("C"), Some("2"));
         // Unescaped '<' in a value (ggzcore does not escape CHAT TO): tolerated.
         let (events, err, _) = session("<CHAT TO='a<b'>x</CHAT>");
         assert_eq!(err, None);

@@ -40,7 +40,7 @@ pub struct LoginRequest {
     /// `NAME` text; `None` if absent or empty.
     pub name: Option<String>,
     /// `PASSWORD` text; `None` if absent or empty (an empty element carries
-    /// no character data, spec §8.3 note).
+    /// no character data, so the original sees no password at all).
     pub password: Option<String>,
     /// `EMAIL` text; `None` if absent or empty.
     pub email: Option<String>,
@@ -249,8 +249,8 @@ fn allowed_parents(name: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-/// The first child-only element (document order) whose parent is not one
-/// it may appear in, the message element itself included.
+/// A child-only element whose parent is not one it may appear in (the
+/// message element itself counts as having no parent).
 fn misplaced(root: &Element) -> Option<&str> {
     if allowed_parents(&root.name).is_some() {
         return Some(&root.name);
