@@ -218,7 +218,7 @@ fn register(
     })?;
     let user_id = match outcome {
         CreateOutcome::AlreadyExists => {
-            return Ok(LoginOutcome::Refused(ResultCode::UsernameTaken));
+            return Ok(LoginOutcome::Refused(ResultCode::UsernameAlreadyTaken));
         }
         CreateOutcome::Created(id) => id,
     };

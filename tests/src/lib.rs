@@ -1,2 +1,335 @@
 //! Harness for the end-to-end tests: starts the built `ggzd` on 127.0.0.1
-//! with an ephemeral port and a temporary directory.
+//! with an ephemeral port and a temporary directory, and makes sure it is
+//! gone when the test ends (drop kills it; PDEATHSIG covers a test process
+//! that dies first).
+//!
+//! The binaries must be built first (`cargo build --workspace`); the README's
+//! test command does that.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+pub use ggzd::client::Client;
+pub use ggzd::proto::element::Element;
+pub use ggzd::proto::request::LoginKind;
+
+/// Generous: CI machines are slow and tests run in parallel.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The repository root.
+pub fn repo_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// Where cargo put the workspace binaries (`target/debug`), found from the
+/// test executable's own path (`target/debug/deps/<test>`).
+pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("GGZD_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .expect("target directory")
+}
+
+pub fn bin(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the workspace first (cargo build --workspace)",
+        path.display()
+    );
+    path
+}
+
+/// A scratch directory removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "ggzd-e2e-{tag}-{}-{n}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Options for a test server; everything else comes from the config the
+/// harness writes.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// Extra TOML appended to the generated config (tables must not repeat
+    /// ones the harness writes: it writes `[network]`, `[directories]`,
+    /// `[auth]` only).
+    pub extra_config: String,
+    /// Extra TOML lines inside `[network]`.
+    pub network: String,
+    /// Rooms directory; defaults to the repository's `rooms/`.
+    pub rooms_dir: Option<PathBuf>,
+    /// Game descriptions directory; defaults to the repository's `games/`.
+    pub games_dir: Option<PathBuf>,
+    pub motd: Option<String>,
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            extra_config: String::new(),
+            network: String::new(),
+            rooms_dir: None,
+            games_dir: None,
+            motd: None,
+            env: Vec::new(),
+        }
+    }
+}
+
+/// Everything ggzd printed on stderr, shared with a reader thread.
+#[derive(Default)]
+struct Output {
+    lines: Mutex<Vec<String>>,
+    changed: Condvar,
+}
+
+pub struct TestServer {
+    child: Child,
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+    output: Arc<Output>,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        TestServer::start_with(ServerOptions::default())
+    }
+
+    pub fn start_with(options: ServerOptions) -> TestServer {
+        let dir = TempDir::new("srv");
+        let conf_dir = dir.path().join("conf");
+        std::fs::create_dir_all(&conf_dir).expect("conf dir");
+        let motd = options
+            .motd
+            .clone()
+            .unwrap_or_else(|| "Welcome to %h on port %p\n".to_string());
+        std::fs::write(conf_dir.join("ggzd.motd"), motd).expect("motd");
+        let rooms = options.rooms_dir.unwrap_or_else(|| repo_dir().join("rooms"));
+        let games = options.games_dir.unwrap_or_else(|| repo_dir().join("games"));
+        let config = format!(
+            "[network]\ninterface = \"127.0.0.1\"\nport = 0\n{network}\n\
+             [directories]\ndata_dir = \"{data}\"\nconf_dir = \"{conf}\"\n\
+             game_dir = \"{bins}\"\ngames_dir = \"{games}\"\nrooms_dir = \"{rooms}\"\n\
+             [auth]\nargon2_memory_kib = 1024\nargon2_iterations = 1\n{extra}\n",
+            network = options.network,
+            data = dir.path().join("data").display(),
+            conf = conf_dir.display(),
+            bins = bin_dir().display(),
+            games = games.display(),
+            rooms = rooms.display(),
+            extra = options.extra_config,
+        );
+        let config_path = dir.path().join("ggzd.toml");
+        std::fs::write(&config_path, config).expect("config");
+
+        let mut command = Command::new(bin("ggzd"));
+        command
+            .arg("-F")
+            .arg("-f")
+            .arg(&config_path)
+            .arg("-l")
+            .arg("all")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .env_remove("JOURNAL_STREAM")
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("LISTEN_FDS")
+            .env_remove("LISTEN_PID");
+        for (k, v) in &options.env {
+            command.env(k, v);
+        }
+        // SAFETY: prctl is async-signal-safe; it makes the kernel kill the
+        // server if the test process dies without dropping us.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("start ggzd");
+        let stderr = child.stderr.take().expect("stderr pipe");
+        let output = Arc::new(Output::default());
+        let reader_output = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if std::env::var_os("GGZD_E2E_VERBOSE").is_some() {
+                    eprintln!("[ggzd] {line}");
+                }
+                let mut lines = reader_output.lines.lock().unwrap();
+                lines.push(line);
+                reader_output.changed.notify_all();
+            }
+        });
+        let mut server = TestServer {
+            child,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            dir,
+            output,
+        };
+        let line = server
+            .wait_for_log("listening on ", TIMEOUT)
+            .unwrap_or_else(|| panic!("ggzd did not start:\n{}", server.log()));
+        let addr = line
+            .rsplit("listening on ")
+            .next()
+            .and_then(|a| a.trim().parse().ok())
+            .expect("address in the listening line");
+        server.addr = addr;
+        server
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill on our own child's pid.
+        unsafe {
+            libc::kill(self.pid(), signal);
+        }
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// All of stderr so far.
+    pub fn log(&self) -> String {
+        self.output.lines.lock().unwrap().join("\n")
+    }
+
+    /// The first stderr line containing `needle`, waiting for it.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        let mut lines = self.output.lines.lock().unwrap();
+        loop {
+            if let Some(line) = lines.iter().find(|l| l.contains(needle)) {
+                return Some(line.clone());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            lines = self.output.changed.wait_timeout(lines, deadline - now).unwrap().0;
+        }
+    }
+
+    /// How many stderr lines contain `needle`.
+    pub fn count_log(&self, needle: &str) -> usize {
+        self.output
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
+    pub fn connect(&self) -> Client {
+        Client::connect(self.addr, TIMEOUT).expect("connect to ggzd")
+    }
+
+    /// A connected guest, logged in, MOTD consumed.
+    pub fn guest(&self, name: &str) -> Client {
+        let mut client = self.connect();
+        let reply = client
+            .login(LoginKind::Guest, name, None, None)
+            .expect("login reply");
+        assert_eq!(reply.code, "ok", "guest login of {name}");
+        client
+            .recv_until(TIMEOUT, |e| e.name == "MOTD")
+            .expect("MOTD after login");
+        client
+    }
+
+    /// A guest that has entered `room`.
+    pub fn guest_in_room(&self, name: &str, room: i32) -> Client {
+        let mut client = self.guest(name);
+        enter(&mut client, room);
+        client
+    }
+
+    /// Open file descriptors of the server process.
+    pub fn fd_count(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// ENTER a room and expect `ok`.
+pub fn enter(client: &mut Client, room: i32) {
+    client
+        .send(&format!("<ENTER ROOM='{room}'/>"))
+        .expect("send ENTER");
+    let result = client.expect_result("enter", TIMEOUT).expect("enter result");
+    assert_eq!(result.attr("CODE"), Some("ok"), "enter room {room}");
+}
+
+/// The CODE of the next RESULT for `action`.
+pub fn result_code(client: &mut Client, action: &str) -> String {
+    let result = client
+        .expect_result(action, TIMEOUT)
+        .unwrap_or_else(|e| panic!("no RESULT {action}: {e}"));
+    result.attr("CODE").unwrap_or_default().to_string()
+}
+
+/// Sends `xml` and returns the CODE of the RESULT for `action`.
+pub fn request(client: &mut Client, xml: &str, action: &str) -> String {
+    client.send(xml).expect("send request");
+    result_code(client, action)
+}

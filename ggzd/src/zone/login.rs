@@ -27,9 +27,9 @@ impl Zone {
         };
         let fail = |code: ResultCode, sink: &mut dyn Sink, first: bool| {
             let text = if first {
-                r::result_login_first_fail(code.as_str())
+                r::result_login_first_fail(code)
             } else {
-                r::result("login", code.as_str())
+                r::result("login", code)
             };
             sink.send(conn, &msg(text));
         };
@@ -111,11 +111,11 @@ impl Zone {
         };
         let first = pending.kind == LoginKind::First;
         let refuse = |code: ResultCode, sink: &mut dyn Sink| {
-            log::info!(target: "security", "login of {} refused: {}", pending.name, code.as_str());
+            log::info!(target: "security", "login of {} refused: {}", pending.name, code);
             let text = if first {
-                r::result_login_first_fail(code.as_str())
+                r::result_login_first_fail(code)
             } else {
-                r::result("login", code.as_str())
+                r::result("login", code)
             };
             sink.send(conn, &msg(text));
         };
@@ -171,7 +171,7 @@ impl Zone {
 
         let result = match kind {
             LoginKind::First => r::result_login_first_ok(echo_password.as_deref().unwrap_or("")),
-            _ => r::result("login", ResultCode::Ok.as_str()),
+            _ => r::result("login", ResultCode::Ok),
         };
         sink.send(conn, &msg(result));
         self.send_motd(conn, sink);

@@ -31,7 +31,7 @@ use crate::motd::{Motd, MotdContext};
 use crate::proto::decoder::{DecodeError, Event};
 use crate::proto::reply as r;
 use crate::proto::request::{Request, parse_request};
-use crate::proto::types::ResultCode;
+use crate::proto::types::{LeaveReason, ResultCode};
 use crate::rooms::RoomDesc;
 
 /// Run-time settings the zone needs, taken from the config once.
@@ -184,7 +184,11 @@ impl Zone {
         log::info!(target: "connections", "connection from {peer}");
         sink.send(
             conn,
-            &msg(r::greeting(&self.settings.server_name, false, CHAT_LENGTH)),
+            &msg(r::greeting(
+                &self.settings.server_name,
+                false,
+                self.settings.chat.max_length as u32,
+            )),
         );
         sink.timer(
             now + self.settings.login_timeout,
@@ -257,7 +261,7 @@ impl Zone {
             return;
         };
         log::info!(target: "security", "bad input from {}: {error}", session.peer);
-        sink.send(conn, &msg(r::result("protocol", error.code())));
+        sink.send(conn, &msg(r::result("protocol", error.code().parse().unwrap_or(ResultCode::BadXml))));
         sink.close(conn, Close::AfterFlush);
         self.disconnected(conn, now, sink);
     }
@@ -271,7 +275,7 @@ impl Zone {
             self.complete_channel(conn, id, now, sink);
             return;
         }
-        sink.send(conn, &msg(r::session_end().to_string()));
+        sink.send(conn, &msg(r::session_end()));
         sink.close(conn, Close::AfterFlush);
         self.disconnected(conn, now, sink);
     }
@@ -303,7 +307,7 @@ impl Zone {
             sink.close(previous, Close::Now);
             self.disconnected(previous, now, sink);
         }
-        sink.send(conn, &msg(r::session_end().to_string()));
+        sink.send(conn, &msg(r::session_end()));
         sink.stop_reading(conn);
     }
 
@@ -326,7 +330,7 @@ impl Zone {
             _ if is_channel => {}
             Request::Misplaced(name) => {
                 log::debug!("misplaced element {name}");
-                sink.send(conn, &msg(r::result("protocol", ResultCode::BadOptions.as_str())));
+                sink.send(conn, &msg(r::result("protocol", ResultCode::BadOptions)));
             }
             Request::Login(login) => self.on_login(conn, login, sink),
             Request::Channel { id } => self.on_channel(conn, id, sink),
@@ -336,12 +340,12 @@ impl Zone {
                 log::info!(target: "security", "TLS_START refused: TLS is not offered");
             }
             Request::Pong { .. } if !logged_in => {
-                sink.send(conn, &msg(r::result("pong", ResultCode::NotLoggedIn.as_str())));
+                sink.send(conn, &msg(r::result("pong", ResultCode::NotLoggedIn)));
             }
             other if !logged_in => {
                 sink.send(
                     conn,
-                    &msg(r::result(other.action_name(), ResultCode::NotLoggedIn.as_str())),
+                    &msg(r::result(other.action_name(), ResultCode::NotLoggedIn)),
                 );
             }
             Request::Pong { .. } => self.on_pong(conn, now, sink),
@@ -354,7 +358,7 @@ impl Zone {
             Request::Leave { .. } => {
                 // Not at any table: leaving succeeds at once.
                 self.reply(conn, "leave", ResultCode::Ok, sink);
-                sink.send(conn, &msg(r::leave("normal", None)));
+                sink.send(conn, &msg(r::leave(LeaveReason::Normal, None)));
             }
             Request::Reseat { action, .. } => {
                 let code = if action.is_none() {
@@ -382,7 +386,7 @@ impl Zone {
         }
         match id {
             Some(id) if !id.is_empty() => session.state = State::Channel { id: Some(id) },
-            _ => sink.send(conn, &msg(r::result("channel", ResultCode::BadOptions.as_str()))),
+            _ => sink.send(conn, &msg(r::result("channel", ResultCode::BadOptions))),
         }
     }
 
@@ -399,7 +403,7 @@ impl Zone {
                 });
                 if expired {
                     log::info!(target: "connections", "login timeout");
-                    sink.send(key.conn, &msg(r::session_end().to_string()));
+                    sink.send(key.conn, &msg(r::session_end()));
                     sink.close(key.conn, Close::AfterFlush);
                     self.disconnected(key.conn, now, sink);
                 }
@@ -413,7 +417,7 @@ impl Zone {
     /// Server shutdown: every client is told the session is over.
     pub fn shutdown(&mut self, now: Instant, sink: &mut dyn Sink) {
         let ids: Vec<ConnId> = self.sessions.iter().flatten().map(|s| s.id).collect();
-        let end = msg(r::session_end().to_string());
+        let end = msg(r::session_end());
         for conn in ids {
             let handed = self
                 .session(conn)
@@ -429,7 +433,7 @@ impl Zone {
     }
 
     pub(crate) fn reply(&self, conn: ConnId, action: &str, code: ResultCode, sink: &mut dyn Sink) {
-        sink.send(conn, &msg(r::result(action, code.as_str())));
+        sink.send(conn, &msg(r::result(action, code)));
     }
 
     pub(crate) fn send_motd(&self, conn: ConnId, sink: &mut dyn Sink) {

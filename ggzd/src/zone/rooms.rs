@@ -240,8 +240,8 @@ impl Zone {
         };
         let lang = self.session(conn).and_then(|s| s.lang.as_deref());
         let reply = match kind {
-            ListKind::Missing => r::result("list", ResultCode::BadOptions.as_str()),
-            ListKind::Unknown(_) => r::result("protocol", ResultCode::BadOptions.as_str()),
+            ListKind::Missing => r::result("list", ResultCode::BadOptions),
+            ListKind::Unknown(_) => r::result("protocol", ResultCode::BadOptions),
             ListKind::Game => {
                 let views: Vec<GameView> = self
                     .games
@@ -268,7 +268,7 @@ impl Zone {
                 reply
             }
             ListKind::Player => match player.room {
-                None => r::result("list", ResultCode::NotInRoom.as_str()),
+                None => r::result("list", ResultCode::NotInRoom),
                 Some(room_id) => {
                     let players: Vec<&Player> = self
                         .room(room_id)
@@ -287,7 +287,7 @@ impl Zone {
                 }
             },
             ListKind::Table => match player.room {
-                None => r::result("list", ResultCode::NotInRoom.as_str()),
+                None => r::result("list", ResultCode::NotInRoom),
                 Some(room_id) => r::list_tables(room_id as i32, &[]),
             },
         };
