@@ -84,7 +84,7 @@ impl KeyFile {
             line: None,
             message,
         })?;
-        Ok(Self::parse(&decode_text(bytes))?)
+        Self::parse(&decode_text(bytes))
     }
 
     /// Parses key-file text. A line that is neither blank, a comment, a

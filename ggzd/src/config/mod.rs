@@ -7,6 +7,7 @@
 //! Unknown keys are errors so that typos do not silently fall back to
 //! defaults.
 
+pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
 mod tomlsrc;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use dirscan::DescError;
 pub use i18n::Translated;
 pub use tomlsrc::KeyLines;
 
@@ -31,7 +33,7 @@ pub const MAX_USERNAME_LENGTH: usize = 16;
 
 /// The whole configuration. Every section and key is optional; missing ones
 /// take the embedded defaults ([`Config::default`]).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -537,25 +539,6 @@ impl Default for AuthConfig {
     }
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            network: NetworkConfig::default(),
-            directories: DirectoriesConfig::default(),
-            files: FilesConfig::default(),
-            games: GamesConfig::default(),
-            policy: PolicyConfig::default(),
-            timing: TimingConfig::default(),
-            limits: LimitsConfig::default(),
-            logging: LoggingConfig::default(),
-            workers: WorkersConfig::default(),
-            auth: AuthConfig::default(),
-            origin: None,
-        }
-    }
-}
-
 /// A configuration problem, located as precisely as possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -825,7 +808,7 @@ fn is_base_name(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0'])
 }
 
-fn is_language_tag(tag: &str) -> bool {
+pub(crate) fn is_language_tag(tag: &str) -> bool {
     !tag.is_empty()
         && tag
             .chars()
@@ -954,4 +937,4 @@ pub fn canonical_name(name: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -85,28 +85,31 @@ fn locate(text: &str, spans: &[KeySpan], error: &toml::de::Error) -> Located {
             message,
         };
     };
-    // The innermost entry whose key or value covers the error position.
     let at = span.start;
-    let owner = spans
-        .iter()
-        .filter(|s| s.key.contains(&at) || s.value.contains(&at) || s.value.start == at)
-        .min_by_key(|s| s.value.len() + s.key.len());
-    let mut key = owner.map(|s| s.path.clone());
-    // A missing field is reported at the enclosing table; name the field.
-    if let Some(field) = message
+    let mut line = Some(line_at(text, at));
+    let missing = message
         .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next())
-    {
-        key = Some(match key {
-            Some(table) => format!("{table}.{field}"),
-            None => field.to_owned(),
-        });
-    }
-    Located {
-        line: Some(line_at(text, at)),
-        key,
-        message,
-    }
+        .and_then(|rest| rest.split('`').next());
+    let key = if let Some(field) = missing {
+        // A missing field is reported with the span of the enclosing
+        // table; at the root that is the whole document, where a line
+        // would only mislead.
+        match spans.iter().find(|s| s.value == span) {
+            Some(table) => Some(format!("{}.{field}", table.path)),
+            None => {
+                line = None;
+                Some(field.to_owned())
+            }
+        }
+    } else {
+        // The innermost entry whose key or value covers the position.
+        spans
+            .iter()
+            .filter(|s| s.key.contains(&at) || s.value.contains(&at) || s.value.start == at)
+            .min_by_key(|s| s.value.len() + s.key.len())
+            .map(|s| s.path.clone())
+    };
+    Located { line, key, message }
 }
 
 /// 1-based line number of byte offset `at`.
@@ -184,7 +187,16 @@ mod tests {
     fn missing_fields_name_the_field() {
         let err = parse::<Doc>("top = 1\n[need]\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("need.name"));
-        assert!(err.line.is_some());
+        assert_eq!(err.line, Some(2));
+
+        #[derive(Debug, Deserialize)]
+        struct Root {
+            #[allow(dead_code)]
+            name: String,
+        }
+        let err = parse::<Root>("\n\nother = 1\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("name"));
+        assert_eq!(err.line, None);
     }
 
     #[test]
