@@ -66,29 +66,45 @@ pub struct GameDesc {
     /// Display name; the untranslated text is the key for rooms, stats,
     /// savegames and the `gamedata/<Name>` directory.
     pub name: Translated,
+    /// Game version (`GAME VERSION`).
     pub version: String,
+    /// Long description (`DESC` in full lists).
     pub description: Translated,
+    /// `ABOUT AUTHOR`
     pub author: String,
+    /// `ABOUT URL`
     pub homepage: String,
     /// argv of the game server; `exec[0]` is absolute (resolved against
     /// `game_dir` if it was relative). Never empty.
     pub exec: Vec<String>,
+    /// `PROTOCOL ENGINE`: clients pick a game module by engine and version.
     pub engine: String,
+    /// `PROTOCOL VERSION`
     pub protocol_version: String,
     /// Allowed total seat counts.
     pub players_allowed: NumberList,
     /// Allowed bot counts (empty = no bots).
     pub bots_allowed: NumberList,
+    /// Spectators permitted.
     pub allow_spectators: bool,
+    /// Players may see each other's addresses (`INFO HOST`).
     pub allow_peers: bool,
+    /// Players may leave a game in progress; also gates reseating and
+    /// boots.
     pub allow_leave: bool,
+    /// End the game server when the last player leaves.
     pub kill_when_empty: bool,
+    /// Relaunch saved tables at server start.
     pub allow_restore: bool,
+    /// Keep wins/losses/ties/forfeits.
     pub records: bool,
+    /// Keep ratings.
     pub ratings: bool,
+    /// Keep high scores.
     pub highscores: bool,
     /// (name, class), sorted by name bytewise.
     pub named_bots: Vec<(String, String)>,
+    /// Launch message layout the game server expects.
     pub launch_layout: LaunchLayout,
     /// The file this description came from.
     pub source: PathBuf,
@@ -265,9 +281,30 @@ struct StatisticsToml {
     highscores: bool,
 }
 
+/// A number list in TOML: the .dsc syntax as a string (`"2 3"`, `"2..4"`),
+/// or a plain integer for a single value.
 fn number_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NumberList, D::Error> {
-    let text = String::deserialize(d)?;
-    NumberList::parse(&text).map_err(serde::de::Error::custom)
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = NumberList;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number list such as \"2\", \"2 3 4\" or \"3 5..8\"")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<NumberList, E> {
+            NumberList::parse(text).map_err(E::custom)
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<NumberList, E> {
+            self.visit_str(&n.to_string())
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<NumberList, E> {
+            self.visit_str(&n.to_string())
+        }
+    }
+    d.deserialize_any(Visitor)
 }
 
 fn load_toml(path: &Path, internal_name: String, game_dir: &Path) -> Result<GameDesc, DescError> {
@@ -652,7 +689,7 @@ engine = "FourInLine"
 version = "3"
 [table]
 players = "2..4"
-bots = "1 2"
+bots = 1
 peers = true
 kill_when_empty = false
 [statistics]
@@ -673,7 +710,7 @@ description = "Quatre."
         assert_eq!(game.description.get(Some("fr_FR")), "Quatre.");
         assert_eq!(game.exec, ["/opt/ggz/lib/bin/fil", "--name", "My Game"]);
         assert_eq!(game.players_allowed.to_string(), "2..4");
-        assert_eq!(game.bots_allowed.to_string(), "1 2");
+        assert_eq!(game.bots_allowed.to_string(), "1");
         assert!(game.allow_peers && !game.kill_when_empty && !game.allow_leave);
         assert!(game.highscores && !game.records);
         assert_eq!(game.named_bots, [("Rex".into(), "easy".into())]);
@@ -702,6 +739,14 @@ description = "Quatre."
                 "name = \"A\"\n[launch]\nexecutable = [\"x\"]\n[table]\nspectator = true\n",
                 "table.spectator",
             ),
+            (
+                "name = \"A\"\n[launch]\nexecutable = [\"x\"]\n[table]\nbots = 33\n",
+                "table.bots",
+            ),
+            (
+                "name = \"A\"\n[launch]\nexecutable = [\"x\"]\n[table]\nbots = [1]\n",
+                "table.bots",
+            ),
             ("name = \"\"\n[launch]\nexecutable = [\"x\"]\n", "name"),
             ("[launch]\nexecutable = [\"x\"]\n", "name"),
         ];
@@ -711,7 +756,7 @@ description = "Quatre."
             let err = load_game_file(&path, Path::new("/g")).unwrap_err();
             assert_eq!(err.key.as_deref(), Some(key), "{text}: {err}");
             // Missing top-level keys have no line to point at.
-            assert_eq!(err.line.is_some(), !matches!(i, 0 | 6), "{text}: {err}");
+            assert_eq!(err.line.is_some(), !matches!(i, 0 | 8), "{text}: {err}");
         }
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -67,6 +67,7 @@ pub struct RoomDesc {
     pub key: String,
     /// Display name; the untranslated text is sent as `REFNAME`.
     pub name: Translated,
+    /// `ROOM DESC`
     pub description: Translated,
     /// Untranslated game `Name` played here; `None` = chat-only room.
     pub game: Option<String>,
@@ -74,6 +75,7 @@ pub struct RoomDesc {
     pub max_players: u32,
     /// Table limit; 0 = no tables.
     pub max_tables: u32,
+    /// Who may enter.
     pub restriction: EntryRestriction,
     /// Extra arguments appended to the game server's argv for tables here.
     pub executable_args: Vec<String>,

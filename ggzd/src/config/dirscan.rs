@@ -11,10 +11,13 @@ use super::tomlsrc::{self, KeyLines};
 /// line and key where possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DescError {
+    /// The description file.
     pub file: PathBuf,
+    /// 1-based line, if known.
     pub line: Option<usize>,
     /// `name`, `table.players`, `GameInfo.Name`, ...
     pub key: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -62,7 +62,9 @@ pub struct KeyFile {
 /// A syntax or read error; `line` is 1-based, `None` for whole-file errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyFileError {
+    /// 1-based line, `None` for whole-file problems (size, I/O).
     pub line: Option<usize>,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -36,16 +36,27 @@ pub const MAX_USERNAME_LENGTH: usize = 16;
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// `[server]`
     pub server: ServerConfig,
+    /// `[network]`
     pub network: NetworkConfig,
+    /// `[directories]`
     pub directories: DirectoriesConfig,
+    /// `[files]`
     pub files: FilesConfig,
+    /// `[games]`
     pub games: GamesConfig,
+    /// `[policy]`
     pub policy: PolicyConfig,
+    /// `[timing]`
     pub timing: TimingConfig,
+    /// `[limits]`
     pub limits: LimitsConfig,
+    /// `[logging]`
     pub logging: LoggingConfig,
+    /// `[workers]`
     pub workers: WorkersConfig,
+    /// `[auth]`
     pub auth: AuthConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
@@ -89,6 +100,7 @@ pub struct NetworkConfig {
     pub interface: IpAddr,
     /// TCP port; 0 lets the kernel choose (useful for tests).
     pub port: u16,
+    /// Queue length of not-yet-accepted connections (`listen(2)`).
     pub listen_backlog: u32,
     /// Simultaneous connections of all kinds; 0 = unlimited.
     pub max_clients: u32,
@@ -220,7 +232,9 @@ pub struct GamesConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyConfig {
+    /// `registration`: who may create accounts.
     pub registration: RegistrationPolicy,
+    /// `[policy.username]`
     pub username: UsernamePolicy,
 }
 
@@ -344,6 +358,7 @@ impl Default for LimitsConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoggingConfig {
+    /// Where log lines go.
     pub destination: LogDestination,
     /// Log file for `destination = "file"`; absolute after [`load`].
     pub file: Option<PathBuf>,
@@ -384,9 +399,12 @@ impl LoggingConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogDestination {
+    /// Standard error (with `<N>` priority prefixes under systemd).
     #[default]
     Stderr,
+    /// The system log, with `logging.facility`.
     Syslog,
+    /// The file `logging.file`.
     File,
 }
 
@@ -395,12 +413,19 @@ pub enum LogDestination {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(try_from = "String")]
 pub enum LogType {
+    /// Every type below.
     All,
+    /// General notices (startup, shutdown, reloads).
     Notices,
+    /// Connects, logins, logouts.
     Connections,
+    /// Failed logins, refused or dropped clients, bad input.
     Security,
+    /// Periodic status summaries.
     Update,
+    /// Table launches, game ends, game-server trouble.
     Tables,
+    /// Administrative actions (kick, gag, permission changes).
     Admin,
 }
 
@@ -451,26 +476,46 @@ impl TryFrom<String> for LogType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SyslogFacility {
+    /// `kern`
     Kern,
+    /// `user`
     User,
+    /// `mail`
     Mail,
+    /// `daemon`
     Daemon,
+    /// `auth`
     Auth,
+    /// `syslog`
     Syslog,
+    /// `lpr`
     Lpr,
+    /// `news`
     News,
+    /// `uucp`
     Uucp,
+    /// `cron`
     Cron,
+    /// `authpriv`
     AuthPriv,
+    /// `ftp`
     Ftp,
+    /// `local0`
     #[default]
     Local0,
+    /// `local1`
     Local1,
+    /// `local2`
     Local2,
+    /// `local3`
     Local3,
+    /// `local4`
     Local4,
+    /// `local5`
     Local5,
+    /// `local6`
     Local6,
+    /// `local7`
     Local7,
 }
 
@@ -478,12 +523,18 @@ pub enum SyslogFacility {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
+    /// Nothing.
     Off,
+    /// Errors only.
     Error,
+    /// Errors and warnings.
     Warn,
+    /// Normal operation messages.
     #[default]
     Info,
+    /// Diagnostic detail.
     Debug,
+    /// Everything, including protocol traces.
     Trace,
 }
 
@@ -524,8 +575,11 @@ impl WorkersConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
+    /// Memory per hash in KiB (at least 8 x parallelism).
     pub argon2_memory_kib: u32,
+    /// Passes over the memory.
     pub argon2_iterations: u32,
+    /// Lanes.
     pub argon2_parallelism: u32,
 }
 
@@ -548,6 +602,7 @@ pub struct ConfigError {
     pub line: Option<usize>,
     /// Dotted key such as `network.port`, if the problem has one.
     pub key: Option<String>,
+    /// What is wrong.
     pub message: String,
     not_found: bool,
 }
