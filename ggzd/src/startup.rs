@@ -2,7 +2,7 @@
 //! daemonizing, the database, the description files, the listener.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -119,7 +119,7 @@ fn init_logging(cli: &Cli, config: &Config) -> Result<(), String> {
     let destination = match log.destination {
         // A daemon has no stderr: unless journald reads it, use syslog.
         LogDestination::Stderr if !cli.foreground && !journald => Destination::Syslog {
-            facility: log.facility.clone(),
+            facility: facility_name(log.facility),
         },
         LogDestination::Stderr => Destination::Stderr,
         LogDestination::File => Destination::File(
@@ -128,15 +128,12 @@ fn init_logging(cli: &Cli, config: &Config) -> Result<(), String> {
                 .ok_or("logging.destination is \"file\" but logging.file is not set")?,
         ),
         LogDestination::Syslog => Destination::Syslog {
-            facility: log.facility.clone(),
+            facility: facility_name(log.facility),
         },
     };
-    let mut types: Vec<String> = log.types.iter().map(|t| t.to_string()).collect();
+    let mut types: Vec<String> = log.types.iter().map(|t| t.name().to_string()).collect();
     types.extend(cli.log_types.iter().cloned());
-    let level = log
-        .level
-        .parse::<LevelFilter>()
-        .map_err(|_| format!("logging.level {:?} is not a log level", log.level))?;
+    let level: LevelFilter = log.level.to_level_filter();
     logging::init(&LogSetup {
         destination,
         types,
@@ -154,13 +151,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
     std::fs::create_dir_all(&dirs.data_dir)?;
     // The listener is bound before daemonizing so that a port in use is
     // reported to whoever started us.
-    let interface: IpAddr = config.network.interface.parse().map_err(|_| {
-        io::Error::other(format!(
-            "network.interface {:?} is not an IP address",
-            config.network.interface
-        ))
-    })?;
-    let addr = SocketAddr::new(interface, config.network.port);
+    let addr = SocketAddr::new(config.network.interface, config.network.port);
     let listener = server::listener::bind(addr, config.network.listen_backlog as i32)
         .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?;
     if !cli.foreground {
@@ -204,10 +195,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         loaded.motd,
         Instant::now(),
     );
-    let workers = match config.workers.threads {
-        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-        n => n,
-    };
+    let workers = config.workers.effective_threads();
     let server = Server::new(
         zone,
         ServerSetup {
@@ -229,9 +217,8 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
 
 fn settings(config: &Config, port: u16) -> Settings {
     let (hostname, os, cpu) = motd::system_facts();
-    let seconds = |s: u64| (s > 0).then(|| Duration::from_secs(s));
     let t = &config.timing;
-    let lag = |i: usize| Duration::from_millis(t.lag_classes.get(i).copied().unwrap_or(0));
+    let lag = |i: usize| Duration::from_millis(u64::from(t.lag_classes.get(i).copied().unwrap_or(0)));
     Settings {
         server_name: config.server.name.clone(),
         admin_name: config.server.admin_name.clone(),
@@ -247,14 +234,14 @@ fn settings(config: &Config, port: u16) -> Settings {
             RegistrationPolicy::Closed => Registration::Closed,
         },
         username: config.policy.username.clone(),
-        login_timeout: Duration::from_secs(config.network.login_timeout.max(1)),
-        ping_frequency: seconds(t.ping_frequency),
-        first_ping_delay: Duration::from_secs(t.first_ping_delay),
+        login_timeout: config.network.login_timeout(),
+        ping_frequency: t.ping_interval(),
+        first_ping_delay: Duration::from_secs(u64::from(t.first_ping_delay)),
         lag_classes: [lag(0), lag(1), lag(2), lag(3)],
-        room_update_frequency: seconds(t.room_update_frequency),
-        max_clients: config.network.max_clients,
-        max_clients_per_ip: config.network.max_clients_per_ip,
-        max_tables: config.limits.max_tables,
+        room_update_frequency: t.room_update_interval(),
+        max_clients: config.network.max_clients as usize,
+        max_clients_per_ip: config.network.max_clients_per_ip as usize,
+        max_tables: config.limits.max_tables as usize,
         chat: ChatLimits {
             burst: config.limits.chat_burst as f32,
             rate: config.limits.chat_rate as f32,
@@ -308,4 +295,8 @@ fn daemonize(data_dir: &Path) -> io::Result<()> {
     }
     std::fs::write(&pid_path, format!("{}\n", std::process::id()))?;
     Ok(())
+}
+
+fn facility_name(facility: config::SyslogFacility) -> String {
+    format!("{facility:?}").to_ascii_lowercase()
 }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 
 use nix::sys::socket::{
-    AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage, bind as bind_socket, listen,
+    AddressFamily, Backlog, SockaddrIn, SockaddrIn6, SockFlag, SockType, SockaddrStorage, bind as bind_socket, listen,
     setsockopt, socket, sockopt,
 };
 
@@ -24,7 +24,11 @@ pub fn bind(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListener>
         None,
     )?;
     setsockopt(&fd, sockopt::ReuseAddr, &true)?;
-    bind_socket(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
+    let storage: SockaddrStorage = match addr {
+        SocketAddr::V4(v4) => SockaddrIn::from(v4).into(),
+        SocketAddr::V6(v6) => SockaddrIn6::from(v6).into(),
+    };
+    bind_socket(fd.as_raw_fd(), &storage)?;
     let backlog = Backlog::new(backlog).map_err(io::Error::from)?;
     listen(&fd, backlog)?;
     Ok(mio::net::TcpListener::from_std(std::net::TcpListener::from(fd)))
