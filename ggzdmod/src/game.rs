@@ -41,9 +41,10 @@
 //! Player and spectator sockets are switched to blocking mode when they
 //! arrive. The event loop tells you when one is readable
 //! ([`Event::PlayerData`], [`Event::SpectatorData`]); read at least once
-//! then, or the same event comes straight back. A socket at end of file
-//! stays readable, so expect a zero-length read when a player disconnects;
-//! the seat change from ggzd follows. Writing to players is up to you.
+//! then, or the same event comes straight back. When a player disconnects,
+//! one last data event lets you see the zero-length read; the socket is not
+//! watched after that, and ggzd's seat change follows. Writing to players is
+//! up to you.
 //!
 //! The control socket stays in whatever mode it was inherited in (blocking,
 //! from ggzd); reads from it never wait (`MSG_DONTWAIT`), writes may wait
@@ -74,6 +75,9 @@ use crate::{ENV_GGZMODE, ENV_GGZSOCKET, ENV_LAUNCH_LAYOUT, GGZSOCKET_FD};
 const NOSIGNAL: MsgFlags = MsgFlags::MSG_NOSIGNAL;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 const NOSIGNAL: MsgFlags = MsgFlags::empty();
+
+/// Messages read ahead from the control socket before reading pauses.
+pub const MAX_PENDING_MESSAGES: usize = 64;
 
 /// Name given to bots that ggzd seats without a name.
 pub const DEFAULT_BOT_NAME: &str = "AI";
@@ -156,7 +160,7 @@ impl From<Errno> for Error {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GameOptions {
     /// Launch layout to expect when ggzd does not say. ggzd tells the game
-    /// through [`ENV_LAUNCH_LAYOUT`](crate::ENV_LAUNCH_LAYOUT), which takes
+    /// through [`ENV_LAUNCH_LAYOUT`], which takes
     /// precedence because the daemon knows what it sends; this field
     /// matters under daemons that do not set it (the original ggzd). `None`
     /// means [`LaunchLayout::Trunk`].
@@ -199,6 +203,8 @@ pub struct Seat {
     kind: SeatKind,
     name: Option<String>,
     stream: Option<TcpStream>,
+    /// The peer closed and that was reported; stop watching the socket.
+    hung_up: bool,
 }
 
 impl Seat {
@@ -207,6 +213,7 @@ impl Seat {
             kind,
             name: None,
             stream: None,
+            hung_up: false,
         }
     }
 
@@ -239,6 +246,8 @@ impl Seat {
 pub struct Spectator {
     name: String,
     stream: TcpStream,
+    /// The peer closed and that was reported; stop watching the socket.
+    hung_up: bool,
 }
 
 impl Spectator {
@@ -311,12 +320,16 @@ pub enum Event {
         /// Their name.
         name: String,
     },
-    /// The player in this seat has data to read (or closed the socket).
+    /// The player in this seat has data to read, or has closed the
+    /// connection. The close is reported once, when nothing else is left to
+    /// read (a read then returns 0 or an error); after that the socket is no
+    /// longer watched. ggzd's seat change for the leaver follows separately.
     PlayerData {
         /// Seat number.
         seat: usize,
     },
-    /// The spectator in this slot has data to read (or closed the socket).
+    /// The spectator in this slot has data to read, or has closed the
+    /// connection (reported once, as for [`Event::PlayerData`]).
     SpectatorData {
         /// Slot number.
         spectator: usize,
@@ -419,10 +432,16 @@ pub struct Game {
     inbuf: Vec<u8>,
     /// A decoded message whose passed descriptor has not arrived yet.
     awaiting_fd: Option<ToGame>,
+    /// Messages read but not applied yet. Reading is eager, applying waits
+    /// until the previous message's events have been taken, so the seat
+    /// table seen while handling an event is the one right after it.
+    inbox: VecDeque<(ToGame, Option<OwnedFd>)>,
     events: VecDeque<Event>,
     /// End of file was seen on the control socket.
     closed: bool,
-    /// The control stream is unusable (error, or closure already reported).
+    /// A read or decode error, reported after the messages before it.
+    failure: Option<Error>,
+    /// The control stream is finished (error or closure already reported).
     broken: bool,
 }
 
@@ -484,8 +503,10 @@ impl Game {
             spectators: Vec::new(),
             inbuf: Vec::new(),
             awaiting_fd: None,
+            inbox: VecDeque::new(),
             events: VecDeque::new(),
             closed: false,
+            failure: None,
             broken: false,
         };
         let hello = format!(
@@ -719,9 +740,41 @@ impl Game {
 
     // ----- events ---------------------------------------------------------
 
-    /// Takes an already queued event without waiting or reading.
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+    /// Takes the next event if one is ready, without waiting or reading
+    /// from any socket. Messages already read by [`Game::handle_control`]
+    /// are applied here, one per call that needs it.
+    ///
+    /// Returns [`Event::ControlClosed`] once after ggzd closed the
+    /// connection; a read or protocol error is returned once, after the
+    /// events of the messages that preceded it. After either, the result is
+    /// always [`Error::Closed`].
+    pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        loop {
+            if let Some(ev) = self.events.pop_front() {
+                return Ok(Some(ev));
+            }
+            if self.broken {
+                return Err(Error::Closed);
+            }
+            if let Some((msg, fd)) = self.inbox.pop_front() {
+                if let Err(e) = self.apply(msg, fd) {
+                    self.broken = true;
+                    self.inbox.clear();
+                    self.events.clear();
+                    return Err(e);
+                }
+                continue;
+            }
+            if let Some(e) = self.failure.take() {
+                self.broken = true;
+                return Err(e);
+            }
+            if self.closed {
+                self.broken = true;
+                return Ok(Some(Event::ControlClosed));
+            }
+            return Ok(None);
+        }
     }
 
     /// Waits for the next event.
@@ -746,15 +799,8 @@ impl Game {
     ) -> Result<Option<Event>, Error> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            if let Some(ev) = self.events.pop_front() {
+            if let Some(ev) = self.poll_event()? {
                 return Ok(Some(ev));
-            }
-            if self.broken {
-                return Err(Error::Closed);
-            }
-            if self.closed {
-                self.broken = true;
-                return Ok(Some(Event::ControlClosed));
             }
             let wait = match deadline {
                 None => PollTimeout::NONE,
@@ -771,18 +817,62 @@ impl Game {
                 return Ok(None);
             };
             if ctl_ready {
-                self.handle_control()?;
-                if !self.events.is_empty() || self.closed {
-                    // Seats may have changed; player readiness is
-                    // re-examined on the next poll.
+                self.handle_control();
+                if !self.inbox.is_empty() || self.closed || self.failure.is_some() {
+                    // Seats are about to change; player readiness is
+                    // looked at again on the next poll.
                     continue;
                 }
             }
             for place in data {
-                self.events.push_back(match place {
-                    Place::Seat(seat) => Event::PlayerData { seat },
-                    Place::Spectator(spectator) => Event::SpectatorData { spectator },
-                });
+                if self.check_readable(place) {
+                    self.events.push_back(match place {
+                        Place::Seat(seat) => Event::PlayerData { seat },
+                        Place::Spectator(spectator) => Event::SpectatorData { spectator },
+                    });
+                }
+            }
+        }
+    }
+
+    /// Decides whether a socket that poll(2) called ready is worth an event.
+    /// A peer at end of file stays "readable" forever; without this, a game
+    /// would spin on data events until ggzd's seat change arrives. So once
+    /// nothing but the end of file is left, it is reported one last time
+    /// and the socket is no longer watched.
+    fn check_readable(&mut self, place: Place) -> bool {
+        let (stream, hung_up) = match place {
+            Place::Seat(i) => match self.seats.get_mut(i) {
+                Some(Seat {
+                    stream: Some(s),
+                    hung_up,
+                    ..
+                }) => (&*s, hung_up),
+                _ => return false,
+            },
+            Place::Spectator(i) => match self.spectators.get_mut(i) {
+                Some(Some(Spectator {
+                    stream, hung_up, ..
+                })) => (&*stream, hung_up),
+                _ => return false,
+            },
+        };
+        let mut probe = [0u8; 1];
+        match recv(
+            stream.as_raw_fd(),
+            &mut probe,
+            MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT,
+        ) {
+            Ok(0) => {
+                *hung_up = true;
+                true
+            }
+            Ok(_) => true,
+            Err(Errno::EAGAIN) | Err(Errno::EINTR) => false,
+            // A reset connection also only has an error left to report.
+            Err(_) => {
+                *hung_up = true;
+                true
             }
         }
     }
@@ -795,13 +885,13 @@ impl Game {
         let mut places = Vec::new();
         let mut fds = vec![PollFd::new(self.ctl.as_fd(), PollFlags::POLLIN)];
         for (i, seat) in self.seats.iter().enumerate() {
-            if let Some(s) = &seat.stream {
+            if let (Some(s), false) = (&seat.stream, seat.hung_up) {
                 places.push(Place::Seat(i));
                 fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
             }
         }
         for (i, slot) in self.spectators.iter().enumerate() {
-            if let Some(s) = slot {
+            if let Some(s) = slot.as_ref().filter(|s| !s.hung_up) {
                 places.push(Place::Spectator(i));
                 fds.push(PollFd::new(s.stream.as_fd(), PollFlags::POLLIN));
             }
@@ -826,25 +916,29 @@ impl Game {
         Ok(Some((ctl_ready, data)))
     }
 
-    /// Reads whatever ggzd has sent, without waiting, and queues the
-    /// resulting events (take them with [`Game::poll_event`]). Only needed
-    /// when driving the game from your own poll loop.
-    pub fn handle_control(&mut self) -> Result<(), Error> {
-        if self.broken || self.closed {
-            return Ok(());
+    /// Reads what ggzd has sent, without waiting, for authors who run their
+    /// own poll loop: call it when [`Game::control_fd`] is readable, then
+    /// take events with [`Game::poll_event`] until it returns `Ok(None)`.
+    ///
+    /// At most [`MAX_PENDING_MESSAGES`] messages are buffered; if that many
+    /// are waiting, reading stops until events are taken, and the socket
+    /// stays readable (an edge-triggered loop must call this again after
+    /// draining events). Errors are kept and reported by `poll_event` after
+    /// the messages that came before them.
+    pub fn handle_control(&mut self) {
+        if self.broken || self.closed || self.failure.is_some() {
+            return;
         }
-        let r = self.handle_control_inner();
-        if r.is_err() {
-            self.broken = true;
+        if let Err(e) = self.read_control() {
+            self.failure = Some(e);
         }
-        r
     }
 
-    fn handle_control_inner(&mut self) -> Result<(), Error> {
-        loop {
+    fn read_control(&mut self) -> Result<(), Error> {
+        while self.inbox.len() < MAX_PENDING_MESSAGES {
             if let Some(msg) = self.awaiting_fd.take() {
                 match fdpass::try_recv_fd(self.ctl.as_fd()) {
-                    Ok(Some(fd)) => self.apply(msg, Some(fd))?,
+                    Ok(Some(fd)) => self.inbox.push_back((msg, Some(fd))),
                     Ok(None) => {
                         self.awaiting_fd = Some(msg);
                         return Ok(());
@@ -867,7 +961,7 @@ impl Game {
                     if fd_follows {
                         self.awaiting_fd = Some(msg);
                     } else {
-                        self.apply(msg, None)?;
+                        self.inbox.push_back((msg, None));
                     }
                 }
                 Decoded::NeedMore(n) => {
@@ -901,6 +995,7 @@ impl Game {
                 }
             }
         }
+        Ok(())
     }
 
     fn mark_closed(&mut self) {
@@ -962,11 +1057,13 @@ impl Game {
                     kind: SeatKind::Bot,
                     name: Some(bot_name(name)),
                     stream: None,
+                    hung_up: false,
                 },
                 LaunchSeat::Reserved(name) => Seat {
                     kind: SeatKind::Reserved,
                     name: non_empty(name),
                     stream: None,
+                    hung_up: false,
                 },
             })
             .collect();
@@ -1002,7 +1099,15 @@ impl Game {
                 self.seats.len()
             )));
         };
-        let old = std::mem::replace(slot, Seat { kind, name, stream });
+        let old = std::mem::replace(
+            slot,
+            Seat {
+                kind,
+                name,
+                stream,
+                hung_up: false,
+            },
+        );
         self.events.push_back(Event::SeatChange {
             seat,
             new: slot.info(),
@@ -1034,6 +1139,7 @@ impl Game {
             (Some(stream), false) => Some(Spectator {
                 name: name.clone(),
                 stream,
+                hung_up: false,
             }),
             _ => None,
         };
@@ -1113,6 +1219,7 @@ impl Game {
                         kind: SeatKind::Player,
                         name: non_empty(name.clone()),
                         stream: Some(stream),
+                        hung_up: false,
                     };
                 }
             }
@@ -1124,6 +1231,7 @@ impl Game {
                     *slot = Some(Spectator {
                         name: name.clone(),
                         stream,
+                        hung_up: false,
                     });
                 }
             }
