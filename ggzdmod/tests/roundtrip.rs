@@ -517,3 +517,198 @@ fn example_game_server_plays_a_round() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+fn launched(seats: usize) -> (ServerChannel, Game) {
+    let (mut ch, mut game) = setup(LaunchLayout::Trunk);
+    send(
+        &mut ch,
+        ToGame::Launch {
+            game: "g".into(),
+            savegame: None,
+            seats: vec![LaunchSeat::Open; seats],
+            spectators: 0,
+        },
+        None,
+    );
+    assert!(matches!(game.next_event().unwrap(), Event::Launch));
+    expect_msgs(&mut ch, 2);
+    (ch, game)
+}
+
+fn join(ch: &mut ServerChannel, game: &mut Game, num: u32, name: &str) -> UnixStream {
+    let (client, fd) = player_pair();
+    send(
+        ch,
+        ToGame::Seat {
+            num,
+            kind: SeatKind::Player,
+            name: name.into(),
+        },
+        Some(fd),
+    );
+    assert!(game.next_event().unwrap().is_player_join());
+    client
+}
+
+#[test]
+fn reseat_rules_follow_the_game_state() {
+    let (mut ch, mut game) = launched(2);
+    let mut ann = join(&mut ch, &mut game, 0, "ann");
+
+    // Standing up while WAITING leaves an open seat.
+    send(
+        &mut ch,
+        ToGame::Reseat {
+            old: 0,
+            was_spectator: false,
+            new: 4,
+            is_spectator: true,
+        },
+        None,
+    );
+    assert!(matches!(game.next_event().unwrap(), Event::Reseat { .. }));
+    assert_eq!(game.seat(0).unwrap().kind(), SeatKind::Open);
+    assert_eq!(game.seat(0).unwrap().name(), None);
+    assert_eq!(game.spectator(4).unwrap().name(), "ann");
+    assert_eq!(game.spectator_slots(), 5);
+
+    // Sitting back down, then moving seats while PLAYING abandons the seat.
+    send(
+        &mut ch,
+        ToGame::Reseat {
+            old: 4,
+            was_spectator: true,
+            new: 0,
+            is_spectator: false,
+        },
+        None,
+    );
+    assert!(matches!(game.next_event().unwrap(), Event::Reseat { .. }));
+    game.set_state(GameState::Playing).unwrap();
+    send(
+        &mut ch,
+        ToGame::Reseat {
+            old: 0,
+            was_spectator: false,
+            new: 1,
+            is_spectator: false,
+        },
+        None,
+    );
+    assert!(matches!(game.next_event().unwrap(), Event::Reseat { .. }));
+    assert_eq!(game.seat(0).unwrap().kind(), SeatKind::Abandoned);
+    assert_eq!(game.seat(0).unwrap().name(), Some("ann"));
+    assert_eq!(game.seat(1).unwrap().kind(), SeatKind::Player);
+    // Still the same connection.
+    game.seat_stream(1).unwrap().write_all(b"k").unwrap();
+    let mut b = [0u8; 1];
+    ann.read_exact(&mut b).unwrap();
+
+    // Moving from an empty seat is a protocol error.
+    send(
+        &mut ch,
+        ToGame::Reseat {
+            old: 0,
+            was_spectator: false,
+            new: 1,
+            is_spectator: false,
+        },
+        None,
+    );
+    assert!(matches!(
+        game.next_event(),
+        Err(ggzdmod::Error::Protocol(_))
+    ));
+}
+
+#[test]
+fn spectators_replace_and_leave() {
+    let (mut ch, mut game) = launched(1);
+    let (_a, a_fd) = player_pair();
+    send(
+        &mut ch,
+        ToGame::SpectatorSeat {
+            num: 0,
+            name: "a".into(),
+        },
+        Some(a_fd),
+    );
+    assert!(matches!(
+        game.next_event().unwrap(),
+        Event::SpectatorJoin { spectator: 0, .. }
+    ));
+    // Another spectator arriving in an occupied slot displaces the first:
+    // one leave (with the old socket) and one join.
+    let (_b, b_fd) = player_pair();
+    send(
+        &mut ch,
+        ToGame::SpectatorSeat {
+            num: 0,
+            name: "b".into(),
+        },
+        Some(b_fd),
+    );
+    assert!(matches!(
+        game.next_event().unwrap(),
+        Event::SpectatorLeave { spectator: 0, ref name, .. } if name == "a"
+    ));
+    assert!(matches!(
+        game.next_event().unwrap(),
+        Event::SpectatorJoin { spectator: 0, ref name } if name == "b"
+    ));
+    send(
+        &mut ch,
+        ToGame::SpectatorSeat {
+            num: 0,
+            name: String::new(),
+        },
+        None,
+    );
+    assert!(matches!(
+        game.next_event().unwrap(),
+        Event::SpectatorLeave { spectator: 0, ref name, .. } if name == "b"
+    ));
+    assert_eq!(game.spectators().count(), 0);
+
+    // A seat number outside the table is a protocol error.
+    send(
+        &mut ch,
+        ToGame::Seat {
+            num: 7,
+            kind: SeatKind::Bot,
+            name: String::new(),
+        },
+        None,
+    );
+    assert!(matches!(
+        game.next_event(),
+        Err(ggzdmod::Error::Protocol(_))
+    ));
+}
+
+#[test]
+fn resizing_changes_the_local_table() {
+    let (mut ch, mut game) = launched(2);
+    let _ann = join(&mut ch, &mut game, 1, "ann");
+    game.request_num_seats(4).unwrap();
+    assert_eq!(game.num_seats(), 4);
+    assert_eq!(game.seat(3).unwrap().kind(), SeatKind::Open);
+    game.request_num_seats(1).unwrap();
+    assert_eq!(game.num_seats(), 1);
+    assert!(game.request_num_seats(0).is_err());
+    assert!(game.request_bot(1).is_err());
+    game.request_open(0).unwrap();
+    assert_eq!(
+        expect_msgs(&mut ch, 3),
+        vec![
+            ToServer::NumSeats(4),
+            ToServer::NumSeats(1),
+            ToServer::Open(0)
+        ]
+    );
+    // CREATED can never be requested.
+    assert!(matches!(
+        game.set_state(GameState::Created),
+        Err(ggzdmod::Error::InvalidState(GameState::Created))
+    ));
+}
