@@ -1,2 +1,67 @@
-//! The ggzdmod wire: how the GGZ server and a game server talk over the
-//! control socket (fd 3), and an API for game authors.
+//! The ggzdmod wire: how the GGZ server (ggzd) and a game server talk over
+//! the control socket (fd 3), and an API for game authors.
+//!
+//! ggzd starts one game server process per table and keeps one end of a
+//! Unix stream socket pair; the game server finds the other end on
+//! descriptor [`GGZSOCKET_FD`]. Over it flow small binary messages
+//! (big-endian ints, length-prefixed NUL-terminated strings) and, when a
+//! player joins, the player's own TCP connection as a passed descriptor.
+//! The format is that of the original libggzdmod, so game servers built
+//! against it work with our ggzd and game servers built with this crate
+//! work with the original ggzd.
+//!
+//! The crate has four parts, usable separately:
+//!
+//! * [`wire`] — the sans-IO codec: typed messages in both directions
+//!   ([`ToGame`], [`ToServer`]), exact encoding and incremental decoding,
+//!   both launch layouts ([`LaunchLayout`]).
+//! * [`fdpass`] — sending and receiving one descriptor per `sendmsg` with
+//!   `SCM_RIGHTS`.
+//! * [`server`] — ggzd's end: [`ServerChannel`], a non-blocking queue and
+//!   decoder for one game server's control socket.
+//! * [`game`] — the game author's end: [`Game`], which connects, keeps the
+//!   seat table, turns traffic into [`Event`]s and sends requests.
+//!
+//! A minimal game server is in `examples/guess.rs`.
+//!
+//! # Environment
+//!
+//! ggzd starts a game server with [`ENV_GGZMODE`]`=true` and
+//! [`ENV_GGZSOCKET`]`=3`. Our ggzd also sets [`ENV_LAUNCH_LAYOUT`] to
+//! `trunk` or `legacy`, because the two launch message layouts cannot be
+//! told apart on the wire (spec §4.1); the original ggzd does not set it,
+//! in which case [`GameOptions::layout`] (default trunk) applies.
+
+#![warn(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::indexing_slicing))]
+
+use std::os::fd::RawFd;
+
+pub mod fdpass;
+pub mod game;
+pub mod server;
+pub mod wire;
+
+pub use game::{
+    Error, Event, Game, GameOptions, Place, Seat, SeatInfo, SeatResult, Spectator, build_report,
+};
+pub use server::{ChannelError, ReadEnd, ReadOutcome, ServerChannel, control_socketpair};
+pub use wire::{
+    Decoded, GameResult, GameState, LaunchLayout, LaunchSeat, ReportRecord, SeatKind, ToGame,
+    ToServer, Trailer, WireError,
+};
+
+/// The descriptor number of the control socket in a game server process.
+pub const GGZSOCKET_FD: RawFd = 3;
+
+/// Environment variable that is `true` when a program runs under ggzd.
+pub const ENV_GGZMODE: &str = "GGZMODE";
+
+/// Environment variable holding the control socket's descriptor number
+/// (default [`GGZSOCKET_FD`]).
+pub const ENV_GGZSOCKET: &str = "GGZSOCKET";
+
+/// Environment variable through which our ggzd tells a game server which
+/// launch layout it sends: `trunk` (0.99.x, with savegame) or `legacy`
+/// (0.0.14). Also accepted: `0.99`, `0.0.14`; case does not matter.
+pub const ENV_LAUNCH_LAYOUT: &str = "GGZDMOD_LAUNCH_LAYOUT";
