@@ -96,11 +96,8 @@ impl Zone {
         let Some(sender) = self.player(conn) else {
             return ResultCode::NotLoggedIn;
         };
-        if matches!(kind, ChatKind::Table) {
-            // Tables arrive with the tables work; until then nobody sits.
-            if sender.table.is_none() {
-                return ResultCode::NoTable;
-            }
+        if matches!(kind, ChatKind::Table) && sender.place.is_none() {
+            return ResultCode::NoTable;
         }
         let Some(room) = sender.room else {
             return ResultCode::NotInRoom;
@@ -152,6 +149,13 @@ impl Zone {
                     sink.send(target, &msg(r::chat("private", &from, Some(text))));
                 }
             }
+            (ChatKind::Table, _) => {
+                // Gagging does not reach table chat, as in the original.
+                let line = msg(r::chat("table", &from, Some(text)));
+                for member in self.table_audience(conn).unwrap_or_default() {
+                    sink.send(member, &line);
+                }
+            }
             (ChatKind::Announce, _) => {
                 let line = msg(r::chat("announce", &from, Some(text)));
                 if gagged {
@@ -183,7 +187,7 @@ impl Zone {
 fn blocked_at_table(sender: &Player, receiver: &Player) -> bool {
     let privileged =
         perms::has(sender.perms, Perm::EditPrivmsg) || perms::has(receiver.perms, Perm::EditPrivmsg);
-    !privileged && (sender.table.is_some() || receiver.table.is_some())
+    !privileged && (sender.place.is_some() || receiver.place.is_some())
 }
 
 #[cfg(test)]

@@ -4,8 +4,11 @@
 //! [`Sink`], and tests implement it with a recorder.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Instant;
+
+use ggzdmod::wire::{LaunchLayout, ToGame, ToServer};
 
 use crate::proto::request::LoginKind;
 use crate::proto::types::ResultCode;
@@ -43,6 +46,8 @@ pub enum TimerKind {
     Ping,
     /// A PING is still unanswered: the lag class may have to rise.
     Lag,
+    /// The table this player launched has not reported WAITING in time.
+    LaunchTimeout,
     /// Time to push room occupancy changes to this player.
     RoomUpdate,
 }
@@ -59,6 +64,52 @@ pub enum Job {
     Login { conn: ConnId, login: LoginJob },
     /// Make sure each named bot of the game descriptions has an account.
     EnsureBotAccounts { names: Vec<String>, now: i64 },
+    /// Store a game server's result report.
+    GameReport(Box<GameReportJob>),
+    /// Remember a table's savegame.
+    Savegame {
+        game: String,
+        owner: String,
+        savegame: String,
+        table_key: String,
+        now: i64,
+    },
+    /// The top of a game's rankings, for RANKINGS.
+    Rankings { conn: ConnId, game: String },
+}
+
+#[derive(Debug)]
+pub struct GameReportJob {
+    pub table: TableSerial,
+    /// Untranslated game name, the statistics key.
+    pub game: String,
+    pub flags: crate::store::StatsFlags,
+    pub participants: Vec<crate::store::Participant>,
+    pub savegame: String,
+    pub now: i64,
+}
+
+/// Identifies one table for its whole life, across rooms.
+pub type TableSerial = u64;
+
+/// How to start a game server.
+#[derive(Debug, Clone)]
+pub struct SpawnSpec {
+    /// argv; argv[0] is an absolute path (no PATH search).
+    pub argv: Vec<String>,
+    /// Working directory: the game's data directory.
+    pub cwd: PathBuf,
+    pub layout: LaunchLayout,
+    /// MSG_GAME_LAUNCH, queued before the child even runs.
+    pub launch: ToGame,
+}
+
+/// What a game server did, as the event loop saw it.
+#[derive(Debug)]
+pub enum TableEvent {
+    Message(ToServer),
+    /// It could not be started, broke the protocol, or went away.
+    Failed(String),
 }
 
 #[derive(Debug)]
@@ -80,6 +131,16 @@ pub enum JobDone {
     Login {
         conn: ConnId,
         outcome: LoginOutcome,
+    },
+    /// A game report was committed; these rows are the new statistics.
+    GameReport {
+        table: TableSerial,
+        game: String,
+        updated: Vec<(String, StatsRecord)>,
+    },
+    Rankings {
+        conn: ConnId,
+        rows: Vec<(u32, String, i64)>,
     },
     Nothing,
 }
@@ -113,6 +174,14 @@ pub trait Sink {
     fn stop_reading(&mut self, conn: ConnId);
     fn submit(&mut self, job: Job);
     fn timer(&mut self, at: Instant, key: TimerKey);
+    /// Starts a game server; its events come back as [`TableEvent`]s.
+    fn spawn_table(&mut self, table: TableSerial, spec: SpawnSpec);
+    /// Sends a message to a game server. With `channel`, that prepared
+    /// game channel's socket travels with the message and the connection
+    /// leaves the event loop.
+    fn table_send(&mut self, table: TableSerial, msg: ToGame, channel: Option<ConnId>);
+    /// Stops a game server and forgets its control socket.
+    fn end_table(&mut self, table: TableSerial);
 }
 
 /// Where a connection comes from, for per-address limits and INFO.

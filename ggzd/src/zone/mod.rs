@@ -11,6 +11,7 @@ pub use login::unix_now;
 pub mod perms;
 mod rooms;
 mod session;
+mod tables;
 
 #[cfg(test)]
 mod tests;
@@ -20,8 +21,8 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 pub use effects::{
-    Account, Close, ConnId, Job, JobDone, LoginJob, LoginOutcome, Msg, Sink, TimerKey, TimerKind,
-    msg,
+    Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Msg, Sink,
+    SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
 };
 use session::{Session, State};
 
@@ -31,7 +32,7 @@ use crate::motd::{Motd, MotdContext};
 use crate::proto::decoder::{DecodeError, Event};
 use crate::proto::reply as r;
 use crate::proto::request::{Request, parse_request};
-use crate::proto::types::{LeaveReason, ResultCode};
+use crate::proto::types::ResultCode;
 use crate::rooms::RoomDesc;
 
 /// Run-time settings the zone needs, taken from the config once.
@@ -60,6 +61,10 @@ pub struct Settings {
     pub max_clients_per_ip: usize,
     pub max_tables: usize,
     pub chat: chat::ChatLimits,
+    /// Parent of each game's working directory (`<data_dir>/gamedata`).
+    pub gamedata_dir: std::path::PathBuf,
+    /// How long a game server may take to report WAITING.
+    pub launch_timeout: Duration,
 }
 
 /// The registration policy, reduced to what the zone acts on.
@@ -96,6 +101,9 @@ pub struct Zone {
     motd: Motd,
     started: Instant,
     tables_active: usize,
+    /// Where each live table is: (room, table id).
+    table_index: HashMap<TableSerial, (u32, u32)>,
+    next_table_serial: TableSerial,
 }
 
 impl Zone {
@@ -123,6 +131,8 @@ impl Zone {
             motd,
             started: now,
             tables_active: 0,
+            table_index: HashMap::new(),
+            next_table_serial: 0,
         };
         for desc in rooms {
             zone.add_room(desc, now);
@@ -203,6 +213,14 @@ impl Zone {
     /// The connection is gone, for whatever reason. Cleans up everything it
     /// owned and tells its room. Safe to call more than once.
     pub fn disconnected(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {
+        // Leave the table first, as a normal leave, while the player still
+        // exists for the table's bookkeeping.
+        if self
+            .player(conn)
+            .is_some_and(|p| p.place.is_some() || p.launching.is_some())
+        {
+            self.leave_table_on_logout(conn, now, sink);
+        }
         let Some(session) = self.take_session(conn) else {
             return;
         };
@@ -353,24 +371,22 @@ impl Zone {
             Request::List { kind, full } => self.on_list(conn, kind, full, now, sink),
             Request::Enter { room } => self.on_enter(conn, room, now, sink),
             Request::Chat { kind, to, text } => self.on_chat(conn, kind, to, text, now, sink),
-            Request::Launch { .. } => self.reply(conn, "launch", ResultCode::LaunchFail, sink),
-            Request::Join { .. } => self.reply(conn, "join", ResultCode::NoTable, sink),
-            Request::Leave { .. } => {
-                // Not at any table: leaving succeeds at once.
-                self.reply(conn, "leave", ResultCode::Ok, sink);
-                sink.send(conn, &msg(r::leave(LeaveReason::Normal, None)));
-            }
-            Request::Reseat { action, .. } => {
-                let code = if action.is_none() {
-                    ResultCode::BadOptions
-                } else {
-                    ResultCode::NoTable
-                };
-                self.reply(conn, "reseat", code, sink);
-            }
-            Request::Update { .. } => self.reply(conn, "update", ResultCode::BadOptions, sink),
-            // Not at a table: the original sends nothing.
-            Request::Info { .. } | Request::Rankings => {}
+            Request::Launch { table } => self.on_launch(conn, table, now, sink),
+            Request::Join {
+                table,
+                spectator,
+                seat,
+            } => self.on_join(conn, table, spectator, seat, sink),
+            Request::Leave { force, .. } => self.on_leave(conn, force, now, sink),
+            Request::Reseat { action, seat } => self.on_reseat(conn, action, seat, sink),
+            Request::Update {
+                kind,
+                action,
+                room,
+                table,
+            } => self.on_table_update(conn, kind, action, room, table, now, sink),
+            Request::Info { seat } => self.on_info(conn, seat, sink),
+            Request::Rankings => self.on_rankings(conn, sink),
             Request::Admin { .. } | Request::AdminPerm { .. } => {
                 self.reply(conn, "admin", ResultCode::NoPermission, sink)
             }
@@ -411,11 +427,13 @@ impl Zone {
             TimerKind::Ping => self.on_ping_timer(key.conn, deadline, now, sink),
             TimerKind::Lag => self.on_lag_timer(key.conn, deadline, now, sink),
             TimerKind::RoomUpdate => self.on_room_update_timer(key.conn, deadline, now, sink),
+            TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
         }
     }
 
     /// Server shutdown: every client is told the session is over.
     pub fn shutdown(&mut self, now: Instant, sink: &mut dyn Sink) {
+        self.end_all_tables(now, sink);
         let ids: Vec<ConnId> = self.sessions.iter().flatten().map(|s| s.id).collect();
         let end = msg(r::session_end());
         for conn in ids {

@@ -24,6 +24,8 @@ pub(crate) struct Room {
     pub closing: bool,
     /// Last change of occupancy, for the periodic room updates.
     pub changed_at: Instant,
+    /// Tables by id (1..=max_tables).
+    pub tables: std::collections::BTreeMap<u32, super::tables::Table>,
 }
 
 impl Zone {
@@ -46,6 +48,7 @@ impl Zone {
             players: Vec::new(),
             closing: false,
             changed_at: now,
+            tables: std::collections::BTreeMap::new(),
         }));
         id
     }
@@ -109,7 +112,7 @@ impl Zone {
         PlayerView {
             name: &player.name,
             kind: perms::player_kind(player.guest, player.perms),
-            table: player.table.map_or(-1, |t| t as i32),
+            table: player.table().map_or(-1, |t| t as i32),
             perms: player.perms,
             lag: player.lag,
             stats: self.stats_view(player, self.room_game(room)),
@@ -120,7 +123,7 @@ impl Zone {
         let Some(player) = self.player(conn) else {
             return;
         };
-        let code = if player.table.is_some() {
+        let code = if player.table().is_some() {
             ResultCode::AtTable
         } else {
             match u32::try_from(room_id).ok().and_then(|id| self.room(id)) {
@@ -288,7 +291,13 @@ impl Zone {
             },
             ListKind::Table => match player.room {
                 None => r::result("list", ResultCode::NotInRoom),
-                Some(room_id) => r::list_tables(room_id as i32, &[]),
+                Some(room_id) => {
+                    let views: Vec<_> = self
+                        .room(room_id)
+                        .map(|room| room.tables.values().map(|t| t.view()).collect())
+                        .unwrap_or_default();
+                    r::list_tables(room_id as i32, &views)
+                }
             },
         };
         sink.send(conn, &msg(reply));

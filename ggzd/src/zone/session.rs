@@ -47,8 +47,10 @@ pub(crate) struct Player {
     pub user_id: Option<i64>,
     pub real_name: String,
     pub room: Option<u32>,
-    /// Table id within the room, while seated or spectating.
-    pub table: Option<u32>,
+    /// Where the player sits or watches, at a table of their room.
+    pub place: Option<Place>,
+    /// A table this player launched that has not reported WAITING yet.
+    pub launching: Option<u32>,
     pub lag: u8,
     /// When the outstanding PING was sent.
     pub ping_sent: Option<Instant>,
@@ -66,7 +68,21 @@ pub(crate) struct Player {
     pub channel: Option<ConnId>,
 }
 
+/// A seat or spectator slot at a table of the player's room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub table: u32,
+    pub spectator: bool,
+    pub index: u32,
+}
+
 impl Player {
+    /// The table shown in player lists: where they are, or what they are
+    /// launching.
+    pub fn table(&self) -> Option<u32> {
+        self.place.map(|p| p.table).or(self.launching)
+    }
+
     pub fn stats_for(&self, game: &str) -> StatsRecord {
         self.stats
             .iter()
