@@ -51,6 +51,14 @@ impl Default for HashParams {
     }
 }
 
+impl HashParams {
+    /// Checks that argon2 accepts these parameters, so a bad configuration
+    /// is reported at startup rather than at the first registration.
+    pub fn check(&self) -> Result<(), AuthError> {
+        argon2_for(self).map(|_| ())
+    }
+}
+
 /// Why a password could not be hashed or a legacy value not imported.
 #[derive(Debug)]
 pub enum AuthError {
@@ -125,7 +133,8 @@ pub enum Verdict {
 }
 
 /// Hashes `password` with argon2id, a fresh 16-byte salt and `params`;
-/// returns the PHC string to store.
+/// returns the PHC string to store. Deliberately slow (tens of
+/// milliseconds at the defaults): call it from a worker thread.
 pub fn hash_password(password: &str, params: &HashParams) -> Result<String, AuthError> {
     let argon = argon2_for(params)?;
     let mut salt = [0u8; 16];
@@ -138,7 +147,8 @@ pub fn hash_password(password: &str, params: &HashParams) -> Result<String, Auth
 }
 
 /// Checks `password` against a stored value (see the module docs for the
-/// forms understood). Never fails: a stored value that cannot be parsed is a
+/// forms understood). As slow as [`hash_password`] for argon2 values: call it
+/// from a worker thread. Never fails: a stored value that cannot be parsed is a
 /// mismatch, so a damaged row locks its account rather than opening it.
 pub fn verify_password(stored: &str, password: &str, params: &HashParams) -> Verdict {
     if stored.is_empty() {
@@ -659,7 +669,14 @@ mod tests {
             iterations: 1,
             parallelism: 1,
         };
+        assert!(matches!(p.check(), Err(AuthError::Params(_))));
         assert!(matches!(hash_password("pw", &p), Err(AuthError::Params(_))));
+        assert!(HashParams::default().check().is_ok());
+        let p = HashParams {
+            iterations: 0,
+            ..HashParams::default()
+        };
+        assert!(p.check().is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! acknowledged to a client only once it is durable).
 //!
 //! Handles passed in are canonical (lower-cased, see config-and-data §7.1);
-//! the store compares them byte for byte. Schema: see [`schema`] and
+//! the store compares them byte for byte. Schema: see `store/schema.rs` and
 //! config-and-data §9-§10.
 
 pub mod rating;

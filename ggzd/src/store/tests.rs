@@ -724,3 +724,10 @@ fn errors_display_usefully() {
     assert!(e.to_string().starts_with("/nope: "));
     assert!(std::error::Error::source(&e).is_some());
 }
+
+#[test]
+fn store_can_move_to_a_worker_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+    assert_send::<StoreError>();
+}
