@@ -1,1 +1,865 @@
-//! store
+//! The user and statistics database (SQLite).
+//!
+//! One [`Store`] wraps one SQLite connection. The event loop never calls it
+//! directly: each worker thread opens its own `Store` on the same file, and
+//! `ggzduedit` may write the file while ggzd runs. That is why the database
+//! runs in WAL mode with a busy timeout, every read-modify-write runs in a
+//! short `BEGIN IMMEDIATE` transaction, and every writing method returns only
+//! after its transaction has committed (a registration or a stats update is
+//! acknowledged to a client only once it is durable).
+//!
+//! Handles passed in are canonical (lower-cased, see config-and-data §7.1);
+//! the store compares them byte for byte. Schema: see `store/schema.rs` and
+//! config-and-data §9-§10.
+
+pub mod rating;
+mod schema;
+
+use std::fmt;
+use std::fs::{DirBuilder, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+pub use schema::SCHEMA_VERSION;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "ggzd.sqlite";
+
+/// How long a statement waits for another connection's lock before failing
+/// with "database is locked".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Bytes kept of a real name or an email address (config-and-data §9.1).
+pub const MAX_INFO_BYTES: usize = 32;
+
+/// Permission word of a newly registered account (config-and-data §8.3).
+pub const REGISTERED_PERMISSIONS: u32 = 0x007;
+
+/// Permission word of a named-bot account created from a game description.
+pub const BOT_PERMISSIONS: u32 = 0x027;
+
+/// A database failure.
+#[derive(Debug)]
+pub enum StoreError {
+    /// Creating the data directory or database file failed.
+    Io {
+        /// The directory or file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// SQLite reported an error (including "database is locked" after the
+    /// busy timeout).
+    Sqlite(rusqlite::Error),
+    /// The database was written by a newer ggzd with a schema this build
+    /// does not know; refusing to touch it.
+    TooNew {
+        /// Schema version found in the file.
+        found: i64,
+        /// Newest schema version this build knows.
+        known: i64,
+    },
+    /// The file holds something this build cannot make sense of.
+    Corrupt(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            StoreError::Sqlite(e) => write!(f, "database error: {e}"),
+            StoreError::TooNew { found, known } => write!(
+                f,
+                "database schema version {found} is newer than this ggzd knows ({known}); \
+                 upgrade ggzd or use a matching database"
+            ),
+            StoreError::Corrupt(what) => write!(f, "database is damaged: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Io { source, .. } => Some(source),
+            StoreError::Sqlite(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+/// A registered account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Database id.
+    pub id: i64,
+    /// Canonical handle.
+    pub handle: String,
+    /// Stored password form (see [`crate::auth`]); empty = no login possible.
+    pub password: String,
+    /// Real name, at most 32 bytes.
+    pub real_name: String,
+    /// Email address, at most 32 bytes.
+    pub email: String,
+    /// Unix time of the last successful login (or of creation).
+    pub last_login: i64,
+    /// Unix time the account was created.
+    pub first_login: i64,
+    /// Permission word (config-and-data §8.1).
+    pub permissions: u32,
+    /// Whether the account is confirmed (config-and-data §7.3).
+    pub confirmed: bool,
+}
+
+/// A new account for [`Store::create_user`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewUser<'a> {
+    /// Canonical handle.
+    pub handle: &'a str,
+    /// Already-hashed password (see [`crate::auth::hash_password`]).
+    pub password: &'a str,
+    /// Email address; truncated to 32 bytes.
+    pub email: &'a str,
+    /// Real name; truncated to 32 bytes.
+    pub real_name: &'a str,
+    /// Permission word.
+    pub permissions: u32,
+    /// Whether the account starts confirmed.
+    pub confirmed: bool,
+    /// Creation time (Unix seconds); also the first last-login time.
+    pub now: i64,
+}
+
+/// Result of [`Store::create_user`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOutcome {
+    /// The account was created with this id.
+    Created(i64),
+    /// An account with that handle exists; nothing was written.
+    AlreadyExists,
+}
+
+/// One player's statistics for one game. A player without a row has
+/// [`StatsRecord::default`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatsRecord {
+    /// Games won.
+    pub wins: u32,
+    /// Games lost.
+    pub losses: u32,
+    /// Games tied.
+    pub ties: u32,
+    /// Games forfeited.
+    pub forfeits: u32,
+    /// Rating; shown as [`rating::display`].
+    pub rating: f64,
+    /// 1-based position in the game's ranking; 0 = unranked.
+    pub ranking: u32,
+    /// Best reported score.
+    pub highscore: i64,
+}
+
+impl Default for StatsRecord {
+    fn default() -> Self {
+        StatsRecord {
+            wins: 0,
+            losses: 0,
+            ties: 0,
+            forfeits: 0,
+            rating: rating::DEFAULT_RATING,
+            ranking: 0,
+            highscore: 0,
+        }
+    }
+}
+
+/// Which statistics a game keeps (its description's Records, Ratings and
+/// Highscores flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatsFlags {
+    /// Count wins, losses, ties and forfeits.
+    pub records: bool,
+    /// Update ratings.
+    pub ratings: bool,
+    /// Keep high scores.
+    pub highscores: bool,
+}
+
+impl StatsFlags {
+    /// Whether the game keeps any statistics at all.
+    pub fn any(self) -> bool {
+        self.records || self.ratings || self.highscores
+    }
+
+    /// The ranking order for this game (config-and-data §10.5); a fixed SQL
+    /// expression, sorted descending.
+    fn ranking_key(self) -> &'static str {
+        if self.highscores {
+            "highscore"
+        } else if self.ratings {
+            "rating"
+        } else {
+            "wins - losses"
+        }
+    }
+}
+
+/// Kind of a seat in a game report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantKind {
+    /// A human player (registered or guest).
+    Player,
+    /// A bot.
+    Bot,
+    /// A seat its player left during the game.
+    Abandoned,
+}
+
+/// A participant's result in a game report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GameResult {
+    /// Won.
+    Win,
+    /// Lost.
+    Loss,
+    /// Tied.
+    Tie,
+    /// Forfeited.
+    Forfeit,
+    /// No result (did not take part).
+    None,
+}
+
+/// One participant of a game report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    /// Canonical handle for players; the reported name for bots and
+    /// abandoned seats.
+    pub name: String,
+    /// Seat kind.
+    pub seat_type: ParticipantKind,
+    /// Team number; negative = no team.
+    pub team: i32,
+    /// Result.
+    pub result: GameResult,
+    /// Score (for high scores).
+    pub score: i64,
+    /// Whether the player is logged in with a registered account.
+    pub registered: bool,
+}
+
+impl Participant {
+    /// The `matchplayers.playertype` value.
+    fn player_type(&self) -> &'static str {
+        match (self.seat_type, self.registered) {
+            (ParticipantKind::Player, true) => "registered",
+            (ParticipantKind::Player, false) => "guest",
+            (ParticipantKind::Bot, _) => "bot",
+            (ParticipantKind::Abandoned, _) => "",
+        }
+    }
+}
+
+/// A saved game waiting to be restored (config-and-data §10.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedGame {
+    /// When it was saved (Unix seconds).
+    pub date: i64,
+    /// Game name.
+    pub game: String,
+    /// Owner (canonical handle) of the table.
+    pub owner: String,
+    /// Savegame name reported by the game server.
+    pub savegame: String,
+    /// The table's pseudo-unique key.
+    pub table_key: String,
+    /// Seats recorded for that table, ordered by seat number.
+    pub seats: Vec<SavedSeat>,
+}
+
+/// One seat of a saved table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedSeat {
+    /// Seat number.
+    pub seat: u32,
+    /// Seat type name (`open`, `bot`, `reserved`, `player`, ...).
+    pub seat_type: String,
+    /// Occupant or reservation name; empty for open seats.
+    pub handle: String,
+}
+
+/// An open connection to the database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+const USER_COLUMNS: &str =
+    "id, handle, password, name, email, lastlogin, firstlogin, permissions, confirmed";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: row.get(0)?,
+        handle: row.get(1)?,
+        password: row.get(2)?,
+        real_name: row.get(3)?,
+        email: row.get(4)?,
+        last_login: row.get(5)?,
+        first_login: row.get(6)?,
+        permissions: row.get(7)?,
+        confirmed: row.get(8)?,
+    })
+}
+
+const STATS_COLUMNS: &str = "wins, losses, ties, forfeits, rating, ranking, highscore";
+
+/// Reads [`STATS_COLUMNS`] starting at column `at`.
+fn stats_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<StatsRecord> {
+    Ok(StatsRecord {
+        wins: row.get(at)?,
+        losses: row.get(at + 1)?,
+        ties: row.get(at + 2)?,
+        forfeits: row.get(at + 3)?,
+        rating: row.get(at + 4)?,
+        ranking: row.get(at + 5)?,
+        highscore: row.get(at + 6)?,
+    })
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a
+/// character boundary.
+fn truncate_utf8(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default()
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) `<data_dir>/ggzd.sqlite`. A missing data
+    /// directory is created with mode 0700.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .map_err(io_err(data_dir))?;
+        Store::open_file(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens (creating if needed, mode 0600) the database file at `path`,
+    /// switches it to WAL mode and migrates its schema.
+    pub fn open_file(path: &Path) -> Result<Store, StoreError> {
+        // Create the file ourselves so it gets mode 0600; SQLite would use
+        // 0644. Its -wal and -shm files inherit the database file's mode.
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io_err(path)(e)),
+        }
+        let conn = Connection::open(path)?;
+        Store::init(conn, true)
+    }
+
+    /// A private in-memory database (tests, tools); not shared with anyone.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Store::init(Connection::open_in_memory()?, false)
+    }
+
+    fn init(mut conn: Connection, wal: bool) -> Result<Store, StoreError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        if wal {
+            let mode: String =
+                conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Corrupt(format!(
+                    "cannot switch to WAL journal mode (got '{mode}')"
+                )));
+            }
+        }
+        // FULL: a commit that returned survives a power cut, which is what
+        // acknowledging a registration to a client promises.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// The account with this canonical handle.
+    pub fn user(&self, canonical: &str) -> Result<Option<UserRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE handle = ?1"),
+                [canonical],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Whether an account with this canonical handle exists.
+    pub fn user_exists(&self, canonical: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM users WHERE handle = ?1", [canonical], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
+    }
+
+    /// Creates an account. Real name and email are truncated to 32 bytes.
+    /// Stats rows left under that handle (e.g. by a guest who used the name)
+    /// are deleted, so the new account starts clean. Returns after commit.
+    pub fn create_user(&mut self, new: &NewUser<'_>) -> Result<CreateOutcome, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let inserted = tx.execute(
+            "INSERT INTO users
+                 (handle, password, name, email, lastlogin, firstlogin, permissions, confirmed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)
+             ON CONFLICT (handle) DO NOTHING",
+            params![
+                new.handle,
+                new.password,
+                truncate_utf8(new.real_name, MAX_INFO_BYTES),
+                truncate_utf8(new.email, MAX_INFO_BYTES),
+                new.now,
+                new.permissions,
+                new.confirmed,
+            ],
+        )?;
+        if inserted == 0 {
+            return Ok(CreateOutcome::AlreadyExists);
+        }
+        let id = tx.last_insert_rowid();
+        tx.execute("DELETE FROM stats WHERE handle = ?1", [new.handle])?;
+        tx.commit()?;
+        Ok(CreateOutcome::Created(id))
+    }
+
+    /// Sets the last-login time of an account.
+    pub fn record_login(&self, user_id: i64, now: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE users SET lastlogin = ?2 WHERE id = ?1",
+            params![user_id, now],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces an account's stored password with `stored`, which must
+    /// already be a stored form (hash) — this method does not hash.
+    pub fn set_password(&self, user_id: i64, stored: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE users SET password = ?2 WHERE id = ?1",
+            params![user_id, stored],
+        )?;
+        Ok(())
+    }
+
+    /// Sets an account's permission word; `false` if there is no such account.
+    pub fn set_permissions(&self, canonical: &str, perms: u32) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE users SET permissions = ?2 WHERE handle = ?1",
+            params![canonical, perms],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Creates the account of a named bot unless it exists (config-and-data
+    /// §8.3): permissions [`BOT_PERMISSIONS`] and an empty password, so
+    /// nobody can log in with it. An existing account is left untouched.
+    pub fn ensure_bot_account(&mut self, canonical: &str, now: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO users
+                 (handle, password, name, email, lastlogin, firstlogin, permissions, confirmed)
+             VALUES (?1, '', '', '', ?2, ?2, ?3, 1)
+             ON CONFLICT (handle) DO NOTHING",
+            params![canonical, now, BOT_PERMISSIONS],
+        )?;
+        Ok(())
+    }
+
+    /// All stats rows of a player, by game name.
+    pub fn stats_for_player(
+        &self,
+        canonical: &str,
+    ) -> Result<Vec<(String, StatsRecord)>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT game, {STATS_COLUMNS} FROM stats WHERE handle = ?1 ORDER BY game"
+        ))?;
+        let rows = stmt.query_map([canonical], |row| {
+            Ok((row.get(0)?, stats_from_row(row, 1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A player's stats for one game; the defaults if there is no row.
+    pub fn player_stats(&self, handle: &str, game: &str) -> Result<StatsRecord, StoreError> {
+        Ok(read_stats(&self.conn, handle, game)?.unwrap_or_default())
+    }
+
+    /// Accounts ordered by id; with a pattern, only handles matching it as
+    /// an SQLite GLOB (`*`, `?`, `[...]`, case-sensitive on the canonical
+    /// handle).
+    pub fn list_users(&self, pattern: Option<&str>) -> Result<Vec<UserRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE ?1 IS NULL OR handle GLOB ?1 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([pattern], user_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Deletes an account and its stats rows; `false` if there was none.
+    /// Match history keeps the handle.
+    pub fn delete_user(&mut self, canonical: &str) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute("DELETE FROM users WHERE handle = ?1", [canonical])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        tx.execute("DELETE FROM stats WHERE handle = ?1", [canonical])?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Records a game report (config-and-data §10.2-§10.6) in one
+    /// transaction: applies records, ratings and high scores as `flags`
+    /// say, logs a `matches` row with one `matchplayers` row per
+    /// participant, writes the stats rows back, closes the savegame
+    /// `savegame` of this game (if not empty), and recomputes the game's
+    /// rankings. Returns after commit, with each participant's stats key and
+    /// updated row, in participant order.
+    ///
+    /// A bot named `AI` is keyed `<index>|AI` (its 0-based position in
+    /// `participants`); every other participant by its name. A participant
+    /// with an empty name gets no stats row. A game without any flag writes
+    /// no statistics and returns an empty list.
+    pub fn apply_game_report(
+        &mut self,
+        game: &str,
+        flags: StatsFlags,
+        participants: &[Participant],
+        savegame: &str,
+        now: i64,
+    ) -> Result<Vec<(String, StatsRecord)>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if !savegame.is_empty() {
+            close_savegame(&tx, game, savegame)?;
+        }
+        if !flags.any() {
+            tx.commit()?;
+            return Ok(Vec::new());
+        }
+
+        let keys: Vec<String> = participants
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if p.seat_type == ParticipantKind::Bot && p.name == "AI" {
+                    format!("{i}|AI")
+                } else {
+                    p.name.clone()
+                }
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(participants.len());
+        for key in &keys {
+            rows.push(read_stats(&tx, key, game)?.unwrap_or_default());
+        }
+
+        if flags.records {
+            for (row, p) in rows.iter_mut().zip(participants) {
+                let counter = match p.result {
+                    GameResult::Win => &mut row.wins,
+                    GameResult::Loss => &mut row.losses,
+                    GameResult::Tie => &mut row.ties,
+                    GameResult::Forfeit => &mut row.forfeits,
+                    GameResult::None => continue,
+                };
+                *counter = counter.saturating_add(1);
+            }
+        }
+        if flags.ratings {
+            let rated: Vec<rating::Rated> = rows
+                .iter()
+                .zip(participants)
+                .map(|(row, p)| rating::Rated {
+                    rating: row.rating,
+                    team: p.team,
+                    result: p.result,
+                })
+                .collect();
+            for (row, new) in rows.iter_mut().zip(rating::rate(&rated)) {
+                if new.is_finite() {
+                    row.rating = new;
+                }
+            }
+        }
+        if flags.highscores {
+            for (row, p) in rows.iter_mut().zip(participants) {
+                row.highscore = row.highscore.max(p.score);
+            }
+        }
+
+        let mut winners = participants
+            .iter()
+            .zip(&keys)
+            .filter(|(p, _)| p.result == GameResult::Win);
+        let winner = match (winners.next(), winners.next()) {
+            (Some((_, key)), None) => key.as_str(),
+            _ => "",
+        };
+        tx.execute(
+            "INSERT INTO matches (date, game, winner, savegame) VALUES (?1, ?2, ?3, ?4)",
+            params![now, game, winner, savegame],
+        )?;
+        let match_id = tx.last_insert_rowid();
+        {
+            let mut add_player = tx.prepare(
+                "INSERT INTO matchplayers (match, handle, playertype) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut upsert = tx.prepare(
+                "INSERT INTO stats (handle, game, wins, losses, ties, forfeits, rating, highscore)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (handle, game) DO UPDATE SET
+                     wins = excluded.wins, losses = excluded.losses,
+                     ties = excluded.ties, forfeits = excluded.forfeits,
+                     rating = excluded.rating, highscore = excluded.highscore",
+            )?;
+            for ((p, key), row) in participants.iter().zip(&keys).zip(&rows) {
+                add_player.execute(params![match_id, key, p.player_type()])?;
+                if key.is_empty() {
+                    continue;
+                }
+                upsert.execute(params![
+                    key,
+                    game,
+                    row.wins,
+                    row.losses,
+                    row.ties,
+                    row.forfeits,
+                    row.rating,
+                    row.highscore
+                ])?;
+            }
+        }
+
+        // Positions are 1-based; equal keys keep insertion (rowid) order.
+        tx.execute(
+            &format!(
+                "UPDATE stats SET ranking = r.pos
+                 FROM (SELECT rowid AS rid,
+                              row_number() OVER (ORDER BY {} DESC, rowid) AS pos
+                       FROM stats WHERE game = ?1) AS r
+                 WHERE stats.rowid = r.rid",
+                flags.ranking_key()
+            ),
+            [game],
+        )?;
+
+        let mut out = Vec::with_capacity(keys.len());
+        for (key, row) in keys.into_iter().zip(rows) {
+            let row = if key.is_empty() {
+                row
+            } else {
+                read_stats(&tx, &key, game)?.unwrap_or(row)
+            };
+            out.push((key, row));
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The top `limit` ranked rows of a game: (position, handle, high score),
+    /// position ascending; unranked rows (ranking 0) are left out.
+    pub fn rankings(
+        &self,
+        game: &str,
+        limit: usize,
+    ) -> Result<Vec<(u32, String, i64)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare(
+            "SELECT ranking, handle, highscore FROM stats
+             WHERE game = ?1 AND ranking <> 0
+             ORDER BY ranking, rowid LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![game, limit], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records a savegame report (MSG_SAVEGAME_REPORT): replaces any saved
+    /// game of the same (game, owner).
+    pub fn record_savegame(
+        &mut self,
+        game: &str,
+        owner: &str,
+        savegame: &str,
+        table_key: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO savegames (date, game, owner, savegame, tablekey)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (game, owner) DO UPDATE SET
+                 date = excluded.date, savegame = excluded.savegame,
+                 tablekey = excluded.tablekey",
+            params![now, game, owner, savegame, table_key],
+        )?;
+        Ok(())
+    }
+
+    /// Records (or replaces) the type and occupant of one seat of a table,
+    /// for restoring it from a savegame later.
+    pub fn set_savegame_seat(
+        &self,
+        table_key: &str,
+        seat: u32,
+        seat_type: &str,
+        handle: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO savegameplayers (tablekey, seat, handle, seattype)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tablekey, seat) DO UPDATE SET
+                 handle = excluded.handle, seattype = excluded.seattype",
+            params![table_key, seat, handle, seat_type],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the recorded seats of a table that has no savegame.
+    pub fn clear_table_seats(&mut self, table_key: &str) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM savegameplayers WHERE tablekey = ?1
+             AND NOT EXISTS (SELECT 1 FROM savegames WHERE tablekey = ?1)",
+            [table_key],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes and returns every saved game of `game` with its seats, oldest
+    /// first, for restoration at startup.
+    pub fn take_savegames(&mut self, game: &str) -> Result<Vec<SavedGame>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut games: Vec<SavedGame> = {
+            let mut stmt = tx.prepare(
+                "SELECT date, game, owner, savegame, tablekey FROM savegames
+                 WHERE game = ?1 ORDER BY date, rowid",
+            )?;
+            let rows = stmt.query_map([game], |row| {
+                Ok(SavedGame {
+                    date: row.get(0)?,
+                    game: row.get(1)?,
+                    owner: row.get(2)?,
+                    savegame: row.get(3)?,
+                    table_key: row.get(4)?,
+                    seats: Vec::new(),
+                })
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        {
+            let mut seats = tx.prepare(
+                "SELECT seat, seattype, handle FROM savegameplayers
+                 WHERE tablekey = ?1 ORDER BY seat",
+            )?;
+            for g in &mut games {
+                let rows = seats.query_map([&g.table_key], |row| {
+                    Ok(SavedSeat {
+                        seat: row.get(0)?,
+                        seat_type: row.get(1)?,
+                        handle: row.get(2)?,
+                    })
+                })?;
+                g.seats = rows.collect::<Result<_, _>>()?;
+            }
+        }
+        tx.execute(
+            "DELETE FROM savegameplayers
+             WHERE tablekey IN (SELECT tablekey FROM savegames WHERE game = ?1)",
+            [game],
+        )?;
+        tx.execute("DELETE FROM savegames WHERE game = ?1", [game])?;
+        tx.commit()?;
+        Ok(games)
+    }
+}
+
+fn read_stats(
+    conn: &Connection,
+    handle: &str,
+    game: &str,
+) -> Result<Option<StatsRecord>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {STATS_COLUMNS} FROM stats WHERE handle = ?1 AND game = ?2"),
+            [handle, game],
+            |row| stats_from_row(row, 0),
+        )
+        .optional()?)
+}
+
+/// Deletes the saved game(s) named `savegame` of `game` and their seats:
+/// the final report of a saved game closes it.
+fn close_savegame(conn: &Connection, game: &str, savegame: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM savegameplayers WHERE tablekey IN
+             (SELECT tablekey FROM savegames WHERE game = ?1 AND savegame = ?2)",
+        [game, savegame],
+    )?;
+    conn.execute(
+        "DELETE FROM savegames WHERE game = ?1 AND savegame = ?2",
+        [game, savegame],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
