@@ -14,7 +14,7 @@ use crate::auth::HashParams;
 use crate::cli::Cli;
 use crate::config::{self, Config, LogDestination, RegistrationPolicy};
 use crate::logging::{self, Destination, LogSetup};
-use crate::motd::{self, Motd};
+use crate::motd;
 use crate::server::{self, Server, ServerSetup};
 use crate::store::Store;
 use crate::workers::ReloadPaths;
@@ -142,7 +142,9 @@ fn init_logging(cli: &Cli, config: &Config) -> Result<(), String> {
 }
 
 fn run(cli: &Cli, config: Config) -> io::Result<()> {
-    config.validate().map_err(|e| io::Error::other(e.to_string()))?;
+    config
+        .validate()
+        .map_err(|e| io::Error::other(e.to_string()))?;
     if nix::unistd::geteuid().is_root() {
         log::warn!("running as root; run ggzd as a dedicated user instead");
     }
@@ -181,6 +183,17 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         }
     }
     drop(store);
+    // Each game server runs in its own working directory.
+    for game in &loaded.games {
+        let dir = config
+            .directories
+            .data_dir
+            .join("gamedata")
+            .join(game.name.get(None));
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            log::warn!("cannot create {}: {e}", dir.display());
+        }
+    }
     log::info!(
         "loaded {} game(s) and {} room(s)",
         loaded.games.len(),
@@ -218,7 +231,8 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
 fn settings(config: &Config, port: u16) -> Settings {
     let (hostname, os, cpu) = motd::system_facts();
     let t = &config.timing;
-    let lag = |i: usize| Duration::from_millis(u64::from(t.lag_classes.get(i).copied().unwrap_or(0)));
+    let lag =
+        |i: usize| Duration::from_millis(u64::from(t.lag_classes.get(i).copied().unwrap_or(0)));
     Settings {
         server_name: config.server.name.clone(),
         admin_name: config.server.admin_name.clone(),
@@ -247,6 +261,8 @@ fn settings(config: &Config, port: u16) -> Settings {
             rate: config.limits.chat_rate as f32,
             max_length: config.limits.chat_max_length,
         },
+        gamedata_dir: config.directories.data_dir.join("gamedata"),
+        launch_timeout: Duration::from_secs(30),
     }
 }
 

@@ -41,7 +41,6 @@ impl Workers {
             let job_rx = Arc::clone(&job_rx);
             let done_tx = done_tx.clone();
             let waker = Arc::clone(&waker);
-            let params = params.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("ggzd-worker-{index}"))
                 .spawn(move || work(store, params, &job_rx, &done_tx, &waker));
@@ -51,7 +50,10 @@ impl Workers {
             }
         }
         if threads.is_empty() {
-            return Err(StoreError::Other("no worker thread could be started".into()));
+            return Err(StoreError::Io {
+                path: data_dir.to_path_buf(),
+                source: std::io::Error::other("no worker thread could be started"),
+            });
         }
         Ok(Workers {
             jobs: Some(job_tx),
@@ -127,6 +129,43 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
         Job::Login { conn, login } => JobDone::Login {
             conn,
             outcome: login_job(store, params, login),
+        },
+        Job::GameReport(report) => {
+            let result = store.apply_game_report(
+                &report.game,
+                report.flags,
+                &report.participants,
+                &report.savegame,
+                report.now,
+            );
+            let updated = result.unwrap_or_else(|e| {
+                log::error!(target: "tables", "cannot store a {} report: {e}", report.game);
+                Vec::new()
+            });
+            JobDone::GameReport {
+                table: report.table,
+                game: report.game,
+                updated,
+            }
+        }
+        Job::Savegame {
+            game,
+            owner,
+            savegame,
+            table_key,
+            now,
+        } => {
+            if let Err(e) = store.record_savegame(&game, &owner, &savegame, &table_key, now) {
+                log::error!(target: "tables", "cannot record savegame {savegame}: {e}");
+            }
+            JobDone::Nothing
+        }
+        Job::Rankings { conn, game } => JobDone::Rankings {
+            conn,
+            rows: store.rankings(&game, 10).unwrap_or_else(|e| {
+                log::error!("cannot read rankings of {game}: {e}");
+                Vec::new()
+            }),
         },
         Job::EnsureBotAccounts { names, now } => {
             for name in names {
@@ -240,8 +279,7 @@ fn register(
 fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 8];
-    if let Err(e) = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes))
-    {
+    if let Err(e) = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
         log::error!("cannot read /dev/urandom: {e}");
     }
     bytes

@@ -60,10 +60,7 @@ impl TempDir {
     pub fn new(tag: &str) -> TempDir {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "ggzd-e2e-{tag}-{}-{n}",
-            std::process::id()
-        ));
+        let path = std::env::temp_dir().join(format!("ggzd-e2e-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create temp dir");
         TempDir(path)
@@ -82,7 +79,7 @@ impl Drop for TempDir {
 
 /// Options for a test server; everything else comes from the config the
 /// harness writes.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct ServerOptions {
     /// Extra TOML appended to the generated config (tables must not repeat
     /// ones the harness writes: it writes `[network]`, `[directories]`,
@@ -98,18 +95,6 @@ pub struct ServerOptions {
     pub env: Vec<(String, String)>,
 }
 
-impl Default for ServerOptions {
-    fn default() -> Self {
-        ServerOptions {
-            extra_config: String::new(),
-            network: String::new(),
-            rooms_dir: None,
-            games_dir: None,
-            motd: None,
-            env: Vec::new(),
-        }
-    }
-}
 
 /// Everything ggzd printed on stderr, shared with a reader thread.
 #[derive(Default)]
@@ -139,8 +124,12 @@ impl TestServer {
             .clone()
             .unwrap_or_else(|| "Welcome to %h on port %p\n".to_string());
         std::fs::write(conf_dir.join("ggzd.motd"), motd).expect("motd");
-        let rooms = options.rooms_dir.unwrap_or_else(|| repo_dir().join("rooms"));
-        let games = options.games_dir.unwrap_or_else(|| repo_dir().join("games"));
+        let rooms = options
+            .rooms_dir
+            .unwrap_or_else(|| repo_dir().join("rooms"));
+        let games = options
+            .games_dir
+            .unwrap_or_else(|| repo_dir().join("games"));
         let config = format!(
             "[network]\ninterface = \"127.0.0.1\"\nport = 0\n{network}\n\
              [directories]\ndata_dir = \"{data}\"\nconf_dir = \"{conf}\"\n\
@@ -257,7 +246,12 @@ impl TestServer {
             if now >= deadline {
                 return None;
             }
-            lines = self.output.changed.wait_timeout(lines, deadline - now).unwrap().0;
+            lines = self
+                .output
+                .changed
+                .wait_timeout(lines, deadline - now)
+                .unwrap()
+                .0;
         }
     }
 
@@ -316,7 +310,9 @@ pub fn enter(client: &mut Client, room: i32) {
     client
         .send(&format!("<ENTER ROOM='{room}'/>"))
         .expect("send ENTER");
-    let result = client.expect_result("enter", TIMEOUT).expect("enter result");
+    let result = client
+        .expect_result("enter", TIMEOUT)
+        .expect("enter result");
     assert_eq!(result.attr("CODE"), Some("ok"), "enter room {room}");
 }
 

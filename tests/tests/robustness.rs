@@ -15,7 +15,10 @@ fn assert_rejected(server: &TestServer, payload: &[u8], code: &str) {
         .expect_result("protocol", TIMEOUT)
         .unwrap_or_else(|e| panic!("no RESULT protocol for {payload:?}: {e}"));
     assert_eq!(result.attr("CODE"), Some(code), "{payload:?}");
-    assert!(c.wait_closed(TIMEOUT).unwrap(), "still open after {payload:?}");
+    assert!(
+        c.wait_closed(TIMEOUT).unwrap(),
+        "still open after {payload:?}"
+    );
 }
 
 #[test]
@@ -23,7 +26,8 @@ fn every_kind_of_bad_input_costs_only_its_sender() {
     let server = TestServer::start();
     let mut bystander = server.guest_in_room("bystander", 0);
 
-    assert_rejected(&server, b"<CHAT TYPE='normal'>oops</CHAT\n<", "bad xml");
+    assert_rejected(&server, b"<CHAT TYPE='normal'>oops</BOOM>", "bad xml");
+    assert_rejected(&server, b"<CHAT TYPE=normal>unquoted</CHAT>", "bad xml");
     assert_rejected(&server, b"<LOGIN TYPE='guest'><NAME>x</LOGIN>", "bad xml");
     assert_rejected(&server, b"<!DOCTYPE x [<!ENTITY a 'b'>]>", "bad xml");
     assert_rejected(&server, b"<CHAT>&xxe;</CHAT>", "bad xml");
@@ -39,7 +43,10 @@ fn every_kind_of_bad_input_costs_only_its_sender() {
     // Unknown elements are ignored, and the connection carries on.
     let mut c = server.connect();
     c.send("<FROBNICATE LEVEL='9'/>").unwrap();
-    assert_eq!(c.login(LoginKind::Guest, "kim", None, None).unwrap().code, "ok");
+    assert_eq!(
+        c.login(LoginKind::Guest, "kim", None, None).unwrap().code,
+        "ok"
+    );
 
     // The bystander noticed nothing and still works.
     assert_eq!(
@@ -94,31 +101,33 @@ fn a_client_that_does_not_read_is_dropped() {
     let mut talker = server.guest_in_room("talker", 0);
     let mut sleeper = server.guest_in_room("sleeper", 0);
     // A small receive window makes the kernel's buffer fill quickly.
-    let _ = nix::sys::socket::setsockopt(
-        sleeper.stream(),
-        nix::sys::socket::sockopt::RcvBuf,
-        &4096,
-    );
+    let _ =
+        nix::sys::socket::setsockopt(sleeper.stream(), nix::sys::socket::sockopt::RcvBuf, &4096);
     let text = "z".repeat(500);
-    let chat = format!("<CHAT>{text}</CHAT>\n").repeat(50);
+    // Private chat: the talker gets only short RESULTs back, so it keeps up
+    // while the sleeper's queue grows.
+    let chat = format!("<CHAT TYPE='private' TO='sleeper'>{text}</CHAT>\n").repeat(50);
     let deadline = Instant::now() + Duration::from_secs(30);
-    // Keep talking (and reading our own echoes) until the sleeper is gone.
-    loop {
-        talker.send(&chat).unwrap();
-        while let Ok(Some(_)) = talker.recv(Duration::from_millis(1)) {}
-        if server.count_log("does not read") > 0 {
-            break;
-        }
+    // Keep talking (and reading our replies) until the sleeper is gone.
+    let is_sleeper_gone = |e: &Element| {
+        e.is("UPDATE")
+            && e.attr("ACTION") == Some("delete")
+            && e.child("PLAYER").and_then(|p| p.attr("ID")) == Some("sleeper")
+    };
+    let mut gone = None;
+    while gone.is_none() {
         assert!(Instant::now() < deadline, "sleeper was never dropped");
+        talker.send(&chat).unwrap();
+        while let Ok(Some(e)) = talker.recv(Duration::from_millis(1)) {
+            if is_sleeper_gone(&e) {
+                gone = Some(e);
+            }
+        }
     }
-    let delete = talker
-        .recv_until(TIMEOUT, |e| {
-            e.is("UPDATE")
-                && e.attr("ACTION") == Some("delete")
-                && e.child("PLAYER").and_then(|p| p.attr("ID")) == Some("sleeper")
-        })
-        .unwrap();
-    assert_eq!(delete.attr("TOROOM"), Some("-1"));
+    assert_eq!(gone.unwrap().attr("TOROOM"), Some("-1"));
+    assert!(server.count_log("does not read") > 0);
+    // The talker is still served.
+    assert_eq!(request(&mut talker, "<CHAT>after</CHAT>", "chat"), "ok");
     drop(sleeper.logout());
 }
 
@@ -185,19 +194,29 @@ fn sighup_reloads_rooms_games_and_motd_without_dropping_anyone() {
     server.signal(libc::SIGHUP);
 
     let close = lobby
-        .recv_until(TIMEOUT, |e| e.is("UPDATE") && e.attr("ACTION") == Some("close"))
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE") && e.attr("ACTION") == Some("close")
+        })
         .unwrap();
     assert_eq!(close.child("ROOM").unwrap().attr("ID"), Some("1"));
     let add = lobby
-        .recv_until(TIMEOUT, |e| e.is("UPDATE") && e.attr("ACTION") == Some("add") && e.attr("TYPE") == Some("room"))
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE") && e.attr("ACTION") == Some("add") && e.attr("TYPE") == Some("room")
+        })
         .unwrap();
     let new_room = add.child("ROOM").unwrap();
     assert_eq!(new_room.attr("NAME"), Some("New"));
     assert_eq!(new_room.attr("ID"), Some("2"));
 
     // The resident stays, but nobody may enter the closing room.
-    assert_eq!(request(&mut resident, "<CHAT>still here</CHAT>", "chat"), "ok");
-    assert_eq!(request(&mut lobby, "<ENTER ROOM='1'/>", "enter"), "bad options");
+    assert_eq!(
+        request(&mut resident, "<CHAT>still here</CHAT>", "chat"),
+        "ok"
+    );
+    assert_eq!(
+        request(&mut lobby, "<ENTER ROOM='1'/>", "enter"),
+        "bad options"
+    );
     lobby.send("<LIST TYPE='room'/>").unwrap();
     let list = lobby.expect_result("list", TIMEOUT).unwrap();
     let names: Vec<_> = list
@@ -211,7 +230,9 @@ fn sighup_reloads_rooms_games_and_motd_without_dropping_anyone() {
     // When the resident leaves, the old room is deleted.
     enter(&mut resident, 2);
     let delete = lobby
-        .recv_until(TIMEOUT, |e| e.is("UPDATE") && e.attr("TYPE") == Some("room") && e.attr("ACTION") == Some("delete"))
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE") && e.attr("TYPE") == Some("room") && e.attr("ACTION") == Some("delete")
+        })
         .unwrap();
     assert_eq!(delete.child("ROOM").unwrap().attr("ID"), Some("1"));
 
@@ -224,7 +245,11 @@ fn sighup_reloads_rooms_games_and_motd_without_dropping_anyone() {
 fn check_config_names_file_line_and_key() {
     let tmp = TempDir::new("check");
     let path = tmp.path().join("bad.toml");
-    std::fs::write(&path, "[server]\nname = \"ok\"\n\n[network]\nport = \"many\"\n").unwrap();
+    std::fs::write(
+        &path,
+        "[server]\nname = \"ok\"\n\n[network]\nport = \"many\"\n",
+    )
+    .unwrap();
     let out = std::process::Command::new(bin("ggzd"))
         .arg("--check-config")
         .arg("-f")

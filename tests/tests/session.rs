@@ -65,7 +65,10 @@ fn requests_before_login_get_not_logged_in() {
         ("<CHAT TYPE='normal'>hi</CHAT>", "chat"),
         ("<MOTD/>", "motd"),
         ("<JOIN TABLE='1' SPECTATOR='false'/>", "join"),
-        ("<ADMINPERM PLAYER='x' PERM='join_table' VALUE='true'/>", "admin"),
+        (
+            "<ADMINPERM PLAYER='x' PERM='join_table' VALUE='true'/>",
+            "admin",
+        ),
         ("<PONG/>", "pong"),
     ] {
         assert_eq!(request(&mut client, xml, action), "not logged in", "{xml}");
@@ -87,12 +90,20 @@ fn login_errors_have_the_spec_codes() {
     );
     // Unknown TYPE.
     assert_eq!(
-        request(&mut c, "<LOGIN TYPE='wizard'><NAME>x</NAME></LOGIN>", "login"),
+        request(
+            &mut c,
+            "<LOGIN TYPE='wizard'><NAME>x</NAME></LOGIN>",
+            "login"
+        ),
         "bad options"
     );
     // Normal login without a password.
     assert_eq!(
-        request(&mut c, "<LOGIN TYPE='normal'><NAME>x</NAME></LOGIN>", "login"),
+        request(
+            &mut c,
+            "<LOGIN TYPE='normal'><NAME>x</NAME></LOGIN>",
+            "login"
+        ),
         "bad options"
     );
     assert_eq!(
@@ -115,7 +126,10 @@ fn login_errors_have_the_spec_codes() {
         "user not found"
     );
     // After all those failures the same connection may still log in.
-    assert_eq!(c.login(LoginKind::Guest, "kim", None, None).unwrap().code, "ok");
+    assert_eq!(
+        c.login(LoginKind::Guest, "kim", None, None).unwrap().code,
+        "ok"
+    );
     assert_eq!(
         c.login(LoginKind::Guest, "kim2", None, None).unwrap().code,
         "already logged in"
@@ -128,7 +142,10 @@ fn names_are_unique_case_insensitively() {
     let _kim = server.guest("Kim");
     let mut other = server.connect();
     assert_eq!(
-        other.login(LoginKind::Guest, "kIM", None, None).unwrap().code,
+        other
+            .login(LoginKind::Guest, "kIM", None, None)
+            .unwrap()
+            .code,
         "already logged in"
     );
 }
@@ -138,7 +155,12 @@ fn registration_then_normal_login() {
     let server = TestServer::start();
     let mut c = server.connect();
     let reply = c
-        .login(LoginKind::First, "alice", Some("secret"), Some("a@example.org"))
+        .login(
+            LoginKind::First,
+            "alice",
+            Some("secret"),
+            Some("a@example.org"),
+        )
         .unwrap();
     assert_eq!(reply.code, "ok");
     assert_eq!(reply.password.as_deref(), Some("secret"));
@@ -163,7 +185,10 @@ fn registration_then_normal_login() {
     );
     let mut guest = server.connect();
     assert_eq!(
-        guest.login(LoginKind::Guest, "ALICE", None, None).unwrap().code,
+        guest
+            .login(LoginKind::Guest, "ALICE", None, None)
+            .unwrap()
+            .code,
         "wrong login type"
     );
     let mut right = server.connect();
@@ -272,5 +297,9 @@ fn raw_client_may_send_header_and_login_in_one_write() {
         assert!(n > 0, "closed early: {text}");
         text.push_str(std::str::from_utf8(&buf[..n]).unwrap());
     }
-    assert!(text.contains("<RESULT ACTION='login' CODE='ok'/>\n<MOTD PRIORITY='normal' URL=''><![CDATA["));
+    assert!(
+        text.contains(
+            "<RESULT ACTION='login' CODE='ok'/>\n<MOTD PRIORITY='normal' URL=''><![CDATA["
+        )
+    );
 }

@@ -3,7 +3,6 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Write};
-use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 
 use mio::net::TcpStream;
@@ -17,7 +16,6 @@ const MAX_IOVECS: usize = 64;
 pub struct Conn {
     pub id: ConnId,
     pub stream: TcpStream,
-    pub addr: SocketAddr,
     pub decoder: Decoder,
     /// Bytes of an incomplete token. Empty (and unallocated) between
     /// messages, so idle connections cost little.
@@ -43,11 +41,10 @@ pub enum Flush {
 }
 
 impl Conn {
-    pub fn new(id: ConnId, stream: TcpStream, addr: SocketAddr) -> Conn {
+    pub fn new(id: ConnId, stream: TcpStream) -> Conn {
         Conn {
             id,
             stream,
-            addr,
             decoder: Decoder::new(Limits::SERVER),
             inbuf: Vec::new(),
             outq: VecDeque::new(),
@@ -85,7 +82,10 @@ impl Conn {
                     count = i + 1;
                 }
             }
-            match self.stream.write_vectored(slices.get(..count).unwrap_or_default()) {
+            match self
+                .stream
+                .write_vectored(slices.get(..count).unwrap_or_default())
+            {
                 Ok(0) => return Flush::Failed,
                 Ok(written) => self.consume(written),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,

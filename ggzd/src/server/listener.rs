@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 
 use nix::sys::socket::{
-    AddressFamily, Backlog, SockaddrIn, SockaddrIn6, SockFlag, SockType, SockaddrStorage, bind as bind_socket, listen,
-    setsockopt, socket, sockopt,
+    AddressFamily, Backlog, SockFlag, SockType, SockaddrIn, SockaddrIn6, bind as bind_socket,
+    listen, setsockopt, socket, sockopt,
 };
 
 pub fn bind(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListener> {
@@ -24,12 +24,13 @@ pub fn bind(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListener>
         None,
     )?;
     setsockopt(&fd, sockopt::ReuseAddr, &true)?;
-    let storage: SockaddrStorage = match addr {
-        SocketAddr::V4(v4) => SockaddrIn::from(v4).into(),
-        SocketAddr::V6(v6) => SockaddrIn6::from(v6).into(),
-    };
-    bind_socket(fd.as_raw_fd(), &storage)?;
+    match addr {
+        SocketAddr::V4(v4) => bind_socket(fd.as_raw_fd(), &SockaddrIn::from(v4))?,
+        SocketAddr::V6(v6) => bind_socket(fd.as_raw_fd(), &SockaddrIn6::from(v6))?,
+    }
     let backlog = Backlog::new(backlog).map_err(io::Error::from)?;
     listen(&fd, backlog)?;
-    Ok(mio::net::TcpListener::from_std(std::net::TcpListener::from(fd)))
+    Ok(mio::net::TcpListener::from_std(
+        std::net::TcpListener::from(fd),
+    ))
 }

@@ -7,6 +7,7 @@
 mod conn;
 pub mod listener;
 mod signals;
+mod tables;
 mod timers;
 
 use std::io::{self, Read};
@@ -23,10 +24,13 @@ use crate::motd::Motd;
 use crate::proto::decoder::Event;
 use crate::rooms::RoomDesc;
 use crate::workers::{ReloadPaths, Workers};
-use crate::zone::{Close, ConnId, Job, JobDone, Msg, Sink, TimerKey, Zone};
+use crate::zone::{Close, ConnId, Job, JobDone, Msg, Sink, SpawnSpec, TableSerial, TimerKey, Zone};
 use conn::{Conn, Flush};
+use ggzdmod::wire::ToGame;
 pub use signals::Signal;
 use signals::Signals;
+use std::os::fd::OwnedFd;
+use tables::{GameProcesses, TABLE_BASE};
 use timers::{Timer, Timers};
 
 const LISTENER: Token = Token(0);
@@ -75,6 +79,9 @@ struct Io {
     overflowed: Vec<ConnId>,
     /// Connections the zone asked to close.
     closing: Vec<ConnId>,
+    games: GameProcesses,
+    /// Control sockets with data left after a read budget ran out.
+    tables_to_read: Vec<Token>,
 }
 
 pub struct Server {
@@ -120,6 +127,8 @@ impl Server {
                 dirty: Vec::new(),
                 overflowed: Vec::new(),
                 closing: Vec::new(),
+                games: GameProcesses::default(),
+                tables_to_read: Vec::new(),
             },
             listener,
             listening: true,
@@ -147,7 +156,11 @@ impl Server {
         let mut events = Events::with_capacity(1024);
         loop {
             let now = Instant::now();
-            let timeout = self.io.timers.timeout(now);
+            let timeout = if self.io.tables_to_read.is_empty() {
+                self.io.timers.timeout(now)
+            } else {
+                Some(Duration::ZERO)
+            };
             if let Err(e) = self.io.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -155,10 +168,26 @@ impl Server {
                 return Err(e);
             }
             let now = Instant::now();
+            for token in std::mem::take(&mut self.io.tables_to_read) {
+                if self.io.games.on_ready(token, true, false) {
+                    self.io.tables_to_read.push(token);
+                }
+            }
+            self.deliver_table_events(now);
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept(now),
                     WAKER => self.collect_completions(now),
+                    token if token.0 >= TABLE_BASE => {
+                        if self.io.games.on_ready(
+                            token,
+                            event.is_readable() || event.is_read_closed(),
+                            event.is_writable(),
+                        ) {
+                            self.io.tables_to_read.push(token);
+                        }
+                        self.deliver_table_events(now);
+                    }
                     token if token.0 >= CONN_BASE => {
                         let slot = (token.0 - CONN_BASE) as u32;
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
@@ -178,14 +207,34 @@ impl Server {
                 }
             }
             self.fire_timers(now);
+            self.deliver_table_events(now);
             self.settle(now);
-            if self.shutting_down && self.io.live_connections() == 0 {
+            if self.shutting_down
+                && self.io.live_connections() == 0
+                && self.io.games.live() == 0
+                && self.io.games.dying() == 0
+            {
                 break;
             }
         }
+        self.io.games.kill_all_and_wait();
         log::info!("ggzd stopped");
         self.io.workers.shutdown();
         Ok(())
+    }
+
+    /// Hands what game servers did to the zone; the zone's reactions may
+    /// produce more events (e.g. a failed send), handled in the same turn.
+    fn deliver_table_events(&mut self, now: Instant) {
+        loop {
+            let events = std::mem::take(&mut self.io.games.events);
+            if events.is_empty() {
+                break;
+            }
+            for (serial, event) in events {
+                self.zone.on_table_event(serial, event, now, &mut self.io);
+            }
+        }
     }
 
     fn on_signal(&mut self, signal: Signal, now: Instant) {
@@ -201,7 +250,10 @@ impl Server {
             }
             Signal::Terminate => {}
             Signal::Reload => self.start_reload(),
-            Signal::Child => {}
+            Signal::Child => {
+                self.io.games.reap();
+                self.deliver_table_events(now);
+            }
         }
     }
 
@@ -236,6 +288,16 @@ impl Server {
             match result {
                 JobDone::Login { conn, outcome } => {
                     self.zone.on_login_done(conn, outcome, now, &mut self.io)
+                }
+                JobDone::GameReport {
+                    table,
+                    game,
+                    updated,
+                } => self
+                    .zone
+                    .on_report_done(table, game, updated, now, &mut self.io),
+                JobDone::Rankings { conn, rows } => {
+                    self.zone.on_rankings_done(conn, rows, &mut self.io)
                 }
                 JobDone::Nothing => {}
             }
@@ -413,7 +475,9 @@ impl Server {
                     for id in self.io.all_ids() {
                         self.drop_connection(id, now);
                     }
+                    self.io.games.kill_all_and_wait();
                 }
+                Timer::KillOverdue => self.io.games.kill_overdue(now),
             }
         }
     }
@@ -455,7 +519,9 @@ impl Server {
                 Some(Close::Now) => self.drop_connection(id, now),
                 Some(Close::AfterFlush) if conn.outq.is_empty() => self.drop_connection(id, now),
                 Some(Close::AfterFlush) => {
-                    self.io.timers.add(now + CLOSE_GRACE, Timer::CloseDeadline(id));
+                    self.io
+                        .timers
+                        .add(now + CLOSE_GRACE, Timer::CloseDeadline(id));
                 }
                 None => {}
             }
@@ -512,17 +578,17 @@ impl Io {
         let generation = self.generations.get(slot as usize).copied().unwrap_or(0);
         let id = ConnId { slot, generation };
         let token = Token(CONN_BASE + slot as usize);
-        if let Err(e) =
-            self.poll
-                .registry()
-                .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
-        {
+        if let Err(e) = self.poll.registry().register(
+            &mut stream,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
             log::error!("cannot watch connection from {addr}: {e}");
             self.free_slots.push(slot);
             return None;
         }
         if let Some(entry) = self.conns.get_mut(slot as usize) {
-            *entry = Some(Conn::new(id, stream, addr));
+            *entry = Some(Conn::new(id, stream));
         }
         Some(id)
     }
@@ -532,7 +598,7 @@ impl Io {
         let Some(entry) = self.conns.get_mut(id.slot as usize) else {
             return false;
         };
-        if !entry.as_ref().is_some_and(|c| c.id == id) {
+        if entry.as_ref().is_none_or(|c| c.id != id) {
             return false;
         }
         if let Some(mut conn) = entry.take() {
@@ -552,6 +618,25 @@ impl Io {
             conn.dirty = true;
             self.dirty.push(id);
         }
+    }
+
+    /// Takes a prepared game channel out of the event loop: its socket is
+    /// about to travel to a game server.
+    fn take_channel(&mut self, id: ConnId) -> Option<OwnedFd> {
+        let entry = self.conns.get_mut(id.slot as usize)?;
+        if entry.as_ref().is_none_or(|c| c.id != id) {
+            return None;
+        }
+        let mut conn = entry.take()?;
+        if let Some(generation) = self.generations.get_mut(id.slot as usize) {
+            *generation = generation.wrapping_add(1);
+        }
+        self.free_slots.push(id.slot);
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        if !matches!(conn.flush(), Flush::Drained) {
+            log::warn!("a game channel still had unsent bytes at its hand-off");
+        }
+        Some(OwnedFd::from(conn.stream))
     }
 
     /// A prepared game channel waits, unwatched, for its hand-off.
@@ -606,6 +691,28 @@ impl Sink for Io {
 
     fn timer(&mut self, at: Instant, key: TimerKey) {
         self.timers.add(at, Timer::Zone(key));
+    }
+
+    fn spawn_table(&mut self, table: TableSerial, spec: SpawnSpec) {
+        self.games.spawn(self.poll.registry(), table, spec);
+    }
+
+    fn table_send(&mut self, table: TableSerial, msg: ToGame, channel: Option<ConnId>) {
+        let fd = channel.and_then(|c| self.take_channel(c));
+        if channel.is_some() && fd.is_none() {
+            self.games.events.push((
+                table,
+                crate::zone::TableEvent::Failed("a player's game channel vanished".into()),
+            ));
+            return;
+        }
+        self.games.send(table, &msg, fd);
+    }
+
+    fn end_table(&mut self, table: TableSerial) {
+        if let Some(deadline) = self.games.end(self.poll.registry(), table, Instant::now()) {
+            self.timers.add(deadline, Timer::KillOverdue);
+        }
     }
 }
 

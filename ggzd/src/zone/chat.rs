@@ -53,7 +53,9 @@ impl ChatBucket {
         if limits.rate <= 0.0 {
             return true;
         }
-        let elapsed = now.saturating_duration_since(self.refilled_at).as_secs_f32();
+        let elapsed = now
+            .saturating_duration_since(self.refilled_at)
+            .as_secs_f32();
         self.tokens = (self.tokens + elapsed * limits.rate).min(limits.burst);
         self.refilled_at = now;
         if self.tokens >= 1.0 {
@@ -185,8 +187,8 @@ impl Zone {
 /// Private chat and beeps are blocked when either side is at a table,
 /// unless one of them may message across tables.
 fn blocked_at_table(sender: &Player, receiver: &Player) -> bool {
-    let privileged =
-        perms::has(sender.perms, Perm::EditPrivmsg) || perms::has(receiver.perms, Perm::EditPrivmsg);
+    let privileged = perms::has(sender.perms, Perm::EditPrivmsg)
+        || perms::has(receiver.perms, Perm::EditPrivmsg);
     !privileged && (sender.place.is_some() || receiver.place.is_some())
 }
 

@@ -61,9 +61,15 @@ pub struct TimerKey {
 /// Work that must not run on the event loop: password hashing and SQLite.
 #[derive(Debug)]
 pub enum Job {
-    Login { conn: ConnId, login: LoginJob },
+    Login {
+        conn: ConnId,
+        login: LoginJob,
+    },
     /// Make sure each named bot of the game descriptions has an account.
-    EnsureBotAccounts { names: Vec<String>, now: i64 },
+    EnsureBotAccounts {
+        names: Vec<String>,
+        now: i64,
+    },
     /// Store a game server's result report.
     GameReport(Box<GameReportJob>),
     /// Remember a table's savegame.
@@ -75,7 +81,10 @@ pub enum Job {
         now: i64,
     },
     /// The top of a game's rankings, for RANKINGS.
-    Rankings { conn: ConnId, game: String },
+    Rankings {
+        conn: ConnId,
+        game: String,
+    },
 }
 
 #[derive(Debug)]

@@ -30,7 +30,9 @@ impl Zone {
         p.ping_due = None;
         p.ping_sent = Some(now);
         // The class can only rise past the current one while we wait.
-        let next = thresholds.get(usize::from(p.lag.saturating_sub(1))).copied();
+        let next = thresholds
+            .get(usize::from(p.lag.saturating_sub(1)))
+            .copied();
         p.lag_due = next.map(|t| now + t);
         if let Some(due) = p.lag_due {
             sink.timer(

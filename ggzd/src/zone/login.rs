@@ -148,7 +148,6 @@ impl Zone {
             } else {
                 account.permissions
             },
-            user_id: (!guest).then_some(account.user_id),
             real_name: account.real_name,
             room: None,
             place: None,

@@ -169,8 +169,10 @@ impl Zone {
         sink: &mut dyn Sink,
     ) -> bool {
         let per_ip = self.per_ip.get(&peer).copied().unwrap_or(0);
-        let full = (self.settings.max_clients != 0 && self.connections >= self.settings.max_clients)
-            || (self.settings.max_clients_per_ip != 0 && per_ip >= self.settings.max_clients_per_ip);
+        let full = (self.settings.max_clients != 0
+            && self.connections >= self.settings.max_clients)
+            || (self.settings.max_clients_per_ip != 0
+                && per_ip >= self.settings.max_clients_per_ip);
         if full {
             log::info!(target: "connections", "refusing {peer}: server full");
             sink.send(conn, &msg(r::greeting_full(&self.settings.server_name)));
@@ -279,7 +281,13 @@ impl Zone {
             return;
         };
         log::info!(target: "security", "bad input from {}: {error}", session.peer);
-        sink.send(conn, &msg(r::result("protocol", error.code().parse().unwrap_or(ResultCode::BadXml))));
+        sink.send(
+            conn,
+            &msg(r::result(
+                "protocol",
+                error.code().parse().unwrap_or(ResultCode::BadXml),
+            )),
+        );
         sink.close(conn, Close::AfterFlush);
         self.disconnected(conn, now, sink);
     }
@@ -329,7 +337,13 @@ impl Zone {
         sink.stop_reading(conn);
     }
 
-    pub fn on_request(&mut self, conn: ConnId, request: Request, now: Instant, sink: &mut dyn Sink) {
+    pub fn on_request(
+        &mut self,
+        conn: ConnId,
+        request: Request,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
         let Some(session) = self.session(conn) else {
             return;
         };
@@ -384,7 +398,17 @@ impl Zone {
                 action,
                 room,
                 table,
-            } => self.on_table_update(conn, kind, action, room, table, now, sink),
+            } => self.on_table_update(
+                conn,
+                tables::TableUpdate {
+                    kind,
+                    action,
+                    room,
+                    table,
+                },
+                now,
+                sink,
+            ),
             Request::Info { seat } => self.on_info(conn, seat, sink),
             Request::Rankings => self.on_rankings(conn, sink),
             Request::Admin { .. } | Request::AdminPerm { .. } => {
@@ -408,7 +432,13 @@ impl Zone {
 
     /// A timer set through the sink fired. `deadline` is the instant it was
     /// set for, which tells a live timer from a superseded one.
-    pub fn on_timer(&mut self, key: TimerKey, deadline: Instant, now: Instant, sink: &mut dyn Sink) {
+    pub fn on_timer(
+        &mut self,
+        key: TimerKey,
+        deadline: Instant,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
         match key.kind {
             TimerKind::LoginTimeout => {
                 let expired = self.session(key.conn).is_some_and(|s| {
@@ -445,7 +475,13 @@ impl Zone {
             }
             sink.close(conn, Close::AfterFlush);
         }
-        for conn in self.sessions.iter().flatten().map(|s| s.id).collect::<Vec<_>>() {
+        for conn in self
+            .sessions
+            .iter()
+            .flatten()
+            .map(|s| s.id)
+            .collect::<Vec<_>>()
+        {
             self.disconnected(conn, now, sink);
         }
     }

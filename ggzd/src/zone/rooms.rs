@@ -91,7 +91,11 @@ impl Zone {
         }
     }
 
-    pub(crate) fn stats_view(&self, player: &Player, game: Option<&GameEntry>) -> Option<StatsView> {
+    pub(crate) fn stats_view(
+        &self,
+        player: &Player,
+        game: Option<&GameEntry>,
+    ) -> Option<StatsView> {
         let game = &game?.desc;
         if perms::has(player.perms, Perm::NoStats)
             || !(game.records || game.ratings || game.highscores)
@@ -119,7 +123,13 @@ impl Zone {
         }
     }
 
-    pub(crate) fn on_enter(&mut self, conn: ConnId, room_id: i64, now: Instant, sink: &mut dyn Sink) {
+    pub(crate) fn on_enter(
+        &mut self,
+        conn: ConnId,
+        room_id: i64,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
         let Some(player) = self.player(conn) else {
             return;
         };

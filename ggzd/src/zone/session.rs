@@ -23,10 +23,14 @@ pub(crate) enum State {
     LoggingIn(Box<PendingLogin>),
     Player(Box<Player>),
     /// Sent CHANNEL; becomes a game channel at its `</SESSION>`.
-    Channel { id: Option<String> },
+    Channel {
+        id: Option<String>,
+    },
     /// A prepared game channel, owned by the player it names, waiting to be
     /// handed to a game server.
-    Handed { owner: ConnId },
+    Handed {
+        owner: ConnId,
+    },
 }
 
 pub(crate) struct PendingLogin {
@@ -44,7 +48,6 @@ pub(crate) struct Player {
     pub canonical: String,
     pub guest: bool,
     pub perms: u32,
-    pub user_id: Option<i64>,
     pub real_name: String,
     pub room: Option<u32>,
     /// Where the player sits or watches, at a table of their room.
@@ -87,7 +90,7 @@ impl Player {
         self.stats
             .iter()
             .find(|(g, _)| g == game)
-            .map(|(_, s)| s.clone())
+            .map(|(_, s)| *s)
             .unwrap_or_default()
     }
 }

@@ -8,14 +8,16 @@
 
 use std::time::Instant;
 
-use ggzdmod::wire::{GameResult, GameState, LaunchSeat, ReportRecord, SeatKind as WireSeat, ToGame, ToServer};
+use ggzdmod::wire::{
+    GameResult, GameState, LaunchSeat, ReportRecord, SeatKind as WireSeat, ToGame, ToServer,
+};
 
+use super::Zone;
 use super::effects::{
     ConnId, GameReportJob, Job, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
 };
 use super::perms::{self, Perm};
 use super::session::Place;
-use super::Zone;
 use crate::proto::reply::{self as r, SeatView, TableView};
 use crate::proto::request::{ReseatAction, TableRequest};
 use crate::proto::types::{LeaveReason, ResultCode, SeatKind, TableStatus};
@@ -46,7 +48,6 @@ pub(crate) struct Spectator {
 #[derive(Debug)]
 pub(crate) struct Table {
     pub serial: TableSerial,
-    pub room: u32,
     pub id: u32,
     pub game: usize,
     pub owner: String,
@@ -227,7 +228,6 @@ impl Zone {
         let serial = self.next_table_serial;
         let table = Table {
             serial,
-            room: room_id,
             id,
             game: game_id,
             owner: owner.clone(),
@@ -240,7 +240,11 @@ impl Zone {
             end_deferred: None,
             savegame: String::new(),
         };
-        if let Some(room) = self.rooms.get_mut(room_id as usize).and_then(Option::as_mut) {
+        if let Some(room) = self
+            .rooms
+            .get_mut(room_id as usize)
+            .and_then(Option::as_mut)
+        {
             room.tables.insert(id, table);
         }
         self.table_index.insert(serial, (room_id, id));
@@ -291,7 +295,9 @@ impl Zone {
                 log::warn!(target: "tables", "table {id} in room {room} failed: {reason}");
                 self.end_table(serial, LeaveReason::GameError, now, sink);
             }
-            TableEvent::Message(message) => self.on_game_message(serial, room, id, message, now, sink),
+            TableEvent::Message(message) => {
+                self.on_game_message(serial, room, id, message, now, sink)
+            }
         }
     }
 
@@ -319,10 +325,18 @@ impl Zone {
             }
             ToServer::NumSeats(n) => self.on_resize_request(serial, room, id, n, now, sink),
             ToServer::Boot(name) => self.on_game_boot(serial, room, id, &name, now, sink),
-            ToServer::Bot(seat) => self.on_game_seat_kind(serial, room, id, seat, SeatKind::Bot, now, sink),
-            ToServer::Open(seat) => self.on_game_seat_kind(serial, room, id, seat, SeatKind::Open, now, sink),
+            ToServer::Bot(seat) => {
+                self.on_game_seat_kind(serial, room, id, seat, SeatKind::Bot, now, sink)
+            }
+            ToServer::Open(seat) => {
+                self.on_game_seat_kind(serial, room, id, seat, SeatKind::Open, now, sink)
+            }
             ToServer::Report(records) => self.on_game_report(serial, room, id, records, sink),
-            ToServer::InvalidReport { record, field, value } => {
+            ToServer::InvalidReport {
+                record,
+                field,
+                value,
+            } => {
                 log::warn!(target: "tables", "table {id}: report dropped, record {record} has {field} {value}");
             }
             ToServer::SavegameReport(savegame) => self.on_savegame(room, id, savegame, sink),
@@ -366,7 +380,12 @@ impl Zone {
                 };
                 if table.status != status {
                     table.status = status;
-                    let text = r::update_table_status(room as i32, id as i32, status.as_i32(), table.seat_count());
+                    let text = r::update_table_status(
+                        room as i32,
+                        id as i32,
+                        status.as_i32(),
+                        table.seat_count(),
+                    );
                     self.broadcast_table_room(room, text, sink);
                 }
             }
@@ -394,7 +413,8 @@ impl Zone {
         let serial = table.serial;
         let add = r::update_table_add(room as i32, &table.view());
         self.broadcast_table_room(room, add, sink);
-        let Some(launcher) = launcher.filter(|c| self.player(*c).is_some_and(|p| p.launching == Some(id)))
+        let Some(launcher) =
+            launcher.filter(|c| self.player(*c).is_some_and(|p| p.launching == Some(id)))
         else {
             // The launcher left meanwhile: nobody to play.
             self.end_table(serial, LeaveReason::GameOver, now, sink);
@@ -447,7 +467,10 @@ impl Zone {
         let room = player.room.ok_or(ResultCode::NotInRoom)?;
         let id = u32::try_from(table_id).map_err(|_| ResultCode::NoTable)?;
         let table = self.table(room, id).ok_or(ResultCode::NoTable)?;
-        if matches!(table.status, TableStatus::Done | TableStatus::Error | TableStatus::Created) {
+        if matches!(
+            table.status,
+            TableStatus::Done | TableStatus::Error | TableStatus::Created
+        ) {
             self.consume_channel(conn, sink);
             return Err(ResultCode::BadOptions);
         }
@@ -486,7 +509,11 @@ impl Zone {
     }
 
     fn choose_seat(table: &Table, name: &str, requested: Option<i64>) -> Result<usize, ResultCode> {
-        let is_mine = |s: &Seat| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name));
+        let is_mine = |s: &Seat| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        };
         if let Some(abandoned) = table
             .seats
             .iter()
@@ -499,7 +526,11 @@ impl Zone {
             let seat = table.seats.get(num).ok_or(ResultCode::BadOptions)?;
             let free = seat.kind == SeatKind::Open
                 || (matches!(seat.kind, SeatKind::Reserved | SeatKind::Abandoned) && is_mine(seat));
-            return if free { Ok(num) } else { Err(ResultCode::TableFull) };
+            return if free {
+                Ok(num)
+            } else {
+                Err(ResultCode::TableFull)
+            };
         }
         if let Some(reserved) = table
             .seats
@@ -526,7 +557,10 @@ impl Zone {
         auto: bool,
         sink: &mut dyn Sink,
     ) -> Result<(), ResultCode> {
-        let name = self.player(conn).map(|p| p.name.clone()).ok_or(ResultCode::NotLoggedIn)?;
+        let name = self
+            .player(conn)
+            .map(|p| p.name.clone())
+            .ok_or(ResultCode::NotLoggedIn)?;
         let table = self.table(room, id).ok_or(ResultCode::NoTable)?;
         let num = match Self::choose_seat(table, &name, requested) {
             Ok(num) => num,
@@ -593,7 +627,10 @@ impl Zone {
         id: u32,
         sink: &mut dyn Sink,
     ) -> Result<(), ResultCode> {
-        let name = self.player(conn).map(|p| p.name.clone()).ok_or(ResultCode::NotLoggedIn)?;
+        let name = self
+            .player(conn)
+            .map(|p| p.name.clone())
+            .ok_or(ResultCode::NotLoggedIn)?;
         let allowed = self
             .table(room, id)
             .and_then(|t| self.games.get(t.game))
@@ -603,7 +640,9 @@ impl Zone {
             .spectators
             .iter()
             .position(Option::is_none)
-            .or_else(|| (table.spectators.len() < MAX_SPECTATORS).then_some(table.spectators.len()));
+            .or_else(|| {
+                (table.spectators.len() < MAX_SPECTATORS).then_some(table.spectators.len())
+            });
         let Some(slot) = slot.filter(|_| allowed) else {
             self.consume_channel(conn, sink);
             return Err(ResultCode::TableFull);
@@ -634,7 +673,8 @@ impl Zone {
             });
         }
         let slots = table.spectators.len() as u32;
-        let update = r::update_table_join_spectator(room as i32, id as i32, slots, slot as u32, &name);
+        let update =
+            r::update_table_join_spectator(room as i32, id as i32, slots, slot as u32, &name);
         if let Some(p) = self.player_mut(conn) {
             p.place = Some(Place {
                 table: id,
@@ -650,7 +690,13 @@ impl Zone {
 
     // ----- LEAVE ---------------------------------------------------------
 
-    pub(crate) fn on_leave(&mut self, conn: ConnId, force: bool, now: Instant, sink: &mut dyn Sink) {
+    pub(crate) fn on_leave(
+        &mut self,
+        conn: ConnId,
+        force: bool,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
         let Some(player) = self.player(conn) else {
             return;
         };
@@ -667,7 +713,10 @@ impl Zone {
             sink.send(conn, &msg(r::leave(LeaveReason::Normal, None)));
             return;
         };
-        let allow_leave = self.games.get(table.game).is_some_and(|g| g.desc.allow_leave);
+        let allow_leave = self
+            .games
+            .get(table.game)
+            .is_some_and(|g| g.desc.allow_leave);
         // Decided by the actual seat, not the client's SPECTATOR hint.
         if !place.spectator && table.status == TableStatus::Playing && !allow_leave {
             if force {
@@ -769,7 +818,10 @@ impl Zone {
         let Some(table) = self.table(room, id) else {
             return;
         };
-        let kill = self.games.get(table.game).is_none_or(|g| g.desc.kill_when_empty);
+        let kill = self
+            .games
+            .get(table.game)
+            .is_none_or(|g| g.desc.kill_when_empty);
         if kill && table.humans() == 0 && table.announced() {
             let serial = table.serial;
             log::info!(target: "tables", "table {id} in room {room} is empty");
@@ -779,16 +831,23 @@ impl Zone {
 
     /// A player at a table disconnected: leave as if asked (the seat is
     /// abandoned in a running game, so they can come back).
-    pub(crate) fn leave_table_on_logout(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {
-        let Some(player) = self.player(conn) else {
+    pub(crate) fn leave_table_on_logout(
+        &mut self,
+        conn: ConnId,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some((room, launching, place)) =
+            self.player(conn).map(|p| (p.room, p.launching, p.place))
+        else {
             return;
         };
-        if let (Some(room), Some(id)) = (player.room, player.launching) {
-            if let Some(table) = self.table_mut(room, id) {
-                table.launcher = None;
-            }
+        if let (Some(room), Some(id)) = (room, launching)
+            && let Some(table) = self.table_mut(room, id)
+        {
+            table.launcher = None;
         }
-        let (Some(room), Some(place)) = (player.room, player.place) else {
+        let (Some(room), Some(place)) = (room, place) else {
             return;
         };
         self.vacate(conn, room, place, true, now, sink);
@@ -820,10 +879,16 @@ impl Zone {
     ) -> Result<(), ResultCode> {
         let action = action.ok_or(ResultCode::BadOptions)?;
         let player = self.player(conn).ok_or(ResultCode::NotLoggedIn)?;
-        let (room, place) = player.room.zip(player.place).ok_or(ResultCode::BadOptions)?;
+        let (room, place) = player
+            .room
+            .zip(player.place)
+            .ok_or(ResultCode::BadOptions)?;
         let name = player.name.clone();
         let table = self.table(room, place.table).ok_or(ResultCode::NoTable)?;
-        let allow_leave = self.games.get(table.game).is_some_and(|g| g.desc.allow_leave);
+        let allow_leave = self
+            .games
+            .get(table.game)
+            .is_some_and(|g| g.desc.allow_leave);
         if !allow_leave {
             return Err(ResultCode::LeaveForbidden);
         }
@@ -833,7 +898,9 @@ impl Zone {
                     .spectators
                     .iter()
                     .position(Option::is_none)
-                    .or_else(|| (table.spectators.len() < MAX_SPECTATORS).then_some(table.spectators.len()))
+                    .or_else(|| {
+                        (table.spectators.len() < MAX_SPECTATORS).then_some(table.spectators.len())
+                    })
                     .ok_or(ResultCode::TableFull)?;
                 (true, slot)
             }
@@ -867,7 +934,13 @@ impl Zone {
             if let Some(slot) = table.spectators.get_mut(place.index as usize) {
                 *slot = None;
             }
-            r::update_table_leave_spectator(room as i32, place.table as i32, table.spectators.len() as u32, place.index, &name)
+            r::update_table_leave_spectator(
+                room as i32,
+                place.table as i32,
+                table.spectators.len() as u32,
+                place.index,
+                &name,
+            )
         } else {
             if let Some(seat) = table.seats.get_mut(place.index as usize) {
                 *seat = if playing {
@@ -905,7 +978,13 @@ impl Zone {
                     conn,
                 });
             }
-            r::update_table_join_spectator(room as i32, place.table as i32, table.spectators.len() as u32, target as u32, &name)
+            r::update_table_join_spectator(
+                room as i32,
+                place.table as i32,
+                table.spectators.len() as u32,
+                target as u32,
+                &name,
+            )
         } else {
             if let Some(seat) = table.seats.get_mut(target) {
                 *seat = Seat {
@@ -942,13 +1021,16 @@ impl Zone {
     pub(crate) fn on_table_update(
         &mut self,
         conn: ConnId,
-        kind: Option<String>,
-        action: Option<String>,
-        room: Option<i64>,
-        table: Option<TableRequest>,
+        update: TableUpdate,
         now: Instant,
         sink: &mut dyn Sink,
     ) {
+        let TableUpdate {
+            kind,
+            action,
+            room,
+            table,
+        } = update;
         let code = match self.table_update(conn, kind, action, room, table, now, sink) {
             Ok(()) => ResultCode::Ok,
             Err(code) => code,
@@ -985,11 +1067,17 @@ impl Zone {
         if !may_edit(table, &name, player_perms) {
             return Err(ResultCode::NoPermission);
         }
-        let game = self.games.get(table.game).map(|g| &g.desc).ok_or(ResultCode::NoTable)?;
+        let game = self
+            .games
+            .get(table.game)
+            .map(|g| &g.desc)
+            .ok_or(ResultCode::NoTable)?;
         let action = action.unwrap_or_default().to_ascii_lowercase();
         match action.as_str() {
             "desc" => {
-                let desc = super::login::truncate_utf8(request.desc.as_deref().unwrap_or(""), MAX_DESC).to_string();
+                let desc =
+                    super::login::truncate_utf8(request.desc.as_deref().unwrap_or(""), MAX_DESC)
+                        .to_string();
                 let update = r::update_table_desc(room as i32, id as i32, &desc);
                 if let Some(table) = self.table_mut(room, id) {
                     table.desc = desc;
@@ -1008,7 +1096,8 @@ impl Zone {
                     .and_then(|n| usize::try_from(n).ok())
                     .filter(|n| *n < table.seats.len())
                     .ok_or(ResultCode::BadOptions)?;
-                let new_kind: SeatKind = seat_req.kind.parse().map_err(|_| ResultCode::BadOptions)?;
+                let new_kind: SeatKind =
+                    seat_req.kind.parse().map_err(|_| ResultCode::BadOptions)?;
                 let current = table.seats.get(num).ok_or(ResultCode::BadOptions)?;
                 if current.kind == SeatKind::Player {
                     // Never replace a seated player this way.
@@ -1017,13 +1106,19 @@ impl Zone {
                 let name = match new_kind {
                     SeatKind::Open => None,
                     SeatKind::Bot => {
-                        let bots = table.seats.iter().filter(|s| s.kind == SeatKind::Bot).count() as u32;
+                        let bots = table
+                            .seats
+                            .iter()
+                            .filter(|s| s.kind == SeatKind::Bot)
+                            .count() as u32;
                         if current.kind != SeatKind::Bot && !bots_allowed.contains(bots + 1) {
                             return Err(ResultCode::BadOptions);
                         }
                         seat_req.name.clone()
                     }
-                    SeatKind::Reserved => Some(seat_req.name.clone().ok_or(ResultCode::BadOptions)?),
+                    SeatKind::Reserved => {
+                        Some(seat_req.name.clone().ok_or(ResultCode::BadOptions)?)
+                    }
                     _ => return Err(ResultCode::BadOptions),
                 };
                 let serial = table.serial;
@@ -1049,10 +1144,14 @@ impl Zone {
                         occupant: None,
                     };
                 }
-                let update = table
-                    .seats
-                    .get(num)
-                    .map(|s| r::update_table_seat(room as i32, id as i32, table.seat_count(), &seat_view(num, s)));
+                let update = table.seats.get(num).map(|s| {
+                    r::update_table_seat(
+                        room as i32,
+                        id as i32,
+                        table.seat_count(),
+                        &seat_view(num, s),
+                    )
+                });
                 if let Some(update) = update {
                     self.broadcast_table_room(room, update, sink);
                 }
@@ -1156,7 +1255,11 @@ impl Zone {
             .seats
             .iter()
             .filter(|s| s.kind == SeatKind::Player)
-            .find(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .find(|s| {
+                s.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
             .and_then(|s| s.occupant)
             .or_else(|| {
                 table
@@ -1222,10 +1325,14 @@ impl Zone {
             },
             None,
         );
-        let update = table
-            .seats
-            .get(num)
-            .map(|s| r::update_table_seat(room as i32, id as i32, table.seat_count(), &seat_view(num, s)));
+        let update = table.seats.get(num).map(|s| {
+            r::update_table_seat(
+                room as i32,
+                id as i32,
+                table.seat_count(),
+                &seat_view(num, s),
+            )
+        });
         if let Some(update) = update {
             self.broadcast_table_room(room, update, sink);
         }
@@ -1344,7 +1451,8 @@ impl Zone {
             if room.is_some() && player_room == room {
                 if let (Some(room), Some(player)) = (room, self.player(conn)) {
                     let view = self.player_view(player, room);
-                    let update = r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
+                    let update =
+                        r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
                     self.broadcast_room(room, &msg(update), None, sink);
                 }
             }
@@ -1397,7 +1505,12 @@ impl Zone {
             }
         }
         if announced && reason == LeaveReason::GameOver {
-            let status = r::update_table_status(room as i32, id as i32, TableStatus::Done.as_i32(), table.seat_count());
+            let status = r::update_table_status(
+                room as i32,
+                id as i32,
+                TableStatus::Done.as_i32(),
+                table.seat_count(),
+            );
             self.broadcast_table_room(room, status, sink);
         }
         let seats = table.seat_count();
@@ -1421,7 +1534,13 @@ impl Zone {
         let slots = table.spectators.len() as u32;
         for (num, spectator) in table.spectators.iter().enumerate() {
             if let Some(s) = spectator {
-                let update = r::update_table_leave_spectator(room as i32, id as i32, slots, num as u32, &s.name);
+                let update = r::update_table_leave_spectator(
+                    room as i32,
+                    id as i32,
+                    slots,
+                    num as u32,
+                    &s.name,
+                );
                 self.broadcast_table_room(room, update, sink);
                 gone.push(s.conn);
             }
@@ -1452,7 +1571,10 @@ impl Zone {
         let Some(table) = self.table(room, place.table) else {
             return;
         };
-        let peers = self.games.get(table.game).is_some_and(|g| g.desc.allow_peers);
+        let peers = self
+            .games
+            .get(table.game)
+            .is_some_and(|g| g.desc.allow_peers);
         let mut hosts = Vec::new();
         for (num, s) in table.seats.iter().enumerate() {
             if seat.is_some_and(|want| want != num as i64) || s.kind != SeatKind::Player {
@@ -1461,9 +1583,14 @@ impl Zone {
             let Some(occupant) = s.occupant else {
                 continue;
             };
-            let realname = self.player(occupant).map(|p| p.real_name.clone()).unwrap_or_default();
+            let realname = self
+                .player(occupant)
+                .map(|p| p.real_name.clone())
+                .unwrap_or_default();
             let host = if peers {
-                self.session(occupant).map(|s| s.peer.to_string()).unwrap_or_default()
+                self.session(occupant)
+                    .map(|s| s.peer.to_string())
+                    .unwrap_or_default()
             } else {
                 String::new()
             };
@@ -1495,7 +1622,12 @@ impl Zone {
         sink.submit(Job::Rankings { conn, game });
     }
 
-    pub fn on_rankings_done(&self, conn: ConnId, rows: Vec<(u32, String, i64)>, sink: &mut dyn Sink) {
+    pub fn on_rankings_done(
+        &self,
+        conn: ConnId,
+        rows: Vec<(u32, String, i64)>,
+        sink: &mut dyn Sink,
+    ) {
         if self.player(conn).is_none() {
             return;
         }
@@ -1526,7 +1658,14 @@ impl Zone {
             self.end_table(serial, LeaveReason::GameOver, now, sink);
         }
     }
+}
 
+/// The fields of an UPDATE request.
+pub(crate) struct TableUpdate {
+    pub kind: Option<String>,
+    pub action: Option<String>,
+    pub room: Option<i64>,
+    pub table: Option<TableRequest>,
 }
 
 /// Checks the seats of a LAUNCH against the game description.
@@ -1581,7 +1720,10 @@ fn validate_launch_seats(
         }
         *slot = Some(seat);
     }
-    let seats: Vec<Seat> = seats.into_iter().collect::<Option<Vec<_>>>().ok_or(ResultCode::BadOptions)?;
+    let seats: Vec<Seat> = seats
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or(ResultCode::BadOptions)?;
     let bots = seats.iter().filter(|s| s.kind == SeatKind::Bot).count() as u32;
     if bots > 0 && !game.bots_allowed.contains(bots) {
         return Err(ResultCode::BadOptions);

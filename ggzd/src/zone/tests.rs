@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::config::i18n::Translated;
 use crate::config::Config;
+use crate::config::i18n::Translated;
 use crate::proto::decoder::{Decoder, Event, Limits};
 use crate::proto::element::Element;
 use crate::proto::request::LoginKind;
@@ -20,6 +20,9 @@ struct Recorder {
     stopped: Vec<ConnId>,
     jobs: Vec<Job>,
     timers: Vec<(Instant, TimerKey)>,
+    spawned: Vec<(TableSerial, SpawnSpec)>,
+    to_tables: Vec<(TableSerial, ggzdmod::wire::ToGame, Option<ConnId>)>,
+    ended: Vec<TableSerial>,
 }
 
 impl Sink for Recorder {
@@ -38,6 +41,20 @@ impl Sink for Recorder {
     }
     fn timer(&mut self, at: Instant, key: TimerKey) {
         self.timers.push((at, key));
+    }
+    fn spawn_table(&mut self, table: TableSerial, spec: SpawnSpec) {
+        self.spawned.push((table, spec));
+    }
+    fn table_send(
+        &mut self,
+        table: TableSerial,
+        msg: ggzdmod::wire::ToGame,
+        channel: Option<ConnId>,
+    ) {
+        self.to_tables.push((table, msg, channel));
+    }
+    fn end_table(&mut self, table: TableSerial) {
+        self.ended.push(table);
     }
 }
 
@@ -73,6 +90,8 @@ fn settings() -> Settings {
         max_clients_per_ip: 0,
         max_tables: 0,
         chat: chat::ChatLimits::default(),
+        gamedata_dir: PathBuf::from("/nonexistent/gamedata"),
+        launch_timeout: Duration::from_secs(30),
     }
 }
 
@@ -101,7 +120,13 @@ impl World {
     fn new(settings: Settings, rooms: Vec<RoomDesc>) -> World {
         let now = Instant::now();
         World {
-            zone: Zone::new(settings, Vec::new(), rooms, Motd::from_text("hello %a"), now),
+            zone: Zone::new(
+                settings,
+                Vec::new(),
+                rooms,
+                Motd::from_text("hello %a"),
+                now,
+            ),
             sink: Recorder::default(),
             now,
             next_slot: 0,
@@ -277,23 +302,35 @@ fn entering_a_room_tells_both_rooms() {
     assert!(to_carol[0].starts_with("<UPDATE TYPE='player' ACTION='add' ROOM='0' FROMROOM='-1'>\n<PLAYER ID='kim' TYPE='guest' TABLE='-1' PERMS='0x00000043' LAG='1'/>"));
 
     w.send(kim, "<ENTER ROOM='1'/>");
-    assert_eq!(w.sink.take(kim), vec!["<RESULT ACTION='enter' CODE='ok'/>\n"]);
+    assert_eq!(
+        w.sink.take(kim),
+        vec!["<RESULT ACTION='enter' CODE='ok'/>\n"]
+    );
     assert_eq!(
         w.sink.take(carol),
-        vec!["<UPDATE TYPE='player' ACTION='delete' ROOM='0' TOROOM='1'>\n<PLAYER ID='kim'/>\n</UPDATE>\n"]
+        vec![
+            "<UPDATE TYPE='player' ACTION='delete' ROOM='0' TOROOM='1'>\n<PLAYER ID='kim'/>\n</UPDATE>\n"
+        ]
     );
     let to_bob = w.sink.take(bob);
     assert!(to_bob[0].contains("ACTION='add' ROOM='1' FROMROOM='0'"));
 
     // Entering the room one is in changes nothing.
     w.send(kim, "<ENTER ROOM='1'/>");
-    assert_eq!(w.sink.take(kim), vec!["<RESULT ACTION='enter' CODE='ok'/>\n"]);
+    assert_eq!(
+        w.sink.take(kim),
+        vec!["<RESULT ACTION='enter' CODE='ok'/>\n"]
+    );
     assert!(w.sink.take(bob).is_empty());
 }
 
 #[test]
 fn enter_errors() {
-    let mut rooms = vec![room("entry", "Lobby"), room("small", "Small"), room("vip", "VIP")];
+    let mut rooms = vec![
+        room("entry", "Lobby"),
+        room("small", "Small"),
+        room("vip", "VIP"),
+    ];
     rooms[1].max_players = 1;
     rooms[2].restriction = EntryRestriction::Registered;
     let mut w = World::new(settings(), rooms);
@@ -321,7 +358,11 @@ fn enter_errors() {
 
 #[test]
 fn room_restrictions_use_the_intended_permissions() {
-    let mut rooms = vec![room("entry", "Lobby"), room("reg", "Reg"), room("adm", "Adm")];
+    let mut rooms = vec![
+        room("entry", "Lobby"),
+        room("reg", "Reg"),
+        room("adm", "Adm"),
+    ];
     rooms[1].restriction = EntryRestriction::Registered;
     rooms[2].restriction = EntryRestriction::Admin;
     let mut w = World::new(settings(), rooms);
@@ -376,7 +417,10 @@ fn chat_reaches_the_room_and_private_reaches_one() {
     assert!(w.sink.take(eve).is_empty());
 
     w.send(kim, "<CHAT TYPE='private' TO='EVE'>psst</CHAT>");
-    assert_eq!(w.sink.take(kim), vec!["<RESULT ACTION='chat' CODE='ok'/>\n"]);
+    assert_eq!(
+        w.sink.take(kim),
+        vec!["<RESULT ACTION='chat' CODE='ok'/>\n"]
+    );
     assert_eq!(
         w.sink.take(eve),
         vec!["<CHAT TYPE='private' FROM='kim'>psst</CHAT>\n"]
@@ -417,8 +461,14 @@ fn chat_flood_is_rate_limited() {
         w.send(kim, "<CHAT>spam</CHAT>");
     }
     let replies = w.sink.take(kim);
-    let ok = replies.iter().filter(|r| r.contains("RESULT ACTION='chat' CODE='ok'")).count();
-    let refused = replies.iter().filter(|r| r.contains("CODE='bad options'")).count();
+    let ok = replies
+        .iter()
+        .filter(|r| r.contains("RESULT ACTION='chat' CODE='ok'"))
+        .count();
+    let refused = replies
+        .iter()
+        .filter(|r| r.contains("CODE='bad options'"))
+        .count();
     assert_eq!((ok, refused), (10, 5));
     assert_eq!(w.sink.take(bob).len(), 10);
     // Time refills the bucket.
@@ -452,14 +502,24 @@ fn lag_rises_while_a_ping_is_unanswered_and_falls_on_pong() {
     assert_eq!(due, ping_at + Duration::from_millis(500));
     w.now = ping_at + Duration::from_millis(1200);
     w.zone.on_timer(lag_key, due, w.now, &mut w.sink);
-    let update = "<UPDATE TYPE='player' ACTION='lag' ROOM='0'>\n<PLAYER ID='kim' LAG='3'/>\n</UPDATE>\n";
+    let update =
+        "<UPDATE TYPE='player' ACTION='lag' ROOM='0'>\n<PLAYER ID='kim' LAG='3'/>\n</UPDATE>\n";
     assert_eq!(w.sink.take(bob), vec![update]);
     assert_eq!(w.sink.take(kim), vec![update]);
+    // The PONG measures 1.2 s: still class 3, so nothing new to say.
     w.send(kim, "<PONG/>");
-    assert!(w.sink.take(bob)[0].contains("LAG='3'"), "1.2 s rtt is class 3");
+    assert!(w.sink.take(bob).is_empty());
     // A stale timer does nothing.
     w.zone.on_timer(lag_key, due, w.now, &mut w.sink);
     assert!(w.sink.take(bob).is_empty());
+    // The next ping comes 10 s later; a quick answer drops the class to 1.
+    let next_ping = w.now + Duration::from_secs(10);
+    w.now = next_ping;
+    w.zone.on_timer(key, next_ping, w.now, &mut w.sink);
+    assert_eq!(w.sink.take(kim), vec!["<PING/>\n"]);
+    w.now += Duration::from_millis(20);
+    w.send(kim, "<PONG/>");
+    assert!(w.sink.take(bob)[0].contains("LAG='1'"));
 }
 
 #[test]
@@ -473,7 +533,9 @@ fn logout_and_disconnect_tell_the_room() {
     assert_eq!(w.sink.closed, vec![(kim, Close::AfterFlush)]);
     assert_eq!(
         w.sink.take(bob),
-        vec!["<UPDATE TYPE='player' ACTION='delete' ROOM='0' TOROOM='-1'>\n<PLAYER ID='kim'/>\n</UPDATE>\n"]
+        vec![
+            "<UPDATE TYPE='player' ACTION='delete' ROOM='0' TOROOM='-1'>\n<PLAYER ID='kim'/>\n</UPDATE>\n"
+        ]
     );
     w.zone.disconnected(bob, w.now, &mut w.sink);
     assert_eq!(w.zone.player_count(), 0);
@@ -520,12 +582,9 @@ fn server_full_gets_the_full_greeting() {
         slot: 9,
         generation: 0,
     };
-    let accepted = w.zone.connected(
-        second,
-        IpAddr::V4(Ipv4Addr::LOCALHOST),
-        w.now,
-        &mut w.sink,
-    );
+    let accepted = w
+        .zone
+        .connected(second, IpAddr::V4(Ipv4Addr::LOCALHOST), w.now, &mut w.sink);
     assert!(!accepted);
     assert!(w.sink.take(second)[0].contains("STATUS='full'/>"));
 }
@@ -545,8 +604,14 @@ fn reload_adds_closes_and_deletes_rooms() {
         &mut w.sink,
     );
     let seen = w.sink.take(watcher).join("");
-    assert!(seen.contains("<UPDATE TYPE='room' ACTION='close'>\n<ROOM ID='1'/>"), "{seen}");
-    assert!(seen.contains("<UPDATE TYPE='room' ACTION='add'>\n<ROOM ID='2' NAME='Games'"), "{seen}");
+    assert!(
+        seen.contains("<UPDATE TYPE='room' ACTION='close'>\n<ROOM ID='1'/>"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("<UPDATE TYPE='room' ACTION='add'>\n<ROOM ID='2' NAME='Games'"),
+        "{seen}"
+    );
     // Kim is still there, can chat, but nobody may enter room 1.
     w.send(kim, "<CHAT>still here</CHAT>");
     assert!(w.sink.take(kim).join("").contains("still here"));
@@ -555,7 +620,10 @@ fn reload_adds_closes_and_deletes_rooms() {
     // Kim leaves: the closed room is deleted.
     w.send(kim, "<ENTER ROOM='2'/>");
     let seen = w.sink.take(watcher).join("");
-    assert!(seen.contains("<UPDATE TYPE='room' ACTION='delete'>\n<ROOM ID='1'/>"), "{seen}");
+    assert!(
+        seen.contains("<UPDATE TYPE='room' ACTION='delete'>\n<ROOM ID='1'/>"),
+        "{seen}"
+    );
     w.send(watcher, "<MOTD/>");
     assert!(w.sink.take(watcher)[0].contains("new motd"));
 }

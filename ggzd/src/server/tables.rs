@@ -1,0 +1,302 @@
+//! Game server processes: fork/exec with the control socket on fd 3, the
+//! ggzdmod channel to each, and reaping. A game server is untrusted: it
+//! gets fds 0-2 and 3 only, runs in its own process group, and whatever it
+//! does wrong ends its table alone.
+
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ggzdmod::server::{ReadEnd, ServerChannel, control_socketpair};
+use ggzdmod::wire::ToGame;
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
+use nix::sys::signal::{Signal, killpg};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+
+use crate::zone::{SpawnSpec, TableEvent, TableSerial};
+
+/// Tokens of control sockets start here, far above connection tokens.
+pub const TABLE_BASE: usize = usize::MAX / 2;
+/// How long a stopped game server gets between SIGINT and SIGKILL.
+pub const KILL_GRACE: Duration = Duration::from_secs(2);
+
+struct GameProcess {
+    serial: TableSerial,
+    channel: ServerChannel,
+    pid: Pid,
+}
+
+#[derive(Default)]
+pub struct GameProcesses {
+    /// Indexed by token - TABLE_BASE.
+    slots: Vec<Option<GameProcess>>,
+    free: Vec<usize>,
+    by_serial: HashMap<TableSerial, usize>,
+    /// Stopped processes not reaped yet, with the time they get SIGKILL.
+    dying: HashMap<Pid, Instant>,
+    /// Events for the zone, collected while the zone is busy.
+    pub events: Vec<(TableSerial, TableEvent)>,
+}
+
+impl GameProcesses {
+    pub fn spawn(&mut self, registry: &Registry, serial: TableSerial, spec: SpawnSpec) {
+        match self.start(registry, serial, spec) {
+            Ok(()) => {}
+            Err(reason) => self.events.push((serial, TableEvent::Failed(reason))),
+        }
+    }
+
+    fn start(
+        &mut self,
+        registry: &Registry,
+        serial: TableSerial,
+        spec: SpawnSpec,
+    ) -> Result<(), String> {
+        let Some((program, args)) = spec.argv.split_first() else {
+            return Err("the game description has no executable".into());
+        };
+        let (ours, theirs) =
+            control_socketpair().map_err(|e| format!("cannot make a control socket: {e}"))?;
+        let child_fd: RawFd = theirs.as_raw_fd();
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .env(ggzdmod::ENV_GGZMODE, "true")
+            .env(ggzdmod::ENV_GGZSOCKET, ggzdmod::GGZSOCKET_FD.to_string())
+            .env(ggzdmod::ENV_LAUNCH_LAYOUT, spec.layout.as_str())
+            .stdin(Stdio::null())
+            .process_group(0);
+        if spec.cwd.is_dir() {
+            command.current_dir(&spec.cwd);
+        }
+        // SAFETY: between fork and exec only async-signal-safe calls:
+        // dup2, fcntl and signal.
+        unsafe {
+            command.pre_exec(move || {
+                if child_fd == ggzdmod::GGZSOCKET_FD {
+                    // Already fd 3: only close-on-exec must go.
+                    if libc::fcntl(child_fd, libc::F_SETFD, 0) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                } else if libc::dup2(child_fd, ggzdmod::GGZSOCKET_FD) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // Game servers expect EPIPE, not death, when a player
+                // vanishes: the original's children inherited SIG_IGN.
+                libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {program}: {e}"))?;
+        drop(theirs);
+        let pid = Pid::from_raw(child.id() as i32);
+        // Reaped through SIGCHLD with waitpid, not through `child`.
+        drop(child);
+        let mut channel = match ServerChannel::new(ours, spec.layout) {
+            Ok(channel) => channel,
+            Err(e) => {
+                self.stop(pid);
+                return Err(format!("control socket: {e}"));
+            }
+        };
+        if let Err(e) = channel.send(&spec.launch, None) {
+            self.stop(pid);
+            return Err(format!("launch message: {e}"));
+        }
+        let index = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        let token = Token(TABLE_BASE + index);
+        let raw = channel.as_raw_fd();
+        if let Err(e) = registry.register(
+            &mut SourceFd(&raw),
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            self.free.push(index);
+            self.stop(pid);
+            return Err(format!("cannot watch the control socket: {e}"));
+        }
+        if let Some(slot) = self.slots.get_mut(index) {
+            *slot = Some(GameProcess {
+                serial,
+                channel,
+                pid,
+            });
+        }
+        self.by_serial.insert(serial, index);
+        log::debug!(target: "tables", "table {serial}: game server pid {pid}");
+        self.flush(serial);
+        Ok(())
+    }
+
+    pub fn send(&mut self, serial: TableSerial, msg: &ToGame, fd: Option<OwnedFd>) {
+        let Some(process) = self.process_mut(serial) else {
+            return;
+        };
+        if let Err(e) = process.channel.send(msg, fd) {
+            self.events.push((
+                serial,
+                TableEvent::Failed(format!("cannot send to the game server: {e}")),
+            ));
+            return;
+        }
+        self.flush(serial);
+    }
+
+    fn flush(&mut self, serial: TableSerial) {
+        let Some(process) = self.process_mut(serial) else {
+            return;
+        };
+        if let Err(e) = process.channel.flush() {
+            self.events
+                .push((serial, TableEvent::Failed(format!("control socket: {e}"))));
+        }
+    }
+
+    fn process_mut(&mut self, serial: TableSerial) -> Option<&mut GameProcess> {
+        let index = *self.by_serial.get(&serial)?;
+        self.slots.get_mut(index).and_then(Option::as_mut)
+    }
+
+    /// A readiness event on a control socket. Returns true when data may
+    /// still be waiting (read budget used up) and this should run again.
+    pub fn on_ready(&mut self, token: Token, readable: bool, writable: bool) -> bool {
+        let Some(index) = token.0.checked_sub(TABLE_BASE) else {
+            return false;
+        };
+        let Some(process) = self.slots.get_mut(index).and_then(Option::as_mut) else {
+            return false;
+        };
+        let serial = process.serial;
+        if writable {
+            self.flush(serial);
+        }
+        if readable { self.read(serial) } else { false }
+    }
+
+    /// Reads what the game server sent. Messages come before any failure
+    /// they preceded, so a report sent just before a crash still counts.
+    pub fn read(&mut self, serial: TableSerial) -> bool {
+        let Some(process) = self.process_mut(serial) else {
+            return false;
+        };
+        let outcome = process.channel.read_ready();
+        for message in outcome.messages {
+            self.events.push((serial, TableEvent::Message(message)));
+        }
+        match outcome.end {
+            ReadEnd::WouldBlock => false,
+            ReadEnd::Budget => true,
+            ReadEnd::Eof => {
+                self.events.push((
+                    serial,
+                    TableEvent::Failed("the game server closed its control socket".into()),
+                ));
+                false
+            }
+            ReadEnd::Error(e) => {
+                self.events.push((
+                    serial,
+                    TableEvent::Failed(format!("bad data from the game server: {e}")),
+                ));
+                false
+            }
+        }
+    }
+
+    /// Forgets the control socket and stops the process (SIGINT to its
+    /// group, SIGKILL after a grace period).
+    pub fn end(
+        &mut self,
+        registry: &Registry,
+        serial: TableSerial,
+        now: Instant,
+    ) -> Option<Instant> {
+        let index = self.by_serial.remove(&serial)?;
+        let process = self.slots.get_mut(index).and_then(Option::take)?;
+        self.free.push(index);
+        let raw = process.channel.as_raw_fd();
+        let _ = registry.deregister(&mut SourceFd(&raw));
+        drop(process.channel);
+        let _ = killpg(process.pid, Signal::SIGINT);
+        let deadline = now + KILL_GRACE;
+        self.dying.insert(process.pid, deadline);
+        Some(deadline)
+    }
+
+    fn stop(&mut self, pid: Pid) {
+        let _ = killpg(pid, Signal::SIGKILL);
+        self.dying.insert(pid, Instant::now());
+    }
+
+    /// Escalates to SIGKILL for processes that ignored SIGINT.
+    pub fn kill_overdue(&mut self, now: Instant) {
+        for (pid, deadline) in &self.dying {
+            if *deadline <= now {
+                let _ = killpg(*pid, Signal::SIGKILL);
+            }
+        }
+    }
+
+    /// Reaps every exited child. A live table whose process died is failed
+    /// after its last messages are read.
+    pub fn reap(&mut self) {
+        loop {
+            let pid = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(pid, _)) | Ok(WaitStatus::Signaled(pid, _, _)) => pid,
+                Ok(WaitStatus::StillAlive) | Err(_) => break,
+                Ok(_) => continue,
+            };
+            if self.dying.remove(&pid).is_some() {
+                continue;
+            }
+            let serial = self
+                .slots
+                .iter()
+                .flatten()
+                .find(|p| p.pid == pid)
+                .map(|p| p.serial);
+            if let Some(serial) = serial {
+                while self.read(serial) {}
+                self.events.push((
+                    serial,
+                    TableEvent::Failed(format!("game server {pid} exited")),
+                ));
+            }
+        }
+    }
+
+    pub fn live(&self) -> usize {
+        self.by_serial.len()
+    }
+
+    pub fn dying(&self) -> usize {
+        self.dying.len()
+    }
+
+    /// At exit: nobody is left behind.
+    pub fn kill_all_and_wait(&mut self) {
+        let pids: Vec<Pid> = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|p| p.pid)
+            .chain(self.dying.keys().copied())
+            .collect();
+        for pid in &pids {
+            let _ = killpg(*pid, Signal::SIGKILL);
+        }
+        for pid in pids {
+            let _ = waitpid(pid, None);
+        }
+        self.dying.clear();
+    }
+}
