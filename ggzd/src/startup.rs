@@ -149,6 +149,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         log::warn!("running as root; run ggzd as a dedicated user instead");
     }
     raise_fd_limit();
+    close_on_exec_inherited();
     let dirs = &config.directories;
     std::fs::create_dir_all(&dirs.data_dir)?;
     // The listener is bound before daemonizing so that a port in use is
@@ -262,7 +263,30 @@ fn settings(config: &Config, port: u16) -> Settings {
             max_length: config.limits.chat_max_length,
         },
         gamedata_dir: config.directories.data_dir.join("gamedata"),
-        launch_timeout: Duration::from_secs(30),
+        launch_timeout: Duration::from_secs(u64::from(t.launch_timeout.max(1))),
+    }
+}
+
+/// Descriptors inherited from whoever started us (a shell, cargo's
+/// jobserver, a supervisor) must not reach game servers.
+fn close_on_exec_inherited() {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let fds: Vec<i32> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2)
+        .collect();
+    for fd in fds {
+        // SAFETY: F_SETFD on a descriptor number only changes its flag; a
+        // number that was the directory handle is already closed (EBADF).
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
     }
 }
 

@@ -95,7 +95,6 @@ pub struct ServerOptions {
     pub env: Vec<(String, String)>,
 }
 
-
 /// Everything ggzd printed on stderr, shared with a reader thread.
 #[derive(Default)]
 struct Output {

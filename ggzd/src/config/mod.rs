@@ -290,6 +290,9 @@ pub struct TimingConfig {
     pub lag_classes: [u32; 4],
     /// Seconds between room-occupancy updates; 0 = never.
     pub room_update_frequency: u32,
+    /// Seconds a game server may take to report that it is ready
+    /// (WAITING) after its launch; after that the launch fails.
+    pub launch_timeout: u32,
 }
 
 impl Default for TimingConfig {
@@ -299,24 +302,12 @@ impl Default for TimingConfig {
             first_ping_delay: 5,
             lag_classes: [500, 1000, 2000, 5000],
             room_update_frequency: 60,
+            launch_timeout: 30,
         }
     }
 }
 
 impl TimingConfig {
-    /// Lag class 1..=5 for a round-trip time: 1 plus the number of
-    /// thresholds the time reaches (client-server §13).
-    pub fn lag_class(&self, rtt: Duration) -> u8 {
-        let ms = rtt.as_millis();
-        let reached = self
-            .lag_classes
-            .iter()
-            .take_while(|&&limit| ms >= u128::from(limit))
-            .count();
-        // At most 4 thresholds, so this is at most 5.
-        1 + reached as u8
-    }
-
     /// Interval between PINGs, `None` if pinging is off.
     pub fn ping_interval(&self) -> Option<Duration> {
         (self.ping_frequency > 0).then(|| Duration::from_secs(u64::from(self.ping_frequency)))

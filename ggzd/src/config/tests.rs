@@ -322,21 +322,6 @@ fn missing_and_unreadable_files() {
 }
 
 #[test]
-fn lag_classes_follow_thresholds() {
-    let timing = TimingConfig::default();
-    let class = |ms| timing.lag_class(Duration::from_millis(ms));
-    assert_eq!(class(0), 1);
-    assert_eq!(class(499), 1);
-    assert_eq!(class(500), 2);
-    assert_eq!(class(999), 2);
-    assert_eq!(class(1000), 3);
-    assert_eq!(class(2000), 4);
-    assert_eq!(class(4999), 4);
-    assert_eq!(class(5000), 5);
-    assert_eq!(class(600_000), 5);
-}
-
-#[test]
 fn log_type_names() {
     assert_eq!(LogType::parse(" Connections "), Some(LogType::Connections));
     assert_eq!(LogType::parse("ALL"), Some(LogType::All));

@@ -85,6 +85,11 @@ impl GameProcesses {
                 } else if libc::dup2(child_fd, ggzdmod::GGZSOCKET_FD) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
+                // Nothing but 0-2 and 3 crosses into the game server, not
+                // even descriptors ggzd itself inherited without
+                // close-on-exec. (Failure on old kernels is harmless: our
+                // own descriptors are all close-on-exec.)
+                libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32);
                 // Game servers expect EPIPE, not death, when a player
                 // vanishes: the original's children inherited SIG_IGN.
                 libc::signal(libc::SIGPIPE, libc::SIG_IGN);

@@ -292,6 +292,15 @@ impl Zone {
         };
         match event {
             TableEvent::Failed(reason) => {
+                if self
+                    .table(room, id)
+                    .is_some_and(|t| t.end_deferred.is_some())
+                {
+                    // Finished (DONE) and waiting for its report to commit:
+                    // the process going away now is the normal end.
+                    log::debug!(target: "tables", "table {id} in room {room}: {reason} after DONE");
+                    return;
+                }
                 log::warn!(target: "tables", "table {id} in room {room} failed: {reason}");
                 self.end_table(serial, LeaveReason::GameError, now, sink);
             }

@@ -1,0 +1,176 @@
+//! A game server for the end-to-end tests, scriptable by its players and
+//! able to misbehave on purpose.
+//!
+//! `ggzd-test-game MODE`:
+//! - `play`: a well-behaved game. It starts when no seat is open or
+//!   reserved, and obeys one-line commands from players:
+//!   `win` (the sender wins, everyone else loses, then DONE), `tie`, `done`
+//!   (DONE without a report), `crash` (exit at once), `fds` (answers with its
+//!   open descriptors), `cwd`, `boot NAME`, `bot N`, `open N`, `seats N`,
+//!   `raw-open N` / `raw-bot N` (unchecked requests), `garbage` (writes
+//!   junk to ggzd). Every event is echoed to all players
+//!   as a line, e.g. `join 1 bob`, so tests can wait for it.
+//! - `garbage`: writes junk on the control socket at once.
+//! - `silent`: never answers the launch (never reaches WAITING).
+//! - `exit`: exits at once.
+
+use std::io::{Read, Write};
+use std::os::fd::FromRawFd;
+
+use ggzdmod::{Event, Game, GameResult, GameState, SeatKind, SeatResult};
+
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_else(|| "play".into());
+    match mode.as_str() {
+        "garbage" => {
+            // SAFETY: fd 3 is the control socket ggzd gave us.
+            let mut control = unsafe { std::fs::File::from_raw_fd(3) };
+            let _ = control.write_all(&[0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 9, 1, 2, 3]);
+            std::thread::sleep(std::time::Duration::from_secs(30));
+        }
+        "silent" => std::thread::sleep(std::time::Duration::from_secs(60)),
+        "exit" => std::process::exit(3),
+        _ => play(),
+    }
+}
+
+fn play() {
+    let Ok(mut game) = Game::connect() else {
+        std::process::exit(2);
+    };
+    let mut input: Vec<Vec<u8>> = Vec::new();
+    let result = game.run(|game, event| match event {
+        Event::Launch => {
+            input = vec![Vec::new(); game.num_seats()];
+            maybe_start(game);
+        }
+        Event::SeatChange { seat, .. } => {
+            if input.len() <= seat {
+                input.resize(seat + 1, Vec::new());
+            }
+            let (kind, name) = game
+                .seat(seat)
+                .map(|s| (s.kind(), s.name().unwrap_or("").to_string()))
+                .unwrap_or((SeatKind::None, String::new()));
+            broadcast(game, &format!("seat {seat} {} {name}", kind.as_str()));
+            maybe_start(game);
+        }
+        Event::SpectatorJoin { spectator, name } => {
+            broadcast(game, &format!("spectator {spectator} {name}"));
+        }
+        Event::PlayerData { seat } => {
+            let mut buf = [0u8; 512];
+            let n = match game.seat_stream(seat).map(|mut s| s.read(&mut buf)) {
+                Some(Ok(n)) if n > 0 => n,
+                _ => return,
+            };
+            let Some(pending) = input.get_mut(seat) else {
+                return;
+            };
+            pending.extend_from_slice(buf.get(..n).unwrap_or_default());
+            while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let line = String::from_utf8_lossy(&line).trim().to_string();
+                command(game, seat, &line);
+            }
+        }
+        _ => {}
+    });
+    if let Err(e) = result {
+        eprintln!("test game: {e}");
+    }
+}
+
+fn command(game: &mut Game, seat: usize, line: &str) {
+    let (word, arg) = line.split_once(' ').unwrap_or((line, ""));
+    match word {
+        "win" | "tie" => {
+            let results: Vec<SeatResult> = (0..game.num_seats())
+                .map(|s| {
+                    SeatResult::new(match (word, s == seat) {
+                        ("tie", _) => GameResult::Tie,
+                        (_, true) => GameResult::Win,
+                        _ => GameResult::Loss,
+                    })
+                })
+                .collect();
+            let _ = game.report_results(&results);
+            let _ = game.set_state(GameState::Done);
+        }
+        "done" => {
+            let _ = game.set_state(GameState::Done);
+        }
+        "crash" => std::process::exit(1),
+        "fds" => {
+            let mut fds: Vec<u32> = std::fs::read_dir("/proc/self/fd")
+                .map(|d| {
+                    d.flatten()
+                        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            fds.sort();
+            // The directory handle itself is one of them; drop the highest.
+            fds.pop();
+            let list: Vec<String> = fds.iter().map(u32::to_string).collect();
+            say(game, seat, &format!("fds {}", list.join(" ")));
+        }
+        "cwd" => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            say(game, seat, &format!("cwd {}", cwd.display()));
+        }
+        "boot" => {
+            let _ = game.request_boot(arg);
+        }
+        "bot" => {
+            let _ = game.request_bot(arg.parse().unwrap_or(usize::MAX));
+        }
+        "open" => {
+            let _ = game.request_open(arg.parse().unwrap_or(usize::MAX));
+        }
+        "seats" => {
+            let _ = game.request_num_seats(arg.parse().unwrap_or(0));
+        }
+        "raw-open" | "raw-bot" => {
+            // Bypasses the library's own range checks, like a buggy C game.
+            let opcode: u8 = if word == "raw-open" { 5 } else { 4 };
+            let seat: i32 = arg.parse().unwrap_or(99);
+            let mut bytes = vec![0, 0, 0, opcode];
+            bytes.extend_from_slice(&seat.to_be_bytes());
+            // SAFETY: fd 3 is our control socket; ManuallyDrop keeps it open.
+            let mut control = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(3) });
+            let _ = control.write_all(&bytes);
+        }
+        "garbage" => {
+            // SAFETY: writes junk on our own control socket, fd 3.
+            let mut control = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(3) });
+            let _ = control.write_all(&[0xff, 0xff, 0xff, 0x7f]);
+        }
+        _ => say(game, seat, &format!("unknown {line}")),
+    }
+}
+
+fn maybe_start(game: &mut Game) {
+    let waiting = game.count_seats(SeatKind::Open) + game.count_seats(SeatKind::Reserved);
+    if game.state() == GameState::Waiting
+        && waiting == 0
+        && game.set_state(GameState::Playing).is_ok()
+    {
+        broadcast(game, "playing");
+    }
+}
+
+fn say(game: &Game, seat: usize, text: &str) {
+    if let Some(mut stream) = game.seat_stream(seat) {
+        let _ = writeln!(stream, "{text}");
+    }
+}
+
+fn broadcast(game: &Game, text: &str) {
+    for seat in 0..game.num_seats() {
+        say(game, seat, text);
+    }
+    for (_, spectator) in game.spectators() {
+        let _ = writeln!(spectator.stream(), "{text}");
+    }
+}
