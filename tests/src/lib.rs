@@ -93,6 +93,9 @@ pub struct ServerOptions {
     pub games_dir: Option<PathBuf>,
     pub motd: Option<String>,
     pub env: Vec<(String, String)>,
+    /// Log to this file (with these log types) instead of stderr; the
+    /// harness then finds the listening address there.
+    pub log_file: Option<(PathBuf, String)>,
 }
 
 /// Everything ggzd printed on stderr, shared with a reader thread.
@@ -142,6 +145,13 @@ impl TestServer {
             rooms = rooms.display(),
             extra = options.extra_config,
         );
+        let config = match &options.log_file {
+            Some((path, types)) => format!(
+                "{config}[logging]\ndestination = \"file\"\nfile = \"{}\"\ntypes = [{types}]\n",
+                path.display()
+            ),
+            None => config,
+        };
         let config_path = dir.path().join("ggzd.toml");
         std::fs::write(&config_path, config).expect("config");
 
@@ -191,9 +201,11 @@ impl TestServer {
             dir,
             output,
         };
-        let line = server
-            .wait_for_log("listening on ", TIMEOUT)
-            .unwrap_or_else(|| panic!("ggzd did not start:\n{}", server.log()));
+        let line = match &options.log_file {
+            Some((path, _)) => wait_for_file_line(path, "listening on ", TIMEOUT),
+            None => server.wait_for_log("listening on ", TIMEOUT),
+        }
+        .unwrap_or_else(|| panic!("ggzd did not start:\n{}", server.log()));
         let addr = line
             .rsplit("listening on ")
             .next()
@@ -294,6 +306,22 @@ impl TestServer {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
             .map(|d| d.count())
             .unwrap_or(0)
+    }
+}
+
+/// The first line of a file containing `needle`, waiting for it.
+pub fn wait_for_file_line(path: &Path, needle: &str, timeout: Duration) -> Option<String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Some(line) = text.lines().find(|l| l.contains(needle))
+        {
+            return Some(line.to_string());
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

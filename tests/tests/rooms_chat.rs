@@ -400,3 +400,98 @@ fn read_until(stream: &mut TcpStream, end: &str) -> String {
     }
     text
 }
+
+#[test]
+fn original_dsc_game_descriptions_load_unmodified() {
+    let tmp = TempDir::new("dsc");
+    let games = tmp.path().join("games");
+    let rooms = tmp.path().join("rooms");
+    std::fs::create_dir_all(&games).unwrap();
+    std::fs::create_dir_all(&rooms).unwrap();
+    std::fs::write(
+        games.join("fourinline.dsc"),
+        "[GameInfo]\nName = Four In Line\nName[de] = Vier gewinnt\nVersion = 1.2\n\
+         Description = Connect four stones in a row.\nAuthor = J. Doe\n\
+         Homepage = http://games.example.org/fil/\n\n[LaunchInfo]\nExecutablePath = ggzd.fourinline --verbose\n\n\
+         [Protocol]\nEngine = FourInLine\nVersion = 3\n\n[TableOptions]\nPlayersAllowed = 2\nBotsAllowed = 1\n\
+         AllowSpectators = 1\nAllowLeave = 1\n\n[Statistics]\nRecords = 1\nRatings = 1\n\n[NamedBots]\nRex = easy\n",
+    )
+    .unwrap();
+    std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").unwrap();
+    std::fs::write(
+        rooms.join("fil.room"),
+        "[RoomInfo]\nName = Four In Line\nName[de] = Vier gewinnt\nDescription = Casual games\n\
+         GameType = Four In Line\nMaxPlayers = 150\nMaxTables = 40\n",
+    )
+    .unwrap();
+    let server = TestServer::start_with(ServerOptions {
+        games_dir: Some(games),
+        rooms_dir: Some(rooms),
+        ..Default::default()
+    });
+    let mut c = server.connect();
+    c.send("<LANGUAGE>de_DE.UTF-8</LANGUAGE>").unwrap();
+    assert_eq!(
+        c.login(LoginKind::Guest, "kim", None, None).unwrap().code,
+        "ok"
+    );
+    c.send("<LIST TYPE='game' FULL='true'/>").unwrap();
+    let result = c.expect_result("list", TIMEOUT).unwrap();
+    let game = result.child("LIST").unwrap().child("GAME").unwrap().clone();
+    assert_eq!(game.attr("ID"), Some("0"));
+    assert_eq!(game.attr("NAME"), Some("Vier gewinnt"));
+    assert_eq!(game.attr("VERSION"), Some("1.2"));
+    let protocol = game.child("PROTOCOL").unwrap();
+    assert_eq!(protocol.attr("ENGINE"), Some("FourInLine"));
+    assert_eq!(protocol.attr("VERSION"), Some("3"));
+    let allow = game.child("ALLOW").unwrap();
+    assert_eq!(allow.attr("PLAYERS"), Some("2"));
+    assert_eq!(allow.attr("BOTS"), Some("1"));
+    assert_eq!(allow.attr("SPECTATORS"), Some("true"));
+    assert_eq!(allow.attr("PEERS"), Some("false"));
+    let bot = game.child("BOT").unwrap();
+    assert_eq!(
+        (bot.attr("NAME"), bot.attr("CLASS")),
+        (Some("Rex"), Some("easy"))
+    );
+    let about = game.child("ABOUT").unwrap();
+    assert_eq!(about.attr("AUTHOR"), Some("J. Doe"));
+    assert_eq!(about.attr("URL"), Some("http://games.example.org/fil/"));
+    assert_eq!(
+        game.child("DESC").unwrap().text,
+        "Connect four stones in a row."
+    );
+
+    c.send("<LIST TYPE='room'/>").unwrap();
+    let result = c.expect_result("list", TIMEOUT).unwrap();
+    let room = result
+        .child("LIST")
+        .unwrap()
+        .children_named("ROOM")
+        .nth(1)
+        .unwrap()
+        .clone();
+    assert_eq!(room.attr("NAME"), Some("Vier gewinnt"));
+    assert_eq!(room.attr("REFNAME"), Some("Four In Line"));
+    assert_eq!(room.attr("GAME"), Some("0"));
+}
+
+#[test]
+fn logs_go_to_a_file_when_configured() {
+    let tmp = TempDir::new("logfile");
+    let log = tmp.path().join("ggzd.log");
+    let server = TestServer::start_with(ServerOptions {
+        log_file: Some((log.clone(), "\"connections\"".into())),
+        ..Default::default()
+    });
+    let _kim = server.guest("kim");
+    assert!(wait_for_file_line(&log, "kim logged in", TIMEOUT).is_some());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        server.log().is_empty(),
+        "nothing on stderr: {}",
+        server.log()
+    );
+    assert!(text.contains("kim logged in"), "{text}");
+    assert!(text.contains("connections:"), "{text}");
+}

@@ -670,3 +670,38 @@ fn stale_connection_ids_reach_nobody() {
     w.zone.disconnected(stale, w.now, &mut w.sink);
     assert_eq!(w.zone.player_count(), 1);
 }
+
+#[test]
+fn announce_reaches_every_room_for_those_allowed() {
+    let mut w = World::standard();
+    let admin = w.connect();
+    w.send(
+        admin,
+        "<LOGIN TYPE='normal'><NAME>boss</NAME><PASSWORD>x</PASSWORD></LOGIN>",
+    );
+    w.finish_login(LoginOutcome::Accepted(Box::new(Account {
+        user_id: 1,
+        permissions: perms::ADMIN,
+        ..Default::default()
+    })));
+    w.send(admin, "<ENTER ROOM='0'/>");
+    let in_lobby = w.guest_in("kim", 0);
+    let in_chat = w.guest_in("bob", 1);
+    let nowhere = w.guest("eve");
+    w.sink.sent.clear();
+    w.send(admin, "<CHAT TYPE='announce'>maintenance at 22:00</CHAT>");
+    let line = "<CHAT TYPE='announce' FROM='boss'>maintenance at 22:00</CHAT>\n";
+    assert_eq!(
+        w.sink.take(admin),
+        vec!["<RESULT ACTION='chat' CODE='ok'/>\n", line]
+    );
+    assert_eq!(w.sink.take(in_lobby), vec![line]);
+    assert_eq!(w.sink.take(in_chat), vec![line]);
+    assert!(w.sink.take(nowhere).is_empty(), "only players in rooms");
+    // Admins show up as such.
+    w.send(in_lobby, "<LIST TYPE='player'/>");
+    assert!(
+        w.sink.take(in_lobby)[0]
+            .contains("<PLAYER ID='boss' TYPE='admin' TABLE='-1' PERMS='0x0000019F'")
+    );
+}
