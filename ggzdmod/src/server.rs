@@ -165,6 +165,9 @@ pub struct ServerChannel {
     out_fds: usize,
     inbuf: Vec<u8>,
     dead: bool,
+    /// Writing failed (the game went away); what it sent before going can
+    /// still be read.
+    write_dead: bool,
 }
 
 impl fmt::Debug for ServerChannel {
@@ -176,6 +179,7 @@ impl fmt::Debug for ServerChannel {
             .field("queued_fds", &self.out_fds)
             .field("buffered_input", &self.inbuf.len())
             .field("dead", &self.dead)
+            .field("write_dead", &self.write_dead)
             .finish()
     }
 }
@@ -197,6 +201,7 @@ impl ServerChannel {
             out_fds: 0,
             inbuf: Vec::new(),
             dead: false,
+            write_dead: false,
         })
     }
 
@@ -266,13 +271,16 @@ impl ServerChannel {
     /// socket is full (wait for writability). An error (e.g. `EPIPE` after
     /// the game exited) finishes the channel.
     pub fn flush(&mut self) -> Result<bool, ChannelError> {
-        if self.dead {
+        if self.dead || self.write_dead {
             return Err(ChannelError::Closed);
         }
         match self.flush_inner() {
             Ok(done) => Ok(done),
             Err(e) => {
-                self.dead = true;
+                // Only the writing side is finished: a game that exited
+                // right after its last messages (a report, DONE) left them
+                // readable, and they still count.
+                self.write_dead = true;
                 Err(e)
             }
         }

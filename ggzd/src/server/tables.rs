@@ -28,6 +28,8 @@ struct GameProcess {
     serial: TableSerial,
     channel: ServerChannel,
     pid: Pid,
+    /// Reaped already (it exited before its table ended): nothing to stop.
+    reaped: bool,
 }
 
 #[derive(Default)]
@@ -134,6 +136,7 @@ impl GameProcesses {
                 serial,
                 channel,
                 pid,
+                reaped: false,
             });
         }
         self.by_serial.insert(serial, index);
@@ -147,10 +150,7 @@ impl GameProcesses {
             return;
         };
         if let Err(e) = process.channel.send(msg, fd) {
-            self.events.push((
-                serial,
-                TableEvent::Failed(format!("cannot send to the game server: {e}")),
-            ));
+            self.fail(serial, format!("cannot send to the game server: {e}"));
             return;
         }
         self.flush(serial);
@@ -161,9 +161,16 @@ impl GameProcesses {
             return;
         };
         if let Err(e) = process.channel.flush() {
-            self.events
-                .push((serial, TableEvent::Failed(format!("control socket: {e}"))));
+            self.fail(serial, format!("control socket: {e}"));
         }
+    }
+
+    /// A write failed, typically because the game server already exited:
+    /// what it sent before going (a report, DONE) still counts, so read
+    /// that first.
+    fn fail(&mut self, serial: TableSerial, reason: String) {
+        while self.read(serial) {}
+        self.events.push((serial, TableEvent::Failed(reason)));
     }
 
     fn process_mut(&mut self, serial: TableSerial) -> Option<&mut GameProcess> {
@@ -231,6 +238,9 @@ impl GameProcesses {
         let raw = process.channel.as_raw_fd();
         let _ = registry.deregister(&mut SourceFd(&raw));
         drop(process.channel);
+        if process.reaped {
+            return None;
+        }
         let _ = killpg(process.pid, Signal::SIGINT);
         let deadline = now + KILL_GRACE;
         self.dying.insert(process.pid, deadline);
@@ -255,7 +265,9 @@ impl GameProcesses {
     /// after its last messages are read.
     pub fn reap(&mut self) {
         loop {
-            let pid = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            let status = waitpid(None, Some(WaitPidFlag::WNOHANG));
+            log::debug!(target: "tables", "reaped: {status:?}");
+            let pid = match status {
                 Ok(WaitStatus::Exited(pid, _)) | Ok(WaitStatus::Signaled(pid, _, _)) => pid,
                 Ok(WaitStatus::StillAlive) | Err(_) => break,
                 Ok(_) => continue,
@@ -265,10 +277,13 @@ impl GameProcesses {
             }
             let serial = self
                 .slots
-                .iter()
+                .iter_mut()
                 .flatten()
                 .find(|p| p.pid == pid)
-                .map(|p| p.serial);
+                .map(|p| {
+                    p.reaped = true;
+                    p.serial
+                });
             if let Some(serial) = serial {
                 while self.read(serial) {}
                 self.events.push((
@@ -293,6 +308,7 @@ impl GameProcesses {
             .slots
             .iter()
             .flatten()
+            .filter(|p| !p.reaped)
             .map(|p| p.pid)
             .chain(self.dying.keys().copied())
             .collect();

@@ -319,6 +319,7 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
+        log::debug!(target: "tables", "table {id}: game says {message:?}");
         match message {
             ToServer::Log(text) => {
                 log::debug!(target: "tables", "table {id} in room {room}: {text}");
