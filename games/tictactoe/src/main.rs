@@ -1,5 +1,124 @@
-//! TicTacToe game server (issue 3 fills this in).
-fn main() {
-    eprintln!("ggzd.tictactoe: not implemented yet");
-    std::process::exit(1);
+//! `ggzd-tictactoe`: the TicTacToe game server executable.
+//!
+//! ggzd runs it once per table with `GGZMODE=true` and the control socket
+//! on fd 3. Arguments:
+//!
+//! * `--variant classic` (default): GGZ 0.0.14 protocol, version `5`;
+//!   without `GGZDMOD_LAUNCH_LAYOUT` it expects the 0.0.14 launch message.
+//! * `--variant dev`: trunk protocol `dio/5+dev` (no MSG_SEAT, no
+//!   MSG_PLAYERS); without `GGZDMOD_LAUNCH_LAYOUT` it expects the trunk
+//!   launch message.
+//! * `--no-savegame`: do not write the savegame log into the working
+//!   directory.
+
+use std::process::ExitCode;
+
+use ggzdmod::{Error, Game, GameOptions, LaunchLayout};
+use tictactoe::driver;
+use tictactoe::game::TicTacToe;
+use tictactoe::protocol::Variant;
+use tictactoe::savegame::Savegame;
+
+const USAGE: &str = "usage: ggzd-tictactoe [--variant classic|dev] [--no-savegame]
+A game server for ggzd: it must be started by ggzd (GGZMODE=true, control socket on fd 3).";
+
+#[derive(Debug)]
+struct Options {
+    variant: Variant,
+    savegame: bool,
+    /// Arguments we did not understand; logged once connected, since ggzd
+    /// may append room-specific arguments that are meant for someone else.
+    ignored: Vec<String>,
+}
+
+enum Parsed {
+    Run(Options),
+    Exit(ExitCode),
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Parsed {
+    let mut opts = Options {
+        variant: Variant::Classic,
+        savegame: true,
+        ignored: Vec::new(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--variant" => args.next(),
+            a if a.starts_with("--variant=") => a.get("--variant=".len()..).map(str::to_owned),
+            "--no-savegame" => {
+                opts.savegame = false;
+                continue;
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Parsed::Exit(ExitCode::SUCCESS);
+            }
+            "-V" | "--version" => {
+                println!("ggzd-tictactoe {}", env!("CARGO_PKG_VERSION"));
+                return Parsed::Exit(ExitCode::SUCCESS);
+            }
+            _ => {
+                opts.ignored.push(arg);
+                continue;
+            }
+        };
+        opts.variant = match value.as_deref() {
+            Some("classic" | "0.0.14" | "5") => Variant::Classic,
+            Some("dev" | "trunk" | "dio/5+dev") => Variant::Dev,
+            other => {
+                eprintln!("ggzd-tictactoe: unknown variant {other:?}\n{USAGE}");
+                return Parsed::Exit(ExitCode::from(2));
+            }
+        };
+    }
+    Parsed::Run(opts)
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args(std::env::args().skip(1)) {
+        Parsed::Run(opts) => opts,
+        Parsed::Exit(code) => return code,
+    };
+    // The launch layout that goes with each protocol generation, for
+    // daemons that do not say which one they send.
+    let fallback = match opts.variant {
+        Variant::Classic => LaunchLayout::Legacy,
+        Variant::Dev => LaunchLayout::Trunk,
+    };
+    let mut game = match Game::connect_with(GameOptions::with_layout(fallback)) {
+        Ok(game) => game,
+        Err(Error::NotUnderGgz) => {
+            eprintln!("ggzd-tictactoe: not started by ggzd\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("ggzd-tictactoe: cannot connect to ggzd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    game.log(&format!(
+        "TicTacToe server {}: protocol version {}",
+        env!("CARGO_PKG_VERSION"),
+        opts.variant.protocol_version()
+    ));
+    for arg in &opts.ignored {
+        game.log(&format!("ignoring unknown argument {arg:?}"));
+    }
+    let savegame = if opts.savegame {
+        // ggzd starts game servers in gamedata/<Game Name>/.
+        Savegame::in_dir(".")
+    } else {
+        Savegame::disabled()
+    };
+    let mut ttt = TicTacToe::new(opts.variant, savegame);
+    match driver::run(&mut game, &mut ttt) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            game.log(&format!("TicTacToe server stops: {e}"));
+            eprintln!("ggzd-tictactoe: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
