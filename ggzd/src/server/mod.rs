@@ -416,7 +416,16 @@ impl Server {
                 None => {}
             }
             if ended {
-                ended_at = Some(pos);
+                // Clients end every element with a newline; the original
+                // swallowed it with its buffered reads, and game servers
+                // must not see it as the first byte of their protocol.
+                let trailing = buffer
+                    .get(pos..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|b| matches!(b, b'\n' | b'\r' | b' ' | b'\t'))
+                    .count();
+                ended_at = Some(pos + trailing);
                 break;
             }
         }

@@ -1,0 +1,461 @@
+//! TicTacToe through the real ggzd: players log in, launch and join over
+//! XML, get their game channels handed to `ggzd-tictactoe`, and play over
+//! them in the original DIO protocol, as a GGZ 0.0.14 client would.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use ggzd_e2e::*;
+
+/// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
+const ROOM: i32 = 1;
+
+/// What the TicTacToe server sends (games.md §2.3).
+#[derive(Debug, Clone, PartialEq)]
+enum Msg {
+    Seat(i32),
+    Players(Vec<(i32, String)>),
+    Move { player: i32, square: i32 },
+    GameOver(i8),
+    ReqMove,
+    RspMove(i8),
+    Sync { turn: i8, cells: Vec<i8> },
+}
+
+struct Dio {
+    stream: TcpStream,
+}
+
+impl Dio {
+    fn open(server: &TestServer, name: &str) -> Dio {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        stream
+            .write_all(
+                format!("<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='{name}' />\n</SESSION>\n")
+                    .as_bytes(),
+            )
+            .unwrap();
+        // Byte by byte up to the server's </SESSION>, as the Java client
+        // does: what follows belongs to the game server.
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while !seen.ends_with(b"</SERVER>\n</SESSION>\n") {
+            assert_eq!(stream.read(&mut byte).unwrap(), 1, "channel closed");
+            seen.push(byte[0]);
+        }
+        Dio { stream }
+    }
+
+    fn send_move(&mut self, square: i32) {
+        let mut packet = vec![0, 10, 0, 0, 0, 0];
+        packet.extend_from_slice(&square.to_be_bytes());
+        self.stream.write_all(&packet).unwrap();
+    }
+
+    fn request_sync(&mut self) {
+        self.stream.write_all(&[0, 6, 0, 0, 0, 1]).unwrap();
+    }
+
+    fn next(&mut self) -> Msg {
+        let mut len = [0u8; 2];
+        self.stream.read_exact(&mut len).unwrap();
+        let len = u16::from_be_bytes(len) as usize;
+        assert!(len >= 6, "packet length {len}");
+        let mut payload = vec![0u8; len - 2];
+        self.stream.read_exact(&mut payload).unwrap();
+        parse(&payload)
+    }
+
+    /// Skips messages until one matches.
+    fn until(&mut self, mut pred: impl FnMut(&Msg) -> bool) -> Msg {
+        loop {
+            let msg = self.next();
+            if pred(&msg) {
+                return msg;
+            }
+        }
+    }
+}
+
+fn parse(payload: &[u8]) -> Msg {
+    let mut at = 0;
+    let i32_at = |at: &mut usize| {
+        let v = i32::from_be_bytes(payload[*at..*at + 4].try_into().unwrap());
+        *at += 4;
+        v
+    };
+    let opcode = i32_at(&mut at);
+    match opcode {
+        0 => Msg::Seat(i32_at(&mut at)),
+        1 => {
+            let mut players = Vec::new();
+            for _ in 0..2 {
+                let kind = i32_at(&mut at);
+                let name = if kind != 1 {
+                    let len = i32_at(&mut at) as usize;
+                    let text = String::from_utf8_lossy(&payload[at..at + len - 1]).into_owned();
+                    at += len;
+                    text
+                } else {
+                    String::new()
+                };
+                players.push((kind, name));
+            }
+            Msg::Players(players)
+        }
+        2 => {
+            let player = i32_at(&mut at);
+            Msg::Move {
+                player,
+                square: i32_at(&mut at),
+            }
+        }
+        3 => Msg::GameOver(payload[4] as i8),
+        4 => Msg::ReqMove,
+        5 => Msg::RspMove(payload[4] as i8),
+        6 => Msg::Sync {
+            turn: payload[4] as i8,
+            cells: payload[5..14].iter().map(|b| *b as i8).collect(),
+        },
+        other => panic!("unknown TicTacToe opcode {other}"),
+    }
+}
+
+fn registered_in_room(server: &TestServer, name: &str) -> Client {
+    let mut c = server.connect();
+    assert_eq!(
+        c.login(LoginKind::First, name, Some("pw"), None)
+            .unwrap()
+            .code,
+        "ok"
+    );
+    enter(&mut c, ROOM);
+    c
+}
+
+fn launch(client: &mut Client, second_seat: &str) -> String {
+    client
+        .send(&format!(
+            "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>ttt</DESC>\n<SEAT NUM='0' TYPE='open'/>\n{second_seat}\n</TABLE>\n</LAUNCH>\n"
+        ))
+        .unwrap();
+    assert_eq!(result_code(client, "launch"), "ok");
+    let join = client.recv_until(TIMEOUT, |e| e.is("JOIN")).unwrap();
+    join.attr("TABLE").unwrap().to_string()
+}
+
+fn join(client: &mut Client, table: &str, spectator: bool) {
+    client
+        .send(&format!("<JOIN TABLE='{table}' SPECTATOR='{spectator}'/>"))
+        .unwrap();
+    assert_eq!(result_code(client, "join"), "ok");
+    client.recv_until(TIMEOUT, |e| e.is("JOIN")).unwrap();
+}
+
+/// Plays `moves` alternately starting with seat 0. The mover learns of an
+/// accepted move from RSP_MOVE 0 only; the opponent gets MSG_MOVE.
+fn play(seats: &mut [&mut Dio; 2], moves: &[i32]) {
+    for (n, square) in moves.iter().enumerate() {
+        let seat = n % 2;
+        seats[seat].until(|m| *m == Msg::ReqMove);
+        seats[seat].send_move(*square);
+        assert_eq!(
+            seats[seat].until(|m| matches!(m, Msg::RspMove(_))),
+            Msg::RspMove(0)
+        );
+        let shown = seats[1 - seat].until(|m| matches!(m, Msg::Move { .. }));
+        assert_eq!(
+            shown,
+            Msg::Move {
+                player: seat as i32,
+                square: *square
+            }
+        );
+    }
+}
+
+fn stats_of(client: &mut Client, name: &str) -> Element {
+    let update = client
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE")
+                && e.attr("ACTION") == Some("stats")
+                && e.child("PLAYER").and_then(|p| p.attr("ID")) == Some(name)
+        })
+        .unwrap();
+    update.child("PLAYER").unwrap().clone()
+}
+
+fn expect_gameover(client: &mut Client, reason: &str) {
+    assert_eq!(result_code(client, "leave"), "ok");
+    let leave = client.recv_until(TIMEOUT, |e| e.is("LEAVE")).unwrap();
+    assert_eq!(leave.attr("REASON"), Some(reason));
+}
+
+#[test]
+fn two_players_play_tictactoe_to_a_win() {
+    let server = TestServer::start();
+    let mut alice = registered_in_room(&server, "alice");
+    let mut bob = registered_in_room(&server, "bob");
+    let mut alice_dio = Dio::open(&server, "alice");
+    let table = launch(&mut alice, "<SEAT NUM='1' TYPE='open'/>");
+    assert_eq!(alice_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(0));
+
+    let mut bob_dio = Dio::open(&server, "bob");
+    join(&mut bob, &table, false);
+    let players = bob_dio.until(|m| matches!(m, Msg::Players(_)));
+    assert_eq!(
+        players,
+        Msg::Players(vec![(3, "alice".into()), (3, "bob".into())])
+    );
+    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
+
+    // Out of turn, out of bounds, taken: the spec'd refusals.
+    alice_dio.until(|m| *m == Msg::ReqMove);
+    bob_dio.send_move(4);
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::RspMove(_))),
+        Msg::RspMove(-2)
+    );
+    alice_dio.send_move(9);
+    assert_eq!(alice_dio.next(), Msg::RspMove(-3));
+    assert_eq!(
+        alice_dio.next(),
+        Msg::ReqMove,
+        "asked again after a bad square"
+    );
+    alice_dio.send_move(4);
+    assert_eq!(alice_dio.next(), Msg::RspMove(0));
+    bob_dio.until(|m| *m == Msg::ReqMove);
+    bob_dio.send_move(4);
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::RspMove(_))),
+        Msg::RspMove(-4)
+    );
+    bob_dio.until(|m| *m == Msg::ReqMove);
+    bob_dio.send_move(0);
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::RspMove(_))),
+        Msg::RspMove(0)
+    );
+    // Alice: 4, 2, 6 on the rising diagonal; bob: 0, 1.
+    alice_dio.until(|m| *m == Msg::ReqMove);
+    alice_dio.send_move(2);
+    bob_dio.until(|m| *m == Msg::ReqMove);
+    bob_dio.send_move(1);
+    alice_dio.until(|m| *m == Msg::ReqMove);
+    alice_dio.send_move(6);
+    assert_eq!(
+        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+
+    let a = stats_of(&mut alice, "alice");
+    assert_eq!((a.attr("WINS"), a.attr("LOSSES")), (Some("1"), Some("0")));
+    assert!(a.attr("RATING").is_none(), "TicTacToe keeps records only");
+    let b = stats_of(&mut alice, "bob");
+    assert_eq!((b.attr("WINS"), b.attr("LOSSES")), (Some("0"), Some("1")));
+    expect_gameover(&mut alice, "gameover");
+    expect_gameover(&mut bob, "gameover");
+
+    // Stored for good.
+    alice.logout().unwrap();
+    let mut again = server.connect();
+    again
+        .login(LoginKind::Normal, "alice", Some("pw"), None)
+        .unwrap();
+    enter(&mut again, ROOM);
+    again.send("<LIST TYPE='player'/>").unwrap();
+    let list = again.expect_result("list", TIMEOUT).unwrap();
+    let me = list
+        .child("LIST")
+        .unwrap()
+        .children_named("PLAYER")
+        .find(|p| p.attr("ID") == Some("alice"))
+        .unwrap()
+        .clone();
+    assert_eq!(me.attr("WINS"), Some("1"));
+}
+
+#[test]
+fn two_players_play_tictactoe_to_a_draw() {
+    let server = TestServer::start();
+    let mut alice = registered_in_room(&server, "alice");
+    let mut bob = registered_in_room(&server, "bob");
+    let mut alice_dio = Dio::open(&server, "alice");
+    let table = launch(&mut alice, "<SEAT NUM='1' TYPE='open'/>");
+    let mut bob_dio = Dio::open(&server, "bob");
+    join(&mut bob, &table, false);
+    play(
+        &mut [&mut alice_dio, &mut bob_dio],
+        &[0, 1, 2, 4, 3, 5, 7, 6, 8],
+    );
+    assert_eq!(
+        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(2)
+    );
+    let a = stats_of(&mut bob, "alice");
+    assert_eq!(a.attr("TIES"), Some("1"));
+    let b = stats_of(&mut bob, "bob");
+    assert_eq!(b.attr("TIES"), Some("1"));
+    expect_gameover(&mut alice, "gameover");
+}
+
+#[test]
+fn the_hard_bot_does_not_lose() {
+    let server = TestServer::start();
+    let mut kim = server.guest_in_room("kim", ROOM);
+    let mut dio = Dio::open(&server, "kim");
+    launch(&mut kim, "<SEAT NUM='1' TYPE='bot'>Tarantula</SEAT>");
+    let mut board = [false; 9];
+    let mut last = 0;
+    for _ in 0..200 {
+        match dio.next() {
+            Msg::ReqMove => {
+                last = board.iter().position(|taken| !taken).unwrap();
+                dio.send_move(last as i32);
+            }
+            Msg::RspMove(0) => board[last] = true,
+            Msg::Move { square, .. } => board[square as usize] = true,
+            Msg::GameOver(winner) => {
+                assert_ne!(winner, 0, "kim must not beat the hard bot");
+                expect_gameover(&mut kim, "gameover");
+                return;
+            }
+            _ => {}
+        }
+    }
+    panic!("no game over after 200 messages");
+}
+
+#[test]
+fn a_spectator_gets_a_sync_and_sees_the_moves() {
+    let server = TestServer::start();
+    let mut kim = server.guest_in_room("kim", ROOM);
+    let mut kim_dio = Dio::open(&server, "kim");
+    let table = launch(&mut kim, "<SEAT NUM='1' TYPE='bot'>Alfred</SEAT>");
+    kim_dio.until(|m| *m == Msg::ReqMove);
+    kim_dio.send_move(4);
+    kim_dio.until(|m| matches!(m, Msg::RspMove(0)));
+    let mut carol = server.guest_in_room("carol", ROOM);
+    let mut carol_dio = Dio::open(&server, "carol");
+    join(&mut carol, &table, true);
+    let sync = carol_dio.until(|m| matches!(m, Msg::Sync { .. }));
+    let Msg::Sync { cells, .. } = sync else {
+        unreachable!()
+    };
+    assert_eq!(cells[4], 0, "kim's mark is on the centre");
+    carol_dio.request_sync();
+    assert!(matches!(
+        carol_dio.until(|m| matches!(m, Msg::Sync { .. })),
+        Msg::Sync { .. }
+    ));
+}
+
+#[test]
+fn a_player_leaves_and_rejoins_a_running_game() {
+    let server = TestServer::start();
+    let mut alice = registered_in_room(&server, "alice");
+    let mut bob = registered_in_room(&server, "bob");
+    let mut alice_dio = Dio::open(&server, "alice");
+    let table = launch(&mut alice, "<SEAT NUM='1' TYPE='open'/>");
+    let mut bob_dio = Dio::open(&server, "bob");
+    join(&mut bob, &table, false);
+    play(&mut [&mut alice_dio, &mut bob_dio], &[4, 0]);
+
+    bob.send("<LEAVE FORCE='false' SPECTATOR='false'/>")
+        .unwrap();
+    assert_eq!(result_code(&mut bob, "leave"), "ok");
+    // Alice is told the seat is empty now (abandoned).
+    let players = alice_dio.until(|m| matches!(m, Msg::Players(_)));
+    let Msg::Players(list) = players else {
+        unreachable!()
+    };
+    assert_ne!(list[1].0, 3, "seat 1 is no longer a player: {list:?}");
+
+    let mut bob_dio = Dio::open(&server, "bob");
+    join(&mut bob, &table, false);
+    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
+    let sync = bob_dio.until(|m| matches!(m, Msg::Sync { .. }));
+    let Msg::Sync { cells, .. } = sync else {
+        unreachable!()
+    };
+    assert_eq!((cells[4], cells[0]), (0, 1), "the board survived the leave");
+}
+
+/// Direct children of ggzd that are TicTacToe game servers.
+fn game_server_pids(ggzd: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let ppid = stat
+                .rsplit(") ")
+                .next()
+                .and_then(|rest| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<i32>().ok());
+            ppid == Some(ggzd) && stat.contains("(ggzd-tictactoe)")
+        })
+        .collect()
+}
+
+#[test]
+fn killing_the_game_server_mid_game_ends_the_table_with_gameerror() {
+    let server = TestServer::start();
+    let mut kim = server.guest_in_room("kim", ROOM);
+    let mut dio = Dio::open(&server, "kim");
+    launch(&mut kim, "<SEAT NUM='1' TYPE='bot'>Alfred</SEAT>");
+    dio.until(|m| *m == Msg::ReqMove);
+    let pids = game_server_pids(server.pid());
+    assert_eq!(pids.len(), 1, "one game server for one table");
+    // SAFETY: killing the test's own game server child.
+    unsafe {
+        libc::kill(pids[0], libc::SIGKILL);
+    }
+    expect_gameover(&mut kim, "gameerror");
+    kim.send("<LIST TYPE='table'/>").unwrap();
+    let list = kim.expect_result("list", TIMEOUT).unwrap();
+    assert!(list.child("LIST").unwrap().child("TABLE").is_none());
+    // And the next table works.
+    let mut dio = Dio::open(&server, "kim");
+    launch(&mut kim, "<SEAT NUM='1' TYPE='bot'>Alfred</SEAT>");
+    assert!(matches!(dio.until(|m| *m == Msg::ReqMove), Msg::ReqMove));
+    std::thread::sleep(Duration::from_millis(50));
+}
+
+#[test]
+fn the_trunk_variant_plays_in_its_own_room() {
+    let server = TestServer::start();
+    let mut kim = server.guest("kim");
+    // Room 2 is "Tic-Tac-Toe (trunk)", game 1 the dio/5+dev description.
+    enter(&mut kim, 2);
+    kim.send("<LIST TYPE='game'/>").unwrap();
+    let list = kim.expect_result("list", TIMEOUT).unwrap();
+    let dev = list
+        .child("LIST")
+        .unwrap()
+        .children_named("GAME")
+        .nth(1)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        dev.child("PROTOCOL").unwrap().attr("VERSION"),
+        Some("dio/5+dev")
+    );
+    let mut dio = Dio::open(&server, "kim");
+    kim.send(
+        "<LAUNCH><TABLE GAME='1' SEATS='2'><SEAT NUM='0' TYPE='open'/><SEAT NUM='1' TYPE='bot'/></TABLE></LAUNCH>",
+    )
+    .unwrap();
+    assert_eq!(result_code(&mut kim, "launch"), "ok");
+    dio.until(|m| *m == Msg::ReqMove);
+    dio.send_move(4);
+    assert_eq!(dio.until(|m| matches!(m, Msg::RspMove(_))), Msg::RspMove(0));
+}
