@@ -137,32 +137,26 @@ impl Log for Logger {
             Some(_) => record.target(),
             None => level_name(record.level()),
         };
+        // One formatted line, one write: stderr is unbuffered, and pieces
+        // of concurrent lines must not interleave.
+        let text = format!("{tag}: {}", record.args());
         let Ok(mut output) = self.output.lock() else {
             return;
         };
         match &mut *output {
             Output::Stderr { journald: true } => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "<{}>{tag}: {}",
-                    priority(record.level()),
-                    record.args()
-                );
+                let line = format!("<{}>{text}\n", priority(record.level()));
+                let _ = std::io::stderr().write_all(line.as_bytes());
             }
             Output::Stderr { journald: false } => {
-                let _ = writeln!(std::io::stderr(), "ggzd: {tag}: {}", record.args());
+                let line = format!("ggzd: {text}\n");
+                let _ = std::io::stderr().write_all(line.as_bytes());
             }
             Output::File(file) => {
-                let _ = writeln!(
-                    file,
-                    "{} ggzd[{}] {tag}: {}",
-                    utc_timestamp(),
-                    std::process::id(),
-                    record.args()
-                );
+                let line = format!("{} ggzd[{}] {text}\n", utc_timestamp(), std::process::id());
+                let _ = file.write_all(line.as_bytes());
             }
             Output::Syslog(logger) => {
-                let text = format!("{tag}: {}", record.args());
                 let _ = match record.level() {
                     Level::Error => logger.err(text),
                     Level::Warn => logger.warning(text),

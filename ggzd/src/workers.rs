@@ -167,6 +167,37 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
                 Vec::new()
             }),
         },
+        Job::SetPermissions {
+            admin,
+            target,
+            canonical,
+            perms,
+        } => {
+            let stored = match store.set_permissions(&canonical, perms) {
+                Ok(found) => found,
+                Err(e) => {
+                    log::error!(target: "admin", "cannot store permissions of {canonical}: {e}");
+                    false
+                }
+            };
+            JobDone::PermissionsStored {
+                admin,
+                target,
+                perms,
+                stored,
+            }
+        }
+        Job::Ban {
+            name,
+            address,
+            reason,
+            now,
+        } => {
+            if let Err(e) = store.add_ban(&name, address.as_deref(), None, &reason, now) {
+                log::error!(target: "admin", "cannot store the ban of {name}: {e}");
+            }
+            JobDone::Nothing
+        }
         Job::EnsureBotAccounts { names, now } => {
             for name in names {
                 if let Err(e) = store.ensure_bot_account(&name, now) {
@@ -179,6 +210,14 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
 }
 
 fn login_job(store: &mut Store, params: &HashParams, job: LoginJob) -> LoginOutcome {
+    match store.active_ban(&job.canonical, &job.address, job.now) {
+        Ok(Some(reason)) => {
+            log::info!(target: "security", "banned login of {} from {}: {reason}", job.canonical, job.address);
+            return LoginOutcome::Refused(ResultCode::UsrLookup);
+        }
+        Ok(None) => {}
+        Err(e) => log::error!("cannot check bans: {e}"),
+    }
     let result = match job.kind {
         LoginKind::Guest => store
             .user_exists(&job.canonical)

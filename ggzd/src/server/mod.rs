@@ -299,6 +299,14 @@ impl Server {
                 JobDone::Rankings { conn, rows } => {
                     self.zone.on_rankings_done(conn, rows, &mut self.io)
                 }
+                JobDone::PermissionsStored {
+                    admin,
+                    target,
+                    perms,
+                    stored,
+                } => self
+                    .zone
+                    .on_permissions_stored(admin, target, perms, stored, &mut self.io),
                 JobDone::Nothing => {}
             }
         }

@@ -544,6 +544,71 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Bans a name (canonical) and, optionally, an address, until `expires`
+    /// (Unix seconds; `None` = for good).
+    pub fn add_ban(
+        &self,
+        name: &str,
+        address: Option<&str>,
+        expires: Option<i64>,
+        reason: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO bans (name, address, expires, reason, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![name, address, expires, reason, now],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The reason of a ban in force on this name or this address, if any.
+    pub fn active_ban(
+        &self,
+        name: &str,
+        address: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT reason FROM bans
+             WHERE (name = ?1 OR (address IS NOT NULL AND address = ?2))
+               AND (expires IS NULL OR expires > ?3)
+             ORDER BY id LIMIT 1",
+        )?;
+        let mut rows = stmt.query(params![name, address, now])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(row.get(0)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Lifts every ban on a name; returns how many there were.
+    pub fn remove_bans(&self, name: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM bans WHERE name = ?1", params![name])?)
+    }
+
+    /// All bans: (id, name, address, expires, reason, created).
+    #[allow(clippy::type_complexity)]
+    pub fn list_bans(
+        &self,
+    ) -> Result<Vec<(i64, String, Option<String>, Option<i64>, String, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, address, expires, reason, created FROM bans ORDER BY id")?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Deletes an account and its stats rows; `false` if there was none.
     /// Match history keeps the handle.
     pub fn delete_user(&mut self, canonical: &str) -> Result<bool, StoreError> {

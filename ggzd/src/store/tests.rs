@@ -731,3 +731,43 @@ fn store_can_move_to_a_worker_thread() {
     assert_send::<Store>();
     assert_send::<StoreError>();
 }
+
+#[test]
+fn bans_cover_name_or_address_until_they_expire() {
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(store.active_ban("troll", "10.0.0.1", 100).unwrap(), None);
+    store
+        .add_ban("troll", Some("10.0.0.9"), Some(200), "spam", 100)
+        .unwrap();
+    assert_eq!(
+        store
+            .active_ban("troll", "1.2.3.4", 150)
+            .unwrap()
+            .as_deref(),
+        Some("spam")
+    );
+    assert_eq!(
+        store
+            .active_ban("other", "10.0.0.9", 150)
+            .unwrap()
+            .as_deref(),
+        Some("spam")
+    );
+    assert_eq!(store.active_ban("other", "1.2.3.4", 150).unwrap(), None);
+    assert_eq!(
+        store.active_ban("troll", "1.2.3.4", 200).unwrap(),
+        None,
+        "expired"
+    );
+    store.add_ban("troll", None, None, "for good", 300).unwrap();
+    assert_eq!(
+        store
+            .active_ban("troll", "1.2.3.4", 10_000)
+            .unwrap()
+            .as_deref(),
+        Some("for good")
+    );
+    assert_eq!(store.list_bans().unwrap().len(), 2);
+    assert_eq!(store.remove_bans("troll").unwrap(), 2);
+    assert_eq!(store.active_ban("troll", "10.0.0.9", 150).unwrap(), None);
+}

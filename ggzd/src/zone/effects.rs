@@ -85,6 +85,20 @@ pub enum Job {
         conn: ConnId,
         game: String,
     },
+    /// Store a changed permission word (ADMINPERM).
+    SetPermissions {
+        admin: ConnId,
+        target: ConnId,
+        canonical: String,
+        perms: u32,
+    },
+    /// Keep a ban (ADMIN ban).
+    Ban {
+        name: String,
+        address: Option<String>,
+        reason: String,
+        now: i64,
+    },
 }
 
 #[derive(Debug)]
@@ -131,6 +145,8 @@ pub struct LoginJob {
     /// Registration leaves new accounts unconfirmed, and unconfirmed
     /// accounts cannot log in.
     pub confirm_required: bool,
+    /// The client's address, for bans.
+    pub address: String,
     pub now: i64,
 }
 
@@ -150,6 +166,12 @@ pub enum JobDone {
     Rankings {
         conn: ConnId,
         rows: Vec<(u32, String, i64)>,
+    },
+    PermissionsStored {
+        admin: ConnId,
+        target: ConnId,
+        perms: u32,
+        stored: bool,
     },
     Nothing,
 }

@@ -77,6 +77,10 @@ impl Zone {
                 echo_password: password.clone().filter(|_| kind == LoginKind::First),
             }));
         }
+        let address = self
+            .session(conn)
+            .map(|s| s.peer.to_string())
+            .unwrap_or_default();
         sink.submit(Job::Login {
             conn,
             login: LoginJob {
@@ -85,6 +89,7 @@ impl Zone {
                 password,
                 email: login.email.unwrap_or_default(),
                 confirm_required: self.settings.registration == Registration::Confirm,
+                address,
                 now: unix_now(),
             },
         });

@@ -3,6 +3,7 @@
 //! the workers, and answers with effects through a [`Sink`]. It holds no
 //! sockets and never blocks, so every rule is testable without a network.
 
+mod admin;
 pub mod chat;
 pub mod effects;
 mod lag;
@@ -411,9 +412,16 @@ impl Zone {
             ),
             Request::Info { seat } => self.on_info(conn, seat, sink),
             Request::Rankings => self.on_rankings(conn, sink),
-            Request::Admin { .. } | Request::AdminPerm { .. } => {
-                self.reply(conn, "admin", ResultCode::NoPermission, sink)
-            }
+            Request::Admin {
+                action,
+                player,
+                reason,
+            } => self.on_admin(conn, action, player, reason, now, sink),
+            Request::AdminPerm {
+                player,
+                perm,
+                value,
+            } => self.on_admin_perm(conn, player, perm, value, sink),
         }
     }
 

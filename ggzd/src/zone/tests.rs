@@ -705,3 +705,200 @@ fn announce_reaches_every_room_for_those_allowed() {
             .contains("<PLAYER ID='boss' TYPE='admin' TABLE='-1' PERMS='0x0000019F'")
     );
 }
+
+fn registered(w: &mut World, name: &str, permissions: u32) -> ConnId {
+    let conn = w.connect();
+    w.send(
+        conn,
+        &format!("<LOGIN TYPE='normal'><NAME>{name}</NAME><PASSWORD>x</PASSWORD></LOGIN>"),
+    );
+    w.finish_login(LoginOutcome::Accepted(Box::new(Account {
+        user_id: 1,
+        permissions,
+        ..Default::default()
+    })));
+    w.send(conn, "<ENTER ROOM='0'/>");
+    w.sink.take(conn);
+    conn
+}
+
+#[test]
+fn hosts_gag_and_ungag() {
+    let mut w = World::standard();
+    let host = registered(&mut w, "host", perms::HOST);
+    let troll = w.guest_in("troll", 0);
+    let kim = w.guest_in("kim", 0);
+    w.sink.sent.clear();
+    // Not a host: refused. Unknown target: usr lookup. Self: usr lookup.
+    w.send(kim, "<ADMIN ACTION='gag' PLAYER='troll'/>");
+    assert!(w.sink.take(kim)[0].contains("no permission"));
+    w.send(host, "<ADMIN ACTION='gag' PLAYER='ghost'/>");
+    assert!(w.sink.take(host)[0].contains("usr lookup"));
+    w.send(host, "<ADMIN ACTION='gag' PLAYER='HOST'/>");
+    assert!(w.sink.take(host)[0].contains("usr lookup"));
+    // Missing ACTION: ignored.
+    w.send(host, "<ADMIN PLAYER='troll'/>");
+    assert!(w.sink.take(host).is_empty());
+
+    w.send(host, "<ADMIN ACTION='gag' PLAYER='troll'/>");
+    assert_eq!(
+        w.sink.take(host),
+        vec!["<RESULT ACTION='admin' CODE='ok'/>\n"]
+    );
+    w.send(troll, "<CHAT>spam</CHAT>");
+    assert_eq!(
+        w.sink.take(troll).len(),
+        2,
+        "the gagged sender still sees its own line"
+    );
+    assert!(w.sink.take(kim).is_empty(), "nobody else does");
+    w.send(troll, "<CHAT TYPE='private' TO='kim'>psst</CHAT>");
+    assert!(w.sink.take(kim).is_empty());
+    w.send(troll, "<CHAT TYPE='private' TO='host'>sorry</CHAT>");
+    assert_eq!(
+        w.sink.take(host).len(),
+        1,
+        "hosts still hear a gagged player"
+    );
+    w.send(host, "<ADMIN ACTION='ungag' PLAYER='troll'/>");
+    w.sink.take(host);
+    w.send(troll, "<CHAT>hello again</CHAT>");
+    assert_eq!(w.sink.take(kim).len(), 1);
+}
+
+#[test]
+fn kick_needs_a_reason_and_delivers_it() {
+    let mut w = World::standard();
+    let host = registered(&mut w, "host", perms::HOST);
+    let troll = w.guest_in("troll", 0);
+    w.sink.sent.clear();
+    w.send(host, "<ADMIN ACTION='kick' PLAYER='troll'/>");
+    assert!(w.sink.take(host)[0].contains("bad options"));
+    w.send(
+        host,
+        "<ADMIN ACTION='kick' PLAYER='troll'><REASON>spamming</REASON></ADMIN>",
+    );
+    assert_eq!(
+        w.sink.take(troll),
+        vec!["<CHAT TYPE='private' FROM='host'>spamming</CHAT>\n"]
+    );
+    assert!(w.sink.closed.contains(&(troll, Close::AfterFlush)));
+    let seen = w.sink.take(host).join("");
+    assert!(
+        seen.contains("ACTION='delete'") && seen.contains("CODE='ok'"),
+        "{seen}"
+    );
+    assert_eq!(w.zone.player_count(), 1);
+}
+
+#[test]
+fn ban_is_stored_and_kicks() {
+    let mut w = World::standard();
+    let host = registered(&mut w, "host", perms::HOST);
+    let troll = w.guest_in("troll", 0);
+    w.sink.jobs.clear();
+    w.send(
+        host,
+        "<ADMIN ACTION='ban' PLAYER='troll'><REASON>again</REASON></ADMIN>",
+    );
+    assert!(w.sink.take(host).join("").contains("CODE='ok'"));
+    assert!(w.sink.closed.contains(&(troll, Close::AfterFlush)));
+    let Some(Job::Ban { name, address, .. }) = w.sink.jobs.pop() else {
+        panic!("a ban job");
+    };
+    assert_eq!(
+        (name.as_str(), address.as_deref()),
+        ("troll", Some("127.0.0.1"))
+    );
+}
+
+#[test]
+fn adminperm_changes_are_stored_then_announced() {
+    let mut w = World::standard();
+    let admin = registered(&mut w, "boss", perms::ADMIN);
+    let dave = registered(&mut w, "dave", perms::REGISTERED);
+    let host = registered(&mut w, "host", perms::HOST);
+    let guest = w.guest_in("kim", 0);
+    w.sink.sent.clear();
+    w.sink.jobs.clear();
+    let code = |w: &mut World, conn, xml: &str| {
+        w.send(conn, xml);
+        w.sink.take(conn).join("")
+    };
+    assert!(
+        code(
+            &mut w,
+            host,
+            "<ADMINPERM PLAYER='dave' PERM='edit_tables' VALUE='true'/>"
+        )
+        .contains("no permission")
+    );
+    assert!(
+        code(
+            &mut w,
+            admin,
+            "<ADMINPERM PLAYER='ghost' PERM='edit_tables' VALUE='true'/>"
+        )
+        .contains("usr lookup")
+    );
+    assert!(
+        code(
+            &mut w,
+            admin,
+            "<ADMINPERM PLAYER='kim' PERM='edit_tables' VALUE='true'/>"
+        )
+        .contains("bad options")
+    );
+    assert!(
+        code(
+            &mut w,
+            admin,
+            "<ADMINPERM PLAYER='boss' PERM='edit_tables' VALUE='true'/>"
+        )
+        .contains("bad options")
+    );
+    assert!(
+        code(
+            &mut w,
+            admin,
+            "<ADMINPERM PLAYER='dave' PERM='fly' VALUE='true'/>"
+        )
+        .contains("'ok'")
+    );
+    assert!(
+        code(
+            &mut w,
+            admin,
+            "<ADMINPERM PLAYER='dave' PERM='join_table' VALUE='true'/>"
+        )
+        .contains("'ok'"),
+        "no change, no job"
+    );
+    assert!(w.sink.jobs.is_empty());
+
+    // A real change: nothing until the database has it.
+    assert!(
+        code(
+            &mut w,
+            admin,
+            "<ADMINPERM PLAYER='dave' PERM='edit_tables' VALUE='true'/>"
+        )
+        .is_empty()
+    );
+    let Some(Job::SetPermissions {
+        admin: a,
+        target,
+        perms: p,
+        canonical,
+    }) = w.sink.jobs.pop()
+    else {
+        panic!("a permissions job");
+    };
+    assert_eq!((target, p, canonical.as_str()), (dave, 0x087, "dave"));
+    w.zone
+        .on_permissions_stored(a, target, p, true, &mut w.sink);
+    let update = "<UPDATE TYPE='player' ACTION='perms' ROOM='0'>\n<PLAYER ID='dave' TYPE='host' PERMS='0x00000087'/>\n</UPDATE>\n";
+    assert_eq!(w.sink.take(guest), vec![update]);
+    assert_eq!(w.sink.take(dave), vec![update]);
+    assert!(w.sink.take(admin).join("").contains("CODE='ok'"));
+}

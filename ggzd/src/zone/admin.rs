@@ -1,0 +1,203 @@
+//! Moderation (client-server.md §15): ADMIN gag, ungag, kick and ban from
+//! hosts, ADMINPERM from admins. Every action is logged under the `admin`
+//! log type.
+
+use std::time::Instant;
+
+use super::effects::{Close, ConnId, Job, Sink, msg};
+use super::perms::{self, Perm};
+use super::{Zone, unix_now};
+use crate::proto::reply as r;
+use crate::proto::types::ResultCode;
+
+impl Zone {
+    pub(crate) fn on_admin(
+        &mut self,
+        conn: ConnId,
+        action: Option<String>,
+        player: Option<String>,
+        reason: Option<String>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        // The original ignores an ADMIN without ACTION or PLAYER.
+        let (Some(action), Some(target_name)) = (action, player) else {
+            return;
+        };
+        let code = self.admin(conn, &action, &target_name, reason, now, sink);
+        self.reply(conn, "admin", code, sink);
+    }
+
+    fn admin(
+        &mut self,
+        conn: ConnId,
+        action: &str,
+        target_name: &str,
+        reason: Option<String>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) -> ResultCode {
+        let Some(admin) = self.player(conn) else {
+            return ResultCode::NotLoggedIn;
+        };
+        if admin.room.is_none() {
+            return ResultCode::NotInRoom;
+        }
+        if !perms::is_host(admin.perms) {
+            return ResultCode::NoPermission;
+        }
+        let admin_name = admin.name.clone();
+        let target = self
+            .names
+            .get(&crate::config::canonical_name(target_name))
+            .copied()
+            .filter(|t| *t != conn);
+        let Some(target) = target else {
+            return ResultCode::UsrLookup;
+        };
+        match action {
+            "gag" | "ungag" => {
+                let gag = action == "gag";
+                if let Some(p) = self.player_mut(target) {
+                    p.gagged = gag;
+                }
+                log::info!(target: "admin", "{admin_name} {action}s {target_name}");
+                ResultCode::Ok
+            }
+            "kick" => {
+                let Some(reason) = reason else {
+                    return ResultCode::BadOptions;
+                };
+                log::info!(target: "admin", "{admin_name} kicks {target_name}: {reason}");
+                self.kick(target, &admin_name, &reason, now, sink);
+                ResultCode::Ok
+            }
+            "ban" => {
+                // The original only logged a ban. Here it is kept in the
+                // database (name and address) and ends the session.
+                let reason = reason.unwrap_or_default();
+                let address = self.session(target).map(|s| s.peer.to_string());
+                let canonical = crate::config::canonical_name(target_name);
+                log::info!(target: "admin", "{admin_name} bans {target_name} ({}): {reason}", address.as_deref().unwrap_or("-"));
+                sink.submit(Job::Ban {
+                    name: canonical,
+                    address,
+                    reason: format!("{reason} (by {admin_name})"),
+                    now: unix_now(),
+                });
+                self.kick(target, &admin_name, &reason, now, sink);
+                ResultCode::Ok
+            }
+            _ => ResultCode::BadOptions,
+        }
+    }
+
+    /// The reason arrives as a private chat from the admin, then the
+    /// connection is cut without `</SESSION>`.
+    fn kick(
+        &mut self,
+        target: ConnId,
+        admin: &str,
+        reason: &str,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        sink.send(target, &msg(r::chat("private", admin, Some(reason))));
+        sink.close(target, Close::AfterFlush);
+        self.disconnected(target, now, sink);
+    }
+
+    pub(crate) fn on_admin_perm(
+        &mut self,
+        conn: ConnId,
+        player: Option<String>,
+        perm: Option<String>,
+        value: bool,
+        sink: &mut dyn Sink,
+    ) {
+        let code = self.admin_perm(conn, player, perm, value, sink);
+        if let Some(code) = code {
+            self.reply(conn, "admin", code, sink);
+        }
+    }
+
+    /// `None` when the answer waits for the database.
+    fn admin_perm(
+        &mut self,
+        conn: ConnId,
+        player: Option<String>,
+        perm: Option<String>,
+        value: bool,
+        sink: &mut dyn Sink,
+    ) -> Option<ResultCode> {
+        let admin = self.player(conn)?;
+        if !perms::is_admin(admin.perms) {
+            return Some(ResultCode::NoPermission);
+        }
+        let admin_name = admin.name.clone();
+        let Some(target) = player
+            .as_deref()
+            .and_then(|p| self.names.get(&crate::config::canonical_name(p)))
+            .copied()
+        else {
+            return Some(ResultCode::UsrLookup);
+        };
+        let Some(target_player) = self.player(target) else {
+            return Some(ResultCode::UsrLookup);
+        };
+        if target == conn || target_player.guest {
+            return Some(ResultCode::BadOptions);
+        }
+        let Some(bit) = perm.as_deref().and_then(Perm::from_wire_name) else {
+            // Unknown names change nothing.
+            return Some(ResultCode::Ok);
+        };
+        let old = target_player.perms;
+        let new = if value {
+            old | bit.mask()
+        } else {
+            old & !bit.mask()
+        };
+        if new == old {
+            return Some(ResultCode::Ok);
+        }
+        log::info!(
+            target: "admin",
+            "{admin_name} sets {} of {} to {value}",
+            bit.wire_name(),
+            target_player.name
+        );
+        sink.submit(Job::SetPermissions {
+            admin: conn,
+            target,
+            canonical: target_player.canonical.clone(),
+            perms: new,
+        });
+        None
+    }
+
+    /// The permission word was written (or not): apply it and answer.
+    pub fn on_permissions_stored(
+        &mut self,
+        admin: ConnId,
+        target: ConnId,
+        perms: u32,
+        stored: bool,
+        sink: &mut dyn Sink,
+    ) {
+        if !stored {
+            self.reply(admin, "admin", ResultCode::UsrLookup, sink);
+            return;
+        }
+        if let Some(p) = self.player_mut(target) {
+            p.perms = perms;
+            let (room, name, guest) = (p.room, p.name.clone(), p.guest);
+            if let Some(room) = room {
+                let kind = perms::player_kind(guest, perms);
+                let update = r::update_player_perms(room as i32, &name, kind, perms);
+                self.broadcast_room(room, &msg(update), None, sink);
+            }
+        }
+        self.reply(admin, "admin", ResultCode::Ok, sink);
+    }
+}
