@@ -15,6 +15,7 @@ pub mod rooms;
 pub mod server;
 pub mod startup;
 pub mod store;
+pub mod systemd;
 pub mod workers;
 pub mod zone;
 

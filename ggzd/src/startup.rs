@@ -154,9 +154,21 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
     std::fs::create_dir_all(&dirs.data_dir)?;
     // The listener is bound before daemonizing so that a port in use is
     // reported to whoever started us.
-    let addr = SocketAddr::new(config.network.interface, config.network.port);
-    let listener = server::listener::bind(addr, config.network.listen_backlog as i32)
-        .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?;
+    let activated = crate::systemd::listen_fds()?;
+    let listener = match activated.into_iter().next() {
+        // Socket activation: systemd owns the address; use its listener.
+        Some(fd) => {
+            let listener = std::net::TcpListener::from(fd);
+            listener.set_nonblocking(true)?;
+            log::info!("using the listening socket passed by the service manager");
+            mio::net::TcpListener::from_std(listener)
+        }
+        None => {
+            let addr = SocketAddr::new(config.network.interface, config.network.port);
+            server::listener::bind(addr, config.network.listen_backlog as i32)
+                .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?
+        }
+    };
     if !cli.foreground {
         daemonize(&dirs.data_dir)?;
     }
@@ -223,6 +235,8 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
                 parallelism: config.auth.argon2_parallelism,
             },
             reload: reload_paths,
+            notifier: crate::systemd::Notifier::from_env(),
+            watchdog: crate::systemd::watchdog_interval(),
         },
     )?;
     log::info!("listening on {}", server.local_addr()?);

@@ -96,6 +96,9 @@ pub struct ServerOptions {
     /// Log to this file (with these log types) instead of stderr; the
     /// harness then finds the listening address there.
     pub log_file: Option<(PathBuf, String)>,
+    /// Hand ggzd this listening socket as systemd would (fd 3,
+    /// `LISTEN_FDS=1`).
+    pub listen_fd: Option<std::os::fd::RawFd>,
 }
 
 /// Everything ggzd printed on stderr, shared with a reader thread.
@@ -172,11 +175,25 @@ impl TestServer {
         for (k, v) in &options.env {
             command.env(k, v);
         }
-        // SAFETY: prctl is async-signal-safe; it makes the kernel kill the
-        // server if the test process dies without dropping us.
+        let listen_fd = options.listen_fd;
+        if listen_fd.is_some() {
+            command.env("LISTEN_FDS", "1");
+        }
+        // SAFETY: prctl and dup2 are async-signal-safe. PDEATHSIG makes the
+        // kernel kill the server if the test process dies without dropping
+        // us; dup2 puts a passed listener where systemd would.
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                let moved = match listen_fd {
+                    // Already fd 3: only close-on-exec must go.
+                    Some(3) => libc::fcntl(3, libc::F_SETFD, 0),
+                    Some(fd) => libc::dup2(fd, 3),
+                    None => 0,
+                };
+                if moved < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
                 Ok(())
             });
         }

@@ -54,6 +54,9 @@ pub struct ServerSetup {
     pub data_dir: std::path::PathBuf,
     pub hash_params: crate::auth::HashParams,
     pub reload: ReloadPaths,
+    /// The service manager, when started by systemd with `Type=notify`.
+    pub notifier: Option<crate::systemd::Notifier>,
+    pub watchdog: Option<Duration>,
 }
 
 /// Files loaded again after SIGHUP, on a helper thread.
@@ -96,6 +99,8 @@ pub struct Server {
     reload_rx: mpsc::Receiver<io::Result<Reloaded>>,
     shutting_down: bool,
     scratch: Vec<u8>,
+    notifier: Option<crate::systemd::Notifier>,
+    watchdog: Option<Duration>,
 }
 
 impl Server {
@@ -139,6 +144,8 @@ impl Server {
             reload_rx,
             shutting_down: false,
             scratch: vec![0; READ_CHUNK],
+            notifier: setup.notifier,
+            watchdog: setup.watchdog,
         })
     }
 
@@ -154,6 +161,14 @@ impl Server {
     /// Runs until SIGTERM or SIGINT, and every client has been told.
     pub fn run(mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
+        if let Some(notifier) = &self.notifier {
+            notifier.ready();
+        }
+        if let Some(interval) = self.watchdog {
+            self.io
+                .timers
+                .add(Instant::now() + interval, Timer::Watchdog);
+        }
         loop {
             let now = Instant::now();
             let timeout = if self.io.tables_to_read.is_empty() {
@@ -241,6 +256,9 @@ impl Server {
         match signal {
             Signal::Terminate if !self.shutting_down => {
                 log::info!("shutting down");
+                if let Some(notifier) = &self.notifier {
+                    notifier.stopping();
+                }
                 self.shutting_down = true;
                 self.stop_listening();
                 self.zone.shutdown(now, &mut self.io);
@@ -268,6 +286,9 @@ impl Server {
     /// back through the waker.
     fn start_reload(&mut self) {
         log::info!("SIGHUP: reloading MOTD, rooms and game descriptions");
+        if let Some(notifier) = &self.notifier {
+            notifier.reloading();
+        }
         let paths = self.reload_paths.clone();
         let tx = self.reload_tx.clone();
         let waker = Arc::clone(&self.waker);
@@ -318,6 +339,9 @@ impl Server {
                     log::info!("reload done");
                 }
                 Err(e) => log::error!("reload failed, keeping the old set: {e}"),
+            }
+            if let Some(notifier) = &self.notifier {
+                notifier.ready();
             }
         }
     }
@@ -495,6 +519,12 @@ impl Server {
                     self.io.games.kill_all_and_wait();
                 }
                 Timer::KillOverdue => self.io.games.kill_overdue(now),
+                Timer::Watchdog => {
+                    if let (Some(notifier), Some(interval)) = (&self.notifier, self.watchdog) {
+                        notifier.watchdog();
+                        self.io.timers.add(now + interval, Timer::Watchdog);
+                    }
+                }
             }
         }
     }

@@ -72,6 +72,9 @@ impl GameProcesses {
             .env(ggzdmod::ENV_LAUNCH_LAYOUT, spec.layout.as_str())
             .stdin(Stdio::null())
             .process_group(0);
+        for name in crate::systemd::SERVICE_ENV {
+            command.env_remove(name);
+        }
         if spec.cwd.is_dir() {
             command.current_dir(&spec.cwd);
         }

@@ -18,6 +18,8 @@ pub enum Timer {
     ShutdownDeadline,
     /// Stopped game servers that ignored SIGINT get SIGKILL.
     KillOverdue,
+    /// Time to tell the service manager's watchdog we are alive.
+    Watchdog,
 }
 
 #[derive(Default)]
