@@ -240,8 +240,14 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         },
     )?;
     log::info!("listening on {}", server.local_addr()?);
-    server.run()
+    let result = server.run();
+    if !cli.foreground {
+        let _ = std::fs::remove_file(dirs.data_dir.join(PID_FILE));
+    }
+    result
 }
+
+const PID_FILE: &str = "ggzd.pid";
 
 fn settings(config: &Config, port: u16) -> Settings {
     let (hostname, os, cpu) = motd::system_facts();
@@ -319,7 +325,7 @@ fn raise_fd_limit() {
 fn daemonize(data_dir: &Path) -> io::Result<()> {
     use nix::unistd::{ForkResult, fork, setsid};
     use std::os::fd::AsRawFd;
-    let pid_path = data_dir.join("ggzd.pid");
+    let pid_path = data_dir.join(PID_FILE);
     if let Ok(text) = std::fs::read_to_string(&pid_path)
         && let Ok(pid) = text.trim().parse::<i32>()
         && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()

@@ -82,3 +82,101 @@ fn uses_a_listening_socket_passed_by_socket_activation() {
     drop(listener);
     std::thread::sleep(Duration::from_millis(10));
 }
+
+#[test]
+fn under_journald_log_lines_carry_priorities() {
+    let server = TestServer::start_with(ServerOptions {
+        env: vec![("JOURNAL_STREAM".into(), "8:12345".into())],
+        ..Default::default()
+    });
+    let _kim = server.guest("kim");
+    let line = server.wait_for_log("kim logged in", TIMEOUT).unwrap();
+    assert!(line.starts_with("<6>connections: "), "{line}");
+    assert!(
+        server.log().lines().all(|l| l.starts_with('<')),
+        "{}",
+        server.log()
+    );
+}
+
+/// Kills the daemon named in a pid file when the test ends.
+struct PidFileGuard(std::path::PathBuf);
+
+impl Drop for PidFileGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = std::fs::read_to_string(&self.0)
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok())
+        {
+            // SAFETY: signalling the daemon this test started.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+#[test]
+fn without_foreground_it_daemonizes_and_writes_a_pid_file() {
+    let tmp = TempDir::new("daemon");
+    let data = tmp.path().join("data");
+    let log = tmp.path().join("ggzd.log");
+    let config = tmp.path().join("ggzd.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[network]\ninterface = \"127.0.0.1\"\nport = 0\n\
+             [directories]\ndata_dir = \"{}\"\nconf_dir = \"{}\"\n\
+             [logging]\ndestination = \"file\"\nfile = \"{}\"\n",
+            data.display(),
+            tmp.path().display(),
+            log.display()
+        ),
+    )
+    .unwrap();
+    let pid_file = data.join("ggzd.pid");
+    let _guard = PidFileGuard(pid_file.clone());
+    let status = std::process::Command::new(bin("ggzd"))
+        .arg("-f")
+        .arg(&config)
+        .env_remove("JOURNAL_STREAM")
+        .env_remove("NOTIFY_SOCKET")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the starting process exits at once");
+    let line = wait_for_file_line(&log, "listening on ", TIMEOUT).expect("daemon started");
+    let addr = line
+        .rsplit("listening on ")
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: probing our daemon with signal 0.
+    assert_eq!(unsafe { libc::kill(pid, 0) }, 0, "the daemon runs");
+    let mut client = Client::connect(addr.parse().unwrap(), TIMEOUT).unwrap();
+    assert_eq!(
+        client
+            .login(LoginKind::Guest, "kim", None, None)
+            .unwrap()
+            .code,
+        "ok"
+    );
+    // A second daemon on the same data directory refuses to start.
+    let second = std::process::Command::new(bin("ggzd"))
+        .arg("-f")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("another ggzd"));
+    // SAFETY: stopping our daemon.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    assert!(client.wait_closed(TIMEOUT).unwrap());
+}
