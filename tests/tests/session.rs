@@ -303,3 +303,29 @@ fn raw_client_may_send_header_and_login_in_one_write() {
         )
     );
 }
+
+#[test]
+fn username_policy_from_the_config() {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: "[policy.username]\nmax_length = 8\nreserved = [\"<none>\", \"root\"]\n"
+            .into(),
+        ..Default::default()
+    });
+    let mut c = server.connect();
+    assert_eq!(
+        c.login(LoginKind::Guest, "ninechars", None, None)
+            .unwrap()
+            .code,
+        "too long"
+    );
+    assert_eq!(
+        c.login(LoginKind::Guest, "ROOT", None, None).unwrap().code,
+        "bad username"
+    );
+    assert_eq!(
+        c.login(LoginKind::Guest, "eight888", None, None)
+            .unwrap()
+            .code,
+        "ok"
+    );
+}

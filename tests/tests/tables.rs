@@ -690,3 +690,154 @@ fn churn_of_200_tables_leaks_no_descriptor_and_no_zombie() {
     assert_eq!(server.fd_count(), before, "descriptors leaked");
     assert_eq!(zombies_of(server.pid()), 0, "zombies left");
 }
+
+#[test]
+fn reseat_stand_sit_and_move() {
+    let (server, _tmp) = start(
+        "play",
+        "players = \"2 3\"\nbots = \"1\"\nspectators = true\nleave = true",
+        "",
+    );
+    let mut kim = server.guest_in_room("kim", 1);
+    let mut game = channel(&server, "kim");
+    let table = launch(&mut kim, &["open", "open", "open"]);
+    game.expect("seat 0 player kim");
+    let mut bob = server.guest_in_room("bob", 1);
+    let _bob_game = channel(&server, "bob");
+    join(&mut bob, &table, false);
+    game.expect("seat 1 player bob");
+
+    assert_eq!(
+        request(&mut kim, "<RESEAT ACTION='dance'/>", "reseat"),
+        "bad options"
+    );
+    assert_eq!(
+        request(&mut kim, "<RESEAT ACTION='sit'/>", "reseat"),
+        "bad options"
+    );
+    assert_eq!(
+        request(&mut kim, "<RESEAT ACTION='move' SEAT='1'/>", "reseat"),
+        "table full"
+    );
+    assert_eq!(
+        request(&mut kim, "<RESEAT ACTION='move' SEAT='2'/>", "reseat"),
+        "ok"
+    );
+    let leave = bob
+        .recv_until(TIMEOUT, |e| is_update(e, "table", "leave"))
+        .unwrap();
+    assert_eq!(
+        leave
+            .child("TABLE")
+            .unwrap()
+            .child("SEAT")
+            .unwrap()
+            .attr("NUM"),
+        Some("0")
+    );
+    let join = bob
+        .recv_until(TIMEOUT, |e| {
+            is_update(e, "table", "join")
+                && e.child("TABLE")
+                    .and_then(|t| t.child("SEAT"))
+                    .map(|s| s.text.as_str())
+                    == Some("kim")
+        })
+        .unwrap();
+    assert_eq!(
+        join.child("TABLE")
+            .unwrap()
+            .child("SEAT")
+            .unwrap()
+            .attr("NUM"),
+        Some("2")
+    );
+
+    assert_eq!(
+        request(&mut kim, "<RESEAT ACTION='stand'/>", "reseat"),
+        "ok"
+    );
+    let join = bob
+        .recv_until(TIMEOUT, |e| {
+            is_update(e, "table", "join")
+                && e.child("TABLE")
+                    .and_then(|t| t.child("SPECTATOR"))
+                    .is_some()
+        })
+        .unwrap();
+    assert_eq!(
+        join.child("TABLE")
+            .unwrap()
+            .child("SPECTATOR")
+            .unwrap()
+            .text,
+        "kim"
+    );
+    assert_eq!(request(&mut kim, "<RESEAT ACTION='sit'/>", "reseat"), "ok");
+    kim.send("<LIST TYPE='table'/>").unwrap();
+    let list = kim.expect_result("list", TIMEOUT).unwrap();
+    let t = list.child("LIST").unwrap().child("TABLE").unwrap().clone();
+    let players: Vec<String> = t
+        .children_named("SEAT")
+        .filter(|s| s.attr("TYPE") == Some("player"))
+        .map(|s| s.text.clone())
+        .collect();
+    assert_eq!(players.len(), 2);
+    assert!(players.contains(&"kim".to_string()));
+    assert!(t.child("SPECTATOR").is_none());
+}
+
+#[test]
+fn room_and_server_table_limits() {
+    let (server, _tmp) = start(
+        "play",
+        "players = \"1 2\"\nbots = \"1\"\nleave = true",
+        "[limits]\nmax_tables = 4\n",
+    );
+    // The room allows 3 tables.
+    let mut players = Vec::new();
+    for i in 0..3 {
+        let name = format!("p{i}");
+        let mut c = server.guest_in_room(&name, 1);
+        let _g = channel(&server, &name);
+        launch(&mut c, &["open"]);
+        players.push((c, _g));
+    }
+    let mut extra = server.guest_in_room("extra", 1);
+    let _g = channel(&server, "extra");
+    assert_eq!(
+        request(&mut extra, &launch_xml(&["open"]), "launch"),
+        "room full"
+    );
+}
+
+#[test]
+fn info_and_rankings_at_a_table() {
+    let (server, _tmp) = start("play", TWO_PLAYERS, "");
+    let mut alice = registered(&server, "alice");
+    enter(&mut alice, 1);
+    // Not at a table: nothing is sent.
+    alice.send("<INFO/>").unwrap();
+    let mut game = channel(&server, "alice");
+    launch(&mut alice, &["open", "bot"]);
+    game.expect("playing");
+    alice.send("<INFO/>").unwrap();
+    let info = alice.recv_until(TIMEOUT, |e| e.is("INFO")).unwrap();
+    let entries: Vec<_> = info.children_named("PLAYERINFO").collect();
+    assert_eq!(entries.len(), 1, "one player seat");
+    assert_eq!(entries[0].attr("SEAT"), Some("0"));
+    assert_eq!(entries[0].attr("HOST"), Some(""), "no peers: no address");
+    game.say("win");
+    alice
+        .recv_until(TIMEOUT, |e| is_update(e, "player", "stats"))
+        .unwrap();
+    expect_gameover(&mut alice, "gameover");
+    let mut game = channel(&server, "alice");
+    launch(&mut alice, &["open", "bot"]);
+    game.expect("playing");
+    alice.send("<RANKINGS/>").unwrap();
+    let rankings = alice.recv_until(TIMEOUT, |e| e.is("RANKINGS")).unwrap();
+    let first = rankings.child("RANKING").expect("alice is ranked");
+    assert_eq!(first.attr("POSITION"), Some("1"));
+    assert_eq!(first.attr("PLAYER"), Some("alice"));
+}

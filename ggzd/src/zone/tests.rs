@@ -902,3 +902,22 @@ fn adminperm_changes_are_stored_then_announced() {
     assert_eq!(w.sink.take(dave), vec![update]);
     assert!(w.sink.take(admin).join("").contains("CODE='ok'"));
 }
+
+#[test]
+fn table_requests_need_their_permissions() {
+    let mut w = World::standard();
+    // A registered account whose launch and join rights were revoked.
+    let muted = registered(&mut w, "muted", perms::REGISTERED & !0x3);
+    w.send(
+        muted,
+        "<LAUNCH><TABLE GAME='0' SEATS='1'><SEAT NUM='0' TYPE='open'/></TABLE></LAUNCH>",
+    );
+    assert!(w.sink.take(muted)[0].contains("ACTION='launch' CODE='no permission'"));
+    w.send(muted, "<JOIN TABLE='1' SPECTATOR='false'/>");
+    assert!(w.sink.take(muted)[0].contains("ACTION='join' CODE='no permission'"));
+    w.send(
+        muted,
+        "<UPDATE TYPE='player' ACTION='add'><TABLE ID='1'/></UPDATE>",
+    );
+    assert!(w.sink.take(muted)[0].contains("ACTION='update' CODE='bad options'"));
+}
