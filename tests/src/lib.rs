@@ -349,6 +349,36 @@ impl Drop for TestServer {
     }
 }
 
+/// Opens and prepares a game channel for `name` exactly as ggzcore does,
+/// reading the server's side byte by byte up to its `</SESSION>` (as the
+/// Java client does): what follows belongs to the game server.
+pub fn open_game_channel(server: &TestServer, name: &str) -> std::net::TcpStream {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(server.addr).expect("connect");
+    stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    stream
+        .write_all(
+            format!(
+                "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='{name}' />\n</SESSION>\n"
+            )
+            .as_bytes(),
+        )
+        .expect("channel request");
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !seen.ends_with(b"</SERVER>\n</SESSION>\n") {
+        let n = stream.read(&mut byte).expect("channel answer");
+        assert_eq!(
+            n,
+            1,
+            "channel closed early: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+    }
+    stream
+}
+
 /// ENTER a room and expect `ok`.
 pub fn enter(client: &mut Client, room: i32) {
     client

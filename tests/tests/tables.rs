@@ -66,27 +66,7 @@ fn registered(server: &TestServer, name: &str) -> Client {
 
 /// Opens and prepares a game channel for `name`, exactly as ggzcore does.
 fn channel(server: &TestServer, name: &str) -> GameSocket {
-    let mut stream = TcpStream::connect(server.addr).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream
-        .write_all(
-            format!("<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='{name}' />\n</SESSION>\n")
-                .as_bytes(),
-        )
-        .unwrap();
-    // Read exactly up to the server's </SESSION>: what follows is the game's.
-    let mut text = Vec::new();
-    let mut byte = [0u8; 1];
-    while !text.ends_with(b"</SERVER>\n</SESSION>\n") {
-        let n = stream.read(&mut byte).unwrap();
-        assert_eq!(
-            n,
-            1,
-            "channel closed early: {}",
-            String::from_utf8_lossy(&text)
-        );
-        text.push(byte[0]);
-    }
+    let stream = open_game_channel(server, name);
     GameSocket {
         reader: BufReader::new(stream.try_clone().unwrap()),
         stream,

@@ -29,23 +29,9 @@ struct Dio {
 
 impl Dio {
     fn open(server: &TestServer, name: &str) -> Dio {
-        let mut stream = TcpStream::connect(server.addr).unwrap();
-        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-        stream
-            .write_all(
-                format!("<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='{name}' />\n</SESSION>\n")
-                    .as_bytes(),
-            )
-            .unwrap();
-        // Byte by byte up to the server's </SESSION>, as the Java client
-        // does: what follows belongs to the game server.
-        let mut seen = Vec::new();
-        let mut byte = [0u8; 1];
-        while !seen.ends_with(b"</SERVER>\n</SESSION>\n") {
-            assert_eq!(stream.read(&mut byte).unwrap(), 1, "channel closed");
-            seen.push(byte[0]);
+        Dio {
+            stream: open_game_channel(server, name),
         }
-        Dio { stream }
     }
 
     fn send_move(&mut self, square: i32) {

@@ -1144,27 +1144,7 @@ impl Zone {
                         None,
                     );
                 }
-                let Some(table) = self.table_mut(room, id) else {
-                    return Err(ResultCode::NoTable);
-                };
-                if let Some(seat) = table.seats.get_mut(num) {
-                    *seat = Seat {
-                        kind: new_kind,
-                        name,
-                        occupant: None,
-                    };
-                }
-                let update = table.seats.get(num).map(|s| {
-                    r::update_table_seat(
-                        room as i32,
-                        id as i32,
-                        table.seat_count(),
-                        &seat_view(num, s),
-                    )
-                });
-                if let Some(update) = update {
-                    self.broadcast_table_room(room, update, sink);
-                }
+                self.set_seat(room, id, num, new_kind, name, sink);
                 Ok(())
             }
             "boot" => {
@@ -1319,13 +1299,6 @@ impl Zone {
             return;
         }
         let num = seat as usize;
-        if let Some(s) = table.seats.get_mut(num) {
-            *s = Seat {
-                kind,
-                name: None,
-                occupant: None,
-            };
-        }
         sink.table_send(
             serial,
             ToGame::Seat {
@@ -1335,17 +1308,33 @@ impl Zone {
             },
             None,
         );
-        let update = table.seats.get(num).map(|s| {
-            r::update_table_seat(
-                room as i32,
-                id as i32,
-                table.seat_count(),
-                &seat_view(num, s),
-            )
-        });
-        if let Some(update) = update {
-            self.broadcast_table_room(room, update, sink);
-        }
+        self.set_seat(room, id, num, kind, None, sink);
+    }
+
+    /// Gives a seat a new kind (not a player) and shows the room.
+    fn set_seat(
+        &mut self,
+        room: u32,
+        id: u32,
+        num: usize,
+        kind: SeatKind,
+        name: Option<String>,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let seats = table.seat_count();
+        let Some(seat) = table.seats.get_mut(num) else {
+            return;
+        };
+        *seat = Seat {
+            kind,
+            name,
+            occupant: None,
+        };
+        let update = r::update_table_seat(room as i32, id as i32, seats, &seat_view(num, seat));
+        self.broadcast_table_room(room, update, sink);
     }
 
     fn on_game_report(
