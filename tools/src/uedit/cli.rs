@@ -27,7 +27,7 @@ Exit codes:
   5    input refused (username policy, empty or differing passwords,
        over-long real name or email, rows rejected by import-ggz)
   6    configuration file missing or invalid
-  7    terminal or output error
+  7    I/O error (terminal, output, random source for salts)
   130  interrupted at the password prompt";
 
 /// Scriptable editor for ggzd's user database.
