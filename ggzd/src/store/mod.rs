@@ -928,3 +928,274 @@ fn close_savegame(conn: &Connection, game: &str, savegame: &str) -> Result<(), S
 
 #[cfg(test)]
 mod tests;
+
+/// An account taken over from an original ggzd database, for
+/// [`Store::import_user`]: unlike [`NewUser`] it keeps its own login times.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportedUser<'a> {
+    /// Canonical handle.
+    pub handle: &'a str,
+    /// Stored password form (a `{legacy-...}` value, see [`crate::auth`]).
+    pub password: &'a str,
+    /// Email address; truncated to 32 bytes.
+    pub email: &'a str,
+    /// Real name; truncated to 32 bytes.
+    pub real_name: &'a str,
+    /// Permission word.
+    pub permissions: u32,
+    /// Whether the account is confirmed.
+    pub confirmed: bool,
+    /// Creation time (Unix seconds).
+    pub first_login: i64,
+    /// Last successful login (Unix seconds).
+    pub last_login: i64,
+}
+
+/// Account administration (used by `ggzduedit`). Every method is one short
+/// statement or transaction, so it is safe while ggzd runs.
+impl Store {
+    /// Sets an account's real name (truncated to 32 bytes); `false` if there
+    /// is no such account.
+    pub fn set_real_name(&self, canonical: &str, real_name: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE users SET name = ?2 WHERE handle = ?1",
+            params![canonical, truncate_utf8(real_name, MAX_INFO_BYTES)],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Sets an account's email address (truncated to 32 bytes); `false` if
+    /// there is no such account.
+    pub fn set_email(&self, canonical: &str, email: &str) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE users SET email = ?2 WHERE handle = ?1",
+            params![canonical, truncate_utf8(email, MAX_INFO_BYTES)],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Marks an account confirmed or unconfirmed (config-and-data §7.3);
+    /// `false` if there is no such account.
+    pub fn set_confirmed(&self, canonical: &str, confirmed: bool) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE users SET confirmed = ?2 WHERE handle = ?1",
+            params![canonical, confirmed],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Deletes a player's stats rows, for one game or for all, so the
+    /// player is back to the defaults; returns how many rows went. The
+    /// remaining ranked rows of each affected game are renumbered 1, 2, ...
+    /// in their previous order, so the ranking has no gap.
+    pub fn reset_stats(&mut self, handle: &str, game: Option<&str>) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let games: Vec<String> = {
+            let mut stmt = tx.prepare(
+                "SELECT game FROM stats WHERE handle = ?1 AND (?2 IS NULL OR game = ?2)",
+            )?;
+            let rows = stmt.query_map(params![handle, game], |row| row.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let removed = tx.execute(
+            "DELETE FROM stats WHERE handle = ?1 AND (?2 IS NULL OR game = ?2)",
+            params![handle, game],
+        )?;
+        for game in &games {
+            tx.execute(
+                "UPDATE stats SET ranking = r.pos
+                 FROM (SELECT rowid AS rid,
+                              row_number() OVER (ORDER BY ranking, rowid) AS pos
+                       FROM stats WHERE game = ?1 AND ranking <> 0) AS r
+                 WHERE stats.rowid = r.rid",
+                [game],
+            )?;
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// Creates an account taken over from an original ggzd database,
+    /// keeping its login times. Like [`Store::create_user`] it never
+    /// replaces an existing account and deletes stats rows left under the
+    /// handle. Returns after commit.
+    pub fn import_user(&mut self, user: &ImportedUser<'_>) -> Result<CreateOutcome, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let inserted = tx.execute(
+            "INSERT INTO users
+                 (handle, password, name, email, lastlogin, firstlogin, permissions, confirmed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (handle) DO NOTHING",
+            params![
+                user.handle,
+                user.password,
+                truncate_utf8(user.real_name, MAX_INFO_BYTES),
+                truncate_utf8(user.email, MAX_INFO_BYTES),
+                user.last_login,
+                user.first_login,
+                user.permissions,
+                user.confirmed,
+            ],
+        )?;
+        if inserted == 0 {
+            return Ok(CreateOutcome::AlreadyExists);
+        }
+        let id = tx.last_insert_rowid();
+        tx.execute("DELETE FROM stats WHERE handle = ?1", [user.handle])?;
+        tx.commit()?;
+        Ok(CreateOutcome::Created(id))
+    }
+}
+
+#[cfg(test)]
+mod admin_tests {
+    use super::*;
+
+    fn store_with(handles: &[&str]) -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        for handle in handles {
+            let new = NewUser {
+                handle,
+                password: "$argon2id$stub",
+                email: "",
+                real_name: "",
+                permissions: REGISTERED_PERMISSIONS,
+                confirmed: true,
+                now: 1000,
+            };
+            assert!(matches!(
+                store.create_user(&new).unwrap(),
+                CreateOutcome::Created(_)
+            ));
+        }
+        store
+    }
+
+    fn report(store: &mut Store, game: &str, winner: &str, loser: &str) {
+        let p = |name: &str, result| Participant {
+            name: name.to_owned(),
+            seat_type: ParticipantKind::Player,
+            team: -1,
+            result,
+            score: 0,
+            registered: true,
+        };
+        let flags = StatsFlags {
+            records: true,
+            ratings: true,
+            highscores: false,
+        };
+        store
+            .apply_game_report(
+                game,
+                flags,
+                &[p(winner, GameResult::Win), p(loser, GameResult::Loss)],
+                "",
+                5,
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn profile_setters_update_and_report_missing_accounts() {
+        let store = store_with(&["alice"]);
+        assert!(store.set_real_name("alice", "Alice Liddell").unwrap());
+        assert!(store.set_email("alice", &"x".repeat(40)).unwrap());
+        assert!(store.set_confirmed("alice", false).unwrap());
+        let user = store.user("alice").unwrap().unwrap();
+        assert_eq!(user.real_name, "Alice Liddell");
+        assert_eq!(user.email, "x".repeat(MAX_INFO_BYTES));
+        assert!(!user.confirmed);
+        assert!(!store.set_real_name("bob", "B").unwrap());
+        assert!(!store.set_email("bob", "b@x").unwrap());
+        assert!(!store.set_confirmed("bob", true).unwrap());
+    }
+
+    #[test]
+    fn reset_stats_of_one_game_closes_the_ranking_gap() {
+        let mut store = store_with(&["a", "b", "c"]);
+        report(&mut store, "Chess", "a", "b");
+        report(&mut store, "Chess", "a", "c");
+        report(&mut store, "Go", "a", "b");
+        let before = store.rankings("Chess", 10).unwrap();
+        assert_eq!(before.len(), 3);
+        assert_eq!(before[0].1, "a");
+
+        assert_eq!(store.reset_stats("a", Some("Chess")).unwrap(), 1);
+        assert_eq!(
+            store.player_stats("a", "Chess").unwrap(),
+            StatsRecord::default()
+        );
+        let after: Vec<_> = store
+            .rankings("Chess", 10)
+            .unwrap()
+            .into_iter()
+            .map(|(pos, handle, _)| (pos, handle))
+            .collect();
+        let expected: Vec<_> = before
+            .iter()
+            .skip(1)
+            .enumerate()
+            .map(|(i, (_, handle, _))| (i as u32 + 1, handle.clone()))
+            .collect();
+        assert_eq!(after, expected);
+        // Go is untouched.
+        assert_eq!(store.player_stats("a", "Go").unwrap().wins, 1);
+        assert_eq!(store.reset_stats("a", Some("Chess")).unwrap(), 0);
+    }
+
+    #[test]
+    fn reset_stats_of_all_games() {
+        let mut store = store_with(&["a", "b"]);
+        report(&mut store, "Chess", "a", "b");
+        report(&mut store, "Go", "b", "a");
+        assert_eq!(store.reset_stats("b", None).unwrap(), 2);
+        assert!(store.stats_for_player("b").unwrap().is_empty());
+        assert_eq!(store.stats_for_player("a").unwrap().len(), 2);
+        assert_eq!(store.rankings("Go", 10).unwrap(), vec![(1, "a".into(), 0)]);
+    }
+
+    #[test]
+    fn import_user_keeps_times_and_never_replaces() {
+        let mut store = store_with(&["taken"]);
+        let imported = ImportedUser {
+            handle: "old",
+            password: "{legacy-plain}pw",
+            email: "o@example.org",
+            real_name: "Old Timer",
+            permissions: 0x19F,
+            confirmed: false,
+            first_login: 100,
+            last_login: 200,
+        };
+        let CreateOutcome::Created(id) = store.import_user(&imported).unwrap() else {
+            panic!("not created");
+        };
+        let user = store.user("old").unwrap().unwrap();
+        assert_eq!(user.id, id);
+        assert_eq!((user.first_login, user.last_login), (100, 200));
+        assert_eq!(user.password, "{legacy-plain}pw");
+        assert_eq!(user.permissions, 0x19F);
+        assert!(!user.confirmed);
+        assert_eq!(
+            store.import_user(&imported).unwrap(),
+            CreateOutcome::AlreadyExists
+        );
+        let taken = ImportedUser {
+            handle: "taken",
+            ..imported
+        };
+        assert_eq!(
+            store.import_user(&taken).unwrap(),
+            CreateOutcome::AlreadyExists
+        );
+        assert_eq!(
+            store.user("taken").unwrap().unwrap().password,
+            "$argon2id$stub"
+        );
+    }
+}
