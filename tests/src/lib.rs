@@ -99,6 +99,8 @@ pub struct ServerOptions {
     /// Hand ggzd this listening socket as systemd would (fd 3,
     /// `LISTEN_FDS=1`).
     pub listen_fd: Option<std::os::fd::RawFd>,
+    /// Data directory; defaults to one inside the server's temp dir.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Everything ggzd printed on stderr, shared with a reader thread.
@@ -141,7 +143,11 @@ impl TestServer {
              game_dir = \"{bins}\"\ngames_dir = \"{games}\"\nrooms_dir = \"{rooms}\"\n\
              [auth]\nargon2_memory_kib = 1024\nargon2_iterations = 1\n{extra}\n",
             network = options.network,
-            data = dir.path().join("data").display(),
+            data = options
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| dir.path().join("data"))
+                .display(),
             conf = conf_dir.display(),
             bins = bin_dir().display(),
             games = games.display(),

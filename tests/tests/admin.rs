@@ -1,0 +1,173 @@
+//! Moderation over TCP: an admin made with ggzduedit gags, kicks, bans and
+//! changes permissions; bans survive a restart.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use ggzd_e2e::*;
+
+/// Adds an account with `role` to the server's database with ggzduedit.
+fn add_account(server: &TestServer, name: &str, role: &str) {
+    let mut child = Command::new(bin("ggzduedit"))
+        .arg("-f")
+        .arg(server.dir.path().join("ggzd.toml"))
+        .args(["add", name, "--password-stdin", "--role", role])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"pw\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn login(server: &TestServer, name: &str) -> Client {
+    let mut c = server.connect();
+    assert_eq!(
+        c.login(LoginKind::Normal, name, Some("pw"), None)
+            .unwrap()
+            .code,
+        "ok"
+    );
+    c.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
+    c
+}
+
+#[test]
+fn an_admin_moderates_over_the_protocol() {
+    let server = TestServer::start();
+    add_account(&server, "boss", "admin");
+    add_account(&server, "dave", "registered");
+    let mut boss = login(&server, "boss");
+    enter(&mut boss, 0);
+    let mut dave = login(&server, "dave");
+    enter(&mut dave, 0);
+    let mut troll = server.guest_in_room("troll", 0);
+
+    // Announce, which needs chat_announce.
+    assert_eq!(
+        request(&mut boss, "<CHAT TYPE='announce'>hello all</CHAT>", "chat"),
+        "ok"
+    );
+    let line = troll.recv_until(TIMEOUT, |e| e.is("CHAT")).unwrap();
+    assert_eq!(line.attr("TYPE"), Some("announce"));
+
+    // Gag: the troll's chat reaches no one else.
+    assert_eq!(
+        request(&mut dave, "<ADMIN ACTION='gag' PLAYER='troll'/>", "admin"),
+        "no permission"
+    );
+    assert_eq!(
+        request(&mut boss, "<ADMIN ACTION='gag' PLAYER='troll'/>", "admin"),
+        "ok"
+    );
+    assert_eq!(request(&mut troll, "<CHAT>buy gold</CHAT>", "chat"), "ok");
+    assert_eq!(request(&mut dave, "<CHAT>clean</CHAT>", "chat"), "ok");
+    let seen = dave
+        .recv_until(TIMEOUT, |e| {
+            e.is("CHAT") && e.attr("TYPE") == Some("normal")
+        })
+        .unwrap();
+    assert_eq!(seen.text, "clean", "the gagged line never arrived");
+
+    // ADMINPERM: dave becomes a host, and the room sees it.
+    assert_eq!(
+        request(
+            &mut boss,
+            "<ADMINPERM PLAYER='dave' PERM='edit_tables' VALUE='true'/>",
+            "admin"
+        ),
+        "ok"
+    );
+    let update = troll
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE") && e.attr("ACTION") == Some("perms")
+        })
+        .unwrap();
+    let p = update.child("PLAYER").unwrap();
+    assert_eq!(
+        (p.attr("ID"), p.attr("TYPE"), p.attr("PERMS")),
+        (Some("dave"), Some("host"), Some("0x00000087"))
+    );
+
+    // Kick: the reason arrives, then the connection is cut.
+    assert_eq!(
+        request(&mut boss, "<ADMIN ACTION='kick' PLAYER='troll'/>", "admin"),
+        "bad options"
+    );
+    assert_eq!(
+        request(
+            &mut boss,
+            "<ADMIN ACTION='kick' PLAYER='troll'><REASON>spam</REASON></ADMIN>",
+            "admin"
+        ),
+        "ok"
+    );
+    let reason = troll
+        .recv_until(TIMEOUT, |e| {
+            e.is("CHAT") && e.attr("TYPE") == Some("private")
+        })
+        .unwrap();
+    assert_eq!(
+        (reason.attr("TYPE"), reason.text.as_str()),
+        (Some("private"), "spam")
+    );
+    assert!(troll.wait_closed(TIMEOUT).unwrap());
+    assert!(!troll.session_ended(), "a kick sends no </SESSION>");
+}
+
+#[test]
+fn bans_outlive_a_restart() {
+    let tmp = TempDir::new("ban");
+    let data = tmp.path().join("data");
+    let options = ServerOptions {
+        data_dir: Some(data.clone()),
+        ..Default::default()
+    };
+    let mut server = TestServer::start_with(options.clone());
+    add_account(&server, "boss", "admin");
+    let mut boss = login(&server, "boss");
+    enter(&mut boss, 0);
+    let mut troll = server.guest_in_room("troll", 0);
+    assert_eq!(
+        request(
+            &mut boss,
+            "<ADMIN ACTION='ban' PLAYER='troll'><REASON>again</REASON></ADMIN>",
+            "admin"
+        ),
+        "ok"
+    );
+    assert!(troll.wait_closed(TIMEOUT).unwrap());
+    // Same name again: refused.
+    let mut again = server.connect();
+    assert_eq!(
+        again
+            .login(LoginKind::Guest, "troll", None, None)
+            .unwrap()
+            .code,
+        "usr lookup"
+    );
+    // Restart on the same database.
+    drop(boss);
+    drop(again);
+    server.signal(libc::SIGTERM);
+    server.wait_exit(TIMEOUT).expect("clean exit");
+    let restarted = TestServer::start_with(options);
+    let mut c = restarted.connect();
+    assert_eq!(
+        c.login(LoginKind::Guest, "troll", None, None).unwrap().code,
+        "usr lookup"
+    );
+    assert_eq!(
+        c.login(LoginKind::Guest, "friend", None, None)
+            .unwrap()
+            .code,
+        "usr lookup",
+        "same address is banned too"
+    );
+}
