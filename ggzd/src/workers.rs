@@ -187,6 +187,19 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
                 stored,
             }
         }
+        Job::RefreshPermissions { players } => JobDone::Permissions(
+            players
+                .into_iter()
+                .filter_map(|(conn, canonical)| match store.user(&canonical) {
+                    Ok(Some(user)) => Some((conn, user.permissions)),
+                    Ok(None) => None,
+                    Err(e) => {
+                        log::error!("cannot read permissions of {canonical}: {e}");
+                        None
+                    }
+                })
+                .collect(),
+        ),
         Job::Ban {
             name,
             address,

@@ -171,3 +171,39 @@ fn bans_outlive_a_restart() {
         "same address is banned too"
     );
 }
+
+#[test]
+fn permission_changes_by_the_tool_reach_online_players_on_sighup() {
+    let server = TestServer::start();
+    add_account(&server, "dave", "registered");
+    let mut dave = login(&server, "dave");
+    enter(&mut dave, 0);
+    let mut watcher = server.guest_in_room("watcher", 0);
+    let out = Command::new(bin("ggzduedit"))
+        .arg("-f")
+        .arg(server.dir.path().join("ggzd.toml"))
+        .args(["perms", "dave", "--role", "host"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.signal(libc::SIGHUP);
+    let update = watcher
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE") && e.attr("ACTION") == Some("perms")
+        })
+        .unwrap();
+    let p = update.child("PLAYER").unwrap();
+    assert_eq!(
+        (p.attr("ID"), p.attr("TYPE"), p.attr("PERMS")),
+        (Some("dave"), Some("host"), Some("0x00000187"))
+    );
+    // And the new rights work at once: hosts may gag.
+    assert_eq!(
+        request(&mut dave, "<ADMIN ACTION='gag' PLAYER='watcher'/>", "admin"),
+        "ok"
+    );
+}

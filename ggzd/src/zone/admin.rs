@@ -176,6 +176,44 @@ impl Zone {
         None
     }
 
+    /// Asks the workers for the stored permissions of every registered
+    /// player online, so that changes made with ggzduedit take effect.
+    pub(crate) fn refresh_permissions(&self, sink: &mut dyn Sink) {
+        let players: Vec<(ConnId, String)> = self
+            .names
+            .values()
+            .filter_map(|c| {
+                self.player(*c)
+                    .filter(|p| !p.guest)
+                    .map(|p| (*c, p.canonical.clone()))
+            })
+            .collect();
+        if !players.is_empty() {
+            sink.submit(Job::RefreshPermissions { players });
+        }
+    }
+
+    /// Applies re-read permission words; each change is announced like an
+    /// ADMINPERM change.
+    pub fn on_permissions_refreshed(&mut self, words: Vec<(ConnId, u32)>, sink: &mut dyn Sink) {
+        for (conn, perms) in words {
+            let Some(p) = self.player_mut(conn) else {
+                continue;
+            };
+            if p.perms == perms {
+                continue;
+            }
+            p.perms = perms;
+            let (room, name, guest) = (p.room, p.name.clone(), p.guest);
+            log::info!(target: "admin", "permissions of {name} are now 0x{perms:08X}");
+            if let Some(room) = room {
+                let kind = perms::player_kind(guest, perms);
+                let update = r::update_player_perms(room as i32, &name, kind, perms);
+                self.broadcast_room(room, &msg(update), None, sink);
+            }
+        }
+    }
+
     /// The permission word was written (or not): apply it and answer.
     pub fn on_permissions_stored(
         &mut self,

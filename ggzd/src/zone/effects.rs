@@ -92,6 +92,11 @@ pub enum Job {
         canonical: String,
         perms: u32,
     },
+    /// Re-read the stored permissions of these online players (after an
+    /// admin tool changed them).
+    RefreshPermissions {
+        players: Vec<(ConnId, String)>,
+    },
     /// Keep a ban (ADMIN ban).
     Ban {
         name: String,
@@ -167,6 +172,8 @@ pub enum JobDone {
         conn: ConnId,
         rows: Vec<(u32, String, i64)>,
     },
+    /// Current stored permission words of online players.
+    Permissions(Vec<(ConnId, u32)>),
     PermissionsStored {
         admin: ConnId,
         target: ConnId,

@@ -530,6 +530,7 @@ impl Zone {
         self.motd = motd;
         self.reload_games(games);
         self.reload_rooms(rooms, now, sink);
+        self.refresh_permissions(sink);
     }
 
     fn reload_games(&mut self, games: Vec<GameDesc>) {

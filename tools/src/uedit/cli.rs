@@ -16,6 +16,8 @@ chat_bot no_stats edit_tables edit_privmsg. Roles: guest (0x043), registered
 
 ggzduedit may run while ggzd does. ggzd reads a player's permissions, real
 name and confirmation when they log in: changes apply at their next login.
+Permission changes reach players online at once when ggzd is sent SIGHUP
+(systemctl reload ggzd).
 A deleted or re-passworded player stays logged in until they leave.
 
 Exit codes:
