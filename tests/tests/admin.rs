@@ -207,3 +207,52 @@ fn permission_changes_by_the_tool_reach_online_players_on_sighup() {
         "ok"
     );
 }
+
+#[test]
+fn bans_made_with_the_tool_refuse_logins_until_lifted() {
+    let server = TestServer::start();
+    let tool = |args: &[&str]| {
+        Command::new(bin("ggzduedit"))
+            .arg("-f")
+            .arg(server.dir.path().join("ggzd.toml"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The database exists once the server started.
+    let out = tool(&["ban", "Mallory", "--hours", "2", "--reason", "cheating"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8(tool(&["bans"]).stdout).unwrap();
+    assert!(
+        list.contains("mallory") && list.contains("cheating"),
+        "{list}"
+    );
+    let mut c = server.connect();
+    assert_eq!(
+        c.login(LoginKind::Guest, "mallory", None, None)
+            .unwrap()
+            .code,
+        "usr lookup"
+    );
+    assert_eq!(
+        c.login(LoginKind::Guest, "alice", None, None).unwrap().code,
+        "ok"
+    );
+    assert!(tool(&["unban", "mallory"]).status.success());
+    assert_eq!(
+        tool(&["unban", "mallory"]).status.code(),
+        Some(2),
+        "nothing left to lift"
+    );
+    let mut d = server.connect();
+    assert_eq!(
+        d.login(LoginKind::Guest, "mallory", None, None)
+            .unwrap()
+            .code,
+        "ok"
+    );
+}

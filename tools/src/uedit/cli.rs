@@ -6,6 +6,22 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::perms::Role;
 
+/// `ban` options.
+#[derive(Debug, Args)]
+pub struct BanArgs {
+    /// Name to ban.
+    pub name: String,
+    /// Also refuse every login from this IP address.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// The ban ends after this many hours (default: never).
+    #[arg(long, value_name = "HOURS")]
+    pub hours: Option<u32>,
+    /// Why, for the log and the list.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
 /// Text after the option list of `--help`.
 const AFTER_HELP: &str = "\
 Names are compared case-insensitively: alice, Alice and ALICE are one account.
@@ -72,6 +88,16 @@ pub enum Command {
     /// Create an account. The password is asked for on the terminal, or
     /// read from stdin with --password-stdin, and stored as argon2id.
     Add(AddArgs),
+    /// Ban a name (guest or registered) and, optionally, an address.
+    /// The ban holds across restarts, until it expires or is lifted.
+    Ban(BanArgs),
+    /// Lift every ban on a name.
+    Unban {
+        /// Banned name.
+        name: String,
+    },
+    /// List the bans.
+    Bans,
     /// Delete an account and its statistics.
     Delete {
         /// Account name.

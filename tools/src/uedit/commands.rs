@@ -142,6 +142,53 @@ impl Editor {
         Ok(())
     }
 
+    /// `ban NAME`: kept in the database; ggzd checks it at every login.
+    pub fn ban(
+        &mut self,
+        args: &super::cli::BanArgs,
+        out: &mut dyn Write,
+    ) -> Result<(), UeditError> {
+        let handle = canonical_name(&args.name);
+        let now = ggzd::zone::unix_now();
+        let expires = args.hours.map(|h| now + i64::from(h) * 3600);
+        if let Some(address) = &args.address
+            && address.parse::<std::net::IpAddr>().is_err()
+        {
+            return Err(UeditError::BadInput(format!(
+                "{address:?} is not an IP address"
+            )));
+        }
+        self.store
+            .add_ban(&handle, args.address.as_deref(), expires, &args.reason, now)?;
+        writeln!(out, "banned {handle}")?;
+        Ok(())
+    }
+
+    /// `unban NAME`.
+    pub fn unban(&mut self, name: &str, out: &mut dyn Write) -> Result<(), UeditError> {
+        let handle = canonical_name(name);
+        match self.store.remove_bans(&handle)? {
+            0 => Err(not_found(&handle)),
+            n => {
+                writeln!(out, "lifted {n} ban(s) on {handle}")?;
+                Ok(())
+            }
+        }
+    }
+
+    /// `bans`: id, name, address, expiry, reason.
+    pub fn bans(&mut self, out: &mut dyn Write) -> Result<(), UeditError> {
+        for (id, name, address, expires, reason, _) in self.store.list_bans()? {
+            let expires = expires.map_or("never".to_string(), |e| e.to_string());
+            writeln!(
+                out,
+                "{id}\t{name}\t{}\t{expires}\t{reason}",
+                address.as_deref().unwrap_or("-")
+            )?;
+        }
+        Ok(())
+    }
+
     /// `passwd NAME`: the new password is always stored hashed.
     pub fn passwd(
         &mut self,

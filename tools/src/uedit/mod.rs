@@ -180,6 +180,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), UeditError> {
             editor.add(args, source.as_mut(), ggzd::zone::unix_now(), out)
         }
         Command::Delete { name } => editor.delete(name, out),
+        Command::Ban(args) => editor.ban(args, out),
+        Command::Unban { name } => editor.unban(name, out),
+        Command::Bans => editor.bans(out),
         Command::Passwd {
             name,
             password_stdin,
