@@ -201,15 +201,17 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
                 .collect(),
         ),
         Job::Ban {
+            admin,
             name,
             address,
             reason,
             now,
         } => {
-            if let Err(e) = store.add_ban(&name, address.as_deref(), None, &reason, now) {
-                log::error!(target: "admin", "cannot store the ban of {name}: {e}");
-            }
-            JobDone::Nothing
+            let stored = store
+                .add_ban(&name, address.as_deref(), None, &reason, now)
+                .map_err(|e| log::error!(target: "admin", "cannot store the ban of {name}: {e}"))
+                .is_ok();
+            JobDone::Banned { admin, stored }
         }
         Job::EnsureBotAccounts { names, now } => {
             for name in names {

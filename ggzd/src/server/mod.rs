@@ -320,6 +320,9 @@ impl Server {
                 JobDone::Rankings { conn, rows } => {
                     self.zone.on_rankings_done(conn, rows, &mut self.io)
                 }
+                JobDone::Banned { admin, stored } => {
+                    self.zone.on_banned(admin, stored, &mut self.io)
+                }
                 JobDone::Permissions(words) => {
                     self.zone.on_permissions_refreshed(words, &mut self.io)
                 }

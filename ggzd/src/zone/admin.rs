@@ -24,8 +24,9 @@ impl Zone {
         let (Some(action), Some(target_name)) = (action, player) else {
             return;
         };
-        let code = self.admin(conn, &action, &target_name, reason, now, sink);
-        self.reply(conn, "admin", code, sink);
+        if let Some(code) = self.admin(conn, &action, &target_name, reason, now, sink) {
+            self.reply(conn, "admin", code, sink);
+        }
     }
 
     fn admin(
@@ -36,15 +37,13 @@ impl Zone {
         reason: Option<String>,
         now: Instant,
         sink: &mut dyn Sink,
-    ) -> ResultCode {
-        let Some(admin) = self.player(conn) else {
-            return ResultCode::NotLoggedIn;
-        };
+    ) -> Option<ResultCode> {
+        let admin = self.player(conn)?;
         if admin.room.is_none() {
-            return ResultCode::NotInRoom;
+            return Some(ResultCode::NotInRoom);
         }
         if !perms::is_host(admin.perms) {
-            return ResultCode::NoPermission;
+            return Some(ResultCode::NoPermission);
         }
         let admin_name = admin.name.clone();
         let target = self
@@ -53,7 +52,7 @@ impl Zone {
             .copied()
             .filter(|t| *t != conn);
         let Some(target) = target else {
-            return ResultCode::UsrLookup;
+            return Some(ResultCode::UsrLookup);
         };
         match action {
             "gag" | "ungag" => {
@@ -62,15 +61,15 @@ impl Zone {
                     p.gagged = gag;
                 }
                 log::info!(target: "admin", "{admin_name} {action}s {target_name}");
-                ResultCode::Ok
+                Some(ResultCode::Ok)
             }
             "kick" => {
                 let Some(reason) = reason else {
-                    return ResultCode::BadOptions;
+                    return Some(ResultCode::BadOptions);
                 };
                 log::info!(target: "admin", "{admin_name} kicks {target_name}: {reason}");
                 self.kick(target, &admin_name, &reason, now, sink);
-                ResultCode::Ok
+                Some(ResultCode::Ok)
             }
             "ban" => {
                 // The original only logged a ban. Here it is kept in the
@@ -80,15 +79,17 @@ impl Zone {
                 let canonical = crate::config::canonical_name(target_name);
                 log::info!(target: "admin", "{admin_name} bans {target_name} ({}): {reason}", address.as_deref().unwrap_or("-"));
                 sink.submit(Job::Ban {
+                    admin: conn,
                     name: canonical,
                     address,
                     reason: format!("{reason} (by {admin_name})"),
                     now: unix_now(),
                 });
                 self.kick(target, &admin_name, &reason, now, sink);
-                ResultCode::Ok
+                // Answered once the ban is committed.
+                None
             }
-            _ => ResultCode::BadOptions,
+            _ => Some(ResultCode::BadOptions),
         }
     }
 
@@ -174,6 +175,16 @@ impl Zone {
             perms: new,
         });
         None
+    }
+
+    /// A ban was committed (or could not be).
+    pub fn on_banned(&mut self, admin: ConnId, stored: bool, sink: &mut dyn Sink) {
+        let code = if stored {
+            ResultCode::Ok
+        } else {
+            ResultCode::BadOptions
+        };
+        self.reply(admin, "admin", code, sink);
     }
 
     /// Asks the workers for the stored permissions of every registered

@@ -97,8 +97,9 @@ pub enum Job {
     RefreshPermissions {
         players: Vec<(ConnId, String)>,
     },
-    /// Keep a ban (ADMIN ban).
+    /// Keep a ban (ADMIN ban); the admin is answered after the commit.
     Ban {
+        admin: ConnId,
         name: String,
         address: Option<String>,
         reason: String,
@@ -171,6 +172,11 @@ pub enum JobDone {
     Rankings {
         conn: ConnId,
         rows: Vec<(u32, String, i64)>,
+    },
+    /// A ban was stored (or not).
+    Banned {
+        admin: ConnId,
+        stored: bool,
     },
     /// Current stored permission words of online players.
     Permissions(Vec<(ConnId, u32)>),

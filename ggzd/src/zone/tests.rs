@@ -801,14 +801,28 @@ fn ban_is_stored_and_kicks() {
         host,
         "<ADMIN ACTION='ban' PLAYER='troll'><REASON>again</REASON></ADMIN>",
     );
-    assert!(w.sink.take(host).join("").contains("CODE='ok'"));
+    assert!(
+        !w.sink.take(host).join("").contains("ACTION='admin'"),
+        "answered after the commit"
+    );
     assert!(w.sink.closed.contains(&(troll, Close::AfterFlush)));
-    let Some(Job::Ban { name, address, .. }) = w.sink.jobs.pop() else {
+    let Some(Job::Ban {
+        admin,
+        name,
+        address,
+        ..
+    }) = w.sink.jobs.pop()
+    else {
         panic!("a ban job");
     };
     assert_eq!(
         (name.as_str(), address.as_deref()),
         ("troll", Some("127.0.0.1"))
+    );
+    w.zone.on_banned(admin, true, &mut w.sink);
+    assert_eq!(
+        w.sink.take(host),
+        vec!["<RESULT ACTION='admin' CODE='ok'/>\n"]
     );
 }
 
