@@ -85,6 +85,10 @@ struct Io {
     games: GameProcesses,
     /// Control sockets with data left after a read budget ran out.
     tables_to_read: Vec<Token>,
+    /// Bytes queued for all clients, and the peak since memory was last
+    /// given back: see `Server::give_back_memory`.
+    queued_bytes: usize,
+    queued_peak: usize,
 }
 
 pub struct Server {
@@ -134,6 +138,8 @@ impl Server {
                 closing: Vec::new(),
                 games: GameProcesses::default(),
                 tables_to_read: Vec::new(),
+                queued_bytes: 0,
+                queued_peak: 0,
             },
             listener,
             listening: true,
@@ -224,6 +230,7 @@ impl Server {
             self.fire_timers(now);
             self.deliver_table_events(now);
             self.settle(now);
+            self.give_back_memory();
             if self.shutting_down
                 && self.io.live_connections() == 0
                 && self.io.games.live() == 0
@@ -554,8 +561,11 @@ impl Server {
                 continue;
             };
             conn.dirty = false;
+            let before = conn.out_bytes;
             let outcome = conn.flush();
+            let written = before.saturating_sub(conn.out_bytes);
             let (closing, stopped) = (conn.closing, conn.reading_stopped);
+            self.io.queued_bytes = self.io.queued_bytes.saturating_sub(written);
             match outcome {
                 Flush::Failed => self.drop_connection(id, now),
                 Flush::Drained if closing.is_some() => self.drop_connection(id, now),
@@ -577,6 +587,20 @@ impl Server {
                         .add(now + CLOSE_GRACE, Timer::CloseDeadline(id));
                 }
                 None => {}
+            }
+        }
+    }
+
+    /// After a burst (a thousand players entering one room means a million
+    /// queued updates), the allocator keeps the freed queue memory. Once the
+    /// queues have drained, hand it back to the system.
+    fn give_back_memory(&mut self) {
+        const BURST: usize = 8 << 20;
+        if self.io.queued_bytes == 0 && self.io.queued_peak >= BURST {
+            self.io.queued_peak = 0;
+            // SAFETY: malloc_trim only releases free heap memory.
+            unsafe {
+                libc::malloc_trim(0);
             }
         }
     }
@@ -656,6 +680,7 @@ impl Io {
         }
         if let Some(mut conn) = entry.take() {
             let _ = self.poll.registry().deregister(&mut conn.stream);
+            self.queued_bytes = self.queued_bytes.saturating_sub(conn.out_bytes);
         }
         if let Some(generation) = self.generations.get_mut(id.slot as usize) {
             *generation = generation.wrapping_add(1);
@@ -686,6 +711,7 @@ impl Io {
         }
         self.free_slots.push(id.slot);
         let _ = self.poll.registry().deregister(&mut conn.stream);
+        self.queued_bytes = self.queued_bytes.saturating_sub(conn.out_bytes);
         if !matches!(conn.flush(), Flush::Drained) {
             log::warn!("a game channel still had unsent bytes at its hand-off");
         }
@@ -720,6 +746,8 @@ impl Sink for Io {
             self.overflowed.push(to);
             return;
         }
+        self.queued_bytes += msg.len();
+        self.queued_peak = self.queued_peak.max(self.queued_bytes);
         self.mark_dirty(to);
     }
 
