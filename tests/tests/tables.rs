@@ -545,6 +545,11 @@ fn game_servers_get_only_their_descriptors_and_their_directory() {
     game.say("fds");
     // stdin, stdout, stderr, the control socket, and kim's socket.
     assert_eq!(game.expect("fds"), "fds 0 1 2 3 4");
+    game.say("proc");
+    assert_eq!(
+        game.expect("proc"),
+        "proc own-group=true sigpipe-ignored=true GGZMODE=true GGZSOCKET=3"
+    );
     game.say("cwd");
     let cwd = game.expect("cwd");
     let expected: PathBuf = server.dir.path().join("data/gamedata/TestGame");

@@ -115,6 +115,27 @@ fn command(game: &mut Game, seat: usize, line: &str) {
             let list: Vec<String> = fds.iter().map(u32::to_string).collect();
             say(game, seat, &format!("fds {}", list.join(" ")));
         }
+        "proc" => {
+            // SAFETY: plain queries of our own process.
+            let (pid, pgid) = unsafe { (libc::getpid(), libc::getpgrp()) };
+            // SAFETY: reads the current disposition without changing it.
+            let sigpipe_ignored = unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old) == 0
+                    && old.sa_sigaction == libc::SIG_IGN
+            };
+            let env = |k: &str| std::env::var(k).unwrap_or_else(|_| "-".into());
+            say(
+                game,
+                seat,
+                &format!(
+                    "proc own-group={} sigpipe-ignored={sigpipe_ignored} GGZMODE={} GGZSOCKET={}",
+                    pid == pgid,
+                    env("GGZMODE"),
+                    env("GGZSOCKET")
+                ),
+            );
+        }
         "cwd" => {
             let cwd = std::env::current_dir().unwrap_or_default();
             say(game, seat, &format!("cwd {}", cwd.display()));
