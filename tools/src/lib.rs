@@ -1,1 +1,3 @@
 //! Shared code for the ggzd tools.
+
+pub mod bench;
