@@ -162,11 +162,15 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
             break;
         }
         if now.saturating_sub(last_progress) > stall_ns {
-            r.warn("no chat arrived for 3 s: stopped waiting");
+            r.fail("no chat arrived for 3 s: stopped waiting");
+            break;
+        }
+        if engine.live() == 0 {
+            r.fail("the server closed every connection (is ggzd still running?)");
             break;
         }
         let Some(left) = target.left() else {
-            r.warn("the run timed out (--timeout)");
+            r.fail("the run timed out (--timeout)");
             break;
         };
         let next_due = senders
@@ -213,6 +217,9 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
     r.count("deliveries", delivered);
     r.count("deliveries_lost", expected.saturating_sub(delivered));
     r.count("clients_lost", lost_clients);
+    if lost_clients > 0 {
+        r.fail(format!("{lost_clients} clients were disconnected"));
+    }
     r.real("elapsed_s", secs(elapsed), 3);
     r.real("deliveries_per_s", delivered as f64 / secs(elapsed), 0);
     r.real("chats_per_s", sent as f64 / secs(elapsed), 0);
@@ -231,7 +238,7 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("chat", secs(elapsed), generator, server_cpu);
     if expected > delivered {
-        r.warn(format!("{} deliveries lost", expected - delivered));
+        r.fail(format!("{} deliveries lost", expected - delivered));
     }
     Ok(r)
 }

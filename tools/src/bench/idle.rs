@@ -80,7 +80,7 @@ pub fn run(target: &Target, o: &IdleOptions) -> io::Result<Report> {
             break;
         }
         let Some(left) = target.left() else {
-            r.warn("the run timed out during the hold");
+            r.fail("the run timed out during the hold");
             break;
         };
         engine.turn(
@@ -104,6 +104,11 @@ pub fn run(target: &Target, o: &IdleOptions) -> io::Result<Report> {
     let slab_held = procfs::kernel_slab_kib();
     r.real("hold_s", hold_s, 1);
     r.count("dropped_during_hold", dropped);
+    if dropped > 0 {
+        r.fail(format!(
+            "{dropped} clients were disconnected during the hold"
+        ));
+    }
     r.count("pings_answered", engine.traffic.pings_answered);
     let (generator, server_cpu) = cpu3.since(&cpu2);
     r.cpu("hold", hold_s, generator, server_cpu);
@@ -164,7 +169,7 @@ pub fn run(target: &Target, o: &IdleOptions) -> io::Result<Report> {
     let rss_after = server.map(|p| p.rss_kib()).transpose()?;
     r.maybe_count("server_rss_after_leave_kib", rss_after);
     if (departure.ended as u64) < joined {
-        r.warn(format!(
+        r.fail(format!(
             "{} clients did not get the server's </SESSION>",
             joined - departure.ended as u64
         ));

@@ -275,7 +275,7 @@ pub fn run(target: &Target, o: &LoginOptions) -> io::Result<Report> {
             break;
         }
         let Some(left) = target.left() else {
-            r.warn("the run timed out (--timeout)");
+            r.fail("the run timed out (--timeout)");
             break;
         };
         engine.turn(Some(left.min(Duration::from_millis(100))), &mut notes)?;

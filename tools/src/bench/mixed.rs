@@ -139,8 +139,12 @@ pub fn run(target: &Target, o: &MixedOptions) -> io::Result<Report> {
         if storm_begun {
             storm.fill(&mut engine, u64::MAX, &mut notes);
         }
+        if engine.live() == 0 {
+            r.fail("the server closed every connection (is ggzd still running?)");
+            break;
+        }
         let Some(left) = target.left() else {
-            r.warn("the run timed out (--timeout)");
+            r.fail("the run timed out (--timeout)");
             break;
         };
         let next_due = senders
@@ -209,7 +213,7 @@ pub fn run(target: &Target, o: &MixedOptions) -> io::Result<Report> {
     let (g, s) = cpu2.since(&cpu1);
     r.cpu("storm", secs(end - storm_start), g, s);
     if expected > delivered {
-        r.warn(format!("{} deliveries lost", expected - delivered));
+        r.fail(format!("{} deliveries lost", expected - delivered));
     }
     Ok(r)
 }

@@ -30,6 +30,9 @@ pub struct Report {
     /// Anything the reader must know to trust the numbers (loss, the
     /// generator being the bottleneck, ...).
     pub warnings: Vec<String>,
+    /// Whether the run went wrong (loss, lost clients, timeout): the tool
+    /// then exits with a failure status after printing the report.
+    pub failed: bool,
 }
 
 impl Report {
@@ -38,6 +41,7 @@ impl Report {
             scenario,
             rows: Vec::new(),
             warnings: Vec::new(),
+            failed: false,
         }
     }
 
@@ -73,6 +77,12 @@ impl Report {
 
     pub fn warn(&mut self, warning: impl Into<String>) {
         self.warnings.push(warning.into());
+    }
+
+    /// A warning that makes the run a failure.
+    pub fn fail(&mut self, warning: impl Into<String>) {
+        self.failed = true;
+        self.warn(warning);
     }
 
     fn push(&mut self, key: &str, value: Value) {
@@ -140,7 +150,7 @@ impl Report {
             }
             out.push_str(&json_string(w));
         }
-        out.push_str("]}");
+        let _ = write!(out, "],\"failed\":{}}}", self.failed);
         out
     }
 }
@@ -197,7 +207,7 @@ mod tests {
         assert_eq!(
             r.to_json(),
             "{\"scenario\":\"idle\",\"clients\":3,\"join_s\":1.23,\"server_cpu_s\":null,\
-             \"note\":\"a \\\"b\\\"\\n\",\"nan\":null,\"warnings\":[\"w\"]}"
+             \"note\":\"a \\\"b\\\"\\n\",\"nan\":null,\"warnings\":[\"w\"],\"failed\":false}"
         );
         let table = r.to_table();
         assert!(table.contains("  clients       3\n"), "{table}");

@@ -275,7 +275,11 @@ fn main() -> ExitCode {
             } else {
                 print!("{}", report.to_table());
             }
-            ExitCode::SUCCESS
+            if report.failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Ok(None) => ExitCode::SUCCESS,
         Err(e) => {
