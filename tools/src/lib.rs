@@ -1,3 +1,4 @@
 //! Shared code for the ggzd tools.
 
+pub mod bench;
 pub mod uedit;

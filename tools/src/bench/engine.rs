@@ -1,0 +1,682 @@
+//! The event loop that drives every simulated client.
+//!
+//! One `mio::Poll`, nonblocking sockets, edge-triggered readiness. A
+//! client goes through connect, greeting, login and (optionally) room
+//! entry using the project's XML decoder, then switches to the line
+//! scanner of [`super::scan`] for the hot path. Reads go into one shared
+//! 64 KiB buffer; a client keeps bytes only for an incomplete element, and
+//! its output only while the socket is full, both bounded.
+//!
+//! Scenarios open clients, run turns of the loop, and react to the
+//! [`Note`]s each turn produces. Chat deliveries are frequent, so they are
+//! not notes: they are tallied in place into [`ChatTally`].
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use ggzd::proto::decoder::{Decoder, Event, Limits};
+use ggzd::proto::element::Element;
+use ggzd::proto::escape::escape;
+use ggzd::proto::request::LoginKind;
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+
+use super::clock::monotonic_ns;
+use super::histogram::Histogram;
+use super::scan::{self, Line};
+
+/// Bytes asked for per read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Most bytes kept for an incomplete element before the server has sent
+/// the end of it (a large MOTD or list during setup).
+const MAX_CARRY_SETUP: usize = 1024 * 1024;
+/// Most bytes kept for an incomplete line once in the room.
+const MAX_CARRY_ROOM: usize = 64 * 1024;
+/// Most bytes of output waiting for a full socket to drain.
+const MAX_OUTPUT: usize = 1024 * 1024;
+/// Readiness events handled per poll.
+const EVENTS: usize = 4096;
+
+/// The client header sent after the greeting (spec §4).
+const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
+
+/// An index into the engine's clients; stable for a client's life, reused
+/// after it.
+pub type ClientId = usize;
+
+/// How a simulated client logs in and what it does next.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: String,
+    pub kind: LoginKind,
+    pub password: Option<String>,
+    /// Room to enter after logging in; `None` stays in no room.
+    pub room: Option<u32>,
+}
+
+/// Something a scenario should know about, produced by a turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// `RESULT login ok`, this long after the connect started.
+    LoggedIn { id: ClientId, latency_ns: u64 },
+    /// The login was answered with another code; the client is closed.
+    LoginRefused { id: ClientId, code: String },
+    /// `RESULT enter ok`.
+    Entered { id: ClientId },
+    /// The room entry was refused; the client is closed.
+    EnterRefused { id: ClientId, code: String },
+    /// The client's own chat came back to it (the server's echo).
+    Echo { id: ClientId },
+    /// A chat was refused (`RESULT chat` with a code other than ok).
+    ChatRefused { id: ClientId },
+    /// The client is gone, for the reason given.
+    Closed { id: ClientId, why: Closed },
+}
+
+/// Why a client was closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closed {
+    /// The connect failed (refused, unreachable, ...).
+    ConnectFailed(String),
+    /// The server answered `</SESSION>` (after our own, or of its own).
+    SessionEnded,
+    /// The server closed or reset the connection.
+    Disconnected(String),
+    /// The server's output could not be decoded, or it reported an XML
+    /// error in ours.
+    Protocol(String),
+    /// The server said it is full.
+    ServerFull,
+    /// A bound of the generator was hit (output or input buffer).
+    Overflow(&'static str),
+}
+
+impl Closed {
+    /// A short label for counting close reasons in reports.
+    pub fn label(&self) -> String {
+        match self {
+            Closed::ConnectFailed(e) => format!("connect failed: {e}"),
+            Closed::SessionEnded => "session ended".into(),
+            Closed::Disconnected(e) => format!("disconnected: {e}"),
+            Closed::Protocol(e) => format!("protocol: {e}"),
+            Closed::ServerFull => "server full".into(),
+            Closed::Overflow(what) => format!("generator limit: {what}"),
+        }
+    }
+}
+
+/// Chat deliveries, tallied as they are read, split into phases by the
+/// time the message was sent.
+#[derive(Debug, Default)]
+pub struct ChatTally {
+    /// Phase start times (ns, ascending) and their latency histograms; a
+    /// message counts in the last phase that started at or before its
+    /// send time. Messages sent before the first phase are not counted.
+    pub phases: Vec<(u64, Histogram)>,
+    /// CHAT elements whose text was not a benchmark stamp.
+    pub foreign: u64,
+}
+
+impl ChatTally {
+    /// Starts a new phase at `start_ns`.
+    pub fn begin_phase(&mut self, start_ns: u64) {
+        self.phases.push((start_ns, Histogram::default()));
+    }
+
+    fn record(&mut self, sent_ns: u64, now_ns: u64) {
+        let phase = self
+            .phases
+            .iter_mut()
+            .rev()
+            .find(|(start, _)| *start <= sent_ns);
+        if let Some((_, h)) = phase {
+            h.record(now_ns.saturating_sub(sent_ns));
+        }
+    }
+
+    /// Deliveries counted in all phases.
+    pub fn delivered(&self) -> u64 {
+        self.phases.iter().map(|(_, h)| h.count()).sum()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Connecting,
+    Greeting,
+    LoggingIn,
+    Entering,
+    /// Logged in (and in the room, if one was planned): the line scanner
+    /// reads from here on.
+    Ready,
+    /// `</SESSION>` sent; waiting for the server's.
+    Leaving,
+}
+
+struct Client {
+    stream: TcpStream,
+    stage: Stage,
+    plan: Plan,
+    /// Used until the client is ready; dropped then to keep clients small.
+    decoder: Option<Decoder>,
+    /// Received bytes of an incomplete element or line.
+    carry: Vec<u8>,
+    /// Output the socket has not taken yet.
+    out: Vec<u8>,
+    connect_ns: u64,
+}
+
+/// Counters of the whole run, for reports.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Traffic {
+    pub bytes_read: u64,
+    pub reads: u64,
+    pub pings_answered: u64,
+    /// Monotonic time of the last read that returned bytes.
+    pub last_read_ns: u64,
+}
+
+/// The event loop; see the module docs.
+pub struct Engine {
+    poll: Poll,
+    events: Events,
+    server: SocketAddr,
+    clients: Vec<Option<Client>>,
+    free: Vec<ClientId>,
+    live: usize,
+    scratch: Vec<u8>,
+    pub tally: ChatTally,
+    pub traffic: Traffic,
+}
+
+/// What processing input asked the engine to do with the client.
+enum After {
+    Keep,
+    Close(Closed),
+}
+
+impl Engine {
+    pub fn new(server: SocketAddr) -> io::Result<Engine> {
+        Ok(Engine {
+            poll: Poll::new()?,
+            events: Events::with_capacity(EVENTS),
+            server,
+            clients: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            scratch: vec![0; READ_CHUNK],
+            tally: ChatTally::default(),
+            traffic: Traffic::default(),
+        })
+    }
+
+    /// Clients open now.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Starts connecting a client that will follow `plan`. A connect that
+    /// fails at once is reported as a [`Note::Closed`] by the next turn.
+    pub fn open(&mut self, plan: Plan, notes: &mut Vec<Note>) -> ClientId {
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                self.clients.push(None);
+                self.clients.len() - 1
+            }
+        };
+        let started = monotonic_ns();
+        let registered = TcpStream::connect(self.server).and_then(|mut stream| {
+            self.poll.registry().register(
+                &mut stream,
+                Token(id),
+                Interest::READABLE | Interest::WRITABLE,
+            )?;
+            Ok(stream)
+        });
+        match registered {
+            Ok(stream) => {
+                let _ = stream.set_nodelay(true);
+                if let Some(slot) = self.clients.get_mut(id) {
+                    *slot = Some(Client {
+                        stream,
+                        stage: Stage::Connecting,
+                        plan,
+                        decoder: Some(Decoder::new(Limits::CLIENT)),
+                        carry: Vec::new(),
+                        out: Vec::new(),
+                        connect_ns: started,
+                    });
+                    self.live += 1;
+                }
+            }
+            Err(e) => {
+                self.free.push(id);
+                notes.push(Note::Closed {
+                    id,
+                    why: Closed::ConnectFailed(e.to_string()),
+                });
+            }
+        }
+        id
+    }
+
+    /// The plan a client follows (its name, ...).
+    pub fn plan(&self, id: ClientId) -> Option<&Plan> {
+        self.client(id).map(|c| &c.plan)
+    }
+
+    fn client(&self, id: ClientId) -> Option<&Client> {
+        self.clients.get(id).and_then(Option::as_ref)
+    }
+
+    /// Sends a room chat carrying the send time and the sender's id.
+    /// Returns false if the client is gone or its output is full.
+    pub fn send_chat(&mut self, id: ClientId, notes: &mut Vec<Note>) -> bool {
+        let text = scan::stamp(monotonic_ns(), id);
+        let xml = format!("<CHAT TYPE='normal'>{text}</CHAT>\n");
+        self.send(id, xml.as_bytes(), notes)
+    }
+
+    /// Queues bytes for a client and writes what the socket takes.
+    pub fn send(&mut self, id: ClientId, bytes: &[u8], notes: &mut Vec<Note>) -> bool {
+        let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut) else {
+            return false;
+        };
+        if client.out.len() + bytes.len() > MAX_OUTPUT {
+            self.close(id, Closed::Overflow("output queue"), notes);
+            return false;
+        }
+        client.out.extend_from_slice(bytes);
+        if let Err(why) = flush(client) {
+            self.close(id, why, notes);
+            return false;
+        }
+        true
+    }
+
+    /// Ends a session the polite way: `</SESSION>`, then wait for the
+    /// server's `</SESSION>` ([`Note::Closed`] with `SessionEnded`).
+    pub fn leave(&mut self, id: ClientId, notes: &mut Vec<Note>) {
+        if self.send(id, b"</SESSION>\n", notes)
+            && let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut)
+        {
+            client.stage = Stage::Leaving;
+        }
+    }
+
+    /// Ends a session at once: `</SESSION>`, then an abortive close (RST),
+    /// so that thousands of short sessions leave no TIME_WAIT sockets
+    /// holding ephemeral ports. No note follows.
+    pub fn hang_up(&mut self, id: ClientId) {
+        let Some(slot) = self.clients.get_mut(id) else {
+            return;
+        };
+        let Some(mut client) = slot.take() else {
+            return;
+        };
+        let _ = client.stream.write(b"</SESSION>\n");
+        let _ = nix::sys::socket::setsockopt(
+            &client.stream.as_fd(),
+            nix::sys::socket::sockopt::Linger,
+            &libc::linger {
+                l_onoff: 1,
+                l_linger: 0,
+            },
+        );
+        let _ = self.poll.registry().deregister(&mut client.stream);
+        self.free.push(id);
+        self.live = self.live.saturating_sub(1);
+    }
+
+    fn close(&mut self, id: ClientId, why: Closed, notes: &mut Vec<Note>) {
+        let Some(slot) = self.clients.get_mut(id) else {
+            return;
+        };
+        if let Some(mut client) = slot.take() {
+            let _ = self.poll.registry().deregister(&mut client.stream);
+            self.free.push(id);
+            self.live = self.live.saturating_sub(1);
+            notes.push(Note::Closed { id, why });
+        }
+    }
+
+    /// Waits up to `timeout` for readiness and handles it; notes go to
+    /// `notes` (which is not cleared).
+    pub fn turn(&mut self, timeout: Option<Duration>, notes: &mut Vec<Note>) -> io::Result<()> {
+        if let Err(e) = self.poll.poll(&mut self.events, timeout) {
+            if e.kind() == ErrorKind::Interrupted {
+                return Ok(());
+            }
+            return Err(e);
+        }
+        let ready: Vec<(usize, bool, bool)> = self
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    e.token().0,
+                    e.is_readable() || e.is_read_closed() || e.is_error(),
+                    e.is_writable() || e.is_error(),
+                )
+            })
+            .collect();
+        for (id, readable, writable) in ready {
+            if writable {
+                self.on_writable(id, notes);
+            }
+            if readable {
+                self.on_readable(id, notes);
+            }
+        }
+        Ok(())
+    }
+
+    fn on_writable(&mut self, id: ClientId, notes: &mut Vec<Note>) {
+        let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut) else {
+            return;
+        };
+        if client.stage == Stage::Connecting {
+            match connect_outcome(&client.stream) {
+                Ok(true) => client.stage = Stage::Greeting,
+                Ok(false) => return,
+                Err(e) => return self.close(id, Closed::ConnectFailed(e.to_string()), notes),
+            }
+        }
+        if let Err(why) = flush(client) {
+            self.close(id, why, notes);
+        }
+    }
+
+    fn on_readable(&mut self, id: ClientId, notes: &mut Vec<Note>) {
+        loop {
+            let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut) else {
+                return;
+            };
+            if client.stage == Stage::Connecting {
+                // Readable before writable: a failed connect (or a server
+                // that spoke first); let the write side decide.
+                match connect_outcome(&client.stream) {
+                    Ok(true) => client.stage = Stage::Greeting,
+                    Ok(false) => return,
+                    Err(e) => {
+                        return self.close(id, Closed::ConnectFailed(e.to_string()), notes);
+                    }
+                }
+            }
+            let n = match client.stream.read(&mut self.scratch) {
+                Ok(0) => {
+                    let why = if client.stage == Stage::Leaving {
+                        Closed::SessionEnded
+                    } else {
+                        Closed::Disconnected("connection closed by server".into())
+                    };
+                    return self.close(id, why, notes);
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return self.close(id, Closed::Disconnected(e.to_string()), notes),
+            };
+            let now = monotonic_ns();
+            self.traffic.bytes_read += n as u64;
+            self.traffic.reads += 1;
+            self.traffic.last_read_ns = now;
+            let fresh = self.scratch.get(..n).unwrap_or_default();
+            let mut ctx = Context {
+                id,
+                now,
+                notes,
+                tally: &mut self.tally,
+                traffic: &mut self.traffic,
+            };
+            let after = if client.carry.is_empty() {
+                let (used, after) = take_input(client, fresh, &mut ctx);
+                client
+                    .carry
+                    .extend_from_slice(fresh.get(used..).unwrap_or_default());
+                after
+            } else {
+                let mut held = std::mem::take(&mut client.carry);
+                held.extend_from_slice(fresh);
+                let (used, after) = take_input(client, &held, &mut ctx);
+                held.drain(..used.min(held.len()));
+                client.carry = held;
+                after
+            };
+            let after = match after {
+                After::Keep => check_carry(client),
+                close => close,
+            };
+            let after = match after {
+                After::Keep => match flush(client) {
+                    Ok(()) => After::Keep,
+                    Err(why) => After::Close(why),
+                },
+                close => close,
+            };
+            if let After::Close(why) = after {
+                return self.close(id, why, notes);
+            }
+            // A short read emptied the socket: with edge-triggered
+            // readiness the next arrival raises a new event, so the extra
+            // read that would only say "would block" is skipped.
+            if n < self.scratch.len() {
+                return;
+            }
+        }
+    }
+}
+
+/// Shared state that input handling writes to.
+struct Context<'a> {
+    id: ClientId,
+    now: u64,
+    notes: &'a mut Vec<Note>,
+    tally: &'a mut ChatTally,
+    traffic: &'a mut Traffic,
+}
+
+/// Whether a nonblocking connect has finished: `Ok(false)` while pending.
+fn connect_outcome(stream: &TcpStream) -> io::Result<bool> {
+    if let Some(e) = stream.take_error()? {
+        return Err(e);
+    }
+    match stream.peer_addr() {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::NotConnected => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes queued output until done or the socket is full.
+fn flush(client: &mut Client) -> Result<(), Closed> {
+    if client.stage == Stage::Connecting {
+        return Ok(());
+    }
+    let mut written = 0;
+    let result = loop {
+        let rest = client.out.get(written..).unwrap_or_default();
+        if rest.is_empty() {
+            break Ok(());
+        }
+        match client.stream.write(rest) {
+            Ok(0) => break Err(Closed::Disconnected("server stopped reading".into())),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => break Err(Closed::Disconnected(e.to_string())),
+        }
+    };
+    client.out.drain(..written.min(client.out.len()));
+    if client.out.is_empty() && client.out.capacity() > 4096 {
+        client.out = Vec::new();
+    }
+    result
+}
+
+fn check_carry(client: &mut Client) -> After {
+    let limit = match client.stage {
+        Stage::Ready | Stage::Leaving => MAX_CARRY_ROOM,
+        _ => MAX_CARRY_SETUP,
+    };
+    if client.carry.len() > limit {
+        return After::Close(Closed::Overflow("incomplete input"));
+    }
+    if client.carry.is_empty() && client.carry.capacity() > 4096 {
+        client.carry = Vec::new();
+    }
+    After::Keep
+}
+
+/// Handles as much of `input` as forms complete elements (setup) or lines
+/// (in the room). Returns the bytes used.
+fn take_input(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usize, After) {
+    let mut pos = 0;
+    loop {
+        let rest = input.get(pos..).unwrap_or_default();
+        if client.decoder.is_none() {
+            let (used, after) = scan_lines(client, rest, ctx);
+            return (pos + used, after);
+        }
+        let Some(decoder) = client.decoder.as_mut() else {
+            return (pos, After::Keep);
+        };
+        let progress = match decoder.feed(rest) {
+            Ok(p) => p,
+            Err(e) => return (pos, After::Close(Closed::Protocol(e.to_string()))),
+        };
+        pos += progress.consumed;
+        match progress.event {
+            Some(Event::Element(element)) => {
+                if let After::Close(why) = on_setup_element(client, &element, ctx) {
+                    return (pos, After::Close(why));
+                }
+            }
+            Some(Event::SessionEnd) => return (pos, After::Close(Closed::SessionEnded)),
+            Some(Event::SessionStart) => {}
+            None if progress.consumed == 0 => return (pos, After::Keep),
+            None => {}
+        }
+    }
+}
+
+/// One decoded message during setup.
+fn on_setup_element(client: &mut Client, e: &Element, ctx: &mut Context<'_>) -> After {
+    if e.is("PING") {
+        client.out.extend_from_slice(b"<PONG/>\n");
+        ctx.traffic.pings_answered += 1;
+        return After::Keep;
+    }
+    let result_of = |action: &str| {
+        e.is("RESULT")
+            && e.attr("ACTION")
+                .is_some_and(|a| a.eq_ignore_ascii_case(action))
+    };
+    let code = || e.attr("CODE").unwrap_or_default().to_owned();
+    match client.stage {
+        Stage::Greeting if e.is("SERVER") => {
+            if e.attr("STATUS") == Some("full") {
+                return After::Close(Closed::ServerFull);
+            }
+            client.out.extend_from_slice(HEADER.as_bytes());
+            client
+                .out
+                .extend_from_slice(login_xml(&client.plan).as_bytes());
+            client.stage = Stage::LoggingIn;
+        }
+        Stage::LoggingIn if result_of("login") => {
+            if code() != "ok" {
+                ctx.notes.push(Note::LoginRefused {
+                    id: ctx.id,
+                    code: code(),
+                });
+                return After::Close(Closed::SessionEnded);
+            }
+            ctx.notes.push(Note::LoggedIn {
+                id: ctx.id,
+                latency_ns: ctx.now.saturating_sub(client.connect_ns),
+            });
+            match client.plan.room {
+                Some(room) => {
+                    client
+                        .out
+                        .extend_from_slice(format!("<ENTER ROOM='{room}'/>\n").as_bytes());
+                    client.stage = Stage::Entering;
+                }
+                None => become_ready(client),
+            }
+        }
+        Stage::Entering if result_of("enter") => {
+            if code() != "ok" {
+                ctx.notes.push(Note::EnterRefused {
+                    id: ctx.id,
+                    code: code(),
+                });
+                return After::Close(Closed::SessionEnded);
+            }
+            ctx.notes.push(Note::Entered { id: ctx.id });
+            become_ready(client);
+        }
+        _ if result_of("protocol") => {
+            return After::Close(Closed::Protocol(format!("server said {}", code())));
+        }
+        _ => {}
+    }
+    After::Keep
+}
+
+fn become_ready(client: &mut Client) {
+    client.stage = Stage::Ready;
+    client.decoder = None;
+}
+
+fn login_xml(plan: &Plan) -> String {
+    let mut xml = format!(
+        "<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
+        plan.kind.as_str(),
+        escape(&plan.name)
+    );
+    if let Some(p) = &plan.password {
+        xml.push_str(&format!("<PASSWORD>{}</PASSWORD>\n", escape(p)));
+    }
+    xml.push_str("</LOGIN>\n");
+    xml
+}
+
+/// The hot path: complete lines of `input`. Returns the bytes used.
+fn scan_lines(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usize, After) {
+    let mut pos = 0;
+    while let Some(len) = scan::find_newline(input.get(pos..).unwrap_or_default()) {
+        let line = input.get(pos..pos + len).unwrap_or_default();
+        pos += len + 1;
+        match scan::classify(line) {
+            Line::Other => {}
+            Line::Chat(text) => match scan::parse_stamp(text) {
+                Some((sent, sender)) => {
+                    ctx.tally.record(sent, ctx.now);
+                    if sender == ctx.id {
+                        ctx.notes.push(Note::Echo { id: ctx.id });
+                    }
+                }
+                None => ctx.tally.foreign += 1,
+            },
+            Line::ChatResult(true) => {}
+            Line::ChatResult(false) => ctx.notes.push(Note::ChatRefused { id: ctx.id }),
+            Line::Ping => {
+                client.out.extend_from_slice(b"<PONG/>\n");
+                ctx.traffic.pings_answered += 1;
+            }
+            Line::SessionEnd => return (pos, After::Close(Closed::SessionEnded)),
+            Line::ProtocolError => {
+                return (
+                    pos,
+                    After::Close(Closed::Protocol(String::from_utf8_lossy(line).into_owned())),
+                );
+            }
+        }
+    }
+    (pos, After::Keep)
+}

@@ -1,0 +1,39 @@
+//! `ggzd-bench`, a load generator for ggzd.
+//!
+//! One thread drives every simulated client through a single `mio::Poll`
+//! with nonblocking sockets, so that on a small machine the server, not the
+//! generator, is what runs out of CPU. Each scenario reports the
+//! generator's own CPU time beside the server's, so a reader can tell which
+//! of the two was the bottleneck.
+//!
+//! Modules, one concern each:
+//! * [`target`]: which addresses may be loaded (loopback unless told).
+//! * [`clock`]: monotonic nanoseconds, the timestamps carried in chat.
+//! * [`histogram`]: bounded-memory latency percentiles.
+//! * [`procfs`]: the server's RSS, CPU time and context switches; the
+//!   generator's own CPU time.
+//! * [`scan`]: the hot-path reader of server output (one element a line).
+//! * [`engine`]: the event loop and the per-client protocol state machine.
+//! * [`crowd`]: filling a room with bounded concurrency, settling, leaving.
+//! * [`idle`], [`chat`], [`logins`], [`mixed`], [`wakeups`]: the scenarios.
+//! * [`report`]: table and JSON output.
+//! * [`setup`]: writes a server configuration suited to load tests.
+//!
+//! A `tables` scenario (TicTacToe churn: launch, join, play, leave) is
+//! planned; it would add a game-channel phase to [`engine`] and a module of
+//! its own beside the others.
+
+pub mod chat;
+pub mod clock;
+pub mod crowd;
+pub mod engine;
+pub mod histogram;
+pub mod idle;
+pub mod logins;
+pub mod mixed;
+pub mod procfs;
+pub mod report;
+pub mod scan;
+pub mod setup;
+pub mod target;
+pub mod wakeups;

@@ -1,0 +1,221 @@
+//! What the kernel knows about the server process (from `/proc/PID`) and
+//! about the generator itself (`getrusage`).
+
+use std::fs;
+use std::io;
+use std::time::Duration;
+
+use nix::sys::resource::{UsageWho, getrusage};
+use nix::unistd::{SysconfVar, sysconf};
+
+/// A running process observed through `/proc/PID`.
+#[derive(Debug, Clone, Copy)]
+pub struct Process {
+    pid: u32,
+}
+
+/// Context switches of every thread of a process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Switches {
+    /// Of the main thread (ggzd's event loop) only.
+    pub main_voluntary: u64,
+    pub main_involuntary: u64,
+    /// Summed over all threads (event loop and workers).
+    pub all_voluntary: u64,
+    pub all_involuntary: u64,
+}
+
+impl Switches {
+    pub fn since(&self, before: &Switches) -> Switches {
+        Switches {
+            main_voluntary: self.main_voluntary.saturating_sub(before.main_voluntary),
+            main_involuntary: self
+                .main_involuntary
+                .saturating_sub(before.main_involuntary),
+            all_voluntary: self.all_voluntary.saturating_sub(before.all_voluntary),
+            all_involuntary: self.all_involuntary.saturating_sub(before.all_involuntary),
+        }
+    }
+}
+
+fn status_field(status: &str, key: &str) -> Option<u64> {
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix(key)?.strip_prefix(':')?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+fn clock_ticks_per_sec() -> u64 {
+    match sysconf(SysconfVar::CLK_TCK) {
+        Ok(Some(t)) if t > 0 => t as u64,
+        _ => 100,
+    }
+}
+
+impl Process {
+    /// Checks that the process exists.
+    pub fn open(pid: u32) -> io::Result<Process> {
+        fs::metadata(format!("/proc/{pid}")).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("no process {pid} (is ggzd running?): {e}"),
+            )
+        })?;
+        Ok(Process { pid })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    fn status(&self) -> io::Result<String> {
+        fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .map_err(|e| io::Error::new(e.kind(), format!("process {} is gone: {e}", self.pid)))
+    }
+
+    /// Resident set size (VmRSS) in KiB.
+    pub fn rss_kib(&self) -> io::Result<u64> {
+        status_field(&self.status()?, "VmRSS")
+            .ok_or_else(|| io::Error::other("no VmRSS in /proc/PID/status"))
+    }
+
+    /// User plus system CPU time of all threads.
+    pub fn cpu_time(&self) -> io::Result<Duration> {
+        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid))
+            .map_err(|e| io::Error::new(e.kind(), format!("process {} is gone: {e}", self.pid)))?;
+        // The command name may contain spaces and parentheses: the fields
+        // that follow start after the last ')'. There, field 3 (state) is
+        // first, so utime (14) and stime (15) are at offsets 11 and 12.
+        let after = stat
+            .rfind(')')
+            .and_then(|i| stat.get(i + 1..))
+            .unwrap_or_default();
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let tick = |i: usize| -> io::Result<u64> {
+            fields
+                .get(i)
+                .and_then(|f| f.parse().ok())
+                .ok_or_else(|| io::Error::other("unexpected /proc/PID/stat format"))
+        };
+        let ticks = tick(11)? + tick(12)?;
+        let per_sec = clock_ticks_per_sec();
+        Ok(Duration::from_nanos(
+            ticks.saturating_mul(1_000_000_000) / per_sec,
+        ))
+    }
+
+    /// Context switches so far, of the main thread and of all threads.
+    pub fn switches(&self) -> io::Result<Switches> {
+        let main = self.status()?;
+        let mut s = Switches {
+            main_voluntary: status_field(&main, "voluntary_ctxt_switches").unwrap_or(0),
+            main_involuntary: status_field(&main, "nonvoluntary_ctxt_switches").unwrap_or(0),
+            ..Switches::default()
+        };
+        for task in fs::read_dir(format!("/proc/{}/task", self.pid))?.flatten() {
+            // A thread may exit between listing and reading.
+            if let Ok(status) = fs::read_to_string(task.path().join("status")) {
+                s.all_voluntary += status_field(&status, "voluntary_ctxt_switches").unwrap_or(0);
+                s.all_involuntary +=
+                    status_field(&status, "nonvoluntary_ctxt_switches").unwrap_or(0);
+            }
+        }
+        Ok(s)
+    }
+}
+
+/// CPU time (user plus system) this process has used so far.
+pub fn own_cpu_time() -> Duration {
+    match getrusage(UsageWho::RUSAGE_SELF) {
+        Ok(u) => {
+            let tv = |t: nix::sys::time::TimeVal| {
+                Duration::from_secs(u64::try_from(t.tv_sec()).unwrap_or(0))
+                    + Duration::from_micros(u64::try_from(t.tv_usec()).unwrap_or(0))
+            };
+            tv(u.user_time()) + tv(u.system_time())
+        }
+        Err(_) => Duration::ZERO,
+    }
+}
+
+/// Kernel memory used by TCP buffers machine-wide (`/proc/net/sockstat`,
+/// `TCP: ... mem PAGES`), in KiB. Socket buffers are not part of any
+/// process's RSS; this shows what the connections cost the kernel (both
+/// ends of every loopback connection).
+pub fn kernel_tcp_mem_kib() -> Option<u64> {
+    let sockstat = fs::read_to_string("/proc/net/sockstat").ok()?;
+    let line = sockstat.lines().find(|l| l.starts_with("TCP:"))?;
+    let mut words = line.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == "mem" {
+            let pages: u64 = words.next()?.parse().ok()?;
+            let page_kib = match sysconf(SysconfVar::PAGE_SIZE) {
+                Ok(Some(p)) if p > 0 => p as u64 / 1024,
+                _ => 4,
+            };
+            return Some(pages * page_kib);
+        }
+    }
+    None
+}
+
+/// Kernel slab memory machine-wide (`/proc/meminfo`, `Slab:`), in KiB:
+/// socket structures, epoll entries, file objects and the like. Noisy, as
+/// anything on the machine may allocate, but thousands of connections
+/// stand out.
+pub fn kernel_slab_kib() -> Option<u64> {
+    let meminfo = fs::read_to_string("/proc/meminfo").ok()?;
+    status_field(&meminfo, "Slab")
+}
+
+/// A sample of both processes' CPU clocks, to report a phase's CPU use.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuSample {
+    pub generator: Duration,
+    pub server: Option<Duration>,
+}
+
+impl CpuSample {
+    pub fn take(server: Option<&Process>) -> CpuSample {
+        CpuSample {
+            generator: own_cpu_time(),
+            server: server.and_then(|p| p.cpu_time().ok()),
+        }
+    }
+
+    /// CPU seconds used since `before`: (generator, server).
+    pub fn since(&self, before: &CpuSample) -> (f64, Option<f64>) {
+        let generator = self
+            .generator
+            .saturating_sub(before.generator)
+            .as_secs_f64();
+        let server = match (self.server, before.server) {
+            (Some(a), Some(b)) => Some(a.saturating_sub(b).as_secs_f64()),
+            _ => None,
+        };
+        (generator, server)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_its_own_process() {
+        let me = Process::open(std::process::id()).unwrap();
+        assert!(me.rss_kib().unwrap() > 0);
+        let _ = me.cpu_time().unwrap();
+        let s = me.switches().unwrap();
+        assert!(s.all_voluntary >= s.main_voluntary);
+        assert!(Process::open(u32::MAX).is_err());
+    }
+
+    #[test]
+    fn parses_status_fields() {
+        let status = "Name:\tggzd\nVmRSS:\t   1234 kB\nvoluntary_ctxt_switches:\t7\n";
+        assert_eq!(status_field(status, "VmRSS"), Some(1234));
+        assert_eq!(status_field(status, "voluntary_ctxt_switches"), Some(7));
+        assert_eq!(status_field(status, "VmHWM"), None);
+    }
+}

@@ -1,0 +1,174 @@
+//! The hot-path reader of server output.
+//!
+//! Once a simulated client is in its room, the server sends it a stream of
+//! chat, player updates and pings; at a million deliveries a second a full
+//! XML parse of each would make the generator the bottleneck. ggzd writes
+//! every element, and every start and end tag of a multi-line element, on
+//! its own line (spec §1), so this module splits the stream at newlines and
+//! looks only at the lines the benchmarks measure: `CHAT` (with the
+//! timestamp the generator put in its text), the chat `RESULT`, `PING` and
+//! `</SESSION>`. Everything else is skipped unparsed. The setup phase
+//! (greeting, login, room entry) uses the project's full XML decoder.
+
+/// What one line of server output means to the load generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// `<CHAT ...>text</CHAT>`: the raw text between the tags.
+    Chat(&'a [u8]),
+    /// `<RESULT ACTION='chat' CODE='...'/>`; true for `ok`.
+    ChatResult(bool),
+    /// `<PING/>`: must be answered with `<PONG/>`.
+    Ping,
+    /// `</SESSION>`: the server ended the session.
+    SessionEnd,
+    /// `<RESULT ACTION='protocol' ...>`: the server refused our XML.
+    ProtocolError,
+    /// Anything else (updates, lists, ...).
+    Other,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const NEWLINES: u64 = ONES * b'\n' as u64;
+
+/// Position of the first `\n` in `hay`, eight bytes at a time.
+pub fn find_newline(hay: &[u8]) -> Option<usize> {
+    let mut chunks = hay.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ NEWLINES;
+        // A zero byte in x is a newline in the input.
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| offset + i)
+}
+
+/// Classifies one line (without its newline).
+pub fn classify(line: &[u8]) -> Line<'_> {
+    if let Some(rest) = line.strip_prefix(b"<CHAT ") {
+        // Attribute values are escaped, so the first '>' ends the start tag.
+        let Some(gt) = rest.iter().position(|&b| b == b'>') else {
+            return Line::Other;
+        };
+        let after = rest.get(gt + 1..).unwrap_or_default();
+        if rest.get(gt.wrapping_sub(1)) == Some(&b'/') {
+            return Line::Chat(b"");
+        }
+        return match after.strip_suffix(b"</CHAT>") {
+            Some(text) => Line::Chat(text),
+            None => Line::Other,
+        };
+    }
+    if let Some(rest) = line.strip_prefix(b"<RESULT ACTION='chat' CODE='") {
+        return Line::ChatResult(rest.starts_with(b"ok'"));
+    }
+    if line.starts_with(b"<RESULT ACTION='protocol'") {
+        return Line::ProtocolError;
+    }
+    if line == b"<PING/>" || line.starts_with(b"<PING ") {
+        return Line::Ping;
+    }
+    if line == b"</SESSION>" {
+        return Line::SessionEnd;
+    }
+    Line::Other
+}
+
+/// A benchmark chat text: `{send time in ns} {sender id}`.
+pub fn stamp(sent_ns: u64, sender: usize) -> String {
+    format!("{sent_ns} {sender}")
+}
+
+/// Reads a text written by [`stamp`]; `None` for any other text.
+pub fn parse_stamp(text: &[u8]) -> Option<(u64, usize)> {
+    let space = text.iter().position(|&b| b == b' ')?;
+    let sent = parse_decimal(text.get(..space)?)?;
+    let sender = parse_decimal(text.get(space + 1..)?)?;
+    Some((sent, usize::try_from(sender).ok()?))
+}
+
+fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(d - b'0');
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newline_search_matches_naive() {
+        let mut data = vec![b'x'; 100];
+        assert_eq!(find_newline(&data), None);
+        for pos in [0, 1, 7, 8, 9, 63, 64, 98, 99] {
+            data.fill(b'x');
+            data[pos] = b'\n';
+            assert_eq!(find_newline(&data), Some(pos));
+            data[99] = b'\n';
+            assert_eq!(find_newline(&data), Some(pos));
+        }
+        assert_eq!(find_newline(b""), None);
+        assert_eq!(find_newline(b"\x80\x8a\x0a"), Some(2));
+        assert_eq!(find_newline(&[0x8a; 16]), None);
+        assert_eq!(find_newline(&[0x0b, 0x09, 0x8a, 0x0a, 0, 0, 0, 0]), Some(3));
+    }
+
+    #[test]
+    fn classifies_server_lines() {
+        assert_eq!(
+            classify(b"<CHAT TYPE='normal' FROM='b00001'>123 4</CHAT>"),
+            Line::Chat(b"123 4")
+        );
+        assert_eq!(
+            classify(b"<CHAT TYPE='beep' FROM='b00001'/>"),
+            Line::Chat(b"")
+        );
+        assert_eq!(
+            classify(b"<RESULT ACTION='chat' CODE='ok'/>"),
+            Line::ChatResult(true)
+        );
+        assert_eq!(
+            classify(b"<RESULT ACTION='chat' CODE='bad options'/>"),
+            Line::ChatResult(false)
+        );
+        assert_eq!(
+            classify(b"<RESULT ACTION='protocol' CODE='bad xml'/>"),
+            Line::ProtocolError
+        );
+        assert_eq!(classify(b"<PING/>"), Line::Ping);
+        assert_eq!(classify(b"</SESSION>"), Line::SessionEnd);
+        assert_eq!(
+            classify(b"<UPDATE TYPE='player' ACTION='add' ROOM='1' FROMROOM='-1'>"),
+            Line::Other
+        );
+        assert_eq!(classify(b"<CHAT TYPE='normal' FROM='x'>multi"), Line::Other);
+    }
+
+    #[test]
+    fn stamps_round_trip() {
+        let text = stamp(1_234_567_890_123, 42);
+        assert_eq!(parse_stamp(text.as_bytes()), Some((1_234_567_890_123, 42)));
+        assert_eq!(parse_stamp(b"hello world"), None);
+        assert_eq!(parse_stamp(b"12"), None);
+        assert_eq!(parse_stamp(b"99999999999999999999 1"), None);
+    }
+}

@@ -1,0 +1,290 @@
+//! `ggzd-bench`: a load generator for ggzd. See `BENCHMARKS.md` for how
+//! the published figures were taken.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use ggzd_tools::bench::chat::{self, ChatOptions};
+use ggzd_tools::bench::crowd::Target;
+use ggzd_tools::bench::idle::{self, IdleOptions};
+use ggzd_tools::bench::logins::{self, LoginOptions};
+use ggzd_tools::bench::mixed::{self, MixedOptions};
+use ggzd_tools::bench::procfs::Process;
+use ggzd_tools::bench::report::Report;
+use ggzd_tools::bench::setup::{self, SetupOptions};
+use ggzd_tools::bench::{target, wakeups};
+
+/// Load generator for ggzd (GGZ protocol 10). Sends load to loopback
+/// only, unless --allow-remote is given; every run is bounded by
+/// --timeout.
+#[derive(Debug, Parser)]
+#[command(name = "ggzd-bench", version)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// Server address (host:port).
+    #[arg(long, short = 's', global = true, default_value = "127.0.0.1:5688")]
+    server: String,
+    /// Allow a server address that is not loopback.
+    #[arg(long, global = true)]
+    allow_remote: bool,
+    /// ggzd's process id, for its memory, CPU time and context switches.
+    #[arg(long, global = true)]
+    pid: Option<u32>,
+    /// Print one JSON object instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Longest the whole run may take, in seconds.
+    #[arg(long, global = true, default_value_t = 300.0)]
+    timeout: f64,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// N guests join one room and stay: join time, server memory per
+    /// connection, wake-ups while idle.
+    Idle {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        #[arg(long, default_value_t = 1)]
+        room: u32,
+        /// Seconds to hold the clients once the room has settled.
+        #[arg(long, default_value_t = 10.0)]
+        hold: f64,
+        /// Connections not yet in the room at a time.
+        #[arg(long, default_value_t = 500)]
+        concurrency: usize,
+        /// Name prefix (names are PREFIX + 5 digits).
+        #[arg(long, default_value = "b")]
+        prefix: String,
+    },
+    /// Chat fan-out: N in a room, S send M chats each; deliveries/s and
+    /// latency of every delivery.
+    Chat {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        senders: usize,
+        #[arg(long, default_value_t = 100)]
+        messages: usize,
+        #[arg(long, default_value_t = 1)]
+        room: u32,
+        /// Chats per second per sender (default: as fast as --window allows).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Most chats per sender sent and not yet echoed back.
+        #[arg(long, default_value_t = 8)]
+        window: usize,
+        #[arg(long, default_value_t = 500)]
+        concurrency: usize,
+        #[arg(long, default_value = "c")]
+        prefix: String,
+    },
+    /// Login throughput and latency (connect to RESULT login ok).
+    Logins {
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        #[arg(long, default_value_t = 100)]
+        concurrency: usize,
+        /// Log into registered accounts (registered first, untimed).
+        #[arg(long)]
+        registered: bool,
+        /// Registered mode: number of accounts to cycle through.
+        #[arg(long, default_value_t = 1000)]
+        accounts: usize,
+        #[arg(long, default_value = "bench-password")]
+        password: String,
+        /// Name prefix: guests get PREFIX + a number, accounts PREFIX + 5
+        /// digits.
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// Chat latency in a room with and without a registered-login storm.
+    Mixed {
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        senders: usize,
+        /// Chats per second per sender.
+        #[arg(long, default_value_t = 10.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 1)]
+        room: u32,
+        /// Seconds of the baseline and of the storm phase, each.
+        #[arg(long, default_value_t = 10.0)]
+        phase: f64,
+        /// Registered logins in flight during the storm.
+        #[arg(long, default_value_t = 16)]
+        storm_concurrency: usize,
+        #[arg(long, default_value_t = 200)]
+        accounts: usize,
+        #[arg(long, default_value = "bench-password")]
+        password: String,
+        #[arg(long, default_value_t = 200)]
+        concurrency: usize,
+    },
+    /// Context switches of an otherwise untouched server over a period.
+    Wakeups {
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+    },
+    /// Writes a load-test configuration for ggzd into a directory.
+    WriteConfig {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The ggzd source tree (games/ and target/release/ are used).
+        #[arg(long, default_value = ".")]
+        source: PathBuf,
+        #[arg(long, default_value_t = 20_000)]
+        room_capacity: u32,
+        #[arg(long, default_value_t = 20_000)]
+        max_clients: u32,
+    },
+}
+
+fn run(cli: Cli) -> std::io::Result<Option<Report>> {
+    let g = &cli.global;
+    let process = g.pid.map(Process::open).transpose()?;
+    if let Scenario::WriteConfig {
+        dir,
+        source,
+        room_capacity,
+        max_clients,
+    } = &cli.scenario
+    {
+        let file = setup::write(&SetupOptions {
+            dir: dir.clone(),
+            source: source.clone(),
+            room_capacity: *room_capacity,
+            max_clients: *max_clients,
+        })?;
+        println!("{}", file.display());
+        return Ok(None);
+    }
+    if let Scenario::Wakeups { secs } = &cli.scenario {
+        let process = process.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "wakeups needs --pid")
+        })?;
+        return wakeups::run(&process, *secs).map(Some);
+    }
+    let addr = target::resolve(&g.server, g.allow_remote)?;
+    let t = Target::new(addr, process, g.timeout);
+    let report = match cli.scenario {
+        Scenario::Idle {
+            clients,
+            room,
+            hold,
+            concurrency,
+            prefix,
+        } => idle::run(
+            &t,
+            &IdleOptions {
+                clients,
+                room,
+                hold_s: hold,
+                concurrency,
+                prefix,
+            },
+        )?,
+        Scenario::Chat {
+            clients,
+            senders,
+            messages,
+            room,
+            rate,
+            window,
+            concurrency,
+            prefix,
+        } => chat::run(
+            &t,
+            &ChatOptions {
+                clients,
+                senders,
+                messages,
+                room,
+                rate,
+                window,
+                concurrency,
+                prefix,
+            },
+        )?,
+        Scenario::Logins {
+            count,
+            concurrency,
+            registered,
+            accounts,
+            password,
+            prefix,
+        } => logins::run(
+            &t,
+            &LoginOptions {
+                count,
+                concurrency,
+                registered,
+                accounts,
+                password,
+                prefix: prefix.unwrap_or_else(|| if registered { "r" } else { "g" }.into()),
+            },
+        )?,
+        Scenario::Mixed {
+            clients,
+            senders,
+            rate,
+            room,
+            phase,
+            storm_concurrency,
+            accounts,
+            password,
+            concurrency,
+        } => mixed::run(
+            &t,
+            &MixedOptions {
+                clients,
+                senders,
+                rate,
+                room,
+                phase_s: phase,
+                storm_concurrency,
+                accounts,
+                password,
+                prefix: "m".into(),
+                account_prefix: "s".into(),
+                concurrency,
+            },
+        )?,
+        Scenario::Wakeups { .. } | Scenario::WriteConfig { .. } => return Ok(None),
+    };
+    Ok(Some(report))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.global.json;
+    match run(cli) {
+        Ok(Some(report)) => {
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_table());
+            }
+            if report.failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ggzd-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
