@@ -741,6 +741,27 @@ impl Sink for Io {
         if conn.closing == Some(Close::Now) {
             return;
         }
+        if conn.out_bytes + msg.len() > limit {
+            // Queues are written at the end of a turn; a burst (hundreds of
+            // players entering a room at once) can fill one before that.
+            // Give the kernel what it takes now, before calling the client
+            // a slow reader.
+            let before = conn.out_bytes;
+            let failed = matches!(conn.flush(), Flush::Failed);
+            let written = before.saturating_sub(conn.out_bytes);
+            self.queued_bytes = self.queued_bytes.saturating_sub(written);
+            let Some(conn) = self.conn_mut_by_id(to) else {
+                return;
+            };
+            if failed {
+                conn.closing = Some(Close::Now);
+                self.overflowed.push(to);
+                return;
+            }
+        }
+        let Some(conn) = self.conn_mut_by_id(to) else {
+            return;
+        };
         if !conn.enqueue(msg, limit) {
             conn.closing = Some(Close::Now);
             self.overflowed.push(to);
