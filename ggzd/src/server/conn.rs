@@ -29,6 +29,9 @@ pub struct Conn {
     /// to the game server.
     pub reading_stopped: bool,
     pub dirty: bool,
+    /// The socket took no more at the last write; writing again before it
+    /// reports writable again only costs a syscall.
+    pub write_blocked: bool,
 }
 
 pub enum Flush {
@@ -53,6 +56,7 @@ impl Conn {
             closing: None,
             reading_stopped: false,
             dirty: false,
+            write_blocked: false,
         }
     }
 
@@ -88,7 +92,10 @@ impl Conn {
             {
                 Ok(0) => return Flush::Failed,
                 Ok(written) => self.consume(written),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                    return Flush::Blocked;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return Flush::Failed,
             }

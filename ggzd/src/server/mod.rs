@@ -217,6 +217,9 @@ impl Server {
                         if event.is_writable()
                             && let Some(id) = self.io.conn_id(slot)
                         {
+                            if let Some(conn) = self.io.conn_mut(slot) {
+                                conn.write_blocked = false;
+                            }
                             self.io.mark_dirty(id);
                         }
                     }
@@ -596,7 +599,7 @@ impl Server {
     /// queues have drained, hand it back to the system.
     fn give_back_memory(&mut self) {
         const BURST: usize = 8 << 20;
-        if self.io.queued_bytes == 0 && self.io.queued_peak >= BURST {
+        if self.io.queued_bytes < (64 << 10) && self.io.queued_peak >= BURST {
             self.io.queued_peak = 0;
             // SAFETY: malloc_trim only releases free heap memory.
             unsafe {
@@ -741,7 +744,7 @@ impl Sink for Io {
         if conn.closing == Some(Close::Now) {
             return;
         }
-        if conn.out_bytes + msg.len() > limit {
+        if conn.out_bytes + msg.len() > limit && !conn.write_blocked {
             // Queues are written at the end of a turn; a burst (hundreds of
             // players entering a room at once) can fill one before that.
             // Give the kernel what it takes now, before calling the client
