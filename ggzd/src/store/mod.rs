@@ -445,31 +445,17 @@ impl Store {
     /// Stats rows left under that handle (e.g. by a guest who used the name)
     /// are deleted, so the new account starts clean. Returns after commit.
     pub fn create_user(&mut self, new: &NewUser<'_>) -> Result<CreateOutcome, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let inserted = tx.execute(
-            "INSERT INTO users
-                 (handle, password, name, email, lastlogin, firstlogin, permissions, confirmed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)
-             ON CONFLICT (handle) DO NOTHING",
-            params![
-                new.handle,
-                new.password,
-                truncate_utf8(new.real_name, MAX_INFO_BYTES),
-                truncate_utf8(new.email, MAX_INFO_BYTES),
-                new.now,
-                new.permissions,
-                new.confirmed,
-            ],
-        )?;
-        if inserted == 0 {
-            return Ok(CreateOutcome::AlreadyExists);
-        }
-        let id = tx.last_insert_rowid();
-        tx.execute("DELETE FROM stats WHERE handle = ?1", [new.handle])?;
-        tx.commit()?;
-        Ok(CreateOutcome::Created(id))
+        // A new account is an import whose first and last login are now.
+        self.import_user(&ImportedUser {
+            handle: new.handle,
+            password: new.password,
+            email: new.email,
+            real_name: new.real_name,
+            permissions: new.permissions,
+            confirmed: new.confirmed,
+            first_login: new.now,
+            last_login: new.now,
+        })
     }
 
     /// Sets the last-login time of an account.
