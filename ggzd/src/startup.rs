@@ -37,7 +37,7 @@ pub fn main() -> ExitCode {
         config.network.port = port;
     }
     if cli.check_config {
-        return check_config(&config);
+        return check_config(&cli, &config);
     }
     if let Err(e) = init_logging(&cli, &config) {
         eprintln!("ggzd: {e}");
@@ -69,9 +69,17 @@ fn print_specs(cli: &Cli) {
     println!("Unicode usernames: by policy");
 }
 
-fn check_config(config: &Config) -> ExitCode {
+fn check_config(cli: &Cli, config: &Config) -> ExitCode {
     if let Err(e) = config.validate() {
         eprintln!("ggzd: {e}");
+        return ExitCode::from(2);
+    }
+    if let Err(e) = logging::parse_types(&cli.log_types) {
+        eprintln!("ggzd: --log: {e}");
+        return ExitCode::from(2);
+    }
+    if config.logging.destination == LogDestination::File && config.logging.file.is_none() {
+        eprintln!("ggzd: logging.destination is \"file\" but logging.file is not set");
         return ExitCode::from(2);
     }
     let (games, warnings) = crate::games::load_games(
@@ -95,11 +103,13 @@ fn check_config(config: &Config) -> ExitCode {
                 eprintln!("ggzd: {warning}");
                 ok = false;
             }
-            println!(
-                "configuration OK: {} game(s), {} room(s)",
-                games.len(),
-                rooms.len()
-            );
+            if ok {
+                println!(
+                    "configuration OK: {} game(s), {} room(s)",
+                    games.len(),
+                    rooms.len()
+                );
+            }
         }
         Err(e) => {
             eprintln!("ggzd: {e}");
