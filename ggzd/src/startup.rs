@@ -179,9 +179,11 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
                 .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?
         }
     };
+    check_pid_file(&dirs.data_dir)?;
     if !cli.foreground {
-        daemonize(&dirs.data_dir)?;
+        daemonize()?;
     }
+    write_pid_file(&dirs.data_dir)?;
 
     let mut store = Store::open(&dirs.data_dir).map_err(|e| io::Error::other(e.to_string()))?;
     let reload_paths = ReloadPaths {
@@ -251,9 +253,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
     )?;
     log::info!("listening on {}", server.local_addr()?);
     let result = server.run();
-    if !cli.foreground {
-        let _ = std::fs::remove_file(dirs.data_dir.join(PID_FILE));
-    }
+    let _ = std::fs::remove_file(dirs.data_dir.join(PID_FILE));
     result
 }
 
@@ -330,14 +330,12 @@ fn raise_fd_limit() {
     }
 }
 
-/// The classic detach: fork, new session, stdio to /dev/null, and a pid
-/// file in the data directory that also keeps a second ggzd away.
-fn daemonize(data_dir: &Path) -> io::Result<()> {
-    use nix::unistd::{ForkResult, fork, setsid};
-    use std::os::fd::AsRawFd;
+/// Refuses to start when another live ggzd owns this data directory.
+fn check_pid_file(data_dir: &Path) -> io::Result<()> {
     let pid_path = data_dir.join(PID_FILE);
     if let Ok(text) = std::fs::read_to_string(&pid_path)
         && let Ok(pid) = text.trim().parse::<i32>()
+        && pid != std::process::id() as i32
         && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
     {
         return Err(io::Error::other(format!(
@@ -345,6 +343,19 @@ fn daemonize(data_dir: &Path) -> io::Result<()> {
             pid_path.display()
         )));
     }
+    Ok(())
+}
+
+/// The pid file lets a second ggzd refuse the same data directory and lets
+/// ggzduedit ask the running one to re-read permissions (SIGHUP).
+fn write_pid_file(data_dir: &Path) -> io::Result<()> {
+    std::fs::write(data_dir.join(PID_FILE), format!("{}\n", std::process::id()))
+}
+
+/// The classic detach: fork, new session, stdio to /dev/null.
+fn daemonize() -> io::Result<()> {
+    use nix::unistd::{ForkResult, fork, setsid};
+    use std::os::fd::AsRawFd;
     // SAFETY: called before any thread is started, so the child is a
     // faithful copy of a single-threaded process.
     match unsafe { fork() }? {
@@ -363,7 +374,6 @@ fn daemonize(data_dir: &Path) -> io::Result<()> {
             return Err(io::Error::last_os_error());
         }
     }
-    std::fs::write(&pid_path, format!("{}\n", std::process::id()))?;
     Ok(())
 }
 

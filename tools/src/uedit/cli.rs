@@ -30,11 +30,11 @@ Permission names: join_table launch_table rooms_login rooms_admin chat_announce
 chat_bot no_stats edit_tables edit_privmsg. Roles: guest (0x043), registered
 (0x007), host (0x187), admin (0x19F), chatbot (0x023).
 
-ggzduedit may run while ggzd does. ggzd reads a player's permissions, real
-name and confirmation when they log in: changes apply at their next login.
-Permission changes reach players online at once when ggzd is sent SIGHUP
-(systemctl reload ggzd).
-A deleted or re-passworded player stays logged in until they leave.
+ggzduedit may run while ggzd does. ggzd reads a player's real name and
+confirmation when they log in. Permission changes reach players online at
+once: perms signals the ggzd that runs on the data directory (ggzd.pid) to
+re-read them, as SIGHUP (systemctl reload ggzd) does. A deleted or
+re-passworded player stays logged in until they leave.
 
 Exit codes:
   0    success

@@ -28,6 +28,8 @@ pub struct Editor {
     pub username: UsernamePolicy,
     /// Report style.
     pub format: Format,
+    /// ggzd's data directory, where a running ggzd keeps its pid file.
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Refuses a real name or email the database would cut, or that holds
@@ -232,10 +234,14 @@ impl Editor {
         if !self.store.set_permissions(&user.handle, word)? {
             return Err(not_found(&user.handle));
         }
+        let applied = match signal_running_ggzd(&self.data_dir) {
+            Some(pid) => format!("ggzd (pid {pid}) applies it to players online now"),
+            None => "effective at the player's next login".to_string(),
+        };
         if self.format == Format::Text {
             writeln!(
                 out,
-                "changed the permissions of {}: {} -> {} (effective at the player's next login)",
+                "changed the permissions of {}: {} -> {} ({applied})",
                 user.handle,
                 hex(user.permissions),
                 hex(word)
@@ -350,6 +356,22 @@ fn parse_perms(names: &[String]) -> Result<Vec<ggzd::zone::perms::Perm>, UeditEr
         .collect()
 }
 
+/// Asks the ggzd running on this data directory (its pid file) to re-read
+/// permissions, with SIGHUP; the pid it signalled, if any.
+fn signal_running_ggzd(data_dir: &std::path::Path) -> Option<i32> {
+    let text = std::fs::read_to_string(data_dir.join("ggzd.pid")).ok()?;
+    let pid: i32 = text.trim().parse().ok()?;
+    if pid <= 0 {
+        return None;
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .ok()
+    .map(|()| pid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +402,7 @@ mod tests {
             hash: cheap(),
             username: UsernamePolicy::default(),
             format,
+            data_dir: std::path::PathBuf::from("/nonexistent/ggzd-data"),
         }
     }
 

@@ -171,6 +171,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), UeditError> {
         },
         username: config.policy.username.clone(),
         format,
+        data_dir: data_dir.clone(),
     };
     match &cli.command {
         Command::List { pattern } => editor.list(pattern.as_deref(), out),
