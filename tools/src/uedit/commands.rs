@@ -361,7 +361,9 @@ fn parse_perms(names: &[String]) -> Result<Vec<ggzd::zone::perms::Perm>, UeditEr
 fn signal_running_ggzd(data_dir: &std::path::Path) -> Option<i32> {
     let text = std::fs::read_to_string(data_dir.join("ggzd.pid")).ok()?;
     let pid: i32 = text.trim().parse().ok()?;
-    if pid <= 0 {
+    // A stale file may name a pid the system reused: only signal a ggzd.
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    if pid <= 0 || comm.trim() != "ggzd" {
         return None;
     }
     nix::sys::signal::kill(
