@@ -185,6 +185,30 @@ impl fmt::Display for SeatKind {
     }
 }
 
+/// A seat type name that is not in the table (spec §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownSeatKind;
+
+impl fmt::Display for UnknownSeatKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown seat type")
+    }
+}
+
+impl std::error::Error for UnknownSeatKind {}
+
+impl FromStr for SeatKind {
+    type Err = UnknownSeatKind;
+
+    /// Parses the XML name, ignoring case as GGZ servers and clients do.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        (0..=5)
+            .filter_map(SeatKind::from_wire)
+            .find(|k| k.as_str().eq_ignore_ascii_case(s))
+            .ok_or(UnknownSeatKind)
+    }
+}
+
 /// Game server states (spec §5.1), the byte carried by `REQ_GAME_STATE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GameState {

@@ -65,74 +65,9 @@ impl fmt::Display for PlayerKind {
     }
 }
 
-/// Seat type, shared by the client protocol (`SEAT TYPE`) and ggzdmod,
-/// where it travels as the number given by [`SeatKind::as_i32`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SeatKind {
-    None,
-    Open,
-    Bot,
-    Player,
-    Reserved,
-    Abandoned,
-}
-
-impl SeatKind {
-    const ALL: [SeatKind; 6] = [
-        SeatKind::None,
-        SeatKind::Open,
-        SeatKind::Bot,
-        SeatKind::Player,
-        SeatKind::Reserved,
-        SeatKind::Abandoned,
-    ];
-
-    /// Wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SeatKind::None => "none",
-            SeatKind::Open => "open",
-            SeatKind::Bot => "bot",
-            SeatKind::Player => "player",
-            SeatKind::Reserved => "reserved",
-            SeatKind::Abandoned => "abandoned",
-        }
-    }
-
-    /// ggzdmod numeric value (0..=5).
-    pub fn as_i32(self) -> i32 {
-        match self {
-            SeatKind::None => 0,
-            SeatKind::Open => 1,
-            SeatKind::Bot => 2,
-            SeatKind::Player => 3,
-            SeatKind::Reserved => 4,
-            SeatKind::Abandoned => 5,
-        }
-    }
-
-    /// Inverse of [`SeatKind::as_i32`].
-    pub fn from_i32(n: i32) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_i32() == n)
-    }
-}
-
-impl FromStr for SeatKind {
-    type Err = UnknownKeyword;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s))
-            .ok_or(UnknownKeyword)
-    }
-}
-
-impl fmt::Display for SeatKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Seat type: one table for the client protocol (`SEAT TYPE`) and the
+/// ggzdmod wire, kept in the ggzdmod crate.
+pub use ggzdmod::wire::SeatKind;
 
 /// The `CODE` of a `RESULT` (spec §6).
 ///
@@ -449,12 +384,12 @@ mod tests {
             (4, "reserved"),
             (5, "abandoned"),
         ] {
-            let k = SeatKind::from_i32(n).unwrap();
+            let k = SeatKind::from_wire(n).unwrap();
             assert_eq!(k.as_str(), s);
-            assert_eq!(k.as_i32(), n);
+            assert_eq!(k.to_wire(), n);
             assert_eq!(s.to_uppercase().parse::<SeatKind>(), Ok(k));
         }
-        assert_eq!(SeatKind::from_i32(6), None);
+        assert_eq!(SeatKind::from_wire(6), None);
         assert!("sitting".parse::<SeatKind>().is_err());
     }
 

@@ -8,9 +8,7 @@
 
 use std::time::Instant;
 
-use ggzdmod::wire::{
-    GameResult, GameState, LaunchSeat, ReportRecord, SeatKind as WireSeat, ToGame, ToServer,
-};
+use ggzdmod::wire::{GameResult, GameState, LaunchSeat, ReportRecord, ToGame, ToServer};
 
 use super::Zone;
 use super::effects::{
@@ -104,17 +102,6 @@ fn seat_view(num: usize, seat: &Seat) -> SeatView<'_> {
         num: num as u32,
         kind: seat.kind,
         name: seat.name.as_deref(),
-    }
-}
-
-fn wire_kind(kind: SeatKind) -> WireSeat {
-    match kind {
-        SeatKind::None => WireSeat::None,
-        SeatKind::Open => WireSeat::Open,
-        SeatKind::Bot => WireSeat::Bot,
-        SeatKind::Player => WireSeat::Player,
-        SeatKind::Reserved => WireSeat::Reserved,
-        SeatKind::Abandoned => WireSeat::Abandoned,
     }
 }
 
@@ -518,6 +505,24 @@ impl Zone {
         }
     }
 
+    /// Sends the player's prepared game channel to the game server with
+    /// `msg`; the channel's session ends here.
+    fn hand_over_channel(
+        &mut self,
+        conn: ConnId,
+        serial: TableSerial,
+        msg: ToGame,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ResultCode> {
+        let channel = self
+            .player_mut(conn)
+            .and_then(|p| p.channel.take())
+            .ok_or(ResultCode::NoChannel)?;
+        self.release_channel_session(channel);
+        sink.table_send(serial, msg, Some(channel));
+        Ok(())
+    }
+
     fn choose_seat(table: &Table, name: &str, requested: Option<i64>) -> Result<usize, ResultCode> {
         let is_mine = |s: &Seat| {
             s.name
@@ -580,19 +585,16 @@ impl Zone {
             }
         };
         let serial = table.serial;
-        let Some(channel) = self.player_mut(conn).and_then(|p| p.channel.take()) else {
-            return Err(ResultCode::NoChannel);
-        };
-        self.release_channel_session(channel);
-        sink.table_send(
+        self.hand_over_channel(
+            conn,
             serial,
             ToGame::Seat {
                 num: num as u32,
-                kind: WireSeat::Player,
+                kind: SeatKind::Player,
                 name: name.clone(),
             },
-            Some(channel),
-        );
+            sink,
+        )?;
         let Some(table) = self.table_mut(room, id) else {
             return Err(ResultCode::NoTable);
         };
@@ -658,18 +660,15 @@ impl Zone {
             return Err(ResultCode::TableFull);
         };
         let serial = table.serial;
-        let Some(channel) = self.player_mut(conn).and_then(|p| p.channel.take()) else {
-            return Err(ResultCode::NoChannel);
-        };
-        self.release_channel_session(channel);
-        sink.table_send(
+        self.hand_over_channel(
+            conn,
             serial,
             ToGame::SpectatorSeat {
                 num: slot as u32,
                 name: name.clone(),
             },
-            Some(channel),
-        );
+            sink,
+        )?;
         let Some(table) = self.table_mut(room, id) else {
             return Err(ResultCode::NoTable);
         };
@@ -804,7 +803,7 @@ impl Zone {
                 serial,
                 ToGame::Seat {
                     num: place.index,
-                    kind: wire_kind(kind),
+                    kind,
                     name: seat_name.unwrap_or_default(),
                 },
                 None,
@@ -1138,7 +1137,7 @@ impl Zone {
                         serial,
                         ToGame::Seat {
                             num: num as u32,
-                            kind: wire_kind(new_kind),
+                            kind: new_kind,
                             name: name.clone().unwrap_or_default(),
                         },
                         None,
@@ -1303,7 +1302,7 @@ impl Zone {
             serial,
             ToGame::Seat {
                 num: num as u32,
-                kind: wire_kind(kind),
+                kind,
                 name: String::new(),
             },
             None,
@@ -1358,9 +1357,9 @@ impl Zone {
             .iter()
             .filter_map(|rec| {
                 let kind = match rec.kind {
-                    WireSeat::Player => ParticipantKind::Player,
-                    WireSeat::Bot => ParticipantKind::Bot,
-                    WireSeat::Abandoned => ParticipantKind::Abandoned,
+                    SeatKind::Player => ParticipantKind::Player,
+                    SeatKind::Bot => ParticipantKind::Bot,
+                    SeatKind::Abandoned => ParticipantKind::Abandoned,
                     _ => return None,
                 };
                 let registered = kind == ParticipantKind::Player
