@@ -194,6 +194,74 @@ impl ServerMsg {
     }
 }
 
+impl ServerMsg {
+    /// Parses one packet payload as a client reads it (for the terminal
+    /// client and tests). Unlike the C readers, which pad a short packet
+    /// with zeroes, a truncated message or an out-of-range value is an
+    /// error: a client acting on padding would show a board that is not
+    /// the server's.
+    pub fn parse(payload: &[u8]) -> Result<ServerMsg, ParseError> {
+        let mut r = PayloadReader::new(payload);
+        let opcode = r.i32().ok_or(ParseError::Truncated(-1))?;
+        let bad = ParseError::Truncated(opcode);
+        let mark = |v: i32| Mark::from_seat(usize::try_from(v).ok()?);
+        let msg = match opcode {
+            op::MSG_SEAT => ServerMsg::Seat(r.i32().and_then(mark).ok_or(bad)?),
+            op::MSG_PLAYERS => {
+                let mut entry = || -> Option<PlayerEntry> {
+                    let kind = SeatKind::from_wire(r.i32()?)?;
+                    let name = if kind == SeatKind::Open {
+                        String::new()
+                    } else {
+                        String::from_utf8_lossy(r.bytes_str()?).into_owned()
+                    };
+                    Some(PlayerEntry { kind, name })
+                };
+                let first = entry().ok_or(bad)?;
+                let second = entry().ok_or(bad)?;
+                ServerMsg::Players([first, second])
+            }
+            op::MSG_MOVE => {
+                let player = r.i32().and_then(mark).ok_or(bad)?;
+                let square = r
+                    .i32()
+                    .and_then(|q| usize::try_from(q).ok())
+                    .filter(|q| *q < SQUARES)
+                    .ok_or(bad)?;
+                ServerMsg::Move { player, square }
+            }
+            op::MSG_GAMEOVER => ServerMsg::GameOver(match r.i8().ok_or(bad)? {
+                0 => Outcome::Win(Mark::Seat0),
+                1 => Outcome::Win(Mark::Seat1),
+                2 => Outcome::Draw,
+                _ => return Err(bad),
+            }),
+            op::REQ_MOVE => ServerMsg::ReqMove,
+            op::RSP_MOVE => ServerMsg::RspMove(match r.i8().ok_or(bad)? {
+                0 => MoveStatus::Ok,
+                -1 => MoveStatus::ErrState,
+                -2 => MoveStatus::ErrTurn,
+                -3 => MoveStatus::ErrBound,
+                -4 => MoveStatus::ErrFull,
+                _ => return Err(bad),
+            }),
+            op::SND_SYNC => {
+                let turn = match r.i8().ok_or(bad)? {
+                    -1 => None,
+                    t => Some(mark(i32::from(t)).ok_or(bad)?),
+                };
+                let mut cells = [-1i8; SQUARES];
+                for cell in &mut cells {
+                    *cell = r.i8().filter(|c| (-1..=1).contains(c)).ok_or(bad)?;
+                }
+                ServerMsg::Sync { turn, cells }
+            }
+            other => return Err(ParseError::UnknownOpcode(other)),
+        };
+        Ok(msg)
+    }
+}
+
 /// A name as it may go on the wire: at most [`MAX_NAME_LEN`] bytes, cut at
 /// a character boundary so UTF-8 readers (the Java client) stay happy.
 pub fn wire_name(name: &str) -> String {
@@ -288,6 +356,77 @@ mod tests {
             .filter(|t| *t != "|")
             .map(|t| u8::from_str_radix(t, 16).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn server_messages_parse_back() {
+        let messages = [
+            ServerMsg::Seat(Mark::Seat1),
+            ServerMsg::Players([player("alice"), open()]),
+            ServerMsg::Players([
+                PlayerEntry {
+                    kind: SeatKind::Bot,
+                    name: "Tarantula".into(),
+                },
+                PlayerEntry {
+                    kind: SeatKind::Abandoned,
+                    name: "bob".into(),
+                },
+            ]),
+            ServerMsg::Move {
+                player: Mark::Seat0,
+                square: 8,
+            },
+            ServerMsg::GameOver(Outcome::Draw),
+            ServerMsg::GameOver(Outcome::Win(Mark::Seat1)),
+            ServerMsg::ReqMove,
+            ServerMsg::RspMove(MoveStatus::ErrFull),
+            ServerMsg::Sync {
+                turn: None,
+                cells: [-1; SQUARES],
+            },
+            ServerMsg::Sync {
+                turn: Some(Mark::Seat1),
+                cells: [0, 1, -1, -1, 0, -1, -1, -1, 1],
+            },
+        ];
+        for msg in messages {
+            let packet = msg.encode();
+            assert_eq!(ServerMsg::parse(&packet[2..]), Ok(msg));
+        }
+    }
+
+    #[test]
+    fn server_garbage_is_refused() {
+        // Unknown opcode, truncated fields, out-of-range values.
+        assert_eq!(
+            ServerMsg::parse(&hex("00 00 00 07")),
+            Err(ParseError::UnknownOpcode(7))
+        );
+        assert_eq!(
+            ServerMsg::parse(&hex("00 00")),
+            Err(ParseError::Truncated(-1))
+        );
+        assert_eq!(
+            ServerMsg::parse(&hex("00 00 00 02 00 00 00 00 00 00 00 09")),
+            Err(ParseError::Truncated(2))
+        );
+        assert_eq!(
+            ServerMsg::parse(&hex("00 00 00 00 00 00 00 02")),
+            Err(ParseError::Truncated(0))
+        );
+        assert_eq!(
+            ServerMsg::parse(&hex("00 00 00 03 05")),
+            Err(ParseError::Truncated(3))
+        );
+        assert_eq!(
+            ServerMsg::parse(&hex("00 00 00 01 00 00 00 03 00 00 00 09 61")),
+            Err(ParseError::Truncated(1))
+        );
+        assert_eq!(
+            ServerMsg::parse(&hex("00 00 00 06 00 00 00")),
+            Err(ParseError::Truncated(6))
+        );
     }
 
     #[test]
