@@ -1,4 +1,5 @@
 //! Shared code for the ggzd tools.
 
 pub mod bench;
+pub mod secret;
 pub mod uedit;
