@@ -1,5 +1,6 @@
 //! Shared code for the ggzd tools.
 
 pub mod bench;
+pub mod ggz;
 pub mod secret;
 pub mod uedit;

@@ -1,0 +1,154 @@
+//! `ggz`: a terminal client for GGZ game servers. See `ggz --help` and
+//! ggz(1).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use ggzd::proto::request::LoginKind;
+use ggzd_tools::ggz::address;
+use ggzd_tools::ggz::session::{self, Exit, Login, Options};
+use ggzd_tools::secret::{self, HiddenRead, MAX_SECRET_BYTES};
+
+/// Play on a GGZ server from the terminal: chat, tables, TicTacToe.
+///
+/// Without a user name you log in as a guest. Lines starting with / are
+/// commands (/help lists them); other lines are chat. With --script (the
+/// default when stdin is not a terminal) commands come from stdin, one at
+/// a time, each waiting for the server's answer; events are printed as
+/// plain lines.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ggz",
+    version,
+    after_help = "Exit status: 0 logged out, 1 a scripted command failed or timed out, \
+2 bad arguments or an unknown command, 3 cannot connect or the connection broke, \
+4 login refused, 130 interrupted.\n\nThe password of a registered login comes from \
+$GGZ_PASSWORD (or the variable --password-env names), from the first line of stdin \
+with --password-stdin, or from a prompt without echo."
+)]
+struct Cli {
+    /// Server and user: [user@]host[:port], default localhost:5688.
+    #[arg(value_name = "[USER@]HOST[:PORT]", default_value = "")]
+    server: String,
+    /// Log in as a guest even though a user is given.
+    #[arg(long, conflicts_with = "register")]
+    guest: bool,
+    /// Create the account (the server makes up a password if none is given).
+    #[arg(long)]
+    register: bool,
+    /// E-mail address for --register.
+    #[arg(long, requires = "register")]
+    email: Option<String>,
+    /// Name for a guest login when no user is given (default: $USER).
+    #[arg(long)]
+    name: Option<String>,
+    /// Environment variable holding the password.
+    #[arg(long, value_name = "VAR", default_value = "GGZ_PASSWORD")]
+    password_env: String,
+    /// Read the password from the first line of stdin.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Script mode: commands from stdin, plain output, stop at the first failure.
+    #[arg(long)]
+    script: bool,
+    /// Interactive mode even when stdin is not a terminal.
+    #[arg(long, conflicts_with = "script")]
+    interactive: bool,
+    /// Seconds to wait for the server (connecting, and each scripted step).
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    timeout: f64,
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("ggz: {message}");
+    ExitCode::from(Exit::Usage.code())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut address = match address::parse(&cli.server) {
+        Ok(a) => a,
+        Err(e) => return usage(&e),
+    };
+    if !(cli.timeout > 0.0 && cli.timeout <= 86_400.0) {
+        return usage("--timeout must be between 0 and 86400 seconds");
+    }
+    let script = cli.script || (!cli.interactive && !std::io::stdin().is_terminal());
+    let user = address.user.take();
+    let kind = match (&user, cli.guest, cli.register) {
+        (_, true, _) | (None, false, false) => LoginKind::Guest,
+        (_, false, true) => LoginKind::First,
+        (Some(_), false, false) => LoginKind::Normal,
+    };
+    let name = match user.or(cli.name.clone()) {
+        Some(n) => n,
+        None => std::env::var("USER")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "guest".into()),
+    };
+    let password = match kind {
+        LoginKind::Guest => None,
+        _ => match password(&cli, &name, kind) {
+            Ok(p) => p,
+            Err(code) => return code,
+        },
+    };
+    let options = Options {
+        address,
+        login: Login {
+            kind,
+            name,
+            password,
+            email: cli.email,
+        },
+        script,
+        timeout: Duration::from_secs_f64(cli.timeout),
+    };
+    let exit = session::run(options);
+    ExitCode::from(exit.code())
+}
+
+/// The password: environment, stdin, or a prompt. `None` for a
+/// registration that leaves the choice to the server.
+fn password(cli: &Cli, name: &str, kind: LoginKind) -> Result<Option<String>, ExitCode> {
+    if let Ok(p) = std::env::var(&cli.password_env) {
+        if !p.is_empty() {
+            return Ok(Some(p));
+        }
+    }
+    if cli.password_stdin {
+        let line = secret::read_first_line(&mut std::io::stdin().lock())
+            .map_err(|e| usage(&format!("cannot read the password from stdin: {e}")))?
+            .ok_or_else(|| usage("--password-stdin: stdin is empty"))?;
+        return text(line).map(Some);
+    }
+    let Ok(mut tty) = secret::open_tty() else {
+        return match kind {
+            LoginKind::First => Ok(None),
+            _ => Err(usage(&format!(
+                "no password: set ${} or use --password-stdin",
+                cli.password_env
+            ))),
+        };
+    };
+    let prompt = match kind {
+        LoginKind::First => format!("New password for {name} (empty: the server picks one): "),
+        _ => format!("Password for {name}: "),
+    };
+    match secret::read_hidden_line(&mut tty, &prompt) {
+        Ok(HiddenRead::Line(line)) if line.is_empty() && kind == LoginKind::First => Ok(None),
+        Ok(HiddenRead::Line(line)) => text(line).map(Some),
+        Ok(HiddenRead::Interrupted) => Err(ExitCode::from(Exit::Interrupted.code())),
+        Err(e) => Err(usage(&format!("cannot read the password: {e}"))),
+    }
+}
+
+fn text(line: Vec<u8>) -> Result<String, ExitCode> {
+    if line.len() > MAX_SECRET_BYTES {
+        return Err(usage("the password is too long"));
+    }
+    String::from_utf8(line).map_err(|_| usage("the password is not UTF-8"))
+}

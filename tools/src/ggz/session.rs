@@ -1,0 +1,1269 @@
+//! The client's event loop: one `mio::Poll` over the server connection,
+//! the game channel, the input thread's waker and a signal pipe.
+//!
+//! Interactive use sends each command at once and shows replies as they
+//! come. A script (`--script`) runs one command at a time: each waits
+//! until the server has answered it (and, for launch and join, until the
+//! user is at the table; for a move, until it is the user's turn and the
+//! server took the move), and the first refusal ends the run with a
+//! failure exit code.
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ggzd::client::Client;
+use ggzd::numlist::NumberList;
+use ggzd::proto::decoder::{Decoder, Event as XmlEvent, Limits};
+use ggzd::proto::element::Element;
+use ggzd::proto::escape::escape;
+use ggzd::proto::request::LoginKind;
+use ggzdmod::SeatKind;
+use mio::{Events, Interest, Poll, Token, Waker};
+use tictactoe::board::Mark;
+use tictactoe::protocol::PlayerEntry;
+
+use super::address::Address;
+use super::command::{COMMANDS, Command, Line, MoveSpec, SeatSpec, parse_line};
+use super::input::{self, Input, Words};
+use super::link::Link;
+use super::output::{Output, Stdout};
+use super::render::{self, clean};
+use super::tictactoe::{self as ttt, GameEvent, TicTacToeView};
+use super::zone::{Zone, ZoneEvent};
+
+const MAIN: Token = Token(0);
+const GAME: Token = Token(1);
+const INPUT: Token = Token(2);
+const SIGNALS: Token = Token(3);
+
+/// The client header (spec §4).
+const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
+
+/// How long a logout waits for the server to close the connection.
+const LOGOUT_GRACE: Duration = Duration::from_secs(2);
+
+/// Lines kept for `/wait`; older ones are forgotten.
+const MAX_SEEN: usize = 10_000;
+
+/// Input lines taken from the input thread ahead of execution.
+const MAX_QUEUED: usize = 64;
+
+/// Received XML not yet decoded; the decoder's own element limit is far
+/// below this.
+const MAX_INBUF: usize = 16 * 1024 * 1024;
+
+/// Chat length when the greeting does not say.
+const DEFAULT_CHATLEN: usize = 512;
+
+/// How to log in.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Guest, registered or registration.
+    pub kind: LoginKind,
+    /// Name.
+    pub name: String,
+    /// Password (none for guests; optional for registration, where the
+    /// server then makes one up).
+    pub password: Option<String>,
+    /// E-mail for registration.
+    pub email: Option<String>,
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where to connect.
+    pub address: Address,
+    /// As whom.
+    pub login: Login,
+    /// Script mode: plain stdin, one command at a time, stop at the first
+    /// failure.
+    pub script: bool,
+    /// Longest wait for the server: connecting, each script step.
+    pub timeout: Duration,
+}
+
+/// How a run ended; the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Logged out normally.
+    Done,
+    /// A command was refused or timed out (scripts).
+    Failed,
+    /// Bad arguments.
+    Usage,
+    /// Could not connect, or the connection broke.
+    Connection,
+    /// The server refused the login.
+    Refused,
+    /// Ctrl-C or a termination signal.
+    Interrupted,
+}
+
+impl Exit {
+    /// The process exit status.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Done => 0,
+            Exit::Failed => 1,
+            Exit::Usage => 2,
+            Exit::Connection => 3,
+            Exit::Refused => 4,
+            Exit::Interrupted => 130,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Greeting,
+    LoggingIn,
+    Ready,
+    Closing,
+}
+
+/// A request whose `RESULT` has not come yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pending {
+    Login,
+    Enter(i32),
+    /// A list; shown when the user asked for it.
+    List {
+        show: bool,
+    },
+    Launch,
+    Join,
+    Leave,
+    Chat,
+}
+
+impl Pending {
+    fn action(&self) -> &'static str {
+        match self {
+            Pending::Login => "login",
+            Pending::Enter(_) => "enter",
+            Pending::List { .. } => "list",
+            Pending::Launch => "launch",
+            Pending::Join => "join",
+            Pending::Leave => "leave",
+            Pending::Chat => "chat",
+        }
+    }
+}
+
+/// What a script step waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Until {
+    /// Every request answered, at the table if one was asked for, the
+    /// last move answered.
+    Settled,
+    /// The user's turn, then make this move.
+    Turn(MoveSpec),
+    /// The game's end.
+    Over,
+    /// The game's end, moving on each turn meanwhile.
+    Autoplay,
+    /// A shown line containing this text.
+    Text(String),
+    /// Just the deadline (`/sleep`).
+    Elapsed,
+}
+
+#[derive(Debug, Clone)]
+struct Wait {
+    until: Until,
+    deadline: Instant,
+}
+
+/// The game channel and what it shows.
+struct Game {
+    link: Link,
+    view: TicTacToeView,
+    table: Option<i32>,
+}
+
+/// Runs the client until logout; says why it ended.
+pub fn run(options: Options) -> Exit {
+    let mut poll = match Poll::new() {
+        Ok(p) => p,
+        Err(e) => return setup_error(&mut Stdout, "cannot create a poll", &e),
+    };
+    let waker = match Waker::new(poll.registry(), INPUT) {
+        Ok(w) => Arc::new(w),
+        Err(e) => return setup_error(&mut Stdout, "cannot create a waker", &e),
+    };
+    let words: Words = Arc::new(Mutex::new(Vec::new()));
+    let _restore_terminal = (!options.script).then(input::TerminalRestore::save);
+    let (input, mut out): (Receiver<Input>, Box<dyn Output>) = if options.script {
+        (input::spawn_plain(Arc::clone(&waker)), Box::new(Stdout))
+    } else {
+        match input::spawn_editor(Arc::clone(&waker), Arc::clone(&words)) {
+            Ok(pair) => pair,
+            Err(e) => {
+                out_line(
+                    &mut Stdout,
+                    &format!("error: cannot start the line editor: {e}"),
+                );
+                return Exit::Usage;
+            }
+        }
+    };
+    let signals = match signal_pipe(&mut poll) {
+        Ok(s) => s,
+        Err(e) => return setup_error(out.as_mut(), "cannot catch signals", &e),
+    };
+    let (stream, peer) = match connect(&options.address, options.timeout) {
+        Ok(pair) => pair,
+        Err(e) => {
+            out.line(&format!(
+                "error: cannot connect to {}: {e}",
+                options.address.host_port()
+            ));
+            return Exit::Connection;
+        }
+    };
+    let main = match Link::register(stream, poll.registry(), MAIN) {
+        Ok(l) => l,
+        Err(e) => return setup_error(out.as_mut(), "cannot use the connection", &e),
+    };
+    let mut session = Session {
+        me: options.login.name.clone(),
+        options,
+        poll,
+        out,
+        input,
+        _signals: signals,
+        main: Some(main),
+        peer,
+        decoder: Decoder::new(Limits::CLIENT),
+        inbuf: Vec::new(),
+        game: None,
+        zone: Zone::default(),
+        phase: Phase::Greeting,
+        pending: VecDeque::new(),
+        awaiting_join: false,
+        queue: VecDeque::new(),
+        input_done: false,
+        wait: None,
+        seen: VecDeque::new(),
+        exit: None,
+        logout_deadline: None,
+        words,
+        chat_len: DEFAULT_CHATLEN,
+        last_result: None,
+        show_next_list: false,
+    };
+    let greeting_deadline = Instant::now() + session.options.timeout;
+    session.wait = Some(Wait {
+        until: Until::Settled,
+        deadline: greeting_deadline,
+    });
+    session.run()
+}
+
+fn out_line(out: &mut dyn Output, text: &str) {
+    out.line(text);
+}
+
+fn setup_error(out: &mut dyn Output, what: &str, e: &io::Error) -> Exit {
+    out.line(&format!("error: {what}: {e}"));
+    Exit::Connection
+}
+
+/// A pipe that SIGINT, SIGTERM and SIGHUP write to, so they arrive as
+/// poll events.
+fn signal_pipe(poll: &mut Poll) -> io::Result<mio::net::UnixStream> {
+    let (read_end, write_end) = UnixStream::pair()?;
+    read_end.set_nonblocking(true)?;
+    write_end.set_nonblocking(true)?;
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::low_level::pipe::register(signal, write_end.try_clone()?)?;
+    }
+    let mut read_end = mio::net::UnixStream::from_std(read_end);
+    poll.registry()
+        .register(&mut read_end, SIGNALS, Interest::READABLE)?;
+    Ok(read_end)
+}
+
+fn connect(address: &Address, timeout: Duration) -> io::Result<(TcpStream, SocketAddr)> {
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address for that host");
+    for addr in address.host_port().to_socket_addrs()? {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(stream) => {
+                stream.set_nodelay(true)?;
+                return Ok((stream, addr));
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+fn min_players(list: &str) -> usize {
+    NumberList::parse(list)
+        .ok()
+        .and_then(|l| (1..=l.max()?).find(|n| l.contains(*n)))
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(2)
+}
+
+/// Text typed by the user as it may go into XML: control characters are
+/// not allowed there, and would end the session.
+fn typed_text(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+struct Session {
+    options: Options,
+    me: String,
+    poll: Poll,
+    out: Box<dyn Output>,
+    input: Receiver<Input>,
+    /// Kept registered for the run.
+    _signals: mio::net::UnixStream,
+    main: Option<Link>,
+    peer: SocketAddr,
+    decoder: Decoder,
+    inbuf: Vec<u8>,
+    game: Option<Game>,
+    zone: Zone,
+    phase: Phase,
+    pending: VecDeque<Pending>,
+    /// A launch or join was accepted so far; the JOIN is still to come.
+    awaiting_join: bool,
+    queue: VecDeque<String>,
+    input_done: bool,
+    wait: Option<Wait>,
+    seen: VecDeque<String>,
+    exit: Option<Exit>,
+    logout_deadline: Option<Instant>,
+    words: Words,
+    chat_len: usize,
+    last_result: Option<String>,
+    /// The RESULT just handled asked for the list it carries to be shown.
+    show_next_list: bool,
+}
+
+impl Session {
+    fn run(&mut self) -> Exit {
+        let mut events = Events::with_capacity(64);
+        loop {
+            self.take_input();
+            self.advance();
+            if let Some(exit) = self.finished() {
+                return exit;
+            }
+            let timeout = self
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    self.say(&format!("error: poll failed: {e}"));
+                    return Exit::Connection;
+                }
+            }
+            for event in events.iter() {
+                match event.token() {
+                    MAIN => {
+                        if event.is_writable() {
+                            self.flush_main();
+                        }
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            self.read_main();
+                        }
+                    }
+                    GAME => {
+                        if event.is_writable() {
+                            self.flush_game();
+                        }
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            self.read_game();
+                        }
+                    }
+                    SIGNALS => self.on_signal(),
+                    _ => {}
+                }
+            }
+            self.check_wait();
+            self.update_words();
+        }
+    }
+
+    // ---- output -------------------------------------------------------
+
+    /// Shows a line and remembers it for `/wait`.
+    fn say(&mut self, text: &str) {
+        self.say_block(&[text.to_owned()]);
+    }
+
+    /// Shows lines as one block, so a prompt is not redrawn between them.
+    fn say_block(&mut self, lines: &[String]) {
+        self.out.line(&lines.join("\n"));
+        for line in lines {
+            if self.seen.len() >= MAX_SEEN {
+                self.seen.pop_front();
+            }
+            self.seen.push_back(line.clone());
+        }
+    }
+
+    fn fail(&mut self, text: &str) {
+        self.say(&format!("error: {text}"));
+        if self.options.script {
+            self.finish(Exit::Failed);
+        }
+    }
+
+    // ---- ending -------------------------------------------------------
+
+    /// Starts logging out; the first reason given is the exit status.
+    fn finish(&mut self, exit: Exit) {
+        if self.exit.is_some() {
+            return;
+        }
+        self.exit = Some(exit);
+        self.wait = None;
+        self.phase = Phase::Closing;
+        self.logout_deadline = Some(Instant::now() + LOGOUT_GRACE);
+        self.close_game();
+        self.send_main("</SESSION>\n");
+    }
+
+    fn finished(&self) -> Option<Exit> {
+        let exit = self.exit?;
+        let closed = self.main.is_none();
+        let late = self.logout_deadline.is_some_and(|d| Instant::now() >= d);
+        (closed || late).then_some(exit)
+    }
+
+    /// The server connection is gone.
+    fn lost_main(&mut self, why: &str) {
+        if let Some(mut link) = self.main.take() {
+            link.deregister(self.poll.registry());
+        }
+        if self.exit.is_none() {
+            self.say(&format!("error: {why}"));
+            self.exit = Some(Exit::Connection);
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let wait = self.wait.as_ref().map(|w| w.deadline);
+        match (wait, self.logout_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    // ---- input --------------------------------------------------------
+
+    fn take_input(&mut self) {
+        while self.queue.len() < MAX_QUEUED && !self.input_done {
+            match self.input.try_recv() {
+                Ok(Input::Line(line)) => self.queue.push_back(line),
+                Ok(Input::Unreadable) => self.fail("input line too long or not UTF-8; ignored"),
+                Ok(Input::Eof) | Err(TryRecvError::Disconnected) => self.input_done = true,
+                Ok(Input::Interrupt) => self.interrupt(),
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+    }
+
+    fn on_signal(&mut self) {
+        let mut drain = [0u8; 64];
+        while matches!(self._signals.read(&mut drain), Ok(n) if n > 0) {}
+        self.interrupt();
+    }
+
+    fn interrupt(&mut self) {
+        if self.exit.is_some() {
+            // A second Ctrl-C while logging out: stop waiting for the server.
+            self.logout_deadline = Some(Instant::now());
+            return;
+        }
+        self.say("interrupted; logging out");
+        self.finish(Exit::Interrupted);
+    }
+
+    /// Runs queued commands while nothing is awaited.
+    fn advance(&mut self) {
+        while self.phase == Phase::Ready && self.exit.is_none() && self.wait.is_none() {
+            let Some(line) = self.queue.pop_front() else {
+                if self.input_done {
+                    self.finish(Exit::Done);
+                }
+                return;
+            };
+            self.take_input();
+            self.execute_line(&line);
+            if self.options.script && self.wait.is_none() && !self.settled() {
+                self.wait_for(Until::Settled);
+            }
+        }
+    }
+
+    fn wait_for(&mut self, until: Until) {
+        self.wait = Some(Wait {
+            until,
+            deadline: Instant::now() + self.options.timeout,
+        });
+        self.check_wait();
+    }
+
+    fn settled(&self) -> bool {
+        self.pending.is_empty()
+            && !self.awaiting_join
+            && !self.game.as_ref().is_some_and(|g| g.view.move_pending())
+    }
+
+    /// Ends the current wait if its condition holds or its time is up.
+    fn check_wait(&mut self) {
+        let Some(wait) = self.wait.clone() else {
+            return;
+        };
+        if self.exit.is_some() {
+            self.wait = None;
+            return;
+        }
+        let done = match &wait.until {
+            Until::Settled => self.phase == Phase::Ready && self.settled(),
+            Until::Turn(spec) => {
+                let spec = *spec;
+                match self.game.as_ref().map(|g| (&g.view, g.view.my_turn)) {
+                    None => {
+                        self.wait = None;
+                        self.fail("not at a table");
+                        return;
+                    }
+                    Some((view, _)) if view.outcome.is_some() => {
+                        self.wait = None;
+                        self.fail("the game is over");
+                        return;
+                    }
+                    Some((_, true)) => {
+                        self.wait = None;
+                        self.make_move(spec);
+                        if self.wait.is_none() && self.exit.is_none() {
+                            self.wait_for(Until::Settled);
+                        }
+                        return;
+                    }
+                    Some((_, false)) => false,
+                }
+            }
+            Until::Autoplay if self.my_turn() => {
+                self.make_move(MoveSpec::Auto);
+                false
+            }
+            Until::Over | Until::Autoplay => {
+                let over = match &self.game {
+                    Some(g) => g.view.outcome.is_some(),
+                    None => true,
+                };
+                if over {
+                    self.wait = None;
+                    match self.last_result.clone() {
+                        Some(result) => self.say(&format!("result: {result}")),
+                        None => self.fail("no game to wait for"),
+                    }
+                    return;
+                }
+                false
+            }
+            Until::Text(pattern) => match self.seen.iter().position(|l| l.contains(pattern)) {
+                Some(at) => {
+                    self.seen.drain(..=at);
+                    true
+                }
+                None => false,
+            },
+            Until::Elapsed => false,
+        };
+        if done {
+            self.wait = None;
+        } else if Instant::now() >= wait.deadline {
+            self.wait = None;
+            if wait.until != Until::Elapsed {
+                let what = match &wait.until {
+                    Until::Settled if self.phase != Phase::Ready => "the login".to_owned(),
+                    Until::Settled => "the server's answer".to_owned(),
+                    Until::Turn(_) => "your turn".to_owned(),
+                    Until::Over | Until::Autoplay => "the end of the game".to_owned(),
+                    Until::Text(t) => format!("a line with '{t}'"),
+                    Until::Elapsed => String::new(),
+                };
+                self.say(&format!("error: timed out waiting for {what}"));
+                let exit = if self.phase == Phase::Ready {
+                    Exit::Failed
+                } else {
+                    Exit::Connection
+                };
+                self.finish(exit);
+            }
+        }
+    }
+
+    // ---- commands -----------------------------------------------------
+
+    fn my_turn(&self) -> bool {
+        self.game.as_ref().is_some_and(|g| g.view.my_turn)
+    }
+
+    fn execute_line(&mut self, line: &str) {
+        match parse_line(line, self.my_turn()) {
+            Ok(Line::Empty) => {}
+            Ok(Line::Command(command)) => self.execute(command),
+            Err(e) => {
+                self.say(&format!("error: {e}"));
+                if self.options.script {
+                    self.finish(Exit::Usage);
+                }
+            }
+        }
+    }
+
+    fn request(&mut self, xml: &str, pending: Pending) {
+        self.pending.push_back(pending);
+        self.send_main(xml);
+    }
+
+    fn list(&mut self, kind: &str, show: bool) {
+        let full = if kind == "game" { " FULL='true'" } else { "" };
+        self.request(
+            &format!("<LIST TYPE='{kind}'{full}/>\n"),
+            Pending::List { show },
+        );
+    }
+
+    fn chat(&mut self, kind: &str, to: Option<&str>, text: &str) {
+        let text = typed_text(text);
+        if text.len() > self.chat_len {
+            self.fail(&format!(
+                "chat is longer than the server's {} bytes",
+                self.chat_len
+            ));
+            return;
+        }
+        let to = to.map_or_else(String::new, |t| format!(" TO='{}'", escape(t)));
+        self.request(
+            &format!("<CHAT TYPE='{kind}'{to}>{}</CHAT>\n", escape(&text)),
+            Pending::Chat,
+        );
+    }
+
+    fn execute(&mut self, command: Command) {
+        match command {
+            Command::Help => {
+                for (name, args, help) in COMMANDS {
+                    let usage = format!("/{name} {args}");
+                    self.say(&format!("  {:<44} {help}", usage.trim_end()));
+                }
+            }
+            Command::Quit => self.finish(Exit::Done),
+            Command::Motd => self.send_main("<MOTD/>\n"),
+            Command::Rooms => self.list("room", true),
+            Command::Who => self.list("player", true),
+            Command::Games => self.list("game", true),
+            Command::Tables => self.list("table", true),
+            Command::Enter(key) => match self.zone.find_room(&key) {
+                Some(room) => {
+                    self.request(&format!("<ENTER ROOM='{room}'/>\n"), Pending::Enter(room))
+                }
+                None => self.fail(&format!("no room called '{}' (see /rooms)", clean(&key))),
+            },
+            Command::Say(text) => self.chat("normal", None, &text),
+            Command::Msg { to, text } => self.chat("private", Some(&to), &text),
+            Command::Beep(to) => self.chat("beep", Some(&to), ""),
+            Command::Announce(text) => self.chat("announce", None, &text),
+            Command::TableChat(text) => self.chat("table", None, &text),
+            Command::Launch(seats) => self.launch(&seats),
+            Command::Join(table) => {
+                let table = table.or_else(|| self.zone.joinable_table(&self.me));
+                match table {
+                    Some(t) => self.sit(t, false),
+                    None => self.fail("no table here has a seat for you (see /tables)"),
+                }
+            }
+            Command::Watch(table) => self.sit(table, true),
+            Command::Leave { force } => {
+                let spectator = self.zone.at_table.is_some_and(|(_, s)| s);
+                self.request(
+                    &format!("<LEAVE FORCE='{force}' SPECTATOR='{spectator}'/>\n"),
+                    Pending::Leave,
+                );
+            }
+            Command::Move(spec) => {
+                if self.game.is_none() {
+                    self.fail("you are not at a table");
+                } else if self.options.script && !self.my_turn() {
+                    self.wait_for(Until::Turn(spec));
+                } else {
+                    self.make_move(spec);
+                }
+            }
+            Command::Board => match &self.game {
+                Some(g) => {
+                    let lines = self.board_lines(&g.view);
+                    self.say_block(&lines);
+                }
+                None => self.fail("you are not at a table"),
+            },
+            Command::Result => self.wait_for(Until::Over),
+            Command::Autoplay => {
+                if self.game.as_ref().is_some_and(|g| g.view.is_spectator()) {
+                    self.fail("spectators do not move");
+                } else {
+                    self.wait_for(Until::Autoplay);
+                }
+            }
+            Command::Wait(text) => self.wait_for(Until::Text(text)),
+            Command::Sleep(d) => {
+                self.wait = Some(Wait {
+                    until: Until::Elapsed,
+                    deadline: Instant::now() + d,
+                });
+            }
+        }
+    }
+
+    /// Checks that the room's game is one this client can play.
+    fn playable_game(&mut self) -> Option<(i32, String)> {
+        let Some((id, game)) = self.zone.room_game() else {
+            self.fail("enter a game room first (see /rooms)");
+            return None;
+        };
+        if !ttt::speaks(&game.engine, &game.engine_version) {
+            let what = format!(
+                "this client cannot play {} ({} {}); it plays TicTacToe",
+                clean(&game.name),
+                clean(&game.engine),
+                clean(&game.engine_version)
+            );
+            self.fail(&what);
+            return None;
+        }
+        Some((id, game.players.clone()))
+    }
+
+    fn launch(&mut self, specs: &[SeatSpec]) {
+        if self.zone.at_table.is_some() || self.awaiting_join {
+            self.fail("leave your table first");
+            return;
+        }
+        let Some((game, players)) = self.playable_game() else {
+            return;
+        };
+        let seats = min_players(&players).max(specs.len() + 1);
+        let mut xml = format!("<LAUNCH>\n<TABLE GAME='{game}' SEATS='{seats}'>\n<DESC></DESC>\n");
+        xml.push_str("<SEAT NUM='0' TYPE='open'/>\n");
+        for num in 1..seats {
+            xml.push_str(&match specs.get(num - 1).unwrap_or(&SeatSpec::Open) {
+                SeatSpec::Open => format!("<SEAT NUM='{num}' TYPE='open'/>\n"),
+                SeatSpec::Bot(None) => format!("<SEAT NUM='{num}' TYPE='bot'/>\n"),
+                SeatSpec::Bot(Some(name)) => {
+                    format!("<SEAT NUM='{num}' TYPE='bot'>{}</SEAT>\n", escape(name))
+                }
+                SeatSpec::Reserved(name) => {
+                    format!(
+                        "<SEAT NUM='{num}' TYPE='reserved'>{}</SEAT>\n",
+                        escape(name)
+                    )
+                }
+            });
+        }
+        xml.push_str("</TABLE>\n</LAUNCH>\n");
+        if let Err(e) = self.open_channel(false) {
+            self.fail(&format!("cannot open a game channel: {e}"));
+            return;
+        }
+        self.awaiting_join = true;
+        self.request(&xml, Pending::Launch);
+    }
+
+    fn sit(&mut self, table: i32, spectator: bool) {
+        if self.zone.at_table.is_some() || self.awaiting_join {
+            self.fail("leave your table first");
+            return;
+        }
+        if self.playable_game().is_none() {
+            return;
+        }
+        if let Err(e) = self.open_channel(spectator) {
+            self.fail(&format!("cannot open a game channel: {e}"));
+            return;
+        }
+        self.awaiting_join = true;
+        self.request(
+            &format!("<JOIN TABLE='{table}' SPECTATOR='{spectator}'/>\n"),
+            Pending::Join,
+        );
+    }
+
+    fn make_move(&mut self, spec: MoveSpec) {
+        let Some(game) = self.game.as_mut() else {
+            self.fail("you are not at a table");
+            return;
+        };
+        let square = match spec {
+            MoveSpec::Square(q) => Some(q),
+            MoveSpec::Auto => game.view.first_free(),
+        };
+        let packet = match square {
+            Some(q) => game.view.play(q),
+            None => Err(ttt::MoveError::NoSquare),
+        };
+        match packet {
+            Ok(packet) => {
+                if let Err(e) = game.link.send(self.poll.registry(), &packet) {
+                    let text = format!("the game channel failed: {e}");
+                    self.close_game();
+                    self.fail(&text);
+                }
+            }
+            Err(e) => self.fail(&e.to_string()),
+        }
+    }
+
+    // ---- the server connection ----------------------------------------
+
+    fn send_main(&mut self, xml: &str) {
+        let Some(link) = self.main.as_mut() else {
+            return;
+        };
+        if let Err(e) = link.send(self.poll.registry(), xml.as_bytes()) {
+            self.lost_main(&format!("cannot write to the server: {e}"));
+        }
+    }
+
+    fn flush_main(&mut self) {
+        if let Some(link) = self.main.as_mut() {
+            if let Err(e) = link.flush(self.poll.registry()) {
+                self.lost_main(&format!("cannot write to the server: {e}"));
+            }
+        }
+    }
+
+    fn read_main(&mut self) {
+        let Some(link) = self.main.as_mut() else {
+            return;
+        };
+        let outcome = match link.read_available() {
+            Ok(o) => o,
+            Err(e) => {
+                self.lost_main(&format!("cannot read from the server: {e}"));
+                return;
+            }
+        };
+        if self.inbuf.len() + outcome.bytes.len() > MAX_INBUF {
+            self.lost_main("the server sent an endless message");
+            return;
+        }
+        self.inbuf.extend_from_slice(&outcome.bytes);
+        self.decode();
+        if outcome.closed && self.main.is_some() {
+            if self.phase == Phase::Closing {
+                self.lost_main("");
+            } else {
+                self.lost_main("the server closed the connection");
+            }
+        }
+    }
+
+    fn decode(&mut self) {
+        loop {
+            let progress = match self.decoder.feed(&self.inbuf) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.inbuf.clear();
+                    self.lost_main(&format!("the server sent bad XML ({e})"));
+                    return;
+                }
+            };
+            self.inbuf.drain(..progress.consumed.min(self.inbuf.len()));
+            match progress.event {
+                Some(XmlEvent::Element(e)) => self.on_element(&e),
+                Some(XmlEvent::SessionStart) => {}
+                Some(XmlEvent::SessionEnd) => {
+                    self.inbuf.clear();
+                    let why = if self.phase == Phase::Closing {
+                        ""
+                    } else {
+                        "the server ended the session"
+                    };
+                    self.lost_main(why);
+                    return;
+                }
+                None if progress.consumed == 0 => return,
+                None => {}
+            }
+            if self.main.is_none() {
+                return;
+            }
+        }
+    }
+
+    fn on_element(&mut self, e: &Element) {
+        if self.phase == Phase::Greeting {
+            if e.is("SERVER") {
+                self.on_greeting(e);
+            }
+            return;
+        }
+        if e.is("RESULT") && e.attr("ACTION") == Some("login") {
+            self.on_login_result(e);
+            return;
+        }
+        for event in self.zone.apply(e) {
+            self.on_zone_event(event);
+        }
+    }
+
+    fn on_greeting(&mut self, server: &Element) {
+        self.say(&format!(
+            "connected to {} ({}), protocol {}",
+            clean(server.attr("NAME").unwrap_or("a GGZ server")),
+            clean(server.attr("ID").unwrap_or("?")),
+            clean(server.attr("VERSION").unwrap_or("?"))
+        ));
+        if server.attr("STATUS") == Some("full") {
+            self.lost_main("the server is full");
+            return;
+        }
+        if let Some(len) = server
+            .child("OPTIONS")
+            .and_then(|o| o.attr("CHATLEN"))
+            .and_then(|l| l.parse().ok())
+        {
+            self.chat_len = len;
+        }
+        let login = self.options.login.clone();
+        let mut xml = format!(
+            "{HEADER}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
+            login.kind.as_str(),
+            escape(&login.name)
+        );
+        if let Some(p) = &login.password {
+            xml.push_str(&format!("<PASSWORD>{}</PASSWORD>\n", escape(p)));
+        }
+        if let Some(m) = &login.email {
+            xml.push_str(&format!("<EMAIL>{}</EMAIL>\n", escape(m)));
+        }
+        xml.push_str("</LOGIN>\n");
+        self.phase = Phase::LoggingIn;
+        self.request(&xml, Pending::Login);
+    }
+
+    fn on_login_result(&mut self, e: &Element) {
+        if let Some(at) = self.pending.iter().position(|p| *p == Pending::Login) {
+            self.pending.remove(at);
+        }
+        let code = e.attr("CODE").unwrap_or_default();
+        if code != "ok" {
+            self.say(&format!("error: login refused: {}", clean(code)));
+            self.wait = None;
+            self.finish(Exit::Refused);
+            return;
+        }
+        self.phase = Phase::Ready;
+        let kind = match self.options.login.kind {
+            LoginKind::Guest => "guest",
+            LoginKind::Normal => "registered",
+            LoginKind::First => "new account",
+        };
+        self.say(&format!("logged in as {} ({kind})", clean(&self.me)));
+        if let Some(password) = e.child("PASSWORD") {
+            self.say(&format!(
+                "your password is {} (keep it for your next login)",
+                clean(&password.text)
+            ));
+        }
+        if !self.options.script {
+            self.say("type /help for commands, /rooms to see the rooms, /enter ROOM to go in");
+        }
+        self.list("game", false);
+        self.list("room", false);
+    }
+
+    fn on_result(&mut self, action: &str, code: &str) -> bool {
+        let position = self.pending.iter().position(|p| p.action() == action);
+        let Some(pending) = position.and_then(|at| self.pending.remove(at)) else {
+            // Unasked: the auto-join after a launch, or the end of a table.
+            if code != "ok" {
+                if action == "join" && self.awaiting_join {
+                    self.awaiting_join = false;
+                    self.close_game();
+                }
+                self.fail(&format!("{action}: {}", clean(code)));
+            }
+            return false;
+        };
+        if code != "ok" {
+            if matches!(pending, Pending::Launch | Pending::Join) {
+                self.awaiting_join = false;
+                self.close_game();
+            }
+            self.fail(&format!("{action}: {}", clean(code)));
+            return false;
+        }
+        match pending {
+            Pending::Enter(room) => {
+                self.zone.entered(room);
+                let name = self
+                    .zone
+                    .rooms
+                    .get(&room)
+                    .map(|r| clean(&r.name))
+                    .unwrap_or_default();
+                self.say(&format!("you are in room {room} {name}"));
+                self.list("player", true);
+                self.list("table", true);
+                false
+            }
+            Pending::List { show } => show,
+            _ => false,
+        }
+    }
+
+    fn on_zone_event(&mut self, event: ZoneEvent) {
+        match &event {
+            ZoneEvent::Result { action, code } => {
+                let show = self.on_result(action, code);
+                self.show_next_list = show;
+                return;
+            }
+            ZoneEvent::Listed(kind) => {
+                if std::mem::take(&mut self.show_next_list) {
+                    for line in render::list_lines(&self.zone, *kind) {
+                        self.say(&line);
+                    }
+                }
+                return;
+            }
+            ZoneEvent::Ping(id) => {
+                let pong = match id {
+                    Some(id) => format!("<PONG ID='{}'/>\n", escape(id)),
+                    None => "<PONG/>\n".to_owned(),
+                };
+                self.send_main(&pong);
+                return;
+            }
+            ZoneEvent::Motd(text) => {
+                for line in text.lines().skip_while(|l| l.trim().is_empty()) {
+                    self.say(&format!("motd: {}", clean(line)));
+                }
+                return;
+            }
+            ZoneEvent::Joined { table, .. } => {
+                self.awaiting_join = false;
+                if let Some(game) = self.game.as_mut() {
+                    game.table = Some(*table);
+                }
+                self.learn_from_table();
+            }
+            ZoneEvent::Left { .. } => {
+                self.drain_game();
+                self.close_game();
+            }
+            _ => {}
+        }
+        if let Some(line) = render::zone_event_line(&self.zone, &event) {
+            self.say(&line);
+        }
+    }
+
+    /// In the trunk protocol there is no MSG_SEAT or MSG_PLAYERS: the mark
+    /// is the seat the table lists under the user's name, and the names
+    /// come from the table too.
+    fn learn_from_table(&mut self) {
+        let Some(game) = self.game.as_mut() else {
+            return;
+        };
+        let Some(table) = game.table else {
+            return;
+        };
+        if game.view.me.is_none() && !game.view.is_spectator() {
+            game.view.me = self.zone.seat_of(table, &self.me).and_then(Mark::from_seat);
+        }
+        if game.view.players.is_none() {
+            if let Some(seats) = self.zone.tables.get(&table).map(|t| &t.seats) {
+                let entry = |seat: usize| {
+                    seats.get(seat).map_or(
+                        PlayerEntry {
+                            kind: SeatKind::Open,
+                            name: String::new(),
+                        },
+                        |s| PlayerEntry {
+                            kind: s.kind.parse().unwrap_or(SeatKind::Open),
+                            name: s.name.clone(),
+                        },
+                    )
+                };
+                game.view.players = Some([entry(0), entry(1)]);
+            }
+        }
+    }
+
+    // ---- the game channel ---------------------------------------------
+
+    /// Opens the second connection (spec §14) and keeps it for the next
+    /// launch or join.
+    fn open_channel(&mut self, spectator: bool) -> io::Result<()> {
+        self.close_game();
+        let timeout = self.options.timeout;
+        let mut channel = Client::connect(self.peer, timeout)?;
+        channel.send(&format!(
+            "<CHANNEL ID='{}' />\n</SESSION>\n",
+            escape(&self.me)
+        ))?;
+        loop {
+            match channel.recv(timeout) {
+                Ok(Some(e)) if e.is("RESULT") => {
+                    return Err(io::Error::other(format!(
+                        "the server answered {}",
+                        clean(e.attr("CODE").unwrap_or("?"))
+                    )));
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "no answer from the server",
+                    ));
+                }
+                Err(_) if channel.session_ended() => break,
+                Err(e) => return Err(e),
+            }
+        }
+        let (stream, mut rest) = channel.into_parts();
+        // The server ends its side with "</SESSION>\n"; the line end is
+        // not the game's.
+        if rest.first() == Some(&b'\n') {
+            rest.remove(0);
+        }
+        let link = Link::register(stream, self.poll.registry(), GAME)?;
+        self.game = Some(Game {
+            link,
+            view: TicTacToeView::new(spectator),
+            table: None,
+        });
+        if !rest.is_empty() {
+            self.game_bytes(&rest);
+        }
+        Ok(())
+    }
+
+    fn close_game(&mut self) {
+        if let Some(mut game) = self.game.take() {
+            game.link.deregister(self.poll.registry());
+        }
+    }
+
+    fn flush_game(&mut self) {
+        if let Some(game) = self.game.as_mut() {
+            if let Err(e) = game.link.flush(self.poll.registry()) {
+                let text = format!("the game channel failed: {e}");
+                self.close_game();
+                self.say(&format!("error: {text}"));
+            }
+        }
+    }
+
+    fn read_game(&mut self) {
+        let Some(game) = self.game.as_mut() else {
+            return;
+        };
+        match game.link.read_available() {
+            Ok(outcome) => {
+                self.game_bytes(&outcome.bytes);
+                if outcome.closed {
+                    // The table ended; the server's LEAVE says how.
+                    self.close_game();
+                }
+            }
+            Err(e) => {
+                self.close_game();
+                self.say(&format!("error: the game channel failed: {e}"));
+            }
+        }
+    }
+
+    /// Reads what the game server wrote before the table ended, so the
+    /// last move and the result are shown before the LEAVE.
+    fn drain_game(&mut self) {
+        if let Some(game) = self.game.as_mut() {
+            if let Ok(outcome) = game.link.read_available() {
+                self.game_bytes(&outcome.bytes);
+            }
+        }
+    }
+
+    fn game_bytes(&mut self, bytes: &[u8]) {
+        if let Some(game) = self.game.as_mut() {
+            game.view.push(bytes);
+        }
+        // One packet at a time, so each line shows the board as it was then.
+        loop {
+            let Some(game) = self.game.as_mut() else {
+                return;
+            };
+            let event = match game.view.next_event() {
+                Ok(Some(event)) => event,
+                Ok(None) => return,
+                Err(e) => {
+                    self.close_game();
+                    self.fail(&e);
+                    return;
+                }
+            };
+            self.learn_from_table();
+            let Some(view) = self.game.as_ref().map(|g| g.view.clone()) else {
+                return;
+            };
+            if let GameEvent::Over(outcome) = event {
+                self.last_result = Some(render::result_line(&view, outcome));
+            }
+            if let Some(line) = render::game_event_line(&view, &event) {
+                self.say(&line);
+            }
+            if matches!(event, GameEvent::Moved { .. } | GameEvent::Synced) {
+                let lines = self.board_lines(&view);
+                self.say_block(&lines);
+            }
+            if matches!(event, GameEvent::Refused(_)) && self.options.script {
+                self.finish(Exit::Failed);
+            }
+        }
+    }
+
+    fn board_lines(&self, view: &TicTacToeView) -> Vec<String> {
+        if self.options.script {
+            vec![render::board_compact(view)]
+        } else {
+            render::board_drawing(view)
+        }
+    }
+
+    // ---- completion ---------------------------------------------------
+
+    fn update_words(&mut self) {
+        if self.options.script {
+            return;
+        }
+        let mut words: Vec<String> = self.zone.rooms.values().map(|r| r.name.clone()).collect();
+        words.extend(self.zone.players.values().map(|p| p.name.clone()));
+        words.extend(self.zone.tables.keys().map(i32::to_string));
+        words.extend(["bot", "open", "reserved:", "force", "auto"].map(str::to_owned));
+        if let Ok(mut shared) = self.words.lock() {
+            *shared = words;
+        }
+    }
+}
