@@ -256,6 +256,7 @@ pub fn run(options: Options) -> Exit {
         words,
         chat_len: DEFAULT_CHATLEN,
         last_result: None,
+        last_view: None,
         show_next_list: false,
     };
     let greeting_deadline = Instant::now() + session.options.timeout;
@@ -349,6 +350,8 @@ struct Session {
     words: Words,
     chat_len: usize,
     last_result: Option<String>,
+    /// The board of the last table, for `/board` after it ended.
+    last_view: Option<TicTacToeView>,
     /// The RESULT just handled asked for the list it carries to be shown.
     show_next_list: bool,
 }
@@ -710,13 +713,20 @@ impl Session {
                     self.make_move(spec);
                 }
             }
-            Command::Board => match &self.game {
-                Some(g) => {
-                    let lines = self.board_lines(&g.view);
-                    self.say_block(&lines);
+            Command::Board => {
+                let view = self
+                    .game
+                    .as_ref()
+                    .map(|g| &g.view)
+                    .or(self.last_view.as_ref());
+                match view {
+                    Some(view) => {
+                        let lines = self.board_lines(view);
+                        self.say_block(&lines);
+                    }
+                    None => self.fail("no board to show: you have not been at a table"),
                 }
-                None => self.fail("you are not at a table"),
-            },
+            }
             Command::Result => self.wait_for(Until::Over),
             Command::Autoplay => {
                 if self.game.as_ref().is_some_and(|g| g.view.is_spectator()) {
@@ -1164,6 +1174,7 @@ impl Session {
     fn close_game(&mut self) {
         if let Some(mut game) = self.game.take() {
             game.link.deregister(self.poll.registry());
+            self.last_view = Some(game.view);
         }
     }
 

@@ -1,0 +1,421 @@
+//! The `ggz` terminal client, run as a program in script mode against a
+//! real ggzd with the real TicTacToe game server.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ggzd_e2e::*;
+
+/// A running `ggz`, killed if the test ends before it does.
+struct Ggz {
+    child: Option<Child>,
+    output: Option<thread::JoinHandle<String>>,
+}
+
+/// What a finished run printed and how it exited.
+struct Run {
+    stdout: String,
+    code: Option<i32>,
+}
+
+impl Run {
+    fn has(&self, needle: &str) -> bool {
+        self.stdout.lines().any(|l| l.contains(needle))
+    }
+
+    fn assert_has(&self, needle: &str) {
+        assert!(
+            self.has(needle),
+            "no line with {needle:?} in:\n{}",
+            self.stdout
+        );
+    }
+}
+
+fn addr(server: &TestServer) -> String {
+    server.addr.to_string()
+}
+
+impl Ggz {
+    /// Starts `ggz ARGS` with `script` on stdin (then closed unless
+    /// `keep_stdin`).
+    fn start(
+        args: &[&str],
+        env: &[(&str, &str)],
+        script: &str,
+        keep_stdin: bool,
+    ) -> (Ggz, Option<std::process::ChildStdin>) {
+        let mut command = Command::new(bin("ggz"));
+        command.arg("--script");
+        if !args.contains(&"--timeout") {
+            command.args(["--timeout", "20"]);
+        }
+        command
+            .args(args)
+            .env_remove("GGZ_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start ggz");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(script.as_bytes()).expect("write script");
+        let stdin = if keep_stdin { Some(stdin) } else { None };
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let output = thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stdout.read_to_string(&mut text);
+            let mut errors = String::new();
+            let _ = stderr.read_to_string(&mut errors);
+            // Whatever went wrong, the client must not have panicked.
+            assert!(!errors.contains("panicked"), "ggz panicked: {errors}");
+            text
+        });
+        (
+            Ggz {
+                child: Some(child),
+                output: Some(output),
+            },
+            stdin,
+        )
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.as_ref().map_or(0, |c| c.id() as i32)
+    }
+
+    /// Waits for the exit (killing it after a minute) and collects stdout.
+    fn finish(mut self) -> Run {
+        let mut child = self.child.take().expect("child");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        let stdout = self
+            .output
+            .take()
+            .expect("reader")
+            .join()
+            .expect("reader thread");
+        Run {
+            stdout,
+            code: status.and_then(|s| s.code()),
+        }
+    }
+}
+
+impl Drop for Ggz {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs a whole script to its end.
+fn run(args: &[&str], env: &[(&str, &str)], script: &str) -> Run {
+    Ggz::start(args, env, script, false).0.finish()
+}
+
+#[test]
+fn guest_lists_enters_chats_and_plays_the_bot_to_the_end() {
+    let server = TestServer::start();
+    let a = addr(&server);
+    let out = run(
+        &["--name", "alice", &a],
+        &[],
+        "/rooms\n/games\n/enter Tic-Tac-Toe\n/who\nhello room\n/launch bot:Tarantula\n/autoplay\n/board\n/tables\n/quit\n",
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    out.assert_has("connected to ");
+    out.assert_has("logged in as alice (guest)");
+    out.assert_has("motd: Welcome to");
+    out.assert_has("room 1 Tic-Tac-Toe: TicTacToe");
+    out.assert_has("game 0 TicTacToe");
+    out.assert_has("you are in room 1 Tic-Tac-Toe");
+    out.assert_has("player alice guest");
+    out.assert_has("chat alice: hello room");
+    out.assert_has("new table 1 TicTacToe waiting: open, bot Tarantula");
+    out.assert_has("players: X (alice) vs O (Tarantula)");
+    out.assert_has("you play X");
+    out.assert_has("you played 1");
+    // The hard bot never loses: a draw or a loss, and the board shows it.
+    let result = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("result: game over: "))
+        .unwrap_or_else(|| panic!("no result in:\n{}", out.stdout));
+    assert!(
+        result.contains("draw") || result.contains("O (Tarantula) wins - you lost"),
+        "{result}"
+    );
+    let boards: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("board "))
+        .collect();
+    assert!(boards.len() >= 5, "{}", out.stdout);
+    assert!(
+        boards
+            .last()
+            .is_some_and(|b| b.contains('X') && b.contains('O'))
+    );
+}
+
+#[test]
+fn two_players_chat_play_and_a_spectator_watches() {
+    let server = TestServer::start();
+    let a = addr(&server);
+    let (alice, _) = Ggz::start(
+        &["--name", "alice", &a],
+        &[],
+        "/enter 1\n/launch reserved:bob\n/wait carol is watching table 1\n\
+         /move 1\n/move 2\n/move 3\n/result\n/wait private bob: well played\n/wait beep from bob\n",
+        false,
+    );
+    let (bob, _) = Ggz::start(
+        &["--name", "bob", &a],
+        &[],
+        "/enter 1\n/wait reserved bob\n/join\n/table good luck\n\
+         /move 4\n/move 5\n/result\n/wait you left the table: the game is over\n\
+         /msg alice well played\n/beep alice\n",
+        false,
+    );
+    let (carol, _) = Ggz::start(
+        &["--name", "carol", &a],
+        &[],
+        "/enter 1\n/wait table 1\n/watch 1\n/result\n",
+        false,
+    );
+    let (alice, bob, carol) = (alice.finish(), bob.finish(), carol.finish());
+    for (who, out) in [("alice", &alice), ("bob", &bob), ("carol", &carol)] {
+        assert_eq!(out.code, Some(0), "{who}:\n{}", out.stdout);
+    }
+    alice.assert_has("you play X");
+    alice.assert_has("table-chat bob: good luck");
+    alice.assert_has("result: game over: X (alice) wins - you won");
+    alice.assert_has("private bob: well played");
+    bob.assert_has("you play O");
+    bob.assert_has("X (alice) played 3");
+    bob.assert_has("board XXX|OO.|...");
+    bob.assert_has("result: game over: X (alice) wins - you lost");
+    carol.assert_has("you are watching table 1");
+    carol.assert_has("result: game over: X (alice) wins");
+    carol.assert_has("board XXX|OO.|...");
+}
+
+#[test]
+fn trunk_protocol_room_learns_the_seat_from_the_table() {
+    let server = TestServer::start();
+    let out = run(
+        &["--name", "dave", &addr(&server)],
+        &[],
+        "/enter 2\n/launch bot\n/autoplay\n",
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    out.assert_has("you played 1");
+    out.assert_has("O (bot) played");
+    out.assert_has("result: game over: ");
+}
+
+#[test]
+fn registration_login_and_refused_logins() {
+    let server = TestServer::start();
+    let a = addr(&server);
+    // New account, password from the environment.
+    let out = run(
+        &["--register", &format!("erin@{a}")],
+        &[("GGZ_PASSWORD", "s3cret")],
+        "/quit\n",
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    out.assert_has("logged in as erin (new account)");
+    // Registered login, password from stdin.
+    let out = run(
+        &["--password-stdin", &format!("erin@{a}")],
+        &[],
+        "s3cret\n/rooms\n",
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    out.assert_has("logged in as erin (registered)");
+    out.assert_has("room 0 ");
+    // Wrong password: a clean refusal with its own exit code.
+    let out = run(
+        &[&format!("erin@{a}")],
+        &[("GGZ_PASSWORD", "wrong")],
+        "/rooms\n",
+    );
+    assert_eq!(out.code, Some(4), "{}", out.stdout);
+    out.assert_has("error: login refused: ");
+    // A guest may not take a registered name.
+    let out = run(&["--guest", &format!("erin@{a}")], &[], "/rooms\n");
+    assert_eq!(out.code, Some(4), "{}", out.stdout);
+    // Registration without a password: the server makes one up.
+    let out = run(&["--register", &format!("fred@{a}")], &[], "");
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    out.assert_has("your password is ");
+}
+
+#[test]
+fn script_failures_have_exit_codes() {
+    let server = TestServer::start();
+    let a = addr(&server);
+    let out = run(
+        &["--name", "gina", &a],
+        &[],
+        "/rooms\n/frobnicate\n/rooms\n",
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    out.assert_has("unknown command /frobnicate");
+    let out = run(&["--name", "gina", &a], &[], "/enter 99\n/rooms\n");
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    out.assert_has("error: enter: ");
+    let out = run(&["--name", "gina", &a], &[], "/enter 0\n/launch bot\n");
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    out.assert_has("error: enter a game room first");
+    let out = run(&["--name", "gina", &a], &[], "/enter 1\n/move 5\n");
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    out.assert_has("error: you are not at a table");
+    // An occupied square is refused by the server's game, not guessed.
+    let out = run(
+        &["--name", "gina", &a],
+        &[],
+        "/enter 1\n/launch bot\n/move 5\n/wait played\n/move auto\n/move 5\n",
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    out.assert_has("error: square 5 is taken");
+    let out = run(
+        &["--name", "gina", "--timeout", "1", &a],
+        &[],
+        "/wait something that never comes\n",
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    let out = run(&["--name", "x y z", &a], &[], "");
+    assert_eq!(out.code, Some(4), "{}", out.stdout);
+    let out = run(&["nobody@:"], &[], "");
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+}
+
+#[test]
+fn games_without_a_terminal_frontend_are_refused_before_launch() {
+    let tmp = TempDir::new("ggz-games");
+    let (games, rooms) = (tmp.path().join("games"), tmp.path().join("rooms"));
+    std::fs::create_dir_all(&games).unwrap();
+    std::fs::create_dir_all(&rooms).unwrap();
+    std::fs::write(
+        games.join("other.toml"),
+        "name = \"Other\"\nversion = \"1\"\n[launch]\nexecutable = [\"ggzd-test-game\"]\n\
+         [protocol]\nengine = \"Other\"\nversion = \"1\"\n[table]\nplayers = \"2\"\n",
+    )
+    .unwrap();
+    std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").unwrap();
+    std::fs::write(
+        rooms.join("other.toml"),
+        "name = \"Other room\"\ngame = \"Other\"\n",
+    )
+    .unwrap();
+    let server = TestServer::start_with(ServerOptions {
+        games_dir: Some(games),
+        rooms_dir: Some(rooms),
+        ..Default::default()
+    });
+    let out = run(
+        &["--name", "kim", &addr(&server)],
+        &[],
+        "/enter Other room\n/launch bot\n",
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    out.assert_has("you are in room 1 Other room");
+    out.assert_has("error: this client cannot play Other (Other 1); it plays TicTacToe");
+}
+
+#[test]
+fn server_gone_or_never_there() {
+    // Nothing listens on a port we bound and closed.
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let out = run(&[&format!("127.0.0.1:{port}")], &[], "/rooms\n");
+    assert_eq!(out.code, Some(3), "{}", out.stdout);
+    out.assert_has("error: cannot connect to 127.0.0.1:");
+
+    let mut server = TestServer::start();
+    let (client, stdin) = Ggz::start(&["--name", "hank", &addr(&server)], &[], "/enter 1\n", true);
+    server
+        .wait_for_log("hank", TIMEOUT)
+        .expect("hank logged in");
+    server.signal(libc::SIGKILL);
+    server.wait_exit(TIMEOUT);
+    let out = client.finish();
+    drop(stdin);
+    assert_eq!(out.code, Some(3), "{}", out.stdout);
+    out.assert_has("error: the server closed the connection");
+}
+
+/// A fake server: greets, then sends `junk`.
+fn junk_server(junk: &'static [u8]) -> (String, thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let _ = s.write_all(
+            b"<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n\
+              <SERVER ID='fake' NAME='Fake' VERSION='10' STATUS='ok'>\n</SERVER>\n",
+        );
+        let _ = s.write_all(junk);
+        thread::sleep(Duration::from_millis(300));
+    });
+    (addr, handle)
+}
+
+#[test]
+fn garbage_from_a_server_is_a_clean_error() {
+    for junk in [
+        &b"<RESULT ACTION='login' CODE='ok'/><oops></nope>"[..],
+        b"<RESULT ACTION='login' CODE='ok'/>\xff\xfe<x/>",
+        b"<RESULT ACTION='login' CODE='ok'/><LIST TYPE='room'><ROOM ID='x' PLAYERS='-5'/></LIST><UPDATE TYPE='table' ACTION='join'><TABLE ID='1'><SEAT NUM='99999999999'/></TABLE></UPDATE><!DOCTYPE x>",
+    ] {
+        let (a, fake) = junk_server(junk);
+        let out = run(&["--name", "ivy", &a], &[], "/rooms\n");
+        fake.join().unwrap();
+        assert_eq!(out.code, Some(3), "{}", out.stdout);
+        assert!(out.has("error: "), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn interrupt_logs_out_cleanly() {
+    let server = TestServer::start();
+    let (client, stdin) = Ggz::start(&["--name", "jill", &addr(&server)], &[], "/enter 1\n", true);
+    server
+        .wait_for_log("jill", TIMEOUT)
+        .expect("jill logged in");
+    let pid = client.pid();
+    // The client is waiting for more input; Ctrl-C ends the session.
+    thread::sleep(Duration::from_millis(200));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let out = client.finish();
+    drop(stdin);
+    assert_eq!(out.code, Some(130), "{}", out.stdout);
+    out.assert_has("interrupted; logging out");
+    // The server saw a proper logout, and jill can log in again at once.
+    let mut c = server.guest("jill");
+    c.logout().unwrap();
+}
