@@ -328,3 +328,70 @@ pub fn board_drawing(view: &TicTacToeView) -> Vec<String> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ggz::zone::{Seat, Table};
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        assert_eq!(clean("hi\x1b[2Jthere\x07\nnext"), "hi?[2Jthere? next");
+        let zone = Zone::default();
+        let line = zone_event_line(
+            &zone,
+            &ZoneEvent::Chat {
+                kind: "normal".into(),
+                from: "ev\x1bil".into(),
+                text: "\x1b]0;owned\x07".into(),
+            },
+        )
+        .unwrap();
+        assert!(!line.contains('\x1b') && !line.contains('\x07'), "{line:?}");
+    }
+
+    #[test]
+    fn tables_and_boards_read_well() {
+        let mut zone = Zone::default();
+        let table = Table {
+            game: 0,
+            status: 1,
+            seats: vec![
+                Seat {
+                    kind: "player".into(),
+                    name: "alice".into(),
+                },
+                Seat {
+                    kind: "bot".into(),
+                    name: "Alfred".into(),
+                },
+            ],
+            spectators: [(0, "carol".to_string())].into(),
+            desc: String::new(),
+        };
+        zone.tables.insert(4, table.clone());
+        assert_eq!(
+            table_line(&zone, 4, &table),
+            "table 4 game 0 waiting: alice, bot Alfred | watching: carol"
+        );
+        let mut view = TicTacToeView::new(false);
+        view.cells[0] = Some(Mark::Seat0);
+        view.cells[4] = Some(Mark::Seat1);
+        assert_eq!(board_compact(&view), "board X..|.O.|...");
+        assert_eq!(
+            board_drawing(&view),
+            [
+                "  X | 2 | 3",
+                " ---+---+---",
+                "  4 | O | 6",
+                " ---+---+---",
+                "  7 | 8 | 9"
+            ]
+        );
+        view.me = Some(Mark::Seat1);
+        assert_eq!(
+            result_line(&view, Outcome::Win(Mark::Seat1)),
+            "game over: O (nobody) wins - you won"
+        );
+    }
+}

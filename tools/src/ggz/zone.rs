@@ -695,3 +695,194 @@ impl Zone {
         self.tables.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ggzd::proto::decoder::{Decoder, Event, Limits};
+
+    /// Decodes server XML into elements.
+    fn elements(xml: &str) -> Vec<Element> {
+        let mut decoder = Decoder::new(Limits::CLIENT);
+        let input = format!("<SESSION>{xml}");
+        let mut rest = input.as_bytes();
+        let mut out = Vec::new();
+        loop {
+            let progress = decoder.feed(rest).unwrap();
+            rest = &rest[progress.consumed..];
+            match progress.event {
+                Some(Event::Element(e)) => out.push(e),
+                Some(_) => {}
+                None if progress.consumed == 0 => return out,
+                None => {}
+            }
+        }
+    }
+
+    fn apply_all(zone: &mut Zone, xml: &str) -> Vec<ZoneEvent> {
+        elements(xml).iter().flat_map(|e| zone.apply(e)).collect()
+    }
+
+    #[test]
+    fn lists_fill_the_picture() {
+        let mut zone = Zone::default();
+        let events = apply_all(
+            &mut zone,
+            "<RESULT ACTION='list' CODE='ok'><LIST TYPE='game'>\
+             <GAME ID='0' NAME='TicTacToe' VERSION='1'><PROTOCOL ENGINE='TicTacToe' VERSION='5'/>\
+             <ALLOW PLAYERS='2' BOTS='1' SPECTATORS='true' PEERS='false'/><BOT NAME='Alfred' CLASS='easy'/></GAME>\
+             </LIST></RESULT>\
+             <RESULT ACTION='list' CODE='ok'><LIST TYPE='room'>\
+             <ROOM ID='0' NAME='Lobby' GAME='-1' PLAYERS='3'></ROOM>\
+             <ROOM ID='1' NAME='Tic-Tac-Toe' GAME='0' PLAYERS='2'></ROOM></LIST></RESULT>",
+        );
+        assert_eq!(
+            events,
+            [
+                ZoneEvent::Result {
+                    action: "list".into(),
+                    code: "ok".into()
+                },
+                ZoneEvent::Listed(ListKind::Games),
+                ZoneEvent::Result {
+                    action: "list".into(),
+                    code: "ok".into()
+                },
+                ZoneEvent::Listed(ListKind::Rooms),
+            ]
+        );
+        assert_eq!(zone.find_room("tic-tac-toe"), Some(1));
+        assert_eq!(zone.find_room("7"), Some(7));
+        assert_eq!(zone.find_room("nowhere"), None);
+        zone.entered(1);
+        let (id, game) = zone.room_game().unwrap();
+        assert_eq!(
+            (id, game.engine.as_str(), game.engine_version.as_str()),
+            (0, "TicTacToe", "5")
+        );
+        assert_eq!(game.bots, [("Alfred".to_string(), "easy".to_string())]);
+        assert!(game.spectators);
+    }
+
+    #[test]
+    fn table_updates_track_seats_and_spectators() {
+        let mut zone = Zone::default();
+        zone.entered(1);
+        apply_all(
+            &mut zone,
+            "<RESULT ACTION='list' CODE='ok'><LIST TYPE='player' ROOM='1'>\
+             <PLAYER ID='Bob' TYPE='guest' TABLE='-1' PERMS='0x0' LAG='1'/></LIST></RESULT>\
+             <UPDATE TYPE='table' ACTION='add' ROOM='1'><TABLE ID='3' GAME='0' STATUS='1' SEATS='2'>\
+             <DESC>hi</DESC><SEAT NUM='0' TYPE='player'>alice</SEAT><SEAT NUM='1' TYPE='reserved'>bob</SEAT>\
+             </TABLE></UPDATE>",
+        );
+        assert_eq!(zone.joinable_table("BOB"), Some(3));
+        assert_eq!(zone.joinable_table("carol"), None);
+        assert_eq!(zone.seat_of(3, "Alice"), Some(0));
+        let events = apply_all(
+            &mut zone,
+            "<UPDATE TYPE='table' ACTION='join' ROOM='1'><TABLE ID='3' SEATS='2'>\
+             <SEAT NUM='1' TYPE='player'>bob</SEAT></TABLE></UPDATE>\
+             <UPDATE TYPE='table' ACTION='join' ROOM='1'><TABLE ID='3' SPECTATORS='1'>\
+             <SPECTATOR NUM='0'>carol</SPECTATOR></TABLE></UPDATE>\
+             <UPDATE TYPE='table' ACTION='status' ROOM='1'><TABLE ID='3' STATUS='2' SEATS='2'/></UPDATE>\
+             <UPDATE TYPE='table' ACTION='leave' ROOM='1'><TABLE ID='3' SEATS='2'>\
+             <SEAT NUM='0' TYPE='player'>alice</SEAT></TABLE></UPDATE>",
+        );
+        assert_eq!(
+            events,
+            [
+                ZoneEvent::SeatTaken {
+                    table: 3,
+                    seat: 1,
+                    name: "bob".into()
+                },
+                ZoneEvent::Spectator {
+                    table: 3,
+                    name: "carol".into(),
+                    joined: true
+                },
+                ZoneEvent::TableStatus(3),
+                ZoneEvent::SeatLeft {
+                    table: 3,
+                    seat: 0,
+                    name: "alice".into()
+                },
+            ]
+        );
+        let table = &zone.tables[&3];
+        assert_eq!(table.status, 2);
+        assert_eq!(table.seats[0].kind, "open");
+        assert_eq!(table.spectators.get(&0).map(String::as_str), Some("carol"));
+        assert_eq!(zone.player("bob").map(|p| p.table), Some(3));
+        apply_all(
+            &mut zone,
+            "<UPDATE TYPE='table' ACTION='delete' ROOM='1'><TABLE ID='3' STATUS='-1' SEATS='2'/></UPDATE>",
+        );
+        assert!(zone.tables.is_empty());
+    }
+
+    #[test]
+    fn players_chat_and_personal_messages() {
+        let mut zone = Zone::default();
+        zone.entered(1);
+        let events = apply_all(
+            &mut zone,
+            "<UPDATE TYPE='player' ACTION='add' ROOM='1' FROMROOM='0'>\
+             <PLAYER ID='dave' TYPE='normal' TABLE='-1' PERMS='0x7' LAG='1' WINS='4' RATING='1531'/></UPDATE>\
+             <UPDATE TYPE='player' ACTION='lag' ROOM='1'><PLAYER ID='dave' LAG='3'/></UPDATE>\
+             <UPDATE TYPE='player' ACTION='perms' ROOM='1'><PLAYER ID='dave' TYPE='host' PERMS='0x187'/></UPDATE>\
+             <CHAT TYPE='private' FROM='dave'>psst</CHAT><PING/>\
+             <JOIN TABLE='4' SPECTATOR='true'/><LEAVE REASON='boot' PLAYER='dave'/>\
+             <UPDATE TYPE='player' ACTION='delete' ROOM='1' TOROOM='-1'><PLAYER ID='dave'/></UPDATE>\
+             <UPDATE TYPE='room' ACTION='players'><ROOM ID='1' PLAYERS='9'/></UPDATE>",
+        );
+        assert_eq!(events.len(), 9, "{events:?}");
+        assert_eq!(
+            events[0],
+            ZoneEvent::Arrived {
+                name: "dave".into()
+            }
+        );
+        assert_eq!(
+            events[3],
+            ZoneEvent::Chat {
+                kind: "private".into(),
+                from: "dave".into(),
+                text: "psst".into()
+            }
+        );
+        assert_eq!(events[4], ZoneEvent::Ping(None));
+        assert_eq!(
+            events[5],
+            ZoneEvent::Joined {
+                table: 4,
+                spectator: true
+            }
+        );
+        assert_eq!(zone.at_table, None);
+        assert_eq!(
+            events[7],
+            ZoneEvent::Departed {
+                name: "dave".into(),
+                to: -1
+            }
+        );
+        assert!(zone.player("dave").is_none());
+    }
+
+    #[test]
+    fn nonsense_is_ignored_not_believed() {
+        let mut zone = Zone::default();
+        let events = apply_all(
+            &mut zone,
+            "<UPDATE TYPE='table' ACTION='add'><TABLE ID='x' SEATS='-4'/></UPDATE>\
+             <UPDATE TYPE='table' ACTION='add'><TABLE ID='2' SEATS='99999999'>\
+             <SEAT NUM='5000000' TYPE='player'>z</SEAT></TABLE></UPDATE>\
+             <UPDATE TYPE='table' ACTION='join'><TABLE ID='2'><SEAT NUM='-1' TYPE='player'>z</SEAT></TABLE></UPDATE>\
+             <UPDATE/><RESULT/><LIST TYPE='room'/><WHATEVER/>",
+        );
+        assert_eq!(zone.tables[&2].seats.len(), MAX_SEATS);
+        assert_eq!(events.len(), 2, "{events:?}");
+    }
+}
