@@ -5,6 +5,8 @@
 //! * `ggzduedit.8` documents every command, option, value and exit code of
 //!   `ggzduedit --help` and `ggzduedit COMMAND --help` (skipped with a note
 //!   while the binary is not built);
+//! * `ggz.1` documents every option of `ggz --help`, every command of the
+//!   client's command table and every exit status, and no others;
 //! * `ggzd.toml.5` lists every section and key of `conf/ggzd.toml` under
 //!   its section, with the same default, and no key that is not there;
 //! * `ggzd-games.5` covers every key the shipped game and room files use;
@@ -498,6 +500,50 @@ fn ggzd_page_covers_signals_files_logging_systemd_and_exit_status() {
     let status = page.section("EXIT STATUS");
     let codes: Vec<String> = status.tags().into_iter().map(|(_, tag)| tag).collect();
     assert_eq!(codes, ["0", "1", "2"], "ggzd.8 EXIT STATUS");
+}
+
+// ------------------------------------------------------------------- ggz
+
+#[test]
+fn ggz_page_documents_every_option_command_and_exit_status() {
+    let help = Help::parse(&output_of(&bin("ggz"), &["--help"]));
+    assert!(help.options.contains("--script"), "parsed: {help:?}");
+    let page = page("ggz.1");
+    let documented: BTreeSet<String> = page
+        .section("OPTIONS")
+        .tags()
+        .iter()
+        .flat_map(|(_, tag)| option_words(tag))
+        .collect();
+    assert_eq!(
+        documented, help.options,
+        "ggz.1 OPTIONS against `ggz --help`"
+    );
+
+    let first_word = |tag: &String| tag.split_whitespace().next().unwrap_or("").to_owned();
+    let commands: BTreeSet<String> = page
+        .section("COMMANDS")
+        .tags()
+        .iter()
+        .map(|(_, tag)| first_word(tag))
+        .collect();
+    let table: BTreeSet<String> = ggzd_tools::ggz::command::COMMANDS
+        .iter()
+        .map(|(name, _, _)| format!("/{name}"))
+        .collect();
+    assert_eq!(commands, table, "ggz.1 COMMANDS against the command table");
+
+    let codes: BTreeSet<String> = page
+        .section("EXIT STATUS")
+        .tags()
+        .iter()
+        .map(|(_, tag)| first_word(tag))
+        .collect();
+    let exits: BTreeSet<String> = ggzd_tools::ggz::session::Exit::ALL
+        .iter()
+        .map(|e| e.code().to_string())
+        .collect();
+    assert_eq!(codes, exits, "ggz.1 EXIT STATUS");
 }
 
 // ------------------------------------------------------------- ggzduedit

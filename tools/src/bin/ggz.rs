@@ -30,8 +30,8 @@ with --password-stdin, or from a prompt without echo."
 )]
 struct Cli {
     /// Server and user: [user@]host[:port], default localhost:5688.
-    #[arg(value_name = "[USER@]HOST[:PORT]", default_value = "")]
-    server: String,
+    #[arg(value_name = "[USER@]HOST[:PORT]")]
+    server: Option<String>,
     /// Log in as a guest even though a user is given.
     #[arg(long, conflicts_with = "register")]
     guest: bool,
@@ -68,7 +68,7 @@ fn usage(message: &str) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut address = match address::parse(&cli.server) {
+    let mut address = match address::parse(cli.server.as_deref().unwrap_or_default()) {
         Ok(a) => a,
         Err(e) => return usage(&e),
     };

@@ -106,6 +106,16 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// Every way a run ends, for documentation checks.
+    pub const ALL: [Exit; 6] = [
+        Exit::Done,
+        Exit::Failed,
+        Exit::Usage,
+        Exit::Connection,
+        Exit::Refused,
+        Exit::Interrupted,
+    ];
+
     /// The process exit status.
     pub fn code(self) -> u8 {
         match self {
