@@ -203,8 +203,15 @@ fn two_players_chat_play_and_a_spectator_watches() {
         false,
     );
     let (alice, bob, carol) = (alice.finish(), bob.finish(), carol.finish());
-    for (who, out) in [("alice", &alice), ("bob", &bob), ("carol", &carol)] {
-        assert_eq!(out.code, Some(0), "{who}:\n{}", out.stdout);
+    for out in [&alice, &bob, &carol] {
+        assert_eq!(
+            out.code,
+            Some(0),
+            "alice:\n{}\nbob:\n{}\ncarol:\n{}",
+            alice.stdout,
+            bob.stdout,
+            carol.stdout
+        );
     }
     alice.assert_has("you play X");
     alice.assert_has("table-chat bob: good luck");
@@ -418,4 +425,45 @@ fn interrupt_logs_out_cleanly() {
     // The server saw a proper logout, and jill can log in again at once.
     let mut c = server.guest("jill");
     c.logout().unwrap();
+}
+
+#[test]
+fn leave_a_table_and_announce_as_an_admin() {
+    let server = TestServer::start();
+    let a = addr(&server);
+    let status = Command::new(bin("ggzduedit"))
+        .arg("-f")
+        .arg(server.dir.path().join("ggzd.toml"))
+        .args(["add", "root", "--role", "admin", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().expect("stdin").write_all(b"toor\n")?;
+            child.wait()
+        })
+        .expect("ggzduedit");
+    assert!(status.success());
+    let (listener, _) = Ggz::start(
+        &["--name", "lou", &a],
+        &[],
+        "/enter 1\n/launch\n/tables\n/leave\n/wait you left the table\n/wait table 1 closed\n\
+         /tables\n/wait announce root: maintenance at noon\n",
+        false,
+    );
+    let admin = run(
+        &["--password-stdin", &format!("root@{a}")],
+        &[],
+        "toor\n/enter 1\n/wait lou\n/announce maintenance at noon\n",
+    );
+    assert_eq!(admin.code, Some(0), "{}", admin.stdout);
+    let out = listener.finish();
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    out.assert_has("table 1 TicTacToe waiting: lou, open");
+    out.assert_has("you left the table (normal)");
+    out.assert_has("no tables");
+    out.assert_has("announce root: maintenance at noon");
+    // A guest may not announce.
+    let out = run(&["--name", "mo", &a], &[], "/enter 1\n/announce hi all\n");
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    out.assert_has("error: chat: no permission");
 }

@@ -182,6 +182,13 @@ enum Until {
     Text(String),
     /// Just the deadline (`/sleep`).
     Elapsed,
+    /// A table still starting is ready; then sit down (or watch).
+    TableReady {
+        /// The table.
+        table: i32,
+        /// Watch rather than play.
+        spectator: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -325,6 +332,17 @@ fn min_players(list: &str) -> usize {
         .and_then(|l| (1..=l.max()?).find(|n| l.contains(*n)))
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(2)
+}
+
+/// Why a write to the server failed, in the words a reader of the
+/// connection would have used.
+fn write_failure(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => {
+            "the server closed the connection".to_owned()
+        }
+        _ => format!("cannot write to the server: {e}"),
+    }
 }
 
 /// Text typed by the user as it may go into XML: control characters are
@@ -600,6 +618,16 @@ impl Session {
                 None => false,
             },
             Until::Elapsed => false,
+            Until::TableReady { table, spectator } => {
+                let (table, spectator) = (*table, *spectator);
+                if self.table_starting(table) {
+                    false
+                } else {
+                    self.wait = None;
+                    self.sit(table, spectator);
+                    return;
+                }
+            }
         };
         if done {
             self.wait = None;
@@ -612,6 +640,7 @@ impl Session {
                     Until::Turn(_) => "your turn".to_owned(),
                     Until::Over | Until::Autoplay => "the end of the game".to_owned(),
                     Until::Text(t) => format!("a line with '{t}'"),
+                    Until::TableReady { table, .. } => format!("table {table} to start"),
                     Until::Elapsed => String::new(),
                 };
                 self.say(&format!("error: timed out waiting for {what}"));
@@ -809,9 +838,25 @@ impl Session {
         self.request(&xml, Pending::Launch);
     }
 
+    /// Whether a table is known and has not reached WAITING yet (the
+    /// server lists tables while their game server starts).
+    fn table_starting(&self, table: i32) -> bool {
+        self.zone.tables.get(&table).is_some_and(|t| t.status == 0)
+    }
+
     fn sit(&mut self, table: i32, spectator: bool) {
         if self.zone.at_table.is_some() || self.awaiting_join {
             self.fail("leave your table first");
+            return;
+        }
+        if self.table_starting(table) {
+            if self.options.script {
+                self.wait_for(Until::TableReady { table, spectator });
+            } else {
+                self.fail(&format!(
+                    "table {table} is still starting; try again in a moment"
+                ));
+            }
             return;
         }
         if self.playable_game().is_none() {
@@ -860,14 +905,14 @@ impl Session {
             return;
         };
         if let Err(e) = link.send(self.poll.registry(), xml.as_bytes()) {
-            self.lost_main(&format!("cannot write to the server: {e}"));
+            self.lost_main(&write_failure(&e));
         }
     }
 
     fn flush_main(&mut self) {
         if let Some(link) = self.main.as_mut() {
             if let Err(e) = link.flush(self.poll.registry()) {
-                self.lost_main(&format!("cannot write to the server: {e}"));
+                self.lost_main(&write_failure(&e));
             }
         }
     }
