@@ -1045,7 +1045,12 @@ impl Session {
             LoginKind::First => "new account",
         };
         self.say(&format!("logged in as {} ({kind})", clean(&self.me)));
-        if let Some(password) = e.child("PASSWORD") {
+        // The server echoes the password of every registration; show it
+        // only when it made one up.
+        if let Some(password) = e
+            .child("PASSWORD")
+            .filter(|_| self.options.login.password.is_none())
+        {
             self.say(&format!(
                 "your password is {} (keep it for your next login)",
                 clean(&password.text)
