@@ -467,3 +467,93 @@ fn leave_a_table_and_announce_as_an_admin() {
     assert_eq!(out.code, Some(1), "{}", out.stdout);
     out.assert_has("error: chat: no permission");
 }
+
+/// A pseudo-terminal pair: (controller, the terminal's side as a File).
+fn pty() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let (mut controller, mut terminal) = (0, 0);
+    // SAFETY: openpty fills both fds; null name/termios/winsize are allowed.
+    let rc = unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut terminal,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // SAFETY: both fds are fresh and owned by nobody else.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(controller),
+            std::fs::File::from_raw_fd(terminal),
+        )
+    }
+}
+
+/// Reads from the controller until `needle` shows up (or panics).
+fn read_until(controller: &mut std::fs::File, seen: &mut String, needle: &str) {
+    use std::os::fd::AsRawFd;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen.contains(needle) {
+        assert!(Instant::now() < deadline, "no {needle:?} in:\n{seen}");
+        let mut poll = libc::pollfd {
+            fd: controller.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        if unsafe { libc::poll(&mut poll, 1, 100) } <= 0 {
+            continue;
+        }
+        let mut buf = [0u8; 4096];
+        match controller.read(&mut buf) {
+            Ok(0) | Err(_) => panic!("terminal closed before {needle:?}:\n{seen}"),
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+    }
+}
+
+#[test]
+fn interactive_on_a_terminal_completes_plays_and_leaves_on_ctrl_c() {
+    let server = TestServer::start();
+    let (mut controller, terminal) = pty();
+    let mut child = Command::new(bin("ggz"))
+        .args(["--name", "nia", &addr(&server)])
+        .env_remove("GGZ_PASSWORD")
+        .stdin(terminal.try_clone().unwrap())
+        .stdout(terminal.try_clone().unwrap())
+        .stderr(terminal)
+        .spawn()
+        .expect("start ggz");
+    let mut seen = String::new();
+    read_until(&mut controller, &mut seen, "type /help for commands");
+    // Tab completes the command name.
+    controller.write_all(b"/ent\t 1\r").unwrap();
+    read_until(&mut controller, &mut seen, "you are in room 1 Tic-Tac-Toe");
+    controller.write_all(b"/launch bot\r").unwrap();
+    read_until(&mut controller, &mut seen, "your turn: type 1-9");
+    // On your turn a lone digit is a move; the board is drawn.
+    controller.write_all(b"5\r").unwrap();
+    read_until(&mut controller, &mut seen, "you played 5");
+    read_until(&mut controller, &mut seen, "4 | X | 6");
+    controller.write_all(b"\x03").unwrap();
+    read_until(&mut controller, &mut seen, "interrupted; logging out");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("ggz did not exit after Ctrl-C:\n{seen}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(!seen.contains("panicked"), "{seen}");
+    // The session ended properly: the name is free again at once.
+    let mut c = server.guest("nia");
+    c.logout().unwrap();
+}
