@@ -234,7 +234,7 @@ fn bans_made_with_the_tool_refuse_logins_until_lifted() {
     );
     let list = String::from_utf8(tool(&["bans"]).stdout).unwrap();
     assert!(
-        list.contains("mallory") && list.contains("cheating"),
+        list.contains("mallory") && list.contains("cheating") && list.contains(" UTC\t"),
         "{list}"
     );
     let mut c = server.connect();

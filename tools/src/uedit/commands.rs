@@ -17,6 +17,7 @@ use super::error::UeditError;
 use super::password::PasswordSource;
 use super::perms::{PermChange, hex, parse_perm, parse_word, player_type, roles_word};
 use super::report::{self, Format, GameStats};
+use super::timefmt;
 
 /// An open database plus what the commands need from the configuration.
 pub struct Editor {
@@ -181,7 +182,7 @@ impl Editor {
     /// `bans`: id, name, address, expiry, reason.
     pub fn bans(&mut self, out: &mut dyn Write) -> Result<(), UeditError> {
         for (id, name, address, expires, reason, _) in self.store.list_bans()? {
-            let expires = expires.map_or("never".to_string(), |e| e.to_string());
+            let expires = expires.map_or("never".to_string(), timefmt::utc);
             writeln!(
                 out,
                 "{id}\t{name}\t{}\t{expires}\t{reason}",
