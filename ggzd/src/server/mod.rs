@@ -212,7 +212,8 @@ impl Server {
                     token if token.0 >= CONN_BASE => {
                         let slot = (token.0 - CONN_BASE) as u32;
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
-                            self.read(slot, now);
+                            let hung_up = event.is_read_closed() || event.is_error();
+                            self.read(slot, hung_up, now);
                         }
                         if event.is_writable()
                             && let Some(id) = self.io.conn_id(slot)
@@ -391,7 +392,9 @@ impl Server {
     }
 
     /// Reads whatever the socket has and feeds it through the decoder.
-    fn read(&mut self, slot: u32, now: Instant) {
+    /// `hung_up`: the peer's end (or an error) was reported with the data,
+    /// so reading goes on until the socket says so.
+    fn read(&mut self, slot: u32, hung_up: bool, now: Instant) {
         loop {
             let Some(conn) = self.io.conn_mut(slot) else {
                 return;
@@ -416,6 +419,14 @@ impl Server {
                 }
                 Ok(n) => {
                     if !self.process_input(slot, n, exact, now) {
+                        return;
+                    }
+                    // A short read emptied the socket. Readiness is
+                    // edge-triggered, so bytes that arrive later raise a
+                    // new event: the read that would only say "would
+                    // block" is one syscall per message saved. An end
+                    // already reported raises no new event: read on to it.
+                    if n < self.scratch.len() && !hung_up {
                         return;
                     }
                 }
