@@ -20,6 +20,7 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::games::GameDesc;
+use crate::logging;
 use crate::motd::Motd;
 use crate::proto::decoder::Event;
 use crate::rooms::RoomDesc;
@@ -175,7 +176,10 @@ impl Server {
                 .timers
                 .add(Instant::now() + interval, Timer::Watchdog);
         }
+        // A turn's log lines go out together, before the loop sleeps.
+        logging::batch_this_thread();
         loop {
+            logging::flush_batch();
             let now = Instant::now();
             let timeout = if self.io.tables_to_read.is_empty() {
                 self.io.timers.timeout(now)
@@ -186,6 +190,7 @@ impl Server {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
+                logging::flush_batch();
                 return Err(e);
             }
             let now = Instant::now();
@@ -245,6 +250,7 @@ impl Server {
         }
         self.io.games.kill_all_and_wait();
         log::info!("ggzd stopped");
+        logging::flush_batch();
         self.io.workers.shutdown();
         Ok(())
     }
