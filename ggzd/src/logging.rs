@@ -12,9 +12,9 @@
 //! ([`batch_this_thread`], [`flush_batch`]); other threads write each line
 //! at once.
 
+use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};

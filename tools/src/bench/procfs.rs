@@ -81,23 +81,37 @@ impl Process {
 
     /// User plus system CPU time of all threads.
     pub fn cpu_time(&self) -> io::Result<Duration> {
+        // utime (field 14) and stime (15).
+        self.stat_ticks(14, 15)
+    }
+
+    /// User plus system CPU time of the child processes the server has
+    /// reaped (for ggzd: its game servers, once they ended).
+    pub fn children_cpu_time(&self) -> io::Result<Duration> {
+        // cutime (field 16) and cstime (17).
+        self.stat_ticks(16, 17)
+    }
+
+    /// The sum of two clock-tick fields of `/proc/PID/stat`, numbered as
+    /// in proc(5).
+    fn stat_ticks(&self, first: usize, second: usize) -> io::Result<Duration> {
         let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid))
             .map_err(|e| io::Error::new(e.kind(), format!("process {} is gone: {e}", self.pid)))?;
         // The command name may contain spaces and parentheses: the fields
         // that follow start after the last ')'. There, field 3 (state) is
-        // first, so utime (14) and stime (15) are at offsets 11 and 12.
+        // first, so field n is at offset n - 3.
         let after = stat
             .rfind(')')
             .and_then(|i| stat.get(i + 1..))
             .unwrap_or_default();
         let fields: Vec<&str> = after.split_whitespace().collect();
-        let tick = |i: usize| -> io::Result<u64> {
+        let tick = |n: usize| -> io::Result<u64> {
             fields
-                .get(i)
+                .get(n.wrapping_sub(3))
                 .and_then(|f| f.parse().ok())
                 .ok_or_else(|| io::Error::other("unexpected /proc/PID/stat format"))
         };
-        let ticks = tick(11)? + tick(12)?;
+        let ticks = tick(first)? + tick(second)?;
         let per_sec = clock_ticks_per_sec();
         Ok(Duration::from_nanos(
             ticks.saturating_mul(1_000_000_000) / per_sec,
@@ -206,6 +220,7 @@ mod tests {
         let me = Process::open(std::process::id()).unwrap();
         assert!(me.rss_kib().unwrap() > 0);
         let _ = me.cpu_time().unwrap();
+        let _ = me.children_cpu_time().unwrap();
         let s = me.switches().unwrap();
         assert!(s.all_voluntary >= s.main_voluntary);
         assert!(Process::open(u32::MAX).is_err());
