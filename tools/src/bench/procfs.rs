@@ -182,11 +182,34 @@ pub fn kernel_slab_kib() -> Option<u64> {
     status_field(&meminfo, "Slab")
 }
 
+/// CPU time all processors have spent busy so far, machine-wide (the
+/// first line of `/proc/stat`: everything but idle and I/O wait).
+pub fn machine_busy_time() -> Option<Duration> {
+    let stat = fs::read_to_string("/proc/stat").ok()?;
+    busy_ticks(stat.lines().next()?).map(|ticks| {
+        Duration::from_nanos(ticks.saturating_mul(1_000_000_000) / clock_ticks_per_sec())
+    })
+}
+
+/// Busy ticks of a `/proc/stat` "cpu" line: user, nice, system, irq,
+/// softirq and steal (guest time is already part of user).
+fn busy_ticks(line: &str) -> Option<u64> {
+    let mut fields = line.split_whitespace();
+    if fields.next()? != "cpu" {
+        return None;
+    }
+    let v: Vec<u64> = fields.map_while(|f| f.parse().ok()).collect();
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    (v.len() >= 4).then(|| at(0) + at(1) + at(2) + at(5) + at(6) + at(7))
+}
+
 /// A sample of both processes' CPU clocks, to report a phase's CPU use.
 #[derive(Debug, Clone, Copy)]
 pub struct CpuSample {
     pub generator: Duration,
     pub server: Option<Duration>,
+    /// The whole machine's busy time, to show load from elsewhere.
+    pub machine: Option<Duration>,
 }
 
 impl CpuSample {
@@ -194,6 +217,15 @@ impl CpuSample {
         CpuSample {
             generator: own_cpu_time(),
             server: server.and_then(|p| p.cpu_time().ok()),
+            machine: machine_busy_time(),
+        }
+    }
+
+    /// Busy CPU seconds of the whole machine since `before`.
+    pub fn machine_since(&self, before: &CpuSample) -> Option<f64> {
+        match (self.machine, before.machine) {
+            (Some(a), Some(b)) => Some(a.saturating_sub(b).as_secs_f64()),
+            _ => None,
         }
     }
 
@@ -224,6 +256,17 @@ mod tests {
         let s = me.switches().unwrap();
         assert!(s.all_voluntary >= s.main_voluntary);
         assert!(Process::open(u32::MAX).is_err());
+    }
+
+    #[test]
+    fn counts_busy_ticks() {
+        assert_eq!(
+            busy_ticks("cpu  100 2 30 5000 7 1 4 3 0 0"),
+            Some(100 + 2 + 30 + 1 + 4 + 3)
+        );
+        assert_eq!(busy_ticks("cpu0 1 2 3 4"), None);
+        assert_eq!(busy_ticks("cpu 1 2"), None);
+        assert!(machine_busy_time().is_some());
     }
 
     #[test]

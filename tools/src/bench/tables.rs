@@ -251,17 +251,11 @@ impl Churn {
                 } else {
                     pair.joiner_left = true;
                 }
-                if pair.launcher_left && pair.joiner_left {
-                    if !(pair.joined && pair.game_over) {
-                        self.fail(engine, p, "table ended before the game was over".into());
-                        return None;
-                    }
-                    self.finished += 1;
-                    self.last_finish_ns = now;
-                    self.game.record(now.saturating_sub(pair.started_ns));
-                    self.stop(engine, p);
-                    return Some(p);
+                if pair.launcher_left && pair.joiner_left && !pair.joined {
+                    self.fail(engine, p, "table ended before the join".into());
+                    return None;
                 }
+                return self.finish_if_over(engine, p, now);
             }
             (Note::Game { event, .. }, Who::LauncherChannel | Who::JoinerChannel) => match event {
                 GameEvent::MoveRequested => {
@@ -278,7 +272,10 @@ impl Churn {
                         }
                     }
                 }
-                GameEvent::GameOver => pair.game_over = true,
+                GameEvent::GameOver => {
+                    pair.game_over = true;
+                    return self.finish_if_over(engine, p, now);
+                }
                 GameEvent::MoveRefused(status) => {
                     self.fail(engine, p, format!("move refused with status {status}"));
                 }
@@ -303,6 +300,21 @@ impl Churn {
             _ => {}
         }
         None
+    }
+
+    /// Counts pair `p`'s game once both players have left the ended table
+    /// and a channel has seen GAMEOVER: these come over different
+    /// connections, in either order. Returns `p` if the game is done.
+    fn finish_if_over(&mut self, engine: &mut Engine, p: usize, now: u64) -> Option<usize> {
+        let pair = self.pairs.get(p)?;
+        if !(pair.launcher_left && pair.joiner_left && pair.game_over) {
+            return None;
+        }
+        self.finished += 1;
+        self.last_finish_ns = now;
+        self.game.record(now.saturating_sub(pair.started_ns));
+        self.stop(engine, p);
+        Some(p)
     }
 
     /// Sends the joiner's JOIN once the table is known to be ready and the
@@ -457,6 +469,7 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
         _ => None,
     };
     r.maybe_real("tables_game_servers_cpu_s", games_cpu, 3);
+    r.machine_cpu("tables", cpu1.machine_since(&cpu0));
     if !churn.failures.is_empty() {
         r.fail(format!(
             "games failed: {}",
