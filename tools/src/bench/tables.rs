@@ -57,7 +57,8 @@ enum Step {
     Launching,
     /// JOIN sent; the game runs over the channels.
     Playing,
-    /// Not in a game: the run is over for this pair, or it failed.
+    /// Not in a game: between two games, when the run is over for this
+    /// pair, or after a failure (which retires the pair).
     Idle,
 }
 
