@@ -5,11 +5,18 @@
 //! written only when that type is enabled; every other record follows the
 //! level alone. Under systemd (`JOURNAL_STREAM` set) stderr lines carry
 //! `<N>` priority prefixes, which journald turns into priorities.
+//!
+//! The event loop logs several lines per turn (a guest login alone is
+//! three), so on its thread lines to stderr or a file are gathered during
+//! a turn and written with one `write` when the turn ends
+//! ([`batch_this_thread`], [`flush_batch`]); other threads write each line
+//! at once.
 
+use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
@@ -49,6 +56,40 @@ struct Logger {
     level: LevelFilter,
     types: Vec<&'static str>,
     output: Mutex<Output>,
+}
+
+/// The installed logger, for [`flush_batch`].
+static LOGGER: OnceLock<&'static Logger> = OnceLock::new();
+
+/// A batch of a turn's lines is written early once it holds this much.
+const BATCH_LIMIT: usize = 64 * 1024;
+
+thread_local! {
+    /// Lines this thread logged and has not written yet; `None` on threads
+    /// that write every line at once.
+    static BATCH: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
+
+/// From now on, lines this thread logs to stderr or a file wait for
+/// [`flush_batch`]. For the event loop, which calls it once per turn.
+pub fn batch_this_thread() {
+    BATCH.with(|b| {
+        let mut batch = b.borrow_mut();
+        if batch.is_none() {
+            *batch = Some(Vec::new());
+        }
+    });
+}
+
+/// Writes the lines this thread gathered, with one write.
+pub fn flush_batch() {
+    let pending = BATCH.with(|b| match b.borrow_mut().as_mut() {
+        Some(batch) if !batch.is_empty() => Some(std::mem::take(batch)),
+        _ => None,
+    });
+    if let (Some(bytes), Some(logger)) = (pending, LOGGER.get()) {
+        logger.write_out(&bytes);
+    }
 }
 
 /// Returns an error text when the log type list names an unknown type.
@@ -107,12 +148,30 @@ pub fn init(setup: &LogSetup) -> Result<(), String> {
         types,
         output: Mutex::new(output),
     };
-    log::set_boxed_logger(Box::new(logger)).map_err(|e| e.to_string())?;
+    let logger: &'static Logger = Box::leak(Box::new(logger));
+    log::set_logger(logger).map_err(|e| e.to_string())?;
+    let _ = LOGGER.set(logger);
     log::set_max_level(setup.level.max(LevelFilter::Info));
     Ok(())
 }
 
 impl Logger {
+    /// Writes whole lines to stderr or the file.
+    fn write_out(&self, bytes: &[u8]) {
+        let Ok(mut output) = self.output.lock() else {
+            return;
+        };
+        match &mut *output {
+            Output::Stderr { .. } => {
+                let _ = std::io::stderr().write_all(bytes);
+            }
+            Output::File(file) => {
+                let _ = file.write_all(bytes);
+            }
+            Output::Syslog(_) => {}
+        }
+    }
+
     fn typed(&self, target: &str) -> Option<bool> {
         LOG_TYPES
             .iter()
@@ -137,37 +196,46 @@ impl Log for Logger {
             Some(_) => record.target(),
             None => level_name(record.level()),
         };
-        // One formatted line, one write: stderr is unbuffered, and pieces
-        // of concurrent lines must not interleave.
+        // Whole lines only: stderr is unbuffered, and pieces of concurrent
+        // lines must not interleave.
         let text = format!("{tag}: {}", record.args());
-        let Ok(mut output) = self.output.lock() else {
-            return;
+        let line = {
+            let Ok(mut output) = self.output.lock() else {
+                return;
+            };
+            match &mut *output {
+                Output::Stderr { journald: true } => {
+                    format!("<{}>{text}\n", priority(record.level()))
+                }
+                Output::Stderr { journald: false } => format!("ggzd: {text}\n"),
+                Output::File(_) => {
+                    format!("{} ggzd[{}] {text}\n", utc_timestamp(), std::process::id())
+                }
+                Output::Syslog(logger) => {
+                    let _ = match record.level() {
+                        Level::Error => logger.err(text),
+                        Level::Warn => logger.warning(text),
+                        Level::Info => logger.info(text),
+                        Level::Debug | Level::Trace => logger.debug(text),
+                    };
+                    return;
+                }
+            }
         };
-        match &mut *output {
-            Output::Stderr { journald: true } => {
-                let line = format!("<{}>{text}\n", priority(record.level()));
-                let _ = std::io::stderr().write_all(line.as_bytes());
+        let full = BATCH.with(|b| match b.borrow_mut().as_mut() {
+            Some(batch) => {
+                batch.extend_from_slice(line.as_bytes());
+                (batch.len() >= BATCH_LIMIT).then(|| std::mem::take(batch))
             }
-            Output::Stderr { journald: false } => {
-                let line = format!("ggzd: {text}\n");
-                let _ = std::io::stderr().write_all(line.as_bytes());
-            }
-            Output::File(file) => {
-                let line = format!("{} ggzd[{}] {text}\n", utc_timestamp(), std::process::id());
-                let _ = file.write_all(line.as_bytes());
-            }
-            Output::Syslog(logger) => {
-                let _ = match record.level() {
-                    Level::Error => logger.err(text),
-                    Level::Warn => logger.warning(text),
-                    Level::Info => logger.info(text),
-                    Level::Debug | Level::Trace => logger.debug(text),
-                };
-            }
+            None => Some(line.into_bytes()),
+        });
+        if let Some(bytes) = full {
+            self.write_out(&bytes);
         }
     }
 
     fn flush(&self) {
+        flush_batch();
         if let Ok(mut output) = self.output.lock()
             && let Output::File(file) = &mut *output
         {

@@ -2,10 +2,13 @@
 //! argon2, reading description files) runs here, never on the event loop.
 //! Jobs go in through a channel; results come back through another channel,
 //! and a `mio::Waker` tells the event loop to collect them. Idle workers
-//! sleep in `recv`, so nothing polls.
+//! sleep in `recv`, so nothing polls. A worker wakes the event loop only
+//! if no wake-up is pending yet: results that pile up while the loop is
+//! busy are collected together, for one wake-up.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -20,6 +23,8 @@ use crate::zone::{Account, Job, JobDone, LoginJob, LoginOutcome};
 pub struct Workers {
     jobs: Option<Sender<Job>>,
     done: Receiver<JobDone>,
+    /// A worker has woken the event loop and it has not collected yet.
+    wake_pending: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -35,15 +40,17 @@ impl Workers {
         let (job_tx, job_rx) = mpsc::channel::<Job>();
         let (done_tx, done_rx) = mpsc::channel::<JobDone>();
         let job_rx = Arc::new(Mutex::new(job_rx));
+        let wake_pending = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         for index in 0..count.max(1) {
             let store = Store::open(data_dir)?;
             let job_rx = Arc::clone(&job_rx);
             let done_tx = done_tx.clone();
             let waker = Arc::clone(&waker);
+            let wake_pending = Arc::clone(&wake_pending);
             let spawned = std::thread::Builder::new()
                 .name(format!("ggzd-worker-{index}"))
-                .spawn(move || work(store, params, &job_rx, &done_tx, &waker));
+                .spawn(move || work(store, params, &job_rx, &done_tx, &waker, &wake_pending));
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(e) => log::error!("cannot start worker thread: {e}"),
@@ -58,6 +65,7 @@ impl Workers {
         Ok(Workers {
             jobs: Some(job_tx),
             done: done_rx,
+            wake_pending,
             threads,
         })
     }
@@ -72,6 +80,10 @@ impl Workers {
 
     /// Results ready now; never blocks.
     pub fn completed(&self) -> impl Iterator<Item = JobDone> + '_ {
+        // Cleared before the results are taken: a result sent from here on
+        // either is taken now or wakes the loop again. A swap, not a store:
+        // reading the worker's `true` makes its result visible here.
+        self.wake_pending.swap(false, Ordering::AcqRel);
         self.done.try_iter()
     }
 
@@ -90,6 +102,7 @@ fn work(
     jobs: &Mutex<Receiver<Job>>,
     done: &Sender<JobDone>,
     waker: &mio::Waker,
+    wake_pending: &AtomicBool,
 ) {
     lower_priority();
     loop {
@@ -104,7 +117,9 @@ fn work(
         if done.send(result).is_err() {
             return;
         }
-        if let Err(e) = waker.wake() {
+        if !wake_pending.swap(true, Ordering::AcqRel)
+            && let Err(e) = waker.wake()
+        {
             log::error!("cannot wake the event loop: {e}");
         }
     }

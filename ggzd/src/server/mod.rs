@@ -20,6 +20,7 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::games::GameDesc;
+use crate::logging;
 use crate::motd::Motd;
 use crate::proto::decoder::Event;
 use crate::rooms::RoomDesc;
@@ -175,7 +176,10 @@ impl Server {
                 .timers
                 .add(Instant::now() + interval, Timer::Watchdog);
         }
+        // A turn's log lines go out together, before the loop sleeps.
+        logging::batch_this_thread();
         loop {
+            logging::flush_batch();
             let now = Instant::now();
             let timeout = if self.io.tables_to_read.is_empty() {
                 self.io.timers.timeout(now)
@@ -186,6 +190,7 @@ impl Server {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
+                logging::flush_batch();
                 return Err(e);
             }
             let now = Instant::now();
@@ -212,7 +217,8 @@ impl Server {
                     token if token.0 >= CONN_BASE => {
                         let slot = (token.0 - CONN_BASE) as u32;
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
-                            self.read(slot, now);
+                            let hung_up = event.is_read_closed() || event.is_error();
+                            self.read(slot, hung_up, now);
                         }
                         if event.is_writable()
                             && let Some(id) = self.io.conn_id(slot)
@@ -244,6 +250,7 @@ impl Server {
         }
         self.io.games.kill_all_and_wait();
         log::info!("ggzd stopped");
+        logging::flush_batch();
         self.io.workers.shutdown();
         Ok(())
     }
@@ -391,7 +398,9 @@ impl Server {
     }
 
     /// Reads whatever the socket has and feeds it through the decoder.
-    fn read(&mut self, slot: u32, now: Instant) {
+    /// `hung_up`: the peer's end (or an error) was reported with the data,
+    /// so reading goes on until the socket says so.
+    fn read(&mut self, slot: u32, hung_up: bool, now: Instant) {
         loop {
             let Some(conn) = self.io.conn_mut(slot) else {
                 return;
@@ -416,6 +425,14 @@ impl Server {
                 }
                 Ok(n) => {
                     if !self.process_input(slot, n, exact, now) {
+                        return;
+                    }
+                    // A short read emptied the socket. Readiness is
+                    // edge-triggered, so bytes that arrive later raise a
+                    // new event: the read that would only say "would
+                    // block" is one syscall per message saved. An end
+                    // already reported raises no new event: read on to it.
+                    if n < self.scratch.len() && !hung_up {
                         return;
                     }
                 }

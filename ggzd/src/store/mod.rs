@@ -22,6 +22,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 pub use schema::SCHEMA_VERSION;
@@ -407,6 +408,11 @@ impl Store {
         // acknowledging a registration to a client promises.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // Without the query planner stability guarantee, SQLite recompiles
+        // a cached statement whenever a parameter it could have planned on
+        // is rebound (the ban check's `expires > ?3`, for one): a full
+        // parse on every login. Our plans never depend on values.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         schema::migrate(&mut conn)?;
         Ok(Store { conn })
     }
@@ -432,13 +438,11 @@ impl Store {
 
     /// Whether an account with this canonical handle exists.
     pub fn user_exists(&self, canonical: &str) -> Result<bool, StoreError> {
-        Ok(self
+        // Every guest login asks this: keep the compiled statement.
+        let mut stmt = self
             .conn
-            .query_row("SELECT 1 FROM users WHERE handle = ?1", [canonical], |_| {
-                Ok(())
-            })
-            .optional()?
-            .is_some())
+            .prepare_cached("SELECT 1 FROM users WHERE handle = ?1")?;
+        Ok(stmt.exists([canonical])?)
     }
 
     /// Creates an account. Real name and email are truncated to 32 bytes.

@@ -155,7 +155,13 @@ pub fn gather(
                         }
                     }
                 }
-                Note::Echo { .. } | Note::ChatRefused { .. } => {}
+                Note::Echo { .. }
+                | Note::ChatRefused { .. }
+                | Note::TableResult { .. }
+                | Note::Seated { .. }
+                | Note::LeftTable { .. }
+                | Note::ChannelReady { .. }
+                | Note::Game { .. } => {}
             }
         }
         if failed > tolerated {

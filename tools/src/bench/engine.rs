@@ -7,6 +7,11 @@
 //! 64 KiB buffer; a client keeps bytes only for an incomplete element, and
 //! its output only while the socket is full, both bounded.
 //!
+//! A client may instead be a game channel ([`Engine::open_channel`]): it
+//! sends its `CHANNEL` session at once, waits for the server's
+//! `</SESSION>`, and from then on reads TicTacToe's DIO packets with
+//! [`super::dio`].
+//!
 //! Scenarios open clients, run turns of the loop, and react to the
 //! [`Note`]s each turn produces. Chat deliveries are frequent, so they are
 //! not notes: they are tallied in place into [`ChatTally`].
@@ -24,6 +29,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
 use super::clock::monotonic_ns;
+use super::dio::{self, Packet};
 use super::histogram::Histogram;
 use super::scan::{self, Line};
 
@@ -34,6 +40,11 @@ const READ_CHUNK: usize = 64 * 1024;
 const MAX_CARRY_SETUP: usize = 1024 * 1024;
 /// Most bytes kept for an incomplete line once in the room.
 const MAX_CARRY_ROOM: usize = 64 * 1024;
+/// Most bytes a game channel may receive before the server's `</SESSION>`
+/// (a greeting is a few hundred).
+const MAX_CARRY_CHANNEL: usize = 16 * 1024;
+/// Most bytes kept for an incomplete DIO packet (the largest possible).
+const MAX_CARRY_GAME: usize = 64 * 1024;
 /// Most bytes of output waiting for a full socket to drain.
 const MAX_OUTPUT: usize = 1024 * 1024;
 /// Readiness events handled per poll.
@@ -41,6 +52,8 @@ const EVENTS: usize = 4096;
 
 /// The client header sent after the greeting (spec §4).
 const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
+/// What ends the server's side of a game channel's XML session (spec §14).
+const CHANNEL_END: &[u8] = b"</SESSION>\n";
 
 /// An index into the engine's clients; stable for a client's life, reused
 /// after it.
@@ -73,6 +86,40 @@ pub enum Note {
     ChatRefused { id: ClientId },
     /// The client is gone, for the reason given.
     Closed { id: ClientId, why: Closed },
+    /// A `RESULT` of a table request; `refused` holds the code unless ok.
+    TableResult {
+        id: ClientId,
+        action: TableAction,
+        refused: Option<String>,
+    },
+    /// `<JOIN TABLE='n'/>`: the client sits at table n.
+    Seated { id: ClientId, table: u32 },
+    /// `<LEAVE/>`: the client is no longer at a table.
+    LeftTable { id: ClientId },
+    /// A game channel read the server's `</SESSION>`: the server has it
+    /// ready for the player's next launch or join.
+    ChannelReady { id: ClientId },
+    /// A game packet the generator acts on arrived on a channel.
+    Game { id: ClientId, event: GameEvent },
+}
+
+/// The table requests whose results are notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableAction {
+    Launch,
+    Join,
+    Leave,
+}
+
+/// What a game server said on a channel, as far as the generator cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GameEvent {
+    /// REQ_MOVE: the server waits for this player's move.
+    MoveRequested,
+    /// RSP_MOVE with a status other than 0.
+    MoveRefused(i8),
+    /// MSG_GAMEOVER.
+    GameOver,
 }
 
 /// Why a client was closed.
@@ -153,11 +200,24 @@ enum Stage {
     Ready,
     /// `</SESSION>` sent; waiting for the server's.
     Leaving,
+    /// A game channel: its session is sent, the server's `</SESSION>` is
+    /// awaited.
+    ChannelOpening,
+    /// A game channel handed over: DIO packets from the game server.
+    Game,
+}
+
+/// Whether a client is a player's main connection or its game channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Player,
+    Channel,
 }
 
 struct Client {
     stream: TcpStream,
     stage: Stage,
+    role: Role,
     plan: Plan,
     /// Used until the client is ready; dropped then to keep clients small.
     decoder: Option<Decoder>,
@@ -187,8 +247,23 @@ pub struct Engine {
     free: Vec<ClientId>,
     live: usize,
     scratch: Vec<u8>,
+    /// The readiness of one poll, kept to reuse its allocation.
+    ready: Vec<Readiness>,
     pub tally: ChatTally,
     pub traffic: Traffic,
+}
+
+/// One readiness event, copied out of `events` so handlers may borrow the
+/// engine.
+#[derive(Debug, Clone, Copy)]
+struct Readiness {
+    id: ClientId,
+    readable: bool,
+    writable: bool,
+    /// The peer's end or an error came with the event.
+    hung_up: bool,
+    /// An error came with the event (for a connect: it failed).
+    failed: bool,
 }
 
 /// What processing input asked the engine to do with the client.
@@ -207,6 +282,7 @@ impl Engine {
             free: Vec::new(),
             live: 0,
             scratch: vec![0; READ_CHUNK],
+            ready: Vec::new(),
             tally: ChatTally::default(),
             traffic: Traffic::default(),
         })
@@ -220,6 +296,25 @@ impl Engine {
     /// Starts connecting a client that will follow `plan`. A connect that
     /// fails at once is reported as a [`Note::Closed`] by the next turn.
     pub fn open(&mut self, plan: Plan, notes: &mut Vec<Note>) -> ClientId {
+        self.connect(plan, Role::Player, Vec::new(), notes)
+    }
+
+    /// Starts connecting a game channel for the player `name` (spec §14).
+    /// Its session goes out as soon as the connection stands, without
+    /// waiting for the greeting; [`Note::ChannelReady`] follows the
+    /// server's `</SESSION>`, and then [`Note::Game`]s.
+    pub fn open_channel(&mut self, name: &str, notes: &mut Vec<Note>) -> ClientId {
+        let request = format!("{HEADER}<CHANNEL ID='{}'/>\n</SESSION>\n", escape(name));
+        let plan = Plan {
+            name: name.to_owned(),
+            kind: LoginKind::Guest,
+            password: None,
+            room: None,
+        };
+        self.connect(plan, Role::Channel, request.into_bytes(), notes)
+    }
+
+    fn connect(&mut self, plan: Plan, role: Role, out: Vec<u8>, notes: &mut Vec<Note>) -> ClientId {
         let id = match self.free.pop() {
             Some(id) => id,
             None => {
@@ -243,10 +338,11 @@ impl Engine {
                     *slot = Some(Client {
                         stream,
                         stage: Stage::Connecting,
+                        role,
                         plan,
-                        decoder: Some(Decoder::new(Limits::CLIENT)),
+                        decoder: (role == Role::Player).then(|| Decoder::new(Limits::CLIENT)),
                         carry: Vec::new(),
-                        out: Vec::new(),
+                        out,
                         connect_ns: started,
                     });
                     self.live += 1;
@@ -307,17 +403,23 @@ impl Engine {
         }
     }
 
-    /// Ends a session at once: `</SESSION>`, then an abortive close (RST),
-    /// so that thousands of short sessions leave no TIME_WAIT sockets
-    /// holding ephemeral ports. No note follows.
+    /// Ends a session at once: `</SESSION>` (not on a game channel, where
+    /// it would be garbage to the game), then an abortive close (RST), so
+    /// that thousands of short sessions leave no TIME_WAIT sockets holding
+    /// ephemeral ports. No note follows.
+    ///
+    /// Closing a socket takes it out of the poll set (the generator never
+    /// forks, so no other descriptor keeps it there): no `deregister`.
     pub fn hang_up(&mut self, id: ClientId) {
         let Some(slot) = self.clients.get_mut(id) else {
             return;
         };
-        let Some(mut client) = slot.take() else {
+        let Some(client) = slot.take() else {
             return;
         };
-        let _ = client.stream.write(b"</SESSION>\n");
+        if client.role == Role::Player {
+            let _ = (&client.stream).write(b"</SESSION>\n");
+        }
         let _ = nix::sys::socket::setsockopt(
             &client.stream.as_fd(),
             nix::sys::socket::sockopt::Linger,
@@ -326,7 +428,7 @@ impl Engine {
                 l_linger: 0,
             },
         );
-        let _ = self.poll.registry().deregister(&mut client.stream);
+        drop(client);
         self.free.push(id);
         self.live = self.live.saturating_sub(1);
     }
@@ -335,8 +437,7 @@ impl Engine {
         let Some(slot) = self.clients.get_mut(id) else {
             return;
         };
-        if let Some(mut client) = slot.take() {
-            let _ = self.poll.registry().deregister(&mut client.stream);
+        if slot.take().is_some() {
             self.free.push(id);
             self.live = self.live.saturating_sub(1);
             notes.push(Note::Closed { id, why });
@@ -352,37 +453,34 @@ impl Engine {
             }
             return Err(e);
         }
-        let ready: Vec<(usize, bool, bool)> = self
-            .events
-            .iter()
-            .map(|e| {
-                (
-                    e.token().0,
-                    e.is_readable() || e.is_read_closed() || e.is_error(),
-                    e.is_writable() || e.is_error(),
-                )
-            })
-            .collect();
-        for (id, readable, writable) in ready {
-            if writable {
-                self.on_writable(id, notes);
+        self.ready.clear();
+        self.ready.extend(self.events.iter().map(|e| Readiness {
+            id: e.token().0,
+            readable: e.is_readable() || e.is_read_closed() || e.is_error(),
+            writable: e.is_writable() || e.is_error(),
+            hung_up: e.is_read_closed() || e.is_error(),
+            failed: e.is_error(),
+        }));
+        let ready = std::mem::take(&mut self.ready);
+        for r in &ready {
+            if r.writable {
+                self.on_writable(r.id, r.failed, notes);
             }
-            if readable {
-                self.on_readable(id, notes);
+            if r.readable {
+                self.on_readable(r.id, r.hung_up, r.failed, notes);
             }
         }
+        self.ready = ready;
         Ok(())
     }
 
-    fn on_writable(&mut self, id: ClientId, notes: &mut Vec<Note>) {
+    fn on_writable(&mut self, id: ClientId, failed: bool, notes: &mut Vec<Note>) {
         let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut) else {
             return;
         };
         if client.stage == Stage::Connecting {
-            match connect_outcome(&client.stream) {
-                Ok(true) => client.stage = Stage::Greeting,
-                Ok(false) => return,
-                Err(e) => return self.close(id, Closed::ConnectFailed(e.to_string()), notes),
+            if let Err(why) = connected(client, failed) {
+                return self.close(id, why, notes);
             }
         }
         if let Err(why) = flush(client) {
@@ -390,21 +488,15 @@ impl Engine {
         }
     }
 
-    fn on_readable(&mut self, id: ClientId, notes: &mut Vec<Note>) {
+    fn on_readable(&mut self, id: ClientId, hung_up: bool, failed: bool, notes: &mut Vec<Note>) {
         loop {
             let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut) else {
                 return;
             };
-            if client.stage == Stage::Connecting {
-                // Readable before writable: a failed connect (or a server
-                // that spoke first); let the write side decide.
-                match connect_outcome(&client.stream) {
-                    Ok(true) => client.stage = Stage::Greeting,
-                    Ok(false) => return,
-                    Err(e) => {
-                        return self.close(id, Closed::ConnectFailed(e.to_string()), notes);
-                    }
-                }
+            if client.stage == Stage::Connecting
+                && let Err(why) = connected(client, failed)
+            {
+                return self.close(id, why, notes);
             }
             let n = match client.stream.read(&mut self.scratch) {
                 Ok(0) => {
@@ -462,8 +554,9 @@ impl Engine {
             }
             // A short read emptied the socket: with edge-triggered
             // readiness the next arrival raises a new event, so the extra
-            // read that would only say "would block" is skipped.
-            if n < self.scratch.len() {
+            // read that would only say "would block" is skipped. An end
+            // reported with the data raises none: read on to it.
+            if n < self.scratch.len() && !hung_up {
                 return;
             }
         }
@@ -479,16 +572,22 @@ struct Context<'a> {
     traffic: &'a mut Traffic,
 }
 
-/// Whether a nonblocking connect has finished: `Ok(false)` while pending.
-fn connect_outcome(stream: &TcpStream) -> io::Result<bool> {
-    if let Some(e) = stream.take_error()? {
-        return Err(e);
+/// A connecting client got its first readiness event: epoll reports a
+/// nonblocking connect's end that way, with an error flag if it failed.
+/// Moves the client on to its first stage.
+fn connected(client: &mut Client, failed: bool) -> Result<(), Closed> {
+    if failed {
+        let why = match client.stream.take_error() {
+            Ok(Some(e)) | Err(e) => e.to_string(),
+            Ok(None) => "connection failed".into(),
+        };
+        return Err(Closed::ConnectFailed(why));
     }
-    match stream.peer_addr() {
-        Ok(_) => Ok(true),
-        Err(e) if e.kind() == ErrorKind::NotConnected => Ok(false),
-        Err(e) => Err(e),
-    }
+    client.stage = match client.role {
+        Role::Player => Stage::Greeting,
+        Role::Channel => Stage::ChannelOpening,
+    };
+    Ok(())
 }
 
 /// Writes queued output until done or the socket is full.
@@ -520,7 +619,9 @@ fn flush(client: &mut Client) -> Result<(), Closed> {
 fn check_carry(client: &mut Client) -> After {
     let limit = match client.stage {
         Stage::Ready | Stage::Leaving => MAX_CARRY_ROOM,
-        _ => MAX_CARRY_SETUP,
+        Stage::ChannelOpening => MAX_CARRY_CHANNEL,
+        Stage::Game => MAX_CARRY_GAME,
+        Stage::Connecting | Stage::Greeting | Stage::LoggingIn | Stage::Entering => MAX_CARRY_SETUP,
     };
     if client.carry.len() > limit {
         return After::Close(Closed::Overflow("incomplete input"));
@@ -535,6 +636,18 @@ fn check_carry(client: &mut Client) -> After {
 /// (in the room). Returns the bytes used.
 fn take_input(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usize, After) {
     let mut pos = 0;
+    if client.stage == Stage::ChannelOpening {
+        let Some(end) = find(input, CHANNEL_END) else {
+            return (0, After::Keep);
+        };
+        pos = end + CHANNEL_END.len();
+        client.stage = Stage::Game;
+        ctx.notes.push(Note::ChannelReady { id: ctx.id });
+    }
+    if client.stage == Stage::Game {
+        let (used, after) = scan_packets(input.get(pos..).unwrap_or_default(), ctx);
+        return (pos + used, after);
+    }
     loop {
         let rest = input.get(pos..).unwrap_or_default();
         if client.decoder.is_none() {
@@ -646,6 +759,44 @@ fn login_xml(plan: &Plan) -> String {
     xml
 }
 
+/// Position of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Complete DIO packets of `input`: notes for the ones the generator acts
+/// on. Returns the bytes used.
+fn scan_packets(input: &[u8], ctx: &mut Context<'_>) -> (usize, After) {
+    let mut pos = 0;
+    loop {
+        let rest = input.get(pos..).unwrap_or_default();
+        let (len, opcode, first) = match dio::next_packet(rest) {
+            Packet::Incomplete => return (pos, After::Keep),
+            Packet::Malformed => {
+                return (
+                    pos,
+                    After::Close(Closed::Protocol("a DIO packet too short".into())),
+                );
+            }
+            Packet::Complete { len, opcode, first } => (len, opcode, first),
+        };
+        pos += len;
+        let event = match opcode {
+            dio::op::REQ_MOVE => Some(GameEvent::MoveRequested),
+            dio::op::MSG_GAMEOVER => Some(GameEvent::GameOver),
+            dio::op::RSP_MOVE => match first.map(|b| b as i8) {
+                Some(0) => None,
+                Some(status) => Some(GameEvent::MoveRefused(status)),
+                None => Some(GameEvent::MoveRefused(0)),
+            },
+            _ => None,
+        };
+        if let Some(event) = event {
+            ctx.notes.push(Note::Game { id: ctx.id, event });
+        }
+    }
+}
+
 /// The hot path: complete lines of `input`. Returns the bytes used.
 fn scan_lines(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usize, After) {
     let mut pos = 0;
@@ -665,6 +816,22 @@ fn scan_lines(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usiz
             },
             Line::ChatResult(true) => {}
             Line::ChatResult(false) => ctx.notes.push(Note::ChatRefused { id: ctx.id }),
+            Line::Result { action, code } => {
+                let action = match action {
+                    b"launch" => TableAction::Launch,
+                    b"join" => TableAction::Join,
+                    b"leave" => TableAction::Leave,
+                    _ => continue,
+                };
+                let refused = (code != b"ok").then(|| String::from_utf8_lossy(code).into_owned());
+                ctx.notes.push(Note::TableResult {
+                    id: ctx.id,
+                    action,
+                    refused,
+                });
+            }
+            Line::Join { table } => ctx.notes.push(Note::Seated { id: ctx.id, table }),
+            Line::Leave => ctx.notes.push(Note::LeftTable { id: ctx.id }),
             Line::Ping => {
                 client.out.extend_from_slice(b"<PONG/>\n");
                 ctx.traffic.pings_answered += 1;

@@ -302,5 +302,6 @@ pub fn run(target: &Target, o: &LoginOptions) -> io::Result<Report> {
     r.latency("login", &storm.latency);
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("logins", secs(elapsed), generator, server_cpu);
+    r.machine_cpu("logins", cpu1.machine_since(&cpu0));
     Ok(r)
 }

@@ -13,19 +13,19 @@
 //! * [`procfs`]: the server's RSS, CPU time and context switches; the
 //!   generator's own CPU time.
 //! * [`scan`]: the hot-path reader of server output (one element a line).
-//! * [`engine`]: the event loop and the per-client protocol state machine.
+//! * [`dio`]: the reader of TicTacToe's DIO packets on game channels.
+//! * [`engine`]: the event loop and the per-client protocol state machine,
+//!   for players and for game channels.
 //! * [`crowd`]: filling a room with bounded concurrency, settling, leaving.
-//! * [`idle`], [`chat`], [`logins`], [`mixed`], [`wakeups`]: the scenarios.
+//! * [`idle`], [`chat`], [`logins`], [`mixed`], [`tables`], [`wakeups`]:
+//!   the scenarios.
 //! * [`report`]: table and JSON output.
 //! * [`setup`]: writes a server configuration suited to load tests.
-//!
-//! A `tables` scenario (TicTacToe churn: launch, join, play, leave) is
-//! planned; it would add a game-channel phase to [`engine`] and a module of
-//! its own beside the others.
 
 pub mod chat;
 pub mod clock;
 pub mod crowd;
+pub mod dio;
 pub mod engine;
 pub mod histogram;
 pub mod idle;
@@ -35,5 +35,6 @@ pub mod procfs;
 pub mod report;
 pub mod scan;
 pub mod setup;
+pub mod tables;
 pub mod target;
 pub mod wakeups;

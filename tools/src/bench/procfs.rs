@@ -81,23 +81,37 @@ impl Process {
 
     /// User plus system CPU time of all threads.
     pub fn cpu_time(&self) -> io::Result<Duration> {
+        // utime (field 14) and stime (15).
+        self.stat_ticks(14, 15)
+    }
+
+    /// User plus system CPU time of the child processes the server has
+    /// reaped (for ggzd: its game servers, once they ended).
+    pub fn children_cpu_time(&self) -> io::Result<Duration> {
+        // cutime (field 16) and cstime (17).
+        self.stat_ticks(16, 17)
+    }
+
+    /// The sum of two clock-tick fields of `/proc/PID/stat`, numbered as
+    /// in proc(5).
+    fn stat_ticks(&self, first: usize, second: usize) -> io::Result<Duration> {
         let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid))
             .map_err(|e| io::Error::new(e.kind(), format!("process {} is gone: {e}", self.pid)))?;
         // The command name may contain spaces and parentheses: the fields
         // that follow start after the last ')'. There, field 3 (state) is
-        // first, so utime (14) and stime (15) are at offsets 11 and 12.
+        // first, so field n is at offset n - 3.
         let after = stat
             .rfind(')')
             .and_then(|i| stat.get(i + 1..))
             .unwrap_or_default();
         let fields: Vec<&str> = after.split_whitespace().collect();
-        let tick = |i: usize| -> io::Result<u64> {
+        let tick = |n: usize| -> io::Result<u64> {
             fields
-                .get(i)
+                .get(n.wrapping_sub(3))
                 .and_then(|f| f.parse().ok())
                 .ok_or_else(|| io::Error::other("unexpected /proc/PID/stat format"))
         };
-        let ticks = tick(11)? + tick(12)?;
+        let ticks = tick(first)? + tick(second)?;
         let per_sec = clock_ticks_per_sec();
         Ok(Duration::from_nanos(
             ticks.saturating_mul(1_000_000_000) / per_sec,
@@ -168,11 +182,34 @@ pub fn kernel_slab_kib() -> Option<u64> {
     status_field(&meminfo, "Slab")
 }
 
+/// CPU time all processors have spent busy so far, machine-wide (the
+/// first line of `/proc/stat`: everything but idle and I/O wait).
+pub fn machine_busy_time() -> Option<Duration> {
+    let stat = fs::read_to_string("/proc/stat").ok()?;
+    busy_ticks(stat.lines().next()?).map(|ticks| {
+        Duration::from_nanos(ticks.saturating_mul(1_000_000_000) / clock_ticks_per_sec())
+    })
+}
+
+/// Busy ticks of a `/proc/stat` "cpu" line: user, nice, system, irq,
+/// softirq and steal (guest time is already part of user).
+fn busy_ticks(line: &str) -> Option<u64> {
+    let mut fields = line.split_whitespace();
+    if fields.next()? != "cpu" {
+        return None;
+    }
+    let v: Vec<u64> = fields.map_while(|f| f.parse().ok()).collect();
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    (v.len() >= 4).then(|| at(0) + at(1) + at(2) + at(5) + at(6) + at(7))
+}
+
 /// A sample of both processes' CPU clocks, to report a phase's CPU use.
 #[derive(Debug, Clone, Copy)]
 pub struct CpuSample {
     pub generator: Duration,
     pub server: Option<Duration>,
+    /// The whole machine's busy time, to show load from elsewhere.
+    pub machine: Option<Duration>,
 }
 
 impl CpuSample {
@@ -180,6 +217,15 @@ impl CpuSample {
         CpuSample {
             generator: own_cpu_time(),
             server: server.and_then(|p| p.cpu_time().ok()),
+            machine: machine_busy_time(),
+        }
+    }
+
+    /// Busy CPU seconds of the whole machine since `before`.
+    pub fn machine_since(&self, before: &CpuSample) -> Option<f64> {
+        match (self.machine, before.machine) {
+            (Some(a), Some(b)) => Some(a.saturating_sub(b).as_secs_f64()),
+            _ => None,
         }
     }
 
@@ -206,9 +252,21 @@ mod tests {
         let me = Process::open(std::process::id()).unwrap();
         assert!(me.rss_kib().unwrap() > 0);
         let _ = me.cpu_time().unwrap();
+        let _ = me.children_cpu_time().unwrap();
         let s = me.switches().unwrap();
         assert!(s.all_voluntary >= s.main_voluntary);
         assert!(Process::open(u32::MAX).is_err());
+    }
+
+    #[test]
+    fn counts_busy_ticks() {
+        assert_eq!(
+            busy_ticks("cpu  100 2 30 5000 7 1 4 3 0 0"),
+            Some(100 + 2 + 30 + 1 + 4 + 3)
+        );
+        assert_eq!(busy_ticks("cpu0 1 2 3 4"), None);
+        assert_eq!(busy_ticks("cpu 1 2"), None);
+        assert!(machine_busy_time().is_some());
     }
 
     #[test]

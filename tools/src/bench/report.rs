@@ -123,6 +123,13 @@ impl Report {
         }
     }
 
+    /// The whole machine's busy CPU in a phase, beside what generator and
+    /// server used: the rest was other work (game servers, the kernel's
+    /// softirqs charged to no one, other users of the machine).
+    pub fn machine_cpu(&mut self, phase: &str, machine_s: Option<f64>) {
+        self.maybe_real(&format!("{phase}_machine_cpu_s"), machine_s, 3);
+    }
+
     /// Renders an aligned two-column table.
     pub fn to_table(&self) -> String {
         let width = self.rows.iter().map(|r| r.key.len()).max().unwrap_or(0);

@@ -6,9 +6,10 @@
 //! every element, and every start and end tag of a multi-line element, on
 //! its own line (spec §1), so this module splits the stream at newlines and
 //! looks only at the lines the benchmarks measure: `CHAT` (with the
-//! timestamp the generator put in its text), the chat `RESULT`, `PING` and
-//! `</SESSION>`. Everything else is skipped unparsed. The setup phase
-//! (greeting, login, room entry) uses the project's full XML decoder.
+//! timestamp the generator put in its text), `RESULT`s, `PING`,
+//! `</SESSION>`, and for the `tables` scenario `JOIN` and `LEAVE`.
+//! Everything else is skipped unparsed. The setup phase (greeting, login,
+//! room entry) uses the project's full XML decoder.
 
 /// What one line of server output means to the load generator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,12 @@ pub enum Line<'a> {
     SessionEnd,
     /// `<RESULT ACTION='protocol' ...>`: the server refused our XML.
     ProtocolError,
+    /// Any other one-line `<RESULT ACTION='...' CODE='...'/>`.
+    Result { action: &'a [u8], code: &'a [u8] },
+    /// `<JOIN TABLE='n' .../>`: the client now sits at table n.
+    Join { table: u32 },
+    /// `<LEAVE .../>`: the client is no longer at a table.
+    Leave,
     /// Anything else (updates, lists, ...).
     Other,
 }
@@ -75,6 +82,27 @@ pub fn classify(line: &[u8]) -> Line<'_> {
     if line.starts_with(b"<RESULT ACTION='protocol'") {
         return Line::ProtocolError;
     }
+    if let Some(rest) = line.strip_prefix(b"<RESULT ACTION='") {
+        return match quoted(rest).and_then(|(action, after)| {
+            let code = after.strip_prefix(b" CODE='")?;
+            Some((action, quoted(code)?.0))
+        }) {
+            Some((action, code)) => Line::Result { action, code },
+            None => Line::Other,
+        };
+    }
+    if let Some(rest) = line.strip_prefix(b"<JOIN TABLE='") {
+        return match quoted(rest).and_then(|(table, _)| parse_decimal(table)) {
+            Some(table) => match u32::try_from(table) {
+                Ok(table) => Line::Join { table },
+                Err(_) => Line::Other,
+            },
+            None => Line::Other,
+        };
+    }
+    if line.starts_with(b"<LEAVE ") || line.starts_with(b"<LEAVE/") {
+        return Line::Leave;
+    }
     if line == b"<PING/>" || line.starts_with(b"<PING ") {
         return Line::Ping;
     }
@@ -82,6 +110,12 @@ pub fn classify(line: &[u8]) -> Line<'_> {
         return Line::SessionEnd;
     }
     Line::Other
+}
+
+/// The text up to the next `'`, and what follows that quote.
+fn quoted(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = text.iter().position(|&b| b == b'\'')?;
+    Some((text.get(..end)?, text.get(end + 1..)?))
 }
 
 /// A benchmark chat text: `{send time in ns} {sender id}`.
@@ -161,6 +195,36 @@ mod tests {
             Line::Other
         );
         assert_eq!(classify(b"<CHAT TYPE='normal' FROM='x'>multi"), Line::Other);
+    }
+
+    #[test]
+    fn classifies_table_lines() {
+        assert_eq!(
+            classify(b"<RESULT ACTION='launch' CODE='ok'/>"),
+            Line::Result {
+                action: b"launch",
+                code: b"ok"
+            }
+        );
+        assert_eq!(
+            classify(b"<RESULT ACTION='join' CODE='no channel'/>"),
+            Line::Result {
+                action: b"join",
+                code: b"no channel"
+            }
+        );
+        assert_eq!(classify(b"<RESULT ACTION='join'"), Line::Other);
+        assert_eq!(
+            classify(b"<JOIN TABLE='42' SPECTATOR='false'/>"),
+            Line::Join { table: 42 }
+        );
+        assert_eq!(
+            classify(b"<JOIN TABLE='x' SPECTATOR='false'/>"),
+            Line::Other
+        );
+        assert_eq!(classify(b"<JOIN TABLE='99999999999'/>"), Line::Other);
+        assert_eq!(classify(b"<LEAVE REASON='gameover'/>"), Line::Leave);
+        assert_eq!(classify(b"<LEAVES/>"), Line::Other);
     }
 
     #[test]

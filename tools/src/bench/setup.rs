@@ -1,8 +1,9 @@
 //! `write-config`: a server configuration for load tests, in a directory
 //! of its own: loopback, a kernel-chosen port, room for 20,000
-//! connections, the chat rate limit off, and a lobby plus a `bench` room
-//! large enough for every client. Everything else keeps the shipped
-//! defaults (`conf/ggzd.toml`), so the figures describe a stock server.
+//! connections, the chat rate limit off, a lobby plus a `bench` room large
+//! enough for every client, and a TicTacToe room (`tables`, room 2) for
+//! table churn. Everything else keeps the shipped defaults
+//! (`conf/ggzd.toml`), so the figures describe a stock server.
 
 use std::fs;
 use std::io;
@@ -44,8 +45,13 @@ fn absolute(p: &Path) -> io::Result<PathBuf> {
     }
 }
 
-/// Writes `ggzd.toml`, `ggzd.motd`, `rooms/entry.toml`, `rooms/bench.toml`
-/// and an empty `data/` into `o.dir`. Returns the configuration file.
+/// The TicTacToe room's table limit; the server-wide one (`max_tables`,
+/// 150 by default) stays as shipped.
+const ROOM_TABLES: u32 = 1000;
+
+/// Writes `ggzd.toml`, `ggzd.motd`, `rooms/entry.toml`, `rooms/bench.toml`,
+/// `rooms/tables.toml` and an empty `data/` into `o.dir`. Returns the
+/// configuration file.
 pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
     let dir = absolute(&o.dir)?;
     let source = absolute(&o.source)?;
@@ -70,9 +76,18 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
             o.room_capacity
         ),
     )?;
+    fs::write(
+        rooms.join("tables.toml"),
+        format!(
+            "name = \"Tables\"\ndescription = \"ggzd-bench TicTacToe churn\"\n\
+             game = \"TicTacToe\"\nmax_players = {}\nmax_tables = {ROOM_TABLES}\n",
+            o.room_capacity
+        ),
+    )?;
     let config = format!(
         "# Written by ggzd-bench write-config: a stock ggzd configured for\n\
-         # load tests on loopback. Rooms: 0 = Lobby, 1 = Bench.\n\
+         # load tests on loopback. Rooms: 0 = Lobby, 1 = Bench, 2 = Tables\n\
+         # (TicTacToe, game 0).\n\
          [server]\nname = \"ggzd-bench\"\n\n\
          [network]\ninterface = \"127.0.0.1\"\nport = 0\n\
          max_clients = {max_clients}\nmax_clients_per_ip = 0\n\n\
@@ -114,6 +129,11 @@ mod tests {
             fs::read_to_string(dir.join("rooms/bench.toml"))
                 .unwrap()
                 .contains("max_players = 20000")
+        );
+        assert!(
+            fs::read_to_string(dir.join("rooms/tables.toml"))
+                .unwrap()
+                .contains("game = \"TicTacToe\"")
         );
         fs::remove_dir_all(dir).unwrap();
     }

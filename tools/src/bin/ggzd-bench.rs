@@ -14,6 +14,7 @@ use ggzd_tools::bench::mixed::{self, MixedOptions};
 use ggzd_tools::bench::procfs::Process;
 use ggzd_tools::bench::report::Report;
 use ggzd_tools::bench::setup::{self, SetupOptions};
+use ggzd_tools::bench::tables::{self, TableOptions};
 use ggzd_tools::bench::{target, wakeups};
 
 /// Load generator for ggzd (GGZ protocol 10). Sends load to loopback
@@ -130,6 +131,29 @@ enum Scenario {
         password: String,
         #[arg(long, default_value_t = 200)]
         concurrency: usize,
+    },
+    /// TicTacToe table churn: pairs launch, join, play five moves over
+    /// their game channels and leave, game after game; games/s and
+    /// launch-to-ready latency.
+    Tables {
+        /// Pairs of players, each playing one game at a time.
+        #[arg(long, default_value_t = 4)]
+        pairs: usize,
+        /// The TicTacToe room (room 2 of write-config's layout).
+        #[arg(long, default_value_t = 2)]
+        room: u32,
+        /// TicTacToe's game type id.
+        #[arg(long, default_value_t = 0)]
+        game: u32,
+        /// Seconds during which new games are started.
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+        /// Most games to start in all (0: no limit but --secs).
+        #[arg(long, default_value_t = 0)]
+        games: u64,
+        /// Name prefix (names are PREFIX + 5 digits).
+        #[arg(long, default_value = "t")]
+        prefix: String,
     },
     /// Context switches of an otherwise untouched server over a period.
     Wakeups {
@@ -258,6 +282,24 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 prefix: "m".into(),
                 account_prefix: "s".into(),
                 concurrency,
+            },
+        )?,
+        Scenario::Tables {
+            pairs,
+            room,
+            game,
+            secs,
+            games,
+            prefix,
+        } => tables::run(
+            &t,
+            &TableOptions {
+                pairs,
+                room,
+                game,
+                secs,
+                games,
+                prefix,
             },
         )?,
         Scenario::Wakeups { .. } | Scenario::WriteConfig { .. } => return Ok(None),

@@ -1,0 +1,98 @@
+//! `ggzd-bench` against the real ggzd (and, for `tables`, the real
+//! `ggzd-tictactoe`): the scenarios run to the end and report real
+//! figures. No timing is asserted; benchmarks live in BENCHMARKS.md.
+
+use std::process::Command;
+
+use ggzd_e2e::*;
+
+/// Runs `ggzd-bench --json` with `args` against `server`; returns its one
+/// line of JSON after checking it exited successfully.
+fn bench(server: &TestServer, args: &[&str]) -> String {
+    let output = Command::new(bin("ggzd-bench"))
+        .arg("--server")
+        .arg(server.addr.to_string())
+        .arg("--pid")
+        .arg(server.pid().to_string())
+        .args(["--json", "--timeout", "60"])
+        .args(args)
+        .output()
+        .expect("run ggzd-bench");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "ggzd-bench {args:?} failed: {}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The raw value of `key` in a flat JSON object (what the report writes).
+fn field<'a>(json: &'a str, key: &str) -> &'a str {
+    let needle = format!("\"{key}\":");
+    let start = json
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + needle.len();
+    let rest = &json[start..];
+    let end = rest.find([',', '}']).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+fn number(json: &str, key: &str) -> f64 {
+    field(json, key)
+        .parse()
+        .unwrap_or_else(|_| panic!("{key} is not a number in {json}"))
+}
+
+#[test]
+fn tables_scenario_plays_tictactoe_to_the_end() {
+    let server = TestServer::start();
+    // Room 1 of the repository's rooms is Tic-Tac-Toe; game 0 TicTacToe.
+    let json = bench(
+        &server,
+        &[
+            "tables", "--pairs", "2", "--room", "1", "--games", "12", "--secs", "30",
+        ],
+    );
+    assert_eq!(field(&json, "scenario"), "\"tables\"");
+    assert_eq!(field(&json, "failed"), "false", "{json}");
+    assert_eq!(number(&json, "games"), 12.0, "{json}");
+    assert_eq!(field(&json, "failures"), "\"none\"");
+    assert!(number(&json, "games_per_s") > 0.0, "{json}");
+    for key in [
+        "launch_to_ready_p50_ms",
+        "launch_to_ready_p99_ms",
+        "game_p50_ms",
+        "tables_generator_cpu_s",
+        "tables_server_cpu_s",
+        "tables_game_servers_cpu_s",
+    ] {
+        assert!(number(&json, key) >= 0.0, "{key}: {json}");
+    }
+    assert!(
+        number(&json, "launch_to_ready_p99_ms") >= number(&json, "launch_to_ready_p50_ms"),
+        "{json}"
+    );
+    // The players left and every table ended: the room is empty again.
+    let mut c = server.guest("watcher");
+    enter(&mut c, 1);
+    c.send("<LIST TYPE='table'/>").unwrap();
+    let list = c.expect_result("list", TIMEOUT).unwrap();
+    let tables = list.child("LIST").expect("a table list");
+    assert!(tables.child("TABLE").is_none(), "{tables:?}");
+}
+
+#[test]
+fn logins_scenario_logs_guests_in() {
+    let server = TestServer::start();
+    let json = bench(
+        &server,
+        &["logins", "--count", "200", "--concurrency", "10"],
+    );
+    assert_eq!(field(&json, "failed"), "false", "{json}");
+    assert_eq!(number(&json, "logins_ok"), 200.0, "{json}");
+    assert!(number(&json, "logins_per_s") > 0.0, "{json}");
+    assert!(number(&json, "logins_server_cpu_s") >= 0.0, "{json}");
+}
