@@ -103,7 +103,7 @@ fn log_out(mut client: Client) {
 }
 
 #[test]
-fn added_account_logs_in_and_a_role_applies_at_the_next_login() {
+fn added_account_logs_in_and_a_role_applies_at_once_and_at_the_next_login() {
     let server = TestServer::start();
     let added = uedit(
         &server,
@@ -136,8 +136,17 @@ fn added_account_logs_in_and_a_role_applies_at_the_next_login() {
     let granted = uedit(&server, &["perms", "carol", "--role", "host"], "");
     assert_eq!(granted.code, 0, "{}", granted.stderr);
     assert!(granted.stdout.contains("0x00000007 -> 0x00000187"));
-    // The running session keeps what it logged in with.
-    assert_eq!(perms_in_room(&mut carol, "Carol").0, "0x00000007");
+    // The tool signals the running ggzd, which tells the room (and carol)
+    // at once.
+    let update = carol
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE") && e.attr("TYPE") == Some("player") && e.attr("ACTION") == Some("perms")
+        })
+        .expect("UPDATE player perms after the change");
+    assert_eq!(
+        update.child("PLAYER").and_then(|p| p.attr("PERMS")),
+        Some("0x00000187")
+    );
     log_out(carol);
 
     let (code, mut carol) = login(&server, "carol", "tr0ub4dor");
