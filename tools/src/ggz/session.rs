@@ -214,6 +214,19 @@ pub fn run(options: Options) -> Exit {
         Ok(w) => Arc::new(w),
         Err(e) => return setup_error(&mut Stdout, "cannot create a waker", &e),
     };
+    // Connect before taking over the keyboard and the signals: until
+    // there is a session to end, Ctrl-C simply stops the program, and the
+    // terminal is still as the user left it.
+    let (stream, peer) = match connect(&options.address, options.timeout) {
+        Ok(pair) => pair,
+        Err(e) => {
+            Stdout.line(&format!(
+                "error: cannot connect to {}: {e}",
+                options.address.host_port()
+            ));
+            return Exit::Connection;
+        }
+    };
     let words: Words = Arc::new(Mutex::new(Vec::new()));
     let _restore_terminal = (!options.script).then(input::TerminalRestore::save);
     let (input, mut out): (Receiver<Input>, Box<dyn Output>) = if options.script {
@@ -233,16 +246,6 @@ pub fn run(options: Options) -> Exit {
     let signals = match signal_pipe(&mut poll) {
         Ok(s) => s,
         Err(e) => return setup_error(out.as_mut(), "cannot catch signals", &e),
-    };
-    let (stream, peer) = match connect(&options.address, options.timeout) {
-        Ok(pair) => pair,
-        Err(e) => {
-            out.line(&format!(
-                "error: cannot connect to {}: {e}",
-                options.address.host_port()
-            ));
-            return Exit::Connection;
-        }
     };
     let main = match Link::register(stream, poll.registry(), MAIN) {
         Ok(l) => l,
