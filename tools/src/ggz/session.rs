@@ -235,10 +235,7 @@ pub fn run(options: Options) -> Exit {
         match input::spawn_editor(Arc::clone(&waker), Arc::clone(&words)) {
             Ok(pair) => pair,
             Err(e) => {
-                out_line(
-                    &mut Stdout,
-                    &format!("error: cannot start the line editor: {e}"),
-                );
+                Stdout.line(&format!("error: cannot start the line editor: {e}"));
                 return Exit::Usage;
             }
         }
@@ -257,7 +254,7 @@ pub fn run(options: Options) -> Exit {
         poll,
         out,
         input,
-        _signals: signals,
+        signals,
         main: Some(main),
         peer,
         decoder: Decoder::new(Limits::CLIENT),
@@ -285,10 +282,6 @@ pub fn run(options: Options) -> Exit {
         deadline: greeting_deadline,
     });
     session.run()
-}
-
-fn out_line(out: &mut dyn Output, text: &str) {
-    out.line(text);
 }
 
 fn setup_error(out: &mut dyn Output, what: &str, e: &io::Error) -> Exit {
@@ -360,8 +353,8 @@ struct Session {
     poll: Poll,
     out: Box<dyn Output>,
     input: Receiver<Input>,
-    /// Kept registered for the run.
-    _signals: mio::net::UnixStream,
+    /// Read end of the signal pipe.
+    signals: mio::net::UnixStream,
     main: Option<Link>,
     peer: SocketAddr,
     decoder: Decoder,
@@ -514,7 +507,7 @@ impl Session {
 
     fn on_signal(&mut self) {
         let mut drain = [0u8; 64];
-        while matches!(self._signals.read(&mut drain), Ok(n) if n > 0) {}
+        while matches!(self.signals.read(&mut drain), Ok(n) if n > 0) {}
         self.interrupt();
     }
 
