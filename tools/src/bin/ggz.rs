@@ -29,7 +29,8 @@ $GGZ_PASSWORD (or the variable --password-env names), from the first line of std
 with --password-stdin, or from a prompt without echo."
 )]
 struct Cli {
-    /// Server and user: [user@]host[:port], default localhost:5688.
+    /// Where to connect and as whom: user@host:port, where user and port may
+    /// be left out; default localhost:5688.
     #[arg(value_name = "[USER@]HOST[:PORT]")]
     server: Option<String>,
     /// Log in as a guest even though a user is given.
