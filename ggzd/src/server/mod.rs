@@ -815,6 +815,10 @@ impl Sink for Io {
         self.timers.add(at, Timer::Zone(key));
     }
 
+    fn backlog(&self, conn: ConnId) -> usize {
+        self.conn(conn).map_or(0, |c| c.out_bytes)
+    }
+
     fn spawn_table(&mut self, table: TableSerial, spec: SpawnSpec) {
         self.games.spawn(self.poll.registry(), table, spec);
     }

@@ -226,6 +226,8 @@ pub trait Sink {
     fn table_send(&mut self, table: TableSerial, msg: ToGame, channel: Option<ConnId>);
     /// Stops a game server and forgets its control socket.
     fn end_table(&mut self, table: TableSerial);
+    /// Bytes queued for a connection and not yet handed to the kernel.
+    fn backlog(&self, conn: ConnId) -> usize;
 }
 
 /// Where a connection comes from, for per-address limits and INFO.

@@ -12,6 +12,12 @@ pub(crate) fn lag_class(rtt: Duration, thresholds: &[Duration; 4]) -> u8 {
     1 + thresholds.iter().take_while(|t| rtt >= **t).count() as u8
 }
 
+/// A PING is not sent while more than this is queued for the player.
+const PING_BACKLOG_LIMIT: usize = 16 * 1024;
+
+/// How soon a PING held back by a deep queue is tried again.
+const PING_RETRY: Duration = Duration::from_secs(1);
+
 impl Zone {
     pub(crate) fn on_ping_timer(
         &mut self,
@@ -25,6 +31,23 @@ impl Zone {
             return;
         };
         if p.ping_due != Some(deadline) {
+            return;
+        }
+        // Behind a deep queue (a burst of room traffic) the round trip
+        // would measure our own backlog, not the player's link, and the
+        // raised class would be broadcast to the whole room, deepening
+        // everyone's queue: in a large room that feeds on itself. Ask
+        // again once the queue has drained.
+        if sink.backlog(conn) > PING_BACKLOG_LIMIT {
+            let retry = now + PING_RETRY;
+            p.ping_due = Some(retry);
+            sink.timer(
+                retry,
+                TimerKey {
+                    conn,
+                    kind: TimerKind::Ping,
+                },
+            );
             return;
         }
         p.ping_due = None;

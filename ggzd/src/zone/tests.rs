@@ -23,6 +23,8 @@ struct Recorder {
     spawned: Vec<(TableSerial, SpawnSpec)>,
     to_tables: Vec<(TableSerial, ggzdmod::wire::ToGame, Option<ConnId>)>,
     ended: Vec<TableSerial>,
+    /// What `backlog` reports, per connection.
+    backlogs: Vec<(ConnId, usize)>,
 }
 
 impl Sink for Recorder {
@@ -55,6 +57,12 @@ impl Sink for Recorder {
     }
     fn end_table(&mut self, table: TableSerial) {
         self.ended.push(table);
+    }
+    fn backlog(&self, conn: ConnId) -> usize {
+        self.backlogs
+            .iter()
+            .find(|(c, _)| *c == conn)
+            .map_or(0, |(_, b)| *b)
     }
 }
 
@@ -520,6 +528,35 @@ fn lag_rises_while_a_ping_is_unanswered_and_falls_on_pong() {
     w.now += Duration::from_millis(20);
     w.send(kim, "<PONG/>");
     assert!(w.sink.take(bob)[0].contains("LAG='1'"));
+}
+
+#[test]
+fn a_ping_waits_while_the_players_queue_is_deep() {
+    let mut w = World::standard();
+    let kim = w.guest_in("kim", 0);
+    let bob = w.guest_in("bob", 0);
+    w.sink.sent.clear();
+    let key = TimerKey {
+        conn: kim,
+        kind: TimerKind::Ping,
+    };
+    let ping_at = w.now + Duration::from_secs(5);
+    w.now = ping_at;
+    w.sink.backlogs = vec![(kim, 1 << 20)];
+    w.sink.timers.clear();
+    w.zone.on_timer(key, ping_at, w.now, &mut w.sink);
+    // No PING behind a megabyte of room traffic, no lag timer: a retry.
+    assert!(w.sink.take(kim).is_empty());
+    let (retry, retry_key) = *w.sink.timers.last().unwrap();
+    assert_eq!(retry_key, key);
+    assert!(retry > w.now);
+    assert!(!w.sink.timers.iter().any(|(_, k)| k.kind == TimerKind::Lag));
+    // Once the queue has drained the PING goes out.
+    w.sink.backlogs.clear();
+    w.now = retry;
+    w.zone.on_timer(retry_key, retry, w.now, &mut w.sink);
+    assert_eq!(w.sink.take(kim), vec!["<PING/>\n"]);
+    assert!(w.sink.take(bob).is_empty());
 }
 
 #[test]
