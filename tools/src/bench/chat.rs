@@ -44,6 +44,36 @@ pub(crate) struct Sender {
     pub alive: bool,
 }
 
+/// What a note meant for the senders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SenderNote {
+    /// A chat was echoed; its sender has one fewer in flight.
+    Echoed,
+    /// A chat was refused (and counts as answered).
+    Refused,
+    /// A client's connection closed.
+    Lost,
+    /// Nothing about chats.
+    Other,
+}
+
+/// Books a note against the sender it concerns.
+pub(crate) fn account(senders: &mut [Sender], note: &Note) -> SenderNote {
+    let (id, meaning) = match *note {
+        Note::Echo { id } => (id, SenderNote::Echoed),
+        Note::ChatRefused { id } => (id, SenderNote::Refused),
+        Note::Closed { id, .. } => (id, SenderNote::Lost),
+        _ => return SenderNote::Other,
+    };
+    if let Some(s) = senders.iter_mut().find(|s| s.id == id) {
+        match meaning {
+            SenderNote::Lost => s.alive = false,
+            _ => s.in_flight = s.in_flight.saturating_sub(1),
+        }
+    }
+    meaning
+}
+
 /// Sends what is due for every sender; returns chats that were due but
 /// held back by the window.
 pub(crate) fn send_due(
@@ -184,25 +214,10 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
         };
         engine.turn(Some(wait.min(left)), &mut notes)?;
         for note in notes.drain(..) {
-            match note {
-                Note::Echo { id } => {
-                    if let Some(s) = senders.iter_mut().find(|s| s.id == id) {
-                        s.in_flight = s.in_flight.saturating_sub(1);
-                    }
-                }
-                Note::ChatRefused { id } => {
-                    refused += 1;
-                    if let Some(s) = senders.iter_mut().find(|s| s.id == id) {
-                        s.in_flight = s.in_flight.saturating_sub(1);
-                    }
-                }
-                Note::Closed { id, .. } => {
-                    lost_clients += 1;
-                    if let Some(s) = senders.iter_mut().find(|s| s.id == id) {
-                        s.alive = false;
-                    }
-                }
-                _ => {}
+            match account(&mut senders, &note) {
+                SenderNote::Refused => refused += 1,
+                SenderNote::Lost => lost_clients += 1,
+                SenderNote::Echoed | SenderNote::Other => {}
             }
         }
     }

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use ggzd::proto::request::LoginKind;
 
-use super::chat::{Sender, send_due};
+use super::chat::{Sender, SenderNote, account, send_due};
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Target};
-use super::engine::{Engine, Note, Plan};
+use super::engine::{Engine, Plan};
 use super::logins::{self, Logins, Storm};
 use super::procfs::CpuSample;
 use super::report::Report;
@@ -161,22 +161,10 @@ pub fn run(target: &Target, o: &MixedOptions) -> io::Result<Report> {
             if storm.on_note(&mut engine, &note) {
                 continue;
             }
-            match note {
-                Note::Echo { id } | Note::ChatRefused { id } => {
-                    if matches!(note, Note::ChatRefused { .. }) {
-                        refused += 1;
-                    }
-                    if let Some(s) = senders.iter_mut().find(|s| s.id == id) {
-                        s.in_flight = s.in_flight.saturating_sub(1);
-                    }
-                }
-                Note::Closed { id, .. } => {
-                    lost += 1;
-                    if let Some(s) = senders.iter_mut().find(|s| s.id == id) {
-                        s.alive = false;
-                    }
-                }
-                _ => {}
+            match account(&mut senders, &note) {
+                SenderNote::Refused => refused += 1,
+                SenderNote::Lost => lost += 1,
+                SenderNote::Echoed | SenderNote::Other => {}
             }
         }
     }
