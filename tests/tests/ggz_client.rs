@@ -64,7 +64,9 @@ impl Ggz {
         }
         let mut child = command.spawn().expect("start ggz");
         let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(script.as_bytes()).expect("write script");
+        // The client may end (refused login, bad server) before it reads
+        // its script; a closed pipe is then expected.
+        let _ = stdin.write_all(script.as_bytes());
         let stdin = if keep_stdin { Some(stdin) } else { None };
         let mut stdout = child.stdout.take().expect("stdout");
         let mut stderr = child.stderr.take().expect("stderr");

@@ -104,7 +104,9 @@ impl Session {
             }
             Until::Text(pattern) => match self.seen.iter().position(|l| l.contains(pattern)) {
                 Some(at) => {
-                    self.seen.drain(..=at);
+                    // Only the matched line is taken: events from other players
+                    // arrive in any order relative to the script's own.
+                    self.seen.remove(at);
                     true
                 }
                 None => false,
