@@ -160,6 +160,11 @@ enum Pending {
     Launch,
     Join,
     Leave,
+    /// `/again`: standing up (then sitting down in `seat`), or sitting
+    /// down.
+    Reseat {
+        sit_at: Option<u32>,
+    },
     Chat,
 }
 
@@ -172,6 +177,7 @@ impl Pending {
             Pending::Launch => "launch",
             Pending::Join => "join",
             Pending::Leave => "leave",
+            Pending::Reseat { .. } => "reseat",
             Pending::Chat => "chat",
         }
     }
@@ -244,6 +250,7 @@ pub fn run(options: Options) -> Exit {
         phase: Phase::Greeting,
         pending: VecDeque::new(),
         awaiting_join: false,
+        awaiting_game: false,
         queue: VecDeque::new(),
         input_done: false,
         wait: None,
@@ -345,6 +352,8 @@ struct Session {
     pending: VecDeque<Pending>,
     /// A launch or join was accepted so far; the JOIN is still to come.
     awaiting_join: bool,
+    /// `/again` is under way: a script step waits for the cleared board.
+    awaiting_game: bool,
     queue: VecDeque<String>,
     input_done: bool,
     wait: Option<Wait>,
@@ -701,6 +710,9 @@ impl Session {
                 self.awaiting_join = false;
                 self.close_game();
             }
+            if matches!(pending, Pending::Reseat { .. }) {
+                self.awaiting_game = false;
+            }
             self.fail(&format!("{action}: {}", clean(code)));
             return false;
         }
@@ -719,6 +731,10 @@ impl Session {
                 false
             }
             Pending::List { show } => show,
+            Pending::Reseat { sit_at } => {
+                self.reseated(sit_at);
+                false
+            }
             _ => false,
         }
     }

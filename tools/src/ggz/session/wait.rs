@@ -45,6 +45,7 @@ impl Session {
     pub(super) fn settled(&self) -> bool {
         self.pending.is_empty()
             && !self.awaiting_join
+            && !self.awaiting_game
             && !self.game.as_ref().is_some_and(|g| g.view.move_pending())
     }
 
