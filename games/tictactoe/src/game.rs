@@ -62,6 +62,9 @@ pub struct TicTacToe {
     /// The game on the board has ended and its result was reported; the
     /// board stays as it ended until a fresh game starts.
     finished: bool,
+    /// Since the game ended, a seat was left: filling both seats again
+    /// starts the next game.
+    vacated: bool,
     seats: [Option<Connection>; SEATS],
     spectators: BTreeMap<usize, Connection>,
     savegame: Savegame,
@@ -75,6 +78,7 @@ impl TicTacToe {
             board: Board::new(),
             turn: None,
             finished: false,
+            vacated: false,
             seats: [None, None],
             spectators: BTreeMap::new(),
             savegame,
@@ -306,10 +310,13 @@ impl TicTacToe {
     /// PLAYING.
     fn seat_event(&mut self, t: &mut dyn Table, joined: Option<Mark>) {
         let mut target = self.target_state(t);
-        let rematch = self.finished && joined.is_some() && target == GameState::Playing;
+        if self.finished && target != GameState::Playing {
+            self.vacated = true;
+        }
+        let rematch = self.finished && self.vacated && target == GameState::Playing;
         if self.finished && !rematch && target == GameState::Playing {
-            // Both seats are still those of the finished game (a reseat of
-            // a spectator does not count): the finished board stays.
+            // Both seats still hold the players of the finished game: the
+            // finished board stays.
             target = GameState::Waiting;
         }
         if self.variant.announces_seats() {
@@ -343,7 +350,8 @@ impl TicTacToe {
         }
     }
 
-    /// A seat of a finished game was filled again: the next game starts on
+    /// A seat of a finished game was filled again (by a player or a bot):
+    /// the next game starts on
     /// a cleared board. Everyone connected gets the cleared board with seat
     /// 0 on turn (SND_SYNC replaces a client's board; no client knows a
     /// "new game" message), the new player included.
@@ -351,6 +359,7 @@ impl TicTacToe {
         self.board = Board::new();
         self.turn = None;
         self.finished = false;
+        self.vacated = false;
         t.log("a seat of the finished game was filled again: a new game starts");
         let sync = ServerMsg::Sync {
             turn: Some(Mark::Seat0),

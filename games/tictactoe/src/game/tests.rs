@@ -923,3 +923,39 @@ fn against_a_bot_standing_up_and_sitting_down_again_is_a_rematch() {
     leave(&mut g, &mut t, 1);
     assert_eq!(t.state, GameState::Done);
 }
+
+#[test]
+fn a_bot_filling_the_left_seat_also_starts_a_fresh_game() {
+    let (mut g, mut t) = two_players(Variant::Classic);
+    alice_wins(&mut g, &mut t);
+    leave(&mut g, &mut t, 1);
+    // The table owner puts a bot in the open seat (no join event for a
+    // player: ggzdmod reports a seat change to BOT).
+    let old = t.seats[1].clone();
+    let bot = info(SeatKind::Bot, "Alfred");
+    t.seats[1] = bot.clone();
+    t.take();
+    g.on_seat_change(&mut t, 1, &old, &bot);
+    let recs = t.take();
+    assert!(recs.contains(&sent(
+        S0,
+        ServerMsg::Sync {
+            turn: Some(Mark::Seat0),
+            cells: [-1; SQUARES]
+        }
+    )));
+    assert!(recs.contains(&Rec::State(GameState::Playing)));
+    assert_eq!(recs.last(), Some(&sent(S0, ServerMsg::ReqMove)));
+}
+
+#[test]
+fn a_watcher_coming_and_going_after_game_over_changes_nothing() {
+    let (mut g, mut t) = two_players(Variant::Classic);
+    alice_wins(&mut g, &mut t);
+    let board = *g.board();
+    g.on_spectator_join(&mut t, 0, "eve");
+    g.on_spectator_leave(&mut t, 0);
+    assert_eq!(t.state, GameState::Waiting);
+    assert_eq!(*g.board(), board);
+    assert!(g.is_finished());
+}
