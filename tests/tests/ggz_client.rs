@@ -258,6 +258,48 @@ fn again_plays_a_second_game_against_the_bot_at_the_same_table() {
 }
 
 #[test]
+fn again_between_two_players_starts_the_next_game_for_both() {
+    let server = TestServer::start();
+    let a = addr(&server);
+    let (alice, _) = Ggz::start(
+        &["--name", "alice", &a],
+        &[],
+        "/enter 1\n/launch reserved:bob\n/move 1\n/move 2\n/move 3\n/result\n\
+         /wait a new game starts\n/move 7\n/move 8\n/move 9\n/result\n/leave\n",
+        false,
+    );
+    let (bob, _) = Ggz::start(
+        &["--name", "bob", &a],
+        &[],
+        "/enter 1\n/wait reserved bob\n/join\n/move 4\n/move 5\n/result\n/again\n\
+         /move 4\n/move 5\n/result\n/leave\n",
+        false,
+    );
+    let (alice, bob) = (alice.finish(), bob.finish());
+    for out in [&alice, &bob] {
+        assert_eq!(
+            out.code,
+            Some(0),
+            "alice:\n{}\nbob:\n{}",
+            alice.stdout,
+            bob.stdout
+        );
+    }
+    for out in [&alice, &bob] {
+        out.assert_has("a new game starts");
+        out.assert_has("board ...|...|...");
+        let results = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("result: game over: X (alice) wins"))
+            .count();
+        assert_eq!(results, 2, "{}", out.stdout);
+    }
+    alice.assert_has("board ...|OO.|XXX");
+    bob.assert_has("you sat down again");
+}
+
+#[test]
 fn trunk_protocol_room_learns_the_seat_from_the_table() {
     let server = TestServer::start();
     let out = run(

@@ -122,6 +122,7 @@ impl Session {
             };
             if let GameEvent::Over(outcome) = event {
                 self.last_result = Some(render::result_line(&view, outcome));
+                self.result_unshown = true;
             }
             if event == GameEvent::NewGame {
                 self.awaiting_game = false;

@@ -260,6 +260,7 @@ pub fn run(options: Options) -> Exit {
         words,
         chat_len: DEFAULT_CHATLEN,
         last_result: None,
+        result_unshown: false,
         last_view: None,
         show_next_list: false,
     };
@@ -363,6 +364,9 @@ struct Session {
     words: Words,
     chat_len: usize,
     last_result: Option<String>,
+    /// A game ended whose result no `/result` has shown yet (the next game
+    /// at the table may already have begun).
+    result_unshown: bool,
     /// The board of the last table, for `/board` after it ended.
     last_view: Option<TicTacToeView>,
     /// The RESULT just handled asked for the list it carries to be shown.

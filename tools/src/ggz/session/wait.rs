@@ -93,8 +93,12 @@ impl Session {
                     Some(g) => g.view.outcome.is_some(),
                     None => true,
                 };
-                if over {
+                // A result not shown yet counts even if the next game has
+                // already begun (`/again` by the opponent).
+                let unshown = wait.until == Until::Over && self.result_unshown;
+                if over || unshown {
                     self.wait = None;
+                    self.result_unshown = false;
                     match self.last_result.clone() {
                         Some(result) => self.say(&format!("result: {result}")),
                         None => self.fail("no game to wait for"),
