@@ -130,6 +130,9 @@ impl Session {
             if let Some(line) = render::game_event_line(&view, &event) {
                 self.say(&line);
             }
+            if matches!(event, GameEvent::Over(_)) && !self.options.script && !view.is_spectator() {
+                self.say("the table stays: /again for another game here, /leave to go");
+            }
             if matches!(
                 event,
                 GameEvent::Moved { .. } | GameEvent::Synced | GameEvent::NewGame
