@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md at the repository root for the codemap.
 
 pub mod auth;
+pub mod check_config;
 pub mod cli;
 pub mod client;
 pub mod config;

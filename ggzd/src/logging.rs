@@ -4,7 +4,13 @@
 //! (`connections`, `security`, `update`, `tables`, `admin`, `notices`) are
 //! written only when that type is enabled; every other record follows the
 //! level alone. Under systemd (`JOURNAL_STREAM` set) stderr lines carry
-//! `<N>` priority prefixes, which journald turns into priorities.
+//! `<N>` priority prefixes, which journald turns into priorities; on a
+//! terminal they carry a UTC timestamp.
+//!
+//! The setup can be replaced while running (SIGHUP): [`prepare`] opens the
+//! new output without touching the running one, [`install`] swaps it in.
+//! Level and types are atomics, so checking whether a record is wanted
+//! takes no lock.
 //!
 //! The event loop logs several lines per turn (a guest login alone is
 //! three), so on its thread lines to stderr or a file are gathered during
@@ -16,10 +22,13 @@ use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+
+use crate::config::{LogDestination, LoggingConfig, SyslogFacility};
 
 /// The typed log targets.
 pub const LOG_TYPES: [&str; 6] = [
@@ -31,14 +40,14 @@ pub const LOG_TYPES: [&str; 6] = [
     "admin",
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     Stderr,
     File(PathBuf),
     Syslog { facility: String },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSetup {
     pub destination: Destination,
     /// Enabled log types (lower case); `all` enables every one.
@@ -46,16 +55,68 @@ pub struct LogSetup {
     pub level: LevelFilter,
 }
 
+/// What the configuration's `[logging]` and the command line make of the
+/// log: `foreground` is `-F`, `extra_types` the types of `-l`. A daemon
+/// has no stderr, so there, unless journald reads it, lines go to syslog.
+pub fn setup_for(
+    log: &LoggingConfig,
+    foreground: bool,
+    extra_types: &[String],
+) -> Result<LogSetup, String> {
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let syslog = || Destination::Syslog {
+        facility: facility_name(log.facility),
+    };
+    let destination = match log.destination {
+        LogDestination::Stderr if !foreground && !journald => syslog(),
+        LogDestination::Stderr => Destination::Stderr,
+        LogDestination::File => Destination::File(
+            log.file
+                .clone()
+                .ok_or("logging.destination is \"file\" but logging.file is not set")?,
+        ),
+        LogDestination::Syslog => syslog(),
+    };
+    let mut types: Vec<String> = log.types.iter().map(|t| t.name().to_string()).collect();
+    types.extend(extra_types.iter().cloned());
+    parse_types(&types)?;
+    Ok(LogSetup {
+        destination,
+        types,
+        level: log.level.to_level_filter(),
+    })
+}
+
+fn facility_name(facility: SyslogFacility) -> String {
+    format!("{facility:?}").to_ascii_lowercase()
+}
+
 enum Output {
-    Stderr { journald: bool },
+    /// `timestamps`: stderr is a terminal, where nothing else dates lines.
+    Stderr {
+        journald: bool,
+        timestamps: bool,
+    },
     File(File),
     Syslog(Box<syslog::Logger<syslog::LoggerBackend, syslog::Formatter3164>>),
 }
 
+/// A log setup whose output is open, ready to replace the running one.
+/// Opening happens first so that a setup that cannot work changes nothing.
+pub struct Prepared {
+    setup: LogSetup,
+    types: u8,
+    output: Output,
+}
+
 struct Logger {
-    level: LevelFilter,
-    types: Vec<&'static str>,
+    /// A `LevelFilter` as `usize`.
+    level: AtomicUsize,
+    /// Bit `i` set: `LOG_TYPES[i]` is enabled.
+    types: AtomicU8,
     output: Mutex<Output>,
+    /// What the output was opened from, for reopening it.
+    setup: Mutex<LogSetup>,
 }
 
 /// The installed logger, for [`flush_batch`].
@@ -116,11 +177,23 @@ pub fn parse_types(types: &[String]) -> Result<Vec<&'static str>, String> {
     Ok(enabled)
 }
 
-pub fn init(setup: &LogSetup) -> Result<(), String> {
-    let types = parse_types(&setup.types)?;
+fn type_bits(types: &[&str]) -> u8 {
+    LOG_TYPES
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| types.contains(t))
+        .fold(0, |bits, (i, _)| bits | (1 << i))
+}
+
+/// Opens the output `setup` names: the file (appending, created if
+/// missing) or the syslog socket. Does not touch the running logger.
+pub fn prepare(setup: &LogSetup) -> Result<Prepared, String> {
+    let types = type_bits(&parse_types(&setup.types)?);
     let output = match &setup.destination {
         Destination::Stderr => Output::Stderr {
             journald: std::env::var_os("JOURNAL_STREAM").is_some(),
+            // SAFETY: isatty only inspects the descriptor.
+            timestamps: unsafe { libc::isatty(libc::STDERR_FILENO) } == 1,
         },
         Destination::File(path) => OpenOptions::new()
             .create(true)
@@ -138,21 +211,85 @@ pub fn init(setup: &LogSetup) -> Result<(), String> {
                 process: "ggzd".into(),
                 pid: std::process::id(),
             };
-            let logger =
-                syslog::unix(formatter).map_err(|e| format!("cannot reach syslog: {e}"))?;
+            let logger = syslog::unix(formatter).map_err(|e| {
+                format!(
+                    "cannot reach syslog at /dev/log ({e}). Without a syslog daemon, run \
+                     ggzd in the foreground (-F, logging to standard error), or log to a \
+                     file: logging.destination = \"file\" and logging.file in the configuration"
+                )
+            })?;
             Output::Syslog(Box::new(logger))
         }
     };
-    let logger = Logger {
-        level: setup.level,
+    Ok(Prepared {
+        setup: setup.clone(),
         types,
-        output: Mutex::new(output),
+        output,
+    })
+}
+
+pub fn init(setup: &LogSetup) -> Result<(), String> {
+    let prepared = prepare(setup)?;
+    let logger = Logger {
+        level: AtomicUsize::new(prepared.setup.level as usize),
+        types: AtomicU8::new(prepared.types),
+        output: Mutex::new(prepared.output),
+        setup: Mutex::new(prepared.setup),
     };
     let logger: &'static Logger = Box::leak(Box::new(logger));
     log::set_logger(logger).map_err(|e| e.to_string())?;
     let _ = LOGGER.set(logger);
     log::set_max_level(setup.level.max(LevelFilter::Info));
     Ok(())
+}
+
+/// Makes a prepared setup the running one. Lines already gathered by the
+/// calling thread go to the old output first; the old file is closed.
+pub fn install(prepared: Prepared) {
+    let Some(logger) = LOGGER.get() else {
+        return;
+    };
+    flush_batch();
+    let Prepared {
+        setup,
+        types,
+        output,
+    } = prepared;
+    let level = setup.level;
+    if let Ok(mut current) = logger.output.lock() {
+        if let Output::File(file) = &mut *current {
+            let _ = file.flush();
+        }
+        *current = output;
+    }
+    logger.level.store(level as usize, Ordering::Relaxed);
+    logger.types.store(types, Ordering::Relaxed);
+    if let Ok(mut current) = logger.setup.lock() {
+        *current = setup;
+    }
+    log::set_max_level(level.max(LevelFilter::Info));
+}
+
+/// The setup the running logger was opened from.
+pub fn current_setup() -> Option<LogSetup> {
+    LOGGER.get()?.setup.lock().ok().map(|s| s.clone())
+}
+
+/// Opens the running setup's output again: after logrotate renamed the
+/// file, new lines go to a new file of the old name. On failure the old
+/// output stays and the error is returned.
+pub fn reopen() -> Result<(), String> {
+    let Some(setup) = current_setup() else {
+        return Ok(());
+    };
+    install(prepare(&setup)?);
+    Ok(())
+}
+
+fn level_from(value: usize) -> LevelFilter {
+    LevelFilter::iter()
+        .find(|l| *l as usize == value)
+        .unwrap_or(LevelFilter::Info)
 }
 
 impl Logger {
@@ -173,10 +310,11 @@ impl Logger {
     }
 
     fn typed(&self, target: &str) -> Option<bool> {
+        let bits = self.types.load(Ordering::Relaxed);
         LOG_TYPES
             .iter()
-            .find(|t| **t == target)
-            .map(|t| self.types.contains(t))
+            .position(|t| *t == target)
+            .map(|i| bits & (1 << i) != 0)
     }
 }
 
@@ -184,7 +322,7 @@ impl Log for Logger {
     fn enabled(&self, metadata: &Metadata) -> bool {
         match self.typed(metadata.target()) {
             Some(enabled) => enabled,
-            None => metadata.level() <= self.level,
+            None => metadata.level() <= level_from(self.level.load(Ordering::Relaxed)),
         }
     }
 
@@ -204,10 +342,14 @@ impl Log for Logger {
                 return;
             };
             match &mut *output {
-                Output::Stderr { journald: true } => {
+                // journald dates entries itself and reads the prefix.
+                Output::Stderr { journald: true, .. } => {
                     format!("<{}>{text}\n", priority(record.level()))
                 }
-                Output::Stderr { journald: false } => format!("ggzd: {text}\n"),
+                Output::Stderr {
+                    timestamps: true, ..
+                } => format!("{} ggzd: {text}\n", utc_timestamp()),
+                Output::Stderr { .. } => format!("ggzd: {text}\n"),
                 Output::File(_) => {
                     format!("{} ggzd[{}] {text}\n", utc_timestamp(), std::process::id())
                 }
@@ -306,6 +448,53 @@ mod tests {
         );
         assert_eq!(parse_types(&["ALL".into()]).unwrap().len(), 6);
         assert!(parse_types(&["bogus".into()]).is_err());
+    }
+
+    #[test]
+    fn type_bits_follow_the_names() {
+        assert_eq!(type_bits(&[]), 0);
+        assert_eq!(type_bits(&["notices"]), 1);
+        assert_eq!(type_bits(&["admin", "connections"]), 0b10_0010);
+        assert_eq!(type_bits(&LOG_TYPES), 0b11_1111);
+        for level in LevelFilter::iter() {
+            assert_eq!(level_from(level as usize), level);
+        }
+    }
+
+    #[test]
+    fn setups_from_the_configuration() {
+        let mut log = LoggingConfig::default();
+        let daemon = setup_for(&log, false, &[]).unwrap();
+        if std::env::var_os("JOURNAL_STREAM").is_none() {
+            assert!(matches!(daemon.destination, Destination::Syslog { .. }));
+        }
+        let fg = setup_for(&log, true, &["tables".into()]).unwrap();
+        assert_eq!(fg.destination, Destination::Stderr);
+        assert!(fg.types.contains(&"tables".to_string()));
+        assert!(setup_for(&log, true, &["bogus".into()]).is_err());
+        log.destination = LogDestination::File;
+        assert!(setup_for(&log, true, &[]).is_err());
+        log.file = Some("/tmp/x.log".into());
+        assert_eq!(
+            setup_for(&log, false, &[]).unwrap().destination,
+            Destination::File("/tmp/x.log".into())
+        );
+    }
+
+    #[test]
+    fn a_file_setup_is_opened_when_prepared() {
+        let dir = std::env::temp_dir().join(format!("ggzd-log-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let setup = |name: &str| LogSetup {
+            destination: Destination::File(dir.join(name)),
+            types: vec![],
+            level: LevelFilter::Info,
+        };
+        assert!(prepare(&setup("a.log")).is_ok());
+        assert!(dir.join("a.log").exists());
+        let err = prepare(&setup("missing/b.log")).err().unwrap();
+        assert!(err.contains("missing/b.log"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -8,14 +8,15 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use log::LevelFilter;
 
 use crate::auth::HashParams;
 use crate::cli::Cli;
 use crate::config::chat_backlog::ChatOverflow;
-use crate::config::{self, Config, LogDestination, RegistrationPolicy};
-use crate::logging::{self, Destination, LogSetup};
+use crate::config::reload::Overrides;
+use crate::config::{self, Config, RegistrationPolicy};
+use crate::logging;
 use crate::motd;
+use crate::server::reload::ReloadSource;
 use crate::server::{self, Server, ServerSetup};
 use crate::store::Store;
 use crate::workers::ReloadPaths;
@@ -28,6 +29,11 @@ pub fn main() -> ExitCode {
         print_specs(&cli);
         return ExitCode::SUCCESS;
     }
+    let overrides = Overrides {
+        port: cli.port,
+        foreground: cli.foreground,
+        log_types: cli.log_types.clone(),
+    };
     let mut config = match config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
@@ -35,17 +41,21 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(port) = cli.port {
-        config.network.port = port;
-    }
+    overrides.apply(&mut config);
     if cli.check_config {
-        return check_config(&cli, &config);
+        return crate::check_config::run(&config, &overrides);
     }
-    if let Err(e) = init_logging(&cli, &config) {
+    let init = logging::setup_for(&config.logging, cli.foreground, &cli.log_types)
+        .and_then(|setup| logging::init(&setup));
+    if let Err(e) = init {
         eprintln!("ggzd: {e}");
         return ExitCode::from(2);
     }
-    match run(&cli, config) {
+    let source = ReloadSource {
+        config_file: cli.config.clone(),
+        overrides,
+    };
+    match run(&cli, config, source) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error!("{e}");
@@ -67,93 +77,13 @@ fn print_specs(cli: &Cli) {
     println!("password hashing: argon2id (legacy GGZ hashes verified, then replaced)");
     println!("TLS: no");
     println!("Zeroconf: no");
-    println!("reconfiguration: SIGHUP reloads MOTD, rooms and game descriptions");
+    println!(
+        "reconfiguration: SIGHUP reloads ggzd.toml, MOTD, rooms and game descriptions, and reopens the log"
+    );
     println!("Unicode usernames: by policy");
 }
 
-fn check_config(cli: &Cli, config: &Config) -> ExitCode {
-    if let Err(e) = config.validate() {
-        eprintln!("ggzd: {e}");
-        return ExitCode::from(2);
-    }
-    if let Err(e) = logging::parse_types(&cli.log_types) {
-        eprintln!("ggzd: --log: {e}");
-        return ExitCode::from(2);
-    }
-    if config.logging.destination == LogDestination::File && config.logging.file.is_none() {
-        eprintln!("ggzd: logging.destination is \"file\" but logging.file is not set");
-        return ExitCode::from(2);
-    }
-    let (games, warnings) = crate::games::load_games(
-        &config.directories.games_dir,
-        &config.directories.game_dir,
-        &config.games.game_list,
-        &config.games.ignored_games,
-    );
-    let mut ok = true;
-    for warning in warnings {
-        eprintln!("ggzd: {warning}");
-        ok = false;
-    }
-    match crate::rooms::load_rooms(
-        &config.directories.rooms_dir,
-        &config.games.room_list,
-        &config.games.ignored_rooms,
-    ) {
-        Ok((rooms, warnings)) => {
-            for warning in warnings {
-                eprintln!("ggzd: {warning}");
-                ok = false;
-            }
-            if ok {
-                println!(
-                    "configuration OK: {} game(s), {} room(s)",
-                    games.len(),
-                    rooms.len()
-                );
-            }
-        }
-        Err(e) => {
-            eprintln!("ggzd: {e}");
-            ok = false;
-        }
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    }
-}
-
-fn init_logging(cli: &Cli, config: &Config) -> Result<(), String> {
-    let log = &config.logging;
-    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
-    let destination = match log.destination {
-        // A daemon has no stderr: unless journald reads it, use syslog.
-        LogDestination::Stderr if !cli.foreground && !journald => Destination::Syslog {
-            facility: facility_name(log.facility),
-        },
-        LogDestination::Stderr => Destination::Stderr,
-        LogDestination::File => Destination::File(
-            log.file
-                .clone()
-                .ok_or("logging.destination is \"file\" but logging.file is not set")?,
-        ),
-        LogDestination::Syslog => Destination::Syslog {
-            facility: facility_name(log.facility),
-        },
-    };
-    let mut types: Vec<String> = log.types.iter().map(|t| t.name().to_string()).collect();
-    types.extend(cli.log_types.iter().cloned());
-    let level: LevelFilter = log.level.to_level_filter();
-    logging::init(&LogSetup {
-        destination,
-        types,
-        level,
-    })
-}
-
-fn run(cli: &Cli, config: Config) -> io::Result<()> {
+fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
     config
         .validate()
         .map_err(|e| io::Error::other(e.to_string()))?;
@@ -188,17 +118,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
     write_pid_file(&dirs.data_dir)?;
 
     let mut store = Store::open(&dirs.data_dir).map_err(|e| io::Error::other(e.to_string()))?;
-    let reload_paths = ReloadPaths {
-        games_dir: dirs.games_dir.clone(),
-        game_dir: dirs.game_dir.clone(),
-        rooms_dir: dirs.rooms_dir.clone(),
-        conf_dir: dirs.conf_dir.clone(),
-        motd_file: config.files.motd.clone(),
-        game_list: config.games.game_list.clone(),
-        ignored_games: config.games.ignored_games.clone(),
-        room_list: config.games.room_list.clone(),
-        ignored_rooms: config.games.ignored_rooms.clone(),
-    };
+    let reload_paths = ReloadPaths::from_config(&config);
     let loaded = server::load_descriptions(&reload_paths)?;
     let now = zone::unix_now();
     for game in &loaded.games {
@@ -248,7 +168,8 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
                 iterations: config.auth.argon2_iterations,
                 parallelism: config.auth.argon2_parallelism,
             },
-            reload: reload_paths,
+            config: config.clone(),
+            reload: source,
             notifier: crate::systemd::Notifier::from_env(),
             watchdog: crate::systemd::watchdog_interval(),
         },
@@ -261,7 +182,8 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
 
 const PID_FILE: &str = "ggzd.pid";
 
-fn settings(config: &Config, port: u16) -> Settings {
+/// The zone's settings from a configuration; also used by reloads.
+pub(crate) fn settings(config: &Config, port: u16) -> Settings {
     let (hostname, os, cpu) = motd::system_facts();
     let t = &config.timing;
     let lag =
@@ -383,8 +305,4 @@ fn daemonize() -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn facility_name(facility: config::SyslogFacility) -> String {
-    format!("{facility:?}").to_ascii_lowercase()
 }

@@ -365,10 +365,29 @@ pub struct ReloadPaths {
     pub rooms_dir: PathBuf,
     pub conf_dir: PathBuf,
     pub motd_file: String,
+    pub motd_translations: std::collections::BTreeMap<String, String>,
     pub game_list: Vec<String>,
     pub ignored_games: Vec<String>,
     pub room_list: Vec<String>,
     pub ignored_rooms: Vec<String>,
+}
+
+impl ReloadPaths {
+    pub fn from_config(config: &crate::config::Config) -> ReloadPaths {
+        let dirs = &config.directories;
+        ReloadPaths {
+            games_dir: dirs.games_dir.clone(),
+            game_dir: dirs.game_dir.clone(),
+            rooms_dir: dirs.rooms_dir.clone(),
+            conf_dir: dirs.conf_dir.clone(),
+            motd_file: config.files.motd.clone(),
+            motd_translations: config.files.motd_translations.clone(),
+            game_list: config.games.game_list.clone(),
+            ignored_games: config.games.ignored_games.clone(),
+            room_list: config.games.room_list.clone(),
+            ignored_rooms: config.games.ignored_rooms.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod chat_backlog;
 pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
+pub mod reload;
 mod tomlsrc;
 
 use std::collections::BTreeMap;

@@ -6,6 +6,7 @@
 
 mod conn;
 pub mod listener;
+pub mod reload;
 mod signals;
 mod tables;
 mod timers;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
 
+use crate::config::Config;
 use crate::games::GameDesc;
 use crate::logging;
 use crate::motd::Motd;
@@ -54,13 +56,18 @@ pub struct ServerSetup {
     pub workers: usize,
     pub data_dir: std::path::PathBuf,
     pub hash_params: crate::auth::HashParams,
-    pub reload: ReloadPaths,
+    /// The running configuration, command line applied.
+    pub config: Config,
+    /// Where SIGHUP reads the configuration again.
+    pub reload: reload::ReloadSource,
     /// The service manager, when started by systemd with `Type=notify`.
     pub notifier: Option<crate::systemd::Notifier>,
     pub watchdog: Option<Duration>,
 }
 
-/// Files loaded again after SIGHUP, on a helper thread.
+type ReloadResult = Result<Box<reload::Outcome>, String>;
+
+/// The description files and the MOTD, as loaded at startup and on SIGHUP.
 pub struct Reloaded {
     pub games: Vec<GameDesc>,
     pub rooms: Vec<RoomDesc>,
@@ -99,9 +106,14 @@ pub struct Server {
     listening: bool,
     signals: Signals,
     waker: Arc<Waker>,
-    reload_paths: ReloadPaths,
-    reload_tx: mpsc::Sender<io::Result<Reloaded>>,
-    reload_rx: mpsc::Receiver<io::Result<Reloaded>>,
+    /// The configuration in force; a reload compares against it.
+    config: Config,
+    reload_source: reload::ReloadSource,
+    reload_tx: mpsc::Sender<ReloadResult>,
+    reload_rx: mpsc::Receiver<ReloadResult>,
+    /// A reload thread is at work; another SIGHUP waits for it.
+    reload_running: bool,
+    reload_again: bool,
     shutting_down: bool,
     scratch: Vec<u8>,
     notifier: Option<crate::systemd::Notifier>,
@@ -146,9 +158,12 @@ impl Server {
             listening: true,
             signals,
             waker,
-            reload_paths: setup.reload,
+            config: setup.config,
+            reload_source: setup.reload,
             reload_tx,
             reload_rx,
+            reload_running: false,
+            reload_again: false,
             shutting_down: false,
             scratch: vec![0; READ_CHUNK],
             notifier: setup.notifier,
@@ -284,7 +299,13 @@ impl Server {
                     .add(now + SHUTDOWN_GRACE, Timer::ShutdownDeadline);
             }
             Signal::Terminate => {}
-            Signal::Reload => self.start_reload(),
+            Signal::Reload if self.reload_running => self.reload_again = true,
+            Signal::Reload => {
+                if let Some(notifier) = &self.notifier {
+                    notifier.reloading();
+                }
+                self.start_reload();
+            }
             Signal::Child => {
                 self.io.games.reap();
                 self.deliver_table_events(now);
@@ -299,24 +320,69 @@ impl Server {
         }
     }
 
-    /// Loads the description files on a helper thread; the result comes
-    /// back through the waker.
+    /// Reads the configuration and the files it names on a helper thread;
+    /// the result comes back through the waker. One at a time: a SIGHUP
+    /// during a reload starts another once this one is done.
     fn start_reload(&mut self) {
-        log::info!("SIGHUP: reloading MOTD, rooms and game descriptions");
-        if let Some(notifier) = &self.notifier {
-            notifier.reloading();
-        }
-        let paths = self.reload_paths.clone();
+        log::info!("SIGHUP: reloading the configuration, MOTD, rooms and game descriptions");
+        let source = self.reload_source.clone();
+        let running = self.config.clone();
+        let port = self.zone.settings().port;
         let tx = self.reload_tx.clone();
         let waker = Arc::clone(&self.waker);
         let spawned = std::thread::Builder::new()
             .name("ggzd-reload".into())
             .spawn(move || {
-                let _ = tx.send(load_descriptions(&paths));
+                let _ = tx.send(reload::reload(&source, &running, port));
                 let _ = waker.wake();
             });
-        if let Err(e) = spawned {
-            log::error!("cannot start reload: {e}");
+        match spawned {
+            Ok(_) => self.reload_running = true,
+            Err(e) => {
+                log::error!("cannot start reload: {e}");
+                self.reload_finished();
+            }
+        }
+    }
+
+    /// Applies a reload the helper thread prepared.
+    fn apply_reload(&mut self, outcome: Box<reload::Outcome>, now: Instant) {
+        let reload::Outcome {
+            config,
+            plan,
+            settings,
+            games,
+            rooms,
+            motd,
+        } = *outcome;
+        for key in &plan.needs_restart {
+            let line = config
+                .line_of(key)
+                .map_or(String::new(), |l| format!(" (line {l})"));
+            log::warn!("{key} changed{line}: takes effect only after a restart");
+        }
+        if !plan.changed.is_empty() {
+            log::info!("configuration changed in: {}", plan.changed.join(", "));
+        }
+        self.io.output_queue_limit = config.network.output_queue_limit;
+        self.zone.apply_settings(settings, now, &mut self.io);
+        self.zone.reload(games, rooms, motd, now, &mut self.io);
+        self.config = config;
+        log::info!("reload done");
+    }
+
+    /// A reload ended (applied or refused): start the one a SIGHUP asked
+    /// for meanwhile, or tell the service manager we are ready again.
+    fn reload_finished(&mut self) {
+        self.reload_running = false;
+        if std::mem::take(&mut self.reload_again) {
+            self.start_reload();
+            if self.reload_running {
+                return;
+            }
+        }
+        if let Some(notifier) = &self.notifier {
+            notifier.ready();
         }
     }
 
@@ -355,17 +421,11 @@ impl Server {
             }
         }
         while let Ok(reloaded) = self.reload_rx.try_recv() {
-            match reloaded {
-                Ok(r) => {
-                    self.zone
-                        .reload(r.games, r.rooms, r.motd, now, &mut self.io);
-                    log::info!("reload done");
-                }
-                Err(e) => log::error!("reload failed, keeping the old set: {e}"),
+            // A refusal was logged by the helper thread.
+            if let Ok(outcome) = reloaded {
+                self.apply_reload(outcome, now);
             }
-            if let Some(notifier) = &self.notifier {
-                notifier.ready();
-            }
+            self.reload_finished();
         }
     }
 
@@ -859,6 +919,6 @@ pub fn load_descriptions(paths: &ReloadPaths) -> io::Result<Reloaded> {
     for warning in warnings {
         log::warn!("{warning}");
     }
-    let motd = Motd::load(&paths.conf_dir, &paths.motd_file);
+    let motd = Motd::load_translated(&paths.conf_dir, &paths.motd_file, &paths.motd_translations);
     Ok(Reloaded { games, rooms, motd })
 }

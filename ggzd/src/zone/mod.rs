@@ -11,6 +11,7 @@ mod lag;
 mod login;
 pub use login::unix_now;
 pub mod perms;
+mod reconfigure;
 mod rooms;
 mod session;
 mod tables;

@@ -1068,3 +1068,5 @@ fn table_requests_need_their_permissions() {
     );
     assert!(w.sink.take(muted)[0].contains("ACTION='update' CODE='bad options'"));
 }
+
+mod reconfigure;

@@ -1,0 +1,101 @@
+//! SIGHUP, off the event loop: the helper thread re-reads `ggzd.toml`,
+//! puts the command line over it again, opens the log output anew (which
+//! also follows a log file that logrotate renamed), loads rooms, games
+//! and the MOTD, and hands the lot to the event loop in one piece.
+//!
+//! Anything wrong (a config error, a log file that cannot be opened, no
+//! entry room) and nothing changes: the old configuration stays whole,
+//! only the log output is reopened, and the error says where.
+
+use std::path::PathBuf;
+
+use crate::config::reload::{Overrides, ReloadPlan, plan};
+use crate::config::{self, Config};
+use crate::games::GameDesc;
+use crate::logging;
+use crate::motd::Motd;
+use crate::rooms::RoomDesc;
+use crate::workers::ReloadPaths;
+use crate::zone::Settings;
+
+/// Where the configuration comes from, for every reload.
+#[derive(Debug, Clone)]
+pub struct ReloadSource {
+    /// `-f`; `None`: the embedded defaults.
+    pub config_file: Option<PathBuf>,
+    pub overrides: Overrides,
+}
+
+/// A reload that succeeded on the helper thread, ready to apply.
+pub struct Outcome {
+    /// The new running configuration (restart-only keys keep their
+    /// running values).
+    pub config: Config,
+    pub plan: ReloadPlan,
+    pub settings: Settings,
+    pub games: Vec<GameDesc>,
+    pub rooms: Vec<RoomDesc>,
+    pub motd: Motd,
+}
+
+/// The helper thread's work. `running` is the configuration in force,
+/// `port` the port actually bound. On `Err` nothing was changed but the
+/// log output reopened, and the error was logged.
+pub fn reload(source: &ReloadSource, running: &Config, port: u16) -> Result<Box<Outcome>, String> {
+    let result = prepare(source, running, port);
+    if let Err(e) = &result {
+        if let Err(reopen) = logging::reopen() {
+            log::error!("cannot reopen the log: {reopen}");
+        }
+        log::error!("reload refused, nothing changed: {e}");
+    }
+    result
+}
+
+fn prepare(source: &ReloadSource, running: &Config, port: u16) -> Result<Box<Outcome>, String> {
+    let mut config = match &source.config_file {
+        Some(path) => config::load(Some(path)).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    source.overrides.apply(&mut config);
+    let plan = plan(running, &mut config);
+    let setup = logging::setup_for(
+        &config.logging,
+        source.overrides.foreground,
+        &source.overrides.log_types,
+    )
+    .map_err(|e| at_key(&config, "logging", &e))?;
+    let output = logging::prepare(&setup).map_err(|e| at_key(&config, "logging", &e))?;
+    let loaded =
+        super::load_descriptions(&ReloadPaths::from_config(&config)).map_err(|e| e.to_string())?;
+    let settings = crate::startup::settings(&config, port);
+    // Last, once nothing can fail any more: from here on lines go to the
+    // new output.
+    logging::install(output);
+    Ok(Box::new(Outcome {
+        config,
+        plan,
+        settings,
+        games: loaded.games,
+        rooms: loaded.rooms,
+        motd: loaded.motd,
+    }))
+}
+
+/// An error of a whole section, placed like the config's own errors.
+fn at_key(config: &Config, section: &str, message: &str) -> String {
+    let line = [
+        format!("{section}.file"),
+        format!("{section}.destination"),
+        section.to_owned(),
+    ]
+    .iter()
+    .find_map(|key| config.line_of(key).map(|line| (key.clone(), line)));
+    match (config.source_file(), line) {
+        (Some(file), Some((key, line))) => {
+            format!("{}:{line}: key '{key}': {message}", file.display())
+        }
+        (Some(file), None) => format!("{}: {message}", file.display()),
+        (None, _) => message.to_owned(),
+    }
+}
