@@ -325,6 +325,8 @@ impl Server {
     /// during a reload starts another once this one is done.
     fn start_reload(&mut self) {
         log::info!("SIGHUP: reloading the configuration, MOTD, rooms and game descriptions");
+        // Out before the helper thread's lines, which are written at once.
+        logging::flush_batch();
         let source = self.reload_source.clone();
         let running = self.config.clone();
         let port = self.zone.settings().port;
