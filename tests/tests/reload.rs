@@ -130,7 +130,7 @@ fn a_new_lag_class_applies_to_the_next_pong() {
         ..Default::default()
     });
     let mut kim = server.guest_in_room("kim", 0);
-    let mut pong_slowly = |kim: &mut Client| {
+    let pong_slowly = |kim: &mut Client| {
         kim.recv_until(TIMEOUT, |e| e.is("PING")).unwrap();
         std::thread::sleep(Duration::from_millis(300));
         kim.send("<PONG/>").unwrap();
