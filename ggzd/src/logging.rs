@@ -286,6 +286,11 @@ pub fn reopen() -> Result<(), String> {
     Ok(())
 }
 
+/// Records of this workspace's crates (`ggzd`, `ggzdmod`, `ggzd_*`).
+fn ours(target: &str) -> bool {
+    target.starts_with("ggzd")
+}
+
 fn level_from(value: usize) -> LevelFilter {
     LevelFilter::iter()
         .find(|l| *l as usize == value)
@@ -322,7 +327,17 @@ impl Log for Logger {
     fn enabled(&self, metadata: &Metadata) -> bool {
         match self.typed(metadata.target()) {
             Some(enabled) => enabled,
-            None => metadata.level() <= level_from(self.level.load(Ordering::Relaxed)),
+            None => {
+                let level = level_from(self.level.load(Ordering::Relaxed));
+                // Libraries' own debug lines (mio's registrations) would
+                // drown ours; they get warnings and notices only.
+                let cap = if ours(metadata.target()) {
+                    level
+                } else {
+                    level.min(LevelFilter::Info)
+                };
+                metadata.level() <= cap
+            }
         }
     }
 
@@ -456,6 +471,8 @@ mod tests {
         assert_eq!(type_bits(&["notices"]), 1);
         assert_eq!(type_bits(&["admin", "connections"]), 0b10_0010);
         assert_eq!(type_bits(&LOG_TYPES), 0b11_1111);
+        assert!(ours("ggzd::server") && ours("ggzdmod::daemon"));
+        assert!(!ours("mio::poll"));
         for level in LevelFilter::iter() {
             assert_eq!(level_from(level as usize), level);
         }

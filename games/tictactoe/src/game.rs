@@ -448,7 +448,11 @@ impl TicTacToe {
             Outcome::Draw => Entry::Tie,
         };
         self.save(t, &entry);
-        t.log(&format!("game over: {outcome:?}, board {}", self.board));
+        let how = match outcome {
+            Outcome::Win(mark) => format!("seat {} wins", mark.seat()),
+            Outcome::Draw => "a draw".to_owned(),
+        };
+        t.log(&format!("game over: {how}, board {}", self.board));
         let next = if self.deserted(t) {
             GameState::Done
         } else {

@@ -269,9 +269,15 @@ impl GameProcesses {
     pub fn reap(&mut self) {
         loop {
             let status = waitpid(None, Some(WaitPidFlag::WNOHANG));
-            log::debug!(target: "tables", "reaped: {status:?}");
             let pid = match status {
-                Ok(WaitStatus::Exited(pid, _)) | Ok(WaitStatus::Signaled(pid, _, _)) => pid,
+                Ok(WaitStatus::Exited(pid, code)) => {
+                    log::debug!(target: "tables", "game server {pid} exited with status {code}");
+                    pid
+                }
+                Ok(WaitStatus::Signaled(pid, signal, _)) => {
+                    log::debug!(target: "tables", "game server {pid} ended by {signal}");
+                    pid
+                }
                 Ok(WaitStatus::StillAlive) | Err(_) => break,
                 Ok(_) => continue,
             };

@@ -181,8 +181,8 @@ impl Zone {
             &self.player_view(&player, to),
         ));
         self.broadcast_room(to, &update, Some(conn), sink);
+        log::debug!("{} entered room {to}", player.name);
         self.restore_player(conn, player);
-        log::debug!("player entered room {to}");
     }
 
     // Moving a player needs the player and the rooms at once; taking the

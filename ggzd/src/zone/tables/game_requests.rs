@@ -53,7 +53,11 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
-        log::debug!(target: "tables", "table {id}: game says {message:?}");
+        // A log line is written once, below, as the game wrote it.
+        if !matches!(message, ToServer::Log(_)) {
+            let text = super::describe::game_message(&message);
+            log::debug!(target: "tables", "table {id}: game says {text}");
+        }
         match message {
             ToServer::Log(text) => {
                 log::debug!(target: "tables", "table {id} in room {room}: {text}");

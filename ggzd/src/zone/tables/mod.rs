@@ -6,6 +6,7 @@
 //! loop starts and talks to; the zone only decides, through the sink, what
 //! to send it.
 
+mod describe;
 mod game_requests;
 mod info;
 mod launch;
