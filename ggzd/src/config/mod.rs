@@ -10,6 +10,7 @@
 pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
+pub mod tables;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[tables]`
+    pub tables: tables::TablesConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -731,6 +734,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tables.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,
