@@ -53,6 +53,9 @@ impl Zone {
                 .collect();
             log::warn!(target: "tables", "table {id} in room {room}: report records naming no seat of the table ignored: {}", names.join(", "));
         }
+        if checked.is_empty() {
+            return;
+        }
         let participants = checked
             .iter()
             .filter_map(|(rec, name)| {
