@@ -53,6 +53,10 @@ struct Dying {
     /// When everything left gets SIGKILL (again).
     deadline: Instant,
     rounds: u8,
+    /// The leader was just reaped: look whether anything is left, so a
+    /// table that went cleanly is forgotten without waiting for the
+    /// deadline.
+    probe: bool,
 }
 
 struct GameProcess {
@@ -293,6 +297,7 @@ impl GameProcesses {
             interrupted: false,
             deadline,
             rounds: 0,
+            probe: false,
         });
         Some(deadline)
     }
@@ -306,6 +311,7 @@ impl GameProcesses {
             interrupted: true,
             deadline: Instant::now(),
             rounds: 0,
+            probe: false,
         });
     }
 
@@ -314,7 +320,7 @@ impl GameProcesses {
     pub fn sweep_due(&self, now: Instant) -> bool {
         self.dying
             .iter()
-            .any(|d| !d.interrupted || d.deadline <= now)
+            .any(|d| !d.interrupted || d.probe || d.deadline <= now)
     }
 
     /// Signals the processes of ended tables: SIGINT to those just ended,
@@ -338,6 +344,15 @@ impl GameProcesses {
                 Signal::SIGINT
             } else if d.deadline <= now {
                 Signal::SIGKILL
+            } else if std::mem::take(&mut d.probe) {
+                // Leader gone before its deadline: done if nothing is left.
+                let seeds = Seeds {
+                    leader: d.leader.as_raw(),
+                    known: &d.found,
+                    reaper,
+                    live: &live,
+                };
+                return !(d.reaped && contain::select(&procs, &seeds).is_empty());
             } else {
                 return true;
             };
@@ -363,7 +378,8 @@ impl GameProcesses {
             d.found = found.iter().map(|p| (p.pid, p.start)).collect();
             if !d.interrupted {
                 d.interrupted = true;
-                return true;
+                // Nothing left at all: nothing to wait for.
+                return !(d.reaped && d.found.is_empty());
             }
             if d.found.is_empty() && d.reaped {
                 return false;
@@ -392,6 +408,7 @@ impl GameProcesses {
             };
             if let Some(d) = self.dying.iter_mut().find(|d| d.leader == pid && !d.reaped) {
                 d.reaped = true;
+                d.probe = d.interrupted;
                 continue;
             }
             let serial = self

@@ -25,6 +25,8 @@ struct Recorder {
     ended: Vec<TableSerial>,
     /// What `backlog` reports, per connection.
     backlogs: Vec<(ConnId, usize)>,
+    /// Prepared channels whose peer closed them.
+    dead_channels: Vec<ConnId>,
 }
 
 impl Sink for Recorder {
@@ -63,6 +65,9 @@ impl Sink for Recorder {
             .iter()
             .find(|(c, _)| *c == conn)
             .map_or(0, |(_, b)| *b)
+    }
+    fn channel_alive(&self, conn: ConnId) -> bool {
+        !self.dead_channels.contains(&conn)
     }
 }
 
@@ -222,6 +227,8 @@ impl World {
         conn
     }
 }
+
+mod channels;
 
 #[test]
 fn guest_login_replies_ok_then_motd_and_schedules_ping() {
