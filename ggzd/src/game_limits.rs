@@ -83,4 +83,27 @@ mod tests {
         );
         assert!(toml::from_str::<GameLimits>("bogus = 1").is_err());
     }
+
+    #[test]
+    fn dsc_limits_section() {
+        let file =
+            KeyFile::parse("[Limits]\nProcesses = 20\nAddressSpaceMB = 64\nOpenFiles = 100\n")
+                .expect("parses");
+        assert_eq!(
+            GameLimits::from_dsc(&file),
+            Ok(GameLimits {
+                processes: Some(20),
+                address_space: Some(64 << 20),
+                cpu_seconds: None,
+                open_files: Some(100),
+            })
+        );
+        let bad = KeyFile::parse("[Limits]\nCpuSeconds = lots\n").expect("parses");
+        assert_eq!(
+            GameLimits::from_dsc(&bad).map_err(|(key, _)| key),
+            Err("CpuSeconds")
+        );
+        let none = KeyFile::parse("[GameInfo]\nName = x\n").expect("parses");
+        assert_eq!(GameLimits::from_dsc(&none), Ok(GameLimits::default()));
+    }
 }

@@ -255,6 +255,9 @@ fn a_channel_for_someone_else_is_refused_and_the_victim_still_plays() {
     victim.expect("playing");
     victim.say("proc");
     victim.expect("proc own-group=true");
+    // The game description's [limits] reached the game server.
+    victim.say("nofile");
+    assert_eq!(victim.expect("nofile"), "nofile 256");
     victim.say("done");
     expect_leave(&mut kim);
 

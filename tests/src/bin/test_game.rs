@@ -15,6 +15,7 @@
 //!   ignore SIGINT), `setsid-child` (a child in a session of its own),
 //!   `setsid-grandchild` (a child ignoring SIGINT whose own child calls
 //!   setsid), `orphans` (both kinds, then the game server exits).
+//!   `nofile` answers the open-files limit.
 //!   `forge NAME` (a report naming NAME), `forge-many` (more records than
 //!   seats), `forge-long` (a 30000-byte name), `report-flood N` (N
 //!   reports), `seat-flood N` (N seat-count requests alternating 3 and 4,
@@ -145,6 +146,15 @@ fn command(game: &mut Game, seat: usize, line: &str) {
                     env("GGZSOCKET")
                 ),
             );
+        }
+        "nofile" => {
+            // SAFETY: reads our own limit into a local struct.
+            let limit = unsafe {
+                let mut l: libc::rlimit = std::mem::zeroed();
+                libc::getrlimit(libc::RLIMIT_NOFILE, &mut l);
+                l.rlim_cur
+            };
+            say(game, seat, &format!("nofile {limit}"));
         }
         "cwd" => {
             let cwd = std::env::current_dir().unwrap_or_default();
