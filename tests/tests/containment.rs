@@ -261,8 +261,10 @@ fn a_channel_for_someone_else_is_refused_and_the_victim_still_plays() {
     victim.say("done");
     expect_leave(&mut kim);
 
-    // A client that closed its unused channel may prepare a new one.
-    let stale = channel(&server, "kim");
+    // A client that closed its unused channel may prepare a new one, even
+    // if it wrote to it first.
+    let mut stale = channel(&server, "kim");
+    stale.say("early bytes");
     drop(stale);
     std::thread::sleep(Duration::from_millis(100));
     let mut fresh = channel(&server, "kim");

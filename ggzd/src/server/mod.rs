@@ -835,17 +835,10 @@ impl Sink for Io {
         let Some(c) = self.conn(conn) else {
             return false;
         };
-        // A parked channel is not watched: ask the socket. Game bytes
-        // already waiting mean a live peer as much as "would block" does.
-        let mut byte = [0u8; 1];
-        match c.peek(&mut byte) {
-            Ok(0) => false,
-            Ok(_) => true,
-            Err(e) => matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-            ),
-        }
+        // A parked channel is not watched: ask the socket whether its
+        // peer hung up, without reading (bytes may be waiting for the game
+        // even from a client that closed since).
+        c.peer_hung_up().is_none_or(|gone| !gone)
     }
 
     fn spawn_table(&mut self, table: TableSerial, spec: SpawnSpec) {

@@ -241,7 +241,8 @@ pub trait Sink {
     fn end_table(&mut self, table: TableSerial);
     /// Bytes queued for a connection and not yet handed to the kernel.
     fn backlog(&self, conn: ConnId) -> usize;
-    /// Whether a prepared game channel's peer still holds its end open.
+    /// Whether a prepared game channel's peer still holds its end open
+    /// (has not hung up).
     fn channel_alive(&self, _conn: ConnId) -> bool {
         true
     }
