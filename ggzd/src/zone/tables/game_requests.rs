@@ -54,7 +54,9 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
-        log::debug!(target: "tables", "table {id}: game says {message:?}");
+        // The opcode only: texts and names are bounded and escaped where
+        // they are used, and a whole report could be megabytes.
+        log::debug!(target: "tables", "table {id}: game message {}", message.opcode());
         match message {
             ToServer::Log(text) => self.on_game_log(room, id, &text, now),
             ToServer::State(state) => {
