@@ -406,7 +406,10 @@ fn forged_reports_are_ignored() {
     game.say("report-flood 20");
     game.expect("reported");
     server
-        .wait_for_log("report limit reached", LONG)
+        .wait_for_log(
+            "report limit reached, reports are ignored for a while",
+            LONG,
+        )
         .expect("report cap");
     game.say("log-flood 500");
     game.expect("logged");

@@ -6,7 +6,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TablesConfig {
-    /// Game reports accepted from one table; later ones are ignored.
+    /// Game reports one table may file at once; then one per 10 seconds.
     pub max_reports: u32,
     /// Savegame files kept per game (newest first); 0 = no count limit.
     pub savegame_keep: u32,

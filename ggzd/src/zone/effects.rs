@@ -53,6 +53,8 @@ pub enum TimerKind {
     /// Show the room a table whose game-caused updates were held back
     /// (set with no connection: `ConnId` of all ones).
     TableSync(TableSerial),
+    /// The next line of this player's chat backlog may go.
+    ChatRelease,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -7,6 +7,7 @@ mod admin;
 mod channel;
 pub mod chat;
 pub mod effects;
+pub mod flood;
 mod lag;
 mod login;
 pub use login::unix_now;
@@ -426,6 +427,7 @@ impl Zone {
             TimerKind::RoomUpdate => self.on_room_update_timer(key.conn, deadline, now, sink),
             TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
             TimerKind::TableSync(serial) => self.on_table_sync(serial, now, sink),
+            TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
         }
     }
 

@@ -76,7 +76,7 @@ impl Zone {
             ToServer::Open(seat) => {
                 self.on_game_seat_kind(serial, room, id, seat, SeatKind::Open, now, sink)
             }
-            ToServer::Report(records) => self.on_game_report(serial, room, id, records, sink),
+            ToServer::Report(records) => self.on_game_report(serial, room, id, records, now, sink),
             ToServer::InvalidReport {
                 record,
                 field,

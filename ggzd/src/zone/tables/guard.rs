@@ -21,6 +21,9 @@ pub const ROOM_SYNC: Duration = Duration::from_secs(1);
 /// Longest player or bot name a report record may carry; longer ones
 /// cannot name a seat.
 pub const REPORT_NAME_MAX: usize = 64;
+/// Reports per second a table earns back once it has used its
+/// `tables.max_reports`: one every 10 seconds.
+pub const REPORT_RATE: f32 = 0.1;
 
 /// A token bucket refilled lazily, so an idle table costs no timer.
 #[derive(Debug, Clone)]
@@ -59,18 +62,21 @@ pub(crate) struct GameGuard {
     pub room: Bucket,
     /// The room has not seen the table's latest state: a refresh is due.
     pub room_stale: bool,
-    /// Reports accepted so far.
-    pub reports: u32,
+    /// Reports this table may still file (`tables.max_reports` at once).
+    pub reports: Bucket,
+    /// A refused report was logged since the last accepted one.
+    pub reports_refused: bool,
 }
 
 impl GameGuard {
-    pub fn new(now: Instant) -> GameGuard {
+    pub fn new(max_reports: u32, now: Instant) -> GameGuard {
         GameGuard {
             log: Bucket::full(LOG_BURST, now),
             log_dropped: 0,
             room: Bucket::full(ROOM_BURST, now),
             room_stale: false,
-            reports: 0,
+            reports: Bucket::full(max_reports as f32, now),
+            reports_refused: false,
         }
     }
 }

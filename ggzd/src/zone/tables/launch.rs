@@ -111,7 +111,7 @@ impl Zone {
             end_deferred: None,
             savegame: String::new(),
             launch_deadline: now + self.settings.launch_timeout,
-            guard: GameGuard::new(now),
+            guard: GameGuard::new(self.settings.tables.max_reports, now),
         };
         if let Some(room) = self
             .rooms

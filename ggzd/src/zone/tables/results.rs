@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use ggzdmod::wire::{GameResult, ReportRecord};
 
-use super::guard::REPORT_NAME_MAX;
+use super::guard::{REPORT_NAME_MAX, REPORT_RATE};
 use super::{Seat, escape_log};
 
 use crate::proto::reply::{self as r, SeatView};
@@ -20,8 +20,22 @@ impl Zone {
         room: u32,
         id: u32,
         records: Vec<ReportRecord>,
+        now: Instant,
         sink: &mut dyn Sink,
     ) {
+        let burst = self.settings.tables.max_reports as f32;
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        // A table may play many games (rematches), each reported, but it
+        // cannot grow the database faster than this.
+        if !table.guard.reports.take(burst, REPORT_RATE, now) {
+            if !std::mem::replace(&mut table.guard.reports_refused, true) {
+                log::warn!(target: "tables", "table {id} in room {room}: report limit reached, reports are ignored for a while");
+            }
+            return;
+        }
+        table.guard.reports_refused = false;
         let Some(table) = self.table(room, id) else {
             return;
         };
@@ -29,15 +43,6 @@ impl Zone {
             return;
         };
         if !(game.records || game.ratings || game.highscores) {
-            return;
-        }
-        if table.guard.reports >= self.settings.tables.max_reports {
-            if table.guard.reports == self.settings.tables.max_reports {
-                log::warn!(target: "tables", "table {id} in room {room}: report limit reached, later reports are ignored");
-            }
-            if let Some(t) = self.table_mut(room, id) {
-                t.guard.reports = t.guard.reports.saturating_add(1);
-            }
             return;
         }
         if records.len() > table.seats.len() {
@@ -101,7 +106,6 @@ impl Zone {
         };
         if let Some(table) = self.table_mut(room, id) {
             table.reports_pending += 1;
-            table.guard.reports += 1;
         }
         sink.submit(Job::GameReport(Box::new(job)));
     }
