@@ -12,6 +12,7 @@ pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
 pub mod reload;
+pub mod tables;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -60,6 +61,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[tables]`
+    pub tables: tables::TablesConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// Where the configuration came from; `None` for embedded defaults.
@@ -735,6 +738,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tables.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

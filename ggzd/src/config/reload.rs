@@ -115,6 +115,7 @@ pub fn changed_sections(a: &Config, b: &Config) -> Vec<&'static str> {
         ("logging", a.logging == b.logging),
         ("workers", a.workers == b.workers),
         ("auth", a.auth == b.auth),
+        ("tables", a.tables == b.tables),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
     ];
     sections
