@@ -56,7 +56,11 @@ impl Zone {
     ) {
         // The opcode only: texts and names are bounded and escaped where
         // they are used, and a whole report could be megabytes.
-        log::debug!(target: "tables", "table {id}: game message {}", message.opcode());
+        // A log line is written by on_game_log, as the game wrote it.
+        if !matches!(message, ToServer::Log(_)) {
+            let (opcode, what) = (message.opcode(), message_name(&message));
+            log::debug!(target: "tables", "table {id}: game message {opcode} ({what})");
+        }
         match message {
             ToServer::Log(text) => self.on_game_log(room, id, &text, now),
             ToServer::State(state) => {
@@ -391,5 +395,25 @@ impl Zone {
         };
         let update = r::update_table_seat(room as i32, id as i32, seats, &seat_view(num, seat));
         self.broadcast_table_room(room, update, sink);
+    }
+}
+
+/// What a game server's message asks for, in a word or two: a readable
+/// debug line that stays short whatever the message carries.
+fn message_name(message: &ToServer) -> &'static str {
+    match message {
+        ToServer::Log(_) => "log",
+        ToServer::State(ggzdmod::wire::GameState::Created) => "state created",
+        ToServer::State(ggzdmod::wire::GameState::Waiting) => "state waiting",
+        ToServer::State(ggzdmod::wire::GameState::Playing) => "state playing",
+        ToServer::State(ggzdmod::wire::GameState::Done) => "state done",
+        ToServer::InvalidState(_) => "invalid state",
+        ToServer::NumSeats(_) => "seat count",
+        ToServer::Boot(_) => "boot",
+        ToServer::Bot(_) => "bot",
+        ToServer::Open(_) => "open seat",
+        ToServer::Report(_) => "game report",
+        ToServer::InvalidReport { .. } => "invalid game report",
+        ToServer::SavegameReport(_) => "savegame",
     }
 }
