@@ -431,9 +431,12 @@ impl Server {
             }
         }
         while let Ok(reloaded) = self.reload_rx.try_recv() {
-            // A refusal was logged by the helper thread.
-            if let Ok(outcome) = reloaded {
-                self.apply_reload(outcome, now);
+            match reloaded {
+                Ok(outcome) => self.apply_reload(outcome, now),
+                // The refusal was logged by the helper thread. Permissions
+                // live in the database, not the file: ggzduedit's SIGHUP
+                // still takes effect.
+                Err(_) => self.zone.refresh_permissions(&mut self.io),
             }
             self.reload_finished();
         }

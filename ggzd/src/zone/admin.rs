@@ -189,7 +189,7 @@ impl Zone {
 
     /// Asks the workers for the stored permissions of every registered
     /// player online, so that changes made with ggzduedit take effect.
-    pub(crate) fn refresh_permissions(&self, sink: &mut dyn Sink) {
+    pub fn refresh_permissions(&self, sink: &mut dyn Sink) {
         let players: Vec<(ConnId, String)> = self
             .names
             .values()
