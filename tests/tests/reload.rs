@@ -334,3 +334,23 @@ fn check_config_lists_a_room_naming_an_unknown_game_and_a_missing_motd() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error"), "{err}");
 }
+
+#[test]
+fn the_log_level_changes_live() {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: "[logging]\nlevel = \"info\"\n".into(),
+        ..Default::default()
+    });
+    let _kim = server.guest_in_room("kim", 0);
+    assert_eq!(
+        server.count_log("kim entered room"),
+        0,
+        "no debug lines yet"
+    );
+    edit_config(&server, &[("level = \"info\"", "level = \"debug\"")]);
+    reload_and_wait(&server, "reload done");
+    let _bob = server.guest_in_room("bob", 0);
+    server
+        .wait_for_log("debug: bob entered room 0", TIMEOUT)
+        .unwrap_or_else(|| panic!("no debug line after the reload:\n{}", server.log()));
+}
