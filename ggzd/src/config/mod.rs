@@ -8,6 +8,7 @@
 //! defaults.
 
 pub(crate) mod dirscan;
+mod game_servers;
 pub mod i18n;
 pub mod keyfile;
 mod tomlsrc;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use dirscan::DescError;
+pub use game_servers::GameServersConfig;
 pub use i18n::Translated;
 pub use tomlsrc::KeyLines;
 
@@ -58,6 +60,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[game_servers]`
+    pub game_servers: GameServersConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
