@@ -37,6 +37,7 @@
 
 use std::os::fd::RawFd;
 
+pub mod detect;
 pub mod fdpass;
 pub mod game;
 pub mod server;
