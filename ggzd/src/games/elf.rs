@@ -82,6 +82,10 @@ impl ReadAt for [u8] {
 /// Probes the file at `path`. Never executes it and never reads more than
 /// a few KiB of it.
 pub fn probe_path(path: &Path) -> Probe {
+    // Only regular files: opening a FIFO would wait for a writer.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Probe::NotElf;
+    }
     match File::open(path) {
         Ok(file) => probe(&file),
         Err(_) => Probe::NotElf,
@@ -404,6 +408,13 @@ pub(crate) mod tests {
             probe_path(Path::new("/nonexistent/ggzd-probe")),
             Probe::NotElf
         );
+        // Devices and FIFOs are not read at all (a FIFO would block).
+        assert_eq!(probe_path(Path::new("/dev/zero")), Probe::NotElf);
+        let dir = crate::config::tests::temp_dir("elf-fifo");
+        let fifo = dir.join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        assert_eq!(probe_path(&fifo), Probe::NotElf);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
