@@ -502,6 +502,33 @@ mod tests {
     }
 
     #[test]
+    fn bots_go_by_their_first_sixteen_bytes() {
+        assert_eq!(bot_wire_name("Tarantula"), "Tarantula");
+        assert_eq!(bot_wire_name("GNU Chess AI (tricky)"), "GNU Chess AI (tr");
+        // 16 bytes would end inside the two-byte ö: cut before it.
+        assert_eq!(bot_wire_name("Der Große Kxööö"), "Der Große Kxö");
+        assert_eq!(bot_wire_name("Fifteen letters x"), "Fifteen letters");
+        let mut skipped = Vec::new();
+        let bots = named_bots(
+            [
+                ("Exactly sixteen!".to_owned(), "a".to_owned()),
+                ("Exactly sixteen!!".to_owned(), "b".to_owned()),
+                ("Bell\u{7}".to_owned(), "c".to_owned()),
+                ("Zed".to_owned(), "d".to_owned()),
+            ],
+            |bot, why| skipped.push(format!("{bot}: {why}")),
+        );
+        assert_eq!(
+            bots,
+            [
+                ("Exactly sixteen!".to_owned(), "a".to_owned()),
+                ("Zed".to_owned(), "d".to_owned())
+            ]
+        );
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+    }
+
+    #[test]
     fn reads_toml_files() {
         let dir = temp_dir("game-toml");
         let path = dir.join("fil.toml");
