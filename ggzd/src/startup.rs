@@ -304,6 +304,7 @@ fn settings(config: &Config, port: u16) -> Settings {
         },
         gamedata_dir: config.directories.data_dir.join("gamedata"),
         launch_timeout: Duration::from_secs(u64::from(t.launch_timeout.max(1))),
+        tables: config.tables.clone(),
     }
 }
 

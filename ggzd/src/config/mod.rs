@@ -12,6 +12,7 @@ pub(crate) mod dirscan;
 mod game_servers;
 pub mod i18n;
 pub mod keyfile;
+pub mod tables;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -63,6 +64,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `[game_servers]`
     pub game_servers: GameServersConfig,
+    /// `[tables]`
+    pub tables: tables::TablesConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// Where the configuration came from; `None` for embedded defaults.
@@ -738,6 +741,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tables.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

@@ -128,6 +128,8 @@ pub(super) fn load_dsc(
         launch_layout: LaunchLayout::Trunk,
         layout_source: LayoutSource::Default,
         source: path.to_path_buf(),
+        limits: crate::game_limits::GameLimits::from_dsc(&file)
+            .map_err(|(key, m)| err("Limits", key, m))?,
     };
     Ok(Draft {
         game,

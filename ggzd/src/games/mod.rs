@@ -98,6 +98,8 @@ pub struct GameDesc {
     pub layout_source: LayoutSource,
     /// The file this description came from.
     pub source: PathBuf,
+    /// Resource limits of the game server process.
+    pub limits: crate::game_limits::GameLimits,
 }
 
 /// Loads the game descriptions of `games_dir`.
@@ -252,6 +254,8 @@ struct GameToml {
     named_bots: BTreeMap<String, String>,
     #[serde(default)]
     translations: BTreeMap<String, TextsToml>,
+    #[serde(default)]
+    limits: crate::game_limits::GameLimits,
 }
 
 #[derive(Deserialize)]
@@ -377,6 +381,7 @@ fn load_toml(path: &Path, internal_name: String, game_dir: &Path) -> Result<Draf
         launch_layout: LaunchLayout::Trunk,
         layout_source: LayoutSource::Default,
         source: path.to_path_buf(),
+        limits: toml.limits,
     };
     Ok(Draft {
         game,
