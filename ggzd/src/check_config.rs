@@ -57,6 +57,7 @@ pub fn check(config: &Config, overrides: &Overrides) -> Report {
         &config.directories.game_dir,
         &config.games.game_list,
         &config.games.ignored_games,
+        config.game_servers.default_layout,
     );
     report.warnings.extend(warnings);
     report.games = games.len();

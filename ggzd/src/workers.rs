@@ -379,6 +379,8 @@ pub struct ReloadPaths {
     pub ignored_games: Vec<String>,
     pub room_list: Vec<String>,
     pub ignored_rooms: Vec<String>,
+    /// `game_servers.default_layout`
+    pub default_layout: crate::games::LaunchLayout,
 }
 
 impl ReloadPaths {
@@ -395,6 +397,7 @@ impl ReloadPaths {
             ignored_games: config.games.ignored_games.clone(),
             room_list: config.games.room_list.clone(),
             ignored_rooms: config.games.ignored_rooms.clone(),
+            default_layout: config.game_servers.default_layout,
         }
     }
 }

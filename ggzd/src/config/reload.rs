@@ -116,6 +116,7 @@ pub fn changed_sections(a: &Config, b: &Config) -> Vec<&'static str> {
         ("workers", a.workers == b.workers),
         ("auth", a.auth == b.auth),
         ("tables", a.tables == b.tables),
+        ("game_servers", a.game_servers == b.game_servers),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
     ];
     sections
