@@ -103,7 +103,18 @@ pub fn plan(running: &Config, new: &mut Config) -> ReloadPlan {
 
 /// Sections whose values differ, by name.
 pub fn changed_sections(a: &Config, b: &Config) -> Vec<&'static str> {
-    let sections = [
+    sections(a, b)
+        .into_iter()
+        .filter(|(_, same)| !same)
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// Every section with whether it is the same in both. A section missing
+/// here would change silently: a test checks the list against the
+/// sections of conf/ggzd.toml.
+fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
+    vec![
         ("server", a.server == b.server),
         ("network", a.network == b.network),
         ("directories", a.directories == b.directories),
@@ -118,12 +129,7 @@ pub fn changed_sections(a: &Config, b: &Config) -> Vec<&'static str> {
         ("tables", a.tables == b.tables),
         ("game_servers", a.game_servers == b.game_servers),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
-    ];
-    sections
-        .into_iter()
-        .filter(|(_, same)| !same)
-        .map(|(name, _)| name)
-        .collect()
+    ]
 }
 
 #[cfg(test)]
@@ -177,6 +183,22 @@ mod tests {
         assert_eq!(plan.needs_restart, RESTART_KEYS.to_vec());
         assert!(plan.changed.is_empty(), "{:?}", plan.changed);
         assert_eq!(new, running);
+    }
+
+    #[test]
+    fn every_section_of_the_example_config_is_compared() {
+        let example = include_str!("../../../conf/ggzd.toml");
+        let known: Vec<&str> = sections(&Config::default(), &Config::default())
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        for line in example.lines() {
+            let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) else {
+                continue;
+            };
+            let top = name.split('.').next().unwrap_or(name);
+            assert!(known.contains(&top), "[{top}] is not compared on reload");
+        }
     }
 
     #[test]
