@@ -366,10 +366,12 @@ impl Server {
             motd,
         } = *outcome;
         for key in &plan.needs_restart {
-            let line = config
-                .line_of(key)
-                .map_or(String::new(), |l| format!(" (line {l})"));
-            log::warn!("{key} changed{line}: takes effect only after a restart");
+            let at = match (config.source_file(), config.line_of(key)) {
+                (Some(file), Some(line)) => format!("{}:{line}: ", file.display()),
+                (Some(file), None) => format!("{}: ", file.display()),
+                (None, _) => String::new(),
+            };
+            log::warn!("{at}key '{key}' changed; it takes effect only after a restart");
         }
         if !plan.changed.is_empty() {
             log::info!("configuration changed in: {}", plan.changed.join(", "));
