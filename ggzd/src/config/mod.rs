@@ -10,6 +10,7 @@
 pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
+pub mod tls;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[tls]`
+    pub tls: tls::TlsConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -704,6 +707,7 @@ impl Config {
         if let Some(file) = &mut self.logging.file {
             *file = normalize(&base.join(&*file));
         }
+        self.tls.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -731,6 +735,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tls.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

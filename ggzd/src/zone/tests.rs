@@ -18,6 +18,7 @@ struct Recorder {
     sent: Vec<(ConnId, String)>,
     closed: Vec<(ConnId, Close)>,
     stopped: Vec<ConnId>,
+    tls_started: Vec<ConnId>,
     jobs: Vec<Job>,
     timers: Vec<(Instant, TimerKey)>,
     spawned: Vec<(TableSerial, SpawnSpec)>,
@@ -34,6 +35,9 @@ impl Sink for Recorder {
     }
     fn close(&mut self, conn: ConnId, how: Close) {
         self.closed.push((conn, how));
+    }
+    fn start_tls(&mut self, conn: ConnId) {
+        self.tls_started.push(conn);
     }
     fn stop_reading(&mut self, conn: ConnId) {
         self.stopped.push(conn);
@@ -100,6 +104,7 @@ fn settings() -> Settings {
         chat: chat::ChatLimits::default(),
         gamedata_dir: PathBuf::from("/nonexistent/gamedata"),
         launch_timeout: Duration::from_secs(30),
+        tls: TlsPolicy::default(),
     }
 }
 
@@ -972,3 +977,6 @@ fn table_requests_need_their_permissions() {
     );
     assert!(w.sink.take(muted)[0].contains("ACTION='update' CODE='bad options'"));
 }
+
+#[path = "tls_tests.rs"]
+mod tls_tests;
