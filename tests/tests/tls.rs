@@ -369,3 +369,64 @@ fn garbage_after_tls_start_costs_only_its_sender() {
         .unwrap();
     assert_eq!(result_code(&mut bystander, "chat"), "ok");
 }
+
+/// Runs `ggzd-bench --json` against `server`; returns its JSON line.
+fn bench(server: &TestServer, args: &[&str]) -> String {
+    let output = Command::new(bin("ggzd-bench"))
+        .arg("--server")
+        .arg(server.addr.to_string())
+        .arg("--pid")
+        .arg(server.pid().to_string())
+        .args(["--json", "--timeout", "60"])
+        .args(args)
+        .output()
+        .expect("run ggzd-bench");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "ggzd-bench {args:?}: {}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn bench_idle_and_chat_over_tls() {
+    let ca = Ca::new("Test CA");
+    let (server, _certs) = tls_server(&ca.server(false), "");
+    let json = bench(
+        &server,
+        &[
+            "idle",
+            "--tls",
+            "--clients",
+            "12",
+            "--hold",
+            "0.2",
+            "--concurrency",
+            "4",
+        ],
+    );
+    assert!(json.contains("\"transport\":\"tls\""), "{json}");
+    assert!(json.contains("\"joined\":12"), "{json}");
+    let json = bench(
+        &server,
+        &[
+            "chat",
+            "--tls",
+            "--clients",
+            "8",
+            "--senders",
+            "2",
+            "--messages",
+            "5",
+        ],
+    );
+    assert!(json.contains("\"deliveries_lost\":0"), "{json}");
+    assert!(json.contains("\"chats_sent\":10"), "{json}");
+    // Plain clients against the same server are still plain.
+    let json = bench(&server, &["idle", "--clients", "3", "--hold", "0.1"]);
+    assert!(json.contains("\"transport\":\"plain\""), "{json}");
+    assert!(json.contains("\"joined\":3"), "{json}");
+}
