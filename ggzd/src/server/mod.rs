@@ -723,7 +723,10 @@ impl Server {
             };
             match conn.closing {
                 Some(Close::Now) => self.drop_connection(id, now),
-                Some(Close::AfterFlush) if conn.outq.is_empty() => self.drop_connection(id, now),
+                Some(Close::AfterFlush) if conn.outq.is_empty() && !conn.tls_wants_write() => {
+                    conn.close_notify();
+                    self.drop_connection(id, now)
+                }
                 Some(Close::AfterFlush) => {
                     self.io
                         .timers
