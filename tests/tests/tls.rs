@@ -430,3 +430,50 @@ fn bench_idle_and_chat_over_tls() {
     assert!(json.contains("\"transport\":\"plain\""), "{json}");
     assert!(json.contains("\"joined\":3"), "{json}");
 }
+
+#[test]
+fn client_hello_in_the_same_segment_as_tls_start() {
+    // The caution of protocol §4: the plain part ends right after `/>`
+    // even when the ClientHello came in the same write.
+    let ca = Ca::new("Test CA");
+    let (server, _certs) = tls_server(&ca.server(false), "");
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.issuer.der().clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(ggzd::server::tls::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+
+    let client = ggzd::client::Client::connect_raw(server.addr, WAIT).unwrap();
+    assert_eq!(client.server().attr("TLS_SUPPORT"), Some("yes"));
+    let (mut stream, rest) = client.into_parts();
+    assert!(rest.iter().all(u8::is_ascii_whitespace), "{rest:?}");
+    let mut first = b"<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<TLS_START/>".to_vec();
+    tls.write_tls(&mut first).unwrap();
+    stream.write_all(&first).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+
+    let mut tls = rustls::StreamOwned::new(tls, stream);
+    tls.write_all(b"<LOGIN TYPE='guest'><NAME>early</NAME></LOGIN>\n")
+        .unwrap();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains("</MOTD>") {
+        let n = tls.read(&mut chunk).expect("read inside TLS");
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.contains("<RESULT ACTION='login' CODE='ok'/>"),
+        "{text}"
+    );
+    tls.write_all(b"</SESSION>\n").unwrap();
+    let mut tail = Vec::new();
+    // The server ends its document, says close_notify and closes.
+    let _ = tls.read_to_end(&mut tail);
+    assert!(String::from_utf8_lossy(&tail).contains("</SESSION>"));
+}
