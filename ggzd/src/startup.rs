@@ -330,6 +330,7 @@ fn settings(config: &Config, port: u16) -> Settings {
             offered: config.tls.enabled(),
             login_requires_tls: config.tls.login_requires_tls,
         },
+        tables: config.tables.clone(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod chat_backlog;
 pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
+pub mod tables;
 pub mod tls;
 mod tomlsrc;
 
@@ -62,6 +63,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `[tls]`
     pub tls: tls::TlsConfig,
+    /// `[tables]`
+    pub tables: tables::TablesConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// Where the configuration came from; `None` for embedded defaults.
@@ -739,6 +742,7 @@ impl Config {
             }
         }
         self.tls.check()?;
+        self.tables.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

@@ -26,6 +26,8 @@ struct Recorder {
     ended: Vec<TableSerial>,
     /// What `backlog` reports, per connection.
     backlogs: Vec<(ConnId, usize)>,
+    /// Prepared channels whose peer closed them.
+    dead_channels: Vec<ConnId>,
 }
 
 impl Sink for Recorder {
@@ -68,6 +70,9 @@ impl Sink for Recorder {
             .find(|(c, _)| *c == conn)
             .map_or(0, |(_, b)| *b)
     }
+    fn channel_alive(&self, conn: ConnId) -> bool {
+        !self.dead_channels.contains(&conn)
+    }
 }
 
 impl Recorder {
@@ -105,6 +110,7 @@ fn settings() -> Settings {
         gamedata_dir: PathBuf::from("/nonexistent/gamedata"),
         launch_timeout: Duration::from_secs(30),
         tls: TlsPolicy::default(),
+        tables: Default::default(),
     }
 }
 
@@ -226,6 +232,9 @@ impl World {
         conn
     }
 }
+
+mod channels;
+mod tls;
 
 #[test]
 fn guest_login_replies_ok_then_motd_and_schedules_ping() {
@@ -1073,6 +1082,3 @@ fn table_requests_need_their_permissions() {
     );
     assert!(w.sink.take(muted)[0].contains("ACTION='update' CODE='bad options'"));
 }
-
-#[path = "tls_tests.rs"]
-mod tls_tests;
