@@ -9,6 +9,7 @@
 
 pub mod chat_backlog;
 pub(crate) mod dirscan;
+mod game_servers;
 pub mod i18n;
 pub mod keyfile;
 pub mod tables;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use dirscan::DescError;
+pub use game_servers::GameServersConfig;
 pub use i18n::Translated;
 pub use tomlsrc::KeyLines;
 
@@ -63,6 +65,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `[tls]`
     pub tls: tls::TlsConfig,
+    /// `[game_servers]`
+    pub game_servers: GameServersConfig,
     /// `[tables]`
     pub tables: tables::TablesConfig,
     /// `[chat_backlog]`

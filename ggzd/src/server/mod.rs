@@ -1032,6 +1032,7 @@ pub fn load_descriptions(paths: &ReloadPaths) -> io::Result<Reloaded> {
         &paths.game_dir,
         &paths.game_list,
         &paths.ignored_games,
+        paths.default_layout,
     );
     for warning in warnings {
         log::warn!("{warning}");
