@@ -52,6 +52,12 @@ pub fn check(config: &Config, overrides: &Overrides) -> Report {
         report.errors.push(e.to_string());
     }
     check_logging(config, overrides, &mut report);
+    // A pair that cannot be used stops the server at startup.
+    if let Some((cert, key)) = config.tls.files()
+        && let Err(e) = crate::server::tls::load_server_config(&cert, &key)
+    {
+        report.errors.push(format!("tls: {e}"));
+    }
     let (games, warnings) = crate::games::load_games(
         &config.directories.games_dir,
         &config.directories.game_dir,

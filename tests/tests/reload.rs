@@ -352,3 +352,72 @@ fn the_log_level_changes_live() {
         .wait_for_log("debug: bob entered room 0", TIMEOUT)
         .unwrap_or_else(|| panic!("no debug line after the reload:\n{}", server.log()));
 }
+
+/// A self-signed pair for localhost: (cert PEM, key PEM).
+fn self_signed() -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+fn tls_offered(server: &TestServer) -> Option<String> {
+    let client = server.connect();
+    client.server().attr("TLS_SUPPORT").map(str::to_owned)
+}
+
+#[test]
+fn tls_switched_on_by_a_reload_and_a_bad_pair_keeps_the_old_state() {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: LIVE.into(),
+        ..Default::default()
+    });
+    let certs = server.dir.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    assert_eq!(tls_offered(&server).as_deref(), Some("no"));
+
+    // Named in the file, but not there yet: TLS stays off, the rest applies.
+    let tls_section = format!(
+        "[tls]\ncert = \"{}\"\nkey = \"{}\"\n",
+        certs.join("cert.pem").display(),
+        certs.join("key.pem").display()
+    );
+    edit_config(
+        &server,
+        &[
+            ("lines = 32", &format!("lines = 32\n{tls_section}")),
+            ("name = \"First Zone\"", "name = \"Second Zone\""),
+        ],
+    );
+    reload_and_wait(&server, "reload done");
+    assert_eq!(
+        server.count_log("TLS reload failed, keeping the old certificate"),
+        1
+    );
+    let client = server.connect();
+    assert_eq!(client.server().attr("NAME"), Some("Second Zone"));
+    assert_eq!(client.server().attr("TLS_SUPPORT"), Some("no"));
+
+    // The files appear: the next reload offers TLS.
+    let (cert, key) = self_signed();
+    std::fs::write(certs.join("cert.pem"), cert).unwrap();
+    std::fs::write(certs.join("key.pem"), key).unwrap();
+    reload_and_wait(&server, "TLS certificate and key reloaded");
+    server.wait_for_log("reload done", TIMEOUT).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while tls_offered(&server).as_deref() != Some("yes") {
+        assert!(std::time::Instant::now() < deadline, "{}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // Taken out of the file again: no longer offered.
+    edit_config(&server, &[(tls_section.as_str(), "")]);
+    reload_and_wait(&server, "TLS is no longer offered");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while tls_offered(&server).as_deref() != Some("no") {
+        assert!(std::time::Instant::now() < deadline, "{}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod keyfile;
 pub mod reload;
 pub mod tables;
+pub mod tls;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -63,6 +64,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[tls]`
+    pub tls: tls::TlsConfig,
     /// `[game_servers]`
     pub game_servers: GameServersConfig,
     /// `[tables]`
@@ -715,6 +718,7 @@ impl Config {
         if let Some(file) = &mut self.logging.file {
             *file = normalize(&base.join(&*file));
         }
+        self.tls.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -742,6 +746,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tls.check()?;
         self.tables.check()?;
         let net = &self.network;
         ensure(

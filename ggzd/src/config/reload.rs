@@ -128,6 +128,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("auth", a.auth == b.auth),
         ("tables", a.tables == b.tables),
         ("game_servers", a.game_servers == b.game_servers),
+        ("tls", a.tls == b.tls),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
     ]
 }

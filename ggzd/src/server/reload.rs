@@ -1,13 +1,15 @@
 //! SIGHUP, off the event loop: the helper thread re-reads `ggzd.toml`,
 //! puts the command line over it again, opens the log output anew (which
 //! also follows a log file that logrotate renamed), loads rooms, games
-//! and the MOTD, and hands the lot to the event loop in one piece.
+//! and the MOTD and the TLS certificate, and hands the lot to the event
+//! loop in one piece.
 //!
 //! Anything wrong (a config error, a log file that cannot be opened, no
 //! entry room) and nothing changes: the old configuration stays whole,
 //! only the log output is reopened, and the error says where.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::config::reload::{Overrides, ReloadPlan, plan};
 use crate::config::{self, Config};
@@ -36,6 +38,17 @@ pub struct Outcome {
     pub games: Vec<GameDesc>,
     pub rooms: Vec<RoomDesc>,
     pub motd: Motd,
+    pub tls: TlsMaterial,
+}
+
+/// The TLS certificate and key the new configuration names.
+pub enum TlsMaterial {
+    /// `[tls]` names none: TLS is not offered.
+    Off,
+    Loaded(Arc<rustls::ServerConfig>),
+    /// The pair cannot be used: the running one stays (docs/tls.md), the
+    /// rest of the reload applies.
+    Failed(String),
 }
 
 /// The helper thread's work. `running` is the configuration in force,
@@ -68,6 +81,13 @@ fn prepare(source: &ReloadSource, running: &Config, port: u16) -> Result<Box<Out
     let output = logging::prepare(&setup).map_err(|e| at_key(&config, "logging", &e))?;
     let loaded =
         super::load_descriptions(&ReloadPaths::from_config(&config)).map_err(|e| e.to_string())?;
+    let tls = match config.tls.files() {
+        None => TlsMaterial::Off,
+        Some((cert, key)) => match super::tls::load_server_config(&cert, &key) {
+            Ok(pair) => TlsMaterial::Loaded(pair),
+            Err(e) => TlsMaterial::Failed(e),
+        },
+    };
     let settings = crate::startup::settings(&config, port);
     // Last, once nothing can fail any more: from here on lines go to the
     // new output.
@@ -79,6 +99,7 @@ fn prepare(source: &ReloadSource, running: &Config, port: u16) -> Result<Box<Out
         games: loaded.games,
         rooms: loaded.rooms,
         motd: loaded.motd,
+        tls,
     }))
 }
 
