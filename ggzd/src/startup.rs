@@ -159,6 +159,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         log::warn!("running as root; run ggzd as a dedicated user instead");
     }
     raise_fd_limit();
+    crate::abuse::malloc::return_large_blocks();
     close_on_exec_inherited();
     let dirs = &config.directories;
     std::fs::create_dir_all(&dirs.data_dir)?;
@@ -239,6 +240,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         ServerSetup {
             listener,
             output_queue_limit: config.network.output_queue_limit,
+            send_buffer: config.abuse.send_buffer as usize,
             workers,
             data_dir: dirs.data_dir.clone(),
             hash_params: HashParams {
@@ -294,6 +296,7 @@ fn settings(config: &Config, port: u16) -> Settings {
         },
         gamedata_dir: config.directories.data_dir.join("gamedata"),
         launch_timeout: Duration::from_secs(u64::from(t.launch_timeout.max(1))),
+        abuse: config.abuse.limits(config.workers.effective_threads()),
     }
 }
 

@@ -77,17 +77,16 @@ impl<K: Hash + Eq + Copy, T> FairQueue<K, T> {
     /// The next item: the front group of the clean lane, else of the
     /// suspect lane; the group then goes to the back of its lane.
     pub fn pop(&mut self) -> Option<(K, T)> {
-        let (order, key) = if let Some(key) = self.clean.pop_front() {
-            (Lane::Clean, key)
-        } else {
-            (Lane::Suspect, self.suspect.pop_front()?)
+        let key = match self.clean.pop_front() {
+            Some(key) => key,
+            None => self.suspect.pop_front()?,
         };
         let group = self.groups.get_mut(&key)?;
         let item = group.items.pop_front();
         if group.items.is_empty() {
             self.groups.remove(&key);
         } else {
-            match order {
+            match group.lane {
                 Lane::Clean => self.clean.push_back(key),
                 Lane::Suspect => self.suspect.push_back(key),
             }
@@ -95,6 +94,20 @@ impl<K: Hash + Eq + Copy, T> FairQueue<K, T> {
         let item = item?;
         self.len -= 1;
         Some((key, item))
+    }
+
+    /// Moves `key`'s waiting items behind every clean group (it just
+    /// failed a login).
+    pub fn demote(&mut self, key: K) {
+        let Some(group) = self.groups.get_mut(&key) else {
+            return;
+        };
+        if group.lane == Lane::Suspect {
+            return;
+        }
+        group.lane = Lane::Suspect;
+        self.clean.retain(|k| *k != key);
+        self.suspect.push_back(key);
     }
 
     /// Takes out every item of `key` that `matches` (a client that left).
@@ -163,6 +176,19 @@ mod tests {
         assert_eq!(q.pop(), Some((2, 10)));
         q.push(3, 20, Lane::Clean).unwrap();
         assert_eq!(drain(&mut q), vec![(3, 20), (1, 0), (1, 1)]);
+    }
+
+    #[test]
+    fn a_demoted_group_waits_behind_clean_ones() {
+        let mut q = FairQueue::new(100);
+        q.push(1, 0, Lane::Clean).unwrap();
+        q.push(1, 1, Lane::Clean).unwrap();
+        q.push(2, 10, Lane::Clean).unwrap();
+        q.push(3, 20, Lane::Suspect).unwrap();
+        q.demote(1);
+        q.demote(1);
+        q.demote(9);
+        assert_eq!(drain(&mut q), vec![(2, 10), (3, 20), (1, 0), (1, 1)]);
     }
 
     #[test]

@@ -195,7 +195,10 @@ mod tests {
     fn backoff_doubles_up_to_the_cap() {
         let l = limits();
         let ms = |n| backoff(l, n).as_millis();
-        assert_eq!([ms(1), ms(2), ms(3), ms(4), ms(5)], [250, 500, 1000, 2000, 4000]);
+        assert_eq!(
+            [ms(1), ms(2), ms(3), ms(4), ms(5)],
+            [250, 500, 1000, 2000, 4000]
+        );
         assert_eq!(ms(6), 4000);
         assert_eq!(ms(u32::MAX), 4000);
     }
@@ -242,7 +245,10 @@ mod tests {
         let until = now + Duration::from_secs(60);
         assert_eq!(t.failed(ip(1), Some("ann"), now), Some(until));
         assert_eq!(t.gate(ip(1), Some("bob"), now), Gate::Banned(until));
-        assert_eq!(t.gate(ip(1), None, until - Duration::from_millis(1)), Gate::Banned(until));
+        assert_eq!(
+            t.gate(ip(1), None, until - Duration::from_millis(1)),
+            Gate::Banned(until)
+        );
         // Over: a clean slate for the address.
         assert_eq!(t.gate(ip(1), None, until), Gate::Go);
         assert_eq!(t.failed(ip(1), None, until), None);

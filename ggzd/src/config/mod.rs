@@ -7,6 +7,7 @@
 //! Unknown keys are errors so that typos do not silently fall back to
 //! defaults.
 
+pub mod abuse;
 pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
@@ -58,6 +59,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[abuse]`
+    pub abuse: abuse::AbuseConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -827,6 +830,8 @@ impl Config {
             "workers.threads",
             "must be at most 256",
         )?;
+
+        self.abuse.check()?;
 
         let auth = &self.auth;
         ensure(

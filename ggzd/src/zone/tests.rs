@@ -100,6 +100,10 @@ fn settings() -> Settings {
         chat: chat::ChatLimits::default(),
         gamedata_dir: PathBuf::from("/nonexistent/gamedata"),
         launch_timeout: Duration::from_secs(30),
+        abuse: crate::abuse::Limits {
+            login_slots: 64,
+            ..crate::abuse::Limits::default()
+        },
     }
 }
 
@@ -123,6 +127,8 @@ struct World {
     now: Instant,
     next_slot: u32,
 }
+
+mod guard;
 
 impl World {
     fn new(settings: Settings, rooms: Vec<RoomDesc>) -> World {
