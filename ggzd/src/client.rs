@@ -22,7 +22,7 @@ const MAX_BACKLOG: usize = 65_536;
 const READ_CHUNK: usize = 16 * 1024;
 
 /// The client header sent after the greeting (spec §4).
-const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
+pub const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
 
 /// The answer to a LOGIN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -371,6 +371,26 @@ impl Client {
     }
 }
 
+/// A TCP connection to `addr` from `local` (port chosen by the kernel).
+pub fn bound_stream(local: std::net::IpAddr, addr: SocketAddr) -> io::Result<TcpStream> {
+    use nix::sys::socket::{
+        AddressFamily, SockFlag, SockType, SockaddrStorage, bind, connect, socket,
+    };
+    use std::os::fd::AsRawFd;
+    let family = if addr.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    let fd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
+    bind(
+        fd.as_raw_fd(),
+        &SockaddrStorage::from(SocketAddr::new(local, 0)),
+    )?;
+    connect(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
+    Ok(TcpStream::from(fd))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,24 +582,4 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::TimedOut);
         server.join().unwrap();
     }
-}
-
-/// A TCP connection to `addr` from `local` (port chosen by the kernel).
-pub fn bound_stream(local: std::net::IpAddr, addr: SocketAddr) -> io::Result<TcpStream> {
-    use nix::sys::socket::{
-        AddressFamily, SockFlag, SockType, SockaddrStorage, bind, connect, socket,
-    };
-    use std::os::fd::AsRawFd;
-    let family = if addr.is_ipv4() {
-        AddressFamily::Inet
-    } else {
-        AddressFamily::Inet6
-    };
-    let fd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
-    bind(
-        fd.as_raw_fd(),
-        &SockaddrStorage::from(SocketAddr::new(local, 0)),
-    )?;
-    connect(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
-    Ok(TcpStream::from(fd))
 }
