@@ -4,12 +4,12 @@
 //! down their sending side while a login is pending.
 
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::Zone;
 use super::effects::{Close, ConnId, Job, LoginOutcome, Sink, TimerKey, TimerKind, msg};
 use super::session::State;
-use crate::abuse::fairq::Lane;
+use crate::abuse::fairq::{Lane, Pushed};
 use crate::abuse::throttle::Gate;
 use crate::proto::reply as r;
 use crate::proto::request::LoginKind;
@@ -114,12 +114,34 @@ impl Zone {
         } else {
             Lane::Clean
         };
-        if self.login_queue.push(key, conn, lane).is_err() {
-            log::warn!(target: "security", "login queue full: refusing a login from {key}");
-            self.refuse_login(conn, ResultCode::UsrLookup, now, sink);
-            return;
+        let refused = match self.login_queue.push(key, conn, lane) {
+            Pushed::Queued => None,
+            Pushed::Evicted(_, other) => Some(other),
+            Pushed::Refused(_) => Some(conn),
+        };
+        if let Some(refused) = refused {
+            self.note_queue_full(key, now);
+            self.refuse_login(refused, ResultCode::UsrLookup, now, sink);
         }
         self.dispatch_logins(sink);
+    }
+
+    /// A full queue during a storm would log a line per attempt: one line
+    /// per minute at most, with the count.
+    fn note_queue_full(&mut self, key: IpAddr, now: Instant) {
+        self.queue_refusals += 1;
+        let due = self
+            .queue_full_logged
+            .is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(60));
+        if due {
+            log::warn!(
+                target: "security",
+                "login queue full: {} login(s) refused (the last for {key}'s share)",
+                self.queue_refusals
+            );
+            self.queue_refusals = 0;
+            self.queue_full_logged = Some(now);
+        }
     }
 
     /// Hands queued logins to the workers while a worker is free.

@@ -109,6 +109,9 @@ pub struct Zone {
     login_queue: crate::abuse::fairq::FairQueue<IpAddr, ConnId>,
     /// Login jobs at the workers: whose address and account they count for.
     logins_running: HashMap<ConnId, guard::Running>,
+    /// Logins refused for a full queue since `queue_full_logged`.
+    queue_refusals: u64,
+    queue_full_logged: Option<Instant>,
     connections: usize,
     motd: Motd,
     started: Instant,
@@ -145,6 +148,8 @@ impl Zone {
             throttle,
             login_queue,
             logins_running: HashMap::new(),
+            queue_refusals: 0,
+            queue_full_logged: None,
             connections: 0,
             motd,
             started: now,

@@ -108,6 +108,33 @@ fn legit_logins(
     (latency, ok, failures)
 }
 
+/// Waits until ggzd used under 20 ms of CPU in half a second, twice in a
+/// row (or a minute passed, or the run's deadline).
+fn settle(target: &Target) {
+    let Some(process) = target.process.as_ref() else {
+        std::thread::sleep(Duration::from_secs(3));
+        return;
+    };
+    let mut quiet = 0;
+    let mut last = process.cpu_time().unwrap_or_default();
+    for _ in 0..120 {
+        if target.left().is_none() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let now = process.cpu_time().unwrap_or_default();
+        quiet = if now.saturating_sub(last) < Duration::from_millis(20) {
+            quiet + 1
+        } else {
+            0
+        };
+        last = now;
+        if quiet >= 2 {
+            return;
+        }
+    }
+}
+
 pub fn run(target: &Target, o: &StormOptions) -> io::Result<Report> {
     target.probe()?;
     let mut r = Report::new("storm");
@@ -205,8 +232,15 @@ pub fn run(target: &Target, o: &StormOptions) -> io::Result<Report> {
     let (latency, ok, failures) = legit_thread
         .join()
         .map_err(|_| io::Error::other("the legit client thread panicked"))?;
-    // Let ggzd close the storm's connections and finish queued jobs.
-    std::thread::sleep(Duration::from_secs(3));
+    // ggzd answers what the storm queued before it hung up (a closed
+    // connection looks half-closed at first): wait until it is idle.
+    let settle_started = monotonic_ns();
+    settle(target);
+    r.real(
+        "settle_s",
+        secs(monotonic_ns().saturating_sub(settle_started)),
+        1,
+    );
 
     r.real("storm_s", storm_s, 1);
     r.count("wrong_password_answers", answers);
