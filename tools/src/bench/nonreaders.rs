@@ -124,7 +124,8 @@ pub fn run(target: &Target, o: &NonReaderOptions) -> io::Result<Report> {
     }
     r.count("nonreaders_dropped", dropped);
     drop(readers_not);
-    drop(out);
+    // The drain thread holds a clone of the socket: shut it down.
+    let _ = out.shutdown(std::net::Shutdown::Both);
     let _ = drain.join();
     std::thread::sleep(Duration::from_secs(1));
     r.maybe_count("tcp_mem_after_kib", kernel_tcp_mem_kib());
