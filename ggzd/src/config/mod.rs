@@ -8,9 +8,13 @@
 //! defaults.
 
 pub mod abuse;
+pub mod chat_backlog;
 pub(crate) mod dirscan;
+mod game_servers;
 pub mod i18n;
 pub mod keyfile;
+pub mod tables;
+pub mod tls;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -22,6 +26,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use dirscan::DescError;
+pub use game_servers::GameServersConfig;
 pub use i18n::Translated;
 pub use tomlsrc::KeyLines;
 
@@ -61,6 +66,14 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `[abuse]`
     pub abuse: abuse::AbuseConfig,
+    /// `[tls]`
+    pub tls: tls::TlsConfig,
+    /// `[game_servers]`
+    pub game_servers: GameServersConfig,
+    /// `[tables]`
+    pub tables: tables::TablesConfig,
+    /// `[chat_backlog]`
+    pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -707,6 +720,7 @@ impl Config {
         if let Some(file) = &mut self.logging.file {
             *file = normalize(&base.join(&*file));
         }
+        self.tls.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -734,6 +748,8 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tls.check()?;
+        self.tables.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,
@@ -850,6 +866,7 @@ impl Config {
             "auth.argon2_memory_kib",
             "must be at least 8 x argon2_parallelism and at most 4194304 (4 GiB)",
         )?;
+        self.chat_backlog.check()?;
         Ok(())
     }
 }

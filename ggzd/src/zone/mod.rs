@@ -4,8 +4,10 @@
 //! sockets and never blocks, so every rule is testable without a network.
 
 mod admin;
+mod channel;
 pub mod chat;
 pub mod effects;
+pub mod flood;
 mod guard;
 mod lag;
 mod login;
@@ -14,6 +16,8 @@ pub mod perms;
 mod rooms;
 mod session;
 mod tables;
+mod tls;
+pub use tls::{PLAIN_PASSWORD_REFUSED, TlsPolicy};
 
 #[cfg(test)]
 mod tests;
@@ -67,6 +71,9 @@ pub struct Settings {
     pub gamedata_dir: std::path::PathBuf,
     /// How long a game server may take to report WAITING.
     pub launch_timeout: Duration,
+    pub tls: TlsPolicy,
+    /// Report caps and savegame retention.
+    pub tables: crate::config::tables::TablesConfig,
     /// Per-address and failed-login limits (docs/abuse-limits.md).
     pub abuse: crate::abuse::Limits,
 }
@@ -216,6 +223,7 @@ impl Zone {
                 half_closed: false,
                 lang: None,
                 state: State::Fresh,
+                tls: false,
             });
         }
         self.connections += 1;
@@ -226,7 +234,7 @@ impl Zone {
             conn,
             &msg(r::greeting(
                 &self.settings.server_name,
-                false,
+                self.settings.tls.offered,
                 self.settings.chat.max_length as u32,
             )),
         );
@@ -336,38 +344,6 @@ impl Zone {
         self.disconnected(conn, now, sink);
     }
 
-    /// The second connection of a player ends its XML session and becomes
-    /// the raw game channel the player's next table will receive.
-    fn complete_channel(
-        &mut self,
-        conn: ConnId,
-        id: Option<String>,
-        now: Instant,
-        sink: &mut dyn Sink,
-    ) {
-        let owner = id
-            .as_deref()
-            .map(crate::config::canonical_name)
-            .and_then(|canonical| self.names.get(&canonical).copied());
-        let Some(owner) = owner else {
-            // Nobody to give it to: close it rather than keep it forever.
-            sink.close(conn, Close::Now);
-            self.disconnected(conn, now, sink);
-            return;
-        };
-        let previous = self.player_mut(owner).and_then(|p| p.channel.replace(conn));
-        if let Some(session) = self.session_mut(conn) {
-            session.state = State::Handed { owner };
-        }
-        self.leave_prelogin(conn);
-        if let Some(previous) = previous {
-            sink.close(previous, Close::Now);
-            self.disconnected(previous, now, sink);
-        }
-        sink.send(conn, &msg(r::session_end()));
-        sink.stop_reading(conn);
-    }
-
     pub fn on_request(
         &mut self,
         conn: ConnId,
@@ -395,13 +371,17 @@ impl Zone {
                 log::debug!("misplaced element {name}");
                 sink.send(conn, &msg(r::result("protocol", ResultCode::BadOptions)));
             }
-            Request::Login(login) => self.on_login(conn, login, now, sink),
-            Request::Channel { id } => self.on_channel(conn, id, sink),
-            Request::TlsStart => {
-                // TLS_SUPPORT is 'no'; a client that starts TLS anyway will
-                // fail at its next bytes.
-                log::info!(target: "security", "TLS_START refused: TLS is not offered");
+            Request::Login(login) => {
+                if !self.refuse_plain_password(conn, &login, sink) {
+                    self.on_login(conn, login, now, sink);
+                }
             }
+            Request::Channel { id } => {
+                if !self.refuse_channel_over_tls(conn, sink) {
+                    self.on_channel(conn, id, sink);
+                }
+            }
+            Request::TlsStart => self.on_tls_start(conn, sink),
             Request::Pong { .. } if !logged_in => {
                 sink.send(conn, &msg(r::result("pong", ResultCode::NotLoggedIn)));
             }
@@ -455,19 +435,6 @@ impl Zone {
         }
     }
 
-    fn on_channel(&mut self, conn: ConnId, id: Option<String>, sink: &mut dyn Sink) {
-        let Some(session) = self.session_mut(conn) else {
-            return;
-        };
-        if !matches!(session.state, State::Fresh) {
-            return;
-        }
-        match id {
-            Some(id) if !id.is_empty() => session.state = State::Channel { id: Some(id) },
-            _ => sink.send(conn, &msg(r::result("channel", ResultCode::BadOptions))),
-        }
-    }
-
     /// A timer set through the sink fired. `deadline` is the instant it was
     /// set for, which tells a live timer from a superseded one.
     pub fn on_timer(
@@ -496,6 +463,8 @@ impl Zone {
             TimerKind::Lag => self.on_lag_timer(key.conn, deadline, now, sink),
             TimerKind::RoomUpdate => self.on_room_update_timer(key.conn, deadline, now, sink),
             TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
+            TimerKind::TableSync(serial) => self.on_table_sync(serial, now, sink),
+            TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
             TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
         }
     }

@@ -39,10 +39,12 @@ use super::link::Link;
 use super::output::{Output, Stdout};
 use super::render::{self, clean};
 use super::tictactoe::{self as ttt, GameEvent, TicTacToeView};
+use super::tls::Trust;
 use super::zone::{Zone, ZoneEvent};
 
 mod commands;
 mod game;
+mod starttls;
 mod wait;
 
 use wait::{Until, Wait};
@@ -97,6 +99,8 @@ pub struct Options {
     pub script: bool,
     /// Longest wait for the server: connecting, each script step.
     pub timeout: Duration,
+    /// Whether to start TLS when offered, and whom to trust then.
+    pub tls: Trust,
 }
 
 /// How a run ended; the process exit code.
@@ -160,6 +164,11 @@ enum Pending {
     Launch,
     Join,
     Leave,
+    /// `/again`: standing up (then sitting down in `seat`), or sitting
+    /// down.
+    Reseat {
+        sit_at: Option<u32>,
+    },
     Chat,
 }
 
@@ -172,6 +181,7 @@ impl Pending {
             Pending::Launch => "launch",
             Pending::Join => "join",
             Pending::Leave => "leave",
+            Pending::Reseat { .. } => "reseat",
             Pending::Chat => "chat",
         }
     }
@@ -244,6 +254,7 @@ pub fn run(options: Options) -> Exit {
         phase: Phase::Greeting,
         pending: VecDeque::new(),
         awaiting_join: false,
+        awaiting_game: false,
         queue: VecDeque::new(),
         input_done: false,
         wait: None,
@@ -253,6 +264,7 @@ pub fn run(options: Options) -> Exit {
         words,
         chat_len: DEFAULT_CHATLEN,
         last_result: None,
+        result_unshown: false,
         last_view: None,
         show_next_list: false,
     };
@@ -345,6 +357,8 @@ struct Session {
     pending: VecDeque<Pending>,
     /// A launch or join was accepted so far; the JOIN is still to come.
     awaiting_join: bool,
+    /// `/again` is under way: a script step waits for the cleared board.
+    awaiting_game: bool,
     queue: VecDeque<String>,
     input_done: bool,
     wait: Option<Wait>,
@@ -354,6 +368,9 @@ struct Session {
     words: Words,
     chat_len: usize,
     last_result: Option<String>,
+    /// A game ended whose result no `/result` has shown yet (the next game
+    /// at the table may already have begun).
+    result_unshown: bool,
     /// The board of the last table, for `/board` after it ended.
     last_view: Option<TicTacToeView>,
     /// The RESULT just handled asked for the list it carries to be shown.
@@ -552,6 +569,10 @@ impl Session {
             self.lost_main("the server sent an endless message");
             return;
         }
+        if link.needs_flush() {
+            // TLS handshake records to answer with.
+            self.flush_main();
+        }
         self.inbuf.extend_from_slice(&outcome.bytes);
         self.decode();
         if outcome.closed && self.main.is_some() {
@@ -630,9 +651,15 @@ impl Session {
         {
             self.chat_len = len;
         }
+        let Some(header_sent) =
+            self.start_tls_if_offered(server.attr("TLS_SUPPORT") == Some("yes"))
+        else {
+            return;
+        };
         let login = self.options.login.clone();
         let mut xml = format!(
-            "{HEADER}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
+            "{}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
+            if header_sent { "" } else { HEADER },
             login.kind.as_str(),
             escape(&login.name)
         );
@@ -701,6 +728,9 @@ impl Session {
                 self.awaiting_join = false;
                 self.close_game();
             }
+            if matches!(pending, Pending::Reseat { .. }) {
+                self.awaiting_game = false;
+            }
             self.fail(&format!("{action}: {}", clean(code)));
             return false;
         }
@@ -719,6 +749,10 @@ impl Session {
                 false
             }
             Pending::List { show } => show,
+            Pending::Reseat { sit_at } => {
+                self.reseated(sit_at);
+                false
+            }
             _ => false,
         }
     }
