@@ -129,6 +129,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("tables", a.tables == b.tables),
         ("game_servers", a.game_servers == b.game_servers),
         ("tls", a.tls == b.tls),
+        ("abuse", a.abuse == b.abuse),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
     ]
 }

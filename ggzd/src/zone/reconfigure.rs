@@ -15,6 +15,9 @@ impl Zone {
         settings.port = self.settings.port;
         settings.gamedata_dir = self.settings.gamedata_dir.clone();
         self.settings = settings;
+        self.throttle.set_limits(self.settings.abuse.throttle);
+        self.login_queue
+            .set_limit(self.settings.abuse.login_queue_limit);
         let players: Vec<ConnId> = self
             .sessions
             .iter()
@@ -26,6 +29,8 @@ impl Zone {
             self.reschedule_ping(conn, now, sink);
             self.reschedule_room_update(conn, now, sink);
         }
+        // More login slots may let queued logins go now.
+        self.dispatch_logins(sink);
     }
 
     /// A ping waiting longer than the new interval allows goes out sooner;
