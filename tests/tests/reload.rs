@@ -421,3 +421,26 @@ fn tls_switched_on_by_a_reload_and_a_bad_pair_keeps_the_old_state() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn command_line_log_types_keep_applying_after_a_reload() {
+    // The harness starts ggzd with `-l all`; the file enables no types.
+    let rooms = TempDir::new("reload-rooms");
+    std::fs::copy(
+        repo_dir().join("rooms/entry.toml"),
+        rooms.path().join("entry.toml"),
+    )
+    .unwrap();
+    let server = TestServer::start_with(ServerOptions {
+        rooms_dir: Some(rooms.path().to_path_buf()),
+        extra_config: "[logging]\ntypes = []\n".into(),
+        ..Default::default()
+    });
+    std::fs::write(rooms.path().join("extra.toml"), "name = \"Extra\"\n").unwrap();
+    edit_config(&server, &[("types = []", "types = []\nlevel = \"info\"")]);
+    reload_and_wait(&server, "reload done");
+    // `update` is enabled by -l only.
+    server
+        .wait_for_log("update: room 1 added", TIMEOUT)
+        .unwrap_or_else(|| panic!("-l all lost on reload:\n{}", server.log()));
+}
