@@ -100,11 +100,7 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
             let loaded = server::tls::load_server_config(&cert, &key)
                 .map_err(|e| io::Error::other(format!("tls: {e}")))?;
             log::info!("TLS offered with {}", cert.display());
-            Some(server::TlsSetup {
-                config: loaded,
-                cert,
-                key,
-            })
+            Some(server::TlsSetup { config: loaded })
         }
         None => None,
     };

@@ -71,12 +71,10 @@ pub struct ServerSetup {
     pub tls: Option<TlsSetup>,
 }
 
-/// The TLS settings loaded at startup, and the files to read again on
-/// SIGHUP.
+/// The TLS settings loaded at startup. A reload reads the files the
+/// re-read configuration names (`reload.rs`).
 pub struct TlsSetup {
     pub config: Arc<rustls::ServerConfig>,
-    pub cert: std::path::PathBuf,
-    pub key: std::path::PathBuf,
 }
 
 type ReloadResult = Result<Box<reload::Outcome>, String>;
