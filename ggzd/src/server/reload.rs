@@ -120,3 +120,44 @@ fn at_key(config: &Config, section: &str, message: &str) -> String {
         (None, _) => message.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_output_error_is_placed_at_the_logging_key() {
+        let dir = std::env::temp_dir().join(format!("ggzd-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("ggzd.toml");
+        std::fs::write(
+            &file,
+            "[server]\nname = \"x\"\n[logging]\ndestination = \"file\"\nfile = \"no/dir/x.log\"\n",
+        )
+        .unwrap();
+        let config = config::load(Some(&file)).unwrap();
+        let text = at_key(&config, "logging", "cannot open");
+        assert_eq!(
+            text,
+            format!("{}:5: key 'logging.file': cannot open", file.display())
+        );
+        assert_eq!(at_key(&Config::default(), "logging", "why"), "why");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_broken_file_is_refused_and_names_its_line() {
+        let dir = std::env::temp_dir().join(format!("ggzd-reload-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("ggzd.toml");
+        std::fs::write(&file, "[limits]\nchat_rate = \"fast\"\n").unwrap();
+        let source = ReloadSource {
+            config_file: Some(file.clone()),
+            overrides: Overrides::default(),
+        };
+        let err = prepare(&source, &Config::default(), 5688).err().unwrap();
+        assert!(err.contains("ggzd.toml:2"), "{err}");
+        assert!(err.contains("limits.chat_rate"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
