@@ -68,6 +68,9 @@ fn usage(message: &str) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = ggzd::completions::generate_if_asked::<Cli>("ggz") {
+        return code;
+    }
     let cli = Cli::parse();
     let mut address = match address::parse(cli.server.as_deref().unwrap_or_default()) {
         Ok(a) => a,
