@@ -174,6 +174,9 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
     close_on_exec_inherited();
     let dirs = &config.directories;
     std::fs::create_dir_all(&dirs.data_dir)?;
+    // Before binding: a second ggzd on this data (and so usually this
+    // port) hears why it may not run, not that the port is in use.
+    let mut pid_file = crate::pidfile::PidFile::lock(&dirs.data_dir)?;
     // The listener is bound before daemonizing so that a port in use is
     // reported to whoever started us.
     let activated = crate::systemd::listen_fds()?;
@@ -191,7 +194,6 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
                 .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?
         }
     };
-    let mut pid_file = crate::pidfile::PidFile::lock(&dirs.data_dir)?;
     if !cli.foreground {
         daemonize()?;
     }
