@@ -9,7 +9,8 @@
 #   --destdir  staging root for packagers: files go to DESTDIR/PREFIX/...,
 #              but every path written into them names PREFIX [""]
 #   --bin-dir  take already-built binaries from DIR instead of running
-#              `cargo build --release` (e.g. target/debug in the tests)
+#              `cargo build --release` (e.g. target/debug in the tests);
+#              run as root, the script never builds: it takes target/release
 #
 # The environment variables PREFIX, DESTDIR and BIN_DIR work as well.
 #
@@ -63,8 +64,17 @@ fi
 p="${prefix%/}"   # "" for /, so that "$p/bin" is /bin
 
 if [ -z "$bin_dir" ]; then
-  (cd "$src" && cargo build --release --locked -p ggzd -p ggzd-tools -p tictactoe)
   bin_dir="$src/target/release"
+  if [ "$(id -u)" -eq 0 ]; then
+    # As with "make && sudo make install": root installs what the user
+    # built, and never builds (root-owned files in target/, root's cargo).
+    [ -x "$bin_dir/ggzd" ] || {
+      echo "install.sh: build first, as yourself: cargo build --release --workspace" >&2
+      exit 1
+    }
+  else
+    (cd "$src" && cargo build --release --locked -p ggzd -p ggzd-tools -p tictactoe)
+  fi
 fi
 for b in ggzd ggzduedit ggz ggzd-tictactoe; do
   [ -x "$bin_dir/$b" ] || { echo "install.sh: $bin_dir/$b is missing" >&2; exit 1; }

@@ -224,6 +224,22 @@ mod tests {
     }
 
     #[test]
+    fn load_config_names_where_the_configuration_came_from() {
+        // Unit tests run from target/*/deps of the checkout: no default file.
+        let (config, source) = load_config(None).unwrap();
+        assert_eq!(source, ConfigSource::Embedded);
+        assert_eq!(config, Config::default());
+        let dir = crate::config::tests::temp_dir("paths-given");
+        let file = dir.join("ggzd.toml");
+        std::fs::write(&file, "[server]\nname = \"Given\"\n").unwrap();
+        let (config, source) = load_config(Some(&file)).unwrap();
+        assert_eq!(source, ConfigSource::Given(file.clone()));
+        assert_eq!(config.server.name, "Given");
+        assert!(load_config(Some(&dir.join("missing.toml"))).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn a_target_dir_that_is_no_checkout_is_not_one() {
         let paths = Paths::for_exe(Path::new("/opt/target/bin/ggzd"), |_| false);
         assert_eq!(
