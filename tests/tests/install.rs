@@ -334,17 +334,25 @@ fn installed_tree_runs_without_the_checkout() {
     );
     assert!(prefix.join("var/lib/ggzd/gamedata/TicTacToe").is_dir());
 
-    // The game's result reached the installed database.
-    let stats = installed(&prefix, "ggzduedit")
-        .args(["stats", "bob"])
-        .output()
-        .unwrap();
-    assert!(stats.status.success(), "{}", text(&stats.stderr));
-    assert!(
-        text(&stats.stdout).contains("TicTacToe"),
-        "{}",
-        text(&stats.stdout)
-    );
+    // The game's result reaches the installed database (the client may see
+    // the game's end before ggzd has committed the report: wait for it).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let stats = installed(&prefix, "ggzduedit")
+            .args(["stats", "bob"])
+            .output()
+            .unwrap();
+        assert!(stats.status.success(), "{}", text(&stats.stderr));
+        let stats = text(&stats.stdout);
+        if stats.contains("TicTacToe") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no TicTacToe stats for bob:\n{stats}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     drop(daemon);
 }
 
