@@ -11,8 +11,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::config::Config;
 use crate::config::reload::{Overrides, ReloadPlan, plan};
-use crate::config::{self, Config};
 use crate::games::GameDesc;
 use crate::logging;
 use crate::motd::Motd;
@@ -23,7 +23,8 @@ use crate::zone::Settings;
 /// Where the configuration comes from, for every reload.
 #[derive(Debug, Clone)]
 pub struct ReloadSource {
-    /// `-f`; `None`: the embedded defaults.
+    /// `-f`; `None`: the layout's default file if there is one, else the
+    /// embedded defaults, looked up again on every reload as at startup.
     pub config_file: Option<PathBuf>,
     pub overrides: Overrides,
 }
@@ -66,10 +67,8 @@ pub fn reload(source: &ReloadSource, running: &Config, port: u16) -> Result<Box<
 }
 
 fn prepare(source: &ReloadSource, running: &Config, port: u16) -> Result<Box<Outcome>, String> {
-    let mut config = match &source.config_file {
-        Some(path) => config::load(Some(path)).map_err(|e| e.to_string())?,
-        None => Config::default(),
-    };
+    let (mut config, _) =
+        crate::paths::load_config(source.config_file.as_deref()).map_err(|e| e.to_string())?;
     source.overrides.apply(&mut config);
     let plan = plan(running, &mut config);
     let setup = logging::setup_for(
@@ -135,7 +134,7 @@ mod tests {
             "[server]\nname = \"x\"\n[logging]\ndestination = \"file\"\nfile = \"no/dir/x.log\"\n",
         )
         .unwrap();
-        let config = config::load(Some(&file)).unwrap();
+        let config = crate::config::load(Some(&file)).unwrap();
         let text = at_key(&config, "logging", "cannot open");
         assert_eq!(
             text,
