@@ -338,6 +338,10 @@ impl Decoder {
         // A text token of exactly `limit` bytes is fine, so look one further.
         let window = rest.get(..limit.saturating_add(1)).unwrap_or(rest);
         let Some(len) = window.iter().position(|&b| b == b'<') else {
+            // Refuse at once what can never become text instead of waiting
+            // for the end of the token: a TLS handshake sent after a refused
+            // TLS_START would otherwise sit here until the login timeout.
+            text_prefix(window)?;
             return if rest.len() > limit {
                 Err(self.too_long_non_tag())
             } else {
@@ -592,10 +596,40 @@ impl Progress {
     }
 }
 
+/// The bytes of a complete token as text. Of several problems the first
+/// by position is reported, so a token refused early by [`text_prefix`]
+/// gets the same error as when it arrives whole.
 fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::BadUtf8)?;
-    xml_chars(text)?;
-    Ok(text)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            xml_chars(text)?;
+            Ok(text)
+        }
+        Err(e) => {
+            valid_prefix(bytes, e.valid_up_to())?;
+            Err(DecodeError::BadUtf8)
+        }
+    }
+}
+
+/// Checks the start of a token still incomplete: like [`utf8`], except
+/// that a UTF-8 sequence cut off at the end may still be completed.
+fn text_prefix(bytes: &[u8]) -> Result<(), DecodeError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => xml_chars(text),
+        Err(e) => {
+            valid_prefix(bytes, e.valid_up_to())?;
+            match e.error_len() {
+                Some(_) => Err(DecodeError::BadUtf8),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+fn valid_prefix(bytes: &[u8], valid_up_to: usize) -> Result<(), DecodeError> {
+    let valid = bytes.get(..valid_up_to).unwrap_or_default();
+    xml_chars(std::str::from_utf8(valid).unwrap_or_default())
 }
 
 /// Refuses the characters XML 1.0 allows nowhere: C0 controls other than
@@ -977,6 +1011,20 @@ mod tests {
         for body in ["<A>&#1;</A>", "<A B='&#x1F;'/>", "<A>&#xFFFE;</A>"] {
             assert_eq!(session(body).1, Some(DecodeError::Entity), "{body:?}");
         }
+        // Refused before the text token is complete, with the error the
+        // whole token gets (the first problem by position).
+        let mut dec = Decoder::new(Limits::SERVER);
+        dec.feed(b"<SESSION><TLS_START/>").unwrap();
+        assert_eq!(dec.feed(b"\x16\x03\x01\x00\xc4"), Err(bad.clone()));
+        let mut dec = Decoder::new(Limits::SERVER);
+        dec.feed(b"<SESSION>").unwrap();
+        assert_eq!(dec.feed(b"<A>ok \xe2\x82").unwrap().consumed, 3);
+        assert_eq!(dec.feed(b"ok \xe2\x82\xff"), Err(DecodeError::BadUtf8));
+        assert_eq!(
+            run(b"<SESSION><A>\xff\x01</A>").1,
+            Some(DecodeError::BadUtf8)
+        );
+        assert_eq!(run(b"<SESSION><A>\x01\xff</A>").1, Some(bad.clone()));
         // Tab, LF, CR and every other character stay allowed.
         let (events, err, _) = session("<A B='\t\r\n'>\t\r\n\u{7f}\u{85}&#9;&#xA;\u{FFFD}</A>");
         assert_eq!(err, None);
