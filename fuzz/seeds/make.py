@@ -159,3 +159,14 @@ write("config_loaders", "ggzd_toml", b"\x05" + read("conf/ggzd.toml"))
 write("config_loaders", "numlist", b"\x06" + b"3 5..8")
 write("config_loaders", "username", b"\x07" + "Zo\u00eb_1".encode())
 write("config_loaders", "motd", b"\x08" + read("conf/ggzd.motd"))
+
+# tls_start: flags, u16 insertion point, stream. The plain part before the
+# insertion point is a session header (and a LANGUAGE); a ClientHello's
+# first bytes follow.
+hello = b"\x16\x03\x01\x00\xc4\x01\x00\x00\xc0\x03\x03" + bytes(range(32))
+plain = HEAD.encode()
+write("tls_start", "header_then_hello", b"\x00" + struct.pack("<H", len(plain)) + plain + hello)
+lang = (HEAD + "<LANGUAGE>de</LANGUAGE>\n").encode()
+write("tls_start", "language_first", b"\x02" + struct.pack("<HH", len(lang), 20) + lang + hello)
+own = (HEAD + "<tls_start></TLS_START>").encode()
+write("tls_start", "own_spelling", b"\x00" + struct.pack("<H", len(own) + 5) + own + hello)
