@@ -108,6 +108,8 @@ pub struct GameDesc {
     pub launch_layout: LaunchLayout,
     /// The file this description came from.
     pub source: PathBuf,
+    /// Resource limits of the game server process.
+    pub limits: crate::game_limits::GameLimits,
 }
 
 /// Loads the game descriptions of `games_dir`.
@@ -224,6 +226,8 @@ struct GameToml {
     named_bots: BTreeMap<String, String>,
     #[serde(default)]
     translations: BTreeMap<String, TextsToml>,
+    #[serde(default)]
+    limits: crate::game_limits::GameLimits,
 }
 
 #[derive(Deserialize)]
@@ -356,6 +360,7 @@ fn load_toml(path: &Path, internal_name: String, game_dir: &Path) -> Result<Game
         named_bots: toml.named_bots.into_iter().collect(),
         launch_layout: toml.launch.layout,
         source: path.to_path_buf(),
+        limits: toml.limits,
     })
 }
 
@@ -455,6 +460,8 @@ fn load_dsc(path: &Path, internal_name: String, game_dir: &Path) -> Result<GameD
         named_bots,
         launch_layout,
         source: path.to_path_buf(),
+        limits: crate::game_limits::GameLimits::from_dsc(&file)
+            .map_err(|(key, m)| err("Limits", key, m))?,
     })
 }
 

@@ -7,9 +7,11 @@
 //! Unknown keys are errors so that typos do not silently fall back to
 //! defaults.
 
+pub mod chat_backlog;
 pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
+pub mod tables;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -58,6 +60,10 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[tables]`
+    pub tables: tables::TablesConfig,
+    /// `[chat_backlog]`
+    pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -731,6 +737,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tables.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,
@@ -845,6 +852,7 @@ impl Config {
             "auth.argon2_memory_kib",
             "must be at least 8 x argon2_parallelism and at most 4194304 (4 GiB)",
         )?;
+        self.chat_backlog.check()?;
         Ok(())
     }
 }
