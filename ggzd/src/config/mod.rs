@@ -9,9 +9,11 @@
 
 pub mod chat_backlog;
 pub(crate) mod dirscan;
+mod game_servers;
 pub mod i18n;
 pub mod keyfile;
 pub mod tables;
+pub mod tls;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -23,6 +25,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use dirscan::DescError;
+pub use game_servers::GameServersConfig;
 pub use i18n::Translated;
 pub use tomlsrc::KeyLines;
 
@@ -60,6 +63,10 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[tls]`
+    pub tls: tls::TlsConfig,
+    /// `[game_servers]`
+    pub game_servers: GameServersConfig,
     /// `[tables]`
     pub tables: tables::TablesConfig,
     /// `[chat_backlog]`
@@ -710,6 +717,7 @@ impl Config {
         if let Some(file) = &mut self.logging.file {
             *file = normalize(&base.join(&*file));
         }
+        self.tls.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -737,6 +745,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tls.check()?;
         self.tables.check()?;
         let net = &self.network;
         ensure(
