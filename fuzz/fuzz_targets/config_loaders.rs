@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use ggzd::config::keyfile::{KeyFile, atoi, split_list};
 use ggzd::config::{UsernamePolicy, canonical_name, check_username};
+use ggzd::games::LaunchLayout;
 use ggzd::motd::{Motd, MotdContext};
 use ggzd::numlist::NumberList;
 use libfuzzer_sys::fuzz_target;
@@ -42,27 +43,33 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(body);
     match which % 9 {
         0 => {
-            if let Ok(kf) = KeyFile::parse(&text) {
-                for section in [
-                    "GameInfo",
-                    "LaunchInfo",
-                    "Protocol",
-                    "TableOptions",
-                    "RoomInfo",
-                ] {
-                    if let Some(s) = kf.section(section) {
-                        for (key, _) in s.entries() {
-                            let _ = kf.translated(section, key);
-                        }
+            let kf = KeyFile::parse(&text);
+            for w in kf.warnings() {
+                let _ = w.to_string();
+            }
+            for section in [
+                "GameInfo",
+                "LaunchInfo",
+                "Protocol",
+                "TableOptions",
+                "RoomInfo",
+            ] {
+                if let Some(s) = kf.section(section) {
+                    for (key, _) in s.entries() {
+                        let _ = kf.translated(section, key);
                     }
                 }
             }
         }
         1 => {
-            let _ = ggzd::games::load_game_file(&file("fuzzgame.dsc", body), dir());
+            for layout in [LaunchLayout::Trunk, LaunchLayout::Legacy] {
+                let _ = ggzd::games::load_game_file(&file("fuzzgame.dsc", body), dir(), layout);
+            }
         }
         2 => {
-            let _ = ggzd::games::load_game_file(&file("fuzzgame.toml", body), dir());
+            for layout in [LaunchLayout::Trunk, LaunchLayout::Legacy] {
+                let _ = ggzd::games::load_game_file(&file("fuzzgame.toml", body), dir(), layout);
+            }
         }
         3 => {
             let _ = ggzd::rooms::load_room_file(&file("fuzzroom.room", body));

@@ -7,13 +7,16 @@
 //! where a `<TLS_START/>` is inserted, two bytes per cut point, then the
 //! stream (the fuzzer may also write its own TLS_START, in any spelling).
 //!
-//! Checked: the split found delivering the stream whole equals the one
-//! found in chunks (events before it, offset, or error); the plain part
-//! ends with `>`; the same split comes out of the plain part alone and with
-//! any other bytes after it (no look-ahead into the handshake).
+//! The function under test is `server::tls::split_at_tls_start`, the
+//! switch as one pure function; the reference is the decoder fed in chunks
+//! the way the event loop reads a socket. Checked: both find the same split
+//! (events before it, offset, or error); the plain part ends with `>`; the
+//! same split comes out of the plain part alone and with any other bytes
+//! after it (no look-ahead into the handshake).
 #![no_main]
 
 use ggzd::proto::{DecodeError, Decoder, Event, Limits};
+use ggzd::server::tls::split_at_tls_start;
 use libfuzzer_sys::fuzz_target;
 
 type Split = Result<(Vec<Event>, Option<usize>), DecodeError>;
@@ -41,7 +44,7 @@ fn split_chunked(input: &[u8], cuts: &[usize]) -> Split {
 }
 
 fn split_whole(input: &[u8]) -> Split {
-    split_chunked(input, &[])
+    split_at_tls_start(&mut Decoder::new(Limits::SERVER), input)
 }
 
 fuzz_target!(|data: &[u8]| {
