@@ -2,15 +2,19 @@
 //!
 //! See ARCHITECTURE.md at the repository root for the codemap.
 
+pub mod abuse;
 pub mod auth;
 pub mod cli;
 pub mod client;
+pub mod completions;
 pub mod config;
 pub mod game_limits;
 pub mod games;
 pub mod logging;
 pub mod motd;
 pub mod numlist;
+pub mod paths;
+pub mod pidfile;
 pub mod proto;
 pub mod rooms;
 pub mod savegame_files;
