@@ -1,0 +1,308 @@
+//! What game servers send and ask for: state changes, seat counts, boots,
+//! bots, open seats (ggzdmod.md §6-§8).
+
+use std::time::Instant;
+
+use ggzdmod::wire::{GameState, ToGame, ToServer};
+
+use super::{MAX_SEATS, Seat, seat_view};
+use crate::proto::reply as r;
+use crate::proto::types::{LeaveReason, SeatKind, TableStatus};
+use crate::zone::Zone;
+use crate::zone::effects::{ConnId, Sink, TableEvent, TableSerial, msg};
+
+impl Zone {
+    // ----- events from game servers -------------------------------------
+
+    pub fn on_table_event(
+        &mut self,
+        serial: TableSerial,
+        event: TableEvent,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some((room, id)) = self.table_by_serial(serial) else {
+            return;
+        };
+        match event {
+            TableEvent::Failed(reason) => {
+                if self
+                    .table(room, id)
+                    .is_some_and(|t| t.end_deferred.is_some())
+                {
+                    // Finished (DONE) and waiting for its report to commit:
+                    // the process going away now is the normal end.
+                    log::debug!(target: "tables", "table {id} in room {room}: {reason} after DONE");
+                    return;
+                }
+                log::warn!(target: "tables", "table {id} in room {room} failed: {reason}");
+                self.end_table(serial, LeaveReason::GameError, now, sink);
+            }
+            TableEvent::Message(message) => {
+                self.on_game_message(serial, room, id, message, now, sink)
+            }
+        }
+    }
+
+    pub(super) fn on_game_message(
+        &mut self,
+        serial: TableSerial,
+        room: u32,
+        id: u32,
+        message: ToServer,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        log::debug!(target: "tables", "table {id}: game says {message:?}");
+        match message {
+            ToServer::Log(text) => {
+                log::debug!(target: "tables", "table {id} in room {room}: {text}");
+            }
+            ToServer::State(state) => {
+                sink.table_send(serial, ToGame::StateAck, None);
+                self.on_game_state(serial, room, id, state, now, sink);
+            }
+            ToServer::InvalidState(value) => {
+                sink.table_send(serial, ToGame::StateAck, None);
+                log::warn!(target: "tables", "table {id}: invalid game state {value}");
+                self.end_table(serial, LeaveReason::GameError, now, sink);
+            }
+            ToServer::NumSeats(n) => self.on_resize_request(serial, room, id, n, now, sink),
+            ToServer::Boot(name) => self.on_game_boot(serial, room, id, &name, now, sink),
+            ToServer::Bot(seat) => {
+                self.on_game_seat_kind(serial, room, id, seat, SeatKind::Bot, now, sink)
+            }
+            ToServer::Open(seat) => {
+                self.on_game_seat_kind(serial, room, id, seat, SeatKind::Open, now, sink)
+            }
+            ToServer::Report(records) => self.on_game_report(serial, room, id, records, sink),
+            ToServer::InvalidReport {
+                record,
+                field,
+                value,
+            } => {
+                log::warn!(target: "tables", "table {id}: report dropped, record {record} has {field} {value}");
+            }
+            ToServer::SavegameReport(savegame) => self.on_savegame(room, id, savegame, sink),
+        }
+    }
+
+    pub(super) fn on_game_state(
+        &mut self,
+        serial: TableSerial,
+        room: u32,
+        id: u32,
+        state: GameState,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let previous = table.status;
+        match state {
+            GameState::Created => {
+                self.end_table(serial, LeaveReason::GameError, now, sink);
+            }
+            GameState::Waiting if previous == TableStatus::Created => {
+                table.status = TableStatus::Waiting;
+                self.table_ready(room, id, now, sink);
+            }
+            GameState::Waiting | GameState::Playing => {
+                let status = if state == GameState::Waiting {
+                    TableStatus::Waiting
+                } else {
+                    TableStatus::Playing
+                };
+                if previous == TableStatus::Created {
+                    // Ready straight into play: announce it first.
+                    table.status = TableStatus::Waiting;
+                    self.table_ready(room, id, now, sink);
+                }
+                let Some(table) = self.table_mut(room, id) else {
+                    return;
+                };
+                if table.status != status {
+                    table.status = status;
+                    let text = r::update_table_status(
+                        room as i32,
+                        id as i32,
+                        status.as_i32(),
+                        table.seat_count(),
+                    );
+                    self.broadcast_table_room(room, text, sink);
+                }
+            }
+            GameState::Done => {
+                if previous == TableStatus::Created {
+                    // Done before ever being ready: a failed launch (e.g.
+                    // the exec failure path of C game servers).
+                    self.end_table(serial, LeaveReason::GameError, now, sink);
+                } else if table.reports_pending > 0 {
+                    table.end_deferred = Some(LeaveReason::GameOver);
+                } else {
+                    self.end_table(serial, LeaveReason::GameOver, now, sink);
+                }
+            }
+        }
+    }
+
+    // ----- requests from game servers -----------------------------------
+
+    pub(super) fn on_resize_request(
+        &mut self,
+        serial: TableSerial,
+        room: u32,
+        id: u32,
+        n: i32,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        if n <= 0 {
+            log::info!(target: "tables", "table {id}: ignoring a request for {n} seats");
+            return;
+        }
+        let n = n as usize;
+        if n > MAX_SEATS {
+            log::warn!(target: "tables", "table {id}: {n} seats is out of range");
+            self.end_table(serial, LeaveReason::GameError, now, sink);
+            return;
+        }
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let removed: Vec<ConnId> = table
+            .seats
+            .iter()
+            .skip(n)
+            .filter_map(|s| s.occupant)
+            .collect();
+        table.seats.resize(
+            n,
+            Seat {
+                kind: SeatKind::Open,
+                name: None,
+                occupant: None,
+            },
+        );
+        let update = r::update_table_resize(room as i32, &table.view());
+        for conn in removed {
+            if let Some(p) = self.player_mut(conn) {
+                p.place = None;
+            }
+            sink.send(conn, &msg(r::leave(LeaveReason::Boot, Some("[server]"))));
+        }
+        self.broadcast_table_room(room, update, sink);
+    }
+
+    pub(super) fn on_game_boot(
+        &mut self,
+        serial: TableSerial,
+        room: u32,
+        id: u32,
+        name: &str,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        if name.is_empty() || name.len() > 16 {
+            return;
+        }
+        let Some(table) = self.table(room, id) else {
+            return;
+        };
+        let target = table
+            .seats
+            .iter()
+            .filter(|s| s.kind == SeatKind::Player)
+            .find(|s| {
+                s.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .and_then(|s| s.occupant)
+            .or_else(|| {
+                table
+                    .spectators
+                    .iter()
+                    .flatten()
+                    .find(|s| s.name.eq_ignore_ascii_case(name))
+                    .map(|s| s.conn)
+            });
+        let Some(target) = target else {
+            return;
+        };
+        let Some(place) = self.player(target).and_then(|p| p.place) else {
+            return;
+        };
+        log::info!(target: "tables", "table {id}: the game server boots {name}");
+        self.vacate(target, room, place, false, now, sink);
+        sink.send(target, &msg(r::leave(LeaveReason::Boot, Some("[server]"))));
+        let _ = serial;
+        self.kill_if_empty(room, id, now, sink);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn on_game_seat_kind(
+        &mut self,
+        serial: TableSerial,
+        room: u32,
+        id: u32,
+        seat: i32,
+        kind: SeatKind,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let Some(current) = usize::try_from(seat).ok().and_then(|n| table.seats.get(n)) else {
+            log::warn!(target: "tables", "table {id}: seat {seat} is out of range");
+            self.end_table(serial, LeaveReason::GameError, now, sink);
+            return;
+        };
+        let acceptable = match kind {
+            SeatKind::Bot => current.kind == SeatKind::Open,
+            _ => matches!(current.kind, SeatKind::Bot | SeatKind::Reserved),
+        };
+        if !acceptable {
+            return;
+        }
+        let num = seat as usize;
+        sink.table_send(
+            serial,
+            ToGame::Seat {
+                num: num as u32,
+                kind,
+                name: String::new(),
+            },
+            None,
+        );
+        self.set_seat(room, id, num, kind, None, sink);
+    }
+
+    /// Gives a seat a new kind (not a player) and shows the room.
+    pub(super) fn set_seat(
+        &mut self,
+        room: u32,
+        id: u32,
+        num: usize,
+        kind: SeatKind,
+        name: Option<String>,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let seats = table.seat_count();
+        let Some(seat) = table.seats.get_mut(num) else {
+            return;
+        };
+        *seat = Seat {
+            kind,
+            name,
+            occupant: None,
+        };
+        let update = r::update_table_seat(room as i32, id as i32, seats, &seat_view(num, seat));
+        self.broadcast_table_room(room, update, sink);
+    }
+}

@@ -1,0 +1,243 @@
+//! LAUNCH: checking the request, starting the game server, the launch
+//! timeout, and seating the launcher once the table is ready
+//! (client-server.md §11).
+
+use std::time::Instant;
+
+use ggzdmod::wire::{LaunchSeat, ToGame};
+
+use super::{MAX_DESC, MAX_SEATS, Seat, Table};
+use crate::proto::reply as r;
+use crate::proto::request::TableRequest;
+use crate::proto::types::{LeaveReason, ResultCode, SeatKind, TableStatus};
+use crate::zone::Zone;
+use crate::zone::effects::{ConnId, Sink, SpawnSpec, TimerKey, TimerKind};
+use crate::zone::perms::{self, Perm};
+
+impl Zone {
+    // ----- LAUNCH --------------------------------------------------------
+
+    pub(crate) fn on_launch(
+        &mut self,
+        conn: ConnId,
+        request: Option<TableRequest>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let code = self.launch(conn, request, now, sink);
+        if let Err(code) = code {
+            self.reply(conn, "launch", code, sink);
+        }
+    }
+
+    pub(super) fn launch(
+        &mut self,
+        conn: ConnId,
+        request: Option<TableRequest>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ResultCode> {
+        let player = self.player(conn).ok_or(ResultCode::NotLoggedIn)?;
+        let request = request.ok_or(ResultCode::BadOptions)?;
+        if !perms::has(player.perms, Perm::LaunchTable) {
+            return Err(ResultCode::NoPermission);
+        }
+        let room_id = player.room.ok_or(ResultCode::NotInRoom)?;
+        if player.table().is_some() {
+            return Err(ResultCode::LaunchFail);
+        }
+        let room = self.room(room_id).ok_or(ResultCode::NotInRoom)?;
+        let game_id = room.game.ok_or(ResultCode::NotInRoom)?;
+        if request.game != Some(game_id as i64) {
+            return Err(ResultCode::NotInRoom);
+        }
+        if player.channel.is_none() && !perms::has(player.perms, Perm::RoomsAdmin) {
+            return Err(ResultCode::NoChannel);
+        }
+        let game = &self.games.get(game_id).ok_or(ResultCode::NotInRoom)?.desc;
+        let seats = validate_launch_seats(&request, game)?;
+        let max_room = room.desc.max_tables as usize;
+        let max_server = self.settings.max_tables;
+        if room.tables.len() >= max_room || (max_server != 0 && self.total_tables() >= max_server) {
+            return Err(ResultCode::RoomFull);
+        }
+        let id = (1..=room.desc.max_tables)
+            .find(|id| !room.tables.contains_key(id))
+            .ok_or(ResultCode::RoomFull)?;
+        let launch_seats: Vec<LaunchSeat> = seats
+            .iter()
+            .map(|s| match s.kind {
+                SeatKind::Bot => LaunchSeat::Bot(s.name.clone().unwrap_or_default()),
+                SeatKind::Reserved => LaunchSeat::Reserved(s.name.clone().unwrap_or_default()),
+                _ => LaunchSeat::Open,
+            })
+            .collect();
+        let mut argv = game.exec.clone();
+        argv.extend(room.desc.executable_args.iter().cloned());
+        let game_name = game.name.get(None).to_string();
+        let spec = SpawnSpec {
+            argv,
+            cwd: self.settings.gamedata_dir.join(&game_name),
+            layout: match game.launch_layout {
+                crate::games::LaunchLayout::Trunk => ggzdmod::wire::LaunchLayout::Trunk,
+                crate::games::LaunchLayout::Legacy => ggzdmod::wire::LaunchLayout::Legacy,
+            },
+            launch: ToGame::Launch {
+                game: game.internal_name.clone(),
+                savegame: None,
+                seats: launch_seats,
+                spectators: 0,
+            },
+        };
+        let owner = player.name.clone();
+        let desc =
+            crate::zone::login::truncate_utf8(request.desc.as_deref().unwrap_or(""), MAX_DESC)
+                .to_string();
+        self.next_table_serial += 1;
+        let serial = self.next_table_serial;
+        let table = Table {
+            serial,
+            id,
+            game: game_id,
+            owner: owner.clone(),
+            status: TableStatus::Created,
+            desc,
+            seats,
+            spectators: Vec::new(),
+            launcher: Some(conn),
+            reports_pending: 0,
+            end_deferred: None,
+            savegame: String::new(),
+        };
+        if let Some(room) = self
+            .rooms
+            .get_mut(room_id as usize)
+            .and_then(Option::as_mut)
+        {
+            room.tables.insert(id, table);
+        }
+        self.table_index.insert(serial, (room_id, id));
+        if let Some(p) = self.player_mut(conn) {
+            p.launching = Some(id);
+        }
+        log::info!(target: "tables", "{owner} launches {game_name} table {id} in room {room_id}");
+        sink.spawn_table(serial, spec);
+        sink.timer(
+            now + self.settings.launch_timeout,
+            TimerKey {
+                conn,
+                kind: TimerKind::LaunchTimeout,
+            },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn on_launch_timeout(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {
+        let Some((room, id)) = self.player(conn).and_then(|p| p.room.zip(p.launching)) else {
+            return;
+        };
+        let Some(serial) = self
+            .table(room, id)
+            .filter(|t| t.status == TableStatus::Created)
+            .map(|t| t.serial)
+        else {
+            return;
+        };
+        log::warn!(target: "tables", "table {id} in room {room}: game server never became ready");
+        self.end_table(serial, LeaveReason::GameError, now, sink);
+    }
+
+    /// The game server reached WAITING for the first time: announce the
+    /// table and seat its launcher.
+    pub(super) fn table_ready(&mut self, room: u32, id: u32, now: Instant, sink: &mut dyn Sink) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let launcher = table.launcher.take();
+        let serial = table.serial;
+        let add = r::update_table_add(room as i32, &table.view());
+        self.broadcast_table_room(room, add, sink);
+        let Some(launcher) =
+            launcher.filter(|c| self.player(*c).is_some_and(|p| p.launching == Some(id)))
+        else {
+            // The launcher left meanwhile: nobody to play.
+            self.end_table(serial, LeaveReason::GameOver, now, sink);
+            return;
+        };
+        if let Some(p) = self.player_mut(launcher) {
+            p.launching = None;
+        }
+        log::info!(target: "tables", "table {id} in room {room} is ready");
+        self.reply(launcher, "launch", ResultCode::Ok, sink);
+        if let Err(code) = self.seat_player(launcher, room, id, None, true, sink) {
+            self.reply(launcher, "join", code, sink);
+        }
+    }
+}
+
+/// Checks the seats of a LAUNCH against the game description.
+fn validate_launch_seats(
+    request: &TableRequest,
+    game: &crate::games::GameDesc,
+) -> Result<Vec<Seat>, ResultCode> {
+    let count = request
+        .seats
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| (1..=MAX_SEATS).contains(n))
+        .ok_or(ResultCode::BadOptions)?;
+    if !game.players_allowed.contains(count as u32) {
+        return Err(ResultCode::BadOptions);
+    }
+    let mut seats: Vec<Option<Seat>> = vec![None; count];
+    for given in &request.seats_given {
+        let num = given
+            .num
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n < count)
+            .ok_or(ResultCode::BadOptions)?;
+        let kind: SeatKind = given.kind.parse().map_err(|_| ResultCode::BadOptions)?;
+        let seat = match kind {
+            SeatKind::Open => Seat {
+                kind,
+                name: None,
+                occupant: None,
+            },
+            SeatKind::Bot => {
+                if let Some(name) = &given.name
+                    && !game.named_bots.iter().any(|(bot, _)| bot == name)
+                {
+                    return Err(ResultCode::BadOptions);
+                }
+                Seat {
+                    kind,
+                    name: given.name.clone(),
+                    occupant: None,
+                }
+            }
+            SeatKind::Reserved => Seat {
+                kind,
+                name: Some(given.name.clone().ok_or(ResultCode::BadOptions)?),
+                occupant: None,
+            },
+            _ => return Err(ResultCode::BadOptions),
+        };
+        let slot = seats.get_mut(num).ok_or(ResultCode::BadOptions)?;
+        if slot.is_some() {
+            return Err(ResultCode::BadOptions);
+        }
+        *slot = Some(seat);
+    }
+    let seats: Vec<Seat> = seats
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or(ResultCode::BadOptions)?;
+    let bots = seats.iter().filter(|s| s.kind == SeatKind::Bot).count() as u32;
+    if bots > 0 && !game.bots_allowed.contains(bots) {
+        return Err(ResultCode::BadOptions);
+    }
+    if bots as usize == seats.len() {
+        // A table of bots only would have nobody to play for.
+        return Err(ResultCode::BadOptions);
+    }
+    Ok(seats)
+}

@@ -1,0 +1,285 @@
+//! Game reports, savegames, rankings, and the end of a table.
+
+use std::time::Instant;
+
+use ggzdmod::wire::{GameResult, ReportRecord};
+
+use crate::proto::reply::{self as r, SeatView};
+use crate::proto::types::{LeaveReason, ResultCode, SeatKind, TableStatus};
+use crate::store::{GameResult as StoreResult, Participant, ParticipantKind, StatsFlags};
+use crate::zone::Zone;
+use crate::zone::effects::{ConnId, GameReportJob, Job, Sink, TableSerial, msg};
+
+impl Zone {
+    pub(super) fn on_game_report(
+        &mut self,
+        serial: TableSerial,
+        room: u32,
+        id: u32,
+        records: Vec<ReportRecord>,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(table) = self.table(room, id) else {
+            return;
+        };
+        let Some(game) = self.games.get(table.game).map(|g| &g.desc) else {
+            return;
+        };
+        if !(game.records || game.ratings || game.highscores) {
+            return;
+        }
+        let participants = records
+            .iter()
+            .filter_map(|rec| {
+                let kind = match rec.kind {
+                    SeatKind::Player => ParticipantKind::Player,
+                    SeatKind::Bot => ParticipantKind::Bot,
+                    SeatKind::Abandoned => ParticipantKind::Abandoned,
+                    _ => return None,
+                };
+                let registered = kind == ParticipantKind::Player
+                    && self
+                        .names
+                        .get(&crate::config::canonical_name(&rec.name))
+                        .and_then(|c| self.player(*c))
+                        .is_some_and(|p| !p.guest);
+                Some(Participant {
+                    name: rec.name.clone(),
+                    seat_type: kind,
+                    team: rec.team,
+                    result: match rec.result {
+                        GameResult::Win => StoreResult::Win,
+                        GameResult::Loss => StoreResult::Loss,
+                        GameResult::Tie => StoreResult::Tie,
+                        GameResult::Forfeit => StoreResult::Forfeit,
+                        GameResult::None => StoreResult::None,
+                    },
+                    score: i64::from(rec.score),
+                    registered,
+                })
+            })
+            .collect();
+        let job = GameReportJob {
+            table: serial,
+            game: game.name.get(None).to_string(),
+            flags: StatsFlags {
+                records: game.records,
+                ratings: game.ratings,
+                highscores: game.highscores,
+            },
+            participants,
+            savegame: table.savegame.clone(),
+            now: crate::zone::unix_now(),
+        };
+        if let Some(table) = self.table_mut(room, id) {
+            table.reports_pending += 1;
+        }
+        sink.submit(Job::GameReport(Box::new(job)));
+    }
+
+    pub(super) fn on_savegame(
+        &mut self,
+        room: u32,
+        id: u32,
+        savegame: String,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        table.savegame = savegame.clone();
+        let owner = crate::config::canonical_name(&table.owner);
+        let table_key = format!("{}:{}", table.serial, std::process::id());
+        let game = self
+            .table(room, id)
+            .and_then(|t| self.games.get(t.game))
+            .map(|g| g.desc.name.get(None).to_string())
+            .unwrap_or_default();
+        sink.submit(Job::Savegame {
+            game,
+            owner,
+            savegame,
+            table_key,
+            now: crate::zone::unix_now(),
+        });
+    }
+
+    /// A report was committed: refresh the players' statistics and tell the
+    /// table's room; then finish a table that was waiting for it.
+    pub fn on_report_done(
+        &mut self,
+        serial: TableSerial,
+        game: String,
+        updated: Vec<(String, crate::store::StatsRecord)>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let room = self.table_by_serial(serial).map(|(room, _)| room);
+        for (handle, stats) in updated {
+            let Some(conn) = self.names.get(&handle).copied() else {
+                continue;
+            };
+            let Some(player) = self.player_mut(conn) else {
+                continue;
+            };
+            match player.stats.iter_mut().find(|(g, _)| *g == game) {
+                Some((_, s)) => *s = stats,
+                None => player.stats.push((game.clone(), stats)),
+            }
+            let player_room = player.room;
+            if room.is_some() && player_room == room {
+                if let (Some(room), Some(player)) = (room, self.player(conn)) {
+                    let view = self.player_view(player, room);
+                    let update =
+                        r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
+                    self.broadcast_room(room, &msg(update), None, sink);
+                }
+            }
+        }
+        let Some((room, id)) = self.table_by_serial(serial) else {
+            return;
+        };
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        table.reports_pending = table.reports_pending.saturating_sub(1);
+        if table.reports_pending == 0
+            && let Some(reason) = table.end_deferred.take()
+        {
+            self.end_table(serial, reason, now, sink);
+        }
+    }
+
+    // ----- the end of a table ---------------------------------------------
+
+    /// Removes the table: the game server is stopped, everyone at it is
+    /// told, and the room sees it go.
+    pub(crate) fn end_table(
+        &mut self,
+        serial: TableSerial,
+        reason: LeaveReason,
+        _now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some((room, id)) = self.table_index.remove(&serial) else {
+            return;
+        };
+        let Some(mut table) = self
+            .rooms
+            .get_mut(room as usize)
+            .and_then(Option::as_mut)
+            .and_then(|r| r.tables.remove(&id))
+        else {
+            return;
+        };
+        sink.end_table(serial);
+        log::info!(target: "tables", "table {id} in room {room} ends ({})", reason.as_str());
+        let announced = table.announced();
+        if let Some(launcher) = table.launcher.take() {
+            if let Some(p) = self.player_mut(launcher)
+                && p.launching == Some(id)
+            {
+                p.launching = None;
+                self.reply(launcher, "launch", ResultCode::LaunchFail, sink);
+            }
+        }
+        if announced && reason == LeaveReason::GameOver {
+            let status = r::update_table_status(
+                room as i32,
+                id as i32,
+                TableStatus::Done.as_i32(),
+                table.seat_count(),
+            );
+            self.broadcast_table_room(room, status, sink);
+        }
+        let seats = table.seat_count();
+        let mut gone = Vec::new();
+        for (num, seat) in table.seats.iter().enumerate() {
+            if let (Some(conn), Some(name)) = (seat.occupant, seat.name.as_deref()) {
+                let update = r::update_table_leave_seat(
+                    room as i32,
+                    id as i32,
+                    seats,
+                    &SeatView {
+                        num: num as u32,
+                        kind: SeatKind::Player,
+                        name: Some(name),
+                    },
+                );
+                self.broadcast_table_room(room, update, sink);
+                gone.push(conn);
+            }
+        }
+        let slots = table.spectators.len() as u32;
+        for (num, spectator) in table.spectators.iter().enumerate() {
+            if let Some(s) = spectator {
+                let update = r::update_table_leave_spectator(
+                    room as i32,
+                    id as i32,
+                    slots,
+                    num as u32,
+                    &s.name,
+                );
+                self.broadcast_table_room(room, update, sink);
+                gone.push(s.conn);
+            }
+        }
+        if announced {
+            let delete = r::update_table_delete(room as i32, id as i32, seats);
+            self.broadcast_table_room(room, delete, sink);
+        }
+        for conn in gone {
+            let Some(p) = self.player_mut(conn) else {
+                continue;
+            };
+            if p.place.is_some_and(|place| place.table == id) {
+                p.place = None;
+                self.reply(conn, "leave", ResultCode::Ok, sink);
+                sink.send(conn, &msg(r::leave(reason, None)));
+            }
+        }
+        self.tables_active = self.table_index.len();
+    }
+
+    pub(crate) fn on_rankings(&self, conn: ConnId, sink: &mut dyn Sink) {
+        let Some((room, place)) = self.player(conn).and_then(|p| p.room.zip(p.place)) else {
+            return;
+        };
+        let Some(game) = self
+            .table(room, place.table)
+            .and_then(|t| self.games.get(t.game))
+            .map(|g| g.desc.name.get(None).to_string())
+        else {
+            return;
+        };
+        sink.submit(Job::Rankings { conn, game });
+    }
+
+    pub fn on_rankings_done(
+        &self,
+        conn: ConnId,
+        rows: Vec<(u32, String, i64)>,
+        sink: &mut dyn Sink,
+    ) {
+        if self.player(conn).is_none() {
+            return;
+        }
+        let views: Vec<r::RankingView> = rows
+            .iter()
+            .map(|(position, player, score)| r::RankingView {
+                position: *position,
+                player,
+                score: *score,
+            })
+            .collect();
+        sink.send(conn, &msg(r::rankings(&views)));
+    }
+
+    /// Stops every game server at shutdown.
+    pub(crate) fn end_all_tables(&mut self, now: Instant, sink: &mut dyn Sink) {
+        let serials: Vec<TableSerial> = self.table_index.keys().copied().collect();
+        for serial in serials {
+            self.end_table(serial, LeaveReason::GameOver, now, sink);
+        }
+    }
+}
