@@ -12,12 +12,14 @@ use log::LevelFilter;
 
 use crate::auth::HashParams;
 use crate::cli::Cli;
+use crate::config::chat_backlog::ChatOverflow;
 use crate::config::{self, Config, LogDestination, RegistrationPolicy};
 use crate::logging::{self, Destination, LogSetup};
 use crate::motd;
 use crate::server::{self, Server, ServerSetup};
 use crate::store::Store;
 use crate::workers::ReloadPaths;
+use crate::zone::flood::Overflow;
 use crate::zone::{self, Registration, Settings, Zone, chat::ChatLimits};
 
 pub fn main() -> ExitCode {
@@ -291,6 +293,12 @@ fn settings(config: &Config, port: u16) -> Settings {
             burst: config.limits.chat_burst as f32,
             rate: config.limits.chat_rate as f32,
             max_length: config.limits.chat_max_length,
+            backlog_lines: config.chat_backlog.lines as usize,
+            backlog_bytes: config.chat_backlog.bytes as usize,
+            overflow: match config.chat_backlog.overflow {
+                ChatOverflow::Refuse => Overflow::Refuse,
+                ChatOverflow::Disconnect => Overflow::Disconnect,
+            },
         },
         gamedata_dir: config.directories.data_dir.join("gamedata"),
         launch_timeout: Duration::from_secs(u64::from(t.launch_timeout.max(1))),

@@ -187,14 +187,15 @@ fn two_players_chat_play_and_a_spectator_watches() {
         &["--name", "alice", &a],
         &[],
         "/enter 1\n/launch reserved:bob\n/wait carol is watching table 1\n\
-         /move 1\n/move 2\n/move 3\n/result\n/wait private bob: well played\n/wait beep from bob\n",
+         /move 1\n/move 2\n/move 3\n/result\n/board\n/leave\n\
+         /wait private bob: well played\n/wait beep from bob\n",
         false,
     );
     let (bob, _) = Ggz::start(
         &["--name", "bob", &a],
         &[],
         "/enter 1\n/wait reserved bob\n/join\n/table good luck\n\
-         /move 4\n/move 5\n/result\n/wait you left the table: the game is over\n\
+         /move 4\n/move 5\n/result\n/leave\n/wait alice left table 1\n\
          /msg alice well played\n/beep alice\n",
         false,
     );
@@ -223,9 +224,79 @@ fn two_players_chat_play_and_a_spectator_watches() {
     bob.assert_has("X (alice) played 3");
     bob.assert_has("board XXX|OO.|...");
     bob.assert_has("result: game over: X (alice) wins - you lost");
+    // The finished table stayed until each player left it.
+    assert!(!alice.has("you left the table: the game is over"));
+    alice.assert_has("you left the table (normal)");
+    bob.assert_has("you left the table (normal)");
     carol.assert_has("you are watching table 1");
     carol.assert_has("result: game over: X (alice) wins");
     carol.assert_has("board XXX|OO.|...");
+}
+
+#[test]
+fn again_plays_a_second_game_against_the_bot_at_the_same_table() {
+    let server = TestServer::start();
+    let out = run(
+        &["--name", "fay", &addr(&server)],
+        &[],
+        "/enter 1\n/launch bot:Alfred\n/autoplay\n/board\n/again\n/autoplay\n\
+         /leave\n/wait table 1 closed\n",
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    // The table is still there after the first game for /again, which
+    // starts a second game on a cleared board; it ends too.
+    out.assert_has("you sat down again");
+    out.assert_has("a new game starts");
+    out.assert_has("board ...|...|...");
+    let results = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("result: game over: "))
+        .count();
+    assert_eq!(results, 2, "{}", out.stdout);
+    out.assert_has("you left the table (normal)");
+}
+
+#[test]
+fn again_between_two_players_starts_the_next_game_for_both() {
+    let server = TestServer::start();
+    let a = addr(&server);
+    let (alice, _) = Ggz::start(
+        &["--name", "alice", &a],
+        &[],
+        "/enter 1\n/launch reserved:bob\n/move 1\n/move 2\n/move 3\n/result\n\
+         /wait a new game starts\n/move 7\n/move 8\n/move 9\n/result\n/leave\n",
+        false,
+    );
+    let (bob, _) = Ggz::start(
+        &["--name", "bob", &a],
+        &[],
+        "/enter 1\n/wait reserved bob\n/join\n/move 4\n/move 5\n/result\n/again\n\
+         /move 4\n/move 5\n/result\n/leave\n",
+        false,
+    );
+    let (alice, bob) = (alice.finish(), bob.finish());
+    for out in [&alice, &bob] {
+        assert_eq!(
+            out.code,
+            Some(0),
+            "alice:\n{}\nbob:\n{}",
+            alice.stdout,
+            bob.stdout
+        );
+    }
+    for out in [&alice, &bob] {
+        out.assert_has("a new game starts");
+        out.assert_has("board ...|...|...");
+        let results = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("result: game over: X (alice) wins"))
+            .count();
+        assert_eq!(results, 2, "{}", out.stdout);
+    }
+    alice.assert_has("board ...|OO.|XXX");
+    bob.assert_has("you sat down again");
 }
 
 #[test]

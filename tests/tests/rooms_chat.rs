@@ -236,9 +236,12 @@ fn chat_kinds_over_tcp() {
 }
 
 #[test]
-fn chat_rate_limit_protects_the_room() {
+fn chat_rate_limit_without_a_backlog_refuses_at_once() {
+    // With no backlog, lines beyond the burst are refused as they come
+    // (tests/tests/chat_flood.rs has the backlog).
     let server = TestServer::start_with(ServerOptions {
-        extra_config: "[limits]\nchat_burst = 3\nchat_rate = 0.5\n".into(),
+        extra_config: "[limits]\nchat_burst = 3\nchat_rate = 0.5\n[chat_backlog]\nlines = 0\n"
+            .into(),
         ..Default::default()
     });
     let mut kim = server.guest_in_room("kim", 0);

@@ -179,6 +179,36 @@ fn expect_gameover(client: &mut Client, reason: &str) {
     assert_eq!(leave.attr("REASON"), Some(reason));
 }
 
+/// A finished table stays until its players leave: leave it.
+fn leave_table(client: &mut Client) {
+    client
+        .send("<LEAVE FORCE='false' SPECTATOR='false'/>")
+        .unwrap();
+    assert_eq!(result_code(client, "leave"), "ok");
+    let leave = client.recv_until(TIMEOUT, |e| e.is("LEAVE")).unwrap();
+    assert_eq!(leave.attr("REASON"), Some("normal"));
+}
+
+/// Waits for the room's news that a table was removed.
+fn table_deleted(client: &mut Client) {
+    client
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE") && e.attr("TYPE") == Some("table") && e.attr("ACTION") == Some("delete")
+        })
+        .unwrap();
+}
+
+/// The tables of the client's room.
+fn tables(client: &mut Client) -> Vec<Element> {
+    client.send("<LIST TYPE='table'/>").unwrap();
+    let list = client.expect_result("list", TIMEOUT).unwrap();
+    list.child("LIST")
+        .unwrap()
+        .children_named("TABLE")
+        .cloned()
+        .collect()
+}
+
 #[test]
 fn two_players_play_tictactoe_to_a_win() {
     let server = TestServer::start();
@@ -246,8 +276,8 @@ fn two_players_play_tictactoe_to_a_win() {
     assert!(a.attr("RATING").is_none(), "TicTacToe keeps records only");
     let b = stats_of(&mut alice, "bob");
     assert_eq!((b.attr("WINS"), b.attr("LOSSES")), (Some("0"), Some("1")));
-    expect_gameover(&mut alice, "gameover");
-    expect_gameover(&mut bob, "gameover");
+    leave_table(&mut alice);
+    leave_table(&mut bob);
 
     // Stored for good.
     alice.logout().unwrap();
@@ -289,7 +319,119 @@ fn two_players_play_tictactoe_to_a_draw() {
     assert_eq!(a.attr("TIES"), Some("1"));
     let b = stats_of(&mut bob, "bob");
     assert_eq!(b.attr("TIES"), Some("1"));
-    expect_gameover(&mut alice, "gameover");
+    leave_table(&mut alice);
+    // The last player leaving ends the table.
+    bob.send("<LEAVE FORCE='false' SPECTATOR='false'/>")
+        .unwrap();
+    assert_eq!(result_code(&mut bob, "leave"), "ok");
+    table_deleted(&mut bob);
+}
+
+#[test]
+fn the_final_board_reaches_both_players_and_a_second_game_follows() {
+    let server = TestServer::start();
+    let mut alice = registered_in_room(&server, "alice");
+    let mut bob = registered_in_room(&server, "bob");
+    let mut alice_dio = Dio::open(&server, "alice");
+    let table = launch(&mut alice, "<SEAT NUM='1' TYPE='open'/>");
+    let mut bob_dio = Dio::open(&server, "bob");
+    join(&mut bob, &table, false);
+    // alice wins on the top row; her last move is the one bob must see.
+    play(&mut [&mut alice_dio, &mut bob_dio], &[0, 3, 1, 4]);
+    alice_dio.until(|m| *m == Msg::ReqMove);
+    alice_dio.send_move(2);
+    assert_eq!(alice_dio.next(), Msg::RspMove(0));
+    assert_eq!(alice_dio.next(), Msg::GameOver(0));
+    assert_eq!(
+        bob_dio.next(),
+        Msg::Move {
+            player: 0,
+            square: 2
+        }
+    );
+    assert_eq!(bob_dio.next(), Msg::GameOver(0));
+
+    // Both have read GAMEOVER and the table is still there: the game
+    // server answers, and the room hears that the table went WAITING (its
+    // state change may reach ggzd after the clients read GAMEOVER).
+    let waiting = alice
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE")
+                && e.attr("ACTION") == Some("status")
+                && e.child("TABLE").and_then(|t| t.attr("STATUS")) == Some("1")
+        })
+        .unwrap();
+    assert!(waiting.child("TABLE").is_some());
+    let listed = tables(&mut alice);
+    assert_eq!(listed.len(), 1, "the finished table stays");
+    assert_eq!(listed[0].attr("STATUS"), Some("1"), "WAITING");
+    bob_dio.request_sync();
+    assert_eq!(
+        bob_dio.next(),
+        Msg::Sync {
+            turn: 0,
+            cells: vec![0, 0, 0, 1, 1, -1, -1, -1, -1]
+        }
+    );
+    // A move now is refused with -1 (ERR_STATE), and nothing follows it.
+    bob_dio.send_move(8);
+    assert_eq!(bob_dio.next(), Msg::RspMove(-1));
+    bob_dio.request_sync();
+    assert!(matches!(bob_dio.next(), Msg::Sync { .. }));
+
+    // bob leaves and sits down again: a fresh game on a cleared board.
+    leave_table(&mut bob);
+    assert!(matches!(
+        alice_dio.until(|m| matches!(m, Msg::Players(_))),
+        Msg::Players(_)
+    ));
+    let mut bob_dio = Dio::open(&server, "bob");
+    join(&mut bob, &table, false);
+    let fresh = Msg::Sync {
+        turn: 0,
+        cells: vec![-1; 9],
+    };
+    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Sync { .. })), fresh);
+    assert_eq!(alice_dio.until(|m| matches!(m, Msg::Sync { .. })), fresh);
+    // Second game: bob wins this time (alice plays 0, 1, 8; bob 3, 4, 5).
+    play(&mut [&mut alice_dio, &mut bob_dio], &[0, 3, 1, 4, 8]);
+    bob_dio.until(|m| *m == Msg::ReqMove);
+    bob_dio.send_move(5);
+    assert_eq!(bob_dio.next(), Msg::RspMove(0));
+    assert_eq!(bob_dio.next(), Msg::GameOver(1));
+    assert_eq!(
+        alice_dio.next(),
+        Msg::Move {
+            player: 1,
+            square: 5
+        }
+    );
+    assert_eq!(alice_dio.next(), Msg::GameOver(1));
+    // Each game was reported once: one win each.
+    // Each game was reported once: one win and one loss each. (The two
+    // reports may commit in either order, so wait for the sum.)
+    let one_each = |e: &Element, who: &str| {
+        e.is("UPDATE")
+            && e.attr("ACTION") == Some("stats")
+            && e.child("PLAYER").is_some_and(|p| {
+                p.attr("ID") == Some(who)
+                    && p.attr("WINS") == Some("1")
+                    && p.attr("LOSSES") == Some("1")
+            })
+    };
+    alice.recv_until(TIMEOUT, |e| one_each(e, "bob")).unwrap();
+    bob.recv_until(TIMEOUT, |e| one_each(e, "alice")).unwrap();
+
+    // Both leave; the table is gone.
+    leave_table(&mut alice);
+    leave_table(&mut bob);
+    table_deleted(&mut alice);
+    assert!(tables(&mut alice).is_empty());
+    alice.send("<LIST TYPE='player'/>").unwrap();
+    let list = alice.expect_result("list", TIMEOUT).unwrap();
+    for p in list.child("LIST").unwrap().children_named("PLAYER") {
+        assert_eq!((p.attr("WINS"), p.attr("LOSSES")), (Some("1"), Some("1")));
+    }
 }
 
 #[test]
@@ -310,7 +452,9 @@ fn the_hard_bot_does_not_lose() {
             Msg::Move { square, .. } => board[square as usize] = true,
             Msg::GameOver(winner) => {
                 assert_ne!(winner, 0, "kim must not beat the hard bot");
-                expect_gameover(&mut kim, "gameover");
+                leave_table(&mut kim);
+                // kim was its only human: the table ends.
+                table_deleted(&mut kim);
                 return;
             }
             _ => {}

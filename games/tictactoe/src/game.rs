@@ -5,8 +5,11 @@
 //! Where the original server was odd, the spec's recommendations are
 //! followed:
 //!
-//! * after MSG_GAMEOVER the result is reported and the table ends (DONE)
-//!   instead of lingering on a finished board;
+//! * after MSG_GAMEOVER the table stays WAITING with the finished board, as
+//!   the original does, so every player sees how the game ended; it ends
+//!   (DONE) once no player and no spectator is left, and a seat that is
+//!   left and filled again starts a fresh game, never one on the old board
+//!   (docs/tictactoe-rematch.md);
 //! * spectators get MSG_PLAYERS on every seat change, may ask for a sync,
 //!   and their move attempts are ignored;
 //! * a client sending something that is not a TicTacToe message loses its
@@ -56,8 +59,12 @@ pub struct TicTacToe {
     board: Board,
     /// Seat on turn; `None` until the first game starts (sent as -1).
     turn: Option<Mark>,
-    /// A result has been reported; the table is ending.
+    /// The game on the board has ended and its result was reported; the
+    /// board stays as it ended until a fresh game starts.
     finished: bool,
+    /// Since the game ended, a seat was left: filling both seats again
+    /// starts the next game.
+    vacated: bool,
     seats: [Option<Connection>; SEATS],
     spectators: BTreeMap<usize, Connection>,
     savegame: Savegame,
@@ -71,6 +78,7 @@ impl TicTacToe {
             board: Board::new(),
             turn: None,
             finished: false,
+            vacated: false,
             seats: [None, None],
             spectators: BTreeMap::new(),
             savegame,
@@ -140,7 +148,8 @@ impl TicTacToe {
     }
 
     /// A spectator arrived: it gets the player list (classic protocol) and
-    /// the board, even before the game started.
+    /// the board, even before the game started; at a finished game also the
+    /// result, so a watcher learns how it ended.
     pub fn on_spectator_join(&mut self, t: &mut dyn Table, slot: usize, name: &str) {
         self.spectators
             .insert(slot, Connection::new(Some(name.to_owned())));
@@ -150,12 +159,15 @@ impl TicTacToe {
             self.send(t, place, &players);
         }
         self.send(t, place, &self.sync_msg());
+        if let Some(outcome) = self.finished.then(|| self.board.outcome()).flatten() {
+            self.send(t, place, &ServerMsg::GameOver(outcome));
+        }
     }
 
     /// A spectator left. A table nobody is at any more ends.
     pub fn on_spectator_leave(&mut self, t: &mut dyn Table, slot: usize) {
         self.spectators.remove(&slot);
-        if !self.finished && self.target_state(t) == GameState::Done {
+        if self.deserted(t) && t.state() != GameState::Done {
             t.set_state(GameState::Done);
         }
     }
@@ -279,11 +291,17 @@ impl TicTacToe {
         let filled = |k: &SeatKind| matches!(k, SeatKind::Player | SeatKind::Bot);
         if kinds.iter().all(filled) {
             GameState::Playing
-        } else if !kinds.contains(&SeatKind::Player) && self.spectators.is_empty() {
+        } else if self.deserted(t) {
             GameState::Done
         } else {
             GameState::Waiting
         }
+    }
+
+    /// No human player and no spectator: nobody is left to see the table.
+    fn deserted(&self, t: &dyn Table) -> bool {
+        let human = (0..SEATS).any(|i| t.seat(i).is_some_and(|s| s.kind == SeatKind::Player));
+        !human && self.spectators.is_empty()
     }
 
     /// What every seat change triggers: new player list to everyone
@@ -291,10 +309,16 @@ impl TicTacToe {
     /// the new table state, starting or resuming play when it becomes
     /// PLAYING.
     fn seat_event(&mut self, t: &mut dyn Table, joined: Option<Mark>) {
-        if self.finished {
-            return;
+        let mut target = self.target_state(t);
+        if self.finished && target != GameState::Playing {
+            self.vacated = true;
         }
-        let target = self.target_state(t);
+        let rematch = self.finished && self.vacated && target == GameState::Playing;
+        if self.finished && !rematch && target == GameState::Playing {
+            // Both seats still hold the players of the finished game: the
+            // finished board stays.
+            target = GameState::Waiting;
+        }
         if self.variant.announces_seats() {
             let players = self.players_msg(t);
             for place in self.connected_places() {
@@ -306,9 +330,12 @@ impl TicTacToe {
             if self.variant.announces_seats() {
                 self.send(t, place, &ServerMsg::Seat(mark));
             }
-            if self.turn.is_some() {
+            if self.turn.is_some() && !rematch {
                 self.send(t, place, &self.sync_msg());
             }
+        }
+        if rematch {
+            self.new_game(t);
         }
         let before = t.state();
         t.set_state(target);
@@ -320,6 +347,26 @@ impl TicTacToe {
                 self.save(t, &Entry::Continue);
             }
             self.next_move(t);
+        }
+    }
+
+    /// A seat of a finished game was filled again (by a player or a bot):
+    /// the next game starts on
+    /// a cleared board. Everyone connected gets the cleared board with seat
+    /// 0 on turn (SND_SYNC replaces a client's board; no client knows a
+    /// "new game" message), the new player included.
+    fn new_game(&mut self, t: &mut dyn Table) {
+        self.board = Board::new();
+        self.turn = None;
+        self.finished = false;
+        self.vacated = false;
+        t.log("a seat of the finished game was filled again: a new game starts");
+        let sync = ServerMsg::Sync {
+            turn: Some(Mark::Seat0),
+            cells: self.board.to_wire(),
+        };
+        for place in self.connected_places() {
+            self.send(t, place, &sync);
         }
     }
 
@@ -376,8 +423,10 @@ impl TicTacToe {
         }
     }
 
-    /// Reports the result to ggzd, then announces it, then ends the table
-    /// (games.md §2.8: the report goes out before MSG_GAMEOVER).
+    /// Reports the result to ggzd, then announces it (games.md §2.8: the
+    /// report goes out before MSG_GAMEOVER). The table stays, WAITING with
+    /// the finished board, so that every client has the time to show it;
+    /// it ends only when nobody is left to see it.
     fn finish(&mut self, t: &mut dyn Table, outcome: Outcome) {
         self.finished = true;
         let results: Vec<SeatResult> = (0..t.num_seats())
@@ -400,7 +449,12 @@ impl TicTacToe {
         };
         self.save(t, &entry);
         t.log(&format!("game over: {outcome:?}, board {}", self.board));
-        t.set_state(GameState::Done);
+        let next = if self.deserted(t) {
+            GameState::Done
+        } else {
+            GameState::Waiting
+        };
+        t.set_state(next);
     }
 
     // ----- messages ---------------------------------------------------------

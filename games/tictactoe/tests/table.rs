@@ -376,6 +376,19 @@ fn two_players_play_to_a_win() {
     let over = ServerMsg::GameOver(Outcome::Win(Mark::Seat0));
     alice.expect(over.clone());
     bob.expect(over);
+    // The table stays with the finished board (WAITING); a late move is
+    // refused with -1 and nothing else.
+    server.expect_state(GameState::Waiting);
+    bob.send(ClientMsg::Move(8));
+    bob.expect(rsp(MoveStatus::ErrState));
+    bob.expect_silence();
+    // It ends once both players have left.
+    server.leave(1, SeatKind::Open, "");
+    alice.expect(players(
+        entry(SeatKind::Player, "alice"),
+        entry(SeatKind::Open, ""),
+    ));
+    server.leave(0, SeatKind::Open, "");
     server.expect_state(GameState::Done);
     server.exits_cleanly();
     alice.expect_closed();
@@ -428,6 +441,9 @@ fn two_players_play_to_a_draw() {
     );
     alice.expect(ServerMsg::GameOver(Outcome::Draw));
     bob.expect(ServerMsg::GameOver(Outcome::Draw));
+    server.expect_state(GameState::Waiting);
+    server.leave(0, SeatKind::Open, "");
+    server.leave(1, SeatKind::Open, "");
     server.expect_state(GameState::Done);
     server.exits_cleanly();
 }
@@ -515,6 +531,9 @@ fn a_player_against_the_hard_bot() {
             record("Tarantula", SeatKind::Bot, 1, GameResult::Win),
         ])
     );
+    server.expect_state(GameState::Waiting);
+    // The human leaving the finished table ends it.
+    server.leave(0, SeatKind::Open, "");
     server.expect_state(GameState::Done);
     server.exits_cleanly();
 }

@@ -7,6 +7,7 @@
 //! Unknown keys are errors so that typos do not silently fall back to
 //! defaults.
 
+pub mod chat_backlog;
 pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
@@ -58,6 +59,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[chat_backlog]`
+    pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -845,6 +848,7 @@ impl Config {
             "auth.argon2_memory_kib",
             "must be at least 8 x argon2_parallelism and at most 4194304 (4 GiB)",
         )?;
+        self.chat_backlog.check()?;
         Ok(())
     }
 }

@@ -1,10 +1,12 @@
 //! CHAT (client-server.md §10): room, announce, beep, private and table
-//! chat, the length limit, gagging, and a per-player rate limit so one
-//! client cannot flood a room.
+//! chat, the length limit, gagging, and flood control: a player's lines
+//! beyond the rate limit wait and go out later, in order (`flood`,
+//! docs/chat-flood.md).
 
 use std::time::Instant;
 
-use super::effects::{ConnId, Sink, msg};
+use super::effects::{Close, ConnId, Sink, TimerKey, TimerKind, msg};
+use super::flood::{Admission, ChatFlow, FloodLimits, Overflow, Released};
 use super::perms::{self, Perm};
 use super::session::Player;
 use super::{CHAT_LENGTH, Zone};
@@ -12,7 +14,7 @@ use crate::proto::reply as r;
 use crate::proto::request::ChatKind;
 use crate::proto::types::ResultCode;
 
-/// The chat rate limit: a token bucket per player.
+/// The chat limits: length, and the token bucket with its backlog.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChatLimits {
     /// Messages a player may send in a burst.
@@ -21,49 +23,56 @@ pub struct ChatLimits {
     pub rate: f32,
     /// Longest text accepted, in bytes.
     pub max_length: usize,
+    /// Most lines waiting per player beyond the burst.
+    pub backlog_lines: usize,
+    /// Most bytes of text waiting per player.
+    pub backlog_bytes: usize,
+    /// What a line beyond the backlog costs its sender.
+    pub overflow: Overflow,
 }
 
 impl Default for ChatLimits {
     fn default() -> Self {
+        let flood = FloodLimits::default();
         ChatLimits {
-            burst: 10.0,
-            rate: 2.0,
+            burst: flood.burst as f32,
+            rate: flood.rate as f32,
             max_length: CHAT_LENGTH,
+            backlog_lines: flood.backlog_lines,
+            backlog_bytes: flood.backlog_bytes,
+            overflow: flood.overflow,
         }
     }
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct ChatBucket {
-    tokens: f32,
-    refilled_at: Instant,
+impl ChatLimits {
+    fn flood(&self) -> FloodLimits {
+        FloodLimits {
+            burst: f64::from(self.burst),
+            rate: f64::from(self.rate),
+            backlog_lines: self.backlog_lines,
+            backlog_bytes: self.backlog_bytes,
+            overflow: self.overflow,
+        }
+    }
 }
+
+/// A CHAT request as it waits in the backlog: checked only when it goes,
+/// so that it meets the world as it is then (the target may have left).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HeldChat {
+    kind: ChatKind,
+    to: Option<String>,
+    text: String,
+}
+
+/// One player's bucket and backlog.
+#[derive(Debug, Clone)]
+pub(crate) struct ChatBucket(ChatFlow<HeldChat>);
 
 impl ChatBucket {
     pub fn new(limits: &ChatLimits, now: Instant) -> Self {
-        ChatBucket {
-            tokens: limits.burst,
-            refilled_at: now,
-        }
-    }
-
-    /// Takes one token if there is one. The bucket refills lazily, so an
-    /// idle player costs no timer.
-    pub fn take(&mut self, limits: &ChatLimits, now: Instant) -> bool {
-        if limits.rate <= 0.0 {
-            return true;
-        }
-        let elapsed = now
-            .saturating_duration_since(self.refilled_at)
-            .as_secs_f32();
-        self.tokens = (self.tokens + elapsed * limits.rate).min(limits.burst);
-        self.refilled_at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        ChatBucket(ChatFlow::new(&limits.flood(), now))
     }
 }
 
@@ -77,21 +86,108 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
-        let code = self.chat(conn, kind, to, &text, now, sink);
+        let limits = self.settings.chat.flood();
+        let Some(sender) = self.player_mut(conn) else {
+            self.reply(conn, "chat", ResultCode::NotLoggedIn, sink);
+            return;
+        };
+        let bytes = text.len() + to.as_ref().map_or(0, String::len);
+        let held = HeldChat { kind, to, text };
+        let flow = &mut sender.chat.0;
+        let admission = flow.admit(&limits, now, held, bytes);
+        let name = sender.name.clone();
+        match admission {
+            Admission::Now(chat) => self.deliver(conn, chat, sink),
+            Admission::Held => self.arm_chat_timer(conn, sink),
+            Admission::RefuseLater => {}
+            Admission::RefuseNow => {
+                log::info!(target: "security", "{name}: chat flood, line refused");
+                self.reply(conn, "chat", ResultCode::BadOptions, sink);
+            }
+            Admission::Disconnect => {
+                log::info!(target: "security", "{name}: chat flood past the backlog, disconnected");
+                self.reply(conn, "chat", ResultCode::BadOptions, sink);
+                sink.send(conn, &msg(r::session_end()));
+                sink.close(conn, Close::AfterFlush);
+                self.disconnected(conn, now, sink);
+            }
+        }
+    }
+
+    /// The release timer of a player's chat backlog fired.
+    pub(crate) fn on_chat_timer(
+        &mut self,
+        conn: ConnId,
+        deadline: Instant,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let limits = self.settings.chat.flood();
+        let Some(sender) = self.player_mut(conn) else {
+            return;
+        };
+        let flow = &mut sender.chat.0;
+        if flow.release_due != Some(deadline) {
+            return;
+        }
+        flow.release_due = None;
+        let released = flow.release(&limits, now);
+        let name = sender.name.clone();
+        for item in released {
+            match item {
+                Released::Line(chat) => self.deliver(conn, chat, sink),
+                Released::Refused(n) => {
+                    log::info!(target: "security", "{name}: chat flood, {n} line(s) refused");
+                    for _ in 0..n {
+                        self.reply(conn, "chat", ResultCode::BadOptions, sink);
+                    }
+                }
+            }
+        }
+        self.arm_chat_timer(conn, sink);
+    }
+
+    /// Sets the release timer for the first waiting line, unless one is
+    /// already set.
+    fn arm_chat_timer(&mut self, conn: ConnId, sink: &mut dyn Sink) {
+        let limits = self.settings.chat.flood();
+        let Some(sender) = self.player_mut(conn) else {
+            return;
+        };
+        let flow = &mut sender.chat.0;
+        if flow.release_due.is_some() {
+            return;
+        }
+        if let Some(at) = flow.next_release(&limits) {
+            flow.release_due = Some(at);
+            sink.timer(
+                at,
+                TimerKey {
+                    conn,
+                    kind: TimerKind::ChatRelease,
+                },
+            );
+        }
+    }
+
+    /// Routes one line that may go now and answers it: `ok` before the
+    /// echo reaches the sender, as clients expect, or the error.
+    fn deliver(&mut self, conn: ConnId, chat: HeldChat, sink: &mut dyn Sink) {
+        let HeldChat { kind, to, text } = chat;
+        let code = self.route(conn, kind, to, &text, sink);
         if code != ResultCode::Ok {
             self.reply(conn, "chat", code, sink);
         }
     }
 
-    /// Routes one chat. Answers `ok` itself (before the echo reaches the
-    /// sender, as clients expect); any other code is answered by the caller.
-    fn chat(
+    /// Routes one chat. Answers `ok` itself; any other code is answered by
+    /// the caller.
+    fn route(
         &mut self,
         conn: ConnId,
         kind: ChatKind,
         to: Option<String>,
         text: &str,
-        now: Instant,
         sink: &mut dyn Sink,
     ) -> ResultCode {
         let limits = self.settings.chat;
@@ -131,13 +227,6 @@ impl Zone {
         };
         let gagged = sender.gagged;
         let from = sender.name.clone();
-        let Some(sender) = self.player_mut(conn) else {
-            return ResultCode::NotLoggedIn;
-        };
-        if !sender.chat.take(&limits, now) {
-            log::info!(target: "security", "{from}: chat rate limit");
-            return ResultCode::BadOptions;
-        }
         self.reply(conn, "chat", ResultCode::Ok, sink);
 
         match (kind, target) {
@@ -195,36 +284,20 @@ fn blocked_at_table(sender: &Player, receiver: &Player) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
-    fn bucket_allows_a_burst_then_the_sustained_rate() {
+    fn limits_carry_over_to_the_flow() {
         let limits = ChatLimits {
             burst: 3.0,
-            rate: 2.0,
+            rate: 0.5,
             max_length: 512,
+            backlog_lines: 7,
+            backlog_bytes: 99,
+            overflow: Overflow::Disconnect,
         };
-        let t0 = Instant::now();
-        let mut bucket = ChatBucket::new(&limits, t0);
-        assert!((0..3).all(|_| bucket.take(&limits, t0)));
-        assert!(!bucket.take(&limits, t0));
-        assert!(bucket.take(&limits, t0 + Duration::from_millis(500)));
-        assert!(!bucket.take(&limits, t0 + Duration::from_millis(600)));
-        // A long pause refills only up to the burst.
-        let later = t0 + Duration::from_secs(100);
-        assert!((0..3).all(|_| bucket.take(&limits, later)));
-        assert!(!bucket.take(&limits, later));
-    }
-
-    #[test]
-    fn zero_rate_switches_the_limit_off() {
-        let limits = ChatLimits {
-            burst: 1.0,
-            rate: 0.0,
-            max_length: 512,
-        };
-        let t0 = Instant::now();
-        let mut bucket = ChatBucket::new(&limits, t0);
-        assert!((0..1000).all(|_| bucket.take(&limits, t0)));
+        let flood = limits.flood();
+        assert_eq!((flood.burst, flood.rate), (3.0, 0.5));
+        assert_eq!((flood.backlog_lines, flood.backlog_bytes), (7, 99));
+        assert_eq!(flood.overflow, Overflow::Disconnect);
     }
 }

@@ -50,6 +50,8 @@ pub enum TimerKind {
     LaunchTimeout,
     /// Time to push room occupancy changes to this player.
     RoomUpdate,
+    /// The next line of this player's chat backlog may go.
+    ChatRelease,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -6,6 +6,7 @@
 mod admin;
 pub mod chat;
 pub mod effects;
+pub mod flood;
 mod lag;
 mod login;
 pub use login::unix_now;
@@ -466,6 +467,7 @@ impl Zone {
             TimerKind::Lag => self.on_lag_timer(key.conn, deadline, now, sink),
             TimerKind::RoomUpdate => self.on_room_update_timer(key.conn, deadline, now, sink),
             TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
+            TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
         }
     }
 

@@ -459,30 +459,126 @@ fn chat_errors() {
     assert!(code(&mut w, &format!("<CHAT>{max}</CHAT>")).contains("'ok'"));
 }
 
+/// Fires every chat release timer that is due at `w.now`, as the event
+/// loop would; returns how many fired.
+fn fire_chat_timers(w: &mut World) -> usize {
+    let due: Vec<(Instant, TimerKey)> = w
+        .sink
+        .timers
+        .iter()
+        .filter(|(at, k)| k.kind == TimerKind::ChatRelease && *at <= w.now)
+        .copied()
+        .collect();
+    w.sink
+        .timers
+        .retain(|(at, k)| !(k.kind == TimerKind::ChatRelease && *at <= w.now));
+    for (at, key) in &due {
+        w.zone.on_timer(*key, *at, w.now, &mut w.sink);
+    }
+    due.len()
+}
+
 #[test]
-fn chat_flood_is_rate_limited() {
+fn chat_flood_is_delayed_not_dropped() {
     let mut w = World::standard();
     let kim = w.guest_in("kim", 0);
     let bob = w.guest_in("bob", 0);
     w.sink.sent.clear();
-    for _ in 0..15 {
+    w.sink.timers.clear();
+    for i in 0..15 {
+        w.send(kim, &format!("<CHAT>line {i}</CHAT>"));
+    }
+    // The burst of 10 goes at once; 5 lines wait, unanswered for now.
+    let replies = w.sink.take(kim);
+    let ok = |r: &Vec<String>| {
+        r.iter()
+            .filter(|l| l.contains("RESULT ACTION='chat' CODE='ok'"))
+            .count()
+    };
+    assert_eq!(ok(&replies), 10);
+    assert!(!replies.iter().any(|r| r.contains("bad options")));
+    assert_eq!(w.sink.take(bob).len(), 10);
+    // One release timer, for when the next token is back (2 per second).
+    let timers: Vec<_> = w
+        .sink
+        .timers
+        .iter()
+        .filter(|(_, k)| k.kind == TimerKind::ChatRelease)
+        .collect();
+    assert_eq!(timers.len(), 1);
+    // A later line waits behind the others even once a token is free.
+    w.now += Duration::from_millis(600);
+    w.send(kim, "<CHAT>line 15</CHAT>");
+    assert!(w.sink.take(kim).is_empty());
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        fire_chat_timers(&mut w);
+        let replies = w.sink.take(kim);
+        assert_eq!(
+            ok(&replies),
+            replies.iter().filter(|r| r.starts_with("<RESULT")).count()
+        );
+        seen.extend(w.sink.take(bob));
+        w.now += Duration::from_millis(500);
+    }
+    // Everything arrived, in order, and nothing is left waiting.
+    let expected: Vec<String> = (10..16)
+        .map(|i| format!("<CHAT TYPE='normal' FROM='kim'>line {i}</CHAT>\n"))
+        .collect();
+    assert_eq!(seen, expected);
+    assert!(
+        w.sink
+            .timers
+            .iter()
+            .all(|(_, k)| k.kind != TimerKind::ChatRelease)
+    );
+}
+
+#[test]
+fn chat_flood_past_the_backlog_is_refused_in_order_or_disconnected() {
+    let mut settings = settings();
+    settings.chat.backlog_lines = 2;
+    let mut w = World::new(settings.clone(), vec![room("entry", "Lobby")]);
+    let kim = w.guest_in("kim", 0);
+    w.sink.sent.clear();
+    for _ in 0..14 {
         w.send(kim, "<CHAT>spam</CHAT>");
     }
+    // 10 at once, 2 wait, 2 refused behind them: nothing answered yet
+    // beyond the burst.
     let replies = w.sink.take(kim);
-    let ok = replies
+    assert_eq!(
+        replies.iter().filter(|r| r.contains("RESULT")).count(),
+        10,
+        "{replies:?}"
+    );
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        w.now += Duration::from_millis(600);
+        fire_chat_timers(&mut w);
+        answers.extend(
+            w.sink
+                .take(kim)
+                .into_iter()
+                .filter(|r| r.starts_with("<RESULT")),
+        );
+    }
+    let codes: Vec<&str> = answers
         .iter()
-        .filter(|r| r.contains("RESULT ACTION='chat' CODE='ok'"))
-        .count();
-    let refused = replies
-        .iter()
-        .filter(|r| r.contains("CODE='bad options'"))
-        .count();
-    assert_eq!((ok, refused), (10, 5));
-    assert_eq!(w.sink.take(bob).len(), 10);
-    // Time refills the bucket.
-    w.now += Duration::from_secs(1);
-    w.send(kim, "<CHAT>later</CHAT>");
-    assert!(w.sink.take(kim)[0].contains("'ok'"));
+        .map(|r| if r.contains("'ok'") { "ok" } else { "refused" })
+        .collect();
+    // Lines 11 and 12 waited, 13 and 14 were refused: the answers keep
+    // that order.
+    assert_eq!(codes, ["ok", "ok", "refused", "refused"], "{answers:?}");
+    assert!(w.sink.closed.is_empty());
+
+    settings.chat.overflow = super::flood::Overflow::Disconnect;
+    let mut w = World::new(settings, vec![room("entry", "Lobby")]);
+    let kim = w.guest_in("kim", 0);
+    for _ in 0..13 {
+        w.send(kim, "<CHAT>spam</CHAT>");
+    }
+    assert_eq!(w.sink.closed, [(kim, Close::AfterFlush)]);
 }
 
 #[test]

@@ -2,8 +2,10 @@
 //! play game after game: each player opens a game channel; the first
 //! launches a table with two open seats, the second joins it; they play
 //! five moves over their channels in the original DIO protocol (seat 0
-//! wins on the top row); the game server reports the result and the table
-//! ends, which sends both players a `LEAVE`. Then the pair starts again.
+//! wins on the top row); the game server reports the result and keeps the
+//! finished table, so each player leaves it once its channel has shown
+//! GAMEOVER (`LEAVE`, answered by the server's `LEAVE`), and the table ends
+//! when both have. Then the pair starts again.
 //!
 //! Reported: games per second, and launch-to-ready latency (LAUNCH sent
 //! until `RESULT launch ok`: the game server was started, reported
@@ -47,6 +49,9 @@ pub struct TableOptions {
 /// The squares played in turn: seat 0 takes the top row, seat 1 answers
 /// on the middle row and loses after five moves.
 const MOVES: [i32; 5] = [0, 3, 1, 4, 2];
+
+/// A player leaving its table.
+const LEAVE: &[u8] = b"<LEAVE FORCE='false' SPECTATOR='false'/>\n";
 
 /// Where a pair is in its current game.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,6 +280,14 @@ impl Churn {
                 }
                 GameEvent::GameOver => {
                     pair.game_over = true;
+                    // Each player leaves the finished table once it saw the
+                    // result, as a client does.
+                    let player = if who == Who::LauncherChannel {
+                        pair.launcher
+                    } else {
+                        pair.joiner
+                    };
+                    engine.send(player, LEAVE, notes);
                     return self.finish_if_over(engine, p, now);
                 }
                 GameEvent::MoveRefused(status) => {
@@ -303,8 +316,8 @@ impl Churn {
         None
     }
 
-    /// Counts pair `p`'s game once both players have left the ended table
-    /// and a channel has seen GAMEOVER: these come over different
+    /// Counts pair `p`'s game once both players have left the finished
+    /// table and a channel has seen GAMEOVER: these come over different
     /// connections, in either order. Returns `p` if the game is done.
     fn finish_if_over(&mut self, engine: &mut Engine, p: usize, now: u64) -> Option<usize> {
         let pair = self.pairs.get(p)?;

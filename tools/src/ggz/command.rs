@@ -64,6 +64,9 @@ pub enum Command {
     Join(Option<i32>),
     /// Watch a table.
     Watch(i32),
+    /// After a game over: stand up and sit down again in the same seat,
+    /// which starts the next game at the table.
+    Again,
     /// Leave your table (`force` ends a game that forbids leaving).
     Leave {
         /// Send FORCE='true'.
@@ -118,6 +121,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     ("watch", "TABLE", "spectate a table"),
     ("leave", "[force]", "leave your table"),
+    (
+        "again",
+        "",
+        "after a game over: play another game at this table",
+    ),
     (
         "move",
         "1-9|auto",
@@ -239,6 +247,7 @@ fn parse_command(name: &str, rest: &str) -> Result<Command, String> {
                 .ok_or_else(|| format!("'{text}' is not a square: type 1-9 (or auto)")),
         },
         "autoplay" => no_arguments(name, rest, Command::Autoplay),
+        "again" | "rematch" => no_arguments(name, rest, Command::Again),
         "board" => no_arguments(name, rest, Command::Board),
         "result" => no_arguments(name, rest, Command::Result),
         "wait" => Ok(Command::Wait(required(rest, "wait TEXT")?.to_owned())),
@@ -314,6 +323,7 @@ mod tests {
         assert_eq!(cmd("/join 3"), Command::Join(Some(3)));
         assert_eq!(cmd("/watch 2"), Command::Watch(2));
         assert_eq!(cmd("/leave force"), Command::Leave { force: true });
+        assert_eq!(cmd("/again"), Command::Again);
         assert_eq!(cmd("/move 9"), Command::Move(MoveSpec::Square(8)));
         assert_eq!(cmd("/move auto"), Command::Move(MoveSpec::Auto));
         assert_eq!(
@@ -349,6 +359,7 @@ mod tests {
             "/sleep forever",
             "/sleep 99999",
             "/who cares",
+            "/again now",
         ] {
             let err = parse_line(bad, true).unwrap_err();
             assert!(!err.is_empty(), "{bad}");

@@ -277,6 +277,7 @@ pub fn game_event_line(view: &TicTacToeView, event: &GameEvent) -> Option<String
             }
         ),
         GameEvent::Over(outcome) => result_line(view, *outcome),
+        GameEvent::NewGame => "a new game starts".into(),
     })
 }
 

@@ -42,6 +42,9 @@ pub enum GameEvent {
     Refused(MoveStatus),
     /// The game ended.
     Over(Outcome),
+    /// After a game over, the server cleared the board: the next game at
+    /// the same table starts (docs/tictactoe-rematch.md).
+    NewGame,
 }
 
 /// A move the view refuses before it reaches the server.
@@ -206,6 +209,14 @@ impl TicTacToeView {
                 for (cell, wire) in self.cells.iter_mut().zip(cells) {
                     *cell = Mark::from_seat(usize::try_from(wire).unwrap_or(usize::MAX));
                 }
+                // The only way the server says "another game" is a cleared
+                // board after the game over.
+                if self.outcome.is_some() && self.cells.iter().all(Option::is_none) {
+                    self.outcome = None;
+                    self.my_turn = false;
+                    self.pending = None;
+                    return Some(GameEvent::NewGame);
+                }
                 Some(GameEvent::Synced)
             }
         }
@@ -329,6 +340,23 @@ mod tests {
             .unwrap();
         assert_eq!(events, [GameEvent::Over(Outcome::Draw)]);
         assert_eq!(view.play(2), Err(MoveError::Over));
+        // A sync of the finished board changes nothing; a cleared board is
+        // the next game.
+        let finished = view.cells.map(|c| c.map_or(-1, Mark::to_wire));
+        let sync = |cells| ServerMsg::Sync {
+            turn: Some(Mark::Seat0),
+            cells,
+        };
+        let events = view.receive(&packets(&[sync(finished)])).unwrap();
+        assert_eq!(events, [GameEvent::Synced]);
+        assert!(view.outcome.is_some());
+        let events = view
+            .receive(&packets(&[sync([-1; SQUARES]), ServerMsg::ReqMove]))
+            .unwrap();
+        assert_eq!(events, [GameEvent::NewGame, GameEvent::YourTurn]);
+        assert_eq!(view.outcome, None);
+        assert_eq!(view.first_free(), Some(0));
+        assert!(view.play(0).is_ok());
     }
 
     #[test]

@@ -249,7 +249,7 @@ fn the_worked_example_of_section_7() {
             Rec::Report(vec![GameResult::Win, GameResult::Loss]),
             sent(S0, over.clone()),
             sent(S1, over),
-            Rec::State(GameState::Done),
+            Rec::State(GameState::Waiting),
         ]
     );
     assert!(g.is_finished());
@@ -273,7 +273,7 @@ fn a_draw_is_reported_as_a_tie_for_both() {
             Rec::Report(vec![GameResult::Tie, GameResult::Tie]),
             sent(S0, draw.clone()),
             sent(S1, draw),
-            Rec::State(GameState::Done),
+            Rec::State(GameState::Waiting),
         ]
     );
 }
@@ -542,7 +542,7 @@ fn beating_the_easy_bot_reports_its_loss() {
     }
     let recs = t.take();
     assert!(recs.contains(&Rec::Report(vec![GameResult::Win, GameResult::Loss])));
-    assert_eq!(recs.last(), Some(&Rec::State(GameState::Done)));
+    assert_eq!(recs.last(), Some(&Rec::State(GameState::Waiting)));
 }
 
 #[test]
@@ -763,4 +763,199 @@ fn savegame_follows_the_game() {
     );
     assert!(lines[9].starts_with("player1 winner "));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// alice (seat 0) wins on the column 1-4-7; returns what the last move sent.
+fn alice_wins(g: &mut TicTacToe, t: &mut FakeTable) -> Vec<Rec> {
+    for (place, sq) in [(S0, 4), (S1, 0), (S0, 1), (S1, 3)] {
+        send_move(g, t, place, sq);
+    }
+    t.take();
+    send_move(g, t, S0, 7);
+    t.take()
+}
+
+fn reports(recs: &[Rec]) -> usize {
+    recs.iter().filter(|r| matches!(r, Rec::Report(_))).count()
+}
+
+#[test]
+fn the_finished_board_stays_and_later_moves_are_refused() {
+    let (mut g, mut t) = two_players(Variant::Classic);
+    let recs = alice_wins(&mut g, &mut t);
+    assert_eq!(reports(&recs), 1);
+    assert_eq!(t.state, GameState::Waiting);
+    let final_board = *g.board();
+    // Moves after game over: -1 and nothing else, no second report.
+    send_move(&mut g, &mut t, S1, 8);
+    send_move(&mut g, &mut t, S0, 8);
+    assert_eq!(
+        t.take(),
+        [
+            sent(S1, rsp(MoveStatus::ErrState)),
+            sent(S0, rsp(MoveStatus::ErrState))
+        ]
+    );
+    // A sync shows the finished board.
+    g.on_data(&mut t, S1, &ClientMsg::ReqSync.encode());
+    assert_eq!(
+        t.take(),
+        [sent(
+            S1,
+            ServerMsg::Sync {
+                turn: Some(Mark::Seat0),
+                cells: final_board.to_wire()
+            }
+        )]
+    );
+    assert_eq!(*g.board(), final_board);
+}
+
+#[test]
+fn a_watcher_arriving_after_game_over_learns_the_result() {
+    let (mut g, mut t) = two_players(Variant::Classic);
+    alice_wins(&mut g, &mut t);
+    g.on_spectator_join(&mut t, 0, "eve");
+    let recs = t.take();
+    assert_eq!(
+        recs.last(),
+        Some(&sent(SPEC0, ServerMsg::GameOver(Outcome::Win(Mark::Seat0))))
+    );
+    assert!(recs.contains(&sent(
+        SPEC0,
+        ServerMsg::Sync {
+            turn: Some(Mark::Seat0),
+            cells: g.board().to_wire()
+        }
+    )));
+}
+
+#[test]
+fn the_finished_table_ends_when_both_players_have_left() {
+    let (mut g, mut t) = two_players(Variant::Classic);
+    alice_wins(&mut g, &mut t);
+    leave(&mut g, &mut t, 1);
+    assert_eq!(
+        t.take(),
+        [sent(
+            S0,
+            players((SeatKind::Player, "alice"), (SeatKind::Open, ""))
+        )]
+    );
+    assert_eq!(t.state, GameState::Waiting);
+    leave(&mut g, &mut t, 0);
+    assert_eq!(t.take(), [Rec::State(GameState::Done)]);
+}
+
+#[test]
+fn a_seat_left_and_filled_again_starts_a_fresh_game() {
+    let (mut g, mut t) = two_players(Variant::Classic);
+    alice_wins(&mut g, &mut t);
+    leave(&mut g, &mut t, 1);
+    t.take();
+    join(&mut g, &mut t, 1, "carol");
+    let both = players((SeatKind::Player, "alice"), (SeatKind::Player, "carol"));
+    let fresh = ServerMsg::Sync {
+        turn: Some(Mark::Seat0),
+        cells: [-1; SQUARES],
+    };
+    assert_eq!(
+        t.take(),
+        [
+            sent(S0, both.clone()),
+            sent(S1, both),
+            sent(S1, ServerMsg::Seat(Mark::Seat1)),
+            sent(S0, fresh.clone()),
+            sent(S1, fresh),
+            Rec::State(GameState::Playing),
+            sent(S0, ServerMsg::ReqMove),
+        ]
+    );
+    assert!(!g.is_finished());
+    assert_eq!(g.board().moves_made(), 0);
+    // The second game is played and reported on its own.
+    let recs = alice_wins(&mut g, &mut t);
+    assert_eq!(reports(&recs), 1);
+    assert_eq!(t.state, GameState::Waiting);
+}
+
+#[test]
+fn dev_variant_rematch_sends_only_known_messages() {
+    let (mut g, mut t) = two_players(Variant::Dev);
+    alice_wins(&mut g, &mut t);
+    leave(&mut g, &mut t, 0);
+    join(&mut g, &mut t, 0, "alice");
+    for rec in t.take() {
+        if let Rec::Sent(_, bytes) = rec {
+            // Opcode (big-endian i32 after the length): sync, move request.
+            assert!(bytes[5] == 6 || bytes[5] == 4, "unexpected {bytes:?}");
+        }
+    }
+    assert_eq!(t.state, GameState::Playing);
+}
+
+#[test]
+fn against_a_bot_standing_up_and_sitting_down_again_is_a_rematch() {
+    let bot = info(SeatKind::Bot, "Tarantula");
+    let (mut g, mut t) = launched(Variant::Classic, vec![bot, open()]);
+    join(&mut g, &mut t, 1, "alice");
+    // Play until the game ends, always the lowest free square.
+    while !g.is_finished() {
+        let sq = g.board().free_squares().next().unwrap();
+        send_move(&mut g, &mut t, S1, sq as i32);
+    }
+    assert_eq!(reports(&t.take()), 1);
+    assert_eq!(t.state, GameState::Waiting);
+    // alice stands up (ggzd opened the seat): she still watches, so the
+    // table stays.
+    t.seats[1] = open();
+    g.on_reseat(&mut t, S1, SPEC0, "alice");
+    assert_eq!(t.state, GameState::Waiting);
+    t.take();
+    // And sits down again: the bot (seat 0) opens a fresh game at once.
+    t.seats[1] = info(SeatKind::Player, "alice");
+    g.on_reseat(&mut t, SPEC0, S1, "alice");
+    let recs = t.take();
+    assert!(recs.contains(&Rec::State(GameState::Playing)));
+    assert_eq!(g.board().moves_made(), 1);
+    assert_eq!(recs.last(), Some(&sent(S1, ServerMsg::ReqMove)));
+    // Leaving for good ends the table.
+    leave(&mut g, &mut t, 1);
+    assert_eq!(t.state, GameState::Done);
+}
+
+#[test]
+fn a_bot_filling_the_left_seat_also_starts_a_fresh_game() {
+    let (mut g, mut t) = two_players(Variant::Classic);
+    alice_wins(&mut g, &mut t);
+    leave(&mut g, &mut t, 1);
+    // The table owner puts a bot in the open seat (no join event for a
+    // player: ggzdmod reports a seat change to BOT).
+    let old = t.seats[1].clone();
+    let bot = info(SeatKind::Bot, "Alfred");
+    t.seats[1] = bot.clone();
+    t.take();
+    g.on_seat_change(&mut t, 1, &old, &bot);
+    let recs = t.take();
+    assert!(recs.contains(&sent(
+        S0,
+        ServerMsg::Sync {
+            turn: Some(Mark::Seat0),
+            cells: [-1; SQUARES]
+        }
+    )));
+    assert!(recs.contains(&Rec::State(GameState::Playing)));
+    assert_eq!(recs.last(), Some(&sent(S0, ServerMsg::ReqMove)));
+}
+
+#[test]
+fn a_watcher_coming_and_going_after_game_over_changes_nothing() {
+    let (mut g, mut t) = two_players(Variant::Classic);
+    alice_wins(&mut g, &mut t);
+    let board = *g.board();
+    g.on_spectator_join(&mut t, 0, "eve");
+    g.on_spectator_leave(&mut t, 0);
+    assert_eq!(t.state, GameState::Waiting);
+    assert_eq!(*g.board(), board);
+    assert!(g.is_finished());
 }

@@ -91,6 +91,7 @@ impl Session {
                     Pending::Leave,
                 );
             }
+            Command::Again => self.again(),
             Command::Move(spec) => {
                 if self.game.is_none() {
                     self.fail("you are not at a table");
@@ -243,6 +244,50 @@ impl Session {
                 }
             }
             Err(e) => self.fail(&e.to_string()),
+        }
+    }
+
+    /// `/again`: the TicTacToe protocols have no rematch message, so the
+    /// next game starts when a seat of the finished one is filled again
+    /// (docs/tictactoe-rematch.md): stand up, then sit down in the same
+    /// seat, keeping the game channel.
+    pub(super) fn again(&mut self) {
+        let seat = match (&self.game, self.zone.at_table) {
+            (Some(game), Some((_, false))) if game.view.outcome.is_some() => {
+                game.view.me.map(|m| m.seat())
+            }
+            (Some(_), Some((_, false))) => {
+                self.fail("the game is not over yet");
+                return;
+            }
+            _ => {
+                self.fail("you are not playing at a table");
+                return;
+            }
+        };
+        let Some(seat) = seat.and_then(|s| u32::try_from(s).ok()) else {
+            self.fail("your seat is not known yet");
+            return;
+        };
+        self.awaiting_game = true;
+        self.request(
+            "<RESEAT ACTION='stand'/>\n",
+            Pending::Reseat { sit_at: Some(seat) },
+        );
+    }
+
+    /// A RESEAT of `/again` succeeded: after standing up, sit down again.
+    pub(super) fn reseated(&mut self, sit_at: Option<u32>) {
+        if let Some((table, _)) = self.zone.at_table {
+            self.zone.at_table = Some((table, sit_at.is_some()));
+        }
+        if let Some(seat) = sit_at {
+            self.request(
+                &format!("<RESEAT ACTION='sit' SEAT='{seat}'/>\n"),
+                Pending::Reseat { sit_at: None },
+            );
+        } else {
+            self.say("you sat down again: the next game starts when both seats are filled");
         }
     }
 }

@@ -52,6 +52,7 @@ impl Session {
     }
 
     pub(super) fn close_game(&mut self) {
+        self.awaiting_game = false;
         if let Some(mut game) = self.game.take() {
             game.link.deregister(self.poll.registry());
             self.last_view = Some(game.view);
@@ -121,11 +122,21 @@ impl Session {
             };
             if let GameEvent::Over(outcome) = event {
                 self.last_result = Some(render::result_line(&view, outcome));
+                self.result_unshown = true;
+            }
+            if event == GameEvent::NewGame {
+                self.awaiting_game = false;
             }
             if let Some(line) = render::game_event_line(&view, &event) {
                 self.say(&line);
             }
-            if matches!(event, GameEvent::Moved { .. } | GameEvent::Synced) {
+            if matches!(event, GameEvent::Over(_)) && !self.options.script && !view.is_spectator() {
+                self.say("the table stays: /again for another game here, /leave to go");
+            }
+            if matches!(
+                event,
+                GameEvent::Moved { .. } | GameEvent::Synced | GameEvent::NewGame
+            ) {
                 let lines = self.board_lines(&view);
                 self.say_block(&lines);
             }

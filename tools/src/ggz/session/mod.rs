@@ -160,6 +160,11 @@ enum Pending {
     Launch,
     Join,
     Leave,
+    /// `/again`: standing up (then sitting down in `seat`), or sitting
+    /// down.
+    Reseat {
+        sit_at: Option<u32>,
+    },
     Chat,
 }
 
@@ -172,6 +177,7 @@ impl Pending {
             Pending::Launch => "launch",
             Pending::Join => "join",
             Pending::Leave => "leave",
+            Pending::Reseat { .. } => "reseat",
             Pending::Chat => "chat",
         }
     }
@@ -244,6 +250,7 @@ pub fn run(options: Options) -> Exit {
         phase: Phase::Greeting,
         pending: VecDeque::new(),
         awaiting_join: false,
+        awaiting_game: false,
         queue: VecDeque::new(),
         input_done: false,
         wait: None,
@@ -253,6 +260,7 @@ pub fn run(options: Options) -> Exit {
         words,
         chat_len: DEFAULT_CHATLEN,
         last_result: None,
+        result_unshown: false,
         last_view: None,
         show_next_list: false,
     };
@@ -345,6 +353,8 @@ struct Session {
     pending: VecDeque<Pending>,
     /// A launch or join was accepted so far; the JOIN is still to come.
     awaiting_join: bool,
+    /// `/again` is under way: a script step waits for the cleared board.
+    awaiting_game: bool,
     queue: VecDeque<String>,
     input_done: bool,
     wait: Option<Wait>,
@@ -354,6 +364,9 @@ struct Session {
     words: Words,
     chat_len: usize,
     last_result: Option<String>,
+    /// A game ended whose result no `/result` has shown yet (the next game
+    /// at the table may already have begun).
+    result_unshown: bool,
     /// The board of the last table, for `/board` after it ended.
     last_view: Option<TicTacToeView>,
     /// The RESULT just handled asked for the list it carries to be shown.
@@ -701,6 +714,9 @@ impl Session {
                 self.awaiting_join = false;
                 self.close_game();
             }
+            if matches!(pending, Pending::Reseat { .. }) {
+                self.awaiting_game = false;
+            }
             self.fail(&format!("{action}: {}", clean(code)));
             return false;
         }
@@ -719,6 +735,10 @@ impl Session {
                 false
             }
             Pending::List { show } => show,
+            Pending::Reseat { sit_at } => {
+                self.reseated(sit_at);
+                false
+            }
             _ => false,
         }
     }

@@ -45,6 +45,7 @@ impl Session {
     pub(super) fn settled(&self) -> bool {
         self.pending.is_empty()
             && !self.awaiting_join
+            && !self.awaiting_game
             && !self.game.as_ref().is_some_and(|g| g.view.move_pending())
     }
 
@@ -92,8 +93,12 @@ impl Session {
                     Some(g) => g.view.outcome.is_some(),
                     None => true,
                 };
-                if over {
+                // A result not shown yet counts even if the next game has
+                // already begun (`/again` by the opponent).
+                let unshown = wait.until == Until::Over && self.result_unshown;
+                if over || unshown {
                     self.wait = None;
+                    self.result_unshown = false;
                     match self.last_result.clone() {
                         Some(result) => self.say(&format!("result: {result}")),
                         None => self.fail("no game to wait for"),
