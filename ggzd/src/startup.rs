@@ -89,6 +89,7 @@ fn check_config(cli: &Cli, config: &Config) -> ExitCode {
         &config.directories.game_dir,
         &config.games.game_list,
         &config.games.ignored_games,
+        config.game_servers.default_layout,
     );
     let mut ok = true;
     for warning in warnings {
@@ -198,6 +199,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         ignored_games: config.games.ignored_games.clone(),
         room_list: config.games.room_list.clone(),
         ignored_rooms: config.games.ignored_rooms.clone(),
+        default_layout: config.game_servers.default_layout,
     };
     let loaded = server::load_descriptions(&reload_paths)?;
     let now = zone::unix_now();
@@ -302,6 +304,7 @@ fn settings(config: &Config, port: u16) -> Settings {
         },
         gamedata_dir: config.directories.data_dir.join("gamedata"),
         launch_timeout: Duration::from_secs(u64::from(t.launch_timeout.max(1))),
+        tables: config.tables.clone(),
     }
 }
 

@@ -175,6 +175,15 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
             }
             JobDone::Nothing
         }
+        Job::PruneSavegames {
+            dir,
+            keep,
+            max_age_days,
+            protect,
+        } => {
+            crate::savegame_files::prune(&dir, keep, max_age_days, &protect);
+            JobDone::Nothing
+        }
         Job::Rankings { conn, game } => JobDone::Rankings {
             conn,
             rows: store.rankings(&game, 10).unwrap_or_else(|e| {
@@ -369,6 +378,8 @@ pub struct ReloadPaths {
     pub ignored_games: Vec<String>,
     pub room_list: Vec<String>,
     pub ignored_rooms: Vec<String>,
+    /// `game_servers.default_layout`
+    pub default_layout: crate::games::LaunchLayout,
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@
 
 pub mod chat_backlog;
 pub(crate) mod dirscan;
+mod game_servers;
 pub mod i18n;
 pub mod keyfile;
+pub mod tables;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -22,6 +24,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use dirscan::DescError;
+pub use game_servers::GameServersConfig;
 pub use i18n::Translated;
 pub use tomlsrc::KeyLines;
 
@@ -59,6 +62,10 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[game_servers]`
+    pub game_servers: GameServersConfig,
+    /// `[tables]`
+    pub tables: tables::TablesConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// Where the configuration came from; `None` for embedded defaults.
@@ -734,6 +741,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tables.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

@@ -58,7 +58,10 @@ impl Limits {
         max_element: 32 * 1024,
         max_depth: 6,
         max_attrs: 16,
-        max_children: 64,
+        // Far above any legal request, so that e.g. a LAUNCH with too many
+        // SEATs reaches the zone and is answered `bad options` rather than
+        // as a protocol error; `max_element` bounds the memory anyway.
+        max_children: 1024,
         max_text: 4 * 1024,
         max_loose_text: 512,
     };
@@ -960,10 +963,10 @@ mod tests {
         let (_, err, _) = session(&format!("<A{attrs}/>"));
         assert_eq!(err, Some(DecodeError::TooLarge("attributes")));
 
-        let kids = "<B/>".repeat(65);
+        let kids = "<B/>".repeat(1025);
         let (_, err, _) = session(&format!("<A>{kids}</A>"));
         assert_eq!(err, Some(DecodeError::TooLarge("child elements")));
-        let (_, err, _) = session(&format!("<A>{}</A>", "<B/>".repeat(64)));
+        let (_, err, _) = session(&format!("<A>{}</A>", "<B/>".repeat(1024)));
         assert_eq!(err, None);
 
         let text = "x".repeat(4097);

@@ -127,6 +127,23 @@ impl Conn {
         recv(self.stream.as_raw_fd(), buf, libc::MSG_PEEK)
     }
 
+    /// Whether the peer closed or reset the connection, asked without
+    /// waiting; `None` if the kernel would not say.
+    pub fn peer_hung_up(&self) -> Option<bool> {
+        let mut fd = libc::pollfd {
+            fd: self.stream.as_raw_fd(),
+            events: libc::POLLRDHUP,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the duration of the call; zero
+        // timeout, so this never blocks.
+        let n = unsafe { libc::poll(&mut fd, 1, 0) };
+        if n < 0 {
+            return None;
+        }
+        Some(fd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0)
+    }
+
     /// Removes `count` bytes already seen through `peek`.
     pub fn discard(&self, mut count: usize, scratch: &mut [u8]) -> io::Result<()> {
         while count > 0 {

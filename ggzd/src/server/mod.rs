@@ -5,6 +5,7 @@
 //! per recipient, not one per message.
 
 mod conn;
+mod contain;
 pub mod listener;
 mod signals;
 mod tables;
@@ -116,6 +117,7 @@ impl Server {
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let signals = Signals::install(poll.registry(), SIGNAL_BASE)?;
+        tables::become_subreaper();
         let workers = Workers::start(
             setup.workers,
             &setup.data_dir,
@@ -239,6 +241,12 @@ impl Server {
             self.fire_timers(now);
             self.deliver_table_events(now);
             self.settle(now);
+            if self.io.games.sweep_due(now) {
+                // Tables ended this turn: one /proc scan for all of them.
+                if let Some(next) = self.io.games.sweep(now) {
+                    self.io.timers.add(next, Timer::KillOverdue);
+                }
+            }
             self.give_back_memory();
             if self.shutting_down
                 && self.io.live_connections() == 0
@@ -551,7 +559,11 @@ impl Server {
                     }
                     self.io.games.kill_all_and_wait();
                 }
-                Timer::KillOverdue => self.io.games.kill_overdue(now),
+                Timer::KillOverdue => {
+                    if let Some(next) = self.io.games.sweep(now) {
+                        self.io.timers.add(next, Timer::KillOverdue);
+                    }
+                }
                 Timer::Watchdog => {
                     if let (Some(notifier), Some(interval)) = (&self.notifier, self.watchdog) {
                         notifier.watchdog();
@@ -819,6 +831,16 @@ impl Sink for Io {
         self.conn(conn).map_or(0, |c| c.out_bytes)
     }
 
+    fn channel_alive(&self, conn: ConnId) -> bool {
+        let Some(c) = self.conn(conn) else {
+            return false;
+        };
+        // A parked channel is not watched: ask the socket whether its
+        // peer hung up, without reading (bytes may be waiting for the game
+        // even from a client that closed since).
+        c.peer_hung_up().is_none_or(|gone| !gone)
+    }
+
     fn spawn_table(&mut self, table: TableSerial, spec: SpawnSpec) {
         self.games.spawn(self.poll.registry(), table, spec);
     }
@@ -849,6 +871,7 @@ pub fn load_descriptions(paths: &ReloadPaths) -> io::Result<Reloaded> {
         &paths.game_dir,
         &paths.game_list,
         &paths.ignored_games,
+        paths.default_layout,
     );
     for warning in warnings {
         log::warn!("{warning}");

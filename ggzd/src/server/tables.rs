@@ -1,9 +1,11 @@
 //! Game server processes: fork/exec with the control socket on fd 3, the
 //! ggzdmod channel to each, and reaping. A game server is untrusted: it
-//! gets fds 0-2 and 3 only, runs in its own process group, and whatever it
-//! does wrong ends its table alone.
+//! gets fds 0-2 and 3 only, runs in its own process group under the
+//! resource limits of its game description, and whatever it does wrong
+//! ends its table alone. When a table ends, everything it started goes
+//! (see `contain`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -13,16 +15,49 @@ use ggzdmod::server::{ReadEnd, ServerChannel, control_socketpair};
 use ggzdmod::wire::ToGame;
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
+use super::contain::{self, Seeds};
 use crate::zone::{SpawnSpec, TableEvent, TableSerial};
 
 /// Tokens of control sockets start here, far above connection tokens.
 pub const TABLE_BASE: usize = usize::MAX / 2;
 /// How long a stopped game server gets between SIGINT and SIGKILL.
 pub const KILL_GRACE: Duration = Duration::from_secs(2);
+/// After SIGKILL, how often the table's processes are looked for again
+/// (something may have forked during the sweep), and how many times.
+const RECHECK: Duration = Duration::from_secs(1);
+const MAX_ROUNDS: u8 = 10;
+
+/// Makes ggzd the reaper of every orphan in its subtree, so what a game
+/// server leaves behind comes back to ggzd instead of init.
+pub fn become_subreaper() {
+    // SAFETY: prctl with integer arguments only.
+    let done = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    if done != 0 {
+        log::warn!(target: "tables", "cannot become a child subreaper: {}", std::io::Error::last_os_error());
+    }
+}
+
+/// The processes of an ended table, being stopped.
+struct Dying {
+    leader: Pid,
+    /// The leader itself was reaped already.
+    reaped: bool,
+    /// Found by the last sweep, with their start times.
+    found: Vec<(i32, u64)>,
+    /// SIGINT went to everything found.
+    interrupted: bool,
+    /// When everything left gets SIGKILL (again).
+    deadline: Instant,
+    rounds: u8,
+    /// The leader was just reaped: look whether anything is left, so a
+    /// table that went cleanly is forgotten without waiting for the
+    /// deadline.
+    probe: bool,
+}
 
 struct GameProcess {
     serial: TableSerial,
@@ -38,8 +73,8 @@ pub struct GameProcesses {
     slots: Vec<Option<GameProcess>>,
     free: Vec<usize>,
     by_serial: HashMap<TableSerial, usize>,
-    /// Stopped processes not reaped yet, with the time they get SIGKILL.
-    dying: HashMap<Pid, Instant>,
+    /// Ended tables whose processes may still be alive.
+    dying: Vec<Dying>,
     /// Events for the zone, collected while the zone is busy.
     pub events: Vec<(TableSerial, TableEvent)>,
 }
@@ -64,6 +99,7 @@ impl GameProcesses {
         let (ours, theirs) =
             control_socketpair().map_err(|e| format!("cannot make a control socket: {e}"))?;
         let child_fd: RawFd = theirs.as_raw_fd();
+        let limits = rlimits(&spec.limits);
         let mut command = Command::new(program);
         command
             .args(args)
@@ -79,7 +115,7 @@ impl GameProcesses {
             command.current_dir(&spec.cwd);
         }
         // SAFETY: between fork and exec only async-signal-safe calls:
-        // dup2, fcntl and signal.
+        // dup2, fcntl, close_range, signal and setrlimit.
         unsafe {
             command.pre_exec(move || {
                 if child_fd == ggzdmod::GGZSOCKET_FD {
@@ -98,6 +134,15 @@ impl GameProcesses {
                 // Game servers expect EPIPE, not death, when a player
                 // vanishes: the original's children inherited SIG_IGN.
                 libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+                for (resource, value) in limits.iter().flatten() {
+                    let limit = libc::rlimit {
+                        rlim_cur: *value,
+                        rlim_max: *value,
+                    };
+                    if libc::setrlimit(*resource, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
                 Ok(())
             });
         }
@@ -241,27 +286,113 @@ impl GameProcesses {
         let raw = process.channel.as_raw_fd();
         let _ = registry.deregister(&mut SourceFd(&raw));
         drop(process.channel);
-        if process.reaped {
-            return None;
-        }
+        // The group goes at once, whatever state its leader is in; what
+        // left the group is found by the next sweep.
         let _ = killpg(process.pid, Signal::SIGINT);
         let deadline = now + KILL_GRACE;
-        self.dying.insert(process.pid, deadline);
+        self.dying.push(Dying {
+            leader: process.pid,
+            reaped: process.reaped,
+            found: Vec::new(),
+            interrupted: false,
+            deadline,
+            rounds: 0,
+            probe: false,
+        });
         Some(deadline)
     }
 
     fn stop(&mut self, pid: Pid) {
         let _ = killpg(pid, Signal::SIGKILL);
-        self.dying.insert(pid, Instant::now());
+        self.dying.push(Dying {
+            leader: pid,
+            reaped: false,
+            found: Vec::new(),
+            interrupted: true,
+            deadline: Instant::now(),
+            rounds: 0,
+            probe: false,
+        });
     }
 
-    /// Escalates to SIGKILL for processes that ignored SIGINT.
-    pub fn kill_overdue(&mut self, now: Instant) {
-        for (pid, deadline) in &self.dying {
-            if *deadline <= now {
-                let _ = killpg(*pid, Signal::SIGKILL);
-            }
+    /// Whether a sweep is due: a table ended this turn, or a deadline
+    /// passed.
+    pub fn sweep_due(&self, now: Instant) -> bool {
+        self.dying
+            .iter()
+            .any(|d| !d.interrupted || d.probe || d.deadline <= now)
+    }
+
+    /// Signals the processes of ended tables: SIGINT to those just ended,
+    /// SIGKILL to those past their grace period, with one scan of `/proc`
+    /// for all of them. Returns when to sweep again.
+    pub fn sweep(&mut self, now: Instant) -> Option<Instant> {
+        if !self.sweep_due(now) {
+            return self.dying.iter().map(|d| d.deadline).min();
         }
+        let procs = contain::scan();
+        let live: HashSet<i32> = self
+            .slots
+            .iter()
+            .flatten()
+            .filter(|p| !p.reaped)
+            .map(|p| p.pid.as_raw())
+            .collect();
+        let reaper = std::process::id() as i32;
+        self.dying.retain_mut(|d| {
+            let signal = if !d.interrupted {
+                Signal::SIGINT
+            } else if d.deadline <= now {
+                Signal::SIGKILL
+            } else if std::mem::take(&mut d.probe) {
+                // Leader gone before its deadline: done if nothing is left.
+                let seeds = Seeds {
+                    leader: d.leader.as_raw(),
+                    known: &d.found,
+                    reaper,
+                    live: &live,
+                };
+                return !(d.reaped && contain::select(&procs, &seeds).is_empty());
+            } else {
+                return true;
+            };
+            if d.reaped && live.contains(&d.leader.as_raw()) {
+                // The leader's pid went to a new game server: its group is
+                // no longer this table's.
+                return false;
+            }
+            let seeds = Seeds {
+                leader: d.leader.as_raw(),
+                known: &d.found,
+                reaper,
+                live: &live,
+            };
+            let found = contain::select(&procs, &seeds);
+            let _ = killpg(d.leader, signal);
+            for p in &found {
+                let _ = kill(Pid::from_raw(p.pid), signal);
+            }
+            if !found.is_empty() {
+                log::debug!(target: "tables", "game server {}: {signal:?} to {} processes", d.leader, found.len());
+            }
+            d.found = found.iter().map(|p| (p.pid, p.start)).collect();
+            if !d.interrupted {
+                d.interrupted = true;
+                // Nothing left at all: nothing to wait for.
+                return !(d.reaped && d.found.is_empty());
+            }
+            if d.found.is_empty() && d.reaped {
+                return false;
+            }
+            d.rounds += 1;
+            if d.rounds > MAX_ROUNDS {
+                log::warn!(target: "tables", "game server {}: {} processes survive SIGKILL", d.leader, d.found.len());
+                return false;
+            }
+            d.deadline = now + RECHECK;
+            true
+        });
+        self.dying.iter().map(|d| d.deadline).min()
     }
 
     /// Reaps every exited child. A live table whose process died is failed
@@ -275,7 +406,9 @@ impl GameProcesses {
                 Ok(WaitStatus::StillAlive) | Err(_) => break,
                 Ok(_) => continue,
             };
-            if self.dying.remove(&pid).is_some() {
+            if let Some(d) = self.dying.iter_mut().find(|d| d.leader == pid && !d.reaped) {
+                d.reaped = true;
+                d.probe = d.interrupted;
                 continue;
             }
             let serial = self
@@ -313,14 +446,39 @@ impl GameProcesses {
             .flatten()
             .filter(|p| !p.reaped)
             .map(|p| p.pid)
-            .chain(self.dying.keys().copied())
+            .chain(self.dying.iter().filter(|d| !d.reaped).map(|d| d.leader))
             .collect();
+        let procs = contain::scan();
+        let reaper = std::process::id() as i32;
+        let nobody = HashSet::new();
         for pid in &pids {
             let _ = killpg(*pid, Signal::SIGKILL);
+            let seeds = Seeds {
+                leader: pid.as_raw(),
+                known: &[],
+                reaper,
+                live: &nobody,
+            };
+            for p in contain::select(&procs, &seeds) {
+                let _ = kill(Pid::from_raw(p.pid), Signal::SIGKILL);
+            }
         }
         for pid in pids {
             let _ = waitpid(pid, None);
         }
         self.dying.clear();
     }
+}
+
+/// The resource limits of a game description as `setrlimit` arguments,
+/// computed before the fork (nothing is allocated after it).
+fn rlimits(
+    limits: &crate::game_limits::GameLimits,
+) -> [Option<(libc::__rlimit_resource_t, libc::rlim_t)>; 4] {
+    [
+        limits.processes.map(|v| (libc::RLIMIT_NPROC, v)),
+        limits.address_space.map(|v| (libc::RLIMIT_AS, v)),
+        limits.cpu_seconds.map(|v| (libc::RLIMIT_CPU, v)),
+        limits.open_files.map(|v| (libc::RLIMIT_NOFILE, v)),
+    ]
 }

@@ -50,6 +50,9 @@ pub enum TimerKind {
     LaunchTimeout,
     /// Time to push room occupancy changes to this player.
     RoomUpdate,
+    /// Show the room a table whose game-caused updates were held back
+    /// (set with no connection: `ConnId` of all ones).
+    TableSync(TableSerial),
     /// The next line of this player's chat backlog may go.
     ChatRelease,
 }
@@ -81,6 +84,14 @@ pub enum Job {
         savegame: String,
         table_key: String,
         now: i64,
+    },
+    /// Apply savegame retention to a game's working directory.
+    PruneSavegames {
+        dir: PathBuf,
+        keep: u32,
+        max_age_days: u32,
+        /// Savegames of tables still running.
+        protect: Vec<String>,
     },
     /// The top of a game's rankings, for RANKINGS.
     Rankings {
@@ -133,6 +144,8 @@ pub struct SpawnSpec {
     pub layout: LaunchLayout,
     /// MSG_GAME_LAUNCH, queued before the child even runs.
     pub launch: ToGame,
+    /// Applied in the child before exec.
+    pub limits: crate::game_limits::GameLimits,
 }
 
 /// What a game server did, as the event loop saw it.
@@ -230,6 +243,11 @@ pub trait Sink {
     fn end_table(&mut self, table: TableSerial);
     /// Bytes queued for a connection and not yet handed to the kernel.
     fn backlog(&self, conn: ConnId) -> usize;
+    /// Whether a prepared game channel's peer still holds its end open
+    /// (has not hung up).
+    fn channel_alive(&self, _conn: ConnId) -> bool {
+        true
+    }
 }
 
 /// Where a connection comes from, for per-address limits and INFO.

@@ -4,6 +4,7 @@
 //! sockets and never blocks, so every rule is testable without a network.
 
 mod admin;
+mod channel;
 pub mod chat;
 pub mod effects;
 pub mod flood;
@@ -67,6 +68,8 @@ pub struct Settings {
     pub gamedata_dir: std::path::PathBuf,
     /// How long a game server may take to report WAITING.
     pub launch_timeout: Duration,
+    /// Report caps and savegame retention.
+    pub tables: crate::config::tables::TablesConfig,
 }
 
 /// The registration policy, reduced to what the zone acts on.
@@ -308,37 +311,6 @@ impl Zone {
         self.disconnected(conn, now, sink);
     }
 
-    /// The second connection of a player ends its XML session and becomes
-    /// the raw game channel the player's next table will receive.
-    fn complete_channel(
-        &mut self,
-        conn: ConnId,
-        id: Option<String>,
-        now: Instant,
-        sink: &mut dyn Sink,
-    ) {
-        let owner = id
-            .as_deref()
-            .map(crate::config::canonical_name)
-            .and_then(|canonical| self.names.get(&canonical).copied());
-        let Some(owner) = owner else {
-            // Nobody to give it to: close it rather than keep it forever.
-            sink.close(conn, Close::Now);
-            self.disconnected(conn, now, sink);
-            return;
-        };
-        let previous = self.player_mut(owner).and_then(|p| p.channel.replace(conn));
-        if let Some(session) = self.session_mut(conn) {
-            session.state = State::Handed { owner };
-        }
-        if let Some(previous) = previous {
-            sink.close(previous, Close::Now);
-            self.disconnected(previous, now, sink);
-        }
-        sink.send(conn, &msg(r::session_end()));
-        sink.stop_reading(conn);
-    }
-
     pub fn on_request(
         &mut self,
         conn: ConnId,
@@ -426,19 +398,6 @@ impl Zone {
         }
     }
 
-    fn on_channel(&mut self, conn: ConnId, id: Option<String>, sink: &mut dyn Sink) {
-        let Some(session) = self.session_mut(conn) else {
-            return;
-        };
-        if !matches!(session.state, State::Fresh) {
-            return;
-        }
-        match id {
-            Some(id) if !id.is_empty() => session.state = State::Channel { id: Some(id) },
-            _ => sink.send(conn, &msg(r::result("channel", ResultCode::BadOptions))),
-        }
-    }
-
     /// A timer set through the sink fired. `deadline` is the instant it was
     /// set for, which tells a live timer from a superseded one.
     pub fn on_timer(
@@ -467,6 +426,7 @@ impl Zone {
             TimerKind::Lag => self.on_lag_timer(key.conn, deadline, now, sink),
             TimerKind::RoomUpdate => self.on_room_update_timer(key.conn, deadline, now, sink),
             TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
+            TimerKind::TableSync(serial) => self.on_table_sync(serial, now, sink),
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
         }
     }

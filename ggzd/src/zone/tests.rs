@@ -25,6 +25,8 @@ struct Recorder {
     ended: Vec<TableSerial>,
     /// What `backlog` reports, per connection.
     backlogs: Vec<(ConnId, usize)>,
+    /// Prepared channels whose peer closed them.
+    dead_channels: Vec<ConnId>,
 }
 
 impl Sink for Recorder {
@@ -64,6 +66,9 @@ impl Sink for Recorder {
             .find(|(c, _)| *c == conn)
             .map_or(0, |(_, b)| *b)
     }
+    fn channel_alive(&self, conn: ConnId) -> bool {
+        !self.dead_channels.contains(&conn)
+    }
 }
 
 impl Recorder {
@@ -100,6 +105,7 @@ fn settings() -> Settings {
         chat: chat::ChatLimits::default(),
         gamedata_dir: PathBuf::from("/nonexistent/gamedata"),
         launch_timeout: Duration::from_secs(30),
+        tables: Default::default(),
     }
 }
 
@@ -221,6 +227,8 @@ impl World {
         conn
     }
 }
+
+mod channels;
 
 #[test]
 fn guest_login_replies_ok_then_motd_and_schedules_ping() {

@@ -10,6 +10,17 @@
 //!   `raw-open N` / `raw-bot N` (unchecked requests), `garbage` (writes
 //!   junk to ggzd). Every event is echoed to all players
 //!   as a line, e.g. `join 1 bob`, so tests can wait for it.
+//!   Hostile commands, each answered with a line listing the pids of the
+//!   processes it left (`pids P...`): `fork-ignore N` (N children that
+//!   ignore SIGINT), `setsid-child` (a child in a session of its own),
+//!   `setsid-grandchild` (a child ignoring SIGINT whose own child calls
+//!   setsid), `orphans` (both kinds, then the game server exits).
+//!   `nofile` answers the open-files limit.
+//!   `forge NAME` (a report naming NAME), `forge-many` (more records than
+//!   seats), `forge-long` (a 30000-byte name), `report-flood N` (N
+//!   reports), `seat-flood N` (N seat-count requests alternating 3 and 4,
+//!   then one for 2; answers `flooded`), `log-flood N` (N MSG_LOG lines
+//!   with a forged line break).
 //! - `garbage`: writes junk on the control socket at once.
 //! - `silent`: never answers the launch (never reaches WAITING).
 //! - `exit`: exits at once.
@@ -136,6 +147,15 @@ fn command(game: &mut Game, seat: usize, line: &str) {
                 ),
             );
         }
+        "nofile" => {
+            // SAFETY: reads our own limit into a local struct.
+            let limit = unsafe {
+                let mut l: libc::rlimit = std::mem::zeroed();
+                libc::getrlimit(libc::RLIMIT_NOFILE, &mut l);
+                l.rlim_cur
+            };
+            say(game, seat, &format!("nofile {limit}"));
+        }
         "cwd" => {
             let cwd = std::env::current_dir().unwrap_or_default();
             say(game, seat, &format!("cwd {}", cwd.display()));
@@ -161,6 +181,74 @@ fn command(game: &mut Game, seat: usize, line: &str) {
             // SAFETY: fd 3 is our control socket; ManuallyDrop keeps it open.
             let mut control = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(3) });
             let _ = control.write_all(&bytes);
+        }
+        "fork-ignore" => {
+            let n: usize = arg.parse().unwrap_or(1).min(16);
+            let pids: Vec<i32> = (0..n).map(|_| spawn_sleeper(false)).collect();
+            say(game, seat, &pids_line(&pids));
+        }
+        "setsid-child" => {
+            let pid = spawn_sleeper(true);
+            say(game, seat, &pids_line(&[pid]));
+        }
+        "setsid-grandchild" => {
+            let (child, grandchild) = spawn_with_setsid_grandchild();
+            say(game, seat, &pids_line(&[child, grandchild]));
+        }
+        "orphans" => {
+            let a = spawn_sleeper(false);
+            let b = spawn_sleeper(true);
+            let (c, d) = spawn_with_setsid_grandchild();
+            say(game, seat, &pids_line(&[a, b, c, d]));
+            std::process::exit(0);
+        }
+        "forge" => {
+            raw_report(&[(arg.to_string(), 3)]);
+        }
+        "forge-many" => {
+            let names: Vec<(String, i32)> = (0..game.num_seats() + 5)
+                .map(|i| (format!("p{i}"), 3))
+                .collect();
+            raw_report(&names);
+        }
+        "forge-long" => {
+            raw_report(&[("x".repeat(30_000), 3)]);
+        }
+        "report-flood" => {
+            let n: usize = arg.parse().unwrap_or(1);
+            let name = game
+                .seat(seat)
+                .and_then(|s| s.name().map(str::to_string))
+                .unwrap_or_default();
+            for _ in 0..n {
+                raw_report(&[(name.clone(), 3)]);
+            }
+            say(game, seat, "reported");
+        }
+        "seat-flood" => {
+            let n: usize = arg.parse().unwrap_or(1);
+            let mut bytes = Vec::new();
+            for i in 0..n {
+                let seats: i32 = if i % 2 == 0 { 3 } else { 4 };
+                bytes.extend_from_slice(&[0, 0, 0, 2]);
+                bytes.extend_from_slice(&seats.to_be_bytes());
+            }
+            bytes.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 2]);
+            write_control(&bytes);
+            say(game, seat, "flooded");
+        }
+        "log-flood" => {
+            let n: usize = arg.parse().unwrap_or(1);
+            let mut bytes = Vec::new();
+            for i in 0..n {
+                let text = format!("line {i}\nFORGED: admin logged in");
+                bytes.extend_from_slice(&[0, 0, 0, 0]);
+                bytes.extend_from_slice(&(text.len() as i32 + 1).to_be_bytes());
+                bytes.extend_from_slice(text.as_bytes());
+                bytes.push(0);
+            }
+            write_control(&bytes);
+            say(game, seat, "logged");
         }
         "garbage" => {
             // SAFETY: writes junk on our own control socket, fd 3.
@@ -193,5 +281,92 @@ fn broadcast(game: &Game, text: &str) {
     }
     for (_, spectator) in game.spectators() {
         let _ = writeln!(spectator.stream(), "{text}");
+    }
+}
+
+fn pids_line(pids: &[i32]) -> String {
+    let list: Vec<String> = pids.iter().map(i32::to_string).collect();
+    format!("pids {}", list.join(" "))
+}
+
+/// Writes raw bytes on our control socket, bypassing the library.
+fn write_control(bytes: &[u8]) {
+    // SAFETY: fd 3 is our control socket; ManuallyDrop keeps it open.
+    let mut control = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(3) });
+    let _ = control.write_all(bytes);
+}
+
+/// A game report with whatever records we like: (name, seat type).
+fn raw_report(records: &[(String, i32)]) {
+    let mut bytes = vec![0, 0, 0, 6];
+    bytes.extend_from_slice(&(records.len() as i32).to_be_bytes());
+    for (name, kind) in records {
+        bytes.extend_from_slice(&(name.len() as i32 + 1).to_be_bytes());
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.push(0);
+        for value in [*kind, -1, 0, 0] {
+            // kind, team (none), result (win), score
+            bytes.extend_from_slice(&value.to_be_bytes());
+        }
+    }
+    write_control(&bytes);
+}
+
+/// Forks a child that sleeps forever, ignoring SIGINT unless `setsid`
+/// (then it leaves our session and group instead). Returns its pid.
+fn spawn_sleeper(setsid: bool) -> i32 {
+    // SAFETY: between fork and the endless pause the child calls only
+    // async-signal-safe functions.
+    unsafe {
+        let pid = libc::fork();
+        if pid == 0 {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+            if setsid {
+                libc::setsid();
+            }
+            loop {
+                libc::pause();
+            }
+        }
+        pid
+    }
+}
+
+/// Forks a child (ignoring SIGINT) whose own child calls setsid; both
+/// sleep forever. Returns (child, grandchild).
+fn spawn_with_setsid_grandchild() -> (i32, i32) {
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe fills the two descriptors; the children use only
+    // async-signal-safe calls (fork, write, signal, setsid, pause).
+    unsafe {
+        if libc::pipe(fds.as_mut_ptr()) != 0 {
+            return (-1, -1);
+        }
+        let child = libc::fork();
+        if child == 0 {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+            let grandchild = libc::fork();
+            if grandchild == 0 {
+                libc::setsid();
+                loop {
+                    libc::pause();
+                }
+            }
+            let bytes = grandchild.to_be_bytes();
+            libc::write(fds[1], bytes.as_ptr().cast(), bytes.len());
+            loop {
+                libc::pause();
+            }
+        }
+        libc::close(fds[1]);
+        let mut bytes = [0u8; 4];
+        let n = libc::read(fds[0], bytes.as_mut_ptr().cast(), bytes.len());
+        libc::close(fds[0]);
+        let grandchild = if n == 4 {
+            i32::from_be_bytes(bytes)
+        } else {
+            -1
+        };
+        (child, grandchild)
     }
 }

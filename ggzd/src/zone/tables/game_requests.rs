@@ -5,11 +5,12 @@ use std::time::Instant;
 
 use ggzdmod::wire::{GameState, ToGame, ToServer};
 
-use super::{MAX_SEATS, Seat, seat_view};
+use super::guard::{LOG_BURST, LOG_MAX, LOG_RATE, ROOM_BURST, ROOM_RATE, ROOM_SYNC};
+use super::{MAX_SEATS, Seat, escape_log, seat_view};
 use crate::proto::reply as r;
 use crate::proto::types::{LeaveReason, SeatKind, TableStatus};
 use crate::zone::Zone;
-use crate::zone::effects::{ConnId, Sink, TableEvent, TableSerial, msg};
+use crate::zone::effects::{ConnId, Sink, TableEvent, TableSerial, TimerKey, TimerKind, msg};
 
 impl Zone {
     // ----- events from game servers -------------------------------------
@@ -53,11 +54,11 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
-        log::debug!(target: "tables", "table {id}: game says {message:?}");
+        // The opcode only: texts and names are bounded and escaped where
+        // they are used, and a whole report could be megabytes.
+        log::debug!(target: "tables", "table {id}: game message {}", message.opcode());
         match message {
-            ToServer::Log(text) => {
-                log::debug!(target: "tables", "table {id} in room {room}: {text}");
-            }
+            ToServer::Log(text) => self.on_game_log(room, id, &text, now),
             ToServer::State(state) => {
                 sink.table_send(serial, ToGame::StateAck, None);
                 self.on_game_state(serial, room, id, state, now, sink);
@@ -75,7 +76,7 @@ impl Zone {
             ToServer::Open(seat) => {
                 self.on_game_seat_kind(serial, room, id, seat, SeatKind::Open, now, sink)
             }
-            ToServer::Report(records) => self.on_game_report(serial, room, id, records, sink),
+            ToServer::Report(records) => self.on_game_report(serial, room, id, records, now, sink),
             ToServer::InvalidReport {
                 record,
                 field,
@@ -130,7 +131,7 @@ impl Zone {
                         status.as_i32(),
                         table.seat_count(),
                     );
-                    self.broadcast_table_room(room, text, sink);
+                    self.game_broadcast(room, id, text, now, sink);
                 }
             }
             GameState::Done => {
@@ -192,7 +193,7 @@ impl Zone {
             }
             sink.send(conn, &msg(r::leave(LeaveReason::Boot, Some("[server]"))));
         }
-        self.broadcast_table_room(room, update, sink);
+        self.game_broadcast(room, id, update, now, sink);
     }
 
     pub(super) fn on_game_boot(
@@ -277,7 +278,93 @@ impl Zone {
             },
             None,
         );
-        self.set_seat(room, id, num, kind, None, sink);
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let seats = table.seat_count();
+        let Some(slot) = table.seats.get_mut(num) else {
+            return;
+        };
+        *slot = Seat {
+            kind,
+            name: None,
+            occupant: None,
+        };
+        let update = r::update_table_seat(room as i32, id as i32, seats, &seat_view(num, slot));
+        self.game_broadcast(room, id, update, now, sink);
+    }
+
+    /// A room update caused by the game server: sent at once while the
+    /// table's budget lasts; beyond it, the change is held back and the
+    /// room gets the whole table once per `ROOM_SYNC`, so a game cannot
+    /// turn a flood of tiny requests into a flood to everyone in the room.
+    fn game_broadcast(
+        &mut self,
+        room: u32,
+        id: u32,
+        text: String,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        if !table.guard.room_stale && table.guard.room.take(ROOM_BURST, ROOM_RATE, now) {
+            self.broadcast_table_room(room, text, sink);
+            return;
+        }
+        if !table.guard.room_stale {
+            table.guard.room_stale = true;
+            log::info!(target: "tables", "table {id} in room {room}: game requests coalesced");
+            let key = TimerKey {
+                conn: ConnId {
+                    slot: u32::MAX,
+                    generation: u32::MAX,
+                },
+                kind: TimerKind::TableSync(table.serial),
+            };
+            sink.timer(now + ROOM_SYNC, key);
+        }
+    }
+
+    /// Shows the room the whole table after held-back changes.
+    pub(crate) fn on_table_sync(&mut self, serial: TableSerial, now: Instant, sink: &mut dyn Sink) {
+        let Some((room, id)) = self.table_by_serial(serial) else {
+            return;
+        };
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        if !table.guard.room_stale {
+            return;
+        }
+        table.guard.room_stale = false;
+        // The refresh itself spends from the budget, so a steady flood
+        // yields about one refresh per second.
+        let _ = table.guard.room.take(ROOM_BURST, ROOM_RATE, now);
+        if table.announced() {
+            let update = r::update_table_resize(room as i32, &table.view());
+            self.broadcast_table_room(room, update, sink);
+        }
+    }
+
+    /// MSG_LOG: rate-limited, and never able to forge a log line.
+    fn on_game_log(&mut self, room: u32, id: u32, text: &str, now: Instant) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let guard = &mut table.guard;
+        if !guard.log.take(LOG_BURST, LOG_RATE, now) {
+            guard.log_dropped += 1;
+            return;
+        }
+        let dropped = std::mem::take(&mut guard.log_dropped);
+        let text = escape_log(text, LOG_MAX);
+        if dropped > 0 {
+            log::info!(target: "tables", "table {id} in room {room}: game says ({dropped} lines dropped before) {text}");
+        } else {
+            log::info!(target: "tables", "table {id} in room {room}: game says {text}");
+        }
     }
 
     /// Gives a seat a new kind (not a player) and shows the room.

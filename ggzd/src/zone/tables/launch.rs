@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use ggzdmod::wire::{LaunchSeat, ToGame};
 
+use super::guard::GameGuard;
 use super::{MAX_DESC, MAX_SEATS, Seat, Table};
 use crate::proto::reply as r;
 use crate::proto::request::TableRequest;
 use crate::proto::types::{LeaveReason, ResultCode, SeatKind, TableStatus};
 use crate::zone::Zone;
-use crate::zone::effects::{ConnId, Sink, SpawnSpec, TimerKey, TimerKind};
+use crate::zone::effects::{ConnId, Sink, SpawnSpec, TableSerial, TimerKey, TimerKind};
 use crate::zone::perms::{self, Perm};
 
 impl Zone {
@@ -88,6 +89,7 @@ impl Zone {
                 seats: launch_seats,
                 spectators: 0,
             },
+            limits: game.limits,
         };
         let owner = player.name.clone();
         let desc =
@@ -108,6 +110,8 @@ impl Zone {
             reports_pending: 0,
             end_deferred: None,
             savegame: String::new(),
+            launch_deadline: now + self.settings.launch_timeout,
+            guard: GameGuard::new(self.settings.tables.max_reports, now),
         };
         if let Some(room) = self
             .rooms
@@ -132,19 +136,27 @@ impl Zone {
         Ok(())
     }
 
-    pub(crate) fn on_launch_timeout(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {
-        let Some((room, id)) = self.player(conn).and_then(|p| p.room.zip(p.launching)) else {
-            return;
-        };
-        let Some(serial) = self
-            .table(room, id)
-            .filter(|t| t.status == TableStatus::Created)
-            .map(|t| t.serial)
-        else {
-            return;
-        };
-        log::warn!(target: "tables", "table {id} in room {room}: game server never became ready");
-        self.end_table(serial, LeaveReason::GameError, now, sink);
+    /// A launch timer fired. The timer is set on the launcher's
+    /// connection, but the deadline belongs to the table: every table
+    /// still not ready past its deadline ends, whether or not its launcher
+    /// is still there.
+    pub(crate) fn on_launch_timeout(&mut self, _conn: ConnId, now: Instant, sink: &mut dyn Sink) {
+        let overdue: Vec<(TableSerial, u32, u32)> = self
+            .rooms
+            .iter()
+            .enumerate()
+            .filter_map(|(room, r)| r.as_ref().map(|r| (room as u32, r)))
+            .flat_map(|(room, r)| {
+                r.tables
+                    .values()
+                    .filter(|t| t.status == TableStatus::Created && t.launch_deadline <= now)
+                    .map(move |t| (t.serial, room, t.id))
+            })
+            .collect();
+        for (serial, room, id) in overdue {
+            log::warn!(target: "tables", "table {id} in room {room}: game server never became ready");
+            self.end_table(serial, LeaveReason::GameError, now, sink);
+        }
     }
 
     /// The game server reached WAITING for the first time: announce the

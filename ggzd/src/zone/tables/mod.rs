@@ -7,6 +7,7 @@
 //! to send it.
 
 mod game_requests;
+mod guard;
 mod info;
 mod launch;
 mod results;
@@ -19,6 +20,11 @@ use super::perms::{self, Perm};
 use crate::proto::reply::{SeatView, TableView};
 use crate::proto::request::TableRequest;
 use crate::proto::types::{LeaveReason, SeatKind, TableStatus};
+
+pub(crate) use guard::escape_log;
+use std::time::Instant;
+
+use guard::GameGuard;
 
 /// Most seats a table may have.
 pub const MAX_SEATS: usize = 32;
@@ -59,6 +65,10 @@ pub(crate) struct Table {
     pub reports_pending: u32,
     pub end_deferred: Option<LeaveReason>,
     pub savegame: String,
+    /// The game server must report WAITING by then, or the table ends.
+    pub launch_deadline: Instant,
+    /// What its game server may still make ggzd do.
+    pub guard: GameGuard,
 }
 
 impl Table {

@@ -4,6 +4,9 @@ use std::time::Instant;
 
 use ggzdmod::wire::{GameResult, ReportRecord};
 
+use super::guard::{REPORT_NAME_MAX, REPORT_RATE};
+use super::{Seat, escape_log};
+
 use crate::proto::reply::{self as r, SeatView};
 use crate::proto::types::{LeaveReason, ResultCode, SeatKind, TableStatus};
 use crate::store::{GameResult as StoreResult, Participant, ParticipantKind, StatsFlags};
@@ -17,8 +20,22 @@ impl Zone {
         room: u32,
         id: u32,
         records: Vec<ReportRecord>,
+        now: Instant,
         sink: &mut dyn Sink,
     ) {
+        let burst = self.settings.tables.max_reports as f32;
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        // A table may play many games (rematches), each reported, but it
+        // cannot grow the database faster than this.
+        if !table.guard.reports.take(burst, REPORT_RATE, now) {
+            if !std::mem::replace(&mut table.guard.reports_refused, true) {
+                log::warn!(target: "tables", "table {id} in room {room}: report limit reached, reports are ignored for a while");
+            }
+            return;
+        }
+        table.guard.reports_refused = false;
         let Some(table) = self.table(room, id) else {
             return;
         };
@@ -28,9 +45,25 @@ impl Zone {
         if !(game.records || game.ratings || game.highscores) {
             return;
         }
-        let participants = records
+        if records.len() > table.seats.len() {
+            log::warn!(target: "tables", "table {id} in room {room}: report of {} records for {} seats ignored", records.len(), table.seats.len());
+            return;
+        }
+        let checked = check_records(&table.seats, &records);
+        if checked.len() < records.len() {
+            let names: Vec<String> = records
+                .iter()
+                .filter(|rec| !checked.iter().any(|(r, _)| std::ptr::eq(*r, *rec)))
+                .map(|rec| escape_log(&rec.name, REPORT_NAME_MAX))
+                .collect();
+            log::warn!(target: "tables", "table {id} in room {room}: report records naming no seat of the table ignored: {}", names.join(", "));
+        }
+        if checked.is_empty() {
+            return;
+        }
+        let participants = checked
             .iter()
-            .filter_map(|rec| {
+            .filter_map(|(rec, name)| {
                 let kind = match rec.kind {
                     SeatKind::Player => ParticipantKind::Player,
                     SeatKind::Bot => ParticipantKind::Bot,
@@ -40,11 +73,11 @@ impl Zone {
                 let registered = kind == ParticipantKind::Player
                     && self
                         .names
-                        .get(&crate::config::canonical_name(&rec.name))
+                        .get(&crate::config::canonical_name(name))
                         .and_then(|c| self.player(*c))
                         .is_some_and(|p| !p.guest);
                 Some(Participant {
-                    name: rec.name.clone(),
+                    name: name.clone(),
                     seat_type: kind,
                     team: rec.team,
                     result: match rec.result {
@@ -173,6 +206,9 @@ impl Zone {
             return;
         };
         sink.end_table(serial);
+        if !table.savegame.is_empty() {
+            self.prune_savegames(table.game, sink);
+        }
         log::info!(target: "tables", "table {id} in room {room} ends ({})", reason.as_str());
         let announced = table.announced();
         if let Some(launcher) = table.launcher.take() {
@@ -241,6 +277,32 @@ impl Zone {
         self.tables_active = self.table_index.len();
     }
 
+    /// After a table that saved its game ends: old savegame files of the
+    /// game go (on a worker), except those of tables still running.
+    fn prune_savegames(&self, game: usize, sink: &mut dyn Sink) {
+        let Some(name) = self
+            .games
+            .get(game)
+            .map(|g| g.desc.name.get(None).to_string())
+        else {
+            return;
+        };
+        let protect: Vec<String> = self
+            .rooms
+            .iter()
+            .flatten()
+            .flat_map(|r| r.tables.values())
+            .filter(|t| t.game == game && !t.savegame.is_empty())
+            .map(|t| t.savegame.clone())
+            .collect();
+        sink.submit(Job::PruneSavegames {
+            dir: self.settings.gamedata_dir.join(name),
+            keep: self.settings.tables.savegame_keep,
+            max_age_days: self.settings.tables.savegame_max_age,
+            protect,
+        });
+    }
+
     pub(crate) fn on_rankings(&self, conn: ConnId, sink: &mut dyn Sink) {
         let Some((room, place)) = self.player(conn).and_then(|p| p.room.zip(p.place)) else {
             return;
@@ -281,5 +343,94 @@ impl Zone {
         for serial in serials {
             self.end_table(serial, LeaveReason::GameOver, now, sink);
         }
+    }
+}
+
+/// Keeps the records of a report that name a seat of the table: a player
+/// (seated or abandoned) by name, a named bot by name, an anonymous bot as
+/// "AI". Each seat counts once. Returns each kept record with the name to
+/// book it under: the seat's, so a record cannot pick another spelling.
+fn check_records<'a>(
+    seats: &[Seat],
+    records: &'a [ReportRecord],
+) -> Vec<(&'a ReportRecord, String)> {
+    let mut used = vec![false; seats.len()];
+    let mut kept = Vec::new();
+    for rec in records {
+        if rec.name.len() > REPORT_NAME_MAX {
+            continue;
+        }
+        let found = seats.iter().enumerate().find(|(num, seat)| {
+            if used.get(*num).copied().unwrap_or(true) {
+                return false;
+            }
+            let same_name = seat
+                .name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&rec.name));
+            match rec.kind {
+                SeatKind::Player | SeatKind::Abandoned => {
+                    matches!(seat.kind, SeatKind::Player | SeatKind::Abandoned) && same_name
+                }
+                SeatKind::Bot => seat.kind == SeatKind::Bot && (same_name || seat.name.is_none()),
+                _ => false,
+            }
+        });
+        if let Some((num, seat)) = found {
+            if let Some(u) = used.get_mut(num) {
+                *u = true;
+            }
+            kept.push((rec, seat.name.clone().unwrap_or_else(|| "AI".into())));
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seat(kind: SeatKind, name: Option<&str>) -> Seat {
+        Seat {
+            kind,
+            name: name.map(str::to_string),
+            occupant: None,
+        }
+    }
+
+    fn rec(kind: SeatKind, name: &str) -> ReportRecord {
+        ReportRecord {
+            name: name.into(),
+            kind,
+            team: -1,
+            result: GameResult::Win,
+            score: 0,
+        }
+    }
+
+    #[test]
+    fn only_records_naming_a_seat_count() {
+        let seats = vec![
+            seat(SeatKind::Player, Some("Alice")),
+            seat(SeatKind::Abandoned, Some("bob")),
+            seat(SeatKind::Bot, None),
+            seat(SeatKind::Bot, Some("Tarantula")),
+            seat(SeatKind::Reserved, Some("carol")),
+        ];
+        let records = vec![
+            rec(SeatKind::Player, "alice"),
+            rec(SeatKind::Player, "alice"),
+            rec(SeatKind::Player, "mallory"),
+            rec(SeatKind::Abandoned, "BOB"),
+            rec(SeatKind::Bot, "alice-the-bot"),
+            rec(SeatKind::Bot, "Tarantula"),
+            rec(SeatKind::Player, "carol"),
+            rec(SeatKind::Player, &"x".repeat(10_000)),
+        ];
+        let kept: Vec<String> = check_records(&seats, &records)
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
+        assert_eq!(kept, vec!["Alice", "bob", "AI", "Tarantula"]);
     }
 }
