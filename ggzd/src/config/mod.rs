@@ -13,6 +13,7 @@ mod game_servers;
 pub mod i18n;
 pub mod keyfile;
 pub mod tables;
+pub mod tls;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -62,6 +63,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[tls]`
+    pub tls: tls::TlsConfig,
     /// `[game_servers]`
     pub game_servers: GameServersConfig,
     /// `[tables]`
@@ -714,6 +717,7 @@ impl Config {
         if let Some(file) = &mut self.logging.file {
             *file = normalize(&base.join(&*file));
         }
+        self.tls.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -741,6 +745,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tls.check()?;
         self.tables.check()?;
         let net = &self.network;
         ensure(
