@@ -10,10 +10,10 @@
 //!
 //! | Stored value | Meaning |
 //! |---|---|
-//! | `""` | no password: never matches (named-bot accounts, config-and-data §8.3) |
+//! | `""` | no password: never matches (named-bot accounts, docs/config-and-data.md §8.3) |
 //! | `$argon2id$...` (also `$argon2i$`, `$argon2d$`) | PHC string |
 //! | `{legacy-plain}<text>` | original `DatabaseHashing = plain`: the password itself |
-//! | `{legacy-<alg>-<enc>}<value>` | original unsalted digest; `<alg>` is `md5`, `sha1` or `ripemd160`; `<enc>` is `base64` or `base16` (config-and-data §9.2) |
+//! | `{legacy-<alg>-<enc>}<value>` | original unsalted digest; `<alg>` is `md5`, `sha1` or `ripemd160`; `<enc>` is `base64` or `base16` (docs/config-and-data.md §9.2) |
 //!
 //! Anything else never matches. The `{legacy-...}` prefix is written only by
 //! [`legacy_stored_form`] (used by the importer), so a stored value is never

@@ -2,7 +2,7 @@
 //!
 //! Two file formats: our TOML (`<key>.toml`, schema documented at the top
 //! of the shipped `rooms/entry.toml`) and the original key-file format
-//! (`<key>.room`, config-and-data §4.1). The room named by the file base
+//! (`<key>.room`, docs/config-and-data.md §4.1). The room named by the file base
 //! name `entry` is the lobby and always room 0; it must exist.
 
 use std::collections::BTreeMap;
@@ -33,7 +33,7 @@ pub const MAX_ROOMS: usize = 1000;
 /// File extensions of room files, in order of preference.
 const EXTENSIONS: [&str; 2] = ["toml", "room"];
 
-/// Who may enter a room (config-and-data §8.4; the permission check itself
+/// Who may enter a room (docs/config-and-data.md §8.4; the permission check itself
 /// belongs to the zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -241,7 +241,7 @@ pub struct PolicyConfig {
     pub username: UsernamePolicy,
 }
 
-/// Who may create accounts and log in as guest (config-and-data §7.3).
+/// Who may create accounts and log in as guest (docs/config-and-data.md §7.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationPolicy {
@@ -257,7 +257,7 @@ pub enum RegistrationPolicy {
     Closed,
 }
 
-/// `[policy.username]`: which names are acceptable (config-and-data §7.1).
+/// `[policy.username]`: which names are acceptable (docs/config-and-data.md §7.1).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UsernamePolicy {
@@ -402,7 +402,7 @@ pub enum LogDestination {
     File,
 }
 
-/// Log message types (config-and-data §2.6); names are case-insensitive in
+/// Log message types (docs/config-and-data.md §2.6); names are case-insensitive in
 /// the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(try_from = "String")]
@@ -921,7 +921,7 @@ impl fmt::Display for UsernameError {
 
 impl std::error::Error for UsernameError {}
 
-/// Checks a login name against the policy (config-and-data §7.1). Length
+/// Checks a login name against the policy (docs/config-and-data.md §7.1). Length
 /// (in bytes) is checked first, as in the original, so an over-long name
 /// is `too long` even if it also has bad characters.
 pub fn check_username(policy: &UsernamePolicy, name: &str) -> Result<(), UsernameError> {

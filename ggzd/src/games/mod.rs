@@ -5,7 +5,7 @@
 //!
 //! * our TOML (`<name>.toml`), whose schema is documented at the top of
 //!   the shipped `games/tictactoe.toml`;
-//! * the original key-file format (`<name>.dsc`, config-and-data §3), so
+//! * the original key-file format (`<name>.dsc`, docs/config-and-data.md §3), so
 //!   that game packages written for the original server work unmodified.
 //!
 //! The file base name is the game's internal name (sent to the game server

@@ -1,10 +1,10 @@
-//! The game channel: opening it (spec §14), reading the game server's
+//! The game channel: opening it (docs/client-server.md §14), reading the game server's
 //! packets into the TicTacToe view, and showing what they meant.
 
 use super::*;
 
 impl Session {
-    /// Opens the second connection (spec §14) and keeps it for the next
+    /// Opens the second connection (docs/client-server.md §14) and keeps it for the next
     /// launch or join.
     pub(super) fn open_channel(&mut self, spectator: bool) -> io::Result<()> {
         self.close_game();

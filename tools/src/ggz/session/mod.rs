@@ -54,7 +54,7 @@ const GAME: Token = Token(1);
 const INPUT: Token = Token(2);
 const SIGNALS: Token = Token(3);
 
-/// The client header (spec §4).
+/// The client header (docs/client-server.md §4).
 const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
 
 /// How long a logout waits for the server to close the connection.
