@@ -67,6 +67,11 @@ struct Cli {
     ca: Option<std::path::PathBuf>,
     /// Accept any server certificate: encrypted, but not to a known server.
     /// For self-signed test servers only.
+    /// Raw mode at every table, even TicTacToe: typed lines go to the
+    /// game server as bytes (escapes like \x05), and its bytes are shown.
+    /// Games this client does not know are always played raw.
+    #[arg(long)]
+    raw: bool,
     #[arg(long, conflicts_with = "no_tls")]
     insecure: bool,
     /// Stay plain even when the server offers TLS.
@@ -118,6 +123,7 @@ fn main() -> ExitCode {
             email: cli.email,
         },
         script,
+        raw: cli.raw,
         timeout: Duration::from_secs_f64(cli.timeout),
         tls: match (cli.ca, cli.insecure, cli.no_tls) {
             (_, _, true) => Trust::Off,
