@@ -15,7 +15,9 @@ use ggzd_tools::secret::{self, HiddenRead, MAX_SECRET_BYTES};
 /// Play on a GGZ server from the terminal: chat, tables, TicTacToe.
 ///
 /// Without a user name you log in as a guest. Lines starting with / are
-/// commands (/help lists them); other lines are chat. With --script (the
+/// commands (/help lists them); other lines are chat, or, at a table of a
+/// game this client does not know, bytes for the game server (raw mode,
+/// see ggz(1)). With --script (the
 /// default when stdin is not a terminal) commands come from stdin, one at
 /// a time, each waiting for the server's answer; events are printed as
 /// plain lines.
