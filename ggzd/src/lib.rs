@@ -12,6 +12,7 @@ pub mod logging;
 pub mod motd;
 pub mod numlist;
 pub mod proto;
+pub mod random;
 pub mod rooms;
 pub mod savegame_files;
 pub mod server;
