@@ -33,6 +33,8 @@ pub struct Conn {
     /// The socket took no more at the last write; writing again before it
     /// reports writable again only costs a syscall.
     pub write_blocked: bool,
+    /// The peer sent its end of stream: nothing more to read.
+    pub eof: bool,
     pub transport: Transport,
 }
 
@@ -81,6 +83,7 @@ impl Conn {
             reading_stopped: false,
             dirty: false,
             write_blocked: false,
+            eof: false,
             transport: Transport::Plain,
         }
     }
