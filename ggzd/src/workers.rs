@@ -399,6 +399,10 @@ pub struct ReloadPaths {
     pub ignored_rooms: Vec<String>,
     /// `game_servers.default_layout`
     pub default_layout: crate::games::LaunchLayout,
+    /// `extra_dirs.games`, searched after `games_dir`.
+    pub extra_games_dirs: Vec<PathBuf>,
+    /// `extra_dirs.rooms`, searched after `rooms_dir`.
+    pub extra_rooms_dirs: Vec<PathBuf>,
 }
 
 #[cfg(test)]

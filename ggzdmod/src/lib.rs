@@ -27,7 +27,7 @@
 //!   ggzd would drive it, for the game's own tests.
 //!
 //! A minimal game server is in `examples/guess.rs`, with its description
-//! (`guess.toml`) and room (`guess.room`); its tests, in
+//! (`examples/games/guess.toml`) and room (`examples/rooms/guess.room`); its tests, in
 //! `tests/guess.rs`, show how to test a game server with [`testing`].
 //!
 //! # Environment

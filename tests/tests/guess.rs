@@ -1,7 +1,7 @@
 //! The example game server a game author starts from (ggzdmod's
-//! `examples/guess.rs`), loaded from its own description and room files
-//! the way ggzdmod(3) tells an author to, and played by hand through
-//! `ggz` in raw mode.
+//! `examples/guess.rs`), loaded beside the shipped games from its own
+//! directories (`[extra_dirs]`, as ggzdmod(3) tells an author), and played
+//! by hand through `ggz` in raw mode.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -33,9 +33,9 @@ fn ggz(server: &TestServer, name: &str, script: &str) -> (Option<i32>, String) {
     )
 }
 
-/// A games dir and a rooms dir holding the example's files beside the
-/// shipped lobby, as an author's own directories would.
-fn author_dirs(tmp: &TempDir) -> ServerOptions {
+/// The shipped games and rooms plus the example's, through `[extra_dirs]`
+/// as an author would load a game kept outside the server's directories.
+fn with_guess() -> ServerOptions {
     let examples = repo_dir().join("ggzdmod/examples");
     let exe = bin_dir().join("examples/guess");
     assert!(
@@ -43,21 +43,12 @@ fn author_dirs(tmp: &TempDir) -> ServerOptions {
         "{} is missing: build the examples first (cargo build --workspace --examples)",
         exe.display()
     );
-    let (games, rooms) = (tmp.path().join("games"), tmp.path().join("rooms"));
-    std::fs::create_dir_all(&games).expect("games dir");
-    std::fs::create_dir_all(&rooms).expect("rooms dir");
-    std::os::unix::fs::symlink(examples.join("guess.toml"), games.join("guess.toml"))
-        .expect("link game");
-    std::os::unix::fs::symlink(examples.join("guess.room"), rooms.join("guess.room"))
-        .expect("link room");
-    std::fs::copy(
-        repo_dir().join("rooms/entry.toml"),
-        rooms.join("entry.toml"),
-    )
-    .expect("lobby");
     ServerOptions {
-        games_dir: Some(games),
-        rooms_dir: Some(rooms),
+        extra_config: format!(
+            "[extra_dirs]\ngames = [\"{}\"]\nrooms = [\"{}\"]\n",
+            examples.join("games").display(),
+            examples.join("rooms").display()
+        ),
         env: vec![("GUESS_SECRET".into(), "42".into())],
         ..Default::default()
     }
@@ -65,8 +56,7 @@ fn author_dirs(tmp: &TempDir) -> ServerOptions {
 
 #[test]
 fn guess_example_is_played_by_hand_in_raw_mode() {
-    let tmp = TempDir::new("guess");
-    let server = TestServer::start_with(author_dirs(&tmp));
+    let server = TestServer::start_with(with_guess());
     let (code, out) = ggz(
         &server,
         "ann",
@@ -76,7 +66,7 @@ fn guess_example_is_played_by_hand_in_raw_mode() {
     );
     assert_eq!(code, Some(0), "{out}");
     for line in [
-        "you are in room 1 Guess",
+        "Guess waiting: open, bot",
         "game: welcome",
         "game: secret 42: win",
     ] {
@@ -86,8 +76,7 @@ fn guess_example_is_played_by_hand_in_raw_mode() {
 
 #[test]
 fn guess_example_with_two_players_ties_or_wins() {
-    let tmp = TempDir::new("guess2");
-    let server = TestServer::start_with(author_dirs(&tmp));
+    let server = TestServer::start_with(with_guess());
     // Two people at one table: each waits for the start, guesses, and
     // sees the same secret; equal distance is a tie.
     let first = std::thread::scope(|s| {
