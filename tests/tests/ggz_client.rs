@@ -634,3 +634,17 @@ fn interactive_on_a_terminal_completes_plays_and_leaves_on_ctrl_c() {
     let mut c = server.guest("nia");
     c.logout().unwrap();
 }
+
+#[test]
+fn raw_flag_shows_tictactoe_packets_as_escaped_bytes() {
+    let server = TestServer::start();
+    // MSG_PLAYERS carries the seats' names inside binary DIO fields: the
+    // name as bytes, the big-endian ints around it escaped.
+    let out = run(
+        &["--raw", "--name", "rita", &addr(&server)],
+        &[],
+        "/enter 1\n/launch bot\n/wait \\0\\0\\0\\x05rita\\0\n/move 5\n",
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    out.assert_has("error: this table is in raw mode");
+}
