@@ -634,5 +634,7 @@ description = "Gemütlich"
         assert!(warnings.is_empty(), "{warnings:?}");
         // The lobby comes from rooms_dir only.
         assert!(load_rooms_in(&extra.join("none"), &[extra.as_path()], &[], &[]).is_err());
+        std::fs::remove_dir_all(main).unwrap();
+        std::fs::remove_dir_all(extra).unwrap();
     }
 }

@@ -798,5 +798,7 @@ description = "Quatre."
             load_games_in(&[main.as_path(), &gone], g, &[], &[], LaunchLayout::Trunk);
         assert_eq!(games.len(), 1);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
+        std::fs::remove_dir_all(main).unwrap();
+        std::fs::remove_dir_all(extra).unwrap();
     }
 }
