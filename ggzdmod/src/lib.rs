@@ -23,7 +23,7 @@
 //! * [`game`] — the game author's end: [`Game`], which connects, keeps the
 //!   seat table, turns traffic into [`Event`]s and sends requests.
 //!
-//! * [`testing`] (feature `testing`) — a game server binary driven as
+//! * [`testing`] — a game server binary driven as
 //!   ggzd would drive it, for the game's own tests.
 //!
 //! A minimal game server is in `examples/guess.rs`, with its description
@@ -48,7 +48,6 @@ pub mod detect;
 pub mod fdpass;
 pub mod game;
 pub mod server;
-#[cfg(feature = "testing")]
 pub mod testing;
 pub mod wire;
 

@@ -1,4 +1,9 @@
-//! Testing a game server without ggzd (feature `testing`).
+//! Testing a game server without ggzd.
+//!
+//! Always compiled rather than behind a cargo feature: it needs nothing
+//! the crate does not already use, and a feature enabled only by test
+//! builds would make `cargo build` and `cargo test` compile ggzdmod and
+//! everything above it twice, in two variants.
 //!
 //! [`GameProcess`] starts a game server binary as ggzd would — the control
 //! socket on descriptor 3, `GGZMODE=true`, the launch layout in the

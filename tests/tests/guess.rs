@@ -40,7 +40,7 @@ fn with_guess() -> ServerOptions {
     let exe = bin_dir().join("examples/guess");
     assert!(
         exe.exists(),
-        "{} is missing: build the examples first (cargo build --workspace --examples)",
+        "{} is missing: build the examples first (cargo build --workspace --bins --examples)",
         exe.display()
     );
     ServerOptions {
