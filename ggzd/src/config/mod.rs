@@ -10,6 +10,7 @@
 pub mod abuse;
 pub mod chat_backlog;
 pub(crate) mod dirscan;
+pub mod extra_dirs;
 mod game_servers;
 pub mod i18n;
 pub mod keyfile;
@@ -72,6 +73,8 @@ pub struct Config {
     pub game_servers: GameServersConfig,
     /// `[tables]`
     pub tables: tables::TablesConfig,
+    /// `[extra_dirs]`
+    pub extra_dirs: extra_dirs::ExtraDirsConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// Where the configuration came from; `None` for embedded defaults.
@@ -708,6 +711,7 @@ impl Config {
             *file = normalize(&base.join(&*file));
         }
         self.tls.resolve_paths(base);
+        self.extra_dirs.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -736,6 +740,7 @@ impl Config {
             }
         }
         self.tls.check()?;
+        self.extra_dirs.check()?;
         self.tables.check()?;
         let net = &self.network;
         ensure(

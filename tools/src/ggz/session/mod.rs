@@ -37,6 +37,7 @@ use super::command::{COMMANDS, Command, Line, MoveSpec, SeatSpec, parse_line};
 use super::input::{self, Input, Words};
 use super::link::Link;
 use super::output::{Output, Stdout};
+use super::raw::{self, RawView};
 use super::render::{self, clean};
 use super::tictactoe::{self as ttt, GameEvent, TicTacToeView};
 use super::tls::Trust;
@@ -97,6 +98,8 @@ pub struct Options {
     /// Script mode: plain stdin, one command at a time, stop at the first
     /// failure.
     pub script: bool,
+    /// Raw mode at every table, even for games this client knows.
+    pub raw: bool,
     /// Longest wait for the server: connecting, each script step.
     pub timeout: Duration,
     /// Whether to start TLS when offered, and whom to trust then.
@@ -192,6 +195,9 @@ struct Game {
     link: Link,
     view: TicTacToeView,
     table: Option<i32>,
+    /// Raw mode (a game this client does not speak, or `--raw`): the
+    /// view above stays empty.
+    raw: Option<RawView>,
 }
 
 /// Runs the client until logout; says why it ended.
