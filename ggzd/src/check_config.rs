@@ -2,7 +2,7 @@
 //! (errors, exit status 2) and everything it would warn about at startup
 //! (listed; exit status 0), without binding, writing or starting anything.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::config::reload::Overrides;
@@ -58,8 +58,17 @@ pub fn check(config: &Config, overrides: &Overrides) -> Report {
     {
         report.errors.push(format!("tls: {e}"));
     }
-    let (games, warnings) = crate::games::load_games(
-        &config.directories.games_dir,
+    let games_dirs: Vec<&Path> = std::iter::once(config.directories.games_dir.as_path())
+        .chain(config.extra_dirs.games.iter().map(PathBuf::as_path))
+        .collect();
+    let extra_rooms: Vec<&Path> = config
+        .extra_dirs
+        .rooms
+        .iter()
+        .map(PathBuf::as_path)
+        .collect();
+    let (games, warnings) = crate::games::load_games_in(
+        &games_dirs,
         &config.directories.game_dir,
         &config.games.game_list,
         &config.games.ignored_games,
@@ -67,8 +76,9 @@ pub fn check(config: &Config, overrides: &Overrides) -> Report {
     );
     report.warnings.extend(warnings);
     report.games = games.len();
-    match crate::rooms::load_rooms(
+    match crate::rooms::load_rooms_in(
         &config.directories.rooms_dir,
+        &extra_rooms,
         &config.games.room_list,
         &config.games.ignored_rooms,
     ) {

@@ -130,6 +130,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("game_servers", a.game_servers == b.game_servers),
         ("tls", a.tls == b.tls),
         ("abuse", a.abuse == b.abuse),
+        ("extra_dirs", a.extra_dirs == b.extra_dirs),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
     ]
 }
