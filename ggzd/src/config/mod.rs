@@ -16,6 +16,7 @@ pub mod keyfile;
 pub mod tables;
 pub mod tls;
 mod tomlsrc;
+pub mod web;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -74,6 +75,8 @@ pub struct Config {
     pub tables: tables::TablesConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
+    /// `[web]`
+    pub web: web::WebConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -736,6 +739,7 @@ impl Config {
             }
         }
         self.tls.check()?;
+        self.web.check()?;
         self.tables.check()?;
         let net = &self.network;
         ensure(
