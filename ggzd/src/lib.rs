@@ -21,8 +21,8 @@ pub mod savegame_files;
 pub mod server;
 pub mod startup;
 pub mod store;
-pub mod web;
 pub mod systemd;
+pub mod web;
 pub mod workers;
 pub mod zone;
 

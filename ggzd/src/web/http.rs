@@ -106,7 +106,9 @@ pub fn parse(buf: &[u8]) -> Result<Head, Status> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Route {
     /// Switch to WebSocket; the 101 answer carries this accept key.
-    Lobby { accept: String },
+    Lobby {
+        accept: String,
+    },
     Refuse(Status),
 }
 
@@ -212,8 +214,13 @@ mod tests {
         let mut long = b"GET /ws HTTP/1.1\r\nX: ".to_vec();
         long.resize(MAX_HEAD, b'a');
         assert_eq!(parse(&long), Err(Status::HeadTooLarge));
-        assert_eq!(parse(b"\x16\x03\x01 garbage\r\n\r\n"), Err(Status::BadRequest));
-        let many: String = (0..MAX_HEADERS + 1).map(|i| format!("H{i}: v\r\n")).collect();
+        assert_eq!(
+            parse(b"\x16\x03\x01 garbage\r\n\r\n"),
+            Err(Status::BadRequest)
+        );
+        let many: String = (0..MAX_HEADERS + 1)
+            .map(|i| format!("H{i}: v\r\n"))
+            .collect();
         let text = format!("GET /ws HTTP/1.1\r\n{many}\r\n");
         assert_eq!(parse(text.as_bytes()), Err(Status::HeadTooLarge));
     }
@@ -222,7 +229,10 @@ mod tests {
     fn other_methods_paths_and_plain_gets_are_refused() {
         let config = WebConfig::default();
         let (req, _) = complete("POST /ws HTTP/1.1\r\nHost: a\r\n\r\n");
-        assert_eq!(route(&req, &config), Route::Refuse(Status::MethodNotAllowed));
+        assert_eq!(
+            route(&req, &config),
+            Route::Refuse(Status::MethodNotAllowed)
+        );
         let (req, _) = complete("GET /nope HTTP/1.1\r\nHost: a\r\n\r\n");
         assert_eq!(route(&req, &config), Route::Refuse(Status::NotFound));
         let (req, _) = complete("GET /ws?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -268,6 +278,9 @@ mod tests {
         };
         assert!(lobby(&route(&with_origin("http://evil.example"), &any)));
         // No Origin: not a browser.
-        assert!(lobby(&route(&complete(&format!("{UPGRADE}\r\n")).0, &listed)));
+        assert!(lobby(&route(
+            &complete(&format!("{UPGRADE}\r\n")).0,
+            &listed
+        )));
     }
 }

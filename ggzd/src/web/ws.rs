@@ -137,6 +137,11 @@ impl WsConn {
             .map_err(|e| e.to_string())
     }
 
+    /// Bytes that go out before any frame: the HTTP answer.
+    pub fn queue_raw(&mut self, bytes: &[u8]) {
+        self.pipe.output.extend_from_slice(bytes);
+    }
+
     /// Framed bytes not yet written to the socket.
     pub fn pending(&self) -> &[u8] {
         self.pipe.output.get(self.out_pos..).unwrap_or_default()
@@ -242,7 +247,10 @@ mod tests {
         // Unmasked client frame.
         assert!(ws.feed(b"\x81\x01a").is_err());
         let mut ws = WsConn::new(&small());
-        assert!(ws.feed(&frame(true, 0x1, &[0xc3, 0x28])).is_err(), "bad UTF-8");
+        assert!(
+            ws.feed(&frame(true, 0x1, &[0xc3, 0x28])).is_err(),
+            "bad UTF-8"
+        );
         let mut ws = WsConn::new(&small());
         assert!(ws.feed(&frame(true, 0x3, b"x")).is_err(), "reserved opcode");
     }

@@ -1,0 +1,227 @@
+//! The `[web]` listener: the lobby protocol over WebSocket, next to plain
+//! TCP clients, and the bounds that cost only the offending connection.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use ggzd_e2e::{ServerOptions, TestServer};
+use tungstenite::client::IntoClientRequest;
+use tungstenite::{Message, WebSocket};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+fn web_server() -> (TestServer, SocketAddr) {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: "[web]\nlisten = \"127.0.0.1:0\"\nmax_message_size = 1024\n\
+                       max_frame_size = 1024\nallowed_origins = [\"http://good.example\"]\n"
+            .into(),
+        ..ServerOptions::default()
+    });
+    let line = server
+        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
+        .expect("web listener line");
+    let addr = line
+        .rsplit("ws://")
+        .next()
+        .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
+        .expect("web address");
+    (server, addr)
+}
+
+/// A browser-like client: everything received, as one text.
+struct WsClient {
+    ws: WebSocket<TcpStream>,
+    seen: String,
+    /// Where the next `wait_for` starts looking.
+    cursor: usize,
+}
+
+fn quiet(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Io(e) if matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    ))
+}
+
+impl WsClient {
+    fn connect(addr: SocketAddr, origin: Option<&str>) -> Result<WsClient, tungstenite::Error> {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        let mut request = format!("ws://{addr}/ws").into_client_request()?;
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("Origin", origin.parse().expect("header value"));
+        }
+        let (ws, _) = tungstenite::client(request, stream).map_err(|e| match e {
+            tungstenite::HandshakeError::Failure(e) => e,
+            tungstenite::HandshakeError::Interrupted(_) => {
+                tungstenite::Error::Io(std::io::ErrorKind::WouldBlock.into())
+            }
+        })?;
+        ws.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        Ok(WsClient {
+            ws,
+            seen: String::new(),
+            cursor: 0,
+        })
+    }
+
+    fn send(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).expect("send frame");
+    }
+
+    /// Reads until `needle` shows up past the cursor; returns the text up
+    /// to and including it.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(at) = self.seen.get(self.cursor..).and_then(|s| s.find(needle)) {
+                let end = self.cursor + at + needle.len();
+                let text = self.seen[self.cursor..end].to_string();
+                self.cursor = end;
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} in {:?}",
+                &self.seen[self.cursor..]
+            );
+            match self.ws.read() {
+                Ok(Message::Text(t)) => self.seen.push_str(&t),
+                Ok(_) => {}
+                Err(e) if quiet(&e) => {}
+                Err(e) => panic!("connection ended waiting for {needle:?}: {e}"),
+            }
+        }
+    }
+
+    /// Waits for the server to end the connection; true if it did.
+    fn closed_by_server(&mut self) -> bool {
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            match self.ws.read() {
+                Ok(_) => {}
+                Err(e) if quiet(&e) => {}
+                Err(_) => return true,
+            }
+        }
+        false
+    }
+
+    /// A guest login, split across frames mid-element as a stream may be.
+    fn guest(addr: SocketAddr, name: &str) -> WsClient {
+        let mut c = WsClient::connect(addr, None).expect("WebSocket handshake");
+        c.wait_for("<SERVER");
+        c.send("<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<LOGIN TYPE='gu");
+        c.send(&format!("est'>\n<NAME>{name}</NAME>\n</LOGIN>\n"));
+        let login = c.wait_for("<RESULT ACTION='login' CODE='");
+        let code = c.wait_for("'");
+        assert_eq!(code, "ok'", "login of {name}: {login}");
+        c.wait_for("</MOTD>");
+        c
+    }
+}
+
+/// Sends raw bytes on a fresh TCP connection and returns the answer's
+/// head (or whatever came before the server closed).
+fn raw_exchange(addr: SocketAddr, request: &[u8]) -> (TcpStream, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    stream.write_all(request).expect("write");
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => answer.push(byte[0]),
+        }
+    }
+    (stream, String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[test]
+fn lobby_over_websocket_chats_with_a_tcp_client() {
+    let (server, addr) = web_server();
+    let mut web = WsClient::guest(addr, "webby");
+    web.send("<ENTER ROOM='0'/>\n");
+    web.wait_for("<RESULT ACTION='enter' CODE='ok'");
+    let mut kim = server.guest_in_room("kim", 0);
+
+    web.send("<CHAT TYPE='normal'>hello from a browser &amp; co</CHAT>\n");
+    let chat = kim
+        .recv_until(TIMEOUT, |e| e.is("CHAT"))
+        .expect("chat from the web client");
+    assert_eq!(chat.attr("FROM"), Some("webby"));
+    assert_eq!(chat.text, "hello from a browser & co");
+
+    kim.send("<CHAT TYPE='private' TO='webby'>hi back</CHAT>")
+        .expect("send chat");
+    let got = web.wait_for("hi back</CHAT>");
+    assert!(got.contains("<CHAT TYPE='private' FROM='kim'>"), "{got}");
+
+    // The session ends the protocol's way, and the socket follows.
+    web.send("</SESSION>\n");
+    web.wait_for("</SESSION>");
+    assert!(web.closed_by_server());
+}
+
+#[test]
+fn bad_or_oversized_frames_cost_only_their_connection() {
+    let (server, addr) = web_server();
+    let mut good = WsClient::guest(addr, "steady");
+    good.send("<ENTER ROOM='0'/>\n");
+    good.wait_for("<RESULT ACTION='enter' CODE='ok'");
+    let mut kim = server.guest_in_room("kim", 0);
+
+    // Larger than max_message_size.
+    let mut big = WsClient::guest(addr, "big");
+    big.send(&format!("<CHAT TYPE='normal'>{}</CHAT>", "x".repeat(2000)));
+    assert!(big.closed_by_server(), "oversized message must close");
+
+    // An unmasked client frame, after a correct handshake.
+    let request = format!(
+        "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    let (mut raw, answer) = raw_exchange(addr, request.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 101 "), "{answer}");
+    assert!(answer.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    raw.write_all(b"\x81\x05hello").expect("write frame");
+    let mut rest = Vec::new();
+    let _ = raw.read_to_end(&mut rest);
+
+    // Everyone else carries on.
+    good.send("<CHAT TYPE='normal'>still here</CHAT>\n");
+    let chat = kim.recv_until(TIMEOUT, |e| e.is("CHAT")).expect("chat");
+    assert_eq!(chat.text, "still here");
+    assert!(server.log().contains("web: dropping a WebSocket"));
+}
+
+#[test]
+fn origins_and_paths_are_checked() {
+    let (_server, addr) = web_server();
+    let upgrade = |origin: &str| {
+        format!(
+            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\n\
+             Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+    };
+    let (_, answer) = raw_exchange(addr, upgrade("http://evil.example").as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+    let (_, answer) = raw_exchange(addr, upgrade("http://good.example").as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 101 "), "{answer}");
+    let (_, answer) = raw_exchange(addr, b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 404 "), "{answer}");
+    let (_, answer) = raw_exchange(addr, b"<?xml version='1.0'?><SESSION>\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+
+    let refused = WsClient::connect(addr, Some("http://evil.example"));
+    assert!(refused.is_err(), "a foreign page is refused");
+    let mut allowed = WsClient::connect(addr, Some("http://good.example")).expect("allowed");
+    allowed.wait_for("<SERVER");
+}
