@@ -12,10 +12,16 @@ use tungstenite::{Message, WebSocket};
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 fn web_server() -> (TestServer, SocketAddr) {
+    web_server_with("", "")
+}
+
+fn web_server_with(network: &str, web: &str) -> (TestServer, SocketAddr) {
     let server = TestServer::start_with(ServerOptions {
-        extra_config: "[web]\nlisten = \"127.0.0.1:0\"\nmax_message_size = 1024\n\
-                       max_frame_size = 1024\nallowed_origins = [\"http://good.example\"]\n"
-            .into(),
+        extra_config: format!(
+            "[web]\nlisten = \"127.0.0.1:0\"\nmax_message_size = 1024\n\
+             max_frame_size = 1024\nallowed_origins = [\"http://good.example\"]\n{web}\n"
+        ),
+        network: network.into(),
         ..ServerOptions::default()
     });
     let line = server
@@ -97,6 +103,21 @@ impl WsClient {
                 Err(e) => panic!("connection ended waiting for {needle:?}: {e}"),
             }
         }
+    }
+
+    /// Waits for a ping from the server (tungstenite answers it).
+    fn pinged(&mut self) -> bool {
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            match self.ws.read() {
+                Ok(Message::Ping(_)) => return true,
+                Ok(Message::Text(t)) => self.seen.push_str(&t),
+                Ok(_) => {}
+                Err(e) if quiet(&e) => {}
+                Err(_) => return false,
+            }
+        }
+        false
     }
 
     /// Waits for the server to end the connection; true if it did.
@@ -224,4 +245,30 @@ fn origins_and_paths_are_checked() {
     assert!(refused.is_err(), "a foreign page is refused");
     let mut allowed = WsClient::connect(addr, Some("http://good.example")).expect("allowed");
     allowed.wait_for("<SERVER");
+}
+
+#[test]
+fn websockets_count_against_the_per_ip_limit_and_hear_pings_and_shutdown() {
+    let (server, addr) = web_server_with("max_clients_per_ip = 1", "ping_interval = 1");
+    let kim = server.guest("kim");
+    assert!(
+        WsClient::connect(addr, None).is_err(),
+        "the second connection from 127.0.0.1 is refused"
+    );
+    drop(kim);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut web = loop {
+        // The server notices kim's close in its own time.
+        if let Ok(c) = WsClient::connect(addr, None) {
+            break c;
+        }
+        assert!(Instant::now() < deadline, "the slot never came free");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    web.wait_for("<SERVER");
+    assert!(web.pinged(), "the server pings an open WebSocket");
+
+    server.signal(libc::SIGTERM);
+    web.wait_for("</SESSION>");
+    assert!(web.closed_by_server());
 }
