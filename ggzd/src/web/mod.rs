@@ -7,4 +7,5 @@
 //! browser.
 
 pub mod http;
+pub mod relay;
 pub mod ws;

@@ -120,6 +120,11 @@ impl WsConn {
         self.write(msg)
     }
 
+    /// Frames `payload` as one binary message (a game channel's bytes).
+    pub fn send_binary(&mut self, payload: Vec<u8>) -> Result<(), String> {
+        self.write(Message::binary(payload))
+    }
+
     pub fn ping(&mut self) -> Result<(), String> {
         self.write(Message::Ping(Default::default()))
     }
