@@ -15,6 +15,14 @@ fn web_server() -> (TestServer, SocketAddr) {
     web_server_with("", "")
 }
 
+/// The MOTD of every test server here: larger than any limit on what a
+/// client may send, so the login's answers need a frame larger than that.
+fn long_motd() -> String {
+    (0..60)
+        .map(|i| format!("Line {i} of a long message of the day, on %h.\n"))
+        .collect()
+}
+
 fn web_server_with(network: &str, web: &str) -> (TestServer, SocketAddr) {
     let server = TestServer::start_with(ServerOptions {
         extra_config: format!(
@@ -22,6 +30,7 @@ fn web_server_with(network: &str, web: &str) -> (TestServer, SocketAddr) {
              max_frame_size = 1024\nallowed_origins = [\"http://good.example\"]\n{web}\n"
         ),
         network: network.into(),
+        motd: Some(long_motd()),
         ..ServerOptions::default()
     });
     let line = server
@@ -142,7 +151,8 @@ impl WsClient {
         let login = c.wait_for("<RESULT ACTION='login' CODE='");
         let code = c.wait_for("'");
         assert_eq!(code, "ok'", "login of {name}: {login}");
-        c.wait_for("</MOTD>");
+        let motd = c.wait_for("</MOTD>");
+        assert!(motd.contains("Line 59 of a long message"), "{motd}");
         c
     }
 }

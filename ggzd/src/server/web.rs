@@ -180,6 +180,9 @@ impl Server {
             if let Transport::Web(web) = &mut conn.transport
                 && web.head.is_none()
                 && conn.closing.is_none()
+                // One that has not taken the last frames needs no ping,
+                // and must not pile them up.
+                && web.ws.pending().is_empty()
                 && web.ws.ping().is_ok()
             {
                 pinged.push(conn.id);

@@ -69,7 +69,11 @@ impl WsConn {
         let ws_config = WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
             .write_buffer_size(0)
-            .max_write_buffer_size(config.max_message_size * 2 + 64)
+            // The pipe never blocks, so tungstenite's buffer is empty
+            // between calls; what we send is bounded by the output queue
+            // and the batch size of server/web.rs, not by the limits on
+            // what clients send.
+            .max_write_buffer_size(usize::MAX)
             .max_message_size(Some(config.max_message_size))
             .max_frame_size(Some(config.max_frame_size));
         WsConn {
@@ -229,6 +233,13 @@ mod tests {
         ws.written(ws.pending().len());
         let input = ws.feed(&frame(true, 0x8, &[])).unwrap();
         assert!(input.closed);
+    }
+
+    #[test]
+    fn outgoing_messages_are_not_bound_by_incoming_limits() {
+        let mut ws = WsConn::new(&small());
+        ws.send(vec![b'a'; 40_000]).unwrap();
+        assert_eq!(ws.pending().len(), 40_000 + 4);
     }
 
     #[test]
