@@ -74,7 +74,7 @@ def s(text):
     return i32(len(b)) + b
 
 
-# ggzdmod.md §9 examples; flags bit 0 = game -> ggzd, bit 1 = legacy layout.
+# docs/ggzdmod.md §9 examples; flags bit 0 = game -> ggzd, bit 1 = legacy layout.
 launch_trunk = i32(0) + s("fourinline") + s("") + i32(2) + i32(0) + i32(1) + i32(2) + s("")
 launch_legacy = i32(0) + s("tictactoe") + i32(2) + i32(0) + i32(3) + s("kim") + i32(1)
 seat_bob = i32(1) + i32(0) + i32(3) + s("bob")
@@ -93,7 +93,7 @@ def dio(payload):
     return struct.pack(">H", len(payload) + 2) + payload
 
 
-# games.md §2.3: client SND_MOVE / REQ_SYNC; server messages.
+# docs/tictactoe.md §2.3: client SND_MOVE / REQ_SYNC; server messages.
 write("tictactoe_dio", "client", b"\x00" + dio(i32(0) + i32(4)) + dio(i32(1))
       + dio(i32(0) + i32(9)))
 write("tictactoe_dio", "client_cut", b"\x04" + struct.pack("<HH", 1, 7)

@@ -441,7 +441,7 @@ fn bench_idle_and_chat_over_tls() {
 
 #[test]
 fn client_hello_in_the_same_segment_as_tls_start() {
-    // The caution of protocol §4: the plain part ends right after `/>`
+    // The rule of docs/client-server.md §4: the plain part ends right after `/>`
     // even when the ClientHello came in the same write.
     let ca = Ca::new("Test CA");
     let (server, _certs) = tls_server(&ca.server(false), "");

@@ -1,5 +1,5 @@
 //! The original key-file game descriptions (`<name>.dsc`,
-//! config-and-data §3), read so that game packages written for the original
+//! docs/config-and-data.md §3), read so that game packages written for the original
 //! server work unmodified: whatever the original accepted loads here too,
 //! and what it only complained about becomes a warning.
 

@@ -46,7 +46,7 @@ pub struct Limits {
     /// Largest decoded text of one element.
     pub max_text: usize,
     /// Most raw bytes of consecutive non-tag input (text, comments,
-    /// processing instructions) outside any message; spec §1 flood guard.
+    /// processing instructions) outside any message; docs/client-server.md §1 flood guard.
     pub max_loose_text: usize,
 }
 
@@ -118,7 +118,7 @@ pub enum DecodeError {
 impl DecodeError {
     /// The `RESULT` code the server answers with (`ACTION='protocol'`)
     /// before it disconnects: `bad options` for size limits, matching the
-    /// spec's flood guard, and `bad xml` for everything else.
+    /// flood guard of docs/client-server.md §1, and `bad xml` for everything else.
     pub fn code(&self) -> &'static str {
         match self {
             DecodeError::TooLarge(_) => "bad options",
@@ -750,7 +750,7 @@ mod tests {
             .collect()
     }
 
-    /// Every client-side transcript line of spec §18, joined per section,
+    /// Client lines like those of docs/client-server.md §18, one session each,
     /// plus the Java client's style (double quotes, indentation).
     const TRANSCRIPTS: &[&str] = &[
         "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n\
@@ -926,7 +926,7 @@ mod tests {
 
     #[test]
     fn spec_18_6_malformed_example_is_well_formed() {
-        // The spec's "malformed XML" illustration `</CHAT\n>>` is in fact
+        // The original reference's "malformed XML" illustration `</CHAT\n>>` is in fact
         // a valid end tag followed by a `>` character between messages,
         // which XML allows and the protocol ignores.
         let (events, err, _) = session("<CHAT TYPE='normal'>oops</CHAT\n>>\n<PONG/>");

@@ -1,6 +1,6 @@
 //! LAUNCH: checking the request, starting the game server, the launch
 //! timeout, and seating the launcher once the table is ready
-//! (client-server.md §11).
+//! (docs/client-server.md §11).
 
 use std::time::Instant;
 
