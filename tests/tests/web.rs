@@ -286,3 +286,37 @@ fn websockets_count_against_the_per_ip_limit_and_hear_pings_and_shutdown() {
     web.wait_for("</SESSION>");
     assert!(web.closed_by_server());
 }
+
+#[test]
+fn a_websocket_that_does_not_read_is_dropped() {
+    let (server, addr) = web_server_with("output_queue_limit = 4096", "[limits]\nchat_rate = 0");
+    let mut talker = server.guest_in_room("talker", 0);
+    let mut sleeper = WsClient::guest(addr, "sleeper");
+    sleeper.send("<ENTER ROOM='0'/>\n");
+    sleeper.wait_for("<RESULT ACTION='enter' CODE='ok'");
+    // A small receive window makes the kernel's buffer fill quickly.
+    let _ = nix::sys::socket::setsockopt(
+        sleeper.ws.get_ref(),
+        nix::sys::socket::sockopt::RcvBuf,
+        &4096,
+    );
+    let text = "z".repeat(500);
+    let chat = format!("<CHAT TYPE='private' TO='sleeper'>{text}</CHAT>\n").repeat(50);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut gone = false;
+    while !gone {
+        assert!(Instant::now() < deadline, "the sleeper was never dropped");
+        talker.send(&chat).expect("talk");
+        while let Ok(Some(e)) = talker.recv(Duration::from_millis(1)) {
+            gone |= e.is("UPDATE")
+                && e.attr("ACTION") == Some("delete")
+                && e.child("PLAYER").and_then(|p| p.attr("ID")) == Some("sleeper");
+        }
+    }
+    assert!(server.count_log("does not read") > 0);
+    // The talker is still served.
+    talker.send("<PING ID='sync'/>\n").expect("ping");
+    talker
+        .recv_until(TIMEOUT, |e| e.is("PONG") && e.attr("ID") == Some("sync"))
+        .expect("pong after the sleeper went");
+}
