@@ -320,3 +320,90 @@ fn a_websocket_that_does_not_read_is_dropped() {
         .recv_until(TIMEOUT, |e| e.is("PONG") && e.attr("ID") == Some("sync"))
         .expect("pong after the sleeper went");
 }
+
+#[test]
+fn a_game_channel_over_websocket_reaches_the_game_server() {
+    let tmp = ggzd_e2e::TempDir::new("webgame");
+    let games = tmp.path().join("games");
+    let rooms = tmp.path().join("rooms");
+    std::fs::create_dir_all(&games).expect("games dir");
+    std::fs::create_dir_all(&rooms).expect("rooms dir");
+    std::fs::write(
+        games.join("testgame.toml"),
+        "name = \"TestGame\"\nversion = \"1\"\n\
+         [launch]\nexecutable = [\"ggzd-test-game\", \"play\"]\n\
+         [protocol]\nengine = \"Test\"\nversion = \"1\"\n\
+         [table]\nplayers = \"2\"\nspectators = true\nleave = true\n",
+    )
+    .expect("game");
+    std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").expect("room");
+    std::fs::write(
+        rooms.join("play.toml"),
+        "name = \"Play\"\ngame = \"TestGame\"\nmax_tables = 3\n",
+    )
+    .expect("room");
+    let server = TestServer::start_with(ServerOptions {
+        games_dir: Some(games),
+        rooms_dir: Some(rooms),
+        extra_config: "[web]\nlisten = \"127.0.0.1:0\"\n".into(),
+        motd: Some(long_motd()),
+        ..ServerOptions::default()
+    });
+    let line = server
+        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
+        .expect("web listener line");
+    let addr: SocketAddr = line
+        .rsplit("ws://")
+        .next()
+        .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
+        .expect("web address");
+
+    let mut lobby = WsClient::guest(addr, "webby");
+    lobby.send("<ENTER ROOM='1'/>\n");
+    lobby.wait_for("<RESULT ACTION='enter' CODE='ok'");
+
+    // The channel: the same handshake as over TCP, then binary messages.
+    let mut game = WsClient::connect(addr, None).expect("channel handshake");
+    game.wait_for("<SERVER");
+    game.send(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='webby' />\n</SESSION>\n",
+    );
+    game.wait_for("</SESSION>");
+
+    lobby.send(
+        "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>web table</DESC>\n\
+         <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n",
+    );
+    lobby.wait_for("<RESULT ACTION='launch' CODE='ok'");
+
+    let mut from_game = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    let mut said = false;
+    loop {
+        let text = String::from_utf8_lossy(&from_game).into_owned();
+        if text.contains("cwd ") {
+            break;
+        }
+        if !said && text.contains("seat 0 player webby") {
+            game.ws
+                .send(Message::binary(b"cwd\n".to_vec()))
+                .expect("game bytes");
+            said = true;
+        }
+        assert!(Instant::now() < deadline, "game said only {text:?}");
+        match game.ws.read() {
+            Ok(Message::Binary(b)) => from_game.extend_from_slice(&b),
+            Ok(_) => {}
+            Err(e) if quiet(&e) => {}
+            Err(e) => panic!("game channel ended: {e} after {text:?}"),
+        }
+    }
+    assert!(said);
+    // The browser leaves: the relay ends, and the game server hears it.
+    game.ws.close(None).expect("close");
+    assert!(
+        server
+            .wait_for_log("game channel relay ends", TIMEOUT)
+            .is_some()
+    );
+}

@@ -7,6 +7,7 @@
 mod conn;
 mod contain;
 pub mod listener;
+mod relay;
 mod signals;
 mod tables;
 mod timers;
@@ -122,6 +123,8 @@ struct Io {
     tls: Option<Arc<rustls::ServerConfig>>,
     /// `[web]`, for routing requests and framing.
     web: Arc<crate::config::web::WebConfig>,
+    /// Game channels over WebSocket, relayed (`relay.rs`).
+    relays: Vec<Option<relay::RelayConn>>,
 }
 
 pub struct Server {
@@ -194,6 +197,7 @@ impl Server {
                 queued_peak: 0,
                 tls,
                 web: Arc::new(web_config),
+                relays: Vec::new(),
             },
             listener,
             listening: true,
@@ -282,6 +286,7 @@ impl Server {
                         }
                         self.deliver_table_events(now);
                     }
+                    token if token.0 >= relay::RELAY_BASE => self.io.pump_relay(token),
                     token if token.0 >= CONN_BASE => {
                         let slot = (token.0 - CONN_BASE) as u32;
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
@@ -932,6 +937,9 @@ impl Io {
     /// Takes a prepared game channel out of the event loop: its socket is
     /// about to travel to a game server.
     fn take_channel(&mut self, id: ConnId) -> Option<OwnedFd> {
+        if self.conn(id).is_some_and(Conn::is_web) {
+            return self.take_web_channel(id);
+        }
         let entry = self.conns.get_mut(id.slot as usize)?;
         if entry.as_ref().is_none_or(|c| c.id != id) {
             return None;
@@ -1055,13 +1063,6 @@ impl Sink for Io {
 
     fn stop_reading(&mut self, conn: ConnId) {
         if let Some(c) = self.conn_mut_by_id(conn) {
-            if c.is_web() {
-                // A WebSocket cannot be handed to a game server as it
-                // is; game channels over WebSocket are not there yet
-                // (docs/websocket.md).
-                self.close(conn, Close::Now);
-                return;
-            }
             c.reading_stopped = true;
         }
     }

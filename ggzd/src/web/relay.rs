@@ -1,6 +1,6 @@
-//! The core of a game channel over WebSocket (not wired to the event loop
-//! yet; docs/websocket.md "Planned"): bytes between a game server's end
-//! of a socketpair and a WebSocket's binary messages, bounded both ways.
+//! The core of a game channel over WebSocket (docs/websocket.md): bytes
+//! between a game server's end of a socketpair and a WebSocket's binary
+//! messages, bounded both ways. `server/relay.rs` does the IO.
 //!
 //! Backpressure is by room: the event loop reads from a side at most as
 //! many bytes as the other side's buffer has room for, so neither buffer
