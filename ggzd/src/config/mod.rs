@@ -18,6 +18,7 @@ pub mod reload;
 pub mod tables;
 pub mod tls;
 mod tomlsrc;
+pub mod web;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -78,6 +79,8 @@ pub struct Config {
     pub extra_dirs: extra_dirs::ExtraDirsConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
+    /// `[web]`
+    pub web: web::WebConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -741,6 +744,7 @@ impl Config {
             }
         }
         self.tls.check()?;
+        self.web.check()?;
         self.extra_dirs.check()?;
         self.tables.check()?;
         let net = &self.network;

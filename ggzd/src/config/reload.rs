@@ -29,7 +29,7 @@ impl Overrides {
 /// Keys read once at startup: the listening socket, the data directory
 /// (database, pid file, game working directories) and the worker threads
 /// with their hashing parameters. Changing them needs a restart.
-pub const RESTART_KEYS: [&str; 8] = [
+pub const RESTART_KEYS: [&str; 9] = [
     "network.interface",
     "network.port",
     "network.listen_backlog",
@@ -38,6 +38,7 @@ pub const RESTART_KEYS: [&str; 8] = [
     "auth.argon2_memory_kib",
     "auth.argon2_iterations",
     "auth.argon2_parallelism",
+    "web.listen",
 ];
 
 /// The outcome of comparing the running configuration with a new one.
@@ -95,6 +96,8 @@ pub fn plan(running: &Config, new: &mut Config) -> ReloadPlan {
         );
         *new = old.clone();
     }
+    keep("web.listen", running.web.listen != new.web.listen);
+    new.web.listen = running.web.listen;
     ReloadPlan {
         needs_restart,
         changed: changed_sections(running, new),
@@ -131,6 +134,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("tls", a.tls == b.tls),
         ("abuse", a.abuse == b.abuse),
         ("extra_dirs", a.extra_dirs == b.extra_dirs),
+        ("web", a.web == b.web),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
     ]
 }
@@ -182,6 +186,7 @@ mod tests {
         new.auth.argon2_memory_kib = 1 << 16;
         new.auth.argon2_iterations = 3;
         new.auth.argon2_parallelism = 2;
+        new.web.listen = Some("127.0.0.1:1".parse().unwrap());
         let plan = plan(&running, &mut new);
         assert_eq!(plan.needs_restart, RESTART_KEYS.to_vec());
         assert!(plan.changed.is_empty(), "{:?}", plan.changed);

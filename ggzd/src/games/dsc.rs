@@ -85,7 +85,7 @@ pub(super) fn load_dsc(
     // Our own key; without it the executable decides (docs/launch-layout.md).
     let layout = match file.get("LaunchInfo", "LaunchMessage") {
         None => None,
-        Some(entry) => Some(LaunchLayout::parse(&entry.value).ok_or_else(|| {
+        Some(entry) => Some(entry.value.parse::<LaunchLayout>().ok().ok_or_else(|| {
             err(
                 "LaunchInfo",
                 "LaunchMessage",

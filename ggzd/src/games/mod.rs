@@ -283,7 +283,7 @@ struct GameToml {
 #[serde(deny_unknown_fields)]
 struct LaunchToml {
     executable: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "layout::deserialize_optional")]
     layout: Option<LaunchLayout>,
 }
 

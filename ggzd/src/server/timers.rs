@@ -20,6 +20,8 @@ pub enum Timer {
     KillOverdue,
     /// Time to tell the service manager's watchdog we are alive.
     Watchdog,
+    /// Time to ping the WebSocket clients.
+    WebPing,
 }
 
 #[derive(Default)]
