@@ -8,6 +8,7 @@
 //! defaults.
 
 pub mod chat_backlog;
+pub mod control;
 pub(crate) mod dirscan;
 pub mod i18n;
 pub mod keyfile;
@@ -64,6 +65,10 @@ pub struct Config {
     pub tables: tables::TablesConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
+    /// `[control]`
+    pub control: control::ControlConfig,
+    /// `[metrics]`
+    pub metrics: control::MetricsConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -738,6 +743,7 @@ impl Config {
             }
         }
         self.tables.check()?;
+        self.control.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

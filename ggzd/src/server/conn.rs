@@ -32,6 +32,8 @@ pub struct Conn {
     /// The socket took no more at the last write; writing again before it
     /// reports writable again only costs a syscall.
     pub write_blocked: bool,
+    /// When its login went to the workers, for the latency histogram.
+    pub login_started: Option<std::time::Instant>,
 }
 
 pub enum Flush {
@@ -57,6 +59,7 @@ impl Conn {
             reading_stopped: false,
             dirty: false,
             write_blocked: false,
+            login_started: None,
         }
     }
 

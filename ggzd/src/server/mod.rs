@@ -6,7 +6,10 @@
 
 mod conn;
 mod contain;
+mod control;
 pub mod listener;
+mod metrics_http;
+mod operator;
 mod signals;
 mod tables;
 mod timers;
@@ -26,9 +29,12 @@ use crate::motd::Motd;
 use crate::proto::decoder::Event;
 use crate::rooms::RoomDesc;
 use crate::workers::{ReloadPaths, Workers};
-use crate::zone::{Close, ConnId, Job, JobDone, Msg, Sink, SpawnSpec, TableSerial, TimerKey, Zone};
+use crate::zone::{
+    Close, ConnId, Job, JobDone, Moderator, Msg, Sink, SpawnSpec, TableSerial, TimerKey, Zone,
+};
 use conn::{Conn, Flush};
 use ggzdmod::wire::ToGame;
+pub use operator::OperatorSetup;
 pub use signals::Signal;
 use signals::Signals;
 use std::os::fd::OwnedFd;
@@ -59,6 +65,8 @@ pub struct ServerSetup {
     /// The service manager, when started by systemd with `Type=notify`.
     pub notifier: Option<crate::systemd::Notifier>,
     pub watchdog: Option<Duration>,
+    /// The control socket and the metrics endpoint.
+    pub operator: OperatorSetup,
 }
 
 /// Files loaded again after SIGHUP, on a helper thread.
@@ -107,6 +115,7 @@ pub struct Server {
     scratch: Vec<u8>,
     notifier: Option<crate::systemd::Notifier>,
     watchdog: Option<Duration>,
+    operator: operator::Operator,
 }
 
 impl Server {
@@ -117,6 +126,7 @@ impl Server {
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let signals = Signals::install(poll.registry(), SIGNAL_BASE)?;
+        let operator = operator::Operator::open(&setup.operator, poll.registry())?;
         tables::become_subreaper();
         let workers = Workers::start(
             setup.workers,
@@ -155,6 +165,7 @@ impl Server {
             scratch: vec![0; READ_CHUNK],
             notifier: setup.notifier,
             watchdog: setup.watchdog,
+            operator,
         })
     }
 
@@ -178,6 +189,7 @@ impl Server {
                 .timers
                 .add(Instant::now() + interval, Timer::Watchdog);
         }
+        self.start_status_updates(Instant::now());
         // A turn's log lines go out together, before the loop sleeps.
         logging::batch_this_thread();
         loop {
@@ -206,6 +218,9 @@ impl Server {
                 match event.token() {
                     LISTENER => self.accept(now),
                     WAKER => self.collect_completions(now),
+                    token if self.operator.owns(token) => {
+                        self.on_operator_event(token, event.is_writable(), now)
+                    }
                     token if token.0 >= TABLE_BASE => {
                         if self.io.games.on_ready(
                             token,
@@ -314,6 +329,7 @@ impl Server {
         if let Some(notifier) = &self.notifier {
             notifier.reloading();
         }
+        self.reload_started();
         let paths = self.reload_paths.clone();
         let tx = self.reload_tx.clone();
         let waker = Arc::clone(&self.waker);
@@ -333,6 +349,14 @@ impl Server {
         for result in done {
             match result {
                 JobDone::Login { conn, outcome } => {
+                    if let Some(started) = self
+                        .io
+                        .conn_mut_by_id(conn)
+                        .and_then(|c| c.login_started.take())
+                    {
+                        let took = now.saturating_duration_since(started);
+                        self.operator.counters.login_latency.observe(took);
+                    }
                     self.zone.on_login_done(conn, outcome, now, &mut self.io)
                 }
                 JobDone::GameReport {
@@ -345,9 +369,14 @@ impl Server {
                 JobDone::Rankings { conn, rows } => {
                     self.zone.on_rankings_done(conn, rows, &mut self.io)
                 }
-                JobDone::Banned { admin, stored } => {
-                    self.zone.on_banned(admin, stored, &mut self.io)
-                }
+                JobDone::Banned {
+                    admin: Moderator::Player(admin),
+                    stored,
+                } => self.zone.on_banned(admin, stored, &mut self.io),
+                JobDone::Banned {
+                    admin: Moderator::Operator(ticket),
+                    stored,
+                } => self.operator_ban_done(ticket, stored, now),
                 JobDone::Permissions(words) => {
                     self.zone.on_permissions_refreshed(words, &mut self.io)
                 }
@@ -368,8 +397,12 @@ impl Server {
                     self.zone
                         .reload(r.games, r.rooms, r.motd, now, &mut self.io);
                     log::info!("reload done");
+                    self.reload_finished(Ok(()), now);
                 }
-                Err(e) => log::error!("reload failed, keeping the old set: {e}"),
+                Err(e) => {
+                    log::error!("reload failed, keeping the old set: {e}");
+                    self.reload_finished(Err(e.to_string()), now);
+                }
             }
             if let Some(notifier) = &self.notifier {
                 notifier.ready();
@@ -564,6 +597,7 @@ impl Server {
                         self.io.timers.add(next, Timer::KillOverdue);
                     }
                 }
+                Timer::Status => self.update_status(now),
                 Timer::Watchdog => {
                     if let (Some(notifier), Some(interval)) = (&self.notifier, self.watchdog) {
                         notifier.watchdog();
@@ -584,6 +618,7 @@ impl Server {
             }
             for id in overflowed {
                 log::info!(target: "connections", "dropping a client that does not read");
+                self.operator.counters.output_drops += 1;
                 self.drop_connection(id, now);
             }
         }
@@ -820,6 +855,11 @@ impl Sink for Io {
     }
 
     fn submit(&mut self, job: Job) {
+        if let Job::Login { conn, .. } = &job
+            && let Some(c) = self.conn_mut_by_id(*conn)
+        {
+            c.login_started = Some(Instant::now());
+        }
         self.workers.submit(job);
     }
 

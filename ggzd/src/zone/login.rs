@@ -115,7 +115,10 @@ impl Zone {
             }
         };
         let first = pending.kind == LoginKind::First;
-        let refuse = |code: ResultCode, sink: &mut dyn Sink| {
+        let label = crate::metrics::login_label(pending.kind);
+        let metrics = &mut self.metrics;
+        let mut refuse = |code: ResultCode, sink: &mut dyn Sink| {
+            metrics.login(label, false);
             log::info!(target: "security", "login of {} refused: {}", pending.name, code);
             let text = if first {
                 r::result_login_first_fail(code)
@@ -172,6 +175,7 @@ impl Zone {
             session.state = State::Player(Box::new(player));
         }
         self.names.insert(canonical, conn);
+        self.metrics.login(label, true);
         log::info!(target: "connections", "{name} logged in ({})", kind_name(kind));
 
         let result = match kind {

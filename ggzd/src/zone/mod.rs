@@ -11,6 +11,7 @@ pub mod flood;
 mod lag;
 mod login;
 pub use login::unix_now;
+pub mod operator;
 pub mod perms;
 mod rooms;
 mod session;
@@ -24,7 +25,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 pub use effects::{
-    Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Msg, Sink,
+    Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Moderator, Msg, Sink,
     SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
 };
 use session::{Session, State};
@@ -109,6 +110,7 @@ pub struct Zone {
     /// Where each live table is: (room, table id).
     table_index: HashMap<TableSerial, (u32, u32)>,
     next_table_serial: TableSerial,
+    metrics: crate::metrics::ZoneMetrics,
 }
 
 impl Zone {
@@ -138,6 +140,7 @@ impl Zone {
             tables_active: 0,
             table_index: HashMap::new(),
             next_table_serial: 0,
+            metrics: crate::metrics::ZoneMetrics::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
