@@ -26,7 +26,11 @@ fn reload_json(state: &ReloadState) -> Value {
     match state {
         ReloadState::Never => json!({ "state": "idle" }),
         ReloadState::Running => json!({ "state": "running" }),
-        ReloadState::Done { ok, ago_secs, error } => json!({
+        ReloadState::Done {
+            ok,
+            ago_secs,
+            error,
+        } => json!({
             "state": "idle",
             "last": if *ok { "ok" } else { "failed" },
             "last_secs_ago": ago_secs,

@@ -142,7 +142,13 @@ mod tests {
         lines
             .feed(b"atus\"}\n{\"cmd\":\"who\"}\n", |l| seen.push(l.to_vec()))
             .unwrap();
-        assert_eq!(seen, vec![b"{\"cmd\":\"status\"}".to_vec(), b"{\"cmd\":\"who\"}".to_vec()]);
+        assert_eq!(
+            seen,
+            vec![
+                b"{\"cmd\":\"status\"}".to_vec(),
+                b"{\"cmd\":\"who\"}".to_vec()
+            ]
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ pub const MAX_HEAD: usize = 8192;
 pub enum Head {
     /// No end of the head yet.
     Incomplete,
-    Metrics { head_only: bool },
+    Metrics {
+        head_only: bool,
+    },
     NotFound,
     MethodNotAllowed,
     /// Not HTTP, or a head longer than [`MAX_HEAD`].
@@ -93,7 +95,10 @@ mod tests {
 
     #[test]
     fn reads_the_request_line_once_the_head_is_complete() {
-        assert_eq!(parse(b"GET /metrics HTTP/1.1\r\nHost: x\r\n"), Head::Incomplete);
+        assert_eq!(
+            parse(b"GET /metrics HTTP/1.1\r\nHost: x\r\n"),
+            Head::Incomplete
+        );
         assert_eq!(
             parse(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
             Head::Metrics { head_only: false }
@@ -103,7 +108,10 @@ mod tests {
             Head::Metrics { head_only: true }
         );
         assert_eq!(parse(b"GET / HTTP/1.1\r\n\r\n"), Head::NotFound);
-        assert_eq!(parse(b"POST /metrics HTTP/1.1\r\n\r\n"), Head::MethodNotAllowed);
+        assert_eq!(
+            parse(b"POST /metrics HTTP/1.1\r\n\r\n"),
+            Head::MethodNotAllowed
+        );
         assert_eq!(parse(b"hello\r\n\r\n"), Head::Bad);
         assert_eq!(parse(b"GET /metrics SPDY\r\n\r\n"), Head::Bad);
     }
@@ -115,7 +123,8 @@ mod tests {
 
     #[test]
     fn responses_carry_length_and_close() {
-        let text = String::from_utf8(response(Head::Metrics { head_only: false }, "a 1\n")).unwrap();
+        let text =
+            String::from_utf8(response(Head::Metrics { head_only: false }, "a 1\n")).unwrap();
         assert!(text.starts_with("HTTP/1.1 200 OK\r\n"));
         assert!(text.contains("Content-Length: 4\r\n"));
         assert!(text.contains("Connection: close\r\n"));

@@ -181,8 +181,7 @@ impl ZoneMetrics {
     /// is how they are routed.
     pub fn chat(&mut self, kind: &str) {
         let i = CHAT_KINDS.iter().position(|k| *k == kind).unwrap_or(0);
-        if let Some(c) = self.chats.get_mut(i)
-        {
+        if let Some(c) = self.chats.get_mut(i) {
             *c += 1;
         }
     }
@@ -289,7 +288,12 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
 /// The Prometheus text exposition (version 0.0.4).
 pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
     let mut out = String::with_capacity(4096);
-    header(&mut out, "ggzd_uptime_seconds", "gauge", "Seconds since start.");
+    header(
+        &mut out,
+        "ggzd_uptime_seconds",
+        "gauge",
+        "Seconds since start.",
+    );
     let _ = writeln!(out, "ggzd_uptime_seconds {}", g.uptime.as_secs());
 
     header(

@@ -160,13 +160,11 @@ impl ControlSocket {
                 }
                 Ok(n) => {
                     let held = &mut conn.held;
-                    let fed = conn
-                        .lines
-                        .feed(buf.get(..n).unwrap_or_default(), |line| {
-                            if !line.iter().all(u8::is_ascii_whitespace) {
-                                held.push_back(line.to_vec());
-                            }
-                        });
+                    let fed = conn.lines.feed(buf.get(..n).unwrap_or_default(), |line| {
+                        if !line.iter().all(u8::is_ascii_whitespace) {
+                            held.push_back(line.to_vec());
+                        }
+                    });
                     if fed.is_err() || held.len() > MAX_HELD {
                         conn.held.clear();
                         conn.out.extend_from_slice(&crate::control::reply::line(

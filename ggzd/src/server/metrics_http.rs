@@ -56,7 +56,12 @@ impl MetricsEndpoint {
 
     /// A readiness event. `render` builds the body when a complete
     /// `GET /metrics` arrived.
-    pub fn on_ready(&mut self, registry: &Registry, token: Token, render: &mut dyn FnMut() -> String) {
+    pub fn on_ready(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        render: &mut dyn FnMut() -> String,
+    ) {
         if token.0 == self.base {
             self.accept(registry, render);
         } else {

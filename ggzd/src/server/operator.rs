@@ -102,7 +102,11 @@ impl Server {
     /// Carries out every control request that may run now.
     fn run_control(&mut self, now: Instant) {
         loop {
-            let Some((ticket, line)) = self.operator.control.as_mut().and_then(|c| c.next_request())
+            let Some((ticket, line)) = self
+                .operator
+                .control
+                .as_mut()
+                .and_then(|c| c.next_request())
             else {
                 break;
             };

@@ -25,8 +25,8 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 pub use effects::{
-    Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Moderator, Msg, Sink,
-    SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
+    Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Moderator, Msg,
+    Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
 };
 use session::{Session, State};
 
