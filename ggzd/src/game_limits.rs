@@ -87,8 +87,7 @@ mod tests {
     #[test]
     fn dsc_limits_section() {
         let file =
-            KeyFile::parse("[Limits]\nProcesses = 20\nAddressSpaceMB = 64\nOpenFiles = 100\n")
-                .expect("parses");
+            KeyFile::parse("[Limits]\nProcesses = 20\nAddressSpaceMB = 64\nOpenFiles = 100\n");
         assert_eq!(
             GameLimits::from_dsc(&file),
             Ok(GameLimits {
@@ -98,12 +97,12 @@ mod tests {
                 open_files: Some(100),
             })
         );
-        let bad = KeyFile::parse("[Limits]\nCpuSeconds = lots\n").expect("parses");
+        let bad = KeyFile::parse("[Limits]\nCpuSeconds = lots\n");
         assert_eq!(
             GameLimits::from_dsc(&bad).map_err(|(key, _)| key),
             Err("CpuSeconds")
         );
-        let none = KeyFile::parse("[GameInfo]\nName = x\n").expect("parses");
+        let none = KeyFile::parse("[GameInfo]\nName = x\n");
         assert_eq!(GameLimits::from_dsc(&none), Ok(GameLimits::default()));
     }
 }

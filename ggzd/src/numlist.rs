@@ -94,6 +94,44 @@ impl NumberList {
         }
         Ok(list)
     }
+
+    /// Parses the way the original reads description files: a token it
+    /// cannot use is left out and described in the returned warnings, and
+    /// the rest of the list still counts. `0` alone is no warning: original
+    /// files write `BotsAllowed = 0` for "no bots", and zero bots is always
+    /// allowed anyway. A range may start at 0 (`0..3` allows up to 3).
+    pub fn parse_lenient(text: &str) -> (Self, Vec<String>) {
+        let mut list = Self::default();
+        let mut warnings = Vec::new();
+        for token in text.split_whitespace() {
+            if let Some((lo, hi)) = token.split_once("..") {
+                let (Ok(lo), Ok(hi)) = (parse_count(lo, token), parse_count(hi, token)) else {
+                    warnings.push(format!("`{token}` is not a range a..b (ignored)"));
+                    continue;
+                };
+                if list.range.is_some() {
+                    warnings.push(format!(
+                        "`{token}`: a number list holds at most one range (ignored)"
+                    ));
+                } else if lo >= hi {
+                    warnings.push(format!("range `{token}` must have min < max (ignored)"));
+                } else if lo <= 1 && hi == 1 {
+                    list.insert(1);
+                } else {
+                    list.range = Some((lo.max(1), hi));
+                }
+            } else {
+                match parse_count(token, token) {
+                    Ok(0) => {}
+                    Ok(n) if n <= MAX_EXPLICIT => list.insert(n),
+                    _ => warnings.push(format!(
+                        "value `{token}` is not a number in 1..{MAX_EXPLICIT} (ignored)"
+                    )),
+                }
+            }
+        }
+        (list, warnings)
+    }
 }
 
 fn parse_count(text: &str, token: &str) -> Result<u32, NumberListError> {
@@ -152,6 +190,32 @@ mod tests {
         assert_eq!(list.max(), Some(7));
         assert_eq!(NumberList::parse("3 32").unwrap().max(), Some(32));
         assert_eq!(NumberList::empty().max(), None);
+    }
+
+    #[test]
+    fn lenient_parsing_keeps_what_it_can() {
+        let ok = |text: &str| {
+            let (list, warnings) = NumberList::parse_lenient(text);
+            assert!(warnings.is_empty(), "{text}: {warnings:?}");
+            list.to_string()
+        };
+        assert_eq!(ok("0"), "");
+        assert_eq!(ok(""), "");
+        assert_eq!(ok("2..4 6"), "6 2..4");
+        assert_eq!(ok("0..3"), "1..3");
+        assert_eq!(ok("0..1"), "1");
+        assert_eq!(ok("1..16"), "1..16");
+        for (text, kept, bad) in [
+            ("x 2", "2", 1),
+            ("33 2", "2", 1),
+            ("3..2 4", "4", 1),
+            ("1..2 3..4", "1..2", 1),
+            ("-1 1..x", "", 2),
+        ] {
+            let (list, warnings) = NumberList::parse_lenient(text);
+            assert_eq!(list.to_string(), kept, "{text}");
+            assert_eq!(warnings.len(), bad, "{text}: {warnings:?}");
+        }
     }
 
     #[test]

@@ -135,9 +135,8 @@ pub fn load_rooms(
 ) -> Result<(Vec<RoomDesc>, Vec<String>), RoomsError> {
     let entry_path = dirscan::find(rooms_dir, ENTRY_ROOM, &EXTENSIONS)
         .ok_or_else(|| RoomsError::MissingEntry(rooms_dir.to_path_buf()))?;
-    let entry = load_room_file(&entry_path).map_err(RoomsError::Entry)?;
+    let (entry, mut warnings) = load_room_file(&entry_path).map_err(RoomsError::Entry)?;
     let mut rooms = vec![entry];
-    let mut warnings = Vec::new();
 
     let files: Vec<PathBuf> = if list.is_empty() {
         let (files, scan_warnings) =
@@ -173,10 +172,13 @@ pub fn load_rooms(
             continue;
         }
         match load_room_file(&path) {
-            Ok(room) if rooms.iter().any(|r| r.key == room.key) => {
+            Ok((room, _)) if rooms.iter().any(|r| r.key == room.key) => {
                 warnings.push(format!("{}: listed twice (skipped)", path.display()));
             }
-            Ok(room) => rooms.push(room),
+            Ok((room, file_warnings)) => {
+                warnings.extend(file_warnings);
+                rooms.push(room);
+            }
             Err(e) => warnings.push(format!("{e} (skipped)")),
         }
     }
@@ -184,13 +186,14 @@ pub fn load_rooms(
 }
 
 /// Loads one room file; the format follows the extension (`.room` =
-/// original key-file syntax, anything else = TOML).
-pub fn load_room_file(path: &Path) -> Result<RoomDesc, DescError> {
+/// original key-file syntax, anything else = TOML). Returns the room and
+/// warnings about what was left out of it.
+pub fn load_room_file(path: &Path) -> Result<(RoomDesc, Vec<String>), DescError> {
     let key = dirscan::base_name(path)?;
     if path.extension().is_some_and(|ext| ext == "room") {
         load_keyfile(path, key)
     } else {
-        load_toml(path, key)
+        load_toml(path, key).map(|room| (room, Vec::new()))
     }
 }
 
@@ -259,7 +262,10 @@ fn load_toml(path: &Path, key: String) -> Result<RoomDesc, DescError> {
     })
 }
 
-fn load_keyfile(path: &Path, key: String) -> Result<RoomDesc, DescError> {
+/// Reads an original `.room` file. As in the original, nothing but an
+/// unreadable file refuses the room: a missing name or an unknown entry
+/// restriction is a warning and a fallback.
+fn load_keyfile(path: &Path, key: String) -> Result<(RoomDesc, Vec<String>), DescError> {
     const SECTION: &str = "RoomInfo";
     let file = KeyFile::read(path).map_err(|e| DescError::new(path, e.line, None, e.message))?;
     let line_of = |k: &str| {
@@ -268,15 +274,24 @@ fn load_keyfile(path: &Path, key: String) -> Result<RoomDesc, DescError> {
             .or_else(|| file.section(SECTION).map(|s| s.line))
     };
     let err = |k: &str, message: String| {
-        DescError::new(path, line_of(k), Some(&format!("{SECTION}.{k}")), message)
+        DescError::new(path, line_of(k), Some(&format!("{SECTION}.{k}")), message).to_string()
     };
+    let mut warnings: Vec<String> = file
+        .warnings()
+        .iter()
+        .map(|w| DescError::new(path, w.line, None, w.message.clone()).to_string())
+        .collect();
 
-    let name = file
-        .translated(SECTION, "Name")
-        .ok_or_else(|| err("Name", "missing (required)".into()))?;
-    if name.default_text().is_empty() {
-        return Err(err("Name", "must not be empty".into()));
-    }
+    let name = match file.translated(SECTION, "Name") {
+        Some(name) if !name.default_text().is_empty() => name,
+        _ => {
+            warnings.push(err(
+                "Name",
+                format!("missing or empty; the room is called `{key}` after its file"),
+            ));
+            Translated::new(key.clone())
+        }
+    };
     let description = file.translated(SECTION, "Description").unwrap_or_default();
     let game = file
         .get(SECTION, "GameType")
@@ -298,18 +313,22 @@ fn load_keyfile(path: &Path, key: String) -> Result<RoomDesc, DescError> {
     };
     let restriction = match file.get(SECTION, "EntryRestriction") {
         None => EntryRestriction::None,
-        Some(entry) => EntryRestriction::parse(&entry.value).ok_or_else(|| {
-            err(
+        Some(entry) => EntryRestriction::parse(&entry.value).unwrap_or_else(|| {
+            warnings.push(err(
                 "EntryRestriction",
-                format!("`{}` is not None, Registered or Admin", entry.value),
-            )
-        })?,
+                format!(
+                    "`{}` is not None, Registered or Admin (everybody may enter)",
+                    entry.value
+                ),
+            ));
+            EntryRestriction::None
+        }),
     };
     let executable_args = file
         .get(SECTION, "ExecutableArgs")
         .map(|e| keyfile::split_list(&e.value))
         .unwrap_or_default();
-    Ok(RoomDesc {
+    let room = RoomDesc {
         key,
         name,
         description,
@@ -319,7 +338,8 @@ fn load_keyfile(path: &Path, key: String) -> Result<RoomDesc, DescError> {
         restriction,
         executable_args,
         source: path.to_path_buf(),
-    })
+    };
+    Ok((room, warnings))
 }
 
 #[cfg(test)]
@@ -342,7 +362,7 @@ mod tests {
              ExecutableArgs = --fast --name My\\ Room\n",
         )
         .unwrap();
-        let room = load_room_file(&path).unwrap();
+        let (room, _) = load_room_file(&path).unwrap();
         assert_eq!(room.key, "fil");
         assert_eq!(room.name.get(Some("de_CH")), "Vier gewinnt");
         assert_eq!(room.name.default_text(), "Four In Line");
@@ -375,7 +395,7 @@ mod tests {
         for (file, text, tables) in cases {
             let path = dir.join(file);
             std::fs::write(&path, text).unwrap();
-            let room = load_room_file(&path).unwrap();
+            let (room, _) = load_room_file(&path).unwrap();
             assert_eq!(room.game, None, "{file}");
             assert_eq!(room.max_players, DEFAULT_MAX_PLAYERS, "{file}");
             assert_eq!(room.max_tables, tables, "{file}");
@@ -404,7 +424,7 @@ description = "Gemütlich"
 "#,
         )
         .unwrap();
-        let room = load_room_file(&path).unwrap();
+        let (room, _) = load_room_file(&path).unwrap();
         assert_eq!(room.name.get(Some("de")), "Vier gewinnt");
         assert_eq!(room.description.get(Some("de")), "Gemütlich");
         assert_eq!(room.game.as_deref(), Some("Four In Line"));
@@ -418,18 +438,6 @@ description = "Gemütlich"
     fn room_errors_name_line_and_key() {
         let dir = temp_dir("room-errors");
         let cases = [
-            (
-                "a.room",
-                "[RoomInfo]\nDescription = x\n",
-                Some(1),
-                "RoomInfo.Name",
-            ),
-            (
-                "b.room",
-                "[RoomInfo]\nName = B\nEntryRestriction = vip\n",
-                Some(3),
-                "RoomInfo.EntryRestriction",
-            ),
             (
                 "c.toml",
                 "name = \"C\"\nrestriction = \"vip\"\n",
@@ -457,6 +465,49 @@ description = "Gemütlich"
             let err = load_room_file(&path).unwrap_err();
             assert_eq!(err.line, line, "{file}: {err}");
             assert_eq!(err.key.as_deref(), Some(key), "{file}: {err}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn original_room_files_are_refused_only_when_unreadable() {
+        let dir = temp_dir("room-lenient");
+        let cases = [
+            (
+                "a.room",
+                "[RoomInfo]\nDescription = x\n",
+                "a",
+                "a.room:1: key 'RoomInfo.Name'",
+            ),
+            (
+                "b.room",
+                "[RoomInfo]\nName =\n",
+                "b",
+                "b.room:2: key 'RoomInfo.Name'",
+            ),
+            (
+                "c.room",
+                "[RoomInfo]\nName = C\nEntryRestriction = vip\n",
+                "C",
+                "c.room:3: key 'RoomInfo.EntryRestriction'",
+            ),
+            (
+                "d.room",
+                "[RoomInfo]\nName = D\nwhat is this\n",
+                "D",
+                "d.room:3: ",
+            ),
+        ];
+        for (file, text, name, warning) in cases {
+            let path = dir.join(file);
+            std::fs::write(&path, text).unwrap();
+            let (room, warnings) = load_room_file(&path).unwrap();
+            assert_eq!(room.name.default_text(), name, "{file}");
+            assert_eq!(room.restriction, EntryRestriction::None, "{file}");
+            let [w] = warnings.as_slice() else {
+                panic!("{file}: {warnings:?}");
+            };
+            assert!(w.contains(warning), "{file}: {w}");
         }
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -512,7 +563,13 @@ description = "Gemütlich"
     fn shipped_rooms_load_and_match_shipped_games() {
         let (rooms, warnings) = load_rooms(&repo().join("rooms"), &[], &[]).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
-        let (games, _) = crate::games::load_games(&repo().join("games"), Path::new("/g"), &[], &[]);
+        let (games, _) = crate::games::load_games(
+            &repo().join("games"),
+            Path::new("/g"),
+            &[],
+            &[],
+            crate::games::LaunchLayout::Trunk,
+        );
         let summary: Vec<(&str, Option<usize>)> = rooms
             .iter()
             .map(|r| (r.name.default_text(), r.game_index(&games)))

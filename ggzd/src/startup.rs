@@ -65,9 +65,11 @@ fn print_specs(cli: &Cli) {
     println!("debug build: {}", cfg!(debug_assertions));
     println!("database: SQLite {} (bundled)", rusqlite::version());
     println!("password hashing: argon2id (legacy GGZ hashes verified, then replaced)");
-    println!("TLS: no");
+    println!("TLS: rustls (ring); offered when [tls] names a certificate and key");
     println!("Zeroconf: no");
-    println!("reconfiguration: SIGHUP reloads MOTD, rooms and game descriptions");
+    println!(
+        "reconfiguration: SIGHUP reloads MOTD, rooms, game descriptions and the TLS certificate"
+    );
     println!("Unicode usernames: by policy");
 }
 
@@ -89,10 +91,17 @@ fn check_config(cli: &Cli, config: &Config) -> ExitCode {
         &config.directories.game_dir,
         &config.games.game_list,
         &config.games.ignored_games,
+        config.game_servers.default_layout,
     );
     let mut ok = true;
     for warning in warnings {
         eprintln!("ggzd: {warning}");
+        ok = false;
+    }
+    if let Some((cert, key)) = config.tls.files()
+        && let Err(e) = server::tls::load_server_config(&cert, &key)
+    {
+        eprintln!("ggzd: tls: {e}");
         ok = false;
     }
     match crate::rooms::load_rooms(
@@ -162,6 +171,21 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
     }
     raise_fd_limit();
     close_on_exec_inherited();
+    // A certificate that cannot be used is a startup error; on SIGHUP the
+    // old pair stays instead.
+    let tls = match config.tls.files() {
+        Some((cert, key)) => {
+            let loaded = server::tls::load_server_config(&cert, &key)
+                .map_err(|e| io::Error::other(format!("tls: {e}")))?;
+            log::info!("TLS offered with {}", cert.display());
+            Some(server::TlsSetup {
+                config: loaded,
+                cert,
+                key,
+            })
+        }
+        None => None,
+    };
     let dirs = &config.directories;
     std::fs::create_dir_all(&dirs.data_dir)?;
     // The listener is bound before daemonizing so that a port in use is
@@ -198,6 +222,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         ignored_games: config.games.ignored_games.clone(),
         room_list: config.games.room_list.clone(),
         ignored_rooms: config.games.ignored_rooms.clone(),
+        default_layout: config.game_servers.default_layout,
     };
     let loaded = server::load_descriptions(&reload_paths)?;
     let now = zone::unix_now();
@@ -259,6 +284,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
                 control_max: config.control.max_connections as usize,
                 metrics: config.metrics.listen,
             },
+            tls,
         },
     )?;
     log::info!("listening on {}", server.local_addr()?);
@@ -310,6 +336,10 @@ fn settings(config: &Config, port: u16) -> Settings {
         },
         gamedata_dir: config.directories.data_dir.join("gamedata"),
         launch_timeout: Duration::from_secs(u64::from(t.launch_timeout.max(1))),
+        tls: crate::zone::TlsPolicy {
+            offered: config.tls.enabled(),
+            login_requires_tls: config.tls.login_requires_tls,
+        },
         tables: config.tables.clone(),
     }
 }

@@ -391,6 +391,8 @@ pub struct ReloadPaths {
     pub ignored_games: Vec<String>,
     pub room_list: Vec<String>,
     pub ignored_rooms: Vec<String>,
+    /// `game_servers.default_layout`
+    pub default_layout: crate::games::LaunchLayout,
 }
 
 #[cfg(test)]

@@ -64,6 +64,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{MsgFlags, recv, send};
 use nix::sys::stat::{SFlag, fstat};
 
+use crate::detect::{self, Detected};
 use crate::fdpass;
 use crate::wire::{
     Decoded, GameResult, GameState, LaunchLayout, LaunchSeat, MAX_MESSAGE_LEN, MAX_SEATS,
@@ -159,16 +160,16 @@ impl From<Errno> for Error {
 /// Options for connecting to ggzd.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GameOptions {
-    /// Launch layout to expect when ggzd does not say. ggzd tells the game
-    /// through [`ENV_LAUNCH_LAYOUT`], which takes
-    /// precedence because the daemon knows what it sends; this field
-    /// matters under daemons that do not set it (the original ggzd). `None`
-    /// means [`LaunchLayout::Trunk`].
+    /// Launch layout to insist on. `None` (the default) reads the launch
+    /// message both ways and keeps the one that fits ([`crate::detect`]),
+    /// which works under any ggzd. Our ggzd also says which layout it sends
+    /// through [`ENV_LAUNCH_LAYOUT`], which takes precedence over this
+    /// field because the daemon knows what it sends.
     pub layout: Option<LaunchLayout>,
 }
 
 impl GameOptions {
-    /// Options with a fallback launch layout.
+    /// Options that insist on one launch layout.
     pub fn with_layout(layout: LaunchLayout) -> GameOptions {
         GameOptions {
             layout: Some(layout),
@@ -177,14 +178,17 @@ impl GameOptions {
 }
 
 /// Chooses the launch layout: the environment value if present, else the
-/// author's choice, else Trunk.
+/// author's choice; `None` means "detect it from the launch message".
 pub fn resolve_layout(
     env_value: Option<&str>,
     fallback: Option<LaunchLayout>,
-) -> Result<LaunchLayout, Error> {
+) -> Result<Option<LaunchLayout>, Error> {
     match env_value {
-        Some(v) => v.parse().map_err(|e| Error::BadEnvironment(format!("{e}"))),
-        None => Ok(fallback.unwrap_or_default()),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|e| Error::BadEnvironment(format!("{e}"))),
+        None => Ok(fallback),
     }
 }
 
@@ -422,7 +426,8 @@ static CONNECTED: AtomicBool = AtomicBool::new(false);
 #[derive(Debug)]
 pub struct Game {
     ctl: OwnedFd,
-    layout: LaunchLayout,
+    /// `None` until the launch message shows it, when detecting.
+    layout: Option<LaunchLayout>,
     state: GameState,
     launched: bool,
     game_name: String,
@@ -486,12 +491,12 @@ impl Game {
 
     /// Uses an already open control socket instead of the environment
     /// (tests, or embedding under another supervisor). The layout is
-    /// `options.layout`, or Trunk. Sends the first log line.
+    /// `options.layout`, or detected. Sends the first log line.
     pub fn from_fd(ctl: OwnedFd, options: GameOptions) -> Result<Game, Error> {
-        Game::start(ctl, options.layout.unwrap_or_default())
+        Game::start(ctl, options.layout)
     }
 
-    fn start(ctl: OwnedFd, layout: LaunchLayout) -> Result<Game, Error> {
+    fn start(ctl: OwnedFd, layout: Option<LaunchLayout>) -> Result<Game, Error> {
         let mut game = Game {
             ctl,
             layout,
@@ -509,10 +514,13 @@ impl Game {
             failure: None,
             broken: false,
         };
+        let expecting = match layout {
+            Some(layout) => format!("expecting the {layout} launch layout"),
+            None => "telling the launch layout from the message".to_owned(),
+        };
         let hello = format!(
-            "ggzdmod (Rust): game server pid {} connected, expecting {} launch layout",
+            "ggzdmod (Rust): game server pid {} connected, {expecting}",
             std::process::id(),
-            layout
         );
         game.send_msg(&ToServer::Log(hello))?;
         Ok(game)
@@ -526,8 +534,9 @@ impl Game {
         self.state
     }
 
-    /// The launch layout in use.
-    pub fn layout(&self) -> LaunchLayout {
+    /// The launch layout in use: the one insisted on, or the one the
+    /// launch message turned out to have; `None` while still unknown.
+    pub fn layout(&self) -> Option<LaunchLayout> {
         self.layout
     }
 
@@ -951,7 +960,26 @@ impl Game {
                 }
                 continue;
             }
-            match ToGame::decode(&self.inbuf, self.layout)? {
+            let decoded = match self.layout {
+                Some(layout) => ToGame::decode(&self.inbuf, layout)?,
+                None => match detect::decode_detecting(&self.inbuf)? {
+                    Detected::NeedMore(n) => Decoded::NeedMore(n),
+                    Detected::Message {
+                        msg,
+                        consumed,
+                        fd_follows,
+                        layout,
+                    } => {
+                        self.layout = layout;
+                        Decoded::Message {
+                            msg,
+                            consumed,
+                            fd_follows,
+                        }
+                    }
+                },
+            };
+            match decoded {
                 Decoded::Message {
                     msg,
                     consumed,
@@ -1313,14 +1341,15 @@ mod tests {
 
     #[test]
     fn layout_resolution() {
-        assert_eq!(resolve_layout(None, None).unwrap(), LaunchLayout::Trunk);
+        // Nothing said: detect from the launch message.
+        assert_eq!(resolve_layout(None, None).unwrap(), None);
         assert_eq!(
             resolve_layout(None, Some(LaunchLayout::Legacy)).unwrap(),
-            LaunchLayout::Legacy
+            Some(LaunchLayout::Legacy)
         );
         assert_eq!(
             resolve_layout(Some("trunk"), Some(LaunchLayout::Legacy)).unwrap(),
-            LaunchLayout::Trunk
+            Some(LaunchLayout::Trunk)
         );
         assert!(matches!(
             resolve_layout(Some("0.0.15"), None),

@@ -14,7 +14,8 @@
 //!
 //! * [`wire`] — the sans-IO codec: typed messages in both directions
 //!   ([`ToGame`], [`ToServer`]), exact encoding and incremental decoding,
-//!   both launch layouts ([`LaunchLayout`]).
+//!   both launch layouts ([`LaunchLayout`]); [`detect`] tells the two
+//!   layouts apart when nobody says which one comes.
 //! * [`fdpass`] — sending and receiving one descriptor per `sendmsg` with
 //!   `SCM_RIGHTS`.
 //! * [`server`] — ggzd's end: [`ServerChannel`], a non-blocking queue and
@@ -28,15 +29,17 @@
 //!
 //! ggzd starts a game server with [`ENV_GGZMODE`]`=true` and
 //! [`ENV_GGZSOCKET`]`=3`. Our ggzd also sets [`ENV_LAUNCH_LAYOUT`] to
-//! `trunk` or `legacy`, because the two launch message layouts cannot be
-//! told apart on the wire (spec §4.1); the original ggzd does not set it,
-//! in which case [`GameOptions::layout`] (default trunk) applies.
+//! `trunk` or `legacy`, the launch message layout it sends. The original
+//! ggzd does not; then [`GameOptions::layout`] applies if the game insists
+//! on one, and otherwise the launch message is read both ways and the
+//! reading that fits is kept ([`detect`], docs/launch-layout.md).
 
 #![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::indexing_slicing))]
 
 use std::os::fd::RawFd;
 
+pub mod detect;
 pub mod fdpass;
 pub mod game;
 pub mod server;

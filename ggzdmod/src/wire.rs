@@ -65,8 +65,9 @@ pub const MAX_MESSAGE_LEN: usize = 1 << 20;
 
 /// Which variant of `MSG_GAME_LAUNCH` the game server expects (spec §4.1).
 ///
-/// The two variants cannot be told apart on the wire, so both sides must be
-/// configured with the same one.
+/// The encoder needs to be told. A decoder that is not told can use
+/// [`crate::detect::decode_detecting`], which tells the two apart by which
+/// reading is valid and ends where the bytes end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LaunchLayout {
     /// GGZ 0.99.x ("trunk"): the launch message carries a savegame string

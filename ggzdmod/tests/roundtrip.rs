@@ -360,6 +360,61 @@ fn mismatched_layout_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn a_game_that_is_not_told_reads_either_layout() {
+    let shapes = [
+        vec![LaunchSeat::Open],
+        vec![LaunchSeat::Reserved("bob".into())],
+        vec![LaunchSeat::Bot("Tarantula".into()), LaunchSeat::Open],
+        vec![LaunchSeat::Open, LaunchSeat::Bot(String::new())],
+    ];
+    for layout in [LaunchLayout::Trunk, LaunchLayout::Legacy] {
+        for seats in &shapes {
+            let (d, c) = control_socketpair().unwrap();
+            let mut ch = ServerChannel::new(d, layout).unwrap();
+            let mut game = Game::from_fd(c, GameOptions::default()).unwrap();
+            assert_eq!(game.layout(), None);
+            let joins = seats
+                .iter()
+                .position(|s| !matches!(s, LaunchSeat::Bot(_)))
+                .unwrap();
+            send(
+                &mut ch,
+                ToGame::Launch {
+                    game: "fourinline".into(),
+                    savegame: None,
+                    seats: seats.clone(),
+                    spectators: 0,
+                },
+                None,
+            );
+            // The join is on the wire before the game reads anything: the
+            // detection must not eat into it (its passed descriptor would
+            // be lost).
+            let (_bob, bob_fd) = player_pair();
+            send(
+                &mut ch,
+                ToGame::Seat {
+                    num: u32::try_from(joins).unwrap(),
+                    kind: SeatKind::Player,
+                    name: "bob".into(),
+                },
+                Some(bob_fd),
+            );
+            let what = format!("{layout} {seats:?}");
+            assert!(
+                matches!(game.next_event().unwrap(), Event::Launch),
+                "{what}"
+            );
+            assert_eq!(game.layout(), Some(layout), "{what}");
+            assert_eq!(game.num_seats(), seats.len(), "{what}");
+            let ev = game.next_event().unwrap();
+            assert!(ev.is_player_join(), "{what}: {ev:?}");
+            assert!(game.seat_stream(joins).is_some(), "{what}");
+        }
+    }
+}
+
+#[test]
 fn messages_before_launch_are_refused() {
     let (mut ch, mut game) = setup(LaunchLayout::Trunk);
     send(&mut ch, ToGame::StateAck, None);

@@ -3,17 +3,18 @@
 //! ggzd runs it once per table with `GGZMODE=true` and the control socket
 //! on fd 3. Arguments:
 //!
-//! * `--variant classic` (default): GGZ 0.0.14 protocol, version `5`;
-//!   without `GGZDMOD_LAUNCH_LAYOUT` it expects the 0.0.14 launch message.
+//! * `--variant classic` (default): GGZ 0.0.14 protocol, version `5`.
 //! * `--variant dev`: trunk protocol `dio/5+dev` (no MSG_SEAT, no
-//!   MSG_PLAYERS); without `GGZDMOD_LAUNCH_LAYOUT` it expects the trunk
-//!   launch message.
+//!   MSG_PLAYERS).
+//!
+//! Both take either launch message layout; without
+//! `GGZDMOD_LAUNCH_LAYOUT` the message itself tells (docs/launch-layout.md).
 //! * `--no-savegame`: do not write the savegame log into the working
 //!   directory.
 
 use std::process::ExitCode;
 
-use ggzdmod::{Error, Game, GameOptions, LaunchLayout};
+use ggzdmod::{Error, Game, GameOptions};
 use tictactoe::driver;
 use tictactoe::game::TicTacToe;
 use tictactoe::protocol::Variant;
@@ -81,13 +82,9 @@ fn main() -> ExitCode {
         Parsed::Run(opts) => opts,
         Parsed::Exit(code) => return code,
     };
-    // The launch layout that goes with each protocol generation, for
-    // daemons that do not say which one they send.
-    let fallback = match opts.variant {
-        Variant::Classic => LaunchLayout::Legacy,
-        Variant::Dev => LaunchLayout::Trunk,
-    };
-    let mut game = match Game::connect_with(GameOptions::with_layout(fallback)) {
+    // Either launch layout is understood: ggzd may say which one it sends
+    // (GGZDMOD_LAUNCH_LAYOUT), otherwise the message itself tells.
+    let mut game = match Game::connect_with(GameOptions::default()) {
         Ok(game) => game,
         Err(Error::NotUnderGgz) => {
             eprintln!("ggzd-tictactoe: not started by ggzd\n{USAGE}");

@@ -54,6 +54,17 @@ impl Server {
     /// Starts the binary and launches a table with these seats; returns
     /// once the game reported WAITING.
     fn launch(args: &[&str], layout: LaunchLayout, seats: Vec<LaunchSeat>) -> Server {
+        Server::launch_telling(args, layout, true, seats)
+    }
+
+    /// Like [`Server::launch`]; `tell` says whether the game is told the
+    /// layout through `GGZDMOD_LAUNCH_LAYOUT` (the original ggzd does not).
+    fn launch_telling(
+        args: &[&str],
+        layout: LaunchLayout,
+        tell: bool,
+        seats: Vec<LaunchSeat>,
+    ) -> Server {
         use std::os::unix::process::CommandExt;
         let (daemon_end, child_end) = control_socketpair().unwrap();
         let ch = ServerChannel::new(daemon_end, layout).unwrap();
@@ -64,7 +75,10 @@ impl Server {
             .current_dir(&dir)
             .env("GGZMODE", "true")
             .env("GGZSOCKET", "3")
-            .env("GGZDMOD_LAUNCH_LAYOUT", layout.as_str());
+            .env_remove("GGZDMOD_LAUNCH_LAYOUT");
+        if tell {
+            cmd.env("GGZDMOD_LAUNCH_LAYOUT", layout.as_str());
+        }
         // SAFETY: only async-signal-safe libc calls between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
@@ -300,6 +314,29 @@ fn record(name: &str, kind: SeatKind, team: i32, result: GameResult) -> ReportRe
         team,
         result,
         score: 0,
+    }
+}
+
+/// Under the original ggzd nobody says which launch layout comes: both
+/// variants must take either (the classic one used to read a trunk launch
+/// as legacy and fail with "bad seat type 33554432").
+#[test]
+fn either_launch_layout_without_being_told() {
+    for args in [&[][..], &["--variant", "dev"][..]] {
+        for layout in [LaunchLayout::Trunk, LaunchLayout::Legacy] {
+            let seats = vec![LaunchSeat::Open, LaunchSeat::Bot(String::new())];
+            // Returns once the game reported WAITING, so the launch was
+            // understood.
+            let server = Server::launch_telling(args, layout, false, seats);
+            assert!(
+                server
+                    .logs
+                    .iter()
+                    .any(|l| l.contains("telling the launch layout")),
+                "{args:?} {layout}: {:?}",
+                server.logs
+            );
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 //! ```
 //!
 //! Section and key names are case-sensitive; a later duplicate key replaces
-//! an earlier one; repeated section headers add to the same section.
+//! an earlier one; repeated section headers add to the same section. A line
+//! that fits none of these shapes is skipped with a warning, as the original
+//! did, rather than refusing the file.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -57,6 +59,7 @@ impl Section {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyFile {
     sections: BTreeMap<String, Section>,
+    warnings: Vec<KeyFileError>,
 }
 
 /// A syntax or read error; `line` is 1-based, `None` for whole-file errors.
@@ -86,72 +89,73 @@ impl KeyFile {
             line: None,
             message,
         })?;
-        Self::parse(&decode_text(bytes))
+        Ok(Self::parse(&decode_text(bytes)))
     }
 
-    /// Parses key-file text. A line that is neither blank, a comment, a
-    /// section header nor `Key = Value` is an error, as is an entry before
-    /// the first section header.
-    pub fn parse(text: &str) -> Result<KeyFile, KeyFileError> {
+    /// Parses key-file text. Like the original reader, a line that is
+    /// neither blank, a comment, a section header nor `Key = Value` (or an
+    /// entry before the first section header) is skipped and noted in
+    /// [`KeyFile::warnings`]; it never makes the whole file unusable.
+    pub fn parse(text: &str) -> KeyFile {
         let mut file = KeyFile::default();
         let mut current: Option<String> = None;
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
+            let mut skip = |message: String| {
+                file.warnings.push(KeyFileError {
+                    line: Some(line),
+                    message: format!("{message} (line ignored)"),
+                });
+            };
             let trimmed = raw.trim();
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
-            if let Some(inner) = trimmed.strip_prefix('[') {
-                let Some(name) = inner.strip_suffix(']') else {
-                    return Err(KeyFileError {
-                        line: Some(line),
-                        message: "section header without closing `]`".into(),
-                    });
-                };
-                let name = name.trim();
-                if name.is_empty() {
-                    return Err(KeyFileError {
-                        line: Some(line),
-                        message: "empty section name".into(),
-                    });
-                }
-                file.sections
-                    .entry(name.to_owned())
-                    .or_insert_with(|| Section {
-                        entries: BTreeMap::new(),
-                        line,
-                    });
-                current = Some(name.to_owned());
-                continue;
-            }
             let Some((key, value)) = trimmed.split_once('=') else {
-                return Err(KeyFileError {
-                    line: Some(line),
-                    message: format!("expected `Key = Value` or `[Section]`, found `{trimmed}`"),
-                });
+                if let Some(name) = trimmed.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+                    // `[]` names a section nobody reads; the original takes
+                    // it too.
+                    let name = name.trim();
+                    file.sections
+                        .entry(name.to_owned())
+                        .or_insert_with(|| Section {
+                            entries: BTreeMap::new(),
+                            line,
+                        });
+                    current = Some(name.to_owned());
+                } else {
+                    skip(format!(
+                        "expected `Key = Value` or `[Section]`, found `{trimmed}`"
+                    ));
+                }
+                continue;
             };
             let key = key.trim();
             if key.is_empty() {
-                return Err(KeyFileError {
-                    line: Some(line),
-                    message: "entry without a key name".into(),
-                });
+                skip("entry without a key name".into());
+                continue;
             }
             let Some(section) = current.as_ref().and_then(|s| file.sections.get_mut(s)) else {
-                return Err(KeyFileError {
-                    line: Some(line),
-                    message: format!("entry `{key}` before any [Section] header"),
-                });
+                skip(format!("entry `{key}` before any [Section] header"));
+                continue;
             };
+            // The original skips any run of blanks and `=` after the first
+            // `=`, so `Key == v` means `v`.
+            let value = value.trim_start_matches([' ', '\t', '=']).trim();
             section.entries.insert(
                 key.to_owned(),
                 Entry {
-                    value: value.trim().to_owned(),
+                    value: value.to_owned(),
                     line,
                 },
             );
         }
-        Ok(file)
+        file
+    }
+
+    /// Lines that were skipped, with the reason.
+    pub fn warnings(&self) -> &[KeyFileError] {
+        &self.warnings
     }
 
     /// The named section, if present.
@@ -272,7 +276,7 @@ Version = 1.3
 
     #[test]
     fn parses_sections_entries_and_duplicates() {
-        let file = KeyFile::parse(SAMPLE).unwrap();
+        let file = KeyFile::parse(SAMPLE);
         let name = file.get("GameInfo", "Name").unwrap();
         assert_eq!(name.value, "Four In Line");
         assert_eq!(name.line, 5);
@@ -290,14 +294,14 @@ Version = 1.3
 
     #[test]
     fn names_are_case_sensitive() {
-        let file = KeyFile::parse(SAMPLE).unwrap();
+        let file = KeyFile::parse(SAMPLE);
         assert!(file.get("gameinfo", "Name").is_none());
         assert!(file.get("GameInfo", "name").is_none());
     }
 
     #[test]
     fn collects_translations_of_exactly_this_key() {
-        let file = KeyFile::parse(SAMPLE).unwrap();
+        let file = KeyFile::parse(SAMPLE);
         let name = file.translated("GameInfo", "Name").unwrap();
         assert_eq!(name.default_text(), "Four In Line");
         assert_eq!(name.get(Some("de_DE.UTF-8")), "Vier gewinnt");
@@ -306,14 +310,40 @@ Version = 1.3
     }
 
     #[test]
-    fn syntax_errors_carry_line_numbers() {
-        let err = KeyFile::parse("[A]\nKey = 1\njust words\n").unwrap_err();
-        assert_eq!(err.line, Some(3));
-        assert!(err.to_string().starts_with("line 3: "), "{err}");
-        assert_eq!(KeyFile::parse("Key = 1\n").unwrap_err().line, Some(1));
-        assert_eq!(KeyFile::parse("\n[A\n").unwrap_err().line, Some(2));
-        assert_eq!(KeyFile::parse("[ ]\n").unwrap_err().line, Some(1));
-        assert_eq!(KeyFile::parse("[A]\n = x\n").unwrap_err().line, Some(2));
+    fn bad_lines_are_skipped_with_their_line_numbers() {
+        let file = KeyFile::parse("[A]\nKey = 1\njust words\nOther = 2\n");
+        assert_eq!(file.get("A", "Key").unwrap().value, "1");
+        assert_eq!(file.get("A", "Other").unwrap().value, "2");
+        let [warning] = file.warnings() else {
+            panic!("{:?}", file.warnings());
+        };
+        assert_eq!(warning.line, Some(3));
+        assert!(warning.to_string().starts_with("line 3: "), "{warning}");
+        let lines = |text: &str| -> Vec<Option<usize>> {
+            KeyFile::parse(text)
+                .warnings()
+                .iter()
+                .map(|w| w.line)
+                .collect()
+        };
+        assert_eq!(lines("Key = 1\n[A]\n"), [Some(1)]);
+        assert_eq!(lines("\n[A\n"), [Some(2)]);
+        assert_eq!(lines("[A]\n = x\n"), [Some(2)]);
+        assert!(lines("[ ]\nKey = 1\n").is_empty());
+        assert_eq!(
+            KeyFile::parse("[ ]\nKey = 1\n")
+                .get("", "Key")
+                .unwrap()
+                .line,
+            2
+        );
+    }
+
+    #[test]
+    fn equals_signs_after_the_first_are_skipped() {
+        let file = KeyFile::parse("[A]\nKey == v=w\nEmpty = =\n");
+        assert_eq!(file.get("A", "Key").unwrap().value, "v=w");
+        assert_eq!(file.get("A", "Empty").unwrap().value, "");
     }
 
     #[test]

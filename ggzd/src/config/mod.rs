@@ -10,9 +10,11 @@
 pub mod chat_backlog;
 pub mod control;
 pub(crate) mod dirscan;
+mod game_servers;
 pub mod i18n;
 pub mod keyfile;
 pub mod tables;
+pub mod tls;
 mod tomlsrc;
 
 use std::collections::BTreeMap;
@@ -24,6 +26,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use dirscan::DescError;
+pub use game_servers::GameServersConfig;
 pub use i18n::Translated;
 pub use tomlsrc::KeyLines;
 
@@ -61,6 +64,10 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[tls]`
+    pub tls: tls::TlsConfig,
+    /// `[game_servers]`
+    pub game_servers: GameServersConfig,
     /// `[tables]`
     pub tables: tables::TablesConfig,
     /// `[chat_backlog]`
@@ -715,6 +722,7 @@ impl Config {
         if let Some(file) = &mut self.logging.file {
             *file = normalize(&base.join(&*file));
         }
+        self.tls.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -742,6 +750,7 @@ impl Config {
                 Err((key, message.into()))
             }
         }
+        self.tls.check()?;
         self.tables.check()?;
         self.control.check()?;
         let net = &self.network;

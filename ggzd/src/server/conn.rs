@@ -1,8 +1,9 @@
-//! One client connection: its socket, the bytes of a partly received
-//! element, and its bounded output queue.
+//! One client connection: its socket and transport (plain, or TLS after
+//! `TLS_START`), the bytes of a partly received element, and its bounded
+//! output queue.
 
 use std::collections::VecDeque;
-use std::io::{self, IoSlice, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::AsRawFd;
 
 use mio::net::TcpStream;
@@ -34,6 +35,29 @@ pub struct Conn {
     pub write_blocked: bool,
     /// When its login went to the workers, for the latency histogram.
     pub login_started: Option<std::time::Instant>,
+    pub transport: Transport,
+}
+
+/// How the XML stream travels. A connection starts plain; `TLS_START`
+/// switches it for good (handshaking until rustls says otherwise).
+pub enum Transport {
+    Plain,
+    /// Just switched: plain input past `<TLS_START/>` must not reach the
+    /// decoder. Cleared by the reader once it stopped there.
+    Switching(Box<rustls::ServerConnection>),
+    Tls(Box<rustls::ServerConnection>),
+}
+
+/// One step of reading a TLS connection.
+pub enum TlsRead {
+    /// Decrypted bytes at the front of the buffer.
+    Data(usize),
+    /// The socket is empty for now.
+    Again,
+    /// The peer closed (with or without close_notify).
+    Closed,
+    /// The TLS layer failed; the text says why.
+    Failed(String),
 }
 
 pub enum Flush {
@@ -60,6 +84,65 @@ impl Conn {
             dirty: false,
             write_blocked: false,
             login_started: None,
+            transport: Transport::Plain,
+        }
+    }
+
+    pub fn is_tls(&self) -> bool {
+        !matches!(self.transport, Transport::Plain)
+    }
+
+    /// True when rustls holds records to send (handshake messages, alerts).
+    pub fn tls_wants_write(&self) -> bool {
+        match &self.transport {
+            Transport::Plain => false,
+            Transport::Switching(tls) | Transport::Tls(tls) => tls.wants_write(),
+        }
+    }
+
+    /// Reads from a TLS connection: first what is already decrypted, then
+    /// more from the socket. Never blocks.
+    pub fn read_tls(&mut self, buf: &mut [u8]) -> TlsRead {
+        let stream = &mut self.stream;
+        let tls = match &mut self.transport {
+            Transport::Plain => return TlsRead::Failed("not a TLS connection".into()),
+            Transport::Switching(tls) | Transport::Tls(tls) => tls,
+        };
+        loop {
+            match tls.reader().read(buf) {
+                Ok(0) => return TlsRead::Closed,
+                Ok(n) => return TlsRead::Data(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return TlsRead::Closed,
+                Err(e) => return TlsRead::Failed(e.to_string()),
+            }
+            match tls.read_tls(stream) {
+                Ok(0) => return TlsRead::Closed,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return TlsRead::Again,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return TlsRead::Failed(e.to_string()),
+            }
+            if let Err(e) = tls.process_new_packets() {
+                // The alert rustls prepared tells the peer why; best effort.
+                let _ = tls.write_tls(stream);
+                return TlsRead::Failed(e.to_string());
+            }
+        }
+    }
+
+    /// Queues TLS's close_notify and tries to send it; a peer that does not
+    /// read it loses nothing it could still use.
+    pub fn close_notify(&mut self) {
+        let stream = &mut self.stream;
+        if let Transport::Switching(tls) | Transport::Tls(tls) = &mut self.transport {
+            tls.send_close_notify();
+            while tls.wants_write() {
+                match tls.write_tls(stream) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
         }
     }
 
@@ -75,6 +158,9 @@ impl Conn {
     }
 
     pub fn flush(&mut self) -> Flush {
+        if self.is_tls() {
+            return self.flush_tls();
+        }
         while !self.outq.is_empty() {
             let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
             let mut count = 0;
@@ -100,6 +186,74 @@ impl Conn {
                     return Flush::Blocked;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Flush::Failed,
+            }
+        }
+        self.outq = VecDeque::new();
+        Flush::Drained
+    }
+
+    /// Encrypts queued messages in batches (many messages per record, so
+    /// a chat line costs no record of its own) and writes the records.
+    /// rustls is given more only once it has written the last batch.
+    fn flush_tls(&mut self) -> Flush {
+        loop {
+            let stream = &mut self.stream;
+            let Some(tls) = (match &mut self.transport {
+                Transport::Plain => None,
+                Transport::Switching(tls) | Transport::Tls(tls) => Some(tls),
+            }) else {
+                return Flush::Failed;
+            };
+            if tls.wants_write() {
+                match tls.write_tls(stream) {
+                    Ok(0) => return Flush::Failed,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        self.write_blocked = true;
+                        return Flush::Blocked;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) => return Flush::Failed,
+                }
+            }
+            if self.outq.is_empty() {
+                break;
+            }
+            let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+            let mut count = 0;
+            let mut batch = 0;
+            for (i, m) in self.outq.iter().take(MAX_IOVECS).enumerate() {
+                let bytes: &[u8] = if i == 0 {
+                    m.get(self.out_offset..).unwrap_or_default()
+                } else {
+                    m
+                };
+                let bytes = bytes
+                    .get(..bytes.len().min(super::tls::BUFFER_LIMIT / 2 - batch))
+                    .unwrap_or_default();
+                if let Some(slot) = slices.get_mut(i) {
+                    *slot = IoSlice::new(bytes);
+                    count = i + 1;
+                }
+                batch += bytes.len();
+                if batch >= super::tls::BUFFER_LIMIT / 2 {
+                    break;
+                }
+            }
+            let tls = match &mut self.transport {
+                Transport::Plain => return Flush::Failed,
+                Transport::Switching(tls) | Transport::Tls(tls) => tls,
+            };
+            match tls
+                .writer()
+                .write_vectored(slices.get(..count).unwrap_or_default())
+            {
+                // rustls is full: during the handshake it keeps plaintext
+                // until the handshake ends, and the reader marks the
+                // connection dirty once there is something to write.
+                Ok(0) => return Flush::Blocked,
+                Ok(n) => self.consume(n),
                 Err(_) => return Flush::Failed,
             }
         }

@@ -13,6 +13,7 @@ mod operator;
 mod signals;
 mod tables;
 mod timers;
+pub mod tls;
 
 use std::io::{self, Read};
 use std::net::SocketAddr;
@@ -32,7 +33,7 @@ use crate::workers::{ReloadPaths, Workers};
 use crate::zone::{
     Close, ConnId, Job, JobDone, Moderator, Msg, Sink, SpawnSpec, TableSerial, TimerKey, Zone,
 };
-use conn::{Conn, Flush};
+use conn::{Conn, Flush, TlsRead, Transport};
 use ggzdmod::wire::ToGame;
 pub use operator::OperatorSetup;
 pub use signals::Signal;
@@ -67,7 +68,19 @@ pub struct ServerSetup {
     pub watchdog: Option<Duration>,
     /// The control socket and the metrics endpoint.
     pub operator: OperatorSetup,
+    /// TLS for `TLS_START`, when configured.
+    pub tls: Option<TlsSetup>,
 }
+
+/// The TLS settings loaded at startup, and the files to read again on
+/// SIGHUP.
+pub struct TlsSetup {
+    pub config: Arc<rustls::ServerConfig>,
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+type TlsReload = Result<Arc<rustls::ServerConfig>, String>;
 
 /// Files loaded again after SIGHUP, on a helper thread.
 pub struct Reloaded {
@@ -99,6 +112,9 @@ struct Io {
     /// given back: see `Server::give_back_memory`.
     queued_bytes: usize,
     queued_peak: usize,
+    /// What a `TLS_START` handshakes with; replaced on SIGHUP. Sessions
+    /// already running keep the settings they started with.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 pub struct Server {
@@ -116,6 +132,9 @@ pub struct Server {
     notifier: Option<crate::systemd::Notifier>,
     watchdog: Option<Duration>,
     operator: operator::Operator,
+    tls_files: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    tls_tx: mpsc::Sender<TlsReload>,
+    tls_rx: mpsc::Receiver<TlsReload>,
 }
 
 impl Server {
@@ -136,6 +155,11 @@ impl Server {
         )
         .map_err(|e| io::Error::other(e.to_string()))?;
         let (reload_tx, reload_rx) = mpsc::channel();
+        let (tls_tx, tls_rx) = mpsc::channel();
+        let (tls, tls_files) = match setup.tls {
+            Some(t) => (Some(t.config), Some((t.cert, t.key))),
+            None => (None, None),
+        };
         Ok(Server {
             zone,
             io: Io {
@@ -153,6 +177,7 @@ impl Server {
                 tables_to_read: Vec::new(),
                 queued_bytes: 0,
                 queued_peak: 0,
+                tls,
             },
             listener,
             listening: true,
@@ -166,6 +191,9 @@ impl Server {
             notifier: setup.notifier,
             watchdog: setup.watchdog,
             operator,
+            tls_files,
+            tls_tx,
+            tls_rx,
         })
     }
 
@@ -332,10 +360,17 @@ impl Server {
         self.reload_started();
         let paths = self.reload_paths.clone();
         let tx = self.reload_tx.clone();
+        let tls_files = self.tls_files.clone();
+        let tls_tx = self.tls_tx.clone();
         let waker = Arc::clone(&self.waker);
         let spawned = std::thread::Builder::new()
             .name("ggzd-reload".into())
             .spawn(move || {
+                // The certificate first: its reply must be there when the
+                // descriptions' reply tells systemd the reload is done.
+                if let Some((cert, key)) = tls_files {
+                    let _ = tls_tx.send(tls::load_server_config(&cert, &key));
+                }
                 let _ = tx.send(load_descriptions(&paths));
                 let _ = waker.wake();
             });
@@ -389,6 +424,15 @@ impl Server {
                     .zone
                     .on_permissions_stored(admin, target, perms, stored, &mut self.io),
                 JobDone::Nothing => {}
+            }
+        }
+        while let Ok(reloaded) = self.tls_rx.try_recv() {
+            match reloaded {
+                Ok(config) => {
+                    self.io.tls = Some(config);
+                    log::info!("TLS certificate and key reloaded");
+                }
+                Err(e) => log::error!("TLS reload failed, keeping the old certificate: {e}"),
             }
         }
         while let Ok(reloaded) = self.reload_rx.try_recv() {
@@ -450,6 +494,9 @@ impl Server {
                 return;
             }
             let id = conn.id;
+            if conn.is_tls() {
+                return self.read_tls(slot, now);
+            }
             // Before a connection is known to be a player it may be a game
             // channel, whose bytes after `</SESSION>` belong to the game:
             // peek, and take only what the decoder used.
@@ -467,6 +514,10 @@ impl Server {
                 Ok(n) => {
                     if !self.process_input(slot, n, exact, now) {
                         return;
+                    }
+                    if self.io.conn_mut(slot).is_some_and(|c| c.is_tls()) {
+                        // Just switched: the ClientHello may be waiting.
+                        continue;
                     }
                     // A short read emptied the socket. Readiness is
                     // edge-triggered, so bytes that arrive later raise a
@@ -487,6 +538,43 @@ impl Server {
         }
     }
 
+    /// Reads a TLS connection until its socket is empty: decrypted bytes go
+    /// through the decoder like plain ones; handshake records to send make
+    /// the connection dirty. A TLS failure costs only this connection.
+    fn read_tls(&mut self, slot: u32, now: Instant) {
+        loop {
+            let Some(conn) = self.io.conn_mut(slot) else {
+                return;
+            };
+            if conn.reading_stopped || conn.closing.is_some() {
+                return;
+            }
+            let id = conn.id;
+            let step = conn.read_tls(&mut self.scratch);
+            let wants_write = conn.tls_wants_write();
+            if wants_write {
+                self.io.mark_dirty(id);
+            }
+            match step {
+                TlsRead::Data(n) => {
+                    if !self.process_input(slot, n, false, now) {
+                        return;
+                    }
+                }
+                TlsRead::Again => return,
+                TlsRead::Closed => {
+                    self.drop_connection(id, now);
+                    return;
+                }
+                TlsRead::Failed(why) => {
+                    log::info!(target: "connections", "TLS failed: {why}");
+                    self.drop_connection(id, now);
+                    return;
+                }
+            }
+        }
+    }
+
     /// Decodes `n` fresh bytes from the scratch buffer. Returns whether the
     /// caller may read on.
     fn process_input(&mut self, slot: u32, n: usize, peeked: bool, now: Instant) -> bool {
@@ -500,6 +588,7 @@ impl Server {
         buffer.extend_from_slice(fresh);
         let mut pos = 0;
         let mut ended_at = None;
+        let mut switched_at = None;
         loop {
             let Some(conn) = self.io.conn_mut(slot) else {
                 return false;
@@ -520,6 +609,14 @@ impl Server {
                 Some(event) => self.zone.on_event(id, event, now, &mut self.io),
                 None if progress.consumed == 0 => break,
                 None => {}
+            }
+            if let Some(conn) = self.io.conn_mut(slot)
+                && conn.id == id
+                && let Transport::Switching(_) = conn.transport
+            {
+                // TLS_START: the next byte is the ClientHello's.
+                switched_at = Some(pos);
+                break;
             }
             if ended {
                 // Clients end every element with a newline; the original
@@ -544,7 +641,7 @@ impl Server {
         if peeked {
             // Take from the socket exactly the bytes the decoder used (or,
             // short of `</SESSION>`, everything peeked).
-            let take = match ended_at {
+            let take = match ended_at.or(switched_at) {
                 Some(end) => end.saturating_sub(held),
                 None => n,
             };
@@ -555,6 +652,27 @@ impl Server {
         }
         if ended_at.is_some() {
             return false;
+        }
+        if switched_at.is_some() {
+            let rest = buffer.get(pos..).unwrap_or_default();
+            // The zone switches only fresh connections, which are read
+            // with peeks: the TLS bytes are still in the socket.
+            if !peeked && !rest.is_empty() {
+                log::warn!("TLS_START on a connection read ahead; dropping it");
+                self.drop_connection(id, now);
+                return false;
+            }
+            let Some(conn) = self.io.conn_mut(slot) else {
+                return false;
+            };
+            conn.inbuf = Vec::new();
+            if let Transport::Switching(tls) =
+                std::mem::replace(&mut conn.transport, Transport::Plain)
+            {
+                conn.transport = Transport::Tls(tls);
+            }
+            // Read on: the ClientHello may already be there.
+            return true;
         }
         buffer.drain(..pos.min(buffer.len()));
         if buffer.len() > 1024 || buffer.capacity() <= 4096 {
@@ -635,7 +753,12 @@ impl Server {
             self.io.queued_bytes = self.io.queued_bytes.saturating_sub(written);
             match outcome {
                 Flush::Failed => self.drop_connection(id, now),
-                Flush::Drained if closing.is_some() => self.drop_connection(id, now),
+                Flush::Drained if closing.is_some() => {
+                    if let Some(conn) = self.io.conn_mut_by_id(id) {
+                        conn.close_notify();
+                    }
+                    self.drop_connection(id, now)
+                }
                 Flush::Drained if stopped => self.io.park_channel(id),
                 Flush::Drained | Flush::Blocked => {}
             }
@@ -647,7 +770,10 @@ impl Server {
             };
             match conn.closing {
                 Some(Close::Now) => self.drop_connection(id, now),
-                Some(Close::AfterFlush) if conn.outq.is_empty() => self.drop_connection(id, now),
+                Some(Close::AfterFlush) if conn.outq.is_empty() && !conn.tls_wants_write() => {
+                    conn.close_notify();
+                    self.drop_connection(id, now)
+                }
                 Some(Close::AfterFlush) => {
                     self.io
                         .timers
@@ -848,6 +974,41 @@ impl Sink for Io {
         }
     }
 
+    fn start_tls(&mut self, conn: ConnId) {
+        let Some(config) = self.tls.clone() else {
+            self.close(conn, Close::Now);
+            return;
+        };
+        let Some(c) = self.conn_mut_by_id(conn) else {
+            return;
+        };
+        // Whatever is queued (the greeting, normally long written) goes
+        // out plain, before the handshake; a client that left it unread
+        // would take it for TLS.
+        if !c.outq.is_empty() {
+            let before = c.out_bytes;
+            let drained = matches!(c.flush(), Flush::Drained);
+            let written = before.saturating_sub(c.out_bytes);
+            self.queued_bytes = self.queued_bytes.saturating_sub(written);
+            if !drained {
+                log::info!(target: "connections", "TLS_START with plain output unsent");
+                self.close(conn, Close::Now);
+                return;
+            }
+        }
+        match tls::accept(&config) {
+            Ok(session) => {
+                if let Some(c) = self.conn_mut_by_id(conn) {
+                    c.transport = Transport::Switching(session);
+                }
+            }
+            Err(e) => {
+                log::error!("cannot start TLS: {e}");
+                self.close(conn, Close::Now);
+            }
+        }
+    }
+
     fn stop_reading(&mut self, conn: ConnId) {
         if let Some(c) = self.conn_mut_by_id(conn) {
             c.reading_stopped = true;
@@ -911,6 +1072,7 @@ pub fn load_descriptions(paths: &ReloadPaths) -> io::Result<Reloaded> {
         &paths.game_dir,
         &paths.game_list,
         &paths.ignored_games,
+        paths.default_layout,
     );
     for warning in warnings {
         log::warn!("{warning}");

@@ -239,6 +239,9 @@ pub struct Account {
 pub trait Sink {
     fn send(&mut self, to: ConnId, msg: &Msg);
     fn close(&mut self, conn: ConnId, how: Close);
+    /// `TLS_START`: the connection's plain bytes end after that element;
+    /// what follows is a TLS handshake (server side), then the same XML.
+    fn start_tls(&mut self, conn: ConnId);
     /// The connection became a game channel: read nothing more from it.
     fn stop_reading(&mut self, conn: ConnId);
     fn submit(&mut self, job: Job);

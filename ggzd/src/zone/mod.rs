@@ -16,6 +16,8 @@ pub mod perms;
 mod rooms;
 mod session;
 mod tables;
+mod tls;
+pub use tls::{PLAIN_PASSWORD_REFUSED, TlsPolicy};
 
 #[cfg(test)]
 mod tests;
@@ -69,6 +71,7 @@ pub struct Settings {
     pub gamedata_dir: std::path::PathBuf,
     /// How long a game server may take to report WAITING.
     pub launch_timeout: Duration,
+    pub tls: TlsPolicy,
     /// Report caps and savegame retention.
     pub tables: crate::config::tables::TablesConfig,
 }
@@ -197,6 +200,7 @@ impl Zone {
                 peer,
                 lang: None,
                 state: State::Fresh,
+                tls: false,
             });
         }
         self.connections += 1;
@@ -206,7 +210,7 @@ impl Zone {
             conn,
             &msg(r::greeting(
                 &self.settings.server_name,
-                false,
+                self.settings.tls.offered,
                 self.settings.chat.max_length as u32,
             )),
         );
@@ -341,13 +345,17 @@ impl Zone {
                 log::debug!("misplaced element {name}");
                 sink.send(conn, &msg(r::result("protocol", ResultCode::BadOptions)));
             }
-            Request::Login(login) => self.on_login(conn, login, sink),
-            Request::Channel { id } => self.on_channel(conn, id, sink),
-            Request::TlsStart => {
-                // TLS_SUPPORT is 'no'; a client that starts TLS anyway will
-                // fail at its next bytes.
-                log::info!(target: "security", "TLS_START refused: TLS is not offered");
+            Request::Login(login) => {
+                if !self.refuse_plain_password(conn, &login, sink) {
+                    self.on_login(conn, login, sink);
+                }
             }
+            Request::Channel { id } => {
+                if !self.refuse_channel_over_tls(conn, sink) {
+                    self.on_channel(conn, id, sink);
+                }
+            }
+            Request::TlsStart => self.on_tls_start(conn, sink),
             Request::Pong { .. } if !logged_in => {
                 sink.send(conn, &msg(r::result("pong", ResultCode::NotLoggedIn)));
             }

@@ -14,6 +14,8 @@ pub(crate) struct Session {
     /// From LANGUAGE; picks translated names and the MOTD file.
     pub lang: Option<String>,
     pub state: State,
+    /// Sent `TLS_START` (the event loop switched it, or dropped it).
+    pub tls: bool,
 }
 
 pub(crate) enum State {

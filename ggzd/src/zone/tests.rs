@@ -18,6 +18,7 @@ struct Recorder {
     sent: Vec<(ConnId, String)>,
     closed: Vec<(ConnId, Close)>,
     stopped: Vec<ConnId>,
+    tls_started: Vec<ConnId>,
     jobs: Vec<Job>,
     timers: Vec<(Instant, TimerKey)>,
     spawned: Vec<(TableSerial, SpawnSpec)>,
@@ -36,6 +37,9 @@ impl Sink for Recorder {
     }
     fn close(&mut self, conn: ConnId, how: Close) {
         self.closed.push((conn, how));
+    }
+    fn start_tls(&mut self, conn: ConnId) {
+        self.tls_started.push(conn);
     }
     fn stop_reading(&mut self, conn: ConnId) {
         self.stopped.push(conn);
@@ -105,6 +109,7 @@ fn settings() -> Settings {
         chat: chat::ChatLimits::default(),
         gamedata_dir: PathBuf::from("/nonexistent/gamedata"),
         launch_timeout: Duration::from_secs(30),
+        tls: TlsPolicy::default(),
         tables: Default::default(),
     }
 }
@@ -229,6 +234,7 @@ impl World {
 }
 
 mod channels;
+mod tls;
 
 #[test]
 fn guest_login_replies_ok_then_motd_and_schedules_ping() {

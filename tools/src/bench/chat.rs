@@ -31,6 +31,8 @@ pub struct ChatOptions {
     pub window: usize,
     pub concurrency: usize,
     pub prefix: String,
+    /// Every client starts TLS after the greeting.
+    pub tls: bool,
 }
 
 /// One sender's progress.
@@ -129,7 +131,11 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
     r.count("messages_per_sender", o.messages as u64);
     r.maybe_real("rate_per_sender", o.rate, 1);
     r.count("window", o.window as u64);
+    r.text("transport", if o.tls { "tls" } else { "plain" });
     let mut engine = Engine::new(target.server)?;
+    if o.tls {
+        engine.use_tls()?;
+    }
     let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| Plan {
         name: format!("{}{i:05}", o.prefix),
         kind: LoginKind::Guest,

@@ -12,6 +12,11 @@
 //! `</SESSION>`, and from then on reads TicTacToe's DIO packets with
 //! [`super::dio`].
 //!
+//! With [`Engine::use_tls`], player connections send `<TLS_START/>` after
+//! their header and go on inside TLS (rustls, any certificate accepted:
+//! the generator measures, it does not authenticate); game channels stay
+//! plain, as the protocol has it.
+//!
 //! Scenarios open clients, run turns of the loop, and react to the
 //! [`Note`]s each turn produces. Chat deliveries are frequent, so they are
 //! not notes: they are tallied in place into [`ChatTally`].
@@ -19,6 +24,7 @@
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ggzd::proto::decoder::{Decoder, Event, Limits};
@@ -223,9 +229,14 @@ struct Client {
     decoder: Option<Decoder>,
     /// Received bytes of an incomplete element or line.
     carry: Vec<u8>,
-    /// Output the socket has not taken yet.
+    /// Output the socket has not taken yet (plaintext once in TLS).
     out: Vec<u8>,
     connect_ns: u64,
+    /// Start TLS after the greeting.
+    wants_tls: bool,
+    /// `<TLS_START/>` is queued: switch once it has left.
+    switch_pending: bool,
+    tls: Option<Box<rustls::ClientConnection>>,
 }
 
 /// Counters of the whole run, for reports.
@@ -251,6 +262,7 @@ pub struct Engine {
     ready: Vec<Readiness>,
     pub tally: ChatTally,
     pub traffic: Traffic,
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// One readiness event, copied out of `events` so handlers may borrow the
@@ -285,7 +297,17 @@ impl Engine {
             ready: Vec::new(),
             tally: ChatTally::default(),
             traffic: Traffic::default(),
+            tls: None,
         })
+    }
+
+    /// Player connections opened from now on start TLS after the greeting
+    /// (the server must offer it). Any certificate is accepted.
+    pub fn use_tls(&mut self) -> io::Result<()> {
+        let config = crate::ggz::tls::client_config(&crate::ggz::tls::Trust::Insecure)
+            .map_err(io::Error::other)?;
+        self.tls = config;
+        Ok(())
     }
 
     /// Clients open now.
@@ -344,6 +366,9 @@ impl Engine {
                         carry: Vec::new(),
                         out,
                         connect_ns: started,
+                        wants_tls: role == Role::Player && self.tls.is_some(),
+                        switch_pending: false,
+                        tls: None,
                     });
                     self.live += 1;
                 }
@@ -414,11 +439,19 @@ impl Engine {
         let Some(slot) = self.clients.get_mut(id) else {
             return;
         };
-        let Some(client) = slot.take() else {
+        let Some(mut client) = slot.take() else {
             return;
         };
         if client.role == Role::Player {
-            let _ = (&client.stream).write(b"</SESSION>\n");
+            match client.tls.as_mut() {
+                Some(tls) => {
+                    let _ = tls.writer().write(b"</SESSION>\n");
+                    let _ = tls.write_tls(&mut client.stream);
+                }
+                None => {
+                    let _ = (&client.stream).write(b"</SESSION>\n");
+                }
+            }
         }
         let _ = nix::sys::socket::setsockopt(
             &client.stream.as_fd(),
@@ -498,7 +531,7 @@ impl Engine {
             {
                 return self.close(id, why, notes);
             }
-            let n = match client.stream.read(&mut self.scratch) {
+            let n = match read_some(client, &mut self.scratch) {
                 Ok(0) => {
                     let why = if client.stage == Stage::Leaving {
                         Closed::SessionEnded
@@ -549,8 +582,17 @@ impl Engine {
                 },
                 close => close,
             };
+            let after = match after {
+                After::Keep if client.switch_pending => start_tls(client, self.tls.as_ref()),
+                keep_or_close => keep_or_close,
+            };
             if let After::Close(why) = after {
                 return self.close(id, why, notes);
+            }
+            if client.tls.is_some() {
+                // Decrypted bytes come in records, not as the socket has
+                // them: only a read that would block says it is empty.
+                continue;
             }
             // A short read emptied the socket: with edge-triggered
             // readiness the next arrival raises a new event, so the extra
@@ -590,10 +632,96 @@ fn connected(client: &mut Client, failed: bool) -> Result<(), Closed> {
     Ok(())
 }
 
+/// Reads plain bytes, or decrypted ones once in TLS (driving the
+/// handshake as records arrive).
+fn read_some(client: &mut Client, buf: &mut [u8]) -> io::Result<usize> {
+    let Some(tls) = client.tls.as_mut() else {
+        return client.stream.read(buf);
+    };
+    loop {
+        match tls.reader().read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(0),
+            Err(e) => return Err(e),
+        }
+        if tls.read_tls(&mut client.stream)? == 0 {
+            return Ok(0);
+        }
+        tls.process_new_packets().map_err(io::Error::other)?;
+        // Handshake answers; what the socket does not take now goes out
+        // at the next writable event.
+        while tls.wants_write() {
+            match tls.write_tls(&mut client.stream) {
+                Ok(n) if n > 0 => {}
+                _ => break,
+            }
+        }
+    }
+}
+
+/// `<TLS_START/>` has been queued: once it is out, the handshake starts
+/// and the login goes in TLS.
+fn start_tls(client: &mut Client, config: Option<&Arc<rustls::ClientConfig>>) -> After {
+    client.switch_pending = false;
+    if !client.out.is_empty() {
+        return After::Close(Closed::Overflow("TLS_START not sent in one piece"));
+    }
+    let Some(config) = config else {
+        return After::Close(Closed::Protocol("no TLS settings".into()));
+    };
+    let name = rustls::pki_types::ServerName::IpAddress(
+        client
+            .stream
+            .peer_addr()
+            .map(|a| a.ip())
+            .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))
+            .into(),
+    );
+    match rustls::ClientConnection::new(Arc::clone(config), name) {
+        Ok(tls) => client.tls = Some(Box::new(tls)),
+        Err(e) => return After::Close(Closed::Protocol(e.to_string())),
+    }
+    client
+        .out
+        .extend_from_slice(login_xml(&client.plan).as_bytes());
+    match flush(client) {
+        Ok(()) => After::Keep,
+        Err(why) => After::Close(why),
+    }
+}
+
+/// Writes TLS records: queued plaintext is encrypted first.
+fn flush_tls(client: &mut Client) -> Result<(), Closed> {
+    let Some(tls) = client.tls.as_mut() else {
+        return Ok(());
+    };
+    let broken = |e: io::Error| Closed::Disconnected(e.to_string());
+    loop {
+        if !client.out.is_empty() {
+            let n = tls.writer().write(&client.out).map_err(broken)?;
+            client.out.drain(..n.min(client.out.len()));
+        }
+        if !tls.wants_write() {
+            return Ok(());
+        }
+        match tls.write_tls(&mut client.stream) {
+            Ok(0) => return Err(Closed::Disconnected("server stopped reading".into())),
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(broken(e)),
+        }
+    }
+}
+
 /// Writes queued output until done or the socket is full.
 fn flush(client: &mut Client) -> Result<(), Closed> {
     if client.stage == Stage::Connecting {
         return Ok(());
+    }
+    if client.tls.is_some() {
+        return flush_tls(client);
     }
     let mut written = 0;
     let result = loop {
@@ -695,9 +823,18 @@ fn on_setup_element(client: &mut Client, e: &Element, ctx: &mut Context<'_>) -> 
                 return After::Close(Closed::ServerFull);
             }
             client.out.extend_from_slice(HEADER.as_bytes());
-            client
-                .out
-                .extend_from_slice(login_xml(&client.plan).as_bytes());
+            if client.wants_tls {
+                if e.attr("TLS_SUPPORT") != Some("yes") {
+                    return After::Close(Closed::Protocol("the server does not offer TLS".into()));
+                }
+                // Nothing after it: the handshake's first byte follows.
+                client.out.extend_from_slice(b"<TLS_START/>");
+                client.switch_pending = true;
+            } else {
+                client
+                    .out
+                    .extend_from_slice(login_xml(&client.plan).as_bytes());
+            }
             client.stage = Stage::LoggingIn;
         }
         Stage::LoggingIn if result_of("login") => {

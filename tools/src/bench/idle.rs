@@ -23,6 +23,8 @@ pub struct IdleOptions {
     pub concurrency: usize,
     /// Name prefix; client i is `{prefix}{i:05}`.
     pub prefix: String,
+    /// Every client starts TLS after the greeting.
+    pub tls: bool,
 }
 
 pub fn run(target: &Target, o: &IdleOptions) -> io::Result<Report> {
@@ -34,7 +36,11 @@ pub fn run(target: &Target, o: &IdleOptions) -> io::Result<Report> {
     let rss_before = server.map(|p| p.rss_kib()).transpose()?;
     let kernel_before = procfs::kernel_tcp_mem_kib();
     let slab_before = procfs::kernel_slab_kib();
+    r.text("transport", if o.tls { "tls" } else { "plain" });
     let mut engine = Engine::new(target.server)?;
+    if o.tls {
+        engine.use_tls()?;
+    }
     let cpu0 = CpuSample::take(server);
     let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| Plan {
         name: format!("{}{i:05}", o.prefix),

@@ -9,6 +9,7 @@ use clap::Parser;
 use ggzd::proto::request::LoginKind;
 use ggzd_tools::ggz::address;
 use ggzd_tools::ggz::session::{self, Exit, Login, Options};
+use ggzd_tools::ggz::tls::Trust;
 use ggzd_tools::secret::{self, HiddenRead, MAX_SECRET_BYTES};
 
 /// Play on a GGZ server from the terminal: chat, tables, TicTacToe.
@@ -60,6 +61,17 @@ struct Cli {
     /// Seconds to wait for the server (connecting, and each scripted step).
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     timeout: f64,
+    /// Trust only the certificates in this PEM file when the server offers
+    /// TLS (default: the system's root certificates).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["insecure", "no_tls"])]
+    ca: Option<std::path::PathBuf>,
+    /// Accept any server certificate: encrypted, but not to a known server.
+    /// For self-signed test servers only.
+    #[arg(long, conflicts_with = "no_tls")]
+    insecure: bool,
+    /// Stay plain even when the server offers TLS.
+    #[arg(long)]
+    no_tls: bool,
 }
 
 fn usage(message: &str) -> ExitCode {
@@ -107,6 +119,12 @@ fn main() -> ExitCode {
         },
         script,
         timeout: Duration::from_secs_f64(cli.timeout),
+        tls: match (cli.ca, cli.insecure, cli.no_tls) {
+            (_, _, true) => Trust::Off,
+            (_, true, _) => Trust::Insecure,
+            (Some(file), _, _) => Trust::CaFile(file),
+            (None, false, false) => Trust::System,
+        },
     };
     let exit = session::run(options);
     ExitCode::from(exit.code())

@@ -66,6 +66,10 @@ enum Scenario {
         /// Name prefix (names are PREFIX + 5 digits).
         #[arg(long, default_value = "b")]
         prefix: String,
+        /// Start TLS after the greeting (the server must offer it; any
+        /// certificate is accepted).
+        #[arg(long)]
+        tls: bool,
     },
     /// Chat fan-out: N in a room, S send M chats each; deliveries/s and
     /// latency of every delivery.
@@ -88,6 +92,10 @@ enum Scenario {
         concurrency: usize,
         #[arg(long, default_value = "c")]
         prefix: String,
+        /// Start TLS after the greeting (the server must offer it; any
+        /// certificate is accepted).
+        #[arg(long)]
+        tls: bool,
     },
     /// Login throughput and latency (connect to RESULT login ok).
     Logins {
@@ -208,6 +216,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             hold,
             concurrency,
             prefix,
+            tls,
         } => idle::run(
             &t,
             &IdleOptions {
@@ -216,6 +225,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 hold_s: hold,
                 concurrency,
                 prefix,
+                tls,
             },
         )?,
         Scenario::Chat {
@@ -227,6 +237,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             window,
             concurrency,
             prefix,
+            tls,
         } => chat::run(
             &t,
             &ChatOptions {
@@ -238,6 +249,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 window,
                 concurrency,
                 prefix,
+                tls,
             },
         )?,
         Scenario::Logins {

@@ -1,7 +1,8 @@
 //! A nonblocking socket with bounded input and output buffers, driven by
-//! the session's `mio::Poll`.
+//! the session's `mio::Poll`; plain, or TLS once [`Link::start_tls`] ran.
 
 use std::io::{self, ErrorKind, Read, Write};
+use std::sync::Arc;
 
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
@@ -33,6 +34,8 @@ pub struct Link {
     unsent: Vec<u8>,
     /// Whether WRITABLE is part of the registration.
     wants_write: bool,
+    /// After `TLS_START`: `unsent` is plaintext for rustls.
+    tls: Option<Box<rustls::ClientConnection>>,
 }
 
 impl Link {
@@ -50,11 +53,106 @@ impl Link {
             token,
             unsent: Vec::new(),
             wants_write: false,
+            tls: None,
         })
+    }
+
+    /// Starts a TLS client handshake on the socket; everything sent from
+    /// now on is encrypted. What was queued before (the `TLS_START`
+    /// itself) must have left in plain.
+    pub fn start_tls(
+        &mut self,
+        registry: &Registry,
+        config: Arc<rustls::ClientConfig>,
+        name: rustls::pki_types::ServerName<'static>,
+    ) -> io::Result<()> {
+        if !self.unsent.is_empty() {
+            return Err(io::Error::other("TLS_START did not leave in one piece"));
+        }
+        let tls = rustls::ClientConnection::new(config, name).map_err(io::Error::other)?;
+        self.tls = Some(Box::new(tls));
+        self.flush(registry)
+    }
+
+    /// Whether the connection is inside TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// TLS has records to send (handshake, alerts): call [`Link::flush`].
+    pub fn needs_flush(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.wants_write())
+    }
+
+    /// Reads and decrypts what is there, up to a budget. A handshake
+    /// failure (a certificate not trusted, say) is an error that says why.
+    fn read_tls(&mut self) -> io::Result<ReadOutcome> {
+        let mut outcome = ReadOutcome::default();
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(outcome);
+        };
+        let mut chunk = [0u8; READ_CHUNK];
+        while outcome.bytes.len() < READ_BUDGET {
+            loop {
+                match tls.reader().read(&mut chunk) {
+                    Ok(0) => {
+                        outcome.closed = true;
+                        return Ok(outcome);
+                    }
+                    Ok(n) => outcome
+                        .bytes
+                        .extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
+                        outcome.closed = true;
+                        return Ok(outcome);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            match tls.read_tls(&mut self.stream) {
+                Ok(0) => {
+                    outcome.closed = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                    ) =>
+                {
+                    outcome.closed = true;
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+            if let Err(e) = tls.process_new_packets() {
+                // Tell the server why, best effort.
+                let _ = tls.write_tls(&mut self.stream);
+                return Err(io::Error::other(format!("TLS: {e}")));
+            }
+        }
+        // Plaintext decrypted by the last packets.
+        while let Ok(n) = tls.reader().read(&mut chunk) {
+            if n == 0 {
+                outcome.closed = true;
+                break;
+            }
+            outcome
+                .bytes
+                .extend_from_slice(chunk.get(..n).unwrap_or_default());
+        }
+        Ok(outcome)
     }
 
     /// Reads what is there, up to a budget.
     pub fn read_available(&mut self) -> io::Result<ReadOutcome> {
+        if self.tls.is_some() {
+            return self.read_tls();
+        }
         let mut outcome = ReadOutcome::default();
         let mut chunk = [0u8; READ_CHUNK];
         while outcome.bytes.len() < READ_BUDGET {
@@ -94,7 +192,31 @@ impl Link {
 
     /// Writes queued bytes; asks for WRITABLE while some remain.
     pub fn flush(&mut self, registry: &Registry) -> io::Result<()> {
-        while !self.unsent.is_empty() {
+        if let Some(tls) = self.tls.as_mut() {
+            loop {
+                if tls.wants_write() {
+                    match tls.write_tls(&mut self.stream) {
+                        Ok(0) => return Err(io::Error::from(ErrorKind::WriteZero)),
+                        Ok(_) => continue,
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                        Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                if self.unsent.is_empty() {
+                    break;
+                }
+                match tls.writer().write(&self.unsent) {
+                    // rustls holds plaintext until the handshake is done.
+                    Ok(0) => break,
+                    Ok(n) => {
+                        self.unsent.drain(..n.min(self.unsent.len()));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        while self.tls.is_none() && !self.unsent.is_empty() {
             match self.stream.write(&self.unsent) {
                 Ok(0) => return Err(io::Error::from(ErrorKind::WriteZero)),
                 Ok(n) => {
@@ -105,7 +227,7 @@ impl Link {
                 Err(e) => return Err(e),
             }
         }
-        let want = !self.unsent.is_empty();
+        let want = !self.unsent.is_empty() || self.needs_flush();
         if want != self.wants_write {
             let interest = if want {
                 Interest::READABLE | Interest::WRITABLE
@@ -120,7 +242,7 @@ impl Link {
 
     /// Whether everything queued has been written.
     pub fn all_sent(&self) -> bool {
-        self.unsent.is_empty()
+        self.unsent.is_empty() && !self.needs_flush()
     }
 
     /// Removes the socket from the poll (before dropping it).

@@ -12,6 +12,7 @@
 //! * [`render`]: events as lines of text.
 //! * [`input`], [`output`]: the keyboard (or script) and the screen.
 //! * [`link`]: a nonblocking socket with bounded buffers.
+//! * [`tls`]: which certificates the client trusts.
 //! * [`session`]: the event loop tying them together.
 
 pub mod address;
@@ -22,4 +23,5 @@ pub mod output;
 pub mod render;
 pub mod session;
 pub mod tictactoe;
+pub mod tls;
 pub mod zone;

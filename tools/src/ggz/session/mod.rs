@@ -39,10 +39,12 @@ use super::link::Link;
 use super::output::{Output, Stdout};
 use super::render::{self, clean};
 use super::tictactoe::{self as ttt, GameEvent, TicTacToeView};
+use super::tls::Trust;
 use super::zone::{Zone, ZoneEvent};
 
 mod commands;
 mod game;
+mod starttls;
 mod wait;
 
 use wait::{Until, Wait};
@@ -97,6 +99,8 @@ pub struct Options {
     pub script: bool,
     /// Longest wait for the server: connecting, each script step.
     pub timeout: Duration,
+    /// Whether to start TLS when offered, and whom to trust then.
+    pub tls: Trust,
 }
 
 /// How a run ended; the process exit code.
@@ -565,6 +569,10 @@ impl Session {
             self.lost_main("the server sent an endless message");
             return;
         }
+        if link.needs_flush() {
+            // TLS handshake records to answer with.
+            self.flush_main();
+        }
         self.inbuf.extend_from_slice(&outcome.bytes);
         self.decode();
         if outcome.closed && self.main.is_some() {
@@ -643,9 +651,15 @@ impl Session {
         {
             self.chat_len = len;
         }
+        let Some(header_sent) =
+            self.start_tls_if_offered(server.attr("TLS_SUPPORT") == Some("yes"))
+        else {
+            return;
+        };
         let login = self.options.login.clone();
         let mut xml = format!(
-            "{HEADER}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
+            "{}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
+            if header_sent { "" } else { HEADER },
             login.kind.as_str(),
             escape(&login.name)
         );

@@ -11,6 +11,10 @@
 //! The file base name is the game's internal name (sent to the game server
 //! at launch); game IDs are positions in the loaded list.
 
+mod dsc;
+pub mod elf;
+pub mod layout;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,11 +22,11 @@ use serde::Deserialize;
 
 use crate::config::dirscan::{self, TextsToml};
 use crate::config::i18n::Translated;
-use crate::config::keyfile::{self, KeyFile};
 use crate::config::normalize;
 use crate::numlist::NumberList;
 
 pub use crate::config::DescError;
+pub use layout::{LaunchLayout, LayoutSource};
 
 /// At most this many game types are loaded (the original's limit).
 pub const MAX_GAMES: usize = 50;
@@ -33,30 +37,13 @@ pub const MAX_NAME_LENGTH: usize = 64;
 /// Bound on named bots per game; each becomes a user account at startup.
 pub const MAX_NAMED_BOTS: usize = 100;
 
+/// Longest named bot accepted from a description, in bytes. Shipped files
+/// go up to 21; on the wire a bot is known by its first
+/// [`crate::config::MAX_USERNAME_LENGTH`] bytes (see [`bot_wire_name`]).
+pub const MAX_BOT_NAME_LENGTH: usize = 64;
+
 /// File extensions of game descriptions, in order of preference.
 const EXTENSIONS: [&str; 2] = ["toml", "dsc"];
-
-/// Which `MSG_GAME_LAUNCH` layout the game server expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LaunchLayout {
-    /// Trunk (0.99.x): the launch message carries a savegame string.
-    Trunk,
-    /// GGZ 0.0.14: no savegame string.
-    Legacy,
-}
-
-impl LaunchLayout {
-    fn parse(value: &str) -> Option<Self> {
-        if value.eq_ignore_ascii_case("trunk") {
-            Some(LaunchLayout::Trunk)
-        } else if value.eq_ignore_ascii_case("legacy") {
-            Some(LaunchLayout::Legacy)
-        } else {
-            None
-        }
-    }
-}
 
 /// One loaded game type.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,10 +89,13 @@ pub struct GameDesc {
     pub ratings: bool,
     /// Keep high scores.
     pub highscores: bool,
-    /// (name, class), sorted by name bytewise.
+    /// (name, class), sorted by name bytewise. The name is the one used on
+    /// every wire and for the bot's account: see [`bot_wire_name`].
     pub named_bots: Vec<(String, String)>,
     /// Launch message layout the game server expects.
     pub launch_layout: LaunchLayout,
+    /// Where `launch_layout` came from.
+    pub layout_source: LayoutSource,
     /// The file this description came from.
     pub source: PathBuf,
     /// Resource limits of the game server process.
@@ -123,11 +113,17 @@ pub struct GameDesc {
 /// A bad file never aborts the load: it is skipped and a warning naming
 /// the file (and line and key where known) is returned. So are files
 /// beyond [`MAX_GAMES`] and a second game with an already used `Name`.
+/// What the original only complained about (a bad line, a bad number in
+/// a list, a bad named bot) is a warning too, but the game loads.
+///
+/// Reads each game server's executable to choose its launch layout
+/// ([`layout::detect`]), so this belongs on a thread that may block.
 pub fn load_games(
     games_dir: &Path,
     game_dir: &Path,
     list: &[String],
     ignored: &[String],
+    default_layout: LaunchLayout,
 ) -> (Vec<GameDesc>, Vec<String>) {
     let mut warnings = Vec::new();
     let files: Vec<PathBuf> = if list.is_empty() {
@@ -169,8 +165,9 @@ pub fn load_games(
             ));
             continue;
         }
-        match load_game_file(&path, game_dir) {
-            Ok(game) => {
+        match load_game_file(&path, game_dir, default_layout) {
+            Ok((game, file_warnings)) => {
+                warnings.extend(file_warnings);
                 let name = game.name.default_text();
                 if let Some(first) = games.iter().find(|g| g.name.default_text() == name) {
                     warnings.push(format!(
@@ -181,6 +178,12 @@ pub fn load_games(
                 } else if games.iter().any(|g| g.internal_name == game.internal_name) {
                     warnings.push(format!("{}: listed twice (skipped)", path.display()));
                 } else {
+                    log::info!(
+                        "game {}: {} launch layout ({})",
+                        game.internal_name,
+                        game.launch_layout,
+                        game.layout_source
+                    );
                     games.push(game);
                 }
             }
@@ -191,14 +194,39 @@ pub fn load_games(
 }
 
 /// Loads one game description; the format follows the extension (`.dsc`
-/// = original key-file syntax, anything else = TOML).
-pub fn load_game_file(path: &Path, game_dir: &Path) -> Result<GameDesc, DescError> {
+/// = original key-file syntax, anything else = TOML). Returns the game and
+/// the warnings about parts of the file that were left out.
+pub fn load_game_file(
+    path: &Path,
+    game_dir: &Path,
+    default_layout: LaunchLayout,
+) -> Result<(GameDesc, Vec<String>), DescError> {
     let internal_name = dirscan::base_name(path)?;
-    if path.extension().is_some_and(|ext| ext == "dsc") {
-        load_dsc(path, internal_name, game_dir)
+    let mut draft = if path.extension().is_some_and(|ext| ext == "dsc") {
+        dsc::load_dsc(path, internal_name, game_dir)?
     } else {
-        load_toml(path, internal_name, game_dir)
-    }
+        load_toml(path, internal_name, game_dir)?
+    };
+    let (layout, source) = match draft.layout {
+        Some(layout) => (layout, LayoutSource::Key),
+        None => match draft.game.exec.first() {
+            Some(program) => layout::detect(Path::new(program), default_layout),
+            None => (default_layout, LayoutSource::Default),
+        },
+    };
+    draft.game.launch_layout = layout;
+    draft.game.layout_source = source;
+    Ok((draft.game, draft.warnings))
+}
+
+/// A description as read, before its launch layout is settled.
+struct Draft {
+    /// `launch_layout`/`layout_source` are placeholders until
+    /// [`load_game_file`] fills them in.
+    game: GameDesc,
+    /// The layout the file names, if it names one.
+    layout: Option<LaunchLayout>,
+    warnings: Vec<String>,
 }
 
 // ---------------------------------------------------------------- TOML
@@ -234,12 +262,8 @@ struct GameToml {
 #[serde(deny_unknown_fields)]
 struct LaunchToml {
     executable: Vec<String>,
-    #[serde(default = "trunk")]
-    layout: LaunchLayout,
-}
-
-fn trunk() -> LaunchLayout {
-    LaunchLayout::Trunk
+    #[serde(default)]
+    layout: Option<LaunchLayout>,
 }
 
 #[derive(Default, Deserialize)]
@@ -311,22 +335,18 @@ fn number_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NumberList, D::
     d.deserialize_any(Visitor)
 }
 
-fn load_toml(path: &Path, internal_name: String, game_dir: &Path) -> Result<GameDesc, DescError> {
+fn load_toml(path: &Path, internal_name: String, game_dir: &Path) -> Result<Draft, DescError> {
     let (toml, lines) = dirscan::read_toml::<GameToml>(path)?;
     let err =
         |key: &str, message: String| DescError::new(path, lines.line_of(key), Some(key), message);
     check_name(&toml.name).map_err(|m| err("name", m))?;
     let exec =
         resolve_exec(toml.launch.executable, game_dir).map_err(|m| err("launch.executable", m))?;
-    if toml.named_bots.len() > MAX_NAMED_BOTS {
-        return Err(err(
-            "named_bots",
-            format!("more than {MAX_NAMED_BOTS} named bots"),
-        ));
-    }
-    for bot in toml.named_bots.keys() {
-        check_bot_name(bot).map_err(|m| err(&format!("named_bots.{bot}"), m))?;
-    }
+    let mut warnings = Vec::new();
+    let named_bots = named_bots(toml.named_bots, |bot, message| {
+        let key = format!("named_bots.{bot}");
+        warnings.push(err(&key, message).to_string());
+    });
     for lang in toml.translations.keys() {
         if !crate::config::is_language_tag(lang) {
             return Err(err(
@@ -335,7 +355,7 @@ fn load_toml(path: &Path, internal_name: String, game_dir: &Path) -> Result<Game
             ));
         }
     }
-    Ok(GameDesc {
+    let game = GameDesc {
         internal_name,
         name: dirscan::translated(&toml.name, &toml.translations, |t| t.name.as_ref()),
         version: toml.version,
@@ -357,111 +377,16 @@ fn load_toml(path: &Path, internal_name: String, game_dir: &Path) -> Result<Game
         records: toml.statistics.records,
         ratings: toml.statistics.ratings,
         highscores: toml.statistics.highscores,
-        named_bots: toml.named_bots.into_iter().collect(),
-        launch_layout: toml.launch.layout,
+        named_bots,
+        launch_layout: LaunchLayout::Trunk,
+        layout_source: LayoutSource::Default,
         source: path.to_path_buf(),
         limits: toml.limits,
-    })
-}
-
-// ----------------------------------------------------------------- .dsc
-
-fn load_dsc(path: &Path, internal_name: String, game_dir: &Path) -> Result<GameDesc, DescError> {
-    let file = KeyFile::read(path).map_err(|e| DescError::new(path, e.line, None, e.message))?;
-    let line_of = |section: &str, key: &str| {
-        file.get(section, key)
-            .map(|e| e.line)
-            .or_else(|| file.section(section).map(|s| s.line))
     };
-    let err = |section: &str, key: &str, message: String| {
-        DescError::new(
-            path,
-            line_of(section, key),
-            Some(&format!("{section}.{key}")),
-            message,
-        )
-    };
-    let text = |section: &str, key: &str| {
-        file.get(section, key)
-            .map(|e| e.value.clone())
-            .unwrap_or_default()
-    };
-    let flag = |key: &str, default: bool, section: &str| {
-        file.get(section, key)
-            .map_or(default, |e| keyfile::atoi(&e.value) != 0)
-    };
-    let numbers = |key: &str, default: NumberList| match file.get("TableOptions", key) {
-        None => Ok(default),
-        Some(entry) => {
-            NumberList::parse(&entry.value).map_err(|e| err("TableOptions", key, e.to_string()))
-        }
-    };
-
-    let name = file
-        .translated("GameInfo", "Name")
-        .ok_or_else(|| err("GameInfo", "Name", "missing (required)".into()))?;
-    check_name(name.default_text()).map_err(|m| err("GameInfo", "Name", m))?;
-    let description = file
-        .translated("GameInfo", "Description")
-        .unwrap_or_default();
-
-    let argv = file
-        .get("LaunchInfo", "ExecutablePath")
-        .map(|e| keyfile::split_list(&e.value))
-        .unwrap_or_default();
-    let exec = resolve_exec(argv, game_dir).map_err(|m| err("LaunchInfo", "ExecutablePath", m))?;
-    let launch_layout = match file.get("LaunchInfo", "LaunchMessage") {
-        None => LaunchLayout::Legacy,
-        Some(entry) => LaunchLayout::parse(&entry.value).ok_or_else(|| {
-            err(
-                "LaunchInfo",
-                "LaunchMessage",
-                format!("`{}` is neither `legacy` nor `trunk`", entry.value),
-            )
-        })?,
-    };
-
-    let mut named_bots = Vec::new();
-    if let Some(section) = file.section("NamedBots") {
-        for (bot, entry) in section.entries() {
-            check_bot_name(bot).map_err(|m| err("NamedBots", bot, m))?;
-            named_bots.push((bot.to_owned(), entry.value.clone()));
-        }
-    }
-    if named_bots.len() > MAX_NAMED_BOTS {
-        return Err(DescError::new(
-            path,
-            file.section("NamedBots").map(|s| s.line),
-            Some("NamedBots"),
-            format!("more than {MAX_NAMED_BOTS} named bots"),
-        ));
-    }
-
-    Ok(GameDesc {
-        internal_name,
-        name,
-        version: text("GameInfo", "Version"),
-        description,
-        author: text("GameInfo", "Author"),
-        homepage: text("GameInfo", "Homepage"),
-        exec,
-        engine: text("Protocol", "Engine"),
-        protocol_version: text("Protocol", "Version"),
-        players_allowed: numbers("PlayersAllowed", NumberList::single(1))?,
-        bots_allowed: numbers("BotsAllowed", NumberList::empty())?,
-        allow_spectators: flag("AllowSpectators", false, "TableOptions"),
-        allow_peers: flag("AllowPeers", false, "TableOptions"),
-        allow_leave: flag("AllowLeave", false, "TableOptions"),
-        kill_when_empty: flag("KillWhenEmpty", true, "TableOptions"),
-        allow_restore: flag("AllowRestore", false, "TableOptions"),
-        records: flag("Records", false, "Statistics"),
-        ratings: flag("Ratings", false, "Statistics"),
-        highscores: flag("Highscores", false, "Statistics"),
-        named_bots,
-        launch_layout,
-        source: path.to_path_buf(),
-        limits: crate::game_limits::GameLimits::from_dsc(&file)
-            .map_err(|(key, m)| err("Limits", key, m))?,
+    Ok(Draft {
+        game,
+        layout: toml.launch.layout,
+        warnings,
     })
 }
 
@@ -483,18 +408,70 @@ fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Named bots become user accounts, so their names must fit a handle.
-fn check_bot_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > crate::config::MAX_USERNAME_LENGTH {
-        return Err(format!(
-            "bot name must be 1 to {} bytes",
-            crate::config::MAX_USERNAME_LENGTH
-        ));
+/// The name a named bot goes by on every wire (game list, table seats,
+/// the launch and seat messages to the game server) and as its account:
+/// the description's name cut to the user name limit, at a character
+/// boundary, without trailing blanks. Clients and game servers read names
+/// into 17-byte buffers (docs/launch-layout.md), and the original
+/// registered the account under the first 16 bytes too.
+pub fn bot_wire_name(name: &str) -> String {
+    let mut end = name.len().min(crate::config::MAX_USERNAME_LENGTH);
+    while !name.is_char_boundary(end) {
+        end -= 1;
     }
-    if name.chars().any(char::is_control) {
-        return Err("bot name must not contain control characters".into());
+    name[..end].trim_end().to_owned()
+}
+
+/// The usable named bots of a description, by wire name, sorted. A bot
+/// that cannot be used is reported through `skip` (its key, why) and left
+/// out; the game still loads, as in the original.
+fn named_bots(
+    bots: impl IntoIterator<Item = (String, String)>,
+    mut skip: impl FnMut(&str, String),
+) -> Vec<(String, String)> {
+    let mut out: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (name, class) in bots {
+        if name.len() > MAX_BOT_NAME_LENGTH {
+            skip(
+                &name,
+                format!("bot name longer than {MAX_BOT_NAME_LENGTH} bytes (bot ignored)"),
+            );
+            continue;
+        }
+        if name.chars().any(char::is_control) {
+            skip(
+                &name,
+                "bot name must not contain control characters (bot ignored)".into(),
+            );
+            continue;
+        }
+        let wire = bot_wire_name(&name);
+        if wire.is_empty() {
+            skip(&name, "bot name is blank (bot ignored)".into());
+            continue;
+        }
+        if let Some((first, _)) = out.get(&wire) {
+            skip(
+                &name,
+                format!("bot goes by `{wire}` on the wire, as `{first}` does (bot ignored)"),
+            );
+            continue;
+        }
+        if out.len() >= MAX_NAMED_BOTS {
+            skip(
+                &name,
+                format!("more than {MAX_NAMED_BOTS} named bots (bot ignored)"),
+            );
+            continue;
+        }
+        if wire != name {
+            log::info!("named bot `{name}` goes by `{wire}` (the user name limit)");
+        }
+        out.insert(wire, (name, class));
     }
-    Ok(())
+    out.into_iter()
+        .map(|(wire, (_, class))| (wire, class))
+        .collect()
 }
 
 /// Makes `argv[0]` absolute by resolving it against `game_dir`.
@@ -525,158 +502,35 @@ mod tests {
         PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
     }
 
-    const FOUR_IN_LINE: &str = "\
-[GameInfo]
-Name = Four In Line
-Name[de] = Vier gewinnt
-Version = 1.2
-Description = Connect four stones in a row.
-Author = J. Doe
-Homepage = http://games.example.org/fil/
-
-[LaunchInfo]
-ExecutablePath = ggzd.fourinline --verbose
-
-[Protocol]
-Engine = FourInLine
-Version = 3
-
-[TableOptions]
-PlayersAllowed = 2
-BotsAllowed = 1
-AllowSpectators = 1
-AllowLeave = 1
-
-[Statistics]
-Records = 1
-Ratings = 1
-
-[NamedBots]
-Rex = easy
-Big Al = hard
-";
+    fn load(path: &Path, game_dir: &str) -> Result<GameDesc, DescError> {
+        load_game_file(path, Path::new(game_dir), LaunchLayout::Trunk).map(|(game, _)| game)
+    }
 
     #[test]
-    fn reads_original_dsc_files() {
-        let dir = temp_dir("dsc");
-        let path = dir.join("fourinline.dsc");
-        std::fs::write(&path, FOUR_IN_LINE).unwrap();
-        let game = load_game_file(&path, Path::new("/usr/lib/ggzd")).unwrap();
-        assert_eq!(game.internal_name, "fourinline");
-        assert_eq!(game.name.default_text(), "Four In Line");
-        assert_eq!(game.name.get(Some("de_DE.UTF-8")), "Vier gewinnt");
-        assert_eq!(game.version, "1.2");
-        assert_eq!(
-            game.description.default_text(),
-            "Connect four stones in a row."
-        );
-        assert_eq!(game.author, "J. Doe");
-        assert_eq!(game.homepage, "http://games.example.org/fil/");
-        assert_eq!(game.exec, ["/usr/lib/ggzd/ggzd.fourinline", "--verbose"]);
-        assert_eq!(game.engine, "FourInLine");
-        assert_eq!(game.protocol_version, "3");
-        assert_eq!(game.players_allowed.to_string(), "2");
-        assert_eq!(game.bots_allowed.to_string(), "1");
-        assert!(game.allow_spectators && game.allow_leave);
-        assert!(!game.allow_peers && !game.allow_restore);
-        assert!(game.kill_when_empty);
-        assert!(game.records && game.ratings && !game.highscores);
-        assert_eq!(
-            game.named_bots,
+    fn bots_go_by_their_first_sixteen_bytes() {
+        assert_eq!(bot_wire_name("Tarantula"), "Tarantula");
+        assert_eq!(bot_wire_name("GNU Chess AI (tricky)"), "GNU Chess AI (tr");
+        // 16 bytes would end inside the two-byte ö: cut before it.
+        assert_eq!(bot_wire_name("Der Große Kxööö"), "Der Große Kxö");
+        assert_eq!(bot_wire_name("Fifteen letters x"), "Fifteen letters");
+        let mut skipped = Vec::new();
+        let bots = named_bots(
             [
-                ("Big Al".into(), "hard".into()),
-                ("Rex".into(), "easy".into())
+                ("Exactly sixteen!".to_owned(), "a".to_owned()),
+                ("Exactly sixteen!!".to_owned(), "b".to_owned()),
+                ("Bell\u{7}".to_owned(), "c".to_owned()),
+                ("Zed".to_owned(), "d".to_owned()),
+            ],
+            |bot, why| skipped.push(format!("{bot}: {why}")),
+        );
+        assert_eq!(
+            bots,
+            [
+                ("Exactly sixteen!".to_owned(), "a".to_owned()),
+                ("Zed".to_owned(), "d".to_owned())
             ]
         );
-        assert_eq!(game.launch_layout, LaunchLayout::Legacy);
-        assert_eq!(game.source, path);
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn dsc_defaults_and_layout_key() {
-        let dir = temp_dir("dsc-defaults");
-        let path = dir.join("min.dsc");
-        std::fs::write(
-            &path,
-            "[GameInfo]\nName = Min\n[LaunchInfo]\nExecutablePath = /bin/min\nLaunchMessage = Trunk\n[TableOptions]\nKillWhenEmpty = 0\n",
-        )
-        .unwrap();
-        let game = load_game_file(&path, Path::new("/games")).unwrap();
-        assert_eq!(game.exec, ["/bin/min"]);
-        assert_eq!(game.players_allowed.to_string(), "1");
-        assert!(game.bots_allowed.is_empty());
-        assert!(!game.kill_when_empty && !game.allow_spectators && !game.records);
-        assert_eq!(game.description, Translated::default());
-        assert_eq!(game.launch_layout, LaunchLayout::Trunk);
-        assert!(game.named_bots.is_empty());
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn dsc_errors_name_line_and_key() {
-        let dir = temp_dir("dsc-errors");
-        let cases = [
-            (
-                "[GameInfo]\nVersion = 1\n[LaunchInfo]\nExecutablePath = x\n",
-                Some(1),
-                "GameInfo.Name",
-            ),
-            ("[GameInfo]\nName = A\n", None, "LaunchInfo.ExecutablePath"),
-            (
-                "[GameInfo]\nName = A\n[LaunchInfo]\nExecutablePath =\n",
-                Some(4),
-                "LaunchInfo.ExecutablePath",
-            ),
-            (
-                "[GameInfo]\nName = A\n[LaunchInfo]\nExecutablePath = x\n[TableOptions]\nPlayersAllowed = 0\n",
-                Some(6),
-                "TableOptions.PlayersAllowed",
-            ),
-            (
-                "[GameInfo]\nName = A\n[LaunchInfo]\nExecutablePath = x\nLaunchMessage = new\n",
-                Some(5),
-                "LaunchInfo.LaunchMessage",
-            ),
-            (
-                "[GameInfo]\nName = A/B\n[LaunchInfo]\nExecutablePath = x\n",
-                Some(2),
-                "GameInfo.Name",
-            ),
-            (
-                "[GameInfo]\nName = A\n[LaunchInfo]\nExecutablePath = x\n[NamedBots]\nAn Overly Long Bot Name = easy\n",
-                Some(6),
-                "NamedBots.An Overly Long Bot Name",
-            ),
-        ];
-        for (i, (text, line, key)) in cases.into_iter().enumerate() {
-            let path = dir.join(format!("g{i}.dsc"));
-            std::fs::write(&path, text).unwrap();
-            let err = load_game_file(&path, Path::new("/g")).unwrap_err();
-            assert_eq!(err.line, line, "{text}: {err}");
-            assert_eq!(err.key.as_deref(), Some(key), "{text}: {err}");
-            assert!(
-                err.to_string().starts_with(&path.display().to_string()),
-                "{err}"
-            );
-        }
-        let long = format!(
-            "[GameInfo]\nName = {}\n[LaunchInfo]\nExecutablePath = x\n",
-            "n".repeat(65)
-        );
-        let path = dir.join("long.dsc");
-        std::fs::write(&path, long).unwrap();
-        assert!(
-            load_game_file(&path, Path::new("/g"))
-                .unwrap_err()
-                .message
-                .contains("64")
-        );
-        let path = dir.join("syntax.dsc");
-        std::fs::write(&path, "[GameInfo]\nName\n").unwrap();
-        let err = load_game_file(&path, Path::new("/g")).unwrap_err();
-        assert_eq!(err.line, Some(2));
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
     }
 
     #[test]
@@ -710,7 +564,7 @@ description = "Quatre."
 "#,
         )
         .unwrap();
-        let game = load_game_file(&path, Path::new("/opt/ggz/./lib")).unwrap();
+        let game = load(&path, "/opt/ggz/./lib").unwrap();
         assert_eq!(game.internal_name, "fil");
         assert_eq!(game.name.get(Some("de")), "Vier gewinnt");
         assert_eq!(game.name.get(Some("fr")), "Four In Line");
@@ -760,7 +614,7 @@ description = "Quatre."
         for (i, (text, key)) in cases.into_iter().enumerate() {
             let path = dir.join(format!("g{i}.toml"));
             std::fs::write(&path, text).unwrap();
-            let err = load_game_file(&path, Path::new("/g")).unwrap_err();
+            let err = load(&path, "/g").unwrap_err();
             assert_eq!(err.key.as_deref(), Some(key), "{text}: {err}");
             // Missing top-level keys have no line to point at.
             assert_eq!(err.line.is_some(), !matches!(i, 0 | 8), "{text}: {err}");
@@ -771,7 +625,13 @@ description = "Quatre."
     #[test]
     fn shipped_games_load() {
         let game_dir = Path::new("/usr/lib/ggzd");
-        let (games, warnings) = load_games(&repo().join("games"), game_dir, &[], &[]);
+        let (games, warnings) = load_games(
+            &repo().join("games"),
+            game_dir,
+            &[],
+            &[],
+            LaunchLayout::Trunk,
+        );
         assert!(warnings.is_empty(), "{warnings:?}");
         let names: Vec<&str> = games.iter().map(|g| g.name.default_text()).collect();
         assert_eq!(names, ["TicTacToe", "TicTacToe (trunk)"]);
@@ -820,7 +680,7 @@ description = "Quatre."
         std::fs::write(dir.join("bad.toml"), "name = 1\n").unwrap();
         std::fs::write(dir.join("dup.toml"), game("A")).unwrap();
 
-        let (games, warnings) = load_games(&dir, Path::new("/g"), &[], &[]);
+        let (games, warnings) = load_games(&dir, Path::new("/g"), &[], &[], LaunchLayout::Trunk);
         let names: Vec<&str> = games.iter().map(|g| g.internal_name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c"]);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
@@ -838,19 +698,32 @@ description = "Quatre."
             Path::new("/g"),
             &[],
             &["b".into(), "bad".into(), "dup".into()],
+            LaunchLayout::Trunk,
         );
         let names: Vec<&str> = games.iter().map(|g| g.internal_name.as_str()).collect();
         assert_eq!(names, ["a", "c"]);
         assert!(warnings.is_empty(), "{warnings:?}");
 
         let list = ["c".to_owned(), "missing".to_owned(), "a".to_owned()];
-        let (games, warnings) = load_games(&dir, Path::new("/g"), &list, &["c".into()]);
+        let (games, warnings) = load_games(
+            &dir,
+            Path::new("/g"),
+            &list,
+            &["c".into()],
+            LaunchLayout::Trunk,
+        );
         let names: Vec<&str> = games.iter().map(|g| g.internal_name.as_str()).collect();
         assert_eq!(names, ["c", "a"]);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("missing"), "{warnings:?}");
 
-        let (games, warnings) = load_games(&dir.join("nope"), Path::new("/g"), &[], &[]);
+        let (games, warnings) = load_games(
+            &dir.join("nope"),
+            Path::new("/g"),
+            &[],
+            &[],
+            LaunchLayout::Trunk,
+        );
         assert!(games.is_empty());
         assert_eq!(warnings.len(), 1);
         std::fs::remove_dir_all(dir).unwrap();
@@ -866,7 +739,7 @@ description = "Quatre."
             )
             .unwrap();
         }
-        let (games, warnings) = load_games(&dir, Path::new("/g"), &[], &[]);
+        let (games, warnings) = load_games(&dir, Path::new("/g"), &[], &[], LaunchLayout::Trunk);
         assert_eq!(games.len(), MAX_GAMES);
         assert_eq!(warnings.len(), 2);
         assert!(warnings[0].contains("g050.toml"), "{warnings:?}");
