@@ -101,15 +101,12 @@ impl Server {
 
     /// Carries out every control request that may run now.
     fn run_control(&mut self, now: Instant) {
-        loop {
-            let Some((ticket, line)) = self
-                .operator
-                .control
-                .as_mut()
-                .and_then(|c| c.next_request())
-            else {
-                break;
-            };
+        while let Some((ticket, line)) = self
+            .operator
+            .control
+            .as_mut()
+            .and_then(|c| c.next_request())
+        {
             self.operator.counters.control_requests += 1;
             let outcome = match control::request::parse(&line) {
                 Ok(request) => {
