@@ -8,7 +8,7 @@ const AFTER_HELP: &str = "\
 The control socket is <data_dir>/ggzd.ctl unless [control] socket says
 otherwise; give -f with ggzd's configuration, or -s with the socket.
 
-Exit status:
+Exit codes:
   0    success
   1    usage error
   2    the server refused the request (no such player, bad text, ...)
