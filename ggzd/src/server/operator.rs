@@ -52,19 +52,23 @@ impl Operator {
     pub fn open(setup: &OperatorSetup, registry: &mio::Registry) -> std::io::Result<Operator> {
         let mut op = Operator::default();
         if let Some(path) = &setup.control_socket {
-            let socket = ControlSocket::bind(
+            // On by default: a socket that cannot be made (a path too long
+            // for a Unix socket, a foreign file there) costs the operator
+            // this interface, not the players their server.
+            match ControlSocket::bind(
                 path,
                 setup.control_mode,
                 &setup.control_group,
                 setup.control_max.max(1),
                 CONTROL_BASE,
                 registry,
-            )
-            .map_err(|e| {
-                std::io::Error::other(format!("control socket {}: {e}", path.display()))
-            })?;
-            log::info!("control socket at {}", socket.path().display());
-            op.control = Some(socket);
+            ) {
+                Ok(socket) => {
+                    log::info!("control socket at {}", socket.path().display());
+                    op.control = Some(socket);
+                }
+                Err(e) => log::error!("no control socket at {}: {e}", path.display()),
+            }
         }
         if let Some(addr) = setup.metrics {
             let endpoint = MetricsEndpoint::bind(addr, METRICS_BASE, registry)
