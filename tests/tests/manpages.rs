@@ -653,7 +653,10 @@ fn ggzd_ctl_page_documents_every_command_option_and_exit_code() {
         return;
     }
     let top = Help::parse(&output_of(&program, &["--help"]));
-    assert!(top.commands.contains(&"status".to_owned()), "parsed: {top:?}");
+    assert!(
+        top.commands.contains(&"status".to_owned()),
+        "parsed: {top:?}"
+    );
     let page = page("ggzd-ctl.8");
     let documented: BTreeSet<String> = page
         .section("OPTIONS")

@@ -95,6 +95,33 @@ impl Zone {
         });
     }
 
+    /// LOGIN, counting a refusal that needs no worker for the metrics
+    /// (those that do are counted in `on_login_done`).
+    pub(crate) fn on_login_counted(
+        &mut self,
+        conn: ConnId,
+        login: LoginRequest,
+        sink: &mut dyn Sink,
+    ) {
+        let kind = login.kind.unwrap_or(LoginKind::Guest);
+        let state = |zone: &Zone| {
+            zone.session(conn).map(|s| {
+                (
+                    matches!(s.state, State::Channel { .. } | State::Handed { .. }),
+                    matches!(s.state, State::LoggingIn(_)),
+                )
+            })
+        };
+        let before = state(self);
+        self.on_login(conn, login, sink);
+        let pending_after = state(self).is_some_and(|(_, pending)| pending);
+        if let Some((false, pending_before)) = before
+            && (pending_before || !pending_after)
+        {
+            self.metrics.login(crate::metrics::login_label(kind), false);
+        }
+    }
+
     /// The workers finished a login job.
     pub fn on_login_done(
         &mut self,

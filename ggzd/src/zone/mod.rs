@@ -347,7 +347,7 @@ impl Zone {
             }
             Request::Login(login) => {
                 if !self.refuse_plain_password(conn, &login, sink) {
-                    self.on_login(conn, login, sink);
+                    self.on_login_counted(conn, login, sink);
                 }
             }
             Request::Channel { id } => {

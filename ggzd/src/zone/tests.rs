@@ -234,6 +234,7 @@ impl World {
 }
 
 mod channels;
+mod operator;
 mod tls;
 
 #[test]
