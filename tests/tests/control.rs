@@ -348,3 +348,24 @@ fn the_control_socket_can_be_turned_off() {
     let out = ctl(&server, &["status"]);
     assert_eq!(out.status.code(), Some(3), "unreachable");
 }
+
+#[test]
+fn a_live_control_socket_is_never_taken_over() {
+    let first = TestServer::start();
+    let path = socket(&first);
+    let second = TestServer::start_with(ServerOptions {
+        extra_config: format!("[control]\nsocket = \"{}\"\n", path.display()),
+        ..Default::default()
+    });
+    assert!(
+        second
+            .wait_for_log("no control socket", TIMEOUT)
+            .is_some_and(|l| l.contains("another server answers")),
+        "{}",
+        second.log()
+    );
+    let _kim = first.guest("kim");
+    let (_, status) = ctl_json(&first, &["status"]);
+    assert_eq!(status["players"], 1, "still the first server's socket");
+    let _ = second.guest("lee");
+}

@@ -39,9 +39,8 @@ pub struct ControlSocket {
 }
 
 impl ControlSocket {
-    /// Binds the socket (replacing a stale one: the pid file already
-    /// proved no other server owns this data directory) with the given
-    /// mode and group. Tokens `base..=base + max` become its own.
+    /// Binds the socket (replacing a stale one that nobody answers on)
+    /// with the given mode and group. Tokens `base..=base + max` become its own.
     pub fn bind(
         path: &Path,
         mode: u32,
@@ -55,6 +54,14 @@ impl ControlSocket {
             if !meta.file_type().is_socket() {
                 return Err(io::Error::other(format!(
                     "{} exists and is not a socket",
+                    path.display()
+                )));
+            }
+            // Two servers with different data directories may still be
+            // pointed at one socket path: never take a live one over.
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(io::Error::other(format!(
+                    "another server answers on {}",
                     path.display()
                 )));
             }
