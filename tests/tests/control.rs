@@ -369,3 +369,34 @@ fn a_live_control_socket_is_never_taken_over() {
     assert_eq!(status["players"], 1, "still the first server's socket");
     let _ = second.guest("lee");
 }
+
+#[test]
+fn the_configuration_names_the_socket_and_its_mode() {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: "[control]\nsocket = \"operator.sock\"\nmode = 0o660\n".into(),
+        ..Default::default()
+    });
+    let path = server.dir.path().join("data").join("operator.sock");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o660);
+    // ggzd-ctl finds it through the same configuration file.
+    let out = Command::new(bin("ggzd-ctl"))
+        .arg("-f")
+        .arg(server.dir.path().join("ggzd.toml"))
+        .args(["--json", "who"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let who: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(who["players"], serde_json::json!([]));
+    // A missing configuration file is its own failure.
+    let out = Command::new(bin("ggzd-ctl"))
+        .args(["-f", "/nonexistent/ggzd.toml", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+}

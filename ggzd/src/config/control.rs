@@ -54,3 +54,40 @@ pub struct MetricsConfig {
     /// set: no endpoint.
     pub listen: Option<SocketAddr>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_owner_or_group_modes_pass() {
+        let mut config = ControlConfig::default();
+        assert!(config.check().is_ok());
+        config.mode = 0o660;
+        assert!(config.check().is_ok());
+        config.mode = 0o666;
+        assert_eq!(config.check().map_err(|e| e.0), Err("control.mode"));
+        config.mode = 0o600;
+        config.max_connections = 0;
+        assert_eq!(
+            config.check().map_err(|e| e.0),
+            Err("control.max_connections")
+        );
+    }
+
+    #[test]
+    fn the_sections_parse_from_toml() {
+        let config: crate::config::Config = toml::from_str(
+            "[control]\nsocket = \"/run/ggzd/ctl\"\nmode = 0o660\n\
+             [metrics]\nlisten = \"127.0.0.1:9188\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.control.socket, PathBuf::from("/run/ggzd/ctl"));
+        assert_eq!(config.control.mode, 0o660);
+        assert_eq!(
+            config.metrics.listen,
+            Some("127.0.0.1:9188".parse().unwrap())
+        );
+        assert_eq!(crate::config::Config::default().metrics.listen, None);
+    }
+}
