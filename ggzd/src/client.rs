@@ -22,7 +22,7 @@ const MAX_BACKLOG: usize = 65_536;
 const READ_CHUNK: usize = 16 * 1024;
 
 /// The client header sent after the greeting (spec §4).
-const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
+pub const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
 
 /// The answer to a LOGIN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +98,22 @@ impl Client {
     /// own header (or none).
     pub fn connect_raw(addr: SocketAddr, timeout: Duration) -> io::Result<Client> {
         let stream = TcpStream::connect_timeout(&addr, timeout)?;
+        Self::greeted(stream, timeout)
+    }
+
+    /// Like [`Client::connect`], from the local address `local` (on
+    /// loopback, any 127.x.y.z: how tests play several hosts).
+    pub fn connect_from(
+        local: std::net::IpAddr,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> io::Result<Client> {
+        let mut client = Self::greeted(bound_stream(local, addr)?, timeout)?;
+        client.send(HEADER)?;
+        Ok(client)
+    }
+
+    fn greeted(stream: TcpStream, timeout: Duration) -> io::Result<Client> {
         stream.set_nodelay(true)?;
         stream.set_write_timeout(Some(timeout))?;
         let mut client = Client {
@@ -353,6 +369,26 @@ impl Client {
             self.read_some(left)?;
         }
     }
+}
+
+/// A TCP connection to `addr` from `local` (port chosen by the kernel).
+pub fn bound_stream(local: std::net::IpAddr, addr: SocketAddr) -> io::Result<TcpStream> {
+    use nix::sys::socket::{
+        AddressFamily, SockFlag, SockType, SockaddrStorage, bind, connect, socket,
+    };
+    use std::os::fd::AsRawFd;
+    let family = if addr.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    let fd = socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)?;
+    bind(
+        fd.as_raw_fd(),
+        &SockaddrStorage::from(SocketAddr::new(local, 0)),
+    )?;
+    connect(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
+    Ok(TcpStream::from(fd))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md at the repository root for the codemap.
 
+pub mod abuse;
 pub mod auth;
 pub mod cli;
 pub mod client;

@@ -170,6 +170,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         log::warn!("running as root; run ggzd as a dedicated user instead");
     }
     raise_fd_limit();
+    crate::abuse::malloc::return_large_blocks();
     close_on_exec_inherited();
     // A certificate that cannot be used is a startup error; on SIGHUP the
     // old pair stays instead.
@@ -266,6 +267,7 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         ServerSetup {
             listener,
             output_queue_limit: config.network.output_queue_limit,
+            send_buffer: config.abuse.send_buffer as usize,
             workers,
             data_dir: dirs.data_dir.clone(),
             hash_params: HashParams {
@@ -336,6 +338,7 @@ fn settings(config: &Config, port: u16) -> Settings {
         },
         gamedata_dir: config.directories.data_dir.join("gamedata"),
         launch_timeout: Duration::from_secs(u64::from(t.launch_timeout.max(1))),
+        abuse: config.abuse.limits(config.workers.effective_threads()),
         tls: crate::zone::TlsPolicy {
             offered: config.tls.enabled(),
             login_requires_tls: config.tls.login_requires_tls,

@@ -18,7 +18,7 @@ use crate::proto::request::LoginKind;
 use crate::proto::types::ResultCode;
 use crate::store::{CreateOutcome, NewUser, Store, StoreError};
 use crate::zone::perms;
-use crate::zone::{Account, Job, JobDone, LoginJob, LoginOutcome};
+use crate::zone::{Account, Job, JobDone, LoginJob, LoginOutcome, OnlineCheck, Refreshed};
 
 pub struct Workers {
     jobs: Option<Sender<Job>>,
@@ -224,19 +224,9 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
                 stored,
             }
         }
-        Job::RefreshPermissions { players } => JobDone::Permissions(
-            players
-                .into_iter()
-                .filter_map(|(conn, canonical)| match store.user(&canonical) {
-                    Ok(Some(user)) => Some((conn, user.permissions)),
-                    Ok(None) => None,
-                    Err(e) => {
-                        log::error!("cannot read permissions of {canonical}: {e}");
-                        None
-                    }
-                })
-                .collect(),
-        ),
+        Job::RefreshPermissions { players } => {
+            JobDone::Permissions(players.into_iter().map(|p| recheck(store, p)).collect())
+        }
         Job::Ban {
             admin,
             name,
@@ -258,6 +248,33 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
             }
             JobDone::Nothing
         }
+    }
+}
+
+/// An online player's stored permissions and bans, read again.
+fn recheck(store: &mut Store, player: OnlineCheck) -> Refreshed {
+    let perms = if player.guest {
+        None
+    } else {
+        match store.user(&player.canonical) {
+            Ok(user) => user.map(|u| u.permissions),
+            Err(e) => {
+                log::error!("cannot read permissions of {}: {e}", player.canonical);
+                None
+            }
+        }
+    };
+    let now = crate::zone::unix_now();
+    let ban = store
+        .active_ban(&player.canonical, &player.address, now)
+        .unwrap_or_else(|e| {
+            log::error!("cannot check bans of {}: {e}", player.canonical);
+            None
+        });
+    Refreshed {
+        conn: player.conn,
+        perms,
+        ban,
     }
 }
 
@@ -294,7 +311,7 @@ fn normal_login(
     let password = job.password.unwrap_or_default();
     let Verdict::Match { needs_rehash } = auth::verify_password(&user.password, &password, params)
     else {
-        return Ok(LoginOutcome::Refused(ResultCode::UsrLookup));
+        return Ok(LoginOutcome::WrongPassword);
     };
     if job.confirm_required && !user.confirmed {
         return Ok(LoginOutcome::Refused(ResultCode::UsrLookup));

@@ -96,3 +96,38 @@ fn logins_scenario_logs_guests_in() {
     assert!(number(&json, "logins_per_s") > 0.0, "{json}");
     assert!(number(&json, "logins_server_cpu_s") >= 0.0, "{json}");
 }
+
+#[test]
+fn storm_scenario_logs_the_legit_client_in_during_a_storm() {
+    let server = TestServer::start();
+    let json = bench(
+        &server,
+        &[
+            "storm",
+            "--connections",
+            "20",
+            "--addresses",
+            "4",
+            "--legit",
+            "3",
+            "--secs",
+            "1",
+        ],
+    );
+    assert_eq!(field(&json, "failed"), "false", "{json}");
+    assert_eq!(number(&json, "legit_ok"), 3.0, "{json}");
+    assert!(number(&json, "wrong_password_answers") >= 20.0, "{json}");
+    assert!(number(&json, "rss_after_kib") > 0.0, "{json}");
+}
+
+#[test]
+fn nonreaders_scenario_reports_kernel_memory_and_drops() {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: "[limits]\nchat_rate = 0\n".into(),
+        ..ServerOptions::default()
+    });
+    let json = bench(&server, &["nonreaders", "--clients", "5", "--chats", "200"]);
+    assert_eq!(field(&json, "failed"), "false", "{json}");
+    assert!(number(&json, "nonreaders_dropped") <= 5.0, "{json}");
+    assert!(number(&json, "tcp_mem_peak_kib") >= 0.0, "{json}");
+}

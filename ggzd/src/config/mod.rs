@@ -7,6 +7,7 @@
 //! Unknown keys are errors so that typos do not silently fall back to
 //! defaults.
 
+pub mod abuse;
 pub mod chat_backlog;
 pub mod control;
 pub(crate) mod dirscan;
@@ -64,6 +65,8 @@ pub struct Config {
     pub workers: WorkersConfig,
     /// `[auth]`
     pub auth: AuthConfig,
+    /// `[abuse]`
+    pub abuse: abuse::AbuseConfig,
     /// `[tls]`
     pub tls: tls::TlsConfig,
     /// `[game_servers]`
@@ -849,6 +852,8 @@ impl Config {
             "workers.threads",
             "must be at most 256",
         )?;
+
+        self.abuse.check()?;
 
         let auth = &self.auth;
         ensure(

@@ -340,6 +340,17 @@ impl Decoder {
         let limit = self.non_tag_limit();
         // A text token of exactly `limit` bytes is fine, so look one further.
         let window = rest.get(..limit.saturating_add(1)).unwrap_or(rest);
+        if self.state == State::Prolog {
+            // Not XML (an HTTP request, a TLS hello, a line of text): say
+            // so now rather than when the `<` that never comes arrives.
+            let upto = window
+                .iter()
+                .position(|&b| b == b'<')
+                .unwrap_or(window.len());
+            if !window.iter().take(upto).all(|&b| is_xml_space(b)) {
+                return Err(DecodeError::Malformed("text before SESSION"));
+            }
+        }
         let Some(len) = window.iter().position(|&b| b == b'<') else {
             return if rest.len() > limit {
                 Err(self.too_long_non_tag())
@@ -929,6 +940,15 @@ mod tests {
         );
         let (_, err, _) = run(b"hello<SESSION>");
         assert_eq!(err, Some(DecodeError::Malformed("text before SESSION")));
+        // Without waiting for a `<` that may never come.
+        let mut dec = Decoder::new(Limits::SERVER);
+        assert_eq!(
+            dec.feed(b"GET / HTTP/1.1\r\n").err(),
+            Some(DecodeError::Malformed("text before SESSION"))
+        );
+        let mut dec = Decoder::new(Limits::SERVER);
+        assert!(dec.feed(b"\n  ").is_ok());
+        assert!(dec.feed(b"\n x").is_err());
         let (_, err, _) = run(b"</SESSION>");
         assert_eq!(err, Some(DecodeError::Malformed("end tag outside SESSION")));
         let (_, err, _) = run(b"<SESSION><A>\xff</A>");

@@ -35,6 +35,8 @@ pub struct Conn {
     pub write_blocked: bool,
     /// When its login went to the workers, for the latency histogram.
     pub login_started: Option<std::time::Instant>,
+    /// The peer sent its end of stream: nothing more to read.
+    pub eof: bool,
     pub transport: Transport,
 }
 
@@ -84,6 +86,7 @@ impl Conn {
             dirty: false,
             write_blocked: false,
             login_started: None,
+            eof: false,
             transport: Transport::Plain,
         }
     }

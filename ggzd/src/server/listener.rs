@@ -34,3 +34,16 @@ pub fn bind(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListener>
         std::net::TcpListener::from(fd),
     ))
 }
+
+/// Caps the kernel's send buffer of a client socket. Left to autotuning, a
+/// client that never reads ties up to 4 MiB of kernel memory before our
+/// own output queue even starts to fill. Linux doubles the value asked for
+/// (the extra half is its bookkeeping).
+pub fn bound_send_buffer(stream: &mio::net::TcpStream, bytes: usize) {
+    if bytes == 0 {
+        return;
+    }
+    if let Err(e) = setsockopt(stream, sockopt::SndBuf, &bytes) {
+        log::debug!("cannot set SO_SNDBUF: {e}");
+    }
+}

@@ -59,6 +59,8 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 pub struct ServerSetup {
     pub listener: TcpListener,
     pub output_queue_limit: usize,
+    /// SO_SNDBUF of client sockets; 0 = the kernel's autotuning.
+    pub send_buffer: usize,
     pub workers: usize,
     pub data_dir: std::path::PathBuf,
     pub hash_params: crate::auth::HashParams,
@@ -99,6 +101,7 @@ struct Io {
     timers: Timers,
     workers: Workers,
     output_queue_limit: usize,
+    send_buffer: usize,
     /// Connections whose queues have bytes to write this turn.
     dirty: Vec<ConnId>,
     /// Connections to drop because they stopped reading.
@@ -170,6 +173,7 @@ impl Server {
                 timers: Timers::default(),
                 workers,
                 output_queue_limit: setup.output_queue_limit,
+                send_buffer: setup.send_buffer,
                 dirty: Vec::new(),
                 overflowed: Vec::new(),
                 closing: Vec::new(),
@@ -412,8 +416,8 @@ impl Server {
                     admin: Moderator::Operator(ticket),
                     stored,
                 } => self.operator_ban_done(ticket, stored, now),
-                JobDone::Permissions(words) => {
-                    self.zone.on_permissions_refreshed(words, &mut self.io)
+                JobDone::Permissions(rows) => {
+                    self.zone.on_permissions_refreshed(rows, now, &mut self.io)
                 }
                 JobDone::PermissionsStored {
                     admin,
@@ -474,6 +478,7 @@ impl Server {
 
     fn add_connection(&mut self, stream: mio::net::TcpStream, addr: SocketAddr, now: Instant) {
         let _ = stream.set_nodelay(true);
+        listener::bound_send_buffer(&stream, self.io.send_buffer);
         let Some(id) = self.io.insert(stream, addr) else {
             return;
         };
@@ -490,7 +495,7 @@ impl Server {
             let Some(conn) = self.io.conn_mut(slot) else {
                 return;
             };
-            if conn.reading_stopped || conn.closing.is_some() {
+            if conn.reading_stopped || conn.closing.is_some() || conn.eof {
                 return;
             }
             let id = conn.id;
@@ -508,7 +513,7 @@ impl Server {
             };
             match read {
                 Ok(0) => {
-                    self.drop_connection(id, now);
+                    self.peer_finished(slot, now);
                     return;
                 }
                 Ok(n) => {
@@ -795,6 +800,19 @@ impl Server {
             unsafe {
                 libc::malloc_trim(0);
             }
+        }
+    }
+
+    /// The peer shut down its sending side (or closed). Answers already
+    /// due, or pending in a worker, still go out before the close.
+    fn peer_finished(&mut self, slot: u32, now: Instant) {
+        let Some(conn) = self.io.conn_mut(slot) else {
+            return;
+        };
+        conn.eof = true;
+        let id = conn.id;
+        if !self.zone.peer_finished(id, now, &mut self.io) {
+            self.drop_connection(id, now);
         }
     }
 

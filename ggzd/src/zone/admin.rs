@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::effects::{Close, ConnId, Job, Moderator, Sink, msg};
+use super::effects::{Close, ConnId, Job, Moderator, OnlineCheck, Refreshed, Sink, msg};
 use super::perms::{self, Perm};
 use super::{Zone, unix_now};
 use crate::proto::reply as r;
@@ -212,16 +212,21 @@ impl Zone {
         self.reply(admin, "admin", code, sink);
     }
 
-    /// Asks the workers for the stored permissions of every registered
-    /// player online, so that changes made with ggzduedit take effect.
+    /// Asks the workers for the stored permissions and bans of everyone
+    /// online, so that changes made with ggzduedit take effect at once.
     pub(crate) fn refresh_permissions(&self, sink: &mut dyn Sink) {
-        let players: Vec<(ConnId, String)> = self
+        let players: Vec<OnlineCheck> = self
             .names
             .values()
             .filter_map(|c| {
-                self.player(*c)
-                    .filter(|p| !p.guest)
-                    .map(|p| (*c, p.canonical.clone()))
+                let session = self.session(*c)?;
+                let p = session.player()?;
+                Some(OnlineCheck {
+                    conn: *c,
+                    canonical: p.canonical.clone(),
+                    address: session.peer.to_string(),
+                    guest: p.guest,
+                })
             })
             .collect();
         if !players.is_empty() {
@@ -229,11 +234,28 @@ impl Zone {
         }
     }
 
-    /// Applies re-read permission words; each change is announced like an
-    /// ADMINPERM change.
-    pub fn on_permissions_refreshed(&mut self, words: Vec<(ConnId, u32)>, sink: &mut dyn Sink) {
-        for (conn, perms) in words {
-            let Some(p) = self.player_mut(conn) else {
+    /// Applies re-read permission words, each change announced like an
+    /// ADMINPERM change, and removes players banned meanwhile.
+    pub fn on_permissions_refreshed(
+        &mut self,
+        rows: Vec<Refreshed>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        for row in rows {
+            if let Some(reason) = row.ban {
+                let Some(name) = self.player(row.conn).map(|p| p.name.clone()) else {
+                    continue;
+                };
+                log::info!(target: "admin", "{name} is banned ({reason}): removed");
+                let admin = self.settings.admin_name.clone();
+                self.kick(row.conn, &admin, &format!("banned: {reason}"), now, sink);
+                continue;
+            }
+            let Some(perms) = row.perms else {
+                continue;
+            };
+            let Some(p) = self.player_mut(row.conn) else {
                 continue;
             };
             if p.perms == perms {

@@ -72,6 +72,7 @@ impl Zone {
         if let Some(session) = self.session_mut(conn) {
             session.state = State::Handed { owner };
         }
+        self.leave_prelogin(conn);
         sink.send(conn, &msg(r::session_end()));
         sink.stop_reading(conn);
     }

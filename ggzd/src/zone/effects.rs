@@ -59,6 +59,8 @@ pub enum TimerKind {
     LaunchTimeout,
     /// Time to push room occupancy changes to this player.
     RoomUpdate,
+    /// A login held back by failed-login backoff may go ahead.
+    LoginDelay,
     /// Show the room a table whose game-caused updates were held back
     /// (set with no connection: `ConnId` of all ones).
     TableSync(TableSerial),
@@ -114,10 +116,10 @@ pub enum Job {
         canonical: String,
         perms: u32,
     },
-    /// Re-read the stored permissions of these online players (after an
-    /// admin tool changed them).
+    /// Re-read the stored permissions and bans of these online players
+    /// (after an admin tool changed them).
     RefreshPermissions {
-        players: Vec<(ConnId, String)>,
+        players: Vec<OnlineCheck>,
     },
     /// Keep a ban (ADMIN ban, or the operator's); the admin is answered
     /// after the commit.
@@ -203,8 +205,8 @@ pub enum JobDone {
         admin: Moderator,
         stored: bool,
     },
-    /// Current stored permission words of online players.
-    Permissions(Vec<(ConnId, u32)>),
+    /// Current stored permission words and bans of online players.
+    Permissions(Vec<Refreshed>),
     PermissionsStored {
         admin: ConnId,
         target: ConnId,
@@ -222,6 +224,30 @@ pub enum LoginOutcome {
     Accepted(Box<Account>),
     /// The login is refused with this code.
     Refused(ResultCode),
+    /// The account exists and the password is wrong (answered as
+    /// `usr lookup`, and counted by the failed-login throttle).
+    WrongPassword,
+}
+
+/// An online player whose stored permissions and bans are read again.
+#[derive(Debug)]
+pub struct OnlineCheck {
+    pub conn: ConnId,
+    pub canonical: String,
+    /// The client's address, for bans by address.
+    pub address: String,
+    /// Guests have no stored permissions, but may be banned.
+    pub guest: bool,
+}
+
+/// What the database says now about one online player.
+#[derive(Debug)]
+pub struct Refreshed {
+    pub conn: ConnId,
+    /// `None` for guests and vanished accounts.
+    pub perms: Option<u32>,
+    /// The reason of a ban in force.
+    pub ban: Option<String>,
 }
 
 #[derive(Debug, Default)]

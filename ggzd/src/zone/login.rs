@@ -8,7 +8,7 @@
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::chat::ChatBucket;
-use super::effects::{ConnId, Job, LoginJob, LoginOutcome, Sink, msg};
+use super::effects::{Close, ConnId, LoginJob, LoginOutcome, Sink, msg};
 use super::perms;
 use super::session::{PendingLogin, Player, State};
 use super::{Registration, TimerKey, TimerKind, Zone};
@@ -21,7 +21,13 @@ use crate::proto::types::ResultCode;
 const STORED_PASSWORD_BYTES: usize = 16;
 
 impl Zone {
-    pub(crate) fn on_login(&mut self, conn: ConnId, login: LoginRequest, sink: &mut dyn Sink) {
+    pub(crate) fn on_login(
+        &mut self,
+        conn: ConnId,
+        login: LoginRequest,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
         let Some(session) = self.session(conn) else {
             return;
         };
@@ -69,30 +75,30 @@ impl Zone {
             LoginKind::Normal => login.password,
             LoginKind::Guest => None,
         };
-        if let Some(session) = self.session_mut(conn) {
-            session.state = State::LoggingIn(Box::new(PendingLogin {
-                kind,
-                name,
-                canonical: canonical.clone(),
-                echo_password: password.clone().filter(|_| kind == LoginKind::First),
-            }));
-        }
         let address = self
             .session(conn)
             .map(|s| s.peer.to_string())
             .unwrap_or_default();
-        sink.submit(Job::Login {
-            conn,
-            login: LoginJob {
+        let job = LoginJob {
+            kind,
+            canonical: canonical.clone(),
+            password: password.clone(),
+            email: login.email.unwrap_or_default(),
+            confirm_required: self.settings.registration == Registration::Confirm,
+            address,
+            now: unix_now(),
+        };
+        if let Some(session) = self.session_mut(conn) {
+            session.state = State::LoggingIn(Box::new(PendingLogin {
                 kind,
+                name,
                 canonical,
-                password,
-                email: login.email.unwrap_or_default(),
-                confirm_required: self.settings.registration == Registration::Confirm,
-                address,
-                now: unix_now(),
-            },
-        });
+                echo_password: password.filter(|_| kind == LoginKind::First),
+                job: Some(job),
+                delay_until: None,
+            }));
+        }
+        self.gate_login(conn, now, sink);
     }
 
     /// LOGIN, counting a refusal that needs no worker for the metrics
@@ -101,6 +107,7 @@ impl Zone {
         &mut self,
         conn: ConnId,
         login: LoginRequest,
+        now: Instant,
         sink: &mut dyn Sink,
     ) {
         let kind = login.kind.unwrap_or(LoginKind::Guest);
@@ -113,7 +120,7 @@ impl Zone {
             })
         };
         let before = state(self);
-        self.on_login(conn, login, sink);
+        self.on_login(conn, login, now, sink);
         let pending_after = state(self).is_some_and(|(_, pending)| pending);
         if let Some((false, pending_before)) = before
             && (pending_before || !pending_after)
@@ -124,6 +131,23 @@ impl Zone {
 
     /// The workers finished a login job.
     pub fn on_login_done(
+        &mut self,
+        conn: ConnId,
+        outcome: LoginOutcome,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let banned = self.account_login(conn, &outcome, now);
+        self.finish_login(conn, outcome, now, sink);
+        let half_closed = self.session(conn).is_some_and(|s| s.half_closed);
+        if banned || half_closed {
+            sink.close(conn, Close::AfterFlush);
+            self.disconnected(conn, now, sink);
+        }
+        self.dispatch_logins(sink);
+    }
+
+    fn finish_login(
         &mut self,
         conn: ConnId,
         outcome: LoginOutcome,
@@ -156,6 +180,7 @@ impl Zone {
         };
         let account = match outcome {
             LoginOutcome::Refused(code) => return refuse(code, sink),
+            LoginOutcome::WrongPassword => return refuse(ResultCode::UsrLookup, sink),
             LoginOutcome::GuestChecked { registered: true } => {
                 return refuse(ResultCode::WrongLoginType, sink);
             }
@@ -170,6 +195,7 @@ impl Zone {
             name,
             canonical,
             echo_password,
+            ..
         } = *pending;
         let mut account = account.map(|a| *a).unwrap_or_default();
         let echo_password = account.generated_password.take().or(echo_password);
@@ -203,6 +229,7 @@ impl Zone {
         }
         self.names.insert(canonical, conn);
         self.metrics.login(label, true);
+        self.leave_prelogin(conn);
         log::info!(target: "connections", "{name} logged in ({})", kind_name(kind));
 
         let result = match kind {

@@ -8,6 +8,7 @@ mod channel;
 pub mod chat;
 pub mod effects;
 pub mod flood;
+mod guard;
 mod lag;
 mod login;
 pub use login::unix_now;
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 
 pub use effects::{
     Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Moderator, Msg,
-    Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
+    OnlineCheck, Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
 };
 use session::{Session, State};
 
@@ -74,6 +75,8 @@ pub struct Settings {
     pub tls: TlsPolicy,
     /// Report caps and savegame retention.
     pub tables: crate::config::tables::TablesConfig,
+    /// Per-address and failed-login limits (docs/abuse-limits.md).
+    pub abuse: crate::abuse::Limits,
 }
 
 /// The registration policy, reduced to what the zone acts on.
@@ -105,7 +108,18 @@ pub struct Zone {
     sessions: Vec<Option<Session>>,
     /// Logged-in players by canonical name.
     names: HashMap<String, ConnId>,
+    /// Connections per address group (`Session::key`).
     per_ip: HashMap<IpAddr, usize>,
+    /// Connections not logged in, per address group.
+    prelogin: HashMap<IpAddr, usize>,
+    throttle: crate::abuse::throttle::Throttle,
+    /// Login jobs waiting for a worker.
+    login_queue: crate::abuse::fairq::FairQueue<IpAddr, ConnId>,
+    /// Login jobs at the workers: whose address and account they count for.
+    logins_running: HashMap<ConnId, guard::Running>,
+    /// Logins refused for a full queue since `queue_full_logged`.
+    queue_refusals: u64,
+    queue_full_logged: Option<Instant>,
     connections: usize,
     motd: Motd,
     started: Instant,
@@ -124,6 +138,8 @@ impl Zone {
         motd: Motd,
         now: Instant,
     ) -> Zone {
+        let throttle = crate::abuse::throttle::Throttle::new(settings.abuse.throttle);
+        let login_queue = crate::abuse::fairq::FairQueue::new(settings.abuse.login_queue_limit);
         let mut zone = Zone {
             settings,
             games: games
@@ -137,6 +153,12 @@ impl Zone {
             sessions: Vec::new(),
             names: HashMap::new(),
             per_ip: HashMap::new(),
+            prelogin: HashMap::new(),
+            throttle,
+            login_queue,
+            logins_running: HashMap::new(),
+            queue_refusals: 0,
+            queue_full_logged: None,
             connections: 0,
             motd,
             started: now,
@@ -179,12 +201,13 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) -> bool {
-        let per_ip = self.per_ip.get(&peer).copied().unwrap_or(0);
+        let key = crate::abuse::group(peer, self.settings.abuse.ipv6_prefix);
+        let per_ip = self.per_ip.get(&key).copied().unwrap_or(0);
         let full = (self.settings.max_clients != 0
             && self.connections >= self.settings.max_clients)
             || (self.settings.max_clients_per_ip != 0
                 && per_ip >= self.settings.max_clients_per_ip);
-        if full {
+        if full || !self.admits_prelogin(key) {
             log::info!(target: "connections", "refusing {peer}: server full");
             sink.send(conn, &msg(r::greeting_full(&self.settings.server_name)));
             sink.close(conn, Close::AfterFlush);
@@ -198,13 +221,17 @@ impl Zone {
             *entry = Some(Session {
                 id: conn,
                 peer,
+                key,
+                prelogin: true,
+                half_closed: false,
                 lang: None,
                 state: State::Fresh,
                 tls: false,
             });
         }
         self.connections += 1;
-        *self.per_ip.entry(peer).or_insert(0) += 1;
+        *self.per_ip.entry(key).or_insert(0) += 1;
+        *self.prelogin.entry(key).or_insert(0) += 1;
         log::info!(target: "connections", "connection from {peer}");
         sink.send(
             conn,
@@ -235,14 +262,16 @@ impl Zone {
         {
             self.leave_table_on_logout(conn, now, sink);
         }
+        self.leave_prelogin(conn);
+        self.forget_queued_login(conn);
         let Some(session) = self.take_session(conn) else {
             return;
         };
         self.connections = self.connections.saturating_sub(1);
-        if let Some(count) = self.per_ip.get_mut(&session.peer) {
+        if let Some(count) = self.per_ip.get_mut(&session.key) {
             *count = count.saturating_sub(1);
             if *count == 0 {
-                self.per_ip.remove(&session.peer);
+                self.per_ip.remove(&session.key);
             }
         }
         match session.state {
@@ -347,7 +376,7 @@ impl Zone {
             }
             Request::Login(login) => {
                 if !self.refuse_plain_password(conn, &login, sink) {
-                    self.on_login_counted(conn, login, sink);
+                    self.on_login_counted(conn, login, now, sink);
                 }
             }
             Request::Channel { id } => {
@@ -439,6 +468,7 @@ impl Zone {
             TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
             TimerKind::TableSync(serial) => self.on_table_sync(serial, now, sink),
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
+            TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
         }
     }
 

@@ -4,13 +4,20 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use super::chat::ChatBucket;
-use super::effects::ConnId;
+use super::effects::{ConnId, LoginJob};
 use crate::proto::request::LoginKind;
 use crate::store::StatsRecord;
 
 pub(crate) struct Session {
     pub id: ConnId,
     pub peer: IpAddr,
+    /// `peer` as per-address limits count it (IPv6 cut to its prefix).
+    pub key: IpAddr,
+    /// Counted among its address's connections that are not logged in.
+    pub prelogin: bool,
+    /// The client shut down its sending side; the connection closes once
+    /// the answers still pending (a login) are out.
+    pub half_closed: bool,
     /// From LANGUAGE; picks translated names and the MOTD file.
     pub lang: Option<String>,
     pub state: State,
@@ -41,6 +48,10 @@ pub(crate) struct PendingLogin {
     pub canonical: String,
     /// A registration's password, echoed in the reply.
     pub echo_password: Option<String>,
+    /// The job, while it waits for backoff or for a worker.
+    pub job: Option<LoginJob>,
+    /// The backoff deadline the job waits for.
+    pub delay_until: Option<Instant>,
 }
 
 pub(crate) struct Player {

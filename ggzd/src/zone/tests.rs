@@ -109,6 +109,10 @@ fn settings() -> Settings {
         chat: chat::ChatLimits::default(),
         gamedata_dir: PathBuf::from("/nonexistent/gamedata"),
         launch_timeout: Duration::from_secs(30),
+        abuse: crate::abuse::Limits {
+            login_slots: 64,
+            ..crate::abuse::Limits::default()
+        },
         tls: TlsPolicy::default(),
         tables: Default::default(),
     }
@@ -134,6 +138,8 @@ struct World {
     now: Instant,
     next_slot: u32,
 }
+
+mod guard;
 
 impl World {
     fn new(settings: Settings, rooms: Vec<RoomDesc>) -> World {

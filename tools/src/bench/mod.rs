@@ -18,7 +18,7 @@
 //!   for players and for game channels.
 //! * [`crowd`]: filling a room with bounded concurrency, settling, leaving.
 //! * [`idle`], [`chat`], [`logins`], [`mixed`], [`tables`], [`wakeups`]:
-//!   the scenarios.
+//!   the scenarios; [`storm`] and [`nonreaders`] for the abuse limits.
 //! * [`report`]: table and JSON output.
 //! * [`setup`]: writes a server configuration suited to load tests.
 
@@ -31,10 +31,12 @@ pub mod histogram;
 pub mod idle;
 pub mod logins;
 pub mod mixed;
+pub mod nonreaders;
 pub mod procfs;
 pub mod report;
 pub mod scan;
 pub mod setup;
+pub mod storm;
 pub mod tables;
 pub mod target;
 pub mod wakeups;

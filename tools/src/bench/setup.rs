@@ -94,7 +94,9 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
          [directories]\ndata_dir = {data}\nconf_dir = {conf}\n\
          rooms_dir = {rooms}\ngames_dir = {games}\ngame_dir = {game}\n\n\
          [files]\nmotd = \"ggzd.motd\"\n\n\
-         [limits]\nchat_rate = 0\n",
+         [limits]\nchat_rate = 0\n\n\
+         [abuse]\n# Load from one address is the point here.\n\
+         max_prelogin_per_ip = 0\n",
         max_clients = o.max_clients,
         data = toml_path(&data),
         conf = toml_path(&dir),

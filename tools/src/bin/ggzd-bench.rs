@@ -11,9 +11,11 @@ use ggzd_tools::bench::crowd::Target;
 use ggzd_tools::bench::idle::{self, IdleOptions};
 use ggzd_tools::bench::logins::{self, LoginOptions};
 use ggzd_tools::bench::mixed::{self, MixedOptions};
+use ggzd_tools::bench::nonreaders::{self, NonReaderOptions};
 use ggzd_tools::bench::procfs::Process;
 use ggzd_tools::bench::report::Report;
 use ggzd_tools::bench::setup::{self, SetupOptions};
+use ggzd_tools::bench::storm::{self, StormOptions};
 use ggzd_tools::bench::tables::{self, TableOptions};
 use ggzd_tools::bench::{target, wakeups};
 
@@ -115,6 +117,37 @@ enum Scenario {
         /// digits.
         #[arg(long)]
         prefix: Option<String>,
+    },
+    /// Wrong passwords from many connections and addresses (127.0.1.x)
+    /// while a legit client logs in from 127.0.0.2: its latency, and
+    /// ggzd's RSS before, during and after (needs --pid for RSS).
+    Storm {
+        #[arg(long, default_value_t = 500)]
+        connections: usize,
+        /// Source addresses the storm comes from.
+        #[arg(long, default_value_t = 50)]
+        addresses: usize,
+        /// Legit logins during the storm, one after the other.
+        #[arg(long, default_value_t = 20)]
+        legit: usize,
+        /// Least seconds the storm lasts.
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+        #[arg(long, default_value = "st")]
+        prefix: String,
+    },
+    /// Clients in a room that never read, while one sender floods the room:
+    /// kernel TCP memory before, at the peak and after, and how many ggzd
+    /// dropped.
+    Nonreaders {
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+        #[arg(long, default_value_t = 1)]
+        room: u32,
+        #[arg(long, default_value_t = 3000)]
+        chats: usize,
+        #[arg(long, default_value = "nr")]
+        prefix: String,
     },
     /// Chat latency in a room with and without a registered-login storm.
     Mixed {
@@ -268,6 +301,36 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 accounts,
                 password,
                 prefix: prefix.unwrap_or_else(|| if registered { "r" } else { "g" }.into()),
+            },
+        )?,
+        Scenario::Storm {
+            connections,
+            addresses,
+            legit,
+            secs,
+            prefix,
+        } => storm::run(
+            &t,
+            &StormOptions {
+                connections,
+                addresses,
+                legit,
+                secs,
+                prefix,
+            },
+        )?,
+        Scenario::Nonreaders {
+            clients,
+            room,
+            chats,
+            prefix,
+        } => nonreaders::run(
+            &t,
+            &NonReaderOptions {
+                clients,
+                room,
+                chats,
+                prefix,
             },
         )?,
         Scenario::Mixed {

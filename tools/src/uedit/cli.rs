@@ -33,7 +33,8 @@ chat_bot no_stats edit_tables edit_privmsg. Roles: guest (0x043), registered
 ggzduedit may run while ggzd does. ggzd reads a player's real name and
 confirmation when they log in. Permission changes reach players online at
 once: perms signals the ggzd that runs on the data directory (ggzd.pid) to
-re-read them, as SIGHUP (systemctl reload ggzd) does. A deleted or
+re-read them, as SIGHUP (systemctl reload ggzd) does; ban signals it the
+same way, and a banned player online is removed. A deleted or
 re-passworded player stays logged in until they leave.
 
 Exit codes:

@@ -145,7 +145,8 @@ impl Editor {
         Ok(())
     }
 
-    /// `ban NAME`: kept in the database; ggzd checks it at every login.
+    /// `ban NAME`: kept in the database; ggzd checks it at every login, and
+    /// a running ggzd is signalled to remove the player if online.
     pub fn ban(
         &mut self,
         args: &super::cli::BanArgs,
@@ -163,7 +164,13 @@ impl Editor {
         }
         self.store
             .add_ban(&handle, args.address.as_deref(), expires, &args.reason, now)?;
-        writeln!(out, "banned {handle}")?;
+        match signal_running_ggzd(&self.data_dir) {
+            Some(pid) => writeln!(
+                out,
+                "banned {handle} (ggzd (pid {pid}) removes them if online now)"
+            )?,
+            None => writeln!(out, "banned {handle}")?,
+        }
         Ok(())
     }
 

@@ -84,10 +84,10 @@ impl Zone {
         {
             if let Some(session) = slot.take() {
                 self.connections = self.connections.saturating_sub(1);
-                if let Some(count) = self.per_ip.get_mut(&session.peer) {
+                if let Some(count) = self.per_ip.get_mut(&session.key) {
                     *count = count.saturating_sub(1);
                     if *count == 0 {
-                        self.per_ip.remove(&session.peer);
+                        self.per_ip.remove(&session.key);
                     }
                 }
             }
