@@ -71,6 +71,7 @@ fn status_who_and_tables_describe_the_server() {
     assert_eq!(status["tables_by_game"]["TicTacToe"], 0);
     assert_eq!(status["reload"]["state"], "idle");
     assert!(status["worker_queue"].is_u64());
+    assert_eq!(status["login_queue"], 0);
 
     let (_, who) = ctl_json(&server, &["who"]);
     let players = who["players"].as_array().unwrap();

@@ -63,6 +63,7 @@ pub fn status(census: &Census, facts: &Facts) -> Value {
         "tables": census.tables_total,
         "tables_by_game": tables,
         "worker_queue": facts.worker_queue,
+        "login_queue": census.login_queue,
         "reload": reload_json(&facts.reload),
     })
 }

@@ -262,6 +262,8 @@ pub struct Gauges {
     /// Live tables, by game name.
     pub tables: Vec<(String, usize)>,
     pub worker_queue: usize,
+    /// LOGINs waiting for a free worker.
+    pub login_queue: usize,
     /// Untranslated names by game id, for the per-game counters.
     pub game_names: Vec<String>,
 }
@@ -403,6 +405,13 @@ pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
         "Jobs waiting for a worker thread.",
     );
     let _ = writeln!(out, "ggzd_worker_queue_depth {}", g.worker_queue);
+    header(
+        &mut out,
+        "ggzd_login_queue_depth",
+        "gauge",
+        "LOGINs waiting in the fair queue for a free worker.",
+    );
+    let _ = writeln!(out, "ggzd_login_queue_depth {}", g.login_queue);
     header(
         &mut out,
         "ggzd_control_requests_total",

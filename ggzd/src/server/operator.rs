@@ -196,6 +196,7 @@ impl Server {
             rooms: census.rooms,
             tables: census.tables,
             worker_queue: facts.worker_queue,
+            login_queue: census.login_queue,
             game_names: self.zone.game_names(),
         };
         metrics::render(self.zone.metrics(), &self.operator.counters, &gauges)

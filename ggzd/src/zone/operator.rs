@@ -56,6 +56,8 @@ pub struct Census {
     /// Live tables by (untranslated) game name, for every listed game.
     pub tables: Vec<(String, usize)>,
     pub tables_total: usize,
+    /// LOGINs waiting in the fair queue for a free worker.
+    pub login_queue: usize,
 }
 
 /// The moderation verbs of the control socket.
@@ -129,6 +131,7 @@ impl Zone {
             rooms: self.rooms.iter().flatten().count(),
             tables,
             tables_total: self.table_index.len(),
+            login_queue: self.login_queue.len(),
         }
     }
 

@@ -60,6 +60,7 @@ pub fn status(v: &Value) -> String {
         }
     }
     let _ = writeln!(out, "worker queue: {}", n(v, "worker_queue"));
+    let _ = writeln!(out, "login queue:  {}", n(v, "login_queue"));
     let reload = v.get("reload").cloned().unwrap_or(Value::Null);
     let state = s(&reload, "state");
     let last = match reload.get("last").and_then(Value::as_str) {
