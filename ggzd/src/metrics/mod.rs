@@ -145,6 +145,9 @@ pub struct ZoneMetrics {
     /// By game id.
     games: Vec<GameCounts>,
     pub launch_latency: Histogram,
+    /// From LOGIN to its answer, for logins the workers checked (queue
+    /// and backoff waits included).
+    pub login_latency: Histogram,
 }
 
 impl Default for ZoneMetrics {
@@ -154,6 +157,7 @@ impl Default for ZoneMetrics {
             chats: [0; 5],
             games: Vec::new(),
             launch_latency: Histogram::new(LAUNCH_BUCKETS),
+            login_latency: Histogram::new(LOGIN_BUCKETS),
         }
     }
 }
@@ -220,25 +224,12 @@ impl ZoneMetrics {
 }
 
 /// What the event loop counts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct IoMetrics {
     /// Clients dropped because their output queue was full.
     pub output_drops: u64,
-    /// From a login's job submission to its result.
-    pub login_latency: Histogram,
     pub control_requests: u64,
     pub scrapes: u64,
-}
-
-impl Default for IoMetrics {
-    fn default() -> Self {
-        IoMetrics {
-            output_drops: 0,
-            login_latency: Histogram::new(LOGIN_BUCKETS),
-            control_requests: 0,
-            scrapes: 0,
-        }
-    }
 }
 
 /// Connections of each kind, as the zone sees them.
@@ -386,10 +377,10 @@ pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
         "ggzd_table_launch_seconds",
         "From LAUNCH to the game server's first WAITING.",
     );
-    io.login_latency.render(
+    zone.login_latency.render(
         &mut out,
         "ggzd_login_seconds",
-        "From a login's hand-off to the workers to its result.",
+        "From LOGIN to its answer, for logins the workers checked.",
     );
     header(
         &mut out,

@@ -33,8 +33,6 @@ pub struct Conn {
     /// The socket took no more at the last write; writing again before it
     /// reports writable again only costs a syscall.
     pub write_blocked: bool,
-    /// When its login went to the workers, for the latency histogram.
-    pub login_started: Option<std::time::Instant>,
     /// The peer sent its end of stream: nothing more to read.
     pub eof: bool,
     pub transport: Transport,
@@ -85,7 +83,6 @@ impl Conn {
             reading_stopped: false,
             dirty: false,
             write_blocked: false,
-            login_started: None,
             eof: false,
             transport: Transport::Plain,
         }

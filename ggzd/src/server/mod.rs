@@ -388,14 +388,6 @@ impl Server {
         for result in done {
             match result {
                 JobDone::Login { conn, outcome } => {
-                    if let Some(started) = self
-                        .io
-                        .conn_mut_by_id(conn)
-                        .and_then(|c| c.login_started.take())
-                    {
-                        let took = now.saturating_duration_since(started);
-                        self.operator.counters.login_latency.observe(took);
-                    }
                     self.zone.on_login_done(conn, outcome, now, &mut self.io)
                 }
                 JobDone::GameReport {
@@ -1034,11 +1026,6 @@ impl Sink for Io {
     }
 
     fn submit(&mut self, job: Job) {
-        if let Job::Login { conn, .. } = &job
-            && let Some(c) = self.conn_mut_by_id(*conn)
-        {
-            c.login_started = Some(Instant::now());
-        }
         self.workers.submit(job);
     }
 

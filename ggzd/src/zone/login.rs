@@ -96,6 +96,7 @@ impl Zone {
                 echo_password: password.filter(|_| kind == LoginKind::First),
                 job: Some(job),
                 delay_until: None,
+                received: now,
             }));
         }
         self.gate_login(conn, now, sink);
@@ -168,6 +169,9 @@ impl Zone {
         let first = pending.kind == LoginKind::First;
         let label = crate::metrics::login_label(pending.kind);
         let metrics = &mut self.metrics;
+        metrics
+            .login_latency
+            .observe(now.saturating_duration_since(pending.received));
         let mut refuse = |code: ResultCode, sink: &mut dyn Sink| {
             metrics.login(label, false);
             log::info!(target: "security", "login of {} refused: {}", pending.name, code);

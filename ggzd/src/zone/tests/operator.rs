@@ -166,6 +166,11 @@ fn logins_and_chats_are_counted() {
     // The workers are asked first; the name is taken when they answer.
     w.finish_login(LoginOutcome::GuestChecked { registered: false });
     assert_eq!(w.zone.metrics().logins(LoginKindLabel::Guest, false), 1);
+    assert_eq!(
+        w.zone.metrics().login_latency.count(),
+        2,
+        "both answers timed"
+    );
     w.send(late, "<LOGIN TYPE='guest'><NAME>b@d name</NAME></LOGIN>");
     assert_eq!(w.zone.metrics().logins(LoginKindLabel::Guest, false), 2);
     w.send(kim, "<CHAT TYPE='normal'>hello</CHAT>");
