@@ -62,7 +62,10 @@ pub fn handle(
         Request::Status => return Outcome::Reply(reply::status(&zone.census(), facts)),
         Request::Who => return Outcome::Reply(reply::who(&zone.who())),
         Request::Tables => return Outcome::Reply(reply::tables(&zone.table_list())),
-        Request::Reload => return Outcome::Reload,
+        Request::Reload => {
+            log::info!(target: "admin", "the operator asks for a reload");
+            return Outcome::Reload;
+        }
         Request::Announce { text } => {
             if text.is_empty() || text.len() > zone.settings().chat.max_length {
                 return Outcome::Reply(reply::error("the text must be 1 to chat.max_length bytes"));
