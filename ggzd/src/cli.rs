@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -16,9 +16,9 @@ pub struct Cli {
     #[arg(short = 'F', long)]
     pub foreground: bool,
 
-    /// Configuration file (TOML). Without one, ggzd runs on embedded
-    /// defaults: data in the repository's data/ directory, rooms from rooms/
-    /// and game descriptions from games/.
+    /// Configuration file (TOML). Without one, ggzd reads the default file
+    /// named below if it exists, else runs on embedded defaults; the
+    /// default paths follow from where the ggzd executable is (see below).
     #[arg(short = 'f', long = "file", value_name = "CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -31,7 +31,8 @@ pub struct Cli {
     #[arg(short = 'l', long = "log", value_name = "TYPES", value_delimiter = ',')]
     pub log_types: Vec<String>,
 
-    /// Print build information and exit.
+    /// Print build information and the paths in effect (configuration
+    /// file, directories), then exit.
     #[arg(short = 's', long)]
     pub specs: bool,
 
@@ -39,4 +40,14 @@ pub struct Cli {
     /// and key, and exit (non-zero on an error).
     #[arg(long)]
     pub check_config: bool,
+}
+
+impl Cli {
+    /// Parses the command line; `--help` ends with the default paths of
+    /// this executable's layout.
+    pub fn parse_with_paths() -> Cli {
+        let command = Cli::command().after_help(crate::paths::Paths::current().help_text());
+        let matches = command.get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
 }

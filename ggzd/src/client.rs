@@ -200,10 +200,10 @@ impl Client {
         timeout: Duration,
         mut pred: impl FnMut(&Element) -> bool,
     ) -> io::Result<Element> {
-        if let Some(i) = self.backlog.iter().position(&mut pred) {
-            if let Some(e) = self.backlog.remove(i) {
-                return Ok(e);
-            }
+        if let Some(i) = self.backlog.iter().position(&mut pred)
+            && let Some(e) = self.backlog.remove(i)
+        {
+            return Ok(e);
         }
         let deadline = deadline_after(timeout);
         loop {

@@ -3,11 +3,9 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
 use log::LevelFilter;
 
 use crate::auth::HashParams;
@@ -23,18 +21,21 @@ use crate::zone::flood::Overflow;
 use crate::zone::{self, Registration, Settings, Zone, chat::ChatLimits};
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if cli.specs {
-        print_specs(&cli);
-        return ExitCode::SUCCESS;
+    if let Some(code) = crate::completions::generate_if_asked::<Cli>("ggzd") {
+        return code;
     }
-    let mut config = match config::load(cli.config.as_deref()) {
-        Ok(config) => config,
+    let cli = Cli::parse_with_paths();
+    let (mut config, source) = match crate::paths::load_config(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("ggzd: {e}");
             return ExitCode::from(2);
         }
     };
+    if cli.specs {
+        print_specs(&source, &config);
+        return ExitCode::SUCCESS;
+    }
     if let Some(port) = cli.port {
         config.network.port = port;
     }
@@ -55,12 +56,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn print_specs(cli: &Cli) {
+fn print_specs(source: &crate::paths::ConfigSource, config: &Config) {
     println!("ggzd {} (GGZ Gaming Zone server, Rust)", crate::VERSION);
     println!("protocol version: {}", crate::PROTOCOL_VERSION);
-    match &cli.config {
-        Some(path) => println!("configuration: {}", path.display()),
-        None => println!("configuration: embedded defaults"),
+    println!("layout: {}", crate::paths::Paths::current().layout);
+    println!("configuration: {source}");
+    let d = &config.directories;
+    for (key, dir) in [
+        ("data_dir", &d.data_dir),
+        ("conf_dir", &d.conf_dir),
+        ("game_dir", &d.game_dir),
+        ("games_dir", &d.games_dir),
+        ("rooms_dir", &d.rooms_dir),
+    ] {
+        println!("{key}: {}", dir.display());
     }
     println!("debug build: {}", cfg!(debug_assertions));
     println!("database: SQLite {} (bundled)", rusqlite::version());
@@ -189,6 +198,9 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
     };
     let dirs = &config.directories;
     std::fs::create_dir_all(&dirs.data_dir)?;
+    // Before binding: a second ggzd on this data (and so usually this
+    // port) hears why it may not run, not that the port is in use.
+    let mut pid_file = crate::pidfile::PidFile::lock(&dirs.data_dir)?;
     // The listener is bound before daemonizing so that a port in use is
     // reported to whoever started us.
     let activated = crate::systemd::listen_fds()?;
@@ -206,11 +218,10 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
                 .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?
         }
     };
-    check_pid_file(&dirs.data_dir)?;
     if !cli.foreground {
         daemonize()?;
     }
-    write_pid_file(&dirs.data_dir)?;
+    pid_file.write_pid()?;
 
     let mut store = Store::open(&dirs.data_dir).map_err(|e| io::Error::other(e.to_string()))?;
     let reload_paths = ReloadPaths {
@@ -291,11 +302,9 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
     )?;
     log::info!("listening on {}", server.local_addr()?);
     let result = server.run();
-    let _ = std::fs::remove_file(dirs.data_dir.join(PID_FILE));
+    pid_file.remove();
     result
 }
-
-const PID_FILE: &str = "ggzd.pid";
 
 fn settings(config: &Config, port: u16) -> Settings {
     let (hostname, os, cpu) = motd::system_facts();
@@ -378,28 +387,6 @@ fn raise_fd_limit() {
     {
         log::warn!("cannot raise the descriptor limit: {e}");
     }
-}
-
-/// Refuses to start when another live ggzd owns this data directory.
-fn check_pid_file(data_dir: &Path) -> io::Result<()> {
-    let pid_path = data_dir.join(PID_FILE);
-    if let Ok(text) = std::fs::read_to_string(&pid_path)
-        && let Ok(pid) = text.trim().parse::<i32>()
-        && pid != std::process::id() as i32
-        && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
-    {
-        return Err(io::Error::other(format!(
-            "another ggzd (pid {pid}) runs with {}",
-            pid_path.display()
-        )));
-    }
-    Ok(())
-}
-
-/// The pid file lets a second ggzd refuse the same data directory and lets
-/// ggzduedit ask the running one to re-read permissions (SIGHUP).
-fn write_pid_file(data_dir: &Path) -> io::Result<()> {
-    std::fs::write(data_dir.join(PID_FILE), format!("{}\n", std::process::id()))
 }
 
 /// The classic detach: fork, new session, stdio to /dev/null.

@@ -1468,7 +1468,7 @@ mod tests {
                 x ^= x << 5;
                 // Keep bytes small often, so opcodes and lengths are
                 // plausible and deep paths get exercised.
-                buf.push(if x % 3 == 0 {
+                buf.push(if x.is_multiple_of(3) {
                     (x >> 8) as u8
                 } else {
                     (x % 6) as u8

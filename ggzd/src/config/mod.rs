@@ -173,30 +173,17 @@ pub struct DirectoriesConfig {
 
 impl Default for DirectoriesConfig {
     fn default() -> Self {
-        let repo = repo_dir();
+        // From where the executable runs (a checkout or an installation),
+        // never from where it was built: see `paths`.
+        let paths = crate::paths::Paths::current();
         Self {
-            data_dir: repo.join("data"),
-            conf_dir: repo.join("conf"),
-            game_dir: exe_dir(),
-            games_dir: repo.join("games"),
-            rooms_dir: repo.join("rooms"),
+            data_dir: paths.data_dir.clone(),
+            conf_dir: paths.conf_dir.clone(),
+            game_dir: paths.game_dir.clone(),
+            games_dir: paths.games_dir.clone(),
+            rooms_dir: paths.rooms_dir.clone(),
         }
     }
-}
-
-/// The source tree this binary was built from; the embedded defaults point
-/// into it so that a freshly built server runs without installation.
-fn repo_dir() -> PathBuf {
-    normalize(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")))
-}
-
-/// The directory of the running executable: cargo puts all workspace
-/// binaries (ggzd and the game servers) side by side there.
-fn exe_dir() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// `[files]`: MOTD sources.

@@ -8,6 +8,12 @@ pub(crate) fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// The checkout these tests run from: the test binary lives below its
+/// `target/`, so the embedded defaults point here.
+fn repo_dir() -> PathBuf {
+    normalize(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")))
+}
+
 fn load_text(tag: &str, text: &str) -> (PathBuf, Result<Config, ConfigError>) {
     let dir = temp_dir(tag);
     let path = dir.join("ggzd.toml");

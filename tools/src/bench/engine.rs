@@ -511,10 +511,10 @@ impl Engine {
         let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut) else {
             return;
         };
-        if client.stage == Stage::Connecting {
-            if let Err(why) = connected(client, failed) {
-                return self.close(id, why, notes);
-            }
+        if client.stage == Stage::Connecting
+            && let Err(why) = connected(client, failed)
+        {
+            return self.close(id, why, notes);
         }
         if let Err(why) = flush(client) {
             self.close(id, why, notes);

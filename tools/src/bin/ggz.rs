@@ -80,6 +80,9 @@ fn usage(message: &str) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = ggzd::completions::generate_if_asked::<Cli>("ggz") {
+        return code;
+    }
     let cli = Cli::parse();
     let mut address = match address::parse(cli.server.as_deref().unwrap_or_default()) {
         Ok(a) => a,
@@ -133,10 +136,10 @@ fn main() -> ExitCode {
 /// The password: environment, stdin, or a prompt. `None` for a
 /// registration that leaves the choice to the server.
 fn password(cli: &Cli, name: &str, kind: LoginKind) -> Result<Option<String>, ExitCode> {
-    if let Ok(p) = std::env::var(&cli.password_env) {
-        if !p.is_empty() {
-            return Ok(Some(p));
-        }
+    if let Ok(p) = std::env::var(&cli.password_env)
+        && !p.is_empty()
+    {
+        return Ok(Some(p));
     }
     if cli.password_stdin {
         let line = secret::read_first_line(&mut std::io::stdin().lock())

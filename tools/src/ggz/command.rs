@@ -155,10 +155,8 @@ pub fn parse_line(line: &str, my_turn: bool) -> Result<Line, String> {
         return Ok(Line::Empty);
     }
     let Some(command) = trimmed.strip_prefix('/') else {
-        if my_turn {
-            if let Some(square) = square_of(trimmed) {
-                return Ok(Line::Command(Command::Move(MoveSpec::Square(square))));
-            }
+        if my_turn && let Some(square) = square_of(trimmed) {
+            return Ok(Line::Command(Command::Move(MoveSpec::Square(square))));
         }
         return Ok(Line::Command(Command::Say(line.to_owned())));
     };

@@ -450,12 +450,11 @@ impl Zone {
         let action = text_attr(e, "ACTION").to_ascii_lowercase();
         let code = text_attr(e, "CODE");
         let mut events = Vec::new();
-        if code == "ok" {
-            if let Some(list) = e.child("LIST") {
-                if let Some(kind) = self.apply_list(list) {
-                    events.push(ZoneEvent::Listed(kind));
-                }
-            }
+        if code == "ok"
+            && let Some(list) = e.child("LIST")
+            && let Some(kind) = self.apply_list(list)
+        {
+            events.push(ZoneEvent::Listed(kind));
         }
         events.insert(0, ZoneEvent::Result { action, code });
         events

@@ -55,7 +55,8 @@ Exit codes:
 pub struct Cli {
     /// ggzd configuration file (TOML); gives the data directory, the
     /// username policy and the password hashing costs. Without it, ggzd's
-    /// embedded defaults apply.
+    /// default file applies if it exists (ggzd -s names it), else ggzd's
+    /// embedded defaults.
     #[arg(short = 'f', long = "file", value_name = "CONFIG", global = true)]
     pub config: Option<PathBuf>,
 

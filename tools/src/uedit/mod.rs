@@ -73,6 +73,9 @@ use report::Format;
 /// Entry point of the binary: parses the process arguments, runs the
 /// command and turns the outcome into the exit code.
 pub fn main() -> ExitCode {
+    if let Some(code) = ggzd::completions::generate_if_asked::<Cli>("ggzduedit") {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -125,7 +128,7 @@ fn open_store(data_dir: &Path, create: bool) -> Result<Option<Store>, UeditError
 
 /// Runs one parsed command line, writing reports to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), UeditError> {
-    let config = ggzd::config::load(cli.config.as_deref())?;
+    let (config, _) = ggzd::paths::load_config(cli.config.as_deref())?;
     let data_dir = cli
         .data_dir
         .clone()

@@ -160,13 +160,13 @@ impl Zone {
                 None => player.stats.push((game.clone(), stats)),
             }
             let player_room = player.room;
-            if room.is_some() && player_room == room {
-                if let (Some(room), Some(player)) = (room, self.player(conn)) {
-                    let view = self.player_view(player, room);
-                    let update =
-                        r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
-                    self.broadcast_room(room, &msg(update), None, sink);
-                }
+            if room.is_some()
+                && player_room == room
+                && let (Some(room), Some(player)) = (room, self.player(conn))
+            {
+                let view = self.player_view(player, room);
+                let update = r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
+                self.broadcast_room(room, &msg(update), None, sink);
             }
         }
         let Some((room, id)) = self.table_by_serial(serial) else {
@@ -213,13 +213,12 @@ impl Zone {
         let announced = table.announced();
         self.metrics
             .table_ended(table.game, crate::metrics::table_outcome(announced, reason));
-        if let Some(launcher) = table.launcher.take() {
-            if let Some(p) = self.player_mut(launcher)
-                && p.launching == Some(id)
-            {
-                p.launching = None;
-                self.reply(launcher, "launch", ResultCode::LaunchFail, sink);
-            }
+        if let Some(launcher) = table.launcher.take()
+            && let Some(p) = self.player_mut(launcher)
+            && p.launching == Some(id)
+        {
+            p.launching = None;
+            self.reply(launcher, "launch", ResultCode::LaunchFail, sink);
         }
         if announced && reason == LeaveReason::GameOver {
             let status = r::update_table_status(

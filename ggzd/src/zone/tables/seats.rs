@@ -81,14 +81,13 @@ impl Zone {
     pub(super) fn release_channel_session(&mut self, channel: ConnId) {
         if let Some(slot) = self.sessions.get_mut(channel.slot as usize)
             && slot.as_ref().is_some_and(|s| s.id == channel)
+            && let Some(session) = slot.take()
         {
-            if let Some(session) = slot.take() {
-                self.connections = self.connections.saturating_sub(1);
-                if let Some(count) = self.per_ip.get_mut(&session.key) {
-                    *count = count.saturating_sub(1);
-                    if *count == 0 {
-                        self.per_ip.remove(&session.key);
-                    }
+            self.connections = self.connections.saturating_sub(1);
+            if let Some(count) = self.per_ip.get_mut(&session.key) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    self.per_ip.remove(&session.key);
                 }
             }
         }

@@ -60,12 +60,12 @@ impl Session {
     }
 
     pub(super) fn flush_game(&mut self) {
-        if let Some(game) = self.game.as_mut() {
-            if let Err(e) = game.link.flush(self.poll.registry()) {
-                let text = format!("the game channel failed: {e}");
-                self.close_game();
-                self.say(&format!("error: {text}"));
-            }
+        if let Some(game) = self.game.as_mut()
+            && let Err(e) = game.link.flush(self.poll.registry())
+        {
+            let text = format!("the game channel failed: {e}");
+            self.close_game();
+            self.say(&format!("error: {text}"));
         }
     }
 
@@ -91,10 +91,10 @@ impl Session {
     /// Reads what the game server wrote before the table ended, so the
     /// last move and the result are shown before the LEAVE.
     pub(super) fn drain_game(&mut self) {
-        if let Some(game) = self.game.as_mut() {
-            if let Ok(outcome) = game.link.read_available() {
-                self.game_bytes(&outcome.bytes);
-            }
+        if let Some(game) = self.game.as_mut()
+            && let Ok(outcome) = game.link.read_available()
+        {
+            self.game_bytes(&outcome.bytes);
         }
     }
 

@@ -389,11 +389,11 @@ impl Session {
             let timeout = self
                 .next_deadline()
                 .map(|d| d.saturating_duration_since(Instant::now()));
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    self.say(&format!("error: poll failed: {e}"));
-                    return Exit::Connection;
-                }
+            if let Err(e) = self.poll.poll(&mut events, timeout)
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                self.say(&format!("error: poll failed: {e}"));
+                return Exit::Connection;
             }
             for event in events.iter() {
                 match event.token() {
@@ -547,10 +547,10 @@ impl Session {
     }
 
     fn flush_main(&mut self) {
-        if let Some(link) = self.main.as_mut() {
-            if let Err(e) = link.flush(self.poll.registry()) {
-                self.lost_main(&write_failure(&e));
-            }
+        if let Some(link) = self.main.as_mut()
+            && let Err(e) = link.flush(self.poll.registry())
+        {
+            self.lost_main(&write_failure(&e));
         }
     }
 
@@ -817,22 +817,22 @@ impl Session {
         if game.view.me.is_none() && !game.view.is_spectator() {
             game.view.me = self.zone.seat_of(table, &self.me).and_then(Mark::from_seat);
         }
-        if game.view.players.is_none() {
-            if let Some(seats) = self.zone.tables.get(&table).map(|t| &t.seats) {
-                let entry = |seat: usize| {
-                    seats.get(seat).map_or(
-                        PlayerEntry {
-                            kind: SeatKind::Open,
-                            name: String::new(),
-                        },
-                        |s| PlayerEntry {
-                            kind: s.kind.parse().unwrap_or(SeatKind::Open),
-                            name: s.name.clone(),
-                        },
-                    )
-                };
-                game.view.players = Some([entry(0), entry(1)]);
-            }
+        if game.view.players.is_none()
+            && let Some(seats) = self.zone.tables.get(&table).map(|t| &t.seats)
+        {
+            let entry = |seat: usize| {
+                seats.get(seat).map_or(
+                    PlayerEntry {
+                        kind: SeatKind::Open,
+                        name: String::new(),
+                    },
+                    |s| PlayerEntry {
+                        kind: s.kind.parse().unwrap_or(SeatKind::Open),
+                        name: s.name.clone(),
+                    },
+                )
+            };
+            game.view.players = Some([entry(0), entry(1)]);
         }
     }
 
