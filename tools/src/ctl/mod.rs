@@ -26,6 +26,9 @@ pub const EXIT_CONFIG: u8 = 4;
 const MAX_REPLY: u64 = 16 << 20;
 
 pub fn main() -> ExitCode {
+    if let Some(code) = ggzd::completions::generate_if_asked::<Cli>("ggzd-ctl") {
+        return code;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
