@@ -10,10 +10,10 @@
 //!
 //! | Stored value | Meaning |
 //! |---|---|
-//! | `""` | no password: never matches (named-bot accounts, config-and-data §8.3) |
+//! | `""` | no password: never matches (named-bot accounts, docs/config-and-data.md §8.3) |
 //! | `$argon2id$...` (also `$argon2i$`, `$argon2d$`) | PHC string |
 //! | `{legacy-plain}<text>` | original `DatabaseHashing = plain`: the password itself |
-//! | `{legacy-<alg>-<enc>}<value>` | original unsalted digest; `<alg>` is `md5`, `sha1` or `ripemd160`; `<enc>` is `base64` or `base16` (config-and-data §9.2) |
+//! | `{legacy-<alg>-<enc>}<value>` | original unsalted digest; `<alg>` is `md5`, `sha1` or `ripemd160`; `<enc>` is `base64` or `base16` (docs/config-and-data.md §9.2) |
 //!
 //! Anything else never matches. The `{legacy-...}` prefix is written only by
 //! [`legacy_stored_form`] (used by the importer), so a stored value is never
@@ -293,22 +293,7 @@ fn argon2_for(params: &HashParams) -> Result<Argon2<'static>, AuthError> {
 }
 
 fn fill_random(buf: &mut [u8]) -> Result<(), AuthError> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let rest = buf.get_mut(filled..).unwrap_or_default();
-        // SAFETY: `rest` is a valid, writable buffer of `rest.len()` bytes
-        // for the whole call.
-        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        if n < 0 {
-            let err = std::io::Error::last_os_error();
-            if err.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(AuthError::Random(err));
-        }
-        filled += n.unsigned_abs();
-    }
-    Ok(())
+    crate::random::fill(buf).map_err(AuthError::Random)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,15 +384,12 @@ fn legacy_matches(hashing: LegacyHashing, value: &str, password: &str) -> bool {
     constant_time_eq(computed.as_bytes(), value.as_bytes())
 }
 
-/// Compares without an early exit, so the time taken does not reveal how
-/// many leading bytes of a guess were right. Lengths are not secret (every
-/// digest form has a fixed length).
+/// Compares without an early exit (`subtle`), so the time taken does not
+/// reveal how many leading bytes of a guess were right. Lengths are not
+/// secret (every digest form has a fixed length).
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 fn base16(bytes: &[u8]) -> String {
@@ -432,21 +414,10 @@ fn base64_quirky(digest: &[u8]) -> String {
     base64(&bytes)
 }
 
+/// Standard alphabet, with padding, as the original's encoder wrote.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let sym = |v: u32| char::from(ALPHABET[(v & 0x3f) as usize]);
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b0 = u32::from(chunk.first().copied().unwrap_or(0));
-        let b1 = u32::from(chunk.get(1).copied().unwrap_or(0));
-        let b2 = u32::from(chunk.get(2).copied().unwrap_or(0));
-        let n = (b0 << 16) | (b1 << 8) | b2;
-        out.push(sym(n >> 18));
-        out.push(sym(n >> 12));
-        out.push(if chunk.len() > 1 { sym(n >> 6) } else { '=' });
-        out.push(if chunk.len() > 2 { sym(n) } else { '=' });
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]

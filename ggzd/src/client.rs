@@ -21,7 +21,7 @@ const MAX_BACKLOG: usize = 65_536;
 /// Bytes asked for per read.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// The client header sent after the greeting (spec §4).
+/// The client header sent after the greeting (docs/client-server.md §4).
 pub const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
 
 /// The answer to a LOGIN.

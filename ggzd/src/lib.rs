@@ -18,6 +18,7 @@ pub mod numlist;
 pub mod paths;
 pub mod pidfile;
 pub mod proto;
+pub mod random;
 pub mod rooms;
 pub mod savegame_files;
 pub mod server;

@@ -1,6 +1,6 @@
 //! The message of the day: a text template with `%` specifiers
-//! (config-and-data §6), optionally one per language, rendered for each
-//! client after login and on `<MOTD/>` (client-server §7).
+//! (docs/config-and-data.md §6), optionally one per language, rendered for each
+//! client after login and on `<MOTD/>` (docs/client-server.md §7).
 //!
 //! The templates are read once (at startup and on reload) rather than for
 //! every MOTD sent as the original did; rendering is cheap and needs no

@@ -2,7 +2,7 @@
 //!
 //! Two file formats: our TOML (`<key>.toml`, schema documented at the top
 //! of the shipped `rooms/entry.toml`) and the original key-file format
-//! (`<key>.room`, config-and-data §4.1). The room named by the file base
+//! (`<key>.room`, docs/config-and-data.md §4.1). The room named by the file base
 //! name `entry` is the lobby and always room 0; it must exist.
 
 use std::collections::BTreeMap;
@@ -33,7 +33,7 @@ pub const MAX_ROOMS: usize = 1000;
 /// File extensions of room files, in order of preference.
 const EXTENSIONS: [&str; 2] = ["toml", "room"];
 
-/// Who may enter a room (config-and-data §8.4; the permission check itself
+/// Who may enter a room (docs/config-and-data.md §8.4; the permission check itself
 /// belongs to the zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -133,16 +133,39 @@ pub fn load_rooms(
     list: &[String],
     ignored: &[String],
 ) -> Result<(Vec<RoomDesc>, Vec<String>), RoomsError> {
+    load_rooms_in(rooms_dir, &[], list, ignored)
+}
+
+/// [`load_rooms`] with further directories (`extra_dirs.rooms`) searched
+/// after `rooms_dir`: without a list, their files follow in turn; with
+/// one, each name comes from the first directory that has it. The lobby
+/// comes from `rooms_dir` only; an unreadable extra directory is a
+/// warning, not an error.
+pub fn load_rooms_in(
+    rooms_dir: &Path,
+    extra_dirs: &[&Path],
+    list: &[String],
+    ignored: &[String],
+) -> Result<(Vec<RoomDesc>, Vec<String>), RoomsError> {
     let entry_path = dirscan::find(rooms_dir, ENTRY_ROOM, &EXTENSIONS)
         .ok_or_else(|| RoomsError::MissingEntry(rooms_dir.to_path_buf()))?;
     let (entry, mut warnings) = load_room_file(&entry_path).map_err(RoomsError::Entry)?;
     let mut rooms = vec![entry];
 
     let files: Vec<PathBuf> = if list.is_empty() {
-        let (files, scan_warnings) =
+        let (mut found, scan_warnings) =
             dirscan::scan(rooms_dir, &EXTENSIONS).map_err(RoomsError::Directory)?;
         warnings.extend(scan_warnings);
-        files
+        for dir in extra_dirs {
+            match dirscan::scan(dir, &EXTENSIONS) {
+                Ok((more, scan_warnings)) => {
+                    warnings.extend(scan_warnings);
+                    found.extend(more);
+                }
+                Err(message) => warnings.push(message),
+            }
+        }
+        found
             .into_iter()
             .filter(|(name, _)| name != ENTRY_ROOM && !ignored.contains(name))
             .map(|(_, path)| path)
@@ -151,7 +174,9 @@ pub fn load_rooms(
         list.iter()
             .filter(|name| name.as_str() != ENTRY_ROOM)
             .filter_map(|name| {
-                let found = dirscan::find(rooms_dir, name, &EXTENSIONS);
+                let found = std::iter::once(&rooms_dir)
+                    .chain(extra_dirs)
+                    .find_map(|dir| dirscan::find(dir, name, &EXTENSIONS));
                 if found.is_none() {
                     warnings.push(format!(
                         "{}: room `{name}` from games.room_list: no {name}.toml or {name}.room (skipped)",
@@ -585,5 +610,31 @@ description = "Gemütlich"
         assert_eq!(rooms[0].key, ENTRY_ROOM);
         assert_eq!(rooms[0].game, None);
         assert_eq!(rooms[1].game.as_deref(), Some("TicTacToe"));
+    }
+
+    #[test]
+    fn extra_room_dirs_follow_and_need_no_lobby() {
+        let (main, extra) = (temp_dir("rooms-main"), temp_dir("rooms-extra"));
+        std::fs::write(main.join("entry.toml"), "name = \"Lobby\"\n").unwrap();
+        std::fs::write(main.join("b.toml"), "name = \"B\"\n").unwrap();
+        std::fs::write(extra.join("a.room"), "[RoomInfo]\nName = A\n").unwrap();
+        std::fs::write(extra.join("b.toml"), "name = \"B2\"\n").unwrap();
+        std::fs::write(extra.join("entry.toml"), "name = \"Other lobby\"\n").unwrap();
+        let (rooms, warnings) = load_rooms_in(&main, &[extra.as_path()], &[], &[]).unwrap();
+        let names: Vec<&str> = rooms.iter().map(|r| r.name.default_text()).collect();
+        assert_eq!(names, ["Lobby", "B", "A"]);
+        assert!(
+            warnings.len() == 1 && warnings[0].contains("listed twice"),
+            "{warnings:?}"
+        );
+
+        let list = ["a".to_owned()];
+        let (rooms, warnings) = load_rooms_in(&main, &[extra.as_path()], &list, &[]).unwrap();
+        assert_eq!(rooms.len(), 2);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // The lobby comes from rooms_dir only.
+        assert!(load_rooms_in(&extra.join("none"), &[extra.as_path()], &[], &[]).is_err());
+        std::fs::remove_dir_all(main).unwrap();
+        std::fs::remove_dir_all(extra).unwrap();
     }
 }

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -95,8 +96,17 @@ fn check_config(cli: &Cli, config: &Config) -> ExitCode {
         eprintln!("ggzd: logging.destination is \"file\" but logging.file is not set");
         return ExitCode::from(2);
     }
-    let (games, warnings) = crate::games::load_games(
-        &config.directories.games_dir,
+    let games_dirs: Vec<&Path> = std::iter::once(config.directories.games_dir.as_path())
+        .chain(config.extra_dirs.games.iter().map(PathBuf::as_path))
+        .collect();
+    let extra_rooms: Vec<&Path> = config
+        .extra_dirs
+        .rooms
+        .iter()
+        .map(PathBuf::as_path)
+        .collect();
+    let (games, warnings) = crate::games::load_games_in(
+        &games_dirs,
         &config.directories.game_dir,
         &config.games.game_list,
         &config.games.ignored_games,
@@ -113,8 +123,9 @@ fn check_config(cli: &Cli, config: &Config) -> ExitCode {
         eprintln!("ggzd: tls: {e}");
         ok = false;
     }
-    match crate::rooms::load_rooms(
+    match crate::rooms::load_rooms_in(
         &config.directories.rooms_dir,
+        &extra_rooms,
         &config.games.room_list,
         &config.games.ignored_rooms,
     ) {
@@ -235,6 +246,8 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
         room_list: config.games.room_list.clone(),
         ignored_rooms: config.games.ignored_rooms.clone(),
         default_layout: config.game_servers.default_layout,
+        extra_games_dirs: config.extra_dirs.games.clone(),
+        extra_rooms_dirs: config.extra_dirs.rooms.clone(),
     };
     let loaded = server::load_descriptions(&reload_paths)?;
     let now = zone::unix_now();

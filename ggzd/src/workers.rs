@@ -6,7 +6,6 @@
 //! if no wake-up is pending yet: results that pile up while the loop is
 //! busy are collected together, for one wake-up.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -342,10 +341,10 @@ fn register(
 ) -> Result<LoginOutcome, StoreError> {
     let (password, generated) = match job.password {
         Some(p) => (p, None),
-        None => {
-            let p = generate_password();
-            (p.clone(), Some(p))
-        }
+        None => match generate_password() {
+            Some(p) => (p.clone(), Some(p)),
+            None => return Ok(LoginOutcome::Refused(ResultCode::UsrLookup)),
+        },
     };
     let hash = match auth::hash_password(&password, params) {
         Ok(hash) => hash,
@@ -383,17 +382,20 @@ fn register(
     })))
 }
 
-/// Eight characters from an unambiguous alphabet, from the kernel's RNG.
-fn generate_password() -> String {
+/// Eight characters from an unambiguous alphabet, from the kernel's RNG;
+/// `None` when it gives nothing (never a guessable password).
+fn generate_password() -> Option<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 8];
-    if let Err(e) = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
-        log::error!("cannot read /dev/urandom: {e}");
+    if let Err(e) = crate::random::fill(&mut bytes) {
+        log::error!("cannot get random bytes for a password: {e}");
+        return None;
     }
-    bytes
+    let password = bytes
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect()
+        .collect();
+    Some(password)
 }
 
 /// Where the description files live, for reloads.
@@ -410,6 +412,10 @@ pub struct ReloadPaths {
     pub ignored_rooms: Vec<String>,
     /// `game_servers.default_layout`
     pub default_layout: crate::games::LaunchLayout,
+    /// `extra_dirs.games`, searched after `games_dir`.
+    pub extra_games_dirs: Vec<PathBuf>,
+    /// `extra_dirs.rooms`, searched after `rooms_dir`.
+    pub extra_rooms_dirs: Vec<PathBuf>,
 }
 
 #[cfg(test)]
@@ -418,8 +424,8 @@ mod tests {
 
     #[test]
     fn generated_passwords_use_the_alphabet() {
-        let a = generate_password();
-        let b = generate_password();
+        let a = generate_password().unwrap();
+        let b = generate_password().unwrap();
         assert_eq!(a.len(), 8);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, b, "two generated passwords should differ");

@@ -1,4 +1,4 @@
-//! Passing file descriptors over the control socket (spec §2, type `fd`).
+//! Passing file descriptors over the control socket (docs/ggzdmod.md §2, type `fd`).
 //!
 //! A descriptor travels in a `sendmsg` of its own: exactly one data byte
 //! `0x00` and one `SOL_SOCKET`/`SCM_RIGHTS` control message holding one

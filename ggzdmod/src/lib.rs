@@ -23,7 +23,12 @@
 //! * [`game`] — the game author's end: [`Game`], which connects, keeps the
 //!   seat table, turns traffic into [`Event`]s and sends requests.
 //!
-//! A minimal game server is in `examples/guess.rs`.
+//! * [`testing`] — a game server binary driven as
+//!   ggzd would drive it, for the game's own tests.
+//!
+//! A minimal game server is in `examples/guess.rs`, with its description
+//! (`examples/games/guess.toml`) and room (`examples/rooms/guess.room`); its tests, in
+//! `tests/guess.rs`, show how to test a game server with [`testing`].
 //!
 //! # Environment
 //!
@@ -43,6 +48,7 @@ pub mod detect;
 pub mod fdpass;
 pub mod game;
 pub mod server;
+pub mod testing;
 pub mod wire;
 
 pub use game::{

@@ -132,7 +132,7 @@ pub enum ReadEnd {
     /// buffer is discarded. The channel is finished.
     Eof,
     /// The game sent garbage or the socket failed. The channel is finished;
-    /// ggzd fails the table (spec §6.9).
+    /// ggzd fails the table (docs/ggzdmod.md §6.9).
     Error(ChannelError),
 }
 

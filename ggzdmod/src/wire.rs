@@ -63,7 +63,7 @@ pub const MAX_SPECTATORS: usize = 1024;
 /// anywhere near this.
 pub const MAX_MESSAGE_LEN: usize = 1 << 20;
 
-/// Which variant of `MSG_GAME_LAUNCH` the game server expects (spec §4.1).
+/// Which variant of `MSG_GAME_LAUNCH` the game server expects (docs/ggzdmod.md §4.1).
 ///
 /// The encoder needs to be told. A decoder that is not told can use
 /// [`crate::detect::decode_detecting`], which tells the two apart by which
@@ -124,7 +124,7 @@ impl FromStr for LaunchLayout {
     }
 }
 
-/// Seat types (spec §5.3), shared with the client protocol.
+/// Seat types (docs/ggzdmod.md §5.3), shared with the client protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SeatKind {
     /// No seat (0).
@@ -186,7 +186,7 @@ impl fmt::Display for SeatKind {
     }
 }
 
-/// A seat type name that is not in the table (spec §5.3).
+/// A seat type name that is not in the table (docs/ggzdmod.md §5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnknownSeatKind;
 
@@ -210,7 +210,7 @@ impl FromStr for SeatKind {
     }
 }
 
-/// Game server states (spec §5.1), the byte carried by `REQ_GAME_STATE`.
+/// Game server states (docs/ggzdmod.md §5.1), the byte carried by `REQ_GAME_STATE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GameState {
     /// Started, launch not yet processed (0). Never requested on the wire.
@@ -246,7 +246,7 @@ impl GameState {
     }
 }
 
-/// Per-player result in a game report (spec §5.4).
+/// Per-player result in a game report (docs/ggzdmod.md §5.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GameResult {
     /// Won (0).
@@ -286,7 +286,7 @@ impl GameResult {
     }
 }
 
-/// One record of `MSG_GAME_REPORT` (spec §5.5).
+/// One record of `MSG_GAME_REPORT` (docs/ggzdmod.md §5.5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReportRecord {
     /// Player name; bots as the game names them ("AI" when unnamed).
@@ -314,7 +314,7 @@ pub enum LaunchSeat {
     Reserved(String),
 }
 
-/// Messages from ggzd to a game server (spec §3.2, §4).
+/// Messages from ggzd to a game server (docs/ggzdmod.md §3.2, §4).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToGame {
     /// `MSG_GAME_LAUNCH` (0): sent once, right after the process starts.
@@ -363,7 +363,7 @@ pub enum ToGame {
     StateAck,
 }
 
-/// Messages from a game server to ggzd (spec §3.1).
+/// Messages from a game server to ggzd (docs/ggzdmod.md §3.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ToServer {
     /// `MSG_LOG` (0): a line for ggzd's log.

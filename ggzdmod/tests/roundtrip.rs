@@ -1,14 +1,12 @@
 //! The daemon side ([`ServerChannel`]) against the game side ([`Game`]) over
-//! a real socket pair, with real passed descriptors; and against the
-//! example game server running as a child process with the control socket
-//! on fd 3.
+//! a real socket pair, with real passed descriptors. The example game
+//! server as a child process is tested in `guess.rs`.
 
 // A test crate: helpers outside #[test] fns may panic on failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
@@ -442,135 +440,6 @@ fn garbage_from_game_is_an_error_for_the_daemon() {
         out.end,
         ReadEnd::Error(ChannelError::Wire(WireError::BadStringLength(0x7fff_ffff)))
     ));
-}
-
-/// Finds the example binary that `cargo test` builds next to the tests.
-fn example_path(name: &str) -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?.join("examples").join(name);
-    dir.exists().then_some(dir)
-}
-
-fn spawn_with_fd3(path: &std::path::Path, ctl: OwnedFd) -> std::process::Child {
-    use std::os::unix::process::CommandExt;
-    let raw = ctl.as_raw_fd();
-    let mut cmd = std::process::Command::new(path);
-    cmd.env("GGZMODE", "true")
-        .env("GGZSOCKET", "3")
-        .env("GGZDMOD_LAUNCH_LAYOUT", "legacy")
-        .env("GUESS_SECRET", "42");
-    // SAFETY: only async-signal-safe libc calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            if raw == 3 {
-                // dup2 onto itself would keep close-on-exec set.
-                if libc::fcntl(3, libc::F_SETFD, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            } else if libc::dup2(raw, 3) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().unwrap();
-    drop(ctl);
-    child
-}
-
-fn tcp_pair() -> (BufReader<TcpStream>, OwnedFd) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    client
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let (server, _) = l.accept().unwrap();
-    (BufReader::new(client), server.into())
-}
-
-fn line(r: &mut BufReader<TcpStream>) -> String {
-    let mut s = String::new();
-    r.read_line(&mut s).unwrap();
-    s.trim_end().to_owned()
-}
-
-#[test]
-fn example_game_server_plays_a_round() {
-    let Some(path) = example_path("guess") else {
-        eprintln!("example binary not built; run the whole `cargo test -p ggzdmod`");
-        return;
-    };
-    let (d, c) = control_socketpair().unwrap();
-    let mut ch = ServerChannel::new(d, LaunchLayout::Legacy).unwrap();
-    let mut child = spawn_with_fd3(&path, c);
-
-    send(
-        &mut ch,
-        ToGame::Launch {
-            game: "guess".into(),
-            savegame: None,
-            seats: vec![LaunchSeat::Open, LaunchSeat::Open],
-            spectators: 0,
-        },
-        None,
-    );
-    let msgs = expect_msgs(&mut ch, 2);
-    assert!(matches!(&msgs[0], ToServer::Log(s) if s.contains("legacy")));
-    assert_eq!(msgs[1], ToServer::State(GameState::Waiting));
-    send(&mut ch, ToGame::StateAck, None);
-
-    // Real TCP connections on loopback, as ggzd would pass them.
-    let mut players = Vec::new();
-    for (num, name) in ["ann", "ben"].into_iter().enumerate() {
-        let (client, fd) = tcp_pair();
-        send(
-            &mut ch,
-            ToGame::Seat {
-                num: num as u32,
-                kind: SeatKind::Player,
-                name: name.into(),
-            },
-            Some(fd),
-        );
-        players.push(client);
-    }
-    for p in &mut players {
-        assert_eq!(line(p), "welcome");
-        assert_eq!(line(p), "guess 1-100");
-    }
-    assert_eq!(
-        expect_msgs(&mut ch, 1),
-        vec![ToServer::State(GameState::Playing)]
-    );
-    send(&mut ch, ToGame::StateAck, None);
-    players[0].get_mut().write_all(b"40\n").unwrap();
-    players[1].get_mut().write_all(b"60\n").unwrap();
-    assert_eq!(line(&mut players[0]), "secret 42: win");
-    assert_eq!(line(&mut players[1]), "secret 42: loss");
-    let msgs = expect_msgs(&mut ch, 2);
-    assert_eq!(
-        msgs[0],
-        ToServer::Report(vec![
-            ReportRecord {
-                name: "ann".into(),
-                kind: SeatKind::Player,
-                team: 0,
-                result: GameResult::Win,
-                score: 0,
-            },
-            ReportRecord {
-                name: "ben".into(),
-                kind: SeatKind::Player,
-                team: 1,
-                result: GameResult::Loss,
-                score: 0,
-            },
-        ])
-    );
-    assert_eq!(msgs[1], ToServer::State(GameState::Done));
-    // The example returns from its loop at DONE and exits by itself.
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
 }
 
 fn launched(seats: usize) -> (ServerChannel, Game) {

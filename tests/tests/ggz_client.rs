@@ -392,7 +392,7 @@ fn script_failures_have_exit_codes() {
 }
 
 #[test]
-fn games_without_a_terminal_frontend_are_refused_before_launch() {
+fn games_without_a_terminal_frontend_are_played_raw() {
     let tmp = TempDir::new("ggz-games");
     let (games, rooms) = (tmp.path().join("games"), tmp.path().join("rooms"));
     std::fs::create_dir_all(&games).unwrap();
@@ -400,7 +400,7 @@ fn games_without_a_terminal_frontend_are_refused_before_launch() {
     std::fs::write(
         games.join("other.toml"),
         "name = \"Other\"\nversion = \"1\"\n[launch]\nexecutable = [\"ggzd-test-game\"]\n\
-         [protocol]\nengine = \"Other\"\nversion = \"1\"\n[table]\nplayers = \"2\"\n",
+         [protocol]\nengine = \"Other\"\nversion = \"1\"\n[table]\nplayers = \"1\"\n",
     )
     .unwrap();
     std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").unwrap();
@@ -414,14 +414,18 @@ fn games_without_a_terminal_frontend_are_refused_before_launch() {
         rooms_dir: Some(rooms),
         ..Default::default()
     });
+    // The test game answers an unknown line with `unknown LINE`; the
+    // escapes arrive as the bytes they stand for.
     let out = run(
         &["--name", "kim", &addr(&server)],
         &[],
-        "/enter Other room\n/launch bot\n",
+        "/enter Other room\n/launch\n/wait game: playing\n\
+         hello\\x21\n/wait game: unknown hello!\nwin\n/wait left the table\n",
     );
-    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
     out.assert_has("you are in room 1 Other room");
-    out.assert_has("error: this client cannot play Other (Other 1); it plays TicTacToe");
+    out.assert_has("game: seat 0 player kim");
+    out.assert_has("game: unknown hello!");
 }
 
 #[test]
@@ -629,4 +633,18 @@ fn interactive_on_a_terminal_completes_plays_and_leaves_on_ctrl_c() {
     // The session ended properly: the name is free again at once.
     let mut c = server.guest("nia");
     c.logout().unwrap();
+}
+
+#[test]
+fn raw_flag_shows_tictactoe_packets_as_escaped_bytes() {
+    let server = TestServer::start();
+    // MSG_PLAYERS carries the seats' names inside binary DIO fields: the
+    // name as bytes, the big-endian ints around it escaped.
+    let out = run(
+        &["--raw", "--name", "rita", &addr(&server)],
+        &[],
+        "/enter 1\n/launch bot\n/wait \\0\\0\\0\\x05rita\\0\n/move 5\n",
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    out.assert_has("error: this table is in raw mode");
 }

@@ -196,7 +196,7 @@ fn added_account_logs_in_and_a_role_applies_at_once_and_at_the_next_login() {
 }
 
 /// An original-style database: the same `users` columns as the original
-/// schema (config-and-data §9.1), which ggzd's own file also has.
+/// schema (docs/config-and-data.md §9.1), which ggzd's own file also has.
 fn original_database(dir: &Path) -> PathBuf {
     let path = dir.join("old-ggzd.sqlite");
     let mut old = Store::open_file(&path).unwrap();

@@ -904,6 +904,19 @@ fn ggzdmod_page_names_the_crate_api_and_its_environment() {
         );
     }
 
+    // Every public function of the testing helper, written as a call.
+    let testing = crate_source("testing.rs");
+    for function in testing
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("pub fn "))
+        .filter_map(|rest| rest.split(['(', '<']).next())
+    {
+        assert!(
+            flat.contains(&format!("{function}(")),
+            "ggzdmod.3: the testing function {function} is not described"
+        );
+    }
+
     // Every variant of Event.
     let events = game
         .split("pub enum Event {")

@@ -11,7 +11,7 @@ use ggzd_e2e::*;
 /// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
 const ROOM: i32 = 1;
 
-/// What the TicTacToe server sends (games.md §2.3).
+/// What the TicTacToe server sends (docs/tictactoe.md §2.3).
 #[derive(Debug, Clone, PartialEq)]
 enum Msg {
     Seat(i32),

@@ -1,6 +1,12 @@
 //! Reading a secret (a password) without showing it: from a prompt on
 //! the controlling terminal with echo off, or as the first line of a
 //! stream for scripts. Shared by `ggzduedit` and the `ggz` client.
+//!
+//! Not `rpassword`: it reads an unbounded line, and a Ctrl-C at its
+//! prompt kills the process with the terminal's settings still changed
+//! (its issue #109, PR #134 open). Here the line is bounded and a signal
+//! restores the terminal and comes back as [`HiddenRead::Interrupted`],
+//! which `ggz` turns into its exit status 130.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, Read, Write};

@@ -1,4 +1,4 @@
-//! Bots (games.md §2.6).
+//! Bots (docs/tictactoe.md §2.6).
 //!
 //! Two classes, chosen by the bot's name as the game description's
 //! `NamedBots` does: `Alfred` is easy, `Tarantula` and unnamed bots (`AI`)
@@ -33,7 +33,7 @@ pub enum BotClass {
 impl BotClass {
     /// The class of a bot seat from its name. ggzd treats names case
     /// insensitively, so this does too. Unknown names and the unnamed `AI`
-    /// play hard, as games.md §2.6 says unnamed bots do.
+    /// play hard, as docs/tictactoe.md §2.6 says unnamed bots do.
     pub fn from_name(name: Option<&str>) -> BotClass {
         match name {
             Some(n) if n.eq_ignore_ascii_case(EASY_BOT_NAME) => BotClass::Easy,

@@ -1,4 +1,4 @@
-//! The 3x3 board, its rules and the end-of-game check (games.md §2.2).
+//! The 3x3 board, its rules and the end-of-game check (docs/tictactoe.md §2.2).
 //!
 //! Squares are numbered 0..8 row by row (`3 * row + col`). Seat 0 always
 //! moves first; after each move the win check runs before the draw check.
@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn wire_cells_match_the_sync_example() {
-        // games.md §7 step 5: square 0 = seat 1, square 4 = seat 0.
+        // docs/tictactoe.md §5 (the sync): square 0 = seat 1, square 4 = seat 0.
         let b = board_with(&[(4, Mark::Seat0), (0, Mark::Seat1)]);
         assert_eq!(b.to_wire(), [1, -1, -1, -1, 0, -1, -1, -1, -1]);
         assert_eq!(b.free_squares().collect::<Vec<_>>(), [1, 2, 3, 5, 6, 7, 8]);

@@ -1,4 +1,4 @@
-//! DIO packet framing (games.md §1.2, §1.3).
+//! DIO packet framing (docs/tictactoe.md §1.2, §1.3).
 //!
 //! Every TicTacToe message travels in one packet: a big-endian `u16`
 //! length that counts the whole packet including those two bytes, then the

@@ -1,9 +1,9 @@
-//! The TicTacToe server's state machine (games.md §2.5).
+//! The TicTacToe server's state machine (docs/tictactoe.md §2.5).
 //!
 //! It reacts to what ggzd and the clients do (seats changing, spectators
 //! coming and going, packets arriving) and answers through a [`Table`].
-//! Where the original server was odd, the spec's recommendations are
-//! followed:
+//! Where the original server was odd, it does better (docs/tictactoe.md
+//! §2.5):
 //!
 //! * after MSG_GAMEOVER the table stays WAITING with the finished board, as
 //!   the original does, so every player sees how the game ended; it ends
@@ -252,7 +252,7 @@ impl TicTacToe {
         }
     }
 
-    /// SND_MOVE from a seat: checks in the order of games.md §2.4, answers
+    /// SND_MOVE from a seat: checks in the order of docs/tictactoe.md §2.4, answers
     /// exactly one RSP_MOVE, asks again after a bound or full error, and
     /// plays an accepted move.
     fn on_move(&mut self, t: &mut dyn Table, seat: usize, square: i32) {
@@ -283,7 +283,7 @@ impl TicTacToe {
 
     // ----- the game itself --------------------------------------------------
 
-    /// The table state the seats call for (games.md §2.5 step 1).
+    /// The table state the seats call for (docs/tictactoe.md §2.5 step 1).
     fn target_state(&self, t: &dyn Table) -> GameState {
         let kinds: Vec<SeatKind> = (0..SEATS)
             .map(|i| t.seat(i).map_or(SeatKind::None, |s| s.kind))
@@ -423,7 +423,7 @@ impl TicTacToe {
         }
     }
 
-    /// Reports the result to ggzd, then announces it (games.md §2.8: the
+    /// Reports the result to ggzd, then announces it (docs/tictactoe.md §2.8: the
     /// report goes out before MSG_GAMEOVER). The table stays, WAITING with
     /// the finished board, so that every client has the time to show it;
     /// it ends only when nobody is left to see it.

@@ -1,5 +1,5 @@
 //! TicTacToe game server for ggzd, speaking the original GGZ TicTacToe
-//! protocol (games.md §2) so GGZ 0.0.14 clients can play against it.
+//! protocol (docs/tictactoe.md §2) so GGZ 0.0.14 clients can play against it.
 //!
 //! One process runs one table. ggzd starts it with the control socket on
 //! fd 3 (see the `ggzdmod` crate) and hands over each player's and

@@ -1,4 +1,4 @@
-//! The TicTacToe message catalogue (games.md §2.3, §2.4, §9).
+//! The TicTacToe message catalogue (docs/tictactoe.md §2.3, §2.4, §3).
 //!
 //! Server messages are encoded to complete DIO packets; client packets are
 //! parsed strictly enough that garbage is recognised as garbage, while
@@ -18,7 +18,7 @@ use crate::dio::{PacketWriter, PayloadReader};
 pub const MAX_CLIENT_PACKET: usize = 64;
 
 /// Longest name put on the wire: every C client reads names into a 17-byte
-/// buffer (games.md §1.2).
+/// buffer (docs/tictactoe.md §1.2).
 pub const MAX_NAME_LEN: usize = 16;
 
 /// Which generation of the protocol the clients speak.
@@ -70,7 +70,7 @@ pub mod op {
     pub const REQ_SYNC: i32 = 1;
 }
 
-/// The answer to a SND_MOVE (RSP_MOVE status, games.md §2.4).
+/// The answer to a SND_MOVE (RSP_MOVE status, docs/tictactoe.md §2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MoveStatus {
     /// Accepted (0).
@@ -350,7 +350,7 @@ mod tests {
         }
     }
 
-    /// Parses "00 18 | 00 00 00 01 ..." as written in games.md §7.
+    /// Parses "00 18 | 00 00 00 01 ..." as written in docs/tictactoe.md §5.
     fn hex(s: &str) -> Vec<u8> {
         s.split_whitespace()
             .filter(|t| *t != "|")

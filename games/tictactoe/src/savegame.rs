@@ -1,4 +1,4 @@
-//! The savegame log of games.md §2.9.
+//! The savegame log of docs/tictactoe.md §2.9.
 //!
 //! A text file with one line per event, created in the working directory
 //! (ggzd starts game servers in `gamedata/<Game Name>/`) on the first event

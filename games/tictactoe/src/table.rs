@@ -61,7 +61,7 @@ impl Table for Game {
     fn send(&mut self, to: Place, packet: &[u8]) -> io::Result<()> {
         let mut stream = stream(self, to).ok_or(io::ErrorKind::NotConnected)?;
         // One write per packet so packets are never interleaved
-        // (games.md §1.3).
+        // (docs/tictactoe.md §1.3).
         stream.write_all(packet)
     }
 

@@ -379,7 +379,7 @@ fn play(mover: &mut Client, other: &mut Client, mark: Mark, square: usize, next:
 #[test]
 fn two_players_play_to_a_win() {
     let (mut server, mut alice, mut bob) = alice_and_bob();
-    // games.md §7: alice takes the centre.
+    // docs/tictactoe.md §5: alice takes the centre.
     play(&mut alice, &mut bob, Mark::Seat0, 4, true);
     // alice tries to move again: wrong turn, no follow-up.
     alice.send(ClientMsg::Move(0));

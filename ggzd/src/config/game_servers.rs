@@ -11,6 +11,7 @@ pub struct GameServersConfig {
     /// Launch layout for a game whose description names none and whose
     /// executable links no libggzdmod we know (static, a script, our own
     /// Rust game servers, which tell the layouts apart themselves).
+    #[serde(deserialize_with = "crate::games::layout::deserialize")]
     pub default_layout: LaunchLayout,
 }
 

@@ -1,5 +1,5 @@
 //! Translated strings: a default text plus per-language variants, looked up
-//! by a client's `LANGUAGE` (config-and-data §2.8, client-server §5.1).
+//! by a client's `LANGUAGE` (docs/config-and-data.md §2.8, docs/client-server.md §5.1).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The original GGZ key-file syntax (config-and-data §2.1), used by game
+//! The original GGZ key-file syntax (docs/config-and-data.md §2.1), used by game
 //! description (`.dsc`) and room (`.room`) files, so that packages written
 //! for the original server load unmodified.
 //!

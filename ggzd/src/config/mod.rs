@@ -11,6 +11,7 @@ pub mod abuse;
 pub mod chat_backlog;
 pub mod control;
 pub(crate) mod dirscan;
+pub mod extra_dirs;
 mod game_servers;
 pub mod i18n;
 pub mod keyfile;
@@ -73,6 +74,8 @@ pub struct Config {
     pub game_servers: GameServersConfig,
     /// `[tables]`
     pub tables: tables::TablesConfig,
+    /// `[extra_dirs]`
+    pub extra_dirs: extra_dirs::ExtraDirsConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
     /// `[control]`
@@ -246,7 +249,7 @@ pub struct PolicyConfig {
     pub username: UsernamePolicy,
 }
 
-/// Who may create accounts and log in as guest (config-and-data §7.3).
+/// Who may create accounts and log in as guest (docs/config-and-data.md §7.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RegistrationPolicy {
@@ -262,7 +265,7 @@ pub enum RegistrationPolicy {
     Closed,
 }
 
-/// `[policy.username]`: which names are acceptable (config-and-data §7.1).
+/// `[policy.username]`: which names are acceptable (docs/config-and-data.md §7.1).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UsernamePolicy {
@@ -407,7 +410,7 @@ pub enum LogDestination {
     File,
 }
 
-/// Log message types (config-and-data §2.6); names are case-insensitive in
+/// Log message types (docs/config-and-data.md §2.6); names are case-insensitive in
 /// the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(try_from = "String")]
@@ -713,6 +716,7 @@ impl Config {
             *file = normalize(&base.join(&*file));
         }
         self.tls.resolve_paths(base);
+        self.extra_dirs.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -741,6 +745,7 @@ impl Config {
             }
         }
         self.tls.check()?;
+        self.extra_dirs.check()?;
         self.tables.check()?;
         self.control.check()?;
         let net = &self.network;
@@ -927,7 +932,7 @@ impl fmt::Display for UsernameError {
 
 impl std::error::Error for UsernameError {}
 
-/// Checks a login name against the policy (config-and-data §7.1). Length
+/// Checks a login name against the policy (docs/config-and-data.md §7.1). Length
 /// (in bytes) is checked first, as in the original, so an over-long name
 /// is `too long` even if it also has bad characters.
 pub fn check_username(policy: &UsernamePolicy, name: &str) -> Result<(), UsernameError> {

@@ -1,5 +1,5 @@
 //! The original key-file game descriptions (`<name>.dsc`,
-//! config-and-data §3), read so that game packages written for the original
+//! docs/config-and-data.md §3), read so that game packages written for the original
 //! server work unmodified: whatever the original accepted loads here too,
 //! and what it only complained about becomes a warning.
 
@@ -85,7 +85,7 @@ pub(super) fn load_dsc(
     // Our own key; without it the executable decides (docs/launch-layout.md).
     let layout = match file.get("LaunchInfo", "LaunchMessage") {
         None => None,
-        Some(entry) => Some(LaunchLayout::parse(&entry.value).ok_or_else(|| {
+        Some(entry) => Some(entry.value.parse::<LaunchLayout>().ok().ok_or_else(|| {
             err(
                 "LaunchInfo",
                 "LaunchMessage",

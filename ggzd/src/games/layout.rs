@@ -2,47 +2,34 @@
 //! the description's own key if it has one, else what the executable's
 //! libggzdmod implies, else the configured default.
 
-use std::fmt;
 use std::path::Path;
+
+use std::fmt;
 
 use serde::Deserialize;
 
 use super::elf::{self, Probe};
 
-/// Which `MSG_GAME_LAUNCH` layout the game server expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LaunchLayout {
-    /// Trunk (0.99.x): the launch message carries a savegame string.
-    Trunk,
-    /// GGZ 0.0.14: no savegame string.
-    Legacy,
+/// The layout type is the wire crate's own, so the daemon and game servers
+/// can never disagree on what a name means.
+pub use ggzdmod::wire::LaunchLayout;
+
+/// Reads a `[game_servers] default_layout` value with the same names the
+/// descriptions and `GGZDMOD_LAUNCH_LAYOUT` accept.
+pub fn deserialize<'de, D>(deserializer: D) -> Result<LaunchLayout, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(serde::de::Error::custom)
 }
 
-impl LaunchLayout {
-    /// Parses a description key's value (`trunk` or `legacy`, any case).
-    pub fn parse(value: &str) -> Option<Self> {
-        if value.eq_ignore_ascii_case("trunk") {
-            Some(LaunchLayout::Trunk)
-        } else if value.eq_ignore_ascii_case("legacy") {
-            Some(LaunchLayout::Legacy)
-        } else {
-            None
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LaunchLayout::Trunk => "trunk",
-            LaunchLayout::Legacy => "legacy",
-        }
-    }
-}
-
-impl fmt::Display for LaunchLayout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// [`deserialize`] for an optional key (a description's `launch.layout`).
+pub fn deserialize_optional<'de, D>(deserializer: D) -> Result<Option<LaunchLayout>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    deserialize(deserializer).map(Some)
 }
 
 /// Why a game got its layout; logged at load so an operator can see it.

@@ -5,7 +5,7 @@
 //!
 //! * our TOML (`<name>.toml`), whose schema is documented at the top of
 //!   the shipped `games/tictactoe.toml`;
-//! * the original key-file format (`<name>.dsc`, config-and-data §3), so
+//! * the original key-file format (`<name>.dsc`, docs/config-and-data.md §3), so
 //!   that game packages written for the original server work unmodified.
 //!
 //! The file base name is the game's internal name (sent to the game server
@@ -125,30 +125,51 @@ pub fn load_games(
     ignored: &[String],
     default_layout: LaunchLayout,
 ) -> (Vec<GameDesc>, Vec<String>) {
+    load_games_in(&[games_dir], game_dir, list, ignored, default_layout)
+}
+
+/// [`load_games`] over several directories (`games_dir`, then
+/// `extra_dirs.games`): without a list, each directory's files in turn;
+/// with one, each name from the first directory that has it. A game
+/// already loaded from an earlier directory wins (a warning names the
+/// later file).
+pub fn load_games_in(
+    games_dirs: &[&Path],
+    game_dir: &Path,
+    list: &[String],
+    ignored: &[String],
+    default_layout: LaunchLayout,
+) -> (Vec<GameDesc>, Vec<String>) {
     let mut warnings = Vec::new();
     let files: Vec<PathBuf> = if list.is_empty() {
-        match dirscan::scan(games_dir, &EXTENSIONS) {
-            Ok((files, scan_warnings)) => {
-                warnings.extend(scan_warnings);
-                files
-                    .into_iter()
-                    .filter(|(name, _)| !ignored.contains(name))
-                    .map(|(_, path)| path)
-                    .collect()
-            }
-            Err(message) => {
-                warnings.push(message);
-                Vec::new()
+        let mut files = Vec::new();
+        for games_dir in games_dirs {
+            match dirscan::scan(games_dir, &EXTENSIONS) {
+                Ok((found, scan_warnings)) => {
+                    warnings.extend(scan_warnings);
+                    files.extend(
+                        found
+                            .into_iter()
+                            .filter(|(name, _)| !ignored.contains(name))
+                            .map(|(_, path)| path),
+                    );
+                }
+                Err(message) => warnings.push(message),
             }
         }
+        files
     } else {
         list.iter()
             .filter_map(|name| {
-                let found = dirscan::find(games_dir, name, &EXTENSIONS);
+                let found = games_dirs
+                    .iter()
+                    .find_map(|dir| dirscan::find(dir, name, &EXTENSIONS));
                 if found.is_none() {
+                    let dirs: Vec<String> =
+                        games_dirs.iter().map(|d| d.display().to_string()).collect();
                     warnings.push(format!(
                         "{}: game `{name}` from games.game_list: no {name}.toml or {name}.dsc (skipped)",
-                        games_dir.display()
+                        dirs.join(", ")
                     ));
                 }
                 found
@@ -262,7 +283,7 @@ struct GameToml {
 #[serde(deny_unknown_fields)]
 struct LaunchToml {
     executable: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "layout::deserialize_optional")]
     layout: Option<LaunchLayout>,
 }
 
@@ -744,5 +765,40 @@ description = "Quatre."
         assert_eq!(warnings.len(), 2);
         assert!(warnings[0].contains("g050.toml"), "{warnings:?}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn extra_dirs_load_after_games_dir_and_lose_to_it() {
+        let (main, extra) = (temp_dir("games-main"), temp_dir("games-extra"));
+        let game = |name: &str| format!("name = \"{name}\"\n[launch]\nexecutable = [\"x\"]\n");
+        std::fs::write(main.join("b.toml"), game("B")).unwrap();
+        std::fs::write(extra.join("a.toml"), game("A")).unwrap();
+        std::fs::write(extra.join("b.toml"), game("B2")).unwrap();
+        let dirs = [main.as_path(), extra.as_path()];
+        let g = Path::new("/g");
+        let (games, warnings) = load_games_in(&dirs, g, &[], &[], LaunchLayout::Trunk);
+        let names: Vec<&str> = games.iter().map(|g| g.internal_name.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+        assert_eq!(games[0].name.default_text(), "B");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("listed twice"), "{warnings:?}");
+
+        let list = ["a".to_owned(), "b".to_owned(), "zz".to_owned()];
+        let (games, warnings) = load_games_in(&dirs, g, &list, &[], LaunchLayout::Trunk);
+        let names: Vec<&str> = games.iter().map(|g| g.name.default_text()).collect();
+        assert_eq!(names, ["A", "B"]);
+        assert!(
+            warnings.len() == 1 && warnings[0].contains("zz"),
+            "{warnings:?}"
+        );
+
+        // A missing extra directory is a warning; the others still load.
+        let gone = extra.join("gone");
+        let (games, warnings) =
+            load_games_in(&[main.as_path(), &gone], g, &[], &[], LaunchLayout::Trunk);
+        assert_eq!(games.len(), 1);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        std::fs::remove_dir_all(main).unwrap();
+        std::fs::remove_dir_all(extra).unwrap();
     }
 }

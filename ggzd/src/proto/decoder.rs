@@ -46,7 +46,7 @@ pub struct Limits {
     /// Largest decoded text of one element.
     pub max_text: usize,
     /// Most raw bytes of consecutive non-tag input (text, comments,
-    /// processing instructions) outside any message; spec §1 flood guard.
+    /// processing instructions) outside any message; docs/client-server.md §1 flood guard.
     pub max_loose_text: usize,
 }
 
@@ -118,7 +118,7 @@ pub enum DecodeError {
 impl DecodeError {
     /// The `RESULT` code the server answers with (`ACTION='protocol'`)
     /// before it disconnects: `bad options` for size limits, matching the
-    /// spec's flood guard, and `bad xml` for everything else.
+    /// flood guard of docs/client-server.md §1, and `bad xml` for everything else.
     pub fn code(&self) -> &'static str {
         match self {
             DecodeError::TooLarge(_) => "bad options",
@@ -352,6 +352,10 @@ impl Decoder {
             }
         }
         let Some(len) = window.iter().position(|&b| b == b'<') else {
+            // Refuse at once what can never become text instead of waiting
+            // for the end of the token: a TLS handshake sent after a refused
+            // TLS_START would otherwise sit here until the login timeout.
+            text_prefix(window)?;
             return if rest.len() > limit {
                 Err(self.too_long_non_tag())
             } else {
@@ -606,19 +610,71 @@ impl Progress {
     }
 }
 
+/// The bytes of a complete token as text. Of several problems the first
+/// by position is reported, so a token refused early by [`text_prefix`]
+/// gets the same error as when it arrives whole.
 fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
-    std::str::from_utf8(bytes).map_err(|_| DecodeError::BadUtf8)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            xml_chars(text)?;
+            Ok(text)
+        }
+        Err(e) => {
+            valid_prefix(bytes, e.valid_up_to())?;
+            Err(DecodeError::BadUtf8)
+        }
+    }
+}
+
+/// Checks the start of a token still incomplete: like [`utf8`], except
+/// that a UTF-8 sequence cut off at the end may still be completed.
+fn text_prefix(bytes: &[u8]) -> Result<(), DecodeError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => xml_chars(text),
+        Err(e) => {
+            valid_prefix(bytes, e.valid_up_to())?;
+            match e.error_len() {
+                Some(_) => Err(DecodeError::BadUtf8),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+fn valid_prefix(bytes: &[u8], valid_up_to: usize) -> Result<(), DecodeError> {
+    let valid = bytes.get(..valid_up_to).unwrap_or_default();
+    xml_chars(std::str::from_utf8(valid).unwrap_or_default())
+}
+
+/// Refuses the characters XML 1.0 allows nowhere: C0 controls other than
+/// tab, LF and CR, and U+FFFE/U+FFFF (surrogates cannot be in a `str`).
+/// Whatever a client sends may be relayed to other clients (chat, table
+/// descriptions), and an expat-based client drops its connection on the
+/// first such character, so one would cost everybody who reads it.
+fn xml_chars(text: &str) -> Result<(), DecodeError> {
+    let control = text
+        .bytes()
+        .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+    if control || text.contains(['\u{FFFE}', '\u{FFFF}']) {
+        return Err(DecodeError::Malformed("character not allowed in XML"));
+    }
+    Ok(())
 }
 
 fn unescape(raw: &str) -> Result<std::borrow::Cow<'_, str>, DecodeError> {
     // resolve_xml_entity rather than the crate default: the default grows
     // to all HTML5 names if any crate in the build enables `escape-html`.
-    unescape_with(raw, resolve_xml_entity).map_err(|e| match e {
+    let text = unescape_with(raw, resolve_xml_entity).map_err(|e| match e {
         EscapeError::UnrecognizedEntity(..)
         | EscapeError::UnterminatedEntity(_)
         | EscapeError::InvalidCharRef(_)
         | EscapeError::TooManyNestedEntities => DecodeError::Entity,
-    })
+    })?;
+    // Character references may name the same forbidden characters.
+    if let std::borrow::Cow::Owned(decoded) = &text {
+        xml_chars(decoded).map_err(|_| DecodeError::Entity)?;
+    }
+    Ok(text)
 }
 
 fn is_xml_space(b: u8) -> bool {
@@ -694,7 +750,7 @@ mod tests {
             .collect()
     }
 
-    /// Every client-side transcript line of spec §18, joined per section,
+    /// Client lines like those of docs/client-server.md §18, one session each,
     /// plus the Java client's style (double quotes, indentation).
     const TRANSCRIPTS: &[&str] = &[
         "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n\
@@ -870,7 +926,7 @@ mod tests {
 
     #[test]
     fn spec_18_6_malformed_example_is_well_formed() {
-        // The spec's "malformed XML" illustration `</CHAT\n>>` is in fact
+        // The original reference's "malformed XML" illustration `</CHAT\n>>` is in fact
         // a valid end tag followed by a `>` character between messages,
         // which XML allows and the protocol ignores.
         let (events, err, _) = session("<CHAT TYPE='normal'>oops</CHAT\n>>\n<PONG/>");
@@ -957,6 +1013,45 @@ mod tests {
         assert_eq!(err, Some(DecodeError::BadUtf8));
         let (_, err, _) = run(b"<SESSION>\xfe<A/>");
         assert_eq!(err, Some(DecodeError::BadUtf8));
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_refused_wherever_they_are() {
+        let bad = DecodeError::Malformed("character not allowed in XML");
+        for body in [
+            "<A>a\0b</A>",
+            "<A>\x1b[2J</A>",
+            "<A B='x\x01'/>",
+            "\x0c<A/>",
+            "<A><![CDATA[\x08]]></A>",
+            "<!--\x00--><A/>",
+            "<?pi \x07?><A/>",
+            "<A>\u{FFFF}</A>",
+            "<A B='\u{FFFE}'/>",
+        ] {
+            assert_eq!(session(body).1, Some(bad.clone()), "{body:?}");
+        }
+        for body in ["<A>&#1;</A>", "<A B='&#x1F;'/>", "<A>&#xFFFE;</A>"] {
+            assert_eq!(session(body).1, Some(DecodeError::Entity), "{body:?}");
+        }
+        // Refused before the text token is complete, with the error the
+        // whole token gets (the first problem by position).
+        let mut dec = Decoder::new(Limits::SERVER);
+        dec.feed(b"<SESSION><TLS_START/>").unwrap();
+        assert_eq!(dec.feed(b"\x16\x03\x01\x00\xc4"), Err(bad.clone()));
+        let mut dec = Decoder::new(Limits::SERVER);
+        dec.feed(b"<SESSION>").unwrap();
+        assert_eq!(dec.feed(b"<A>ok \xe2\x82").unwrap().consumed, 3);
+        assert_eq!(dec.feed(b"ok \xe2\x82\xff"), Err(DecodeError::BadUtf8));
+        assert_eq!(
+            run(b"<SESSION><A>\xff\x01</A>").1,
+            Some(DecodeError::BadUtf8)
+        );
+        assert_eq!(run(b"<SESSION><A>\x01\xff</A>").1, Some(bad.clone()));
+        // Tab, LF, CR and every other character stay allowed.
+        let (events, err, _) = session("<A B='\t\r\n'>\t\r\n\u{7f}\u{85}&#9;&#xA;\u{FFFD}</A>");
+        assert_eq!(err, None);
+        assert_eq!(elements(&events)[0].text, "\t\r\n\u{7f}\u{85}\t\n\u{FFFD}");
     }
 
     #[test]

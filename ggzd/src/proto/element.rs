@@ -3,7 +3,7 @@
 /// An XML element with its attributes, text and child elements.
 ///
 /// The decoder upper-cases element and attribute names, because the
-/// protocol matches them case-insensitively (spec §1); values and text are
+/// protocol matches them case-insensitively (docs/client-server.md §1); values and text are
 /// kept verbatim after unescaping. The lookup helpers compare names
 /// case-insensitively too, so hand-built elements behave the same.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

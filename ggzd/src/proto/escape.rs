@@ -1,4 +1,4 @@
-//! Output escaping (spec §1.1).
+//! Output escaping (docs/client-server.md §1.1).
 //!
 //! Exactly five characters are replaced, nothing else: no numeric
 //! references are produced, so output stays byte-identical to what clients

@@ -1,5 +1,5 @@
 //! The GGZ client/server XML protocol, version 10
-//! (`/work/shared/protocol/client-server.md`).
+//! (`docs/client-server.md`).
 //!
 //! Parsing happens at the edge and only here: bytes become [`Element`]s in
 //! [`decoder`], elements become typed [`Request`]s in [`request`], and

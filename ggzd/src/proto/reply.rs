@@ -1,10 +1,10 @@
 //! Server messages, built as the exact bytes clients expect.
 //!
-//! Format rules (spec §1): single-quoted attributes, upper-case names,
-//! attributes in the order the spec shows, and a `\n` after every element
+//! Format rules (docs/client-server.md §1): single-quoted attributes, upper-case names,
+//! attributes in the order docs/client-server.md shows, and a `\n` after every element
 //! or start/end tag of a multi-line element. Every name, text and value the
 //! server writes is escaped, including the places where the original did
-//! not (spec §1.1 recommends fixing those).
+//! not (docs/client-server.md §1.1).
 //!
 //! The functions return `String`s so that one message can be serialised
 //! once and queued to many recipients.
@@ -14,7 +14,7 @@ use crate::numlist::NumberList;
 use super::escape::{escape, push_cdata};
 use super::types::{LeaveReason, PlayerKind, ResultCode, SeatKind};
 
-/// A game type, as listed by `LIST TYPE='game'` (spec §8.1).
+/// A game type, as listed by `LIST TYPE='game'` (docs/client-server.md §8.1).
 #[derive(Debug, Clone)]
 pub struct GameView<'a> {
     pub id: i32,
@@ -33,7 +33,7 @@ pub struct GameView<'a> {
     pub description: &'a str,
 }
 
-/// A room, as listed by `LIST TYPE='room'` (spec §8.2).
+/// A room, as listed by `LIST TYPE='room'` (docs/client-server.md §8.2).
 #[derive(Debug, Clone)]
 pub struct RoomView<'a> {
     pub id: i32,
@@ -45,7 +45,7 @@ pub struct RoomView<'a> {
     pub description: &'a str,
 }
 
-/// The statistics a player "has" for a room's game (spec §8.3).
+/// The statistics a player "has" for a room's game (docs/client-server.md §8.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatsView {
     /// `(wins, losses, ties, forfeits)` when the game keeps records.
@@ -56,7 +56,7 @@ pub struct StatsView {
     pub highscore: Option<i64>,
 }
 
-/// A player entry (spec §8.3).
+/// A player entry (docs/client-server.md §8.3).
 #[derive(Debug, Clone)]
 pub struct PlayerView<'a> {
     pub name: &'a str,
@@ -80,7 +80,7 @@ pub struct SeatView<'a> {
     pub name: Option<&'a str>,
 }
 
-/// A table (spec §8.4).
+/// A table (docs/client-server.md §8.4).
 #[derive(Debug, Clone)]
 pub struct TableView<'a> {
     pub id: i32,
@@ -94,7 +94,7 @@ pub struct TableView<'a> {
     pub spectators: Vec<(u32, &'a str)>,
 }
 
-/// One `PLAYERINFO` line (spec §11.6).
+/// One `PLAYERINFO` line (docs/client-server.md §11.6).
 #[derive(Debug, Clone, Copy)]
 pub struct PlayerInfoView<'a> {
     pub seat: u32,
@@ -103,7 +103,7 @@ pub struct PlayerInfoView<'a> {
     pub host: &'a str,
 }
 
-/// One `RANKING` line (spec §11.6).
+/// One `RANKING` line (docs/client-server.md §11.6).
 #[derive(Debug, Clone, Copy)]
 pub struct RankingView<'a> {
     pub position: u32,
@@ -172,7 +172,7 @@ fn perms_hex(perms: u32) -> String {
 // ---------------------------------------------------------------------------
 // Session
 
-/// The greeting (spec §3) with this build's version in `SERVER ID`.
+/// The greeting (docs/client-server.md §3) with this build's version in `SERVER ID`.
 pub fn greeting(server_name: &str, tls: bool, chatlen: u32) -> String {
     greeting_with_version(crate::VERSION, server_name, tls, chatlen)
 }
@@ -194,7 +194,7 @@ pub fn greeting_with_version(version: &str, server_name: &str, tls: bool, chatle
     out
 }
 
-/// The clean "server full" message (spec §3 recommendation): declaration,
+/// The clean "server full" message (docs/client-server.md §3): declaration,
 /// `<SESSION>`, a self-closing SERVER with `STATUS='full'`. The caller
 /// closes the connection after it.
 pub fn greeting_full(server_name: &str) -> String {
@@ -235,7 +235,7 @@ pub fn result(action: &str, code: ResultCode) -> String {
     out
 }
 
-/// Successful registration: the password is echoed (spec §5.3).
+/// Successful registration: the password is echoed (docs/client-server.md §5.3).
 pub fn result_login_first_ok(password: &str) -> String {
     let mut out = String::new();
     result_open(&mut out, "login", ResultCode::Ok);
@@ -246,7 +246,7 @@ pub fn result_login_first_ok(password: &str) -> String {
 }
 
 /// Failed registration: the non-self-closing form with no child
-/// (spec §5.3).
+/// (docs/client-server.md §5.3).
 pub fn result_login_first_fail(code: ResultCode) -> String {
     let mut out = String::new();
     result_open(&mut out, "login", code);
@@ -259,7 +259,7 @@ pub fn result_login_first_fail(code: ResultCode) -> String {
 // MOTD
 
 /// The MOTD text as ggzd sends it: a newline, then every line followed by
-/// a newline (spec §7).
+/// a newline (docs/client-server.md §7).
 pub fn motd_body<I, S>(lines: I) -> String
 where
     I: IntoIterator<Item = S>,
@@ -341,7 +341,7 @@ fn push_game(out: &mut String, g: &GameView<'_>, full: bool) {
     close_line(out, "GAME");
 }
 
-/// `LIST TYPE='game'` reply (spec §8.1); ABOUT and DESC only when `full`.
+/// `LIST TYPE='game'` reply (docs/client-server.md §8.1); ABOUT and DESC only when `full`.
 pub fn list_games(games: &[GameView<'_>], full: bool) -> String {
     let mut out = String::new();
     list_open(&mut out, "game", None);
@@ -366,7 +366,7 @@ fn push_room(out: &mut String, r: &RoomView<'_>, full: bool) {
     close_line(out, "ROOM");
 }
 
-/// `LIST TYPE='room'` reply (spec §8.2); DESC only when `full`.
+/// `LIST TYPE='room'` reply (docs/client-server.md §8.2); DESC only when `full`.
 pub fn list_rooms(rooms: &[RoomView<'_>], full: bool) -> String {
     let mut out = String::new();
     list_open(&mut out, "room", None);
@@ -405,7 +405,7 @@ fn push_player(out: &mut String, p: &PlayerView<'_>) {
     end_empty(out);
 }
 
-/// `LIST TYPE='player'` reply for room `room` (spec §8.3).
+/// `LIST TYPE='player'` reply for room `room` (docs/client-server.md §8.3).
 pub fn list_players(room: i32, players: &[PlayerView<'_>]) -> String {
     let mut out = String::new();
     list_open(&mut out, "player", Some(room));
@@ -438,7 +438,7 @@ fn push_spectator(out: &mut String, num: u32, name: &str) {
     close_line(out, "SPECTATOR");
 }
 
-/// The full TABLE element (spec §8.4).
+/// The full TABLE element (docs/client-server.md §8.4).
 fn push_table(out: &mut String, t: &TableView<'_>) {
     open(out, "TABLE");
     attr_num(out, "ID", t.id);
@@ -456,7 +456,7 @@ fn push_table(out: &mut String, t: &TableView<'_>) {
     close_line(out, "TABLE");
 }
 
-/// `LIST TYPE='table'` reply for room `room` (spec §8.4).
+/// `LIST TYPE='table'` reply for room `room` (docs/client-server.md §8.4).
 pub fn list_tables(room: i32, tables: &[TableView<'_>]) -> String {
     let mut out = String::new();
     list_open(&mut out, "table", Some(room));
@@ -468,7 +468,7 @@ pub fn list_tables(room: i32, tables: &[TableView<'_>]) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// Player updates (spec §12.1)
+// Player updates (docs/client-server.md §12.1)
 
 fn update_open(out: &mut String, kind: &str, action: &str, room: Option<i32>) {
     open(out, "UPDATE");
@@ -544,7 +544,7 @@ pub fn update_player_perms(room: i32, name: &str, kind: PlayerKind, perms: u32) 
 }
 
 // ---------------------------------------------------------------------------
-// Room updates (spec §12.3): no ROOM attribute on the UPDATE element.
+// Room updates (docs/client-server.md §12.3): no ROOM attribute on the UPDATE element.
 
 fn room_update_short(action: &str, id: i32, players: Option<u32>) -> String {
     let mut out = String::new();
@@ -586,7 +586,7 @@ pub fn update_room_delete(id: i32) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// Table updates (spec §12.2)
+// Table updates (docs/client-server.md §12.2)
 
 fn table_update(room: i32, action: &str, body: impl FnOnce(&mut String)) -> String {
     let mut out = String::new();
@@ -708,7 +708,7 @@ pub fn update_table_resize(room: i32, table: &TableView<'_>) -> String {
 // ---------------------------------------------------------------------------
 // Other pushes
 
-/// A chat message as relayed (spec §10). `text: None` writes the
+/// A chat message as relayed (docs/client-server.md §10). `text: None` writes the
 /// self-closing form used for beeps; `Some("")` writes `<CHAT …></CHAT>`.
 pub fn chat(kind: &str, from: &str, text: Option<&str>) -> String {
     let mut out = String::new();

@@ -1,4 +1,4 @@
-//! Typed client requests (spec §17), parsed from decoded [`Element`]s.
+//! Typed client requests (docs/client-server.md §17), parsed from decoded [`Element`]s.
 //!
 //! Parsing is total: whatever arrives becomes some [`Request`], and odd
 //! input becomes a variant or field value that the server can answer the
@@ -204,7 +204,7 @@ pub enum Request {
 
 impl Request {
     /// The lower-case ACTION used when answering this request with
-    /// `not logged in` (spec §2): the element name lower-cased, `admin`
+    /// `not logged in` (docs/client-server.md §2): the element name lower-cased, `admin`
     /// for ADMINPERM. `protocol` for [`Request::Misplaced`] and `unknown`
     /// for [`Request::Unknown`], which never get that answer.
     pub fn action_name(&self) -> &'static str {

@@ -2,7 +2,7 @@
 //!
 //! Every `as_str` gives the exact spelling the spec prescribes for output
 //! (lower-case keywords); every parser accepts any letter case, because
-//! ggzd and ggzcore compare keywords case-insensitively (spec §1).
+//! ggzd and ggzcore compare keywords case-insensitively (docs/client-server.md §1).
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,7 +19,7 @@ impl fmt::Display for UnknownKeyword {
 
 impl std::error::Error for UnknownKeyword {}
 
-/// Player type as shown in `PLAYER TYPE` (spec §8.3).
+/// Player type as shown in `PLAYER TYPE` (docs/client-server.md §8.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlayerKind {
     Guest,
@@ -69,7 +69,7 @@ impl fmt::Display for PlayerKind {
 /// ggzdmod wire, kept in the ggzdmod crate.
 pub use ggzdmod::wire::SeatKind;
 
-/// The `CODE` of a `RESULT` (spec §6).
+/// The `CODE` of a `RESULT` (docs/client-server.md §6).
 ///
 /// `TableEmpty`, `JoinFail` and `LeaveFail` are never sent by ggzd but are
 /// part of the protocol's vocabulary, so a client can still name them.
@@ -219,7 +219,7 @@ impl fmt::Display for ResultCode {
     }
 }
 
-/// Table state as carried by `TABLE STATUS` (spec §8.4).
+/// Table state as carried by `TABLE STATUS` (docs/client-server.md §8.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TableStatus {
     Error,
@@ -258,7 +258,7 @@ impl TableStatus {
     }
 }
 
-/// `LEAVE REASON` values (spec §11.3).
+/// `LEAVE REASON` values (docs/client-server.md §11.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LeaveReason {
     Normal,
@@ -296,7 +296,7 @@ impl FromStr for LeaveReason {
 }
 
 /// Parses an integer attribute: `0x`-prefixed hex first, else decimal
-/// (spec §1.2), with an optional sign and surrounding whitespace.
+/// (docs/client-server.md §1.2), with an optional sign and surrounding whitespace.
 ///
 /// Returns `None` for anything else, so each caller applies its own
 /// per-attribute default.

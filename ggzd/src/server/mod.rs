@@ -1072,8 +1072,13 @@ impl Sink for Io {
 
 /// Loads games, rooms and the MOTD from the configured places.
 pub fn load_descriptions(paths: &ReloadPaths) -> io::Result<Reloaded> {
-    let (games, warnings) = crate::games::load_games(
-        &paths.games_dir,
+    let games_dirs: Vec<&std::path::Path> = std::iter::once(paths.games_dir.as_path())
+        .chain(paths.extra_games_dirs.iter().map(|d| d.as_path()))
+        .collect();
+    let extra_rooms: Vec<&std::path::Path> =
+        paths.extra_rooms_dirs.iter().map(|d| d.as_path()).collect();
+    let (games, warnings) = crate::games::load_games_in(
+        &games_dirs,
         &paths.game_dir,
         &paths.game_list,
         &paths.ignored_games,
@@ -1082,9 +1087,13 @@ pub fn load_descriptions(paths: &ReloadPaths) -> io::Result<Reloaded> {
     for warning in warnings {
         log::warn!("{warning}");
     }
-    let (rooms, warnings) =
-        crate::rooms::load_rooms(&paths.rooms_dir, &paths.room_list, &paths.ignored_rooms)
-            .map_err(|e| io::Error::other(e.to_string()))?;
+    let (rooms, warnings) = crate::rooms::load_rooms_in(
+        &paths.rooms_dir,
+        &extra_rooms,
+        &paths.room_list,
+        &paths.ignored_rooms,
+    )
+    .map_err(|e| io::Error::other(e.to_string()))?;
     for warning in warnings {
         log::warn!("{warning}");
     }

@@ -8,9 +8,9 @@
 //! after its transaction has committed (a registration or a stats update is
 //! acknowledged to a client only once it is durable).
 //!
-//! Handles passed in are canonical (lower-cased, see config-and-data §7.1);
+//! Handles passed in are canonical (lower-cased, see docs/config-and-data.md §7.1);
 //! the store compares them byte for byte. Schema: see `store/schema.rs` and
-//! config-and-data §9-§10.
+//! docs/config-and-data.md §9-§10.
 
 pub mod rating;
 mod schema;
@@ -34,10 +34,10 @@ pub const DB_FILE: &str = "ggzd.sqlite";
 /// with "database is locked".
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Bytes kept of a real name or an email address (config-and-data §9.1).
+/// Bytes kept of a real name or an email address (docs/config-and-data.md §9.1).
 pub const MAX_INFO_BYTES: usize = 32;
 
-/// Permission word of a newly registered account (config-and-data §8.3).
+/// Permission word of a newly registered account (docs/config-and-data.md §8.3).
 pub const REGISTERED_PERMISSIONS: u32 = 0x007;
 
 /// Permission word of a named-bot account created from a game description.
@@ -116,9 +116,9 @@ pub struct UserRecord {
     pub last_login: i64,
     /// Unix time the account was created.
     pub first_login: i64,
-    /// Permission word (config-and-data §8.1).
+    /// Permission word (docs/config-and-data.md §8.1).
     pub permissions: u32,
-    /// Whether the account is confirmed (config-and-data §7.3).
+    /// Whether the account is confirmed (docs/config-and-data.md §7.3).
     pub confirmed: bool,
 }
 
@@ -202,7 +202,7 @@ impl StatsFlags {
         self.records || self.ratings || self.highscores
     }
 
-    /// The ranking order for this game (config-and-data §10.5); a fixed SQL
+    /// The ranking order for this game (docs/config-and-data.md §10.5); a fixed SQL
     /// expression, sorted descending.
     fn ranking_key(self) -> &'static str {
         if self.highscores {
@@ -271,7 +271,7 @@ impl Participant {
     }
 }
 
-/// A saved game waiting to be restored (config-and-data §10.6).
+/// A saved game waiting to be restored (docs/config-and-data.md §10.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedGame {
     /// When it was saved (Unix seconds).
@@ -490,7 +490,7 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Creates the account of a named bot unless it exists (config-and-data
+    /// Creates the account of a named bot unless it exists (docs/config-and-data.md
     /// §8.3): permissions [`BOT_PERMISSIONS`] and an empty password, so
     /// nobody can log in with it. An existing account is left untouched.
     pub fn ensure_bot_account(&mut self, canonical: &str, now: i64) -> Result<(), StoreError> {
@@ -614,7 +614,7 @@ impl Store {
         Ok(true)
     }
 
-    /// Records a game report (config-and-data §10.2-§10.6) in one
+    /// Records a game report (docs/config-and-data.md §10.2-§10.6) in one
     /// transaction: applies records, ratings and high scores as `flags`
     /// say, logs a `matches` row with one `matchplayers` row per
     /// participant, writes the stats rows back, closes the savegame
@@ -964,7 +964,7 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Marks an account confirmed or unconfirmed (config-and-data §7.3);
+    /// Marks an account confirmed or unconfirmed (docs/config-and-data.md §7.3);
     /// `false` if there is no such account.
     pub fn set_confirmed(&self, canonical: &str, confirmed: bool) -> Result<bool, StoreError> {
         let n = self.conn.execute(

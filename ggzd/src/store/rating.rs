@@ -1,4 +1,4 @@
-//! The original ggzd rating model (config-and-data §10.4): an ELO-like
+//! The original ggzd rating model (docs/config-and-data.md §10.4): an ELO-like
 //! update under a normal performance model, for any number of teams.
 //!
 //! The numbers follow the original exactly, including its discretisation:
@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn transcript_example_1531_vs_1500() {
-        // client-server §18.5: bob 1531 beats kim 1500; E ~ 0.544, shown 1545.
+        // docs/client-server.md §18.5: 1531 beats 1500; E ~ 0.544, shown 1545.
         let r = rate(&[
             p(1531.0, -1, GameResult::Win),
             p(1500.0, -1, GameResult::Loss),

@@ -13,7 +13,7 @@ use super::StoreError;
 
 /// Version 1: users, stats, matches, savegames and bans.
 ///
-/// Column names follow the original schema (config-and-data §9.1, §10)
+/// Column names follow the original schema (docs/config-and-data.md §9.1, §10)
 /// where it had them, so importers and readers can map one to one. Times
 /// are Unix seconds. Savegame tables use one `tablekey` text column for the
 /// original's (tableid, stamp) pair.

@@ -389,7 +389,7 @@ fn report_updates_records_ratings_matches() {
 
 #[test]
 fn transcript_rating_example() {
-    // client-server §18.5: bob at 1531 beats kim at 1500 -> shown 1545.
+    // docs/client-server.md §18.5: 1531 beats 1500 -> shown 1545.
     let mut s = Store::open_in_memory().unwrap();
     s.conn
         .execute(

@@ -1,4 +1,4 @@
-//! Moderation (client-server.md §15): ADMIN gag, ungag, kick and ban from
+//! Moderation (docs/client-server.md §15): ADMIN gag, ungag, kick and ban from
 //! hosts, ADMINPERM from admins. Every action is logged under the `admin`
 //! log type.
 

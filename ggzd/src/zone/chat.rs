@@ -1,4 +1,4 @@
-//! CHAT (client-server.md §10): room, announce, beep, private and table
+//! CHAT (docs/client-server.md §10): room, announce, beep, private and table
 //! chat, the length limit, gagging, and flood control: a player's lines
 //! beyond the rate limit wait and go out later, in order (`flood`,
 //! docs/chat-flood.md).

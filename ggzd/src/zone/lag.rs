@@ -1,4 +1,4 @@
-//! PING/PONG and lag classes (client-server.md §13), and the periodic room
+//! PING/PONG and lag classes (docs/client-server.md §13), and the periodic room
 //! occupancy push (§12.3), both driven by per-player timers.
 
 use std::time::{Duration, Instant};

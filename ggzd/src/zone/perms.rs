@@ -1,5 +1,5 @@
 //! Permission bits, their wire names, the default sets and the roles
-//! derived from them (config-and-data.md §8).
+//! derived from them (docs/config-and-data.md §8).
 
 use crate::proto::types::PlayerKind;
 

@@ -1,12 +1,12 @@
 //! The game side of the `tables` scenario: TicTacToe's DIO packets
-//! (games.md §1.3, §2.3), read only as far as the benchmark needs.
+//! (docs/tictactoe.md §1.3, §2.3), read only as far as the benchmark needs.
 //!
 //! A DIO packet is a big-endian `u16` length that counts itself, then the
 //! payload, which starts with a big-endian `i32` opcode. The generator
 //! looks at the opcode (and, for RSP_MOVE, the status byte after it) and
 //! skips the rest.
 
-/// Server opcodes the generator acts on (games.md §2.3).
+/// Server opcodes the generator acts on (docs/tictactoe.md §2.3).
 pub mod op {
     /// MSG_GAMEOVER: `i8 winner`.
     pub const MSG_GAMEOVER: i32 = 3;

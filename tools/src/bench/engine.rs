@@ -56,9 +56,9 @@ const MAX_OUTPUT: usize = 1024 * 1024;
 /// Readiness events handled per poll.
 const EVENTS: usize = 4096;
 
-/// The client header sent after the greeting (spec §4).
+/// The client header sent after the greeting (docs/client-server.md §4).
 const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
-/// What ends the server's side of a game channel's XML session (spec §14).
+/// What ends the server's side of a game channel's XML session (docs/client-server.md §14).
 const CHANNEL_END: &[u8] = b"</SESSION>\n";
 
 /// An index into the engine's clients; stable for a client's life, reused
@@ -321,7 +321,7 @@ impl Engine {
         self.connect(plan, Role::Player, Vec::new(), notes)
     }
 
-    /// Starts connecting a game channel for the player `name` (spec §14).
+    /// Starts connecting a game channel for the player `name` (docs/client-server.md §14).
     /// Its session goes out as soon as the connection stands, without
     /// waiting for the greeting; [`Note::ChannelReady`] follows the
     /// server's `</SESSION>`, and then [`Note::Game`]s.

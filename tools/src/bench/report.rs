@@ -143,22 +143,42 @@ impl Report {
         out
     }
 
-    /// Renders one JSON object on one line.
+    /// Renders one JSON object on one line: `scenario`, the rows in
+    /// order, `warnings`, `failed`.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{");
-        let _ = write!(out, "\"scenario\":{}", json_string(self.scenario));
+        // Only strings, numbers and a bool: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        // A map written entry by entry keeps the rows' order, which a
+        // derived struct or a serde_json::Map (sorted) would not.
+        let mut map = s.serialize_map(Some(self.rows.len() + 3))?;
+        map.serialize_entry("scenario", self.scenario)?;
         for row in &self.rows {
-            let _ = write!(out, ",{}:{}", json_string(&row.key), json(&row.value));
+            map.serialize_entry(&row.key, &row.value)?;
         }
-        out.push_str(",\"warnings\":[");
-        for (i, w) in self.warnings.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+        map.serialize_entry("warnings", &self.warnings)?;
+        map.serialize_entry("failed", &self.failed)?;
+        map.end()
+    }
+}
+
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Count(n) => s.serialize_u64(*n),
+            Value::Real(x, d) => {
+                // As many decimals as the table shows.
+                let scale = 10f64.powi(i32::try_from(*d).unwrap_or(0));
+                s.serialize_f64((x * scale).round() / scale)
             }
-            out.push_str(&json_string(w));
+            Value::Text(t) => s.serialize_str(t),
+            Value::Missing => s.serialize_unit(),
         }
-        let _ = write!(out, "],\"failed\":{}}}", self.failed);
-        out
     }
 }
 
@@ -169,33 +189,6 @@ fn plain(v: &Value) -> String {
         Value::Text(s) => s.clone(),
         Value::Missing => "-".into(),
     }
-}
-
-fn json(v: &Value) -> String {
-    match v {
-        Value::Count(n) => n.to_string(),
-        Value::Real(x, d) => format!("{x:.d$}"),
-        Value::Text(s) => json_string(s),
-        Value::Missing => "null".into(),
-    }
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! chat, player updates and pings; at a million deliveries a second a full
 //! XML parse of each would make the generator the bottleneck. ggzd writes
 //! every element, and every start and end tag of a multi-line element, on
-//! its own line (spec §1), so this module splits the stream at newlines and
+//! its own line (docs/client-server.md §1), so this module splits the stream at newlines and
 //! looks only at the lines the benchmarks measure: `CHAT` (with the
 //! timestamp the generator put in its text), `RESULT`s, `PING`,
 //! `</SESSION>`, and for the `tables` scenario `JOIN` and `LEAVE`.

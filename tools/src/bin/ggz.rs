@@ -15,7 +15,9 @@ use ggzd_tools::secret::{self, HiddenRead, MAX_SECRET_BYTES};
 /// Play on a GGZ server from the terminal: chat, tables, TicTacToe.
 ///
 /// Without a user name you log in as a guest. Lines starting with / are
-/// commands (/help lists them); other lines are chat. With --script (the
+/// commands (/help lists them); other lines are chat, or, at a table of a
+/// game this client does not know, bytes for the game server (raw mode,
+/// see ggz(1)). With --script (the
 /// default when stdin is not a terminal) commands come from stdin, one at
 /// a time, each waiting for the server's answer; events are printed as
 /// plain lines.
@@ -67,6 +69,11 @@ struct Cli {
     ca: Option<std::path::PathBuf>,
     /// Accept any server certificate: encrypted, but not to a known server.
     /// For self-signed test servers only.
+    /// Raw mode at every table, even TicTacToe: typed lines go to the
+    /// game server as bytes (escapes like \x05), and its bytes are shown.
+    /// Games this client does not know are always played raw.
+    #[arg(long)]
+    raw: bool,
     #[arg(long, conflicts_with = "no_tls")]
     insecure: bool,
     /// Stay plain even when the server offers TLS.
@@ -121,6 +128,7 @@ fn main() -> ExitCode {
             email: cli.email,
         },
         script,
+        raw: cli.raw,
         timeout: Duration::from_secs_f64(cli.timeout),
         tls: match (cli.ca, cli.insecure, cli.no_tls) {
             (_, _, true) => Trust::Off,

@@ -9,6 +9,7 @@
 //! * [`zone`]: the client's picture of rooms, players and tables, kept
 //!   current from server messages.
 //! * [`tictactoe`]: the TicTacToe board as a player sees it.
+//! * [`raw`]: raw mode for any game: typed bytes out, shown bytes in.
 //! * [`render`]: events as lines of text.
 //! * [`input`], [`output`]: the keyboard (or script) and the screen.
 //! * [`link`]: a nonblocking socket with bounded buffers.
@@ -20,6 +21,7 @@ pub mod command;
 pub mod input;
 pub mod link;
 pub mod output;
+pub mod raw;
 pub mod render;
 pub mod session;
 pub mod tictactoe;

@@ -1,4 +1,4 @@
-//! The client side of TicTacToe (games.md §2): what the board looks like,
+//! The client side of TicTacToe (docs/tictactoe.md §2): what the board looks like,
 //! whose turn it is, and the packets a player sends. Sans-IO: bytes from
 //! the game channel go in, events come out.
 

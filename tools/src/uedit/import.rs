@@ -1,5 +1,5 @@
 //! `import-ggz`: takes over the `users` table of an original ggzd SQLite
-//! database (config-and-data §9.1).
+//! database (docs/config-and-data.md §9.1).
 //!
 //! Each password keeps its original form, wrapped as a `{legacy-...}`
 //! stored value ([`ggzd::auth::legacy_stored_form`]); ggzd accepts it once
@@ -437,7 +437,7 @@ mod tests {
         }
     }
 
-    /// The original SQLite backend's users table (config-and-data §9.1).
+    /// The original SQLite backend's users table (docs/config-and-data.md §9.1).
     const ORIGINAL_SCHEMA: &str = "CREATE TABLE users (
         id INTEGER PRIMARY KEY AUTOINCREMENT, handle TEXT NOT NULL,
         password TEXT, name TEXT, email TEXT, lastlogin INTEGER,

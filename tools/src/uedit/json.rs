@@ -1,131 +1,129 @@
-//! Just enough JSON output for `--json`: objects, arrays, strings, numbers
-//! and booleans, written by hand with correct string escaping.
+//! The JSON documents of `--json`, as serde structs written by
+//! `serde_json`. Field order is the struct order, which scripts may rely
+//! on for diffing; floats that JSON cannot hold (NaN, infinities) are
+//! written as `null`.
 
-use std::fmt::Write as _;
+use serde::Serialize;
 
-/// Appends `s` as a JSON string literal (with quotes) to `out`. Quotes,
-/// backslashes and every control character are escaped; everything else,
-/// including non-ASCII text, is copied as UTF-8.
-pub fn push_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            // U+2028/2029 are valid JSON but break JavaScript parsers.
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+use ggzd::store::rating;
+use ggzd::store::{StatsRecord, UserRecord};
+
+use super::perms::{hex, perm_names, player_type, role_labels};
+
+/// The permission fields shared by user and permission reports.
+#[derive(Debug, Serialize)]
+pub struct Perms {
+    permissions: u32,
+    permissions_hex: String,
+    permission_names: Vec<&'static str>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    roles: Vec<&'static str>,
+}
+
+impl Perms {
+    /// The fields for a permission word.
+    pub fn of(word: u32) -> Perms {
+        Perms {
+            permissions: word,
+            permissions_hex: hex(word),
+            permission_names: perm_names(word),
+            kind: player_type(word),
+            roles: role_labels(word),
         }
     }
-    out.push('"');
 }
 
-/// A JSON string literal.
-pub fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    push_string(&mut out, s);
-    out
+/// A user; the stored password form only if asked.
+#[derive(Debug, Serialize)]
+pub struct User<'a> {
+    id: i64,
+    handle: &'a str,
+    real_name: &'a str,
+    email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
+    #[serde(flatten)]
+    perms: Perms,
+    confirmed: bool,
+    first_login: i64,
+    last_login: i64,
 }
 
-/// A JSON number for a float; `null` for NaN and the infinities, which
-/// JSON cannot represent.
-pub fn float(x: f64) -> String {
-    if x.is_finite() {
-        // Debug keeps a decimal point or exponent, so the reader sees a float.
-        format!("{x:?}")
-    } else {
-        "null".to_owned()
-    }
-}
-
-/// A JSON array of already-encoded values.
-pub fn array<I, S>(items: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let mut out = String::from("[");
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+impl<'a> User<'a> {
+    /// The document for one account.
+    pub fn of(user: &'a UserRecord, with_password: bool) -> User<'a> {
+        User {
+            id: user.id,
+            handle: &user.handle,
+            real_name: &user.real_name,
+            email: &user.email,
+            password: with_password.then_some(user.password.as_str()),
+            perms: Perms::of(user.permissions),
+            confirmed: user.confirmed,
+            first_login: user.first_login,
+            last_login: user.last_login,
         }
-        out.push_str(item.as_ref());
     }
-    out.push(']');
-    out
 }
 
-/// A JSON array of strings.
-pub fn string_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    array(items.into_iter().map(string))
+/// `perms --json`.
+#[derive(Debug, Serialize)]
+pub struct HandlePerms<'a> {
+    /// The account.
+    pub handle: &'a str,
+    /// Its permissions.
+    #[serde(flatten)]
+    pub perms: Perms,
 }
 
-/// Builds one JSON object field by field, in insertion order.
-#[derive(Debug, Default)]
-pub struct Object {
-    body: String,
+/// One game's statistics of a player.
+#[derive(Debug, Serialize)]
+pub struct GameStats<'a> {
+    game: &'a str,
+    stored: bool,
+    wins: u32,
+    losses: u32,
+    ties: u32,
+    forfeits: u32,
+    rating: i64,
+    rating_exact: Option<f64>,
+    ranking: u32,
+    highscore: i64,
 }
 
-impl Object {
-    /// An empty object.
-    pub fn new() -> Object {
-        Object::default()
-    }
-
-    fn key(&mut self, key: &str) {
-        if !self.body.is_empty() {
-            self.body.push(',');
+impl<'a> GameStats<'a> {
+    /// The document for one game's row (or its defaults).
+    pub fn of(game: &'a str, stored: bool, stats: &StatsRecord) -> GameStats<'a> {
+        GameStats {
+            game,
+            stored,
+            wins: stats.wins,
+            losses: stats.losses,
+            ties: stats.ties,
+            forfeits: stats.forfeits,
+            rating: rating::display(stats.rating),
+            rating_exact: stats.rating.is_finite().then_some(stats.rating),
+            ranking: stats.ranking,
+            highscore: stats.highscore,
         }
-        push_string(&mut self.body, key);
-        self.body.push(':');
     }
+}
 
-    /// Adds a string field.
-    pub fn str(mut self, key: &str, value: &str) -> Object {
-        self.key(key);
-        push_string(&mut self.body, value);
-        self
-    }
+/// `stats --json`.
+#[derive(Debug, Serialize)]
+pub struct PlayerStats<'a> {
+    /// The account.
+    pub handle: &'a str,
+    /// One entry per game.
+    pub games: Vec<GameStats<'a>>,
+}
 
-    /// Adds an integer field.
-    pub fn int(mut self, key: &str, value: impl Into<i128>) -> Object {
-        self.key(key);
-        let _ = write!(self.body, "{}", value.into());
-        self
-    }
-
-    /// Adds a float field (`null` if not finite).
-    pub fn float(mut self, key: &str, value: f64) -> Object {
-        self.key(key);
-        self.body.push_str(&float(value));
-        self
-    }
-
-    /// Adds a boolean field.
-    pub fn bool(mut self, key: &str, value: bool) -> Object {
-        self.key(key);
-        self.body.push_str(if value { "true" } else { "false" });
-        self
-    }
-
-    /// Adds a field holding already-encoded JSON (an array or object).
-    pub fn raw(mut self, key: &str, json: &str) -> Object {
-        self.key(key);
-        self.body.push_str(json);
-        self
-    }
-
-    /// The finished object.
-    pub fn finish(self) -> String {
-        format!("{{{}}}", self.body)
-    }
+/// One JSON document on one line. Serializing these structs cannot fail
+/// (string keys, no maps, floats checked); should it, the error is the
+/// text, which still beats a panic.
+pub fn to_line(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
 #[cfg(test)]
@@ -133,38 +131,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strings_are_escaped() {
-        assert_eq!(string("plain"), r#""plain""#);
-        assert_eq!(string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(string("l1\nl2\r\t"), r#""l1\nl2\r\t""#);
-        assert_eq!(string("\u{0}\u{1f}\u{7f}"), r#""\u0000\u001f\u007f""#);
-        assert_eq!(string("\u{8}\u{c}"), r#""\b\f""#);
-        assert_eq!(string("é ü 漢"), "\"é ü 漢\"");
-        assert_eq!(string("\u{2028}"), r#""\u2028""#);
-        assert_eq!(string("</script>"), r#""</script>""#);
+    fn users_keep_field_order_and_escape_strings() {
+        let user = UserRecord {
+            id: 3,
+            handle: "al\"ice".into(),
+            password: "{argon2}x".into(),
+            real_name: "é\n漢".into(),
+            email: String::new(),
+            last_login: 0,
+            first_login: 5,
+            permissions: 0,
+            confirmed: true,
+        };
+        let without = to_line(&User::of(&user, false));
+        assert!(
+            without.starts_with(
+                r#"{"id":3,"handle":"al\"ice","real_name":"é\n漢","email":"","permissions":0,"#
+            ),
+            "{without}"
+        );
+        assert!(without.ends_with(r#""confirmed":true,"first_login":5,"last_login":0}"#));
+        assert!(!without.contains("password\""));
+        let with = to_line(&User::of(&user, true));
+        assert!(
+            with.contains(r#""email":"","password":"{argon2}x","permissions":0"#),
+            "{with}"
+        );
     }
 
     #[test]
-    fn numbers_arrays_and_objects() {
-        assert_eq!(float(1500.0), "1500.0");
-        assert_eq!(float(1515.25), "1515.25");
-        assert_eq!(float(f64::NAN), "null");
-        assert_eq!(float(f64::INFINITY), "null");
-        assert_eq!(array(Vec::<String>::new()), "[]");
-        assert_eq!(string_array(["a", "b\""]), r#"["a","b\""]"#);
-        let object = Object::new()
-            .int("id", 3)
-            .str("handle", "al\"ice")
-            .bool("confirmed", true)
-            .float("rating", 1500.0)
-            .raw("perms", &string_array(["join_table"]))
-            .int("big", u32::MAX)
-            .int("neg", -5i64)
-            .finish();
-        assert_eq!(
-            object,
-            r#"{"id":3,"handle":"al\"ice","confirmed":true,"rating":1500.0,"perms":["join_table"],"big":4294967295,"neg":-5}"#
-        );
-        assert_eq!(Object::new().finish(), "{}");
+    fn floats_json_cannot_hold_are_null() {
+        let mut stats = StatsRecord {
+            wins: 1,
+            losses: 2,
+            ties: 0,
+            forfeits: 0,
+            rating: 1500.0,
+            ranking: 0,
+            highscore: -5,
+        };
+        let line = to_line(&GameStats::of("TicTacToe", true, &stats));
+        assert!(line.contains(r#""rating_exact":1500.0,"#), "{line}");
+        assert!(line.ends_with(r#""highscore":-5}"#), "{line}");
+        stats.rating = f64::NAN;
+        let line = to_line(&GameStats::of("TicTacToe", true, &stats));
+        assert!(line.contains(r#""rating_exact":null,"#), "{line}");
     }
 }

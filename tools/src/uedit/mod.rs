@@ -1,5 +1,5 @@
 //! `ggzduedit`: a scriptable editor for ggzd's user database, the
-//! successor of the original's interactive menu (config-and-data §11).
+//! successor of the original's interactive menu (docs/config-and-data.md §11).
 //!
 //! ```text
 //! ggzduedit [-f CONFIG] [-d DATADIR] [--json] COMMAND

@@ -1,11 +1,11 @@
 //! Permission words as `ggzduedit` reads, changes and describes them
-//! (config-and-data §8): roles, bit names, and the PLAYER TYPE a word gives.
+//! (docs/config-and-data.md §8): roles, bit names, and the PLAYER TYPE a word gives.
 
 use ggzd::zone::perms::{self as zperms, Perm};
 
 use super::error::UeditError;
 
-/// A role preset, as offered by the original editor (config-and-data §8.3).
+/// A role preset, as offered by the original editor (docs/config-and-data.md §8.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Role {
     /// join_table, launch_table, no_stats (0x043).

@@ -20,40 +20,11 @@ pub enum Format {
     Json,
 }
 
-/// The permission fields shared by user and permission reports.
-fn perms_fields(object: json::Object, word: u32) -> json::Object {
-    object
-        .int("permissions", word)
-        .str("permissions_hex", &hex(word))
-        .raw("permission_names", &json::string_array(perm_names(word)))
-        .str("type", player_type(word))
-        .raw("roles", &json::string_array(role_labels(word)))
-}
-
-/// A user as a JSON object; the stored password form only if asked.
-fn user_json(user: &UserRecord, with_password: bool) -> String {
-    let object = json::Object::new()
-        .int("id", user.id)
-        .str("handle", &user.handle)
-        .str("real_name", &user.real_name)
-        .str("email", &user.email);
-    let object = if with_password {
-        object.str("password", &user.password)
-    } else {
-        object
-    };
-    perms_fields(object, user.permissions)
-        .bool("confirmed", user.confirmed)
-        .int("first_login", user.first_login)
-        .int("last_login", user.last_login)
-        .finish()
-}
-
 /// `list`: one line per account (no passwords).
 pub fn user_list(out: &mut dyn Write, users: &[UserRecord], format: Format) -> io::Result<()> {
     if format == Format::Json {
-        let items = users.iter().map(|u| user_json(u, false));
-        return writeln!(out, "{}", json::array(items));
+        let items: Vec<json::User<'_>> = users.iter().map(|u| json::User::of(u, false)).collect();
+        return writeln!(out, "{}", json::to_line(&items));
     }
     if users.is_empty() {
         return Ok(());
@@ -96,7 +67,7 @@ fn password_description(stored: &str) -> String {
 /// `show`: every field of one account.
 pub fn user_details(out: &mut dyn Write, user: &UserRecord, format: Format) -> io::Result<()> {
     if format == Format::Json {
-        return writeln!(out, "{}", user_json(user, true));
+        return writeln!(out, "{}", json::to_line(&json::User::of(user, true)));
     }
     let roles = role_labels(user.permissions);
     let rows = [
@@ -136,8 +107,11 @@ pub fn user_details(out: &mut dyn Write, user: &UserRecord, format: Format) -> i
 /// `perms`: the word, every bit with its meaning, the player type and roles.
 pub fn permissions(out: &mut dyn Write, handle: &str, word: u32, format: Format) -> io::Result<()> {
     if format == Format::Json {
-        let object = perms_fields(json::Object::new().str("handle", handle), word);
-        return writeln!(out, "{}", object.finish());
+        let doc = json::HandlePerms {
+            handle,
+            perms: json::Perms::of(word),
+        };
+        return writeln!(out, "{}", json::to_line(&doc));
     }
     let roles = role_labels(word);
     writeln!(
@@ -181,24 +155,14 @@ pub fn stats(
     format: Format,
 ) -> io::Result<()> {
     if format == Format::Json {
-        let items = games.iter().map(|g| {
-            json::Object::new()
-                .str("game", &g.game)
-                .bool("stored", g.stored)
-                .int("wins", g.stats.wins)
-                .int("losses", g.stats.losses)
-                .int("ties", g.stats.ties)
-                .int("forfeits", g.stats.forfeits)
-                .int("rating", rating::display(g.stats.rating))
-                .float("rating_exact", g.stats.rating)
-                .int("ranking", g.stats.ranking)
-                .int("highscore", g.stats.highscore)
-                .finish()
-        });
-        let object = json::Object::new()
-            .str("handle", handle)
-            .raw("games", &json::array(items));
-        return writeln!(out, "{}", object.finish());
+        let doc = json::PlayerStats {
+            handle,
+            games: games
+                .iter()
+                .map(|g| json::GameStats::of(&g.game, g.stored, &g.stats))
+                .collect(),
+        };
+        return writeln!(out, "{}", json::to_line(&doc));
     }
     if games.is_empty() {
         return writeln!(out, "{handle} has no statistics");

@@ -1,5 +1,5 @@
 //! State machine tests against a recording fake table. Byte sequences are
-//! compared with the encoder, whose bytes are pinned to games.md §7 in
+//! compared with the encoder, whose bytes are pinned to docs/tictactoe.md §5 in
 //! `protocol.rs`.
 
 use std::collections::HashMap;

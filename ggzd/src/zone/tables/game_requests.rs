@@ -1,5 +1,5 @@
 //! What game servers send and ask for: state changes, seat counts, boots,
-//! bots, open seats (ggzdmod.md §6-§8).
+//! bots, open seats (docs/ggzdmod.md §6-§8).
 
 use std::time::Instant;
 

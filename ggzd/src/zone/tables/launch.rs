@@ -1,6 +1,6 @@
 //! LAUNCH: checking the request, starting the game server, the launch
 //! timeout, and seating the launcher once the table is ready
-//! (client-server.md §11).
+//! (docs/client-server.md §11).
 
 use std::time::Instant;
 
@@ -79,10 +79,7 @@ impl Zone {
         let spec = SpawnSpec {
             argv,
             cwd: self.settings.gamedata_dir.join(&game_name),
-            layout: match game.launch_layout {
-                crate::games::LaunchLayout::Trunk => ggzdmod::wire::LaunchLayout::Trunk,
-                crate::games::LaunchLayout::Legacy => ggzdmod::wire::LaunchLayout::Legacy,
-            },
+            layout: game.launch_layout,
             launch: ToGame::Launch {
                 game: game.internal_name.clone(),
                 savegame: None,

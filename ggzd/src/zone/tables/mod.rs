@@ -1,6 +1,6 @@
 //! Tables: launching game servers, seats and spectators, what game servers
-//! ask for, and the end of a table (client-server.md §11, §12.2;
-//! ggzdmod.md §6-§8).
+//! ask for, and the end of a table (docs/client-server.md §11, §12.2;
+//! docs/ggzdmod.md §6-§8).
 //!
 //! A table lives in one room. Its game server is a child process the event
 //! loop starts and talks to; the zone only decides, through the sink, what

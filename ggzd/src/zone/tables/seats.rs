@@ -1,6 +1,6 @@
 //! JOIN, LEAVE and RESEAT: players and spectators taking and leaving
 //! seats, and the prepared game channels that go with them
-//! (client-server.md §11, §12.2).
+//! (docs/client-server.md §11, §12.2).
 
 use std::time::Instant;
 

@@ -9,6 +9,11 @@ impl Session {
     }
 
     pub(super) fn execute_line(&mut self, line: &str) {
+        let comment = self.options.script && line.starts_with('#');
+        if self.at_raw_table() && !line.starts_with('/') && !line.trim().is_empty() && !comment {
+            self.send_raw(line);
+            return;
+        }
         match parse_line(line, self.my_turn()) {
             Ok(Line::Empty) => {}
             Ok(Line::Command(command)) => self.execute(command),
@@ -51,6 +56,19 @@ impl Session {
     }
 
     pub(super) fn execute(&mut self, command: Command) {
+        if self.at_raw_table()
+            && matches!(
+                command,
+                Command::Move(_)
+                    | Command::Autoplay
+                    | Command::Result
+                    | Command::Board
+                    | Command::Again
+            )
+        {
+            self.fail("this table is in raw mode: type the bytes for the game server");
+            return;
+        }
         match command {
             Command::Help => {
                 for (name, args, help) in COMMANDS {
@@ -133,22 +151,12 @@ impl Session {
         }
     }
 
-    /// Checks that the room's game is one this client can play.
+    /// The room's game; one this client does not speak is played raw.
     pub(super) fn playable_game(&mut self) -> Option<(i32, String)> {
         let Some((id, game)) = self.zone.room_game() else {
             self.fail("enter a game room first (see /rooms)");
             return None;
         };
-        if !ttt::speaks(&game.engine, &game.engine_version) {
-            let what = format!(
-                "this client cannot play {} ({} {}); it plays TicTacToe",
-                clean(&game.name),
-                clean(&game.engine),
-                clean(&game.engine_version)
-            );
-            self.fail(&what);
-            return None;
-        }
         Some((id, game.players.clone()))
     }
 

@@ -1,10 +1,10 @@
-//! The game channel: opening it (spec §14), reading the game server's
+//! The game channel: opening it (docs/client-server.md §14), reading the game server's
 //! packets into the TicTacToe view, and showing what they meant.
 
 use super::*;
 
 impl Session {
-    /// Opens the second connection (spec §14) and keeps it for the next
+    /// Opens the second connection (docs/client-server.md §14) and keeps it for the next
     /// launch or join.
     pub(super) fn open_channel(&mut self, spectator: bool) -> io::Result<()> {
         self.close_game();
@@ -40,10 +40,15 @@ impl Session {
             rest.remove(0);
         }
         let link = Link::register(stream, self.poll.registry(), GAME)?;
+        let raw = self.plays_raw().then(RawView::new);
+        if raw.is_some() && !self.options.script {
+            self.say("raw mode: lines you type go to the game server (\\xHH escapes, \\c for no newline); /help for commands");
+        }
         self.game = Some(Game {
             link,
             view: TicTacToeView::new(spectator),
             table: None,
+            raw,
         });
         if !rest.is_empty() {
             self.game_bytes(&rest);
@@ -98,7 +103,50 @@ impl Session {
         }
     }
 
+    /// Whether the table about to be joined is played in raw mode.
+    pub(super) fn plays_raw(&self) -> bool {
+        self.options.raw
+            || !self
+                .zone
+                .room_game()
+                .is_some_and(|(_, g)| ttt::speaks(&g.engine, &g.engine_version))
+    }
+
+    pub(super) fn at_raw_table(&self) -> bool {
+        self.game.as_ref().is_some_and(|g| g.raw.is_some())
+    }
+
+    /// A typed line for a raw table: its bytes go to the game server.
+    pub(super) fn send_raw(&mut self, line: &str) {
+        let bytes = match raw::encode_line(line) {
+            Ok(b) => b,
+            Err(e) => {
+                self.fail(&e.to_string());
+                return;
+            }
+        };
+        let Some(game) = self.game.as_mut() else {
+            return;
+        };
+        if let Err(e) = game.link.send(self.poll.registry(), &bytes) {
+            let text = format!("the game channel failed: {e}");
+            self.close_game();
+            self.fail(&text);
+        }
+    }
+
     pub(super) fn game_bytes(&mut self, bytes: &[u8]) {
+        if let Some(raw) = self.game.as_mut().and_then(|g| g.raw.as_mut()) {
+            let lines: Vec<String> = raw
+                .push(bytes)
+                .into_iter()
+                .map(|l| format!("game: {l}"))
+                .collect();
+            if !lines.is_empty() {
+                self.say_block(&lines);
+            }
+            return;
+        }
         if let Some(game) = self.game.as_mut() {
             game.view.push(bytes);
         }

@@ -37,6 +37,7 @@ use super::command::{COMMANDS, Command, Line, MoveSpec, SeatSpec, parse_line};
 use super::input::{self, Input, Words};
 use super::link::Link;
 use super::output::{Output, Stdout};
+use super::raw::{self, RawView};
 use super::render::{self, clean};
 use super::tictactoe::{self as ttt, GameEvent, TicTacToeView};
 use super::tls::Trust;
@@ -54,7 +55,7 @@ const GAME: Token = Token(1);
 const INPUT: Token = Token(2);
 const SIGNALS: Token = Token(3);
 
-/// The client header (spec §4).
+/// The client header (docs/client-server.md §4).
 const HEADER: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n";
 
 /// How long a logout waits for the server to close the connection.
@@ -97,6 +98,8 @@ pub struct Options {
     /// Script mode: plain stdin, one command at a time, stop at the first
     /// failure.
     pub script: bool,
+    /// Raw mode at every table, even for games this client knows.
+    pub raw: bool,
     /// Longest wait for the server: connecting, each script step.
     pub timeout: Duration,
     /// Whether to start TLS when offered, and whom to trust then.
@@ -192,6 +195,9 @@ struct Game {
     link: Link,
     view: TicTacToeView,
     table: Option<i32>,
+    /// Raw mode (a game this client does not speak, or `--raw`): the
+    /// view above stays empty.
+    raw: Option<RawView>,
 }
 
 /// Runs the client until logout; says why it ended.
