@@ -25,6 +25,7 @@ pub mod server;
 pub mod startup;
 pub mod store;
 pub mod systemd;
+pub mod web;
 pub mod workers;
 pub mod zone;
 

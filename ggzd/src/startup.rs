@@ -229,6 +229,14 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
                 .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?
         }
     };
+    let web = match config.web.listen {
+        Some(addr) => Some(server::WebSetup {
+            listener: server::listener::bind(addr, config.network.listen_backlog as i32)
+                .map_err(|e| io::Error::other(format!("web: cannot listen on {addr}: {e}")))?,
+            config: config.web.clone(),
+        }),
+        None => None,
+    };
     if !cli.foreground {
         daemonize()?;
     }
@@ -311,8 +319,13 @@ fn run(cli: &Cli, config: Config) -> io::Result<()> {
                 metrics: config.metrics.listen,
             },
             tls,
+            web,
         },
     )?;
+    if let Some(addr) = server.web_addr() {
+        // Worded apart from the line below, which tools wait for.
+        log::info!("web: WebSocket clients at ws://{addr}/ws");
+    }
     log::info!("listening on {}", server.local_addr()?);
     let result = server.run();
     pid_file.remove();

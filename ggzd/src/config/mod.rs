@@ -18,6 +18,7 @@ pub mod keyfile;
 pub mod tables;
 pub mod tls;
 mod tomlsrc;
+pub mod web;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -82,6 +83,8 @@ pub struct Config {
     pub control: control::ControlConfig,
     /// `[metrics]`
     pub metrics: control::MetricsConfig,
+    /// `[web]`
+    pub web: web::WebConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -745,6 +748,7 @@ impl Config {
             }
         }
         self.tls.check()?;
+        self.web.check()?;
         self.extra_dirs.check()?;
         self.tables.check()?;
         self.control.check()?;

@@ -46,6 +46,9 @@ pub enum Transport {
     /// decoder. Cleared by the reader once it stopped there.
     Switching(Box<rustls::ServerConnection>),
     Tls(Box<rustls::ServerConnection>),
+    /// Accepted on the `[web]` listener: an HTTP head, then WebSocket
+    /// frames (`server/web.rs`).
+    Web(Box<super::web::WebConn>),
 }
 
 /// One step of reading a TLS connection.
@@ -89,13 +92,18 @@ impl Conn {
     }
 
     pub fn is_tls(&self) -> bool {
-        !matches!(self.transport, Transport::Plain)
+        matches!(self.transport, Transport::Switching(_) | Transport::Tls(_))
+    }
+
+    pub fn is_web(&self) -> bool {
+        matches!(self.transport, Transport::Web(_))
     }
 
     /// True when rustls holds records to send (handshake messages, alerts).
     pub fn tls_wants_write(&self) -> bool {
         match &self.transport {
             Transport::Plain => false,
+            Transport::Web(web) => !web.ws.pending().is_empty(),
             Transport::Switching(tls) | Transport::Tls(tls) => tls.wants_write(),
         }
     }
@@ -105,7 +113,9 @@ impl Conn {
     pub fn read_tls(&mut self, buf: &mut [u8]) -> TlsRead {
         let stream = &mut self.stream;
         let tls = match &mut self.transport {
-            Transport::Plain => return TlsRead::Failed("not a TLS connection".into()),
+            Transport::Plain | Transport::Web(_) => {
+                return TlsRead::Failed("not a TLS connection".into());
+            }
             Transport::Switching(tls) | Transport::Tls(tls) => tls,
         };
         loop {
@@ -134,6 +144,9 @@ impl Conn {
     /// Queues TLS's close_notify and tries to send it; a peer that does not
     /// read it loses nothing it could still use.
     pub fn close_notify(&mut self) {
+        if self.is_web() {
+            return self.close_web();
+        }
         let stream = &mut self.stream;
         if let Transport::Switching(tls) | Transport::Tls(tls) = &mut self.transport {
             tls.send_close_notify();
@@ -158,6 +171,9 @@ impl Conn {
     }
 
     pub fn flush(&mut self) -> Flush {
+        if self.is_web() {
+            return self.flush_web();
+        }
         if self.is_tls() {
             return self.flush_tls();
         }
@@ -200,7 +216,7 @@ impl Conn {
         loop {
             let stream = &mut self.stream;
             let Some(tls) = (match &mut self.transport {
-                Transport::Plain => None,
+                Transport::Plain | Transport::Web(_) => None,
                 Transport::Switching(tls) | Transport::Tls(tls) => Some(tls),
             }) else {
                 return Flush::Failed;
@@ -242,7 +258,7 @@ impl Conn {
                 }
             }
             let tls = match &mut self.transport {
-                Transport::Plain => return Flush::Failed,
+                Transport::Plain | Transport::Web(_) => return Flush::Failed,
                 Transport::Switching(tls) | Transport::Tls(tls) => tls,
             };
             match tls
@@ -261,7 +277,7 @@ impl Conn {
         Flush::Drained
     }
 
-    fn consume(&mut self, mut written: usize) {
+    pub(super) fn consume(&mut self, mut written: usize) {
         self.out_bytes = self.out_bytes.saturating_sub(written);
         while written > 0 {
             let Some(front) = self.outq.front() else {

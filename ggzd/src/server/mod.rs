@@ -10,10 +10,12 @@ mod control;
 pub mod listener;
 mod metrics_http;
 mod operator;
+mod relay;
 mod signals;
 mod tables;
 mod timers;
 pub mod tls;
+mod web;
 
 use std::io::{self, Read};
 use std::net::SocketAddr;
@@ -45,6 +47,8 @@ use timers::{Timer, Timers};
 const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
 const SIGNAL_BASE: usize = 2;
+/// The `[web]` listener, below the connections and above the signals.
+const WEB_LISTENER: Token = Token(15);
 /// Connection tokens start above the fixed ones.
 const CONN_BASE: usize = 16;
 
@@ -72,6 +76,13 @@ pub struct ServerSetup {
     pub operator: OperatorSetup,
     /// TLS for `TLS_START`, when configured.
     pub tls: Option<TlsSetup>,
+    /// The `[web]` listener and its settings, when configured.
+    pub web: Option<WebSetup>,
+}
+
+pub struct WebSetup {
+    pub listener: TcpListener,
+    pub config: crate::config::web::WebConfig,
 }
 
 /// The TLS settings loaded at startup, and the files to read again on
@@ -118,6 +129,10 @@ struct Io {
     /// What a `TLS_START` handshakes with; replaced on SIGHUP. Sessions
     /// already running keep the settings they started with.
     tls: Option<Arc<rustls::ServerConfig>>,
+    /// `[web]`, for routing requests and framing.
+    web: Arc<crate::config::web::WebConfig>,
+    /// Game channels over WebSocket, relayed (`relay.rs`).
+    relays: Vec<Option<relay::RelayConn>>,
 }
 
 pub struct Server {
@@ -125,6 +140,7 @@ pub struct Server {
     io: Io,
     listener: TcpListener,
     listening: bool,
+    web_listener: Option<TcpListener>,
     signals: Signals,
     waker: Arc<Waker>,
     reload_paths: ReloadPaths,
@@ -149,6 +165,14 @@ impl Server {
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let signals = Signals::install(poll.registry(), SIGNAL_BASE)?;
         let operator = operator::Operator::open(&setup.operator, poll.registry())?;
+        let (mut web_listener, web_config) = match setup.web {
+            Some(w) => (Some(w.listener), w.config),
+            None => (None, Default::default()),
+        };
+        if let Some(l) = &mut web_listener {
+            poll.registry()
+                .register(l, WEB_LISTENER, Interest::READABLE)?;
+        }
         tables::become_subreaper();
         let workers = Workers::start(
             setup.workers,
@@ -182,9 +206,12 @@ impl Server {
                 queued_bytes: 0,
                 queued_peak: 0,
                 tls,
+                web: Arc::new(web_config),
+                relays: Vec::new(),
             },
             listener,
             listening: true,
+            web_listener,
             signals,
             waker,
             reload_paths: setup.reload,
@@ -205,6 +232,11 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// Where the `[web]` listener is bound, when there is one.
+    pub fn web_addr(&self) -> Option<SocketAddr> {
+        self.web_listener.as_ref()?.local_addr().ok()
+    }
+
     /// Jobs to run before serving (e.g. registering bot accounts).
     pub fn submit(&mut self, job: Job) {
         self.io.workers.submit(job);
@@ -222,6 +254,11 @@ impl Server {
                 .add(Instant::now() + interval, Timer::Watchdog);
         }
         self.start_status_updates(Instant::now());
+        if let (Some(_), Some(interval)) = (&self.web_listener, self.io.web.ping_interval()) {
+            self.io
+                .timers
+                .add(Instant::now() + interval, Timer::WebPing);
+        }
         // A turn's log lines go out together, before the loop sleeps.
         logging::batch_this_thread();
         loop {
@@ -249,6 +286,7 @@ impl Server {
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.accept(now),
+                    WEB_LISTENER => self.accept_web(now),
                     WAKER => self.collect_completions(now),
                     token if self.operator.owns(token) => {
                         self.on_operator_event(token, event.is_writable(), now)
@@ -263,6 +301,7 @@ impl Server {
                         }
                         self.deliver_table_events(now);
                     }
+                    token if token.0 >= relay::RELAY_BASE => self.io.pump_relay(token),
                     token if token.0 >= CONN_BASE => {
                         let slot = (token.0 - CONN_BASE) as u32;
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
@@ -351,6 +390,11 @@ impl Server {
         if self.listening {
             let _ = self.io.poll.registry().deregister(&mut self.listener);
             self.listening = false;
+        }
+        if self.shutting_down
+            && let Some(mut web) = self.web_listener.take()
+        {
+            let _ = self.io.poll.registry().deregister(&mut web);
         }
     }
 
@@ -453,7 +497,7 @@ impl Server {
     fn accept(&mut self, now: Instant) {
         while self.listening {
             match self.listener.accept() {
-                Ok((stream, addr)) => self.add_connection(stream, addr, now),
+                Ok((stream, addr)) => self.add_connection(stream, addr, now, false),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -468,12 +512,24 @@ impl Server {
         }
     }
 
-    fn add_connection(&mut self, stream: mio::net::TcpStream, addr: SocketAddr, now: Instant) {
+    fn add_connection(
+        &mut self,
+        stream: mio::net::TcpStream,
+        addr: SocketAddr,
+        now: Instant,
+        web: bool,
+    ) {
         let _ = stream.set_nodelay(true);
         listener::bound_send_buffer(&stream, self.io.send_buffer);
         let Some(id) = self.io.insert(stream, addr) else {
             return;
         };
+        if web {
+            let transport = Transport::Web(Box::new(web::WebConn::new(&self.io.web)));
+            if let Some(conn) = self.io.conn_mut_by_id(id) {
+                conn.transport = transport;
+            }
+        }
         if !self.zone.connected(id, addr.ip(), now, &mut self.io) {
             log::debug!("connection from {addr} refused");
         }
@@ -491,6 +547,9 @@ impl Server {
                 return;
             }
             let id = conn.id;
+            if conn.is_web() {
+                return self.read_web(slot, now);
+            }
             if conn.is_tls() {
                 return self.read_tls(slot, now);
             }
@@ -713,6 +772,7 @@ impl Server {
                     }
                 }
                 Timer::Status => self.update_status(now),
+                Timer::WebPing => self.ping_web(now),
                 Timer::Watchdog => {
                     if let (Some(notifier), Some(interval)) = (&self.notifier, self.watchdog) {
                         notifier.watchdog();
@@ -904,6 +964,9 @@ impl Io {
     /// Takes a prepared game channel out of the event loop: its socket is
     /// about to travel to a game server.
     fn take_channel(&mut self, id: ConnId) -> Option<OwnedFd> {
+        if self.conn(id).is_some_and(Conn::is_web) {
+            return self.take_web_channel(id);
+        }
         let entry = self.conns.get_mut(id.slot as usize)?;
         if entry.as_ref().is_none_or(|c| c.id != id) {
             return None;
@@ -992,6 +1055,12 @@ impl Sink for Io {
         let Some(c) = self.conn_mut_by_id(conn) else {
             return;
         };
+        if c.is_web() {
+            // wss is the listener's business, not TLS_START's
+            // (docs/websocket.md).
+            self.close(conn, Close::Now);
+            return;
+        }
         // Whatever is queued (the greeting, normally long written) goes
         // out plain, before the handshake; a client that left it unread
         // would take it for TLS.

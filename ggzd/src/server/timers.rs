@@ -22,6 +22,8 @@ pub enum Timer {
     Watchdog,
     /// Time to refresh the service manager's STATUS= line.
     Status,
+    /// Time to ping the WebSocket clients.
+    WebPing,
 }
 
 #[derive(Default)]

@@ -1,0 +1,203 @@
+//! Game channels over WebSocket in the event loop: a game server cannot
+//! take a WebSocket, so it gets one end of a socketpair, exactly as it
+//! gets a TCP channel, and the loop relays between the other end and the
+//! browser's binary messages (`crate::web::relay`, bounded both ways).
+
+use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream as StdUnixStream;
+
+use mio::net::{TcpStream, UnixStream};
+use mio::{Interest, Token};
+
+use crate::web::relay::Relay;
+use crate::zone::ConnId;
+
+use super::Io;
+use super::conn::Transport;
+
+/// Relay tokens: two per relay (the browser's socket, then the game
+/// server's end), between the connections' and the tables' tokens.
+pub const RELAY_BASE: usize = usize::MAX / 4;
+
+/// Bytes moved per read.
+const CHUNK: usize = 16 * 1024;
+
+pub struct RelayConn {
+    client: TcpStream,
+    game: UnixStream,
+    relay: Relay,
+}
+
+impl Io {
+    /// Takes a prepared WebSocket game channel out of the connection slab
+    /// and starts relaying it; returns the game server's end.
+    pub(super) fn take_web_channel(&mut self, id: ConnId) -> Option<OwnedFd> {
+        let entry = self.conns.get_mut(id.slot as usize)?;
+        if entry.as_ref().is_none_or(|c| c.id != id) {
+            return None;
+        }
+        let mut conn = entry.take()?;
+        if let Some(generation) = self.generations.get_mut(id.slot as usize) {
+            *generation = generation.wrapping_add(1);
+        }
+        self.free_slots.push(id.slot);
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        self.queued_bytes = self.queued_bytes.saturating_sub(conn.out_bytes);
+        // The channel's own `</SESSION>` goes before any game byte.
+        if !matches!(conn.flush(), super::conn::Flush::Drained) {
+            log::warn!("web: a game channel still had unsent bytes at its hand-off");
+        }
+        let Transport::Web(web) = conn.transport else {
+            return None;
+        };
+        let (ours, theirs) = match StdUnixStream::pair() {
+            Ok(pair) => pair,
+            Err(e) => {
+                log::error!("web: cannot make a socketpair for a game channel: {e}");
+                return None;
+            }
+        };
+        if let Err(e) = ours.set_nonblocking(true) {
+            log::error!("web: cannot make a socketpair non-blocking: {e}");
+            return None;
+        }
+        let limit = self.web.max_message_size * 2;
+        let mut relay = RelayConn {
+            client: conn.stream,
+            game: UnixStream::from_std(ours),
+            relay: Relay::new(web.ws, limit),
+        };
+        let index = match self.relays.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.relays.push(None);
+                self.relays.len() - 1
+            }
+        };
+        let registry = self.poll.registry();
+        let token = RELAY_BASE + 2 * index;
+        let both = Interest::READABLE | Interest::WRITABLE;
+        if registry
+            .register(&mut relay.client, Token(token), both)
+            .and_then(|()| registry.register(&mut relay.game, Token(token + 1), both))
+            .is_err()
+        {
+            log::error!("web: cannot watch a relayed game channel");
+            return None;
+        }
+        if let Some(slot) = self.relays.get_mut(index) {
+            *slot = Some(relay);
+        }
+        // Bytes may already wait on either side.
+        self.pump_relay(Token(token));
+        Some(OwnedFd::from(theirs))
+    }
+
+    /// Moves what both sides allow until neither moves; ends the relay
+    /// when one side is done and the other has what it was owed.
+    pub(super) fn pump_relay(&mut self, token: Token) {
+        let index = (token.0 - RELAY_BASE) / 2;
+        let Some(r) = self.relays.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        let mut buf = [0u8; CHUNK];
+        let ended = loop {
+            let mut moved = false;
+            let room = r.relay.client_room().min(CHUNK);
+            if room > 0 {
+                match read(&mut r.client, buf.get_mut(..room).unwrap_or_default()) {
+                    Step::Got(0) => break Some("the browser closed".to_string()),
+                    Step::Got(n) => {
+                        if let Err(e) = r.relay.from_client(buf.get(..n).unwrap_or_default()) {
+                            break Some(e);
+                        }
+                        moved = true;
+                    }
+                    Step::Again => {}
+                    Step::Failed(e) => break Some(e),
+                }
+            }
+            if !r.relay.game_output().is_empty() {
+                match write(&mut r.game, r.relay.game_output()) {
+                    Step::Got(n) => {
+                        r.relay.game_written(n);
+                        moved |= n > 0;
+                    }
+                    Step::Again => {}
+                    Step::Failed(e) => break Some(e),
+                }
+            }
+            let room = r.relay.game_room().min(CHUNK);
+            if room > 0 {
+                match read(&mut r.game, buf.get_mut(..room).unwrap_or_default()) {
+                    Step::Got(0) => {
+                        r.relay.game_finished();
+                        moved = true;
+                    }
+                    Step::Got(n) => {
+                        if let Err(e) = r.relay.from_game(buf.get(..n).unwrap_or_default()) {
+                            break Some(e);
+                        }
+                        moved = true;
+                    }
+                    Step::Again => {}
+                    Step::Failed(e) => break Some(e),
+                }
+            }
+            if !r.relay.client_output().is_empty() {
+                match write(&mut r.client, r.relay.client_output()) {
+                    Step::Got(n) => {
+                        r.relay.client_written(n);
+                        moved |= n > 0;
+                    }
+                    Step::Again => {}
+                    Step::Failed(e) => break Some(e),
+                }
+            }
+            if r.relay.finished() {
+                break Some("both sides are done".to_string());
+            }
+            if !moved {
+                break None;
+            }
+        };
+        if let Some(why) = ended {
+            log::info!(target: "connections", "web: game channel relay ends: {why}");
+            if let Some(mut r) = self.relays.get_mut(index).and_then(Option::take) {
+                let registry = self.poll.registry();
+                let _ = registry.deregister(&mut r.client);
+                let _ = registry.deregister(&mut r.game);
+            }
+        }
+    }
+}
+
+enum Step {
+    Got(usize),
+    Again,
+    Failed(String),
+}
+
+fn read(stream: &mut impl Read, buf: &mut [u8]) -> Step {
+    loop {
+        return match stream.read(buf) {
+            Ok(n) => Step::Got(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Again,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => Step::Failed(e.to_string()),
+        };
+    }
+}
+
+fn write(stream: &mut impl Write, bytes: &[u8]) -> Step {
+    loop {
+        return match stream.write(bytes) {
+            Ok(0) => Step::Failed("wrote nothing".into()),
+            Ok(n) => Step::Got(n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Again,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => Step::Failed(e.to_string()),
+        };
+    }
+}

@@ -1,0 +1,409 @@
+//! The `[web]` listener: the lobby protocol over WebSocket, next to plain
+//! TCP clients, and the bounds that cost only the offending connection.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use ggzd_e2e::{ServerOptions, TestServer};
+use tungstenite::client::IntoClientRequest;
+use tungstenite::{Message, WebSocket};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+fn web_server() -> (TestServer, SocketAddr) {
+    web_server_with("", "")
+}
+
+/// The MOTD of every test server here: larger than any limit on what a
+/// client may send, so the login's answers need a frame larger than that.
+fn long_motd() -> String {
+    (0..60)
+        .map(|i| format!("Line {i} of a long message of the day, on %h.\n"))
+        .collect()
+}
+
+fn web_server_with(network: &str, web: &str) -> (TestServer, SocketAddr) {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: format!(
+            "[web]\nlisten = \"127.0.0.1:0\"\nmax_message_size = 1024\n\
+             max_frame_size = 1024\nallowed_origins = [\"http://good.example\"]\n{web}\n"
+        ),
+        network: network.into(),
+        motd: Some(long_motd()),
+        ..ServerOptions::default()
+    });
+    let line = server
+        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
+        .expect("web listener line");
+    let addr = line
+        .rsplit("ws://")
+        .next()
+        .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
+        .expect("web address");
+    (server, addr)
+}
+
+/// A browser-like client: everything received, as one text.
+struct WsClient {
+    ws: WebSocket<TcpStream>,
+    seen: String,
+    /// Where the next `wait_for` starts looking.
+    cursor: usize,
+}
+
+fn quiet(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Io(e) if matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    ))
+}
+
+impl WsClient {
+    fn connect(addr: SocketAddr, origin: Option<&str>) -> Result<WsClient, tungstenite::Error> {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        let mut request = format!("ws://{addr}/ws").into_client_request()?;
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("Origin", origin.parse().expect("header value"));
+        }
+        let (ws, _) = tungstenite::client(request, stream).map_err(|e| match e {
+            tungstenite::HandshakeError::Failure(e) => e,
+            tungstenite::HandshakeError::Interrupted(_) => {
+                tungstenite::Error::Io(std::io::ErrorKind::WouldBlock.into())
+            }
+        })?;
+        ws.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        Ok(WsClient {
+            ws,
+            seen: String::new(),
+            cursor: 0,
+        })
+    }
+
+    fn send(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).expect("send frame");
+    }
+
+    /// Reads until `needle` shows up past the cursor; returns the text up
+    /// to and including it.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(at) = self.seen.get(self.cursor..).and_then(|s| s.find(needle)) {
+                let end = self.cursor + at + needle.len();
+                let text = self.seen[self.cursor..end].to_string();
+                self.cursor = end;
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} in {:?}",
+                &self.seen[self.cursor..]
+            );
+            match self.ws.read() {
+                Ok(Message::Text(t)) => self.seen.push_str(&t),
+                Ok(_) => {}
+                Err(e) if quiet(&e) => {}
+                Err(e) => panic!("connection ended waiting for {needle:?}: {e}"),
+            }
+        }
+    }
+
+    /// Waits for a ping from the server (tungstenite answers it).
+    fn pinged(&mut self) -> bool {
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            match self.ws.read() {
+                Ok(Message::Ping(_)) => return true,
+                Ok(Message::Text(t)) => self.seen.push_str(&t),
+                Ok(_) => {}
+                Err(e) if quiet(&e) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// Waits for the server to end the connection; true if it did.
+    fn closed_by_server(&mut self) -> bool {
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            match self.ws.read() {
+                Ok(_) => {}
+                Err(e) if quiet(&e) => {}
+                Err(_) => return true,
+            }
+        }
+        false
+    }
+
+    /// A guest login, split across frames mid-element as a stream may be.
+    fn guest(addr: SocketAddr, name: &str) -> WsClient {
+        let mut c = WsClient::connect(addr, None).expect("WebSocket handshake");
+        c.wait_for("<SERVER");
+        c.send("<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<LOGIN TYPE='gu");
+        c.send(&format!("est'>\n<NAME>{name}</NAME>\n</LOGIN>\n"));
+        let login = c.wait_for("<RESULT ACTION='login' CODE='");
+        let code = c.wait_for("'");
+        assert_eq!(code, "ok'", "login of {name}: {login}");
+        let motd = c.wait_for("</MOTD>");
+        assert!(motd.contains("Line 59 of a long message"), "{motd}");
+        c
+    }
+}
+
+/// Sends raw bytes on a fresh TCP connection and returns the answer's
+/// head (or whatever came before the server closed).
+fn raw_exchange(addr: SocketAddr, request: &[u8]) -> (TcpStream, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    stream.write_all(request).expect("write");
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => answer.push(byte[0]),
+        }
+    }
+    (stream, String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[test]
+fn lobby_over_websocket_chats_with_a_tcp_client() {
+    let (server, addr) = web_server();
+    let mut web = WsClient::guest(addr, "webby");
+    web.send("<ENTER ROOM='0'/>\n");
+    web.wait_for("<RESULT ACTION='enter' CODE='ok'");
+    let mut kim = server.guest_in_room("kim", 0);
+
+    web.send("<CHAT TYPE='normal'>hello from a browser &amp; co</CHAT>\n");
+    let chat = kim
+        .recv_until(TIMEOUT, |e| e.is("CHAT"))
+        .expect("chat from the web client");
+    assert_eq!(chat.attr("FROM"), Some("webby"));
+    assert_eq!(chat.text, "hello from a browser & co");
+
+    kim.send("<CHAT TYPE='private' TO='webby'>hi back</CHAT>")
+        .expect("send chat");
+    let got = web.wait_for("hi back</CHAT>");
+    assert!(got.contains("<CHAT TYPE='private' FROM='kim'>"), "{got}");
+
+    // The session ends the protocol's way, and the socket follows.
+    web.send("</SESSION>\n");
+    web.wait_for("</SESSION>");
+    assert!(web.closed_by_server());
+}
+
+#[test]
+fn bad_or_oversized_frames_cost_only_their_connection() {
+    let (server, addr) = web_server();
+    let mut good = WsClient::guest(addr, "steady");
+    good.send("<ENTER ROOM='0'/>\n");
+    good.wait_for("<RESULT ACTION='enter' CODE='ok'");
+    let mut kim = server.guest_in_room("kim", 0);
+
+    // Larger than max_message_size.
+    let mut big = WsClient::guest(addr, "big");
+    big.send(&format!("<CHAT TYPE='normal'>{}</CHAT>", "x".repeat(2000)));
+    assert!(big.closed_by_server(), "oversized message must close");
+
+    // An unmasked client frame, after a correct handshake.
+    let request = format!(
+        "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    let (mut raw, answer) = raw_exchange(addr, request.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 101 "), "{answer}");
+    assert!(answer.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    raw.write_all(b"\x81\x05hello").expect("write frame");
+    let mut rest = Vec::new();
+    let _ = raw.read_to_end(&mut rest);
+
+    // Everyone else carries on.
+    good.send("<CHAT TYPE='normal'>still here</CHAT>\n");
+    let chat = kim.recv_until(TIMEOUT, |e| e.is("CHAT")).expect("chat");
+    assert_eq!(chat.text, "still here");
+    assert!(
+        server
+            .wait_for_log("web: dropping a WebSocket", TIMEOUT)
+            .is_some()
+    );
+}
+
+#[test]
+fn origins_and_paths_are_checked() {
+    let (_server, addr) = web_server();
+    let upgrade = |origin: &str| {
+        format!(
+            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==\r\n\
+             Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+    };
+    let (_, answer) = raw_exchange(addr, upgrade("http://evil.example").as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+    let (_, answer) = raw_exchange(addr, upgrade("http://good.example").as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 101 "), "{answer}");
+    let (_, answer) = raw_exchange(addr, b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 404 "), "{answer}");
+    let (_, answer) = raw_exchange(addr, b"<?xml version='1.0'?><SESSION>\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+
+    let refused = WsClient::connect(addr, Some("http://evil.example"));
+    assert!(refused.is_err(), "a foreign page is refused");
+    let mut allowed = WsClient::connect(addr, Some("http://good.example")).expect("allowed");
+    allowed.wait_for("<SERVER");
+}
+
+#[test]
+fn websockets_count_against_the_per_ip_limit_and_hear_pings_and_shutdown() {
+    let (server, addr) = web_server_with("max_clients_per_ip = 1", "ping_interval = 1");
+    let kim = server.guest("kim");
+    assert!(
+        WsClient::connect(addr, None).is_err(),
+        "the second connection from 127.0.0.1 is refused"
+    );
+    drop(kim);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut web = loop {
+        // The server notices kim's close in its own time.
+        if let Ok(c) = WsClient::connect(addr, None) {
+            break c;
+        }
+        assert!(Instant::now() < deadline, "the slot never came free");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    web.wait_for("<SERVER");
+    assert!(web.pinged(), "the server pings an open WebSocket");
+
+    server.signal(libc::SIGTERM);
+    web.wait_for("</SESSION>");
+    assert!(web.closed_by_server());
+}
+
+#[test]
+fn a_websocket_that_does_not_read_is_dropped() {
+    let (server, addr) = web_server_with("output_queue_limit = 4096", "[limits]\nchat_rate = 0");
+    let mut talker = server.guest_in_room("talker", 0);
+    let mut sleeper = WsClient::guest(addr, "sleeper");
+    sleeper.send("<ENTER ROOM='0'/>\n");
+    sleeper.wait_for("<RESULT ACTION='enter' CODE='ok'");
+    // A small receive window makes the kernel's buffer fill quickly.
+    let _ = nix::sys::socket::setsockopt(
+        sleeper.ws.get_ref(),
+        nix::sys::socket::sockopt::RcvBuf,
+        &4096,
+    );
+    let text = "z".repeat(500);
+    let chat = format!("<CHAT TYPE='private' TO='sleeper'>{text}</CHAT>\n").repeat(50);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut gone = false;
+    while !gone {
+        assert!(Instant::now() < deadline, "the sleeper was never dropped");
+        talker.send(&chat).expect("talk");
+        while let Ok(Some(e)) = talker.recv(Duration::from_millis(1)) {
+            gone |= e.is("UPDATE")
+                && e.attr("ACTION") == Some("delete")
+                && e.child("PLAYER").and_then(|p| p.attr("ID")) == Some("sleeper");
+        }
+    }
+    assert!(server.count_log("does not read") > 0);
+    // The talker is still served.
+    talker.send("<PING ID='sync'/>\n").expect("ping");
+    talker
+        .recv_until(TIMEOUT, |e| e.is("PONG") && e.attr("ID") == Some("sync"))
+        .expect("pong after the sleeper went");
+}
+
+#[test]
+fn a_game_channel_over_websocket_reaches_the_game_server() {
+    let tmp = ggzd_e2e::TempDir::new("webgame");
+    let games = tmp.path().join("games");
+    let rooms = tmp.path().join("rooms");
+    std::fs::create_dir_all(&games).expect("games dir");
+    std::fs::create_dir_all(&rooms).expect("rooms dir");
+    std::fs::write(
+        games.join("testgame.toml"),
+        "name = \"TestGame\"\nversion = \"1\"\n\
+         [launch]\nexecutable = [\"ggzd-test-game\", \"play\"]\n\
+         [protocol]\nengine = \"Test\"\nversion = \"1\"\n\
+         [table]\nplayers = \"2\"\nspectators = true\nleave = true\n",
+    )
+    .expect("game");
+    std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").expect("room");
+    std::fs::write(
+        rooms.join("play.toml"),
+        "name = \"Play\"\ngame = \"TestGame\"\nmax_tables = 3\n",
+    )
+    .expect("room");
+    let server = TestServer::start_with(ServerOptions {
+        games_dir: Some(games),
+        rooms_dir: Some(rooms),
+        extra_config: "[web]\nlisten = \"127.0.0.1:0\"\n".into(),
+        motd: Some(long_motd()),
+        ..ServerOptions::default()
+    });
+    let line = server
+        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
+        .expect("web listener line");
+    let addr: SocketAddr = line
+        .rsplit("ws://")
+        .next()
+        .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
+        .expect("web address");
+
+    let mut lobby = WsClient::guest(addr, "webby");
+    lobby.send("<ENTER ROOM='1'/>\n");
+    lobby.wait_for("<RESULT ACTION='enter' CODE='ok'");
+
+    // The channel: the same handshake as over TCP, then binary messages.
+    let mut game = WsClient::connect(addr, None).expect("channel handshake");
+    game.wait_for("<SERVER");
+    game.send(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='webby' />\n</SESSION>\n",
+    );
+    game.wait_for("</SESSION>");
+
+    lobby.send(
+        "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>web table</DESC>\n\
+         <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n",
+    );
+    lobby.wait_for("<RESULT ACTION='launch' CODE='ok'");
+
+    let mut from_game = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    let mut said = false;
+    loop {
+        let text = String::from_utf8_lossy(&from_game).into_owned();
+        if text.contains("cwd ") {
+            break;
+        }
+        if !said && text.contains("seat 0 player webby") {
+            game.ws
+                .send(Message::binary(b"cwd\n".to_vec()))
+                .expect("game bytes");
+            said = true;
+        }
+        assert!(Instant::now() < deadline, "game said only {text:?}");
+        match game.ws.read() {
+            Ok(Message::Binary(b)) => from_game.extend_from_slice(&b),
+            Ok(_) => {}
+            Err(e) if quiet(&e) => {}
+            Err(e) => panic!("game channel ended: {e} after {text:?}"),
+        }
+    }
+    assert!(said);
+    // The browser leaves: the relay ends, and the game server hears it.
+    game.ws.close(None).expect("close");
+    assert!(
+        server
+            .wait_for_log("game channel relay ends", TIMEOUT)
+            .is_some()
+    );
+}
