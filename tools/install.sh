@@ -16,7 +16,7 @@
 #
 # Layout (sysconfdir is /etc when PREFIX is /usr, else PREFIX/etc; the
 # state directory likewise /var/lib/ggzd or PREFIX/var/lib/ggzd):
-#   PREFIX/bin/{ggzd,ggzduedit,ggz}       PREFIX/lib/ggzd/ggzd-tictactoe
+#   PREFIX/bin/{ggzd,ggzduedit,ggzd-ctl,ggz}  PREFIX/lib/ggzd/ggzd-tictactoe
 #   PREFIX/share/ggzd/{games,rooms}/      PREFIX/share/man/man{1,3,5,8}/
 #   SYSCONFDIR/ggzd/{ggzd.toml,ggzd.motd} SYSCONFDIR/logrotate.d/ggzd
 #   PREFIX/lib/systemd/system/ggzd.{service,socket}
@@ -76,7 +76,7 @@ if [ -z "$bin_dir" ]; then
     (cd "$src" && cargo build --release --locked -p ggzd -p ggzd-tools -p tictactoe)
   fi
 fi
-for b in ggzd ggzduedit ggz ggzd-tictactoe; do
+for b in ggzd ggzduedit ggzd-ctl ggz ggzd-tictactoe; do
   [ -x "$bin_dir/$b" ] || { echo "install.sh: $bin_dir/$b is missing" >&2; exit 1; }
 done
 
@@ -109,7 +109,7 @@ put_config() { # put_config SOURCE TARGET
   fi
 }
 
-for b in ggzd ggzduedit ggz; do
+for b in ggzd ggzduedit ggzd-ctl ggz; do
   put 0755 "$bin_dir/$b" "$p/bin/$b"
 done
 put 0755 "$bin_dir/ggzd-tictactoe" "$p/lib/ggzd/ggzd-tictactoe"
@@ -128,7 +128,7 @@ shopt -u nullglob
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-for b in ggzd ggzduedit ggz; do
+for b in ggzd ggzduedit ggzd-ctl ggz; do
   "$bin_dir/$b" --completions bash >"$tmp/$b.bash"
   "$bin_dir/$b" --completions zsh >"$tmp/_$b"
   "$bin_dir/$b" --completions fish >"$tmp/$b.fish"

@@ -203,6 +203,14 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
             reload: source,
             notifier: crate::systemd::Notifier::from_env(),
             watchdog: crate::systemd::watchdog_interval(),
+            operator: server::OperatorSetup {
+                control_socket: (!config.control.socket.as_os_str().is_empty())
+                    .then(|| dirs.data_dir.join(&config.control.socket)),
+                control_mode: config.control.mode,
+                control_group: config.control.group.clone(),
+                control_max: config.control.max_connections as usize,
+                metrics: config.metrics.listen,
+            },
             tls,
             web,
         },

@@ -25,6 +25,9 @@ pub struct Workers {
     /// A worker has woken the event loop and it has not collected yet.
     wake_pending: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    /// Jobs submitted and not yet collected (every job has one result):
+    /// the queue depth the operator sees. Only the event loop touches it.
+    in_flight: std::cell::Cell<usize>,
 }
 
 impl Workers {
@@ -66,15 +69,23 @@ impl Workers {
             done: done_rx,
             wake_pending,
             threads,
+            in_flight: std::cell::Cell::new(0),
         })
     }
 
     pub fn submit(&self, job: Job) {
-        if let Some(jobs) = &self.jobs
-            && jobs.send(job).is_err()
-        {
-            log::error!("worker threads are gone; job dropped");
+        if let Some(jobs) = &self.jobs {
+            if jobs.send(job).is_err() {
+                log::error!("worker threads are gone; job dropped");
+            } else {
+                self.in_flight.set(self.in_flight.get() + 1);
+            }
         }
+    }
+
+    /// Jobs waiting for a worker or running.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.get()
     }
 
     /// Results ready now; never blocks.
@@ -83,7 +94,9 @@ impl Workers {
         // either is taken now or wakes the loop again. A swap, not a store:
         // reading the worker's `true` makes its result visible here.
         self.wake_pending.swap(false, Ordering::AcqRel);
-        self.done.try_iter()
+        self.done
+            .try_iter()
+            .inspect(|_| self.in_flight.set(self.in_flight.get().saturating_sub(1)))
     }
 
     /// Lets queued jobs finish, then stops the threads.

@@ -197,6 +197,9 @@ fn installed_tree_runs_without_the_checkout() {
     for file in [
         "bin/ggzd",
         "bin/ggzduedit",
+        "bin/ggzd-ctl",
+        "share/man/man8/ggzd-ctl.8",
+        "share/bash-completion/completions/ggzd-ctl",
         "bin/ggz",
         "lib/ggzd/ggzd-tictactoe",
         "share/ggzd/games/tictactoe.toml",

@@ -5,6 +5,8 @@
 //! * `ggzduedit.8` documents every command, option, value and exit code of
 //!   `ggzduedit --help` and `ggzduedit COMMAND --help` (skipped with a note
 //!   while the binary is not built);
+//! * `ggzd-ctl.8` documents every option, command and exit code of
+//!   `ggzd-ctl --help`, and no others;
 //! * `ggz.1` documents every option of `ggz --help`, every command of the
 //!   client's command table and every exit status, and no others;
 //! * `ggzd.toml.5` lists every section and key of `conf/ggzd.toml` under
@@ -636,6 +638,48 @@ fn ggzduedit_page_documents_every_command_option_value_and_exit_code() {
         .collect();
     assert!(!top.exit_codes.is_empty(), "no exit codes in --help");
     assert_eq!(codes, top.exit_codes, "ggzduedit.8 EXIT STATUS vs --help");
+}
+
+// -------------------------------------------------------------- ggzd-ctl
+
+#[test]
+fn ggzd_ctl_page_documents_every_command_option_and_exit_code() {
+    let program = bin_dir().join("ggzd-ctl");
+    if !program.exists() {
+        eprintln!(
+            "note: {} is not built; ggzd-ctl.8 is not checked against its --help",
+            program.display()
+        );
+        return;
+    }
+    let top = Help::parse(&output_of(&program, &["--help"]));
+    assert!(
+        top.commands.contains(&"status".to_owned()),
+        "parsed: {top:?}"
+    );
+    let page = page("ggzd-ctl.8");
+    let documented: BTreeSet<String> = page
+        .section("OPTIONS")
+        .tags()
+        .iter()
+        .flat_map(|(_, tag)| option_words(tag))
+        .collect();
+    assert_eq!(documented, top.options, "ggzd-ctl.8 OPTIONS vs --help");
+    let titles: Vec<String> = page
+        .section("COMMANDS")
+        .subsections()
+        .iter()
+        .filter_map(|t| t.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert_eq!(titles, top.commands, "ggzd-ctl.8 COMMANDS vs --help");
+    let codes: Vec<String> = page
+        .section("EXIT STATUS")
+        .tags()
+        .into_iter()
+        .map(|(_, tag)| tag)
+        .collect();
+    assert!(!top.exit_codes.is_empty(), "no exit codes in --help");
+    assert_eq!(codes, top.exit_codes, "ggzd-ctl.8 EXIT STATUS vs --help");
 }
 
 // ------------------------------------------------------------ ggzd.toml

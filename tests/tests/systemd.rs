@@ -8,10 +8,17 @@ use std::time::Duration;
 
 use ggzd_e2e::*;
 
+/// The next notification, skipping the periodic live-count STATUS= lines
+/// (tested in control.rs).
 fn next_notification(socket: &UnixDatagram) -> String {
     let mut buf = [0u8; 512];
-    let n = socket.recv(&mut buf).expect("a notification");
-    String::from_utf8_lossy(&buf[..n]).into_owned()
+    loop {
+        let n = socket.recv(&mut buf).expect("a notification");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if !text.starts_with("STATUS=") {
+            return text;
+        }
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@
 
 pub mod abuse;
 pub mod chat_backlog;
+pub mod control;
 pub(crate) mod dirscan;
 pub mod extra_dirs;
 mod game_servers;
@@ -79,6 +80,10 @@ pub struct Config {
     pub extra_dirs: extra_dirs::ExtraDirsConfig,
     /// `[chat_backlog]`
     pub chat_backlog: chat_backlog::ChatBacklogConfig,
+    /// `[control]`
+    pub control: control::ControlConfig,
+    /// `[metrics]`
+    pub metrics: control::MetricsConfig,
     /// `[web]`
     pub web: web::WebConfig,
     /// Where the configuration came from; `None` for embedded defaults.
@@ -747,6 +752,7 @@ impl Config {
         self.web.check()?;
         self.extra_dirs.check()?;
         self.tables.check()?;
+        self.control.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

@@ -29,7 +29,7 @@ impl Overrides {
 /// Keys read once at startup: the listening socket, the data directory
 /// (database, pid file, game working directories) and the worker threads
 /// with their hashing parameters. Changing them needs a restart.
-pub const RESTART_KEYS: [&str; 9] = [
+pub const RESTART_KEYS: [&str; 11] = [
     "network.interface",
     "network.port",
     "network.listen_backlog",
@@ -39,6 +39,8 @@ pub const RESTART_KEYS: [&str; 9] = [
     "auth.argon2_iterations",
     "auth.argon2_parallelism",
     "web.listen",
+    "control",
+    "metrics",
 ];
 
 /// The outcome of comparing the running configuration with a new one.
@@ -98,6 +100,11 @@ pub fn plan(running: &Config, new: &mut Config) -> ReloadPlan {
     }
     keep("web.listen", running.web.listen != new.web.listen);
     new.web.listen = running.web.listen;
+    // The control socket and the metrics endpoint are opened at startup.
+    keep("control", running.control != new.control);
+    new.control = running.control.clone();
+    keep("metrics", running.metrics != new.metrics);
+    new.metrics = running.metrics.clone();
     ReloadPlan {
         needs_restart,
         changed: changed_sections(running, new),
@@ -135,6 +142,8 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("abuse", a.abuse == b.abuse),
         ("extra_dirs", a.extra_dirs == b.extra_dirs),
         ("web", a.web == b.web),
+        ("control", a.control == b.control),
+        ("metrics", a.metrics == b.metrics),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
     ]
 }
@@ -187,6 +196,8 @@ mod tests {
         new.auth.argon2_iterations = 3;
         new.auth.argon2_parallelism = 2;
         new.web.listen = Some("127.0.0.1:1".parse().unwrap());
+        new.control.max_connections = 5;
+        new.metrics.listen = Some("127.0.0.1:2".parse().unwrap());
         let plan = plan(&running, &mut new);
         assert_eq!(plan.needs_restart, RESTART_KEYS.to_vec());
         assert!(plan.changed.is_empty(), "{:?}", plan.changed);

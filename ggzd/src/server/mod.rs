@@ -6,7 +6,10 @@
 
 mod conn;
 mod contain;
+mod control;
 pub mod listener;
+mod metrics_http;
+mod operator;
 mod relay;
 pub mod reload;
 mod signals;
@@ -31,9 +34,12 @@ use crate::motd::Motd;
 use crate::proto::decoder::Event;
 use crate::rooms::RoomDesc;
 use crate::workers::{ReloadPaths, Workers};
-use crate::zone::{Close, ConnId, Job, JobDone, Msg, Sink, SpawnSpec, TableSerial, TimerKey, Zone};
+use crate::zone::{
+    Close, ConnId, Job, JobDone, Moderator, Msg, Sink, SpawnSpec, TableSerial, TimerKey, Zone,
+};
 use conn::{Conn, Flush, TlsRead, Transport};
 use ggzdmod::wire::ToGame;
+pub use operator::OperatorSetup;
 pub use signals::Signal;
 use signals::Signals;
 use std::os::fd::OwnedFd;
@@ -71,6 +77,8 @@ pub struct ServerSetup {
     /// The service manager, when started by systemd with `Type=notify`.
     pub notifier: Option<crate::systemd::Notifier>,
     pub watchdog: Option<Duration>,
+    /// The control socket and the metrics endpoint.
+    pub operator: OperatorSetup,
     /// TLS for `TLS_START`, when configured.
     pub tls: Option<TlsSetup>,
     /// The `[web]` listener and its settings, when configured.
@@ -150,6 +158,7 @@ pub struct Server {
     scratch: Vec<u8>,
     notifier: Option<crate::systemd::Notifier>,
     watchdog: Option<Duration>,
+    operator: operator::Operator,
 }
 
 impl Server {
@@ -160,6 +169,7 @@ impl Server {
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let signals = Signals::install(poll.registry(), SIGNAL_BASE)?;
+        let operator = operator::Operator::open(&setup.operator, poll.registry())?;
         let (mut web_listener, web_config) = match setup.web {
             Some(w) => (Some(w.listener), w.config),
             None => (None, Default::default()),
@@ -217,6 +227,7 @@ impl Server {
             scratch: vec![0; READ_CHUNK],
             notifier: setup.notifier,
             watchdog: setup.watchdog,
+            operator,
         })
     }
 
@@ -245,6 +256,7 @@ impl Server {
                 .timers
                 .add(Instant::now() + interval, Timer::Watchdog);
         }
+        self.start_status_updates(Instant::now());
         if let (Some(_), Some(interval)) = (&self.web_listener, self.io.web.ping_interval()) {
             self.io
                 .timers
@@ -279,6 +291,9 @@ impl Server {
                     LISTENER => self.accept(now),
                     WEB_LISTENER => self.accept_web(now),
                     WAKER => self.collect_completions(now),
+                    token if self.operator.owns(token) => {
+                        self.on_operator_event(token, event.is_writable(), now)
+                    }
                     token if token.0 >= TABLE_BASE => {
                         if self.io.games.on_ready(
                             token,
@@ -366,13 +381,7 @@ impl Server {
                     .add(now + SHUTDOWN_GRACE, Timer::ShutdownDeadline);
             }
             Signal::Terminate => {}
-            Signal::Reload if self.reload_running => self.reload_again = true,
-            Signal::Reload => {
-                if let Some(notifier) = &self.notifier {
-                    notifier.reloading();
-                }
-                self.start_reload();
-            }
+            Signal::Reload => self.request_reload(),
             Signal::Child => {
                 self.io.games.reap();
                 self.deliver_table_events(now);
@@ -390,6 +399,20 @@ impl Server {
         {
             let _ = self.io.poll.registry().deregister(&mut web);
         }
+    }
+
+    /// SIGHUP or the control socket asks for a reload: one at a time, a
+    /// request during a reload starts another once this one is done.
+    pub(super) fn request_reload(&mut self) {
+        if self.reload_running {
+            self.reload_again = true;
+            return;
+        }
+        if let Some(notifier) = &self.notifier {
+            notifier.reloading();
+        }
+        self.reload_started();
+        self.start_reload();
     }
 
     /// Reads the configuration and the files it names on a helper thread;
@@ -414,7 +437,7 @@ impl Server {
             Ok(_) => self.reload_running = true,
             Err(e) => {
                 log::error!("cannot start reload: {e}");
-                self.reload_finished();
+                self.reload_ended(Err(format!("cannot start reload: {e}")), Instant::now());
             }
         }
     }
@@ -471,7 +494,7 @@ impl Server {
 
     /// A reload ended (applied or refused): start the one a SIGHUP asked
     /// for meanwhile, or tell the service manager we are ready again.
-    fn reload_finished(&mut self) {
+    fn reload_ended(&mut self, result: Result<(), String>, now: Instant) {
         self.reload_running = false;
         if std::mem::take(&mut self.reload_again) {
             self.start_reload();
@@ -479,6 +502,8 @@ impl Server {
                 return;
             }
         }
+        // The control socket's bookkeeping and answers.
+        self.reload_finished(result, now);
         if let Some(notifier) = &self.notifier {
             notifier.ready();
         }
@@ -501,9 +526,14 @@ impl Server {
                 JobDone::Rankings { conn, rows } => {
                     self.zone.on_rankings_done(conn, rows, &mut self.io)
                 }
-                JobDone::Banned { admin, stored } => {
-                    self.zone.on_banned(admin, stored, &mut self.io)
-                }
+                JobDone::Banned {
+                    admin: Moderator::Player(admin),
+                    stored,
+                } => self.zone.on_banned(admin, stored, &mut self.io),
+                JobDone::Banned {
+                    admin: Moderator::Operator(ticket),
+                    stored,
+                } => self.operator_ban_done(ticket, stored, now),
                 JobDone::Permissions(rows) => {
                     self.zone.on_permissions_refreshed(rows, now, &mut self.io)
                 }
@@ -519,14 +549,20 @@ impl Server {
             }
         }
         while let Ok(reloaded) = self.reload_rx.try_recv() {
-            match reloaded {
-                Ok(outcome) => self.apply_reload(outcome, now),
+            let result = match reloaded {
+                Ok(outcome) => {
+                    self.apply_reload(outcome, now);
+                    Ok(())
+                }
                 // The refusal was logged by the helper thread. Permissions
                 // live in the database, not the file: ggzduedit's SIGHUP
                 // still takes effect.
-                Err(_) => self.zone.refresh_permissions(&mut self.io),
-            }
-            self.reload_finished();
+                Err(e) => {
+                    self.zone.refresh_permissions(&mut self.io);
+                    Err(e)
+                }
+            };
+            self.reload_ended(result, now);
         }
     }
 
@@ -807,6 +843,7 @@ impl Server {
                         self.io.timers.add(next, Timer::KillOverdue);
                     }
                 }
+                Timer::Status => self.update_status(now),
                 Timer::WebPing => self.ping_web(now),
                 Timer::Watchdog => {
                     if let (Some(notifier), Some(interval)) = (&self.notifier, self.watchdog) {
@@ -828,6 +865,7 @@ impl Server {
             }
             for id in overflowed {
                 log::info!(target: "connections", "dropping a client that does not read");
+                self.operator.counters.output_drops += 1;
                 self.drop_connection(id, now);
             }
         }

@@ -20,6 +20,8 @@ pub enum Timer {
     KillOverdue,
     /// Time to tell the service manager's watchdog we are alive.
     Watchdog,
+    /// Time to refresh the service manager's STATUS= line.
+    Status,
     /// Time to ping the WebSocket clients.
     WebPing,
 }

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::effects::{Close, ConnId, Job, OnlineCheck, Refreshed, Sink, msg};
+use super::effects::{Close, ConnId, Job, Moderator, OnlineCheck, Refreshed, Sink, msg};
 use super::perms::{self, Perm};
 use super::{Zone, unix_now};
 use crate::proto::reply as r;
@@ -54,6 +54,31 @@ impl Zone {
         let Some(target) = target else {
             return Some(ResultCode::UsrLookup);
         };
+        self.moderate(
+            Moderator::Player(conn),
+            &admin_name,
+            action,
+            (target, target_name),
+            reason,
+            now,
+            sink,
+        )
+    }
+
+    /// Carries out gag, ungag, kick or ban of an online player, for a host
+    /// or admin (ADMIN) or for the operator (the control socket).
+    /// `None` when the answer waits for the database.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn moderate(
+        &mut self,
+        by: Moderator,
+        admin_name: &str,
+        action: &str,
+        (target, target_name): (ConnId, &str),
+        reason: Option<String>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) -> Option<ResultCode> {
         match action {
             "gag" | "ungag" => {
                 let gag = action == "gag";
@@ -68,7 +93,7 @@ impl Zone {
                     return Some(ResultCode::BadOptions);
                 };
                 log::info!(target: "admin", "{admin_name} kicks {target_name}: {reason}");
-                self.kick(target, &admin_name, &reason, now, sink);
+                self.kick(target, admin_name, &reason, now, sink);
                 Some(ResultCode::Ok)
             }
             "ban" => {
@@ -79,13 +104,13 @@ impl Zone {
                 let canonical = crate::config::canonical_name(target_name);
                 log::info!(target: "admin", "{admin_name} bans {target_name} ({}): {reason}", address.as_deref().unwrap_or("-"));
                 sink.submit(Job::Ban {
-                    admin: conn,
+                    admin: by,
                     name: canonical,
                     address,
                     reason: format!("{reason} (by {admin_name})"),
                     now: unix_now(),
                 });
-                self.kick(target, &admin_name, &reason, now, sink);
+                self.kick(target, admin_name, &reason, now, sink);
                 // Answered once the ban is committed.
                 None
             }

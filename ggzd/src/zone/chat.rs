@@ -228,6 +228,7 @@ impl Zone {
         let gagged = sender.gagged;
         let from = sender.name.clone();
         self.reply(conn, "chat", ResultCode::Ok, sink);
+        self.metrics.chat(kind.as_str());
 
         match (kind, target) {
             (ChatKind::Beep, Some(target)) => {

@@ -29,6 +29,15 @@ pub struct ConnId {
     pub generation: u32,
 }
 
+/// Who asked for a moderation action: a host or admin over the protocol,
+/// or the operator on the control socket, whose request is known by a
+/// ticket number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moderator {
+    Player(ConnId),
+    Operator(u64),
+}
+
 /// How a connection ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Close {
@@ -112,9 +121,10 @@ pub enum Job {
     RefreshPermissions {
         players: Vec<OnlineCheck>,
     },
-    /// Keep a ban (ADMIN ban); the admin is answered after the commit.
+    /// Keep a ban (ADMIN ban, or the operator's); the admin is answered
+    /// after the commit.
     Ban {
-        admin: ConnId,
+        admin: Moderator,
         name: String,
         address: Option<String>,
         reason: String,
@@ -192,7 +202,7 @@ pub enum JobDone {
     },
     /// A ban was stored (or not).
     Banned {
-        admin: ConnId,
+        admin: Moderator,
         stored: bool,
     },
     /// Current stored permission words and bans of online players.

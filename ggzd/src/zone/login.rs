@@ -96,9 +96,38 @@ impl Zone {
                 echo_password: password.filter(|_| kind == LoginKind::First),
                 job: Some(job),
                 delay_until: None,
+                received: now,
             }));
         }
         self.gate_login(conn, now, sink);
+    }
+
+    /// LOGIN, counting a refusal that needs no worker for the metrics
+    /// (those that do are counted in `on_login_done`).
+    pub(crate) fn on_login_counted(
+        &mut self,
+        conn: ConnId,
+        login: LoginRequest,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let kind = login.kind.unwrap_or(LoginKind::Guest);
+        let state = |zone: &Zone| {
+            zone.session(conn).map(|s| {
+                (
+                    matches!(s.state, State::Channel { .. } | State::Handed { .. }),
+                    matches!(s.state, State::LoggingIn(_)),
+                )
+            })
+        };
+        let before = state(self);
+        self.on_login(conn, login, now, sink);
+        let pending_after = state(self).is_some_and(|(_, pending)| pending);
+        if let Some((false, pending_before)) = before
+            && (pending_before || !pending_after)
+        {
+            self.metrics.login(crate::metrics::login_label(kind), false);
+        }
     }
 
     /// The workers finished a login job.
@@ -138,7 +167,13 @@ impl Zone {
             }
         };
         let first = pending.kind == LoginKind::First;
-        let refuse = |code: ResultCode, sink: &mut dyn Sink| {
+        let label = crate::metrics::login_label(pending.kind);
+        let metrics = &mut self.metrics;
+        metrics
+            .login_latency
+            .observe(now.saturating_duration_since(pending.received));
+        let mut refuse = |code: ResultCode, sink: &mut dyn Sink| {
+            metrics.login(label, false);
             log::info!(target: "security", "login of {} refused: {}", pending.name, code);
             let text = if first {
                 r::result_login_first_fail(code)
@@ -197,6 +232,7 @@ impl Zone {
             session.state = State::Player(Box::new(player));
         }
         self.names.insert(canonical, conn);
+        self.metrics.login(label, true);
         self.leave_prelogin(conn);
         log::info!(target: "connections", "{name} logged in ({})", kind_name(kind));
 

@@ -12,6 +12,7 @@ mod guard;
 mod lag;
 mod login;
 pub use login::unix_now;
+pub mod operator;
 pub mod perms;
 mod reconfigure;
 mod rooms;
@@ -28,8 +29,8 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 pub use effects::{
-    Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Msg, OnlineCheck,
-    Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
+    Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Moderator, Msg,
+    OnlineCheck, Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
 };
 use session::{Session, State};
 
@@ -127,6 +128,7 @@ pub struct Zone {
     /// Where each live table is: (room, table id).
     table_index: HashMap<TableSerial, (u32, u32)>,
     next_table_serial: TableSerial,
+    metrics: crate::metrics::ZoneMetrics,
 }
 
 impl Zone {
@@ -164,6 +166,7 @@ impl Zone {
             tables_active: 0,
             table_index: HashMap::new(),
             next_table_serial: 0,
+            metrics: crate::metrics::ZoneMetrics::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
@@ -374,7 +377,7 @@ impl Zone {
             }
             Request::Login(login) => {
                 if !self.refuse_plain_password(conn, &login, sink) {
-                    self.on_login(conn, login, now, sink);
+                    self.on_login_counted(conn, login, now, sink);
                 }
             }
             Request::Channel { id } => {

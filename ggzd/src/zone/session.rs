@@ -52,6 +52,8 @@ pub(crate) struct PendingLogin {
     pub job: Option<LoginJob>,
     /// The backoff deadline the job waits for.
     pub delay_until: Option<Instant>,
+    /// When the LOGIN arrived, for the login latency metric.
+    pub received: Instant,
 }
 
 pub(crate) struct Player {

@@ -240,6 +240,7 @@ impl World {
 }
 
 mod channels;
+mod operator;
 mod tls;
 
 #[test]
@@ -972,7 +973,8 @@ fn ban_is_stored_and_kicks() {
         (name.as_str(), address.as_deref()),
         ("troll", Some("127.0.0.1"))
     );
-    w.zone.on_banned(admin, true, &mut w.sink);
+    assert_eq!(admin, Moderator::Player(host));
+    w.zone.on_banned(host, true, &mut w.sink);
     assert_eq!(
         w.sink.take(host),
         vec!["<RESULT ACTION='admin' CODE='ok'/>\n"]

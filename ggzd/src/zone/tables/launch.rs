@@ -122,6 +122,7 @@ impl Zone {
             p.launching = Some(id);
         }
         log::info!(target: "tables", "{owner} launches {game_name} table {id} in room {room_id}");
+        self.metrics.table_launched(game_id);
         sink.spawn_table(serial, spec);
         sink.timer(
             now + self.settings.launch_timeout,
@@ -164,7 +165,13 @@ impl Zone {
         };
         let launcher = table.launcher.take();
         let serial = table.serial;
+        let deadline = table.launch_deadline;
         let add = r::update_table_add(room as i32, &table.view());
+        if let Some(launched_at) = deadline.checked_sub(self.settings.launch_timeout) {
+            self.metrics
+                .launch_latency
+                .observe(now.saturating_duration_since(launched_at));
+        }
         self.broadcast_table_room(room, add, sink);
         let Some(launcher) =
             launcher.filter(|c| self.player(*c).is_some_and(|p| p.launching == Some(id)))

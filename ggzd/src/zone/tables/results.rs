@@ -211,6 +211,8 @@ impl Zone {
         }
         log::info!(target: "tables", "table {id} in room {room} ends ({})", reason.as_str());
         let announced = table.announced();
+        self.metrics
+            .table_ended(table.game, crate::metrics::table_outcome(announced, reason));
         if let Some(launcher) = table.launcher.take()
             && let Some(p) = self.player_mut(launcher)
             && p.launching == Some(id)
