@@ -396,8 +396,7 @@ impl Store {
     fn init(mut conn: Connection, wal: bool) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         if wal {
-            let mode: String =
-                conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            let mode = switch_to_wal(&conn)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(StoreError::Corrupt(format!(
                     "cannot switch to WAL journal mode (got '{mode}')"
@@ -416,7 +415,29 @@ impl Store {
         schema::migrate(&mut conn)?;
         Ok(Store { conn })
     }
+}
 
+/// Sets WAL mode. While another connection is switching a new database's
+/// journal mode at the same moment, SQLite answers SQLITE_BUSY at once
+/// rather than through the busy handler, so first opens that race (ggzd
+/// and ggzduedit on a fresh data directory) retry here, for as long as
+/// the busy timeout would have waited.
+fn switch_to_wal(conn: &Connection) -> Result<String, StoreError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
+impl Store {
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self
