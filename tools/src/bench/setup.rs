@@ -96,7 +96,9 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
          [files]\nmotd = \"ggzd.motd\"\n\n\
          [limits]\nchat_rate = 0\n\n\
          [abuse]\n# Load from one address is the point here.\n\
-         max_prelogin_per_ip = 0\n",
+         max_prelogin_per_ip = 0\n\
+         # A whole crowd's logins may wait at once (idle, chat join bursts).\n\
+         login_queue_limit = 65536\n",
         max_clients = o.max_clients,
         data = toml_path(&data),
         conf = toml_path(&dir),
