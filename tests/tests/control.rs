@@ -276,6 +276,8 @@ fn metrics_count_logins_chats_and_tables() {
     let during = scrape(addr);
     assert_eq!(sample(&during, guests_ok), 1.0);
     assert_eq!(sample(&during, chats), 1.0);
+    // kim alone in the room: the line reached one queue, kim's own echo.
+    assert_eq!(sample(&during, "ggzd_chat_deliveries_total"), 1.0);
     assert_eq!(sample(&during, launched), 1.0);
     assert_eq!(sample(&during, "ggzd_tables{game=\"TicTacToe\"}"), 1.0);
     assert_eq!(sample(&during, "ggzd_connections{kind=\"player\"}"), 1.0);

@@ -142,6 +142,8 @@ pub struct ZoneMetrics {
     /// `[kind][ok, refused]`.
     logins: [[u64; 2]; 3],
     chats: [u64; 5],
+    /// Chat lines handed to recipients' queues, one per recipient.
+    chat_deliveries: u64,
     /// By game id.
     games: Vec<GameCounts>,
     pub launch_latency: Histogram,
@@ -155,6 +157,7 @@ impl Default for ZoneMetrics {
         ZoneMetrics {
             logins: [[0; 2]; 3],
             chats: [0; 5],
+            chat_deliveries: 0,
             games: Vec::new(),
             launch_latency: Histogram::new(LAUNCH_BUCKETS),
             login_latency: Histogram::new(LOGIN_BUCKETS),
@@ -188,6 +191,11 @@ impl ZoneMetrics {
         if let Some(c) = self.chats.get_mut(i) {
             *c += 1;
         }
+    }
+
+    /// A routed chat line reached this many recipients.
+    pub fn chat_delivered(&mut self, recipients: usize) {
+        self.chat_deliveries = self.chat_deliveries.saturating_add(recipients as u64);
     }
 
     pub fn chats(&self) -> u64 {
@@ -336,6 +344,13 @@ pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
     for (kind, n) in CHAT_KINDS.iter().zip(zone.chats.iter()) {
         let _ = writeln!(out, "ggzd_chat_messages_total{{type=\"{kind}\"}} {n}");
     }
+    header(
+        &mut out,
+        "ggzd_chat_deliveries_total",
+        "counter",
+        "Chat lines queued to recipients, one per recipient.",
+    );
+    let _ = writeln!(out, "ggzd_chat_deliveries_total {}", zone.chat_deliveries);
 
     header(&mut out, "ggzd_tables", "gauge", "Live tables by game.");
     for (game, n) in &g.tables {
@@ -438,6 +453,8 @@ mod tests {
         zone.login(LoginKindLabel::Normal, false);
         zone.chat("normal");
         zone.chat("private");
+        zone.chat_delivered(40);
+        zone.chat_delivered(1);
         zone.table_launched(1);
         zone.table_ended(1, TableOutcome::GameOver);
         let gauges = Gauges {
@@ -449,6 +466,7 @@ mod tests {
         assert!(text.contains("ggzd_logins_total{kind=\"guest\",outcome=\"ok\"} 1\n"));
         assert!(text.contains("ggzd_logins_total{kind=\"normal\",outcome=\"refused\"} 1\n"));
         assert!(text.contains("ggzd_chat_messages_total{type=\"normal\"} 1\n"));
+        assert!(text.contains("ggzd_chat_deliveries_total 41\n"), "{text}");
         assert!(text.contains("ggzd_tables{game=\"A\"} 2\n"));
         assert!(text.contains("ggzd_tables_launched_total{game=\"Tic\\\"Tac\"} 1\n"));
         assert!(

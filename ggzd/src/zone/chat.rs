@@ -230,41 +230,52 @@ impl Zone {
         self.reply(conn, "chat", ResultCode::Ok, sink);
         self.metrics.chat(kind.as_str());
 
-        match (kind, target) {
+        let recipients = match (kind, target) {
             (ChatKind::Beep, Some(target)) => {
                 if !gagged || self.gag_passes(conn, target) {
                     sink.send(target, &msg(r::chat("beep", &from, None)));
+                    1
+                } else {
+                    0
                 }
             }
             (ChatKind::Private, Some(target)) => {
                 if !gagged || self.gag_passes(conn, target) {
                     sink.send(target, &msg(r::chat("private", &from, Some(text))));
+                    1
+                } else {
+                    0
                 }
             }
             (ChatKind::Table, _) => {
                 // Gagging does not reach table chat, as in the original.
                 let line = msg(r::chat("table", &from, Some(text)));
-                for member in self.table_audience(conn).unwrap_or_default() {
+                let audience = self.table_audience(conn).unwrap_or_default();
+                for &member in &audience {
                     sink.send(member, &line);
                 }
+                audience.len()
             }
             (ChatKind::Announce, _) => {
                 let line = msg(r::chat("announce", &from, Some(text)));
                 if gagged {
                     sink.send(conn, &line);
+                    1
                 } else {
-                    self.broadcast_rooms(&line, sink);
+                    self.broadcast_rooms(&line, sink)
                 }
             }
             _ => {
                 let line = msg(r::chat("normal", &from, Some(text)));
                 if gagged {
                     sink.send(conn, &line);
+                    1
                 } else {
-                    self.broadcast_room(room, &line, None, sink);
+                    self.broadcast_room(room, &line, None, sink)
                 }
             }
-        }
+        };
+        self.metrics.chat_delivered(recipients);
         ResultCode::Ok
     }
 

@@ -67,28 +67,36 @@ impl Zone {
             .and_then(|g| self.games.get(g))
     }
 
-    /// Sends `update` to everyone in the room, except `skip`.
+    /// Sends `update` to everyone in the room, except `skip`; returns how
+    /// many it reached.
     pub(crate) fn broadcast_room(
         &self,
         room: u32,
         update: &super::Msg,
         skip: Option<ConnId>,
         sink: &mut dyn Sink,
-    ) {
+    ) -> usize {
+        let mut reached = 0;
         if let Some(room) = self.room(room) {
             for &conn in room.players.iter().filter(|c| Some(**c) != skip) {
                 sink.send(conn, update);
+                reached += 1;
             }
         }
+        reached
     }
 
-    /// Sends `update` to every player in any room.
-    pub(crate) fn broadcast_rooms(&self, update: &super::Msg, sink: &mut dyn Sink) {
+    /// Sends `update` to every player in any room; returns how many it
+    /// reached.
+    pub(crate) fn broadcast_rooms(&self, update: &super::Msg, sink: &mut dyn Sink) -> usize {
+        let mut reached = 0;
         for room in self.rooms.iter().flatten() {
             for &conn in &room.players {
                 sink.send(conn, update);
+                reached += 1;
             }
         }
+        reached
     }
 
     pub(crate) fn stats_view(
