@@ -409,3 +409,25 @@ pub fn request(client: &mut Client, xml: &str, action: &str) -> String {
     client.send(xml).expect("send request");
     result_code(client, action)
 }
+
+/// Runs `ggzd-bench --json` with `args` against `server`; returns its one
+/// line of JSON after checking it exited successfully.
+pub fn bench(server: &TestServer, args: &[&str]) -> String {
+    let output = Command::new(bin("ggzd-bench"))
+        .arg("--server")
+        .arg(server.addr.to_string())
+        .arg("--pid")
+        .arg(server.pid().to_string())
+        .args(["--json", "--timeout", "60"])
+        .args(args)
+        .output()
+        .expect("run ggzd-bench");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "ggzd-bench {args:?} failed: {}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}

@@ -2,31 +2,7 @@
 //! `ggzd-tictactoe`): the scenarios run to the end and report real
 //! figures. No timing is asserted; benchmarks live in BENCHMARKS.md.
 
-use std::process::Command;
-
 use ggzd_e2e::*;
-
-/// Runs `ggzd-bench --json` with `args` against `server`; returns its one
-/// line of JSON after checking it exited successfully.
-fn bench(server: &TestServer, args: &[&str]) -> String {
-    let output = Command::new(bin("ggzd-bench"))
-        .arg("--server")
-        .arg(server.addr.to_string())
-        .arg("--pid")
-        .arg(server.pid().to_string())
-        .args(["--json", "--timeout", "60"])
-        .args(args)
-        .output()
-        .expect("run ggzd-bench");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "ggzd-bench {args:?} failed: {}\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
 
 /// The raw value of `key` in a flat JSON object (what the report writes).
 fn field<'a>(json: &'a str, key: &str) -> &'a str {

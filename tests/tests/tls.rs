@@ -378,27 +378,6 @@ fn garbage_after_tls_start_costs_only_its_sender() {
     assert_eq!(result_code(&mut bystander, "chat"), "ok");
 }
 
-/// Runs `ggzd-bench --json` against `server`; returns its JSON line.
-fn bench(server: &TestServer, args: &[&str]) -> String {
-    let output = Command::new(bin("ggzd-bench"))
-        .arg("--server")
-        .arg(server.addr.to_string())
-        .arg("--pid")
-        .arg(server.pid().to_string())
-        .args(["--json", "--timeout", "60"])
-        .args(args)
-        .output()
-        .expect("run ggzd-bench");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "ggzd-bench {args:?}: {}\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
 #[test]
 fn bench_idle_and_chat_over_tls() {
     let ca = Ca::new("Test CA");

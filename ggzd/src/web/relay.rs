@@ -131,18 +131,7 @@ mod tests {
     use super::*;
 
     fn frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
-        let mask = [9u8, 8, 7, 6];
-        let mut out = vec![(u8::from(fin) << 7) | opcode];
-        match payload.len() {
-            n if n < 126 => out.push(0x80 | n as u8),
-            n => {
-                out.push(0x80 | 126);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-        }
-        out.extend_from_slice(&mask);
-        out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
-        out
+        super::super::client_frame(fin, opcode, payload, [9, 8, 7, 6])
     }
 
     fn relay(limit: usize) -> Relay {
