@@ -431,3 +431,31 @@ pub fn bench(server: &TestServer, args: &[&str]) -> String {
     );
     stdout
 }
+
+/// A server with its own games and rooms: one game description
+/// (`game_file` holding `game_toml`), the Lobby (room 0) and a room "Play"
+/// (room 1) described by `play_room`. The directories live in the returned
+/// `TempDir`.
+pub fn start_with_one_game(
+    tag: &str,
+    game_file: &str,
+    game_toml: &str,
+    play_room: &str,
+    extra_config: &str,
+) -> (TestServer, TempDir) {
+    let tmp = TempDir::new(tag);
+    let games = tmp.path().join("games");
+    let rooms = tmp.path().join("rooms");
+    std::fs::create_dir_all(&games).expect("games dir");
+    std::fs::create_dir_all(&rooms).expect("rooms dir");
+    std::fs::write(games.join(game_file), game_toml).expect("game description");
+    std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").expect("lobby");
+    std::fs::write(rooms.join("play.toml"), play_room).expect("play room");
+    let server = TestServer::start_with(ServerOptions {
+        games_dir: Some(games),
+        rooms_dir: Some(rooms),
+        extra_config: extra_config.to_string(),
+        ..Default::default()
+    });
+    (server, tmp)
+}

@@ -779,30 +779,15 @@ fn check(c: &mut Client, expect: Expect, what: &str) {
 
 /// A server with one chat room (0) and one TicTacToe room (1).
 fn start() -> (TestServer, TempDir) {
-    let tmp = TempDir::new("bad-input");
-    let games = tmp.path().join("games");
-    let rooms = tmp.path().join("rooms");
-    std::fs::create_dir_all(&games).unwrap();
-    std::fs::create_dir_all(&rooms).unwrap();
-    std::fs::copy(
-        repo_dir().join("games/tictactoe.toml"),
-        games.join("tictactoe.toml"),
-    )
-    .unwrap();
-    std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").unwrap();
-    std::fs::write(
-        rooms.join("play.toml"),
+    let tictactoe = std::fs::read_to_string(repo_dir().join("games/tictactoe.toml")).unwrap();
+    start_with_one_game(
+        "bad-input",
+        "tictactoe.toml",
+        &tictactoe,
         "name = \"Play\"\ngame = \"TicTacToe\"\n",
-    )
-    .unwrap();
-    let server = TestServer::start_with(ServerOptions {
-        games_dir: Some(games),
-        rooms_dir: Some(rooms),
         // The bystander chats once per case; no rate limit in the way.
-        extra_config: "[limits]\nchat_rate = 0\n".into(),
-        ..Default::default()
-    });
-    (server, tmp)
+        "[limits]\nchat_rate = 0\n",
+    )
 }
 
 #[test]

@@ -13,14 +13,10 @@ use ggzd_e2e::*;
 const LONG: Duration = Duration::from_secs(30);
 
 fn start(mode: &str, extra: &str) -> (TestServer, TempDir) {
-    let tmp = TempDir::new("contain");
-    let games = tmp.path().join("games");
-    let rooms = tmp.path().join("rooms");
-    std::fs::create_dir_all(&games).unwrap();
-    std::fs::create_dir_all(&rooms).unwrap();
-    std::fs::write(
-        games.join("testgame.toml"),
-        format!(
+    start_with_one_game(
+        "contain",
+        "testgame.toml",
+        &format!(
             "name = \"TestGame\"\nversion = \"1\"\n\
              [launch]\nexecutable = [\"ggzd-test-game\", \"{mode}\"]\n\
              [protocol]\nengine = \"Test\"\nversion = \"1\"\n\
@@ -28,21 +24,9 @@ fn start(mode: &str, extra: &str) -> (TestServer, TempDir) {
              [statistics]\nrecords = true\n\
              [limits]\nopen_files = 256\n"
         ),
-    )
-    .unwrap();
-    std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").unwrap();
-    std::fs::write(
-        rooms.join("play.toml"),
         "name = \"Play\"\ngame = \"TestGame\"\nmax_tables = 3\n",
+        extra,
     )
-    .unwrap();
-    let server = TestServer::start_with(ServerOptions {
-        games_dir: Some(games),
-        rooms_dir: Some(rooms),
-        extra_config: extra.to_string(),
-        ..Default::default()
-    });
-    (server, tmp)
 }
 
 struct GameSocket {

@@ -11,14 +11,10 @@ use ggzd_e2e::*;
 
 /// A server whose room 1 plays `TestGame` (the test game server in `mode`).
 fn start(mode: &str, table: &str, extra: &str) -> (TestServer, TempDir) {
-    let tmp = TempDir::new("tables");
-    let games = tmp.path().join("games");
-    let rooms = tmp.path().join("rooms");
-    std::fs::create_dir_all(&games).unwrap();
-    std::fs::create_dir_all(&rooms).unwrap();
-    std::fs::write(
-        games.join("testgame.toml"),
-        format!(
+    start_with_one_game(
+        "tables",
+        "testgame.toml",
+        &format!(
             "name = \"TestGame\"\nversion = \"1\"\n\
              [launch]\nexecutable = [\"ggzd-test-game\", \"{mode}\"]\n\
              [protocol]\nengine = \"Test\"\nversion = \"1\"\n\
@@ -26,21 +22,9 @@ fn start(mode: &str, table: &str, extra: &str) -> (TestServer, TempDir) {
              [statistics]\nrecords = true\nratings = true\n\
              [named_bots]\nRobby = \"easy\"\n"
         ),
-    )
-    .unwrap();
-    std::fs::write(rooms.join("entry.toml"), "name = \"Lobby\"\n").unwrap();
-    std::fs::write(
-        rooms.join("play.toml"),
         "name = \"Play\"\ngame = \"TestGame\"\nmax_tables = 3\n",
+        extra,
     )
-    .unwrap();
-    let server = TestServer::start_with(ServerOptions {
-        games_dir: Some(games),
-        rooms_dir: Some(rooms),
-        extra_config: extra.to_string(),
-        ..Default::default()
-    });
-    (server, tmp)
 }
 
 const TWO_PLAYERS: &str = "players = \"2\"\nbots = \"1\"\nspectators = true\nleave = true";
