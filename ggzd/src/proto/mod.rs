@@ -3,12 +3,14 @@
 //!
 //! Parsing happens at the edge and only here: bytes become [`Element`]s in
 //! [`decoder`], elements become typed [`Request`]s in [`request`], and
-//! server messages are built as exact byte strings in [`reply`]. Nothing
+//! server messages are built as exact byte strings in [`reply`], and those
+//! of the documented extensions (docs/extensions.md) in [`ext_reply`]. Nothing
 //! else in the daemon touches raw XML.
 
 pub mod decoder;
 pub mod element;
 pub mod escape;
+pub mod ext_reply;
 pub mod reply;
 pub mod request;
 pub mod types;

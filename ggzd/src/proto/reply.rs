@@ -115,7 +115,7 @@ pub struct RankingView<'a> {
 // Small writers. Pushing into a String cannot fail, so no fmt::Result
 // plumbing is needed.
 
-fn attr(out: &mut String, name: &str, value: &str) {
+pub(super) fn attr(out: &mut String, name: &str, value: &str) {
     out.push(' ');
     out.push_str(name);
     out.push_str("='");
@@ -123,7 +123,7 @@ fn attr(out: &mut String, name: &str, value: &str) {
     out.push('\'');
 }
 
-fn attr_num(out: &mut String, name: &str, value: impl ToString) {
+pub(super) fn attr_num(out: &mut String, name: &str, value: impl ToString) {
     out.push(' ');
     out.push_str(name);
     out.push_str("='");
@@ -131,33 +131,33 @@ fn attr_num(out: &mut String, name: &str, value: impl ToString) {
     out.push('\'');
 }
 
-fn attr_bool(out: &mut String, name: &str, value: bool) {
+pub(super) fn attr_bool(out: &mut String, name: &str, value: bool) {
     attr(out, name, if value { "true" } else { "false" });
 }
 
-fn open(out: &mut String, name: &str) {
+pub(super) fn open(out: &mut String, name: &str) {
     out.push('<');
     out.push_str(name);
 }
 
 /// Ends a start tag and the line: `>\n`.
-fn end_start_line(out: &mut String) {
+pub(super) fn end_start_line(out: &mut String) {
     out.push_str(">\n");
 }
 
 /// Ends an empty element and the line: `/>\n`.
-fn end_empty(out: &mut String) {
+pub(super) fn end_empty(out: &mut String) {
     out.push_str("/>\n");
 }
 
-fn close_line(out: &mut String, name: &str) {
+pub(super) fn close_line(out: &mut String, name: &str) {
     out.push_str("</");
     out.push_str(name);
     out.push_str(">\n");
 }
 
 /// `<NAME>text</NAME>\n`
-fn text_element(out: &mut String, name: &str, text: &str) {
+pub(super) fn text_element(out: &mut String, name: &str, text: &str) {
     out.push('<');
     out.push_str(name);
     out.push('>');
@@ -221,7 +221,7 @@ pub fn session_end() -> String {
 // ---------------------------------------------------------------------------
 // Results
 
-fn result_open(out: &mut String, action: &str, code: ResultCode) {
+pub(super) fn result_open(out: &mut String, action: &str, code: ResultCode) {
     open(out, "RESULT");
     attr(out, "ACTION", action);
     attr(out, "CODE", code.as_str());
@@ -290,7 +290,7 @@ pub fn motd(text: &str, url: &str) -> String {
 // ---------------------------------------------------------------------------
 // Lists
 
-fn list_open(out: &mut String, kind: &str, room: Option<i32>) {
+pub(super) fn list_open(out: &mut String, kind: &str, room: Option<i32>) {
     result_open(out, "list", ResultCode::Ok);
     end_start_line(out);
     open(out, "LIST");
@@ -301,7 +301,7 @@ fn list_open(out: &mut String, kind: &str, room: Option<i32>) {
     end_start_line(out);
 }
 
-fn list_close(out: &mut String) {
+pub(super) fn list_close(out: &mut String) {
     close_line(out, "LIST");
     close_line(out, "RESULT");
 }

@@ -192,6 +192,12 @@ pub enum Request {
         /// `VALUE`, default false.
         value: bool,
     },
+    /// `EXTENSIONS`: the extensions a client asks for (docs/extensions.md),
+    /// from the space-separated `NAMES`, lower-cased, at most
+    /// [`MAX_EXTENSION_NAMES`] of at most [`MAX_EXTENSION_NAME_LEN`] bytes.
+    Extensions {
+        names: Vec<String>,
+    },
     /// A child-only element (NAME, PASSWORD, EMAIL, TABLE, SEAT, DESC,
     /// REASON) at the top level, or a known child in the wrong parent
     /// anywhere in the message: answered
@@ -227,6 +233,7 @@ impl Request {
             Request::Info { .. } => "info",
             Request::Rankings => "rankings",
             Request::Admin { .. } | Request::AdminPerm { .. } => "admin",
+            Request::Extensions { .. } => "extensions",
             Request::Misplaced(_) => "protocol",
             Request::Unknown(_) => "unknown",
         }
@@ -413,8 +420,24 @@ pub fn parse_request(e: &Element) -> Request {
             perm: keyword(e, "PERM"),
             value: attr_bool(e, "VALUE"),
         },
+        "EXTENSIONS" => Request::Extensions {
+            names: extension_names(e.attr("NAMES").unwrap_or("")),
+        },
         _ => Request::Unknown(name),
     }
+}
+
+/// More names than any server knows; the rest are dropped unread.
+pub const MAX_EXTENSION_NAMES: usize = 16;
+/// Longer names cannot be ones ggzd knows; they are dropped.
+pub const MAX_EXTENSION_NAME_LEN: usize = 32;
+
+fn extension_names(list: &str) -> Vec<String> {
+    list.split_ascii_whitespace()
+        .filter(|n| n.len() <= MAX_EXTENSION_NAME_LEN)
+        .take(MAX_EXTENSION_NAMES)
+        .map(str::to_ascii_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -809,6 +832,29 @@ mod tests {
                 value: false
             }
         );
+    }
+
+    #[test]
+    fn extensions_are_split_lowered_and_bounded() {
+        assert_eq!(
+            parse("<EXTENSIONS NAMES=' Rejoin  channel-token '/>"),
+            Request::Extensions {
+                names: vec!["rejoin".into(), "channel-token".into()]
+            }
+        );
+        assert_eq!(
+            parse("<EXTENSIONS/>"),
+            Request::Extensions { names: vec![] }
+        );
+        let many = vec!["x"; 40].join(" ");
+        let long = "y".repeat(MAX_EXTENSION_NAME_LEN + 1);
+        match parse(&format!("<EXTENSIONS NAMES='{long} {many}'/>")) {
+            Request::Extensions { names } => {
+                assert_eq!(names.len(), MAX_EXTENSION_NAMES);
+                assert!(names.iter().all(|n| n == "x"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

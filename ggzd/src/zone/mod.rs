@@ -7,6 +7,7 @@ mod admin;
 mod channel;
 pub mod chat;
 pub mod effects;
+pub(crate) mod extensions;
 pub mod flood;
 mod guard;
 mod lag;
@@ -228,6 +229,7 @@ impl Zone {
                 lang: None,
                 state: State::Fresh,
                 tls: false,
+                ext: extensions::Extensions::default(),
             });
         }
         self.connections += 1;
@@ -371,6 +373,7 @@ impl Zone {
                 log::debug!("ignoring unknown element {name}");
             }
             _ if is_channel => {}
+            Request::Extensions { names } => self.on_extensions(conn, &names, sink),
             Request::Misplaced(name) => {
                 log::debug!("misplaced element {name}");
                 sink.send(conn, &msg(r::result("protocol", ResultCode::BadOptions)));

@@ -23,6 +23,8 @@ pub(crate) struct Session {
     pub state: State,
     /// Sent `TLS_START` (the event loop switched it, or dropped it).
     pub tls: bool,
+    /// The protocol extensions this client asked for (docs/extensions.md).
+    pub ext: super::extensions::Extensions,
 }
 
 pub(crate) enum State {

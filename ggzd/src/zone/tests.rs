@@ -240,6 +240,7 @@ impl World {
 }
 
 mod channels;
+mod extensions;
 mod operator;
 mod tls;
 

@@ -1,0 +1,30 @@
+//! Server messages of the protocol-10 extensions (docs/extensions.md).
+//!
+//! Kept apart from [`super::reply`], which writes only what the original
+//! server sends: everything here goes only to a client that asked for it.
+
+use super::reply::{attr, end_empty, open};
+
+/// `<EXTENSIONS NAMES='…'/>`: the extensions switched on for this session
+/// (docs/extensions.md §1).
+pub fn extensions(names: &[&str]) -> String {
+    let mut out = String::new();
+    open(&mut out, "EXTENSIONS");
+    attr(&mut out, "NAMES", &names.join(" "));
+    end_empty(&mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_lists_names_space_separated() {
+        assert_eq!(
+            extensions(&["rejoin", "channel-token"]),
+            "<EXTENSIONS NAMES='rejoin channel-token'/>\n"
+        );
+        assert_eq!(extensions(&[]), "<EXTENSIONS NAMES=''/>\n");
+    }
+}
