@@ -15,6 +15,16 @@ pub fn extensions(names: &[&str]) -> String {
     out
 }
 
+/// `<CHANNELTOKEN TOKEN='…'/>`: the single-use token for the next game
+/// channel (docs/extensions.md §2).
+pub fn channel_token(token: &str) -> String {
+    let mut out = String::new();
+    open(&mut out, "CHANNELTOKEN");
+    attr(&mut out, "TOKEN", token);
+    end_empty(&mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,5 +36,10 @@ mod tests {
             "<EXTENSIONS NAMES='rejoin channel-token'/>\n"
         );
         assert_eq!(extensions(&[]), "<EXTENSIONS NAMES=''/>\n");
+    }
+
+    #[test]
+    fn channel_token_element() {
+        assert_eq!(channel_token("00ff"), "<CHANNELTOKEN TOKEN='00ff'/>\n");
     }
 }

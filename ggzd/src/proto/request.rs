@@ -125,6 +125,8 @@ pub enum Request {
     Login(LoginRequest),
     Channel {
         id: Option<String>,
+        /// `TOKEN`: the `channel-token` extension (docs/extensions.md §2).
+        token: Option<String>,
     },
     TlsStart,
     Ping {
@@ -343,6 +345,7 @@ pub fn parse_request(e: &Element) -> Request {
         }),
         "CHANNEL" => Request::Channel {
             id: attr_string(e, "ID"),
+            token: attr_string(e, "TOKEN"),
         },
         "TLS_START" => Request::TlsStart,
         "PING" => Request::Ping {
@@ -591,10 +594,24 @@ mod tests {
         assert_eq!(
             parse("<CHANNEL ID='alice' />"),
             Request::Channel {
-                id: Some("alice".into())
+                id: Some("alice".into()),
+                token: None,
             }
         );
-        assert_eq!(parse("<CHANNEL/>"), Request::Channel { id: None });
+        assert_eq!(
+            parse("<CHANNEL ID='bo' TOKEN='0a1b'/>"),
+            Request::Channel {
+                id: Some("bo".into()),
+                token: Some("0a1b".into()),
+            }
+        );
+        assert_eq!(
+            parse("<CHANNEL/>"),
+            Request::Channel {
+                id: None,
+                token: None
+            }
+        );
         assert_eq!(parse("<TLS_START/>"), Request::TlsStart);
         assert_eq!(
             parse("<PING ID='x'/>"),

@@ -2,12 +2,16 @@
 //! its next table receives (docs/client-server.md §14), bound to that
 //! player (docs/game-servers.md, "Game channels").
 //!
-//! The wire carries no proof of who sent a CHANNEL, only a name. So a
-//! channel is accepted only from the address the named player logged in
-//! from, and a prepared channel that is still open is never displaced: the
-//! first one wins and a later one is refused. A prepared channel whose
-//! client already closed it (a client that gave up on a launch and opens
-//! a fresh channel for the next one) is replaced.
+//! The original wire carries no proof of who sent a CHANNEL, only a name.
+//! So a channel is accepted only from the address the named player logged
+//! in from, unless it presents the player's single-use token
+//! (`channel-token`, docs/extensions.md §2, `channel_token.rs`), which
+//! replaces the address check. A channel with a token that is wrong, used
+//! or lapsed is refused, whatever its address. A prepared channel that is
+//! still open is never displaced: the first one wins and a later one is
+//! refused. A prepared channel whose client already closed it (a client
+//! that gave up on a launch and opens a fresh channel for the next one) is
+//! replaced.
 
 use std::time::Instant;
 
@@ -17,7 +21,13 @@ use super::{Zone, r};
 use crate::proto::types::ResultCode;
 
 impl Zone {
-    pub(super) fn on_channel(&mut self, conn: ConnId, id: Option<String>, sink: &mut dyn Sink) {
+    pub(super) fn on_channel(
+        &mut self,
+        conn: ConnId,
+        id: Option<String>,
+        token: Option<String>,
+        sink: &mut dyn Sink,
+    ) {
         let Some(session) = self.session_mut(conn) else {
             return;
         };
@@ -25,7 +35,12 @@ impl Zone {
             return;
         }
         match id {
-            Some(id) if !id.is_empty() => session.state = State::Channel { id: Some(id) },
+            Some(id) if !id.is_empty() => {
+                session.state = State::Channel {
+                    id: Some(id),
+                    token,
+                }
+            }
             _ => sink.send(conn, &msg(r::result("channel", ResultCode::BadOptions))),
         }
     }
@@ -36,6 +51,7 @@ impl Zone {
         &mut self,
         conn: ConnId,
         id: Option<String>,
+        token: Option<String>,
         now: Instant,
         sink: &mut dyn Sink,
     ) {
@@ -50,11 +66,21 @@ impl Zone {
             return;
         };
         let name = id.unwrap_or_default();
-        let from = self.session(conn).map(|s| s.peer);
-        let home = self.session(owner).map(|s| s.peer);
-        if from.is_none() || from != home {
-            self.refuse_channel(conn, &name, "it comes from another address", now, sink);
-            return;
+        match token {
+            Some(token) => {
+                if !self.use_channel_token(owner, &token, now, sink) {
+                    self.refuse_channel(conn, &name, "its token is not valid", now, sink);
+                    return;
+                }
+            }
+            None => {
+                let from = self.session(conn).map(|s| s.peer);
+                let home = self.session(owner).map(|s| s.peer);
+                if from.is_none() || from != home {
+                    self.refuse_channel(conn, &name, "it comes from another address", now, sink);
+                    return;
+                }
+            }
         }
         let previous = self.player(owner).and_then(|p| p.channel);
         if let Some(previous) = previous {

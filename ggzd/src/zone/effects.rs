@@ -66,6 +66,8 @@ pub enum TimerKind {
     TableSync(TableSerial),
     /// The next line of this player's chat backlog may go.
     ChatRelease,
+    /// This player's channel token lapses unused (docs/extensions.md §2).
+    ChannelToken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,6 +3,8 @@
 //! An original client never sends `EXTENSIONS`, so every flag stays off for
 //! it and it never receives an element it did not ask for.
 
+use std::time::Instant;
+
 use super::Zone;
 use super::effects::{ConnId, Sink, msg};
 use crate::proto::ext_reply;
@@ -48,12 +50,25 @@ impl Extensions {
 impl Zone {
     /// `EXTENSIONS`: allowed at any time before or after login; the answer
     /// lists everything on for the session, so asking again is harmless.
-    pub(super) fn on_extensions(&mut self, conn: ConnId, names: &[String], sink: &mut dyn Sink) {
+    pub(super) fn on_extensions(
+        &mut self,
+        conn: ConnId,
+        names: &[String],
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
         let Some(session) = self.session_mut(conn) else {
             return;
         };
+        let had_token = session.ext.channel_token;
         let on = session.ext.enable(names);
+        let wants_token = !had_token && session.ext.channel_token;
         sink.send(conn, &msg(ext_reply::extensions(&on)));
+        // Asked for after LOGIN: the token a login would have brought
+        // comes now (before login, the login sends it).
+        if wants_token {
+            self.issue_channel_token(conn, now, sink);
+        }
     }
 }
 

@@ -227,6 +227,7 @@ impl Zone {
             chat: ChatBucket::new(&self.settings.chat, now),
             gagged: false,
             channel: None,
+            channel_token: None,
         };
         if let Some(session) = self.session_mut(conn) {
             session.state = State::Player(Box::new(player));
@@ -242,6 +243,7 @@ impl Zone {
         };
         sink.send(conn, &msg(result));
         self.send_motd(conn, sink);
+        self.issue_channel_token(conn, now, sink);
         self.schedule_first_ping(conn, now, sink);
         self.schedule_room_update(conn, now, sink);
     }

@@ -5,6 +5,7 @@
 
 mod admin;
 mod channel;
+mod channel_token;
 pub mod chat;
 pub mod effects;
 pub(crate) mod extensions;
@@ -340,9 +341,9 @@ impl Zone {
         let Some(session) = self.session(conn) else {
             return;
         };
-        if let State::Channel { id } = &session.state {
-            let id = id.clone();
-            self.complete_channel(conn, id, now, sink);
+        if let State::Channel { id, token } = &session.state {
+            let (id, token) = (id.clone(), token.clone());
+            self.complete_channel(conn, id, token, now, sink);
             return;
         }
         sink.send(conn, &msg(r::session_end()));
@@ -373,7 +374,7 @@ impl Zone {
                 log::debug!("ignoring unknown element {name}");
             }
             _ if is_channel => {}
-            Request::Extensions { names } => self.on_extensions(conn, &names, sink),
+            Request::Extensions { names } => self.on_extensions(conn, &names, now, sink),
             Request::Misplaced(name) => {
                 log::debug!("misplaced element {name}");
                 sink.send(conn, &msg(r::result("protocol", ResultCode::BadOptions)));
@@ -383,9 +384,9 @@ impl Zone {
                     self.on_login_counted(conn, login, now, sink);
                 }
             }
-            Request::Channel { id } => {
+            Request::Channel { id, token } => {
                 if !self.refuse_channel_over_tls(conn, sink) {
-                    self.on_channel(conn, id, sink);
+                    self.on_channel(conn, id, token, sink);
                 }
             }
             Request::TlsStart => self.on_tls_start(conn, sink),
@@ -472,6 +473,7 @@ impl Zone {
             TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
             TimerKind::TableSync(serial) => self.on_table_sync(serial, now, sink),
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
+            TimerKind::ChannelToken => self.on_channel_token_timer(key.conn, deadline, now, sink),
             TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
         }
     }

@@ -36,6 +36,8 @@ pub(crate) enum State {
     /// Sent CHANNEL; becomes a game channel at its `</SESSION>`.
     Channel {
         id: Option<String>,
+        /// `TOKEN`, for a player using `channel-token`.
+        token: Option<String>,
     },
     /// A prepared game channel, owned by the player it names, waiting to be
     /// handed to a game server.
@@ -86,6 +88,8 @@ pub(crate) struct Player {
     pub gagged: bool,
     /// A prepared game channel connection.
     pub channel: Option<ConnId>,
+    /// The outstanding `channel-token`, for a client that asked for them.
+    pub channel_token: Option<super::channel_token::ChannelToken>,
 }
 
 /// A seat or spectator slot at a table of the player's room.

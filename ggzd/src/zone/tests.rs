@@ -239,6 +239,7 @@ impl World {
     }
 }
 
+mod channel_tokens;
 mod channels;
 mod extensions;
 mod operator;
