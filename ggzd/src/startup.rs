@@ -217,7 +217,10 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
     )?;
     if let Some(addr) = server.web_addr() {
         // Worded apart from the line below, which tools wait for.
-        log::info!("web: WebSocket clients at ws://{addr}/ws");
+        log::info!(
+            "web: WebSocket clients at {}://{addr}/ws",
+            config.web.ws_scheme()
+        );
     }
     log::info!("listening on {}", server.local_addr()?);
     let result = server.run();

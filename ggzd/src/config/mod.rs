@@ -750,6 +750,7 @@ impl Config {
         }
         self.tls.check()?;
         self.web.check()?;
+        self.web.check_tls(&self.tls)?;
         self.extra_dirs.check()?;
         self.tables.check()?;
         self.control.check()?;

@@ -29,7 +29,7 @@ impl Overrides {
 /// Keys read once at startup: the listening socket, the data directory
 /// (database, pid file, game working directories) and the worker threads
 /// with their hashing parameters. Changing them needs a restart.
-pub const RESTART_KEYS: [&str; 11] = [
+pub const RESTART_KEYS: [&str; 12] = [
     "network.interface",
     "network.port",
     "network.listen_backlog",
@@ -39,6 +39,7 @@ pub const RESTART_KEYS: [&str; 11] = [
     "auth.argon2_iterations",
     "auth.argon2_parallelism",
     "web.listen",
+    "web.tls",
     "control",
     "metrics",
 ];
@@ -100,6 +101,9 @@ pub fn plan(running: &Config, new: &mut Config) -> ReloadPlan {
     }
     keep("web.listen", running.web.listen != new.web.listen);
     new.web.listen = running.web.listen;
+    // The listener's scheme: its clients' URLs say ws or wss.
+    keep("web.tls", running.web.tls != new.web.tls);
+    new.web.tls = running.web.tls;
     // The control socket and the metrics endpoint are opened at startup.
     keep("control", running.control != new.control);
     new.control = running.control.clone();
@@ -196,6 +200,7 @@ mod tests {
         new.auth.argon2_iterations = 3;
         new.auth.argon2_parallelism = 2;
         new.web.listen = Some("127.0.0.1:1".parse().unwrap());
+        new.web.tls = true;
         new.control.max_connections = 5;
         new.metrics.listen = Some("127.0.0.1:2".parse().unwrap());
         let plan = plan(&running, &mut new);

@@ -27,6 +27,11 @@ pub struct WebConfig {
     pub max_frame_size: usize,
     /// Seconds between pings to an idle WebSocket client; 0 = never.
     pub ping_interval: u32,
+
+    // wss (docs/websocket.md "wss").
+    /// Serve the listener over TLS only (`wss://`, `https://`), with the
+    /// `[tls]` certificate and key.
+    pub tls: bool,
 }
 
 impl Default for WebConfig {
@@ -37,6 +42,7 @@ impl Default for WebConfig {
             max_message_size: 16 * 1024,
             max_frame_size: 16 * 1024,
             ping_interval: 30,
+            tls: false,
         }
     }
 }
@@ -45,6 +51,22 @@ impl WebConfig {
     /// [`WebConfig::ping_interval`] as a duration; `None` = never.
     pub fn ping_interval(&self) -> Option<Duration> {
         (self.ping_interval > 0).then(|| Duration::from_secs(u64::from(self.ping_interval)))
+    }
+
+    /// `tls` needs the `[tls]` pair; checked with the whole file.
+    pub(super) fn check_tls(
+        &self,
+        tls: &super::tls::TlsConfig,
+    ) -> Result<(), (&'static str, String)> {
+        if self.tls && !tls.enabled() {
+            return Err(("web.tls", "needs tls.cert and tls.key".into()));
+        }
+        Ok(())
+    }
+
+    /// The URL scheme of the WebSocket endpoint.
+    pub fn ws_scheme(&self) -> &'static str {
+        if self.tls { "wss" } else { "ws" }
     }
 
     pub(super) fn check(&self) -> Result<(), (&'static str, String)> {
@@ -112,5 +134,23 @@ mod tests {
         };
         assert_eq!(w.check(), Ok(()));
         assert_eq!(w.ping_interval(), None);
+    }
+
+    #[test]
+    fn wss_needs_the_tls_pair() {
+        let w = WebConfig {
+            tls: true,
+            ..WebConfig::default()
+        };
+        let none = super::super::tls::TlsConfig::default();
+        assert_eq!(w.check_tls(&none).map_err(|e| e.0), Err("web.tls"));
+        let pair = super::super::tls::TlsConfig {
+            cert: Some("c.pem".into()),
+            key: Some("k.pem".into()),
+            ..Default::default()
+        };
+        assert_eq!(w.check_tls(&pair), Ok(()));
+        assert_eq!(w.ws_scheme(), "wss");
+        assert_eq!(WebConfig::default().ws_scheme(), "ws");
     }
 }

@@ -103,7 +103,7 @@ impl Conn {
     pub fn tls_wants_write(&self) -> bool {
         match &self.transport {
             Transport::Plain => false,
-            Transport::Web(web) => !web.ws.pending().is_empty(),
+            Transport::Web(web) => web.wants_write(),
             Transport::Switching(tls) | Transport::Tls(tls) => tls.wants_write(),
         }
     }

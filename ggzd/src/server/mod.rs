@@ -17,6 +17,7 @@ mod tables;
 mod timers;
 pub mod tls;
 mod web;
+mod wss;
 
 use std::io::{self, Read};
 use std::net::SocketAddr;
@@ -569,7 +570,7 @@ impl Server {
     fn accept(&mut self, now: Instant) {
         while self.listening {
             match self.listener.accept() {
-                Ok((stream, addr)) => self.add_connection(stream, addr, now, false),
+                Ok((stream, addr)) => self.add_connection(stream, addr, now, None),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -589,18 +590,17 @@ impl Server {
         stream: mio::net::TcpStream,
         addr: SocketAddr,
         now: Instant,
-        web: bool,
+        web: Option<web::WebConn>,
     ) {
         let _ = stream.set_nodelay(true);
         listener::bound_send_buffer(&stream, self.io.send_buffer);
         let Some(id) = self.io.insert(stream, addr) else {
             return;
         };
-        if web {
-            let transport = Transport::Web(Box::new(web::WebConn::new(&self.io.web)));
-            if let Some(conn) = self.io.conn_mut_by_id(id) {
-                conn.transport = transport;
-            }
+        if let Some(web) = web
+            && let Some(conn) = self.io.conn_mut_by_id(id)
+        {
+            conn.transport = Transport::Web(Box::new(web));
         }
         if !self.zone.connected(id, addr.ip(), now, &mut self.io) {
             log::debug!("connection from {addr} refused");

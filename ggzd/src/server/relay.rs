@@ -25,6 +25,8 @@ const CHUNK: usize = 16 * 1024;
 
 pub struct RelayConn {
     client: TcpStream,
+    /// wss: the browser's TLS session, carried over from its connection.
+    tls: Option<Box<rustls::ServerConnection>>,
     game: UnixStream,
     relay: Relay,
 }
@@ -65,6 +67,7 @@ impl Io {
         let limit = self.web.max_message_size * 2;
         let mut relay = RelayConn {
             client: conn.stream,
+            tls: web.tls,
             game: UnixStream::from_std(ours),
             relay: Relay::new(web.ws, limit),
         };
@@ -106,7 +109,12 @@ impl Io {
             let mut moved = false;
             let room = r.relay.client_room().min(CHUNK);
             if room > 0 {
-                match read(&mut r.client, buf.get_mut(..room).unwrap_or_default()) {
+                let got = super::wss::read(
+                    &mut r.client,
+                    r.tls.as_deref_mut(),
+                    buf.get_mut(..room).unwrap_or_default(),
+                );
+                match step(got) {
                     Step::Got(0) => break Some("the browser closed".to_string()),
                     Step::Got(n) => {
                         if let Err(e) = r.relay.from_client(buf.get(..n).unwrap_or_default()) {
@@ -146,7 +154,10 @@ impl Io {
                 }
             }
             if !r.relay.client_output().is_empty() {
-                match write(&mut r.client, r.relay.client_output()) {
+                let put =
+                    super::wss::write(&mut r.client, r.tls.as_deref_mut(), r.relay.client_output());
+                match step(put) {
+                    Step::Got(0) => break Some("wrote nothing".to_string()),
                     Step::Got(n) => {
                         r.relay.client_written(n);
                         moved |= n > 0;
@@ -154,6 +165,12 @@ impl Io {
                     Step::Again => {}
                     Step::Failed(e) => break Some(e),
                 }
+            }
+            if let Some(tls) = r.tls.as_deref_mut()
+                && let Err(e) = super::wss::flush(&mut r.client, tls)
+                && e.kind() != io::ErrorKind::WouldBlock
+            {
+                break Some(e.to_string());
             }
             if r.relay.finished() {
                 break Some("both sides are done".to_string());
@@ -165,6 +182,7 @@ impl Io {
         if let Some(why) = ended {
             log::info!(target: "connections", "web: game channel relay ends: {why}");
             if let Some(mut r) = self.relays.get_mut(index).and_then(Option::take) {
+                super::wss::close_notify(&mut r.client, r.tls.as_deref_mut());
                 let registry = self.poll.registry();
                 let _ = registry.deregister(&mut r.client);
                 let _ = registry.deregister(&mut r.game);
@@ -187,6 +205,17 @@ fn read(stream: &mut impl Read, buf: &mut [u8]) -> Step {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => Step::Failed(e.to_string()),
         };
+    }
+}
+
+/// The browser's side, whose calls (`wss.rs`) retry nothing themselves:
+/// an interruption is retried by the pump's next round.
+fn step(result: io::Result<usize>) -> Step {
+    match result {
+        Ok(n) => Step::Got(n),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Again,
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Again,
+        Err(e) => Step::Failed(e.to_string()),
     }
 }
 

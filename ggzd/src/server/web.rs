@@ -4,7 +4,8 @@
 //! sees an ordinary client connection (docs/websocket.md).
 
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use crate::zone::{Close, Sink};
 use super::Server;
 use super::conn::{Conn, Flush, Transport};
 use super::timers::Timer;
+use super::wss;
 
 /// Lobby output framed at once: whole queued messages are joined into one
 /// text frame until it holds at least this much.
@@ -25,14 +27,22 @@ pub struct WebConn {
     /// The request head so far; `None` once the WebSocket is open.
     head: Option<Vec<u8>>,
     pub ws: WsConn,
+    /// wss: the TLS session under everything (`wss.rs`).
+    pub tls: Option<Box<rustls::ServerConnection>>,
 }
 
 impl WebConn {
-    pub fn new(config: &WebConfig) -> WebConn {
+    pub fn new(config: &WebConfig, tls: Option<Box<rustls::ServerConnection>>) -> WebConn {
         WebConn {
             head: Some(Vec::new()),
             ws: WsConn::new(config),
+            tls,
         }
+    }
+
+    /// Whether bytes wait for the socket: frames, or TLS records.
+    pub fn wants_write(&self) -> bool {
+        !self.ws.pending().is_empty() || super::wss::wants_write(self.tls.as_deref())
     }
 }
 
@@ -45,7 +55,7 @@ impl Conn {
                 return Flush::Failed;
             };
             while !web.ws.pending().is_empty() {
-                match self.stream.write(web.ws.pending()) {
+                match wss::write(&mut self.stream, web.tls.as_deref_mut(), web.ws.pending()) {
                     Ok(0) => return Flush::Failed,
                     Ok(n) => web.ws.written(n),
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -53,6 +63,16 @@ impl Conn {
                         return Flush::Blocked;
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => return Flush::Failed,
+                }
+            }
+            if let Some(tls) = web.tls.as_deref_mut() {
+                match wss::flush(&mut self.stream, tls) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        self.write_blocked = true;
+                        return Flush::Blocked;
+                    }
                     Err(_) => return Flush::Failed,
                 }
             }
@@ -88,7 +108,8 @@ impl Conn {
             if web.head.is_none() {
                 web.ws.close();
             }
-            let _ = self.stream.write(web.ws.pending());
+            let _ = wss::write(&mut self.stream, web.tls.as_deref_mut(), web.ws.pending());
+            wss::close_notify(&mut self.stream, web.tls.as_deref_mut());
         }
     }
 }
@@ -97,7 +118,7 @@ impl Server {
     pub(super) fn accept_web(&mut self, now: Instant) {
         while let Some(listener) = &self.web_listener {
             match listener.accept() {
-                Ok((stream, addr)) => self.add_connection(stream, addr, now, true),
+                Ok((stream, addr)) => self.add_web_connection(stream, addr, now),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -106,6 +127,28 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// A connection to the `[web]` listener; with `[web] tls` its TLS
+    /// session starts with the `[tls]` pair in force now.
+    fn add_web_connection(&mut self, stream: mio::net::TcpStream, addr: SocketAddr, now: Instant) {
+        let tls = match (self.io.web.tls, &self.io.tls) {
+            (false, _) => None,
+            (true, Some(config)) => match super::tls::accept(config) {
+                Ok(session) => Some(session),
+                Err(e) => {
+                    log::error!("web: cannot start TLS: {e}");
+                    return;
+                }
+            },
+            (true, None) => {
+                // A reload took the pair away; plain text is not a fallback.
+                log::error!("web: wss without a certificate: refusing {addr}");
+                return;
+            }
+        };
+        let web = super::web::WebConn::new(&self.io.web, tls);
+        self.add_connection(stream, addr, now, Some(web));
     }
 
     /// Reads a `[web]` connection until its socket is empty. Whatever goes
@@ -120,12 +163,28 @@ impl Server {
                 return;
             }
             let id = conn.id;
-            let n = match conn.stream.read(&mut self.scratch) {
+            let Transport::Web(web) = &mut conn.transport else {
+                return;
+            };
+            let read = wss::read(&mut conn.stream, web.tls.as_deref_mut(), &mut self.scratch);
+            if web.wants_write() {
+                // TLS handshake records.
+                self.io.mark_dirty(id);
+            }
+            let n = match read {
                 Ok(0) => return self.peer_finished(slot, now),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return self.drop_connection(id, now),
+                Err(e) => {
+                    if e.kind() == io::ErrorKind::InvalidData {
+                        log::info!(target: "connections", "web: TLS failed: {e}");
+                    }
+                    return self.drop_connection(id, now);
+                }
+            };
+            let Some(conn) = self.io.conn_mut(slot) else {
+                return;
             };
             let fresh = self.scratch.get(..n).unwrap_or_default();
             let addr = conn.stream.peer_addr().ok();
@@ -133,7 +192,7 @@ impl Server {
                 return;
             };
             let step = step(web, fresh, &config);
-            let wants_write = !web.ws.pending().is_empty();
+            let wants_write = web.wants_write();
             if wants_write {
                 self.io.mark_dirty(id);
             }
@@ -182,7 +241,7 @@ impl Server {
                 && conn.closing.is_none()
                 // One that has not taken the last frames needs no ping,
                 // and must not pile them up.
-                && web.ws.pending().is_empty()
+                && !web.wants_write()
                 && web.ws.ping().is_ok()
             {
                 pinged.push(conn.id);
