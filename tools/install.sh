@@ -19,7 +19,7 @@
 #   PREFIX/bin/{ggzd,ggzduedit,ggzd-ctl,ggz}  PREFIX/lib/ggzd/ggzd-tictactoe
 #   PREFIX/share/ggzd/{games,rooms}/      PREFIX/share/man/man{1,3,5,8}/
 #   SYSCONFDIR/ggzd/{ggzd.toml,ggzd.motd} SYSCONFDIR/logrotate.d/ggzd
-#   PREFIX/lib/systemd/system/ggzd.{service,socket}
+#   PREFIX/lib/systemd/system/ggzd.{service,socket}, ggzd-web.socket
 #   PREFIX/lib/{sysusers.d,tmpfiles.d}/ggzd.conf
 #   bash, zsh and fish completions below PREFIX/share
 # An existing configuration (ggzd.toml, ggzd.motd) is kept; the new one is
@@ -141,6 +141,7 @@ put_config "$src/conf/ggzd.toml" "$sysconfdir/ggzd/ggzd.toml"
 put_config "$src/conf/ggzd.motd" "$sysconfdir/ggzd/ggzd.motd"
 put_subst "$src/conf/ggzd.service" "$p/lib/systemd/system/ggzd.service"
 put_subst "$src/conf/ggzd.socket" "$p/lib/systemd/system/ggzd.socket"
+put_subst "$src/conf/ggzd-web.socket" "$p/lib/systemd/system/ggzd-web.socket"
 put_subst "$src/conf/ggzd.sysusers" "$p/lib/sysusers.d/ggzd.conf"
 put_subst "$src/conf/ggzd.tmpfiles" "$p/lib/tmpfiles.d/ggzd.conf"
 put_subst "$src/conf/ggzd.logrotate" "$sysconfdir/logrotate.d/ggzd"

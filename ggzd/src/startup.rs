@@ -119,8 +119,8 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
     let mut pid_file = crate::pidfile::PidFile::lock(&dirs.data_dir)?;
     // The listener is bound before daemonizing so that a port in use is
     // reported to whoever started us.
-    let activated = crate::systemd::listen_fds()?;
-    let listener = match activated.into_iter().next() {
+    let activated = crate::systemd::Activated::from_env()?;
+    let listener = match activated.main {
         // Socket activation: systemd owns the address; use its listener.
         Some(fd) => {
             let listener = std::net::TcpListener::from(fd);
@@ -134,14 +134,24 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
                 .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?
         }
     };
-    let web = match config.web.listen {
-        Some(addr) => Some(server::WebSetup {
-            listener: server::listener::bind(addr, config.network.listen_backlog as i32)
+    let web_listener = match (activated.web, config.web.listen) {
+        // Socket activation (FileDescriptorName=web) wins over web.listen.
+        (Some(fd), _) => {
+            let listener = std::net::TcpListener::from(fd);
+            listener.set_nonblocking(true)?;
+            log::info!("web: using the listening socket passed by the service manager");
+            Some(mio::net::TcpListener::from_std(listener))
+        }
+        (None, Some(addr)) => Some(
+            server::listener::bind(addr, config.network.listen_backlog as i32)
                 .map_err(|e| io::Error::other(format!("web: cannot listen on {addr}: {e}")))?,
-            config: config.web.clone(),
-        }),
-        None => None,
+        ),
+        (None, None) => None,
     };
+    let web = web_listener.map(|listener| server::WebSetup {
+        listener,
+        config: config.web.clone(),
+    });
     if !cli.foreground {
         daemonize()?;
     }

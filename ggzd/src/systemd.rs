@@ -1,6 +1,7 @@
 //! The two systemd interfaces a service needs, written out rather than
 //! pulled in: `sd_notify` (a datagram to `$NOTIFY_SOCKET`) and socket
-//! activation (`$LISTEN_FDS` descriptors from fd 3 on).
+//! activation (`$LISTEN_FDS` descriptors from fd 3 on, named by
+//! `$LISTEN_FDNAMES`).
 
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -103,6 +104,51 @@ pub fn listen_fds() -> io::Result<Vec<OwnedFd>> {
     Ok(fds)
 }
 
+/// The name (`FileDescriptorName=`) of the socket that becomes the `[web]`
+/// listener; any other passed socket is the protocol listener.
+pub const WEB_FD_NAME: &str = "web";
+
+/// Listening sockets passed by socket activation, sorted by use.
+#[derive(Debug, Default)]
+pub struct Activated {
+    /// For the GGZ protocol listener.
+    pub main: Option<OwnedFd>,
+    /// For the `[web]` listener.
+    pub web: Option<OwnedFd>,
+}
+
+impl Activated {
+    /// Takes `$LISTEN_FDS` and `$LISTEN_FDNAMES` from the environment.
+    pub fn from_env() -> io::Result<Activated> {
+        let fds = listen_fds()?;
+        let names = std::env::var("LISTEN_FDNAMES").ok();
+        Ok(Activated::sort(fds, names.as_deref()))
+    }
+
+    /// The first socket named [`WEB_FD_NAME`] is the web listener; the
+    /// first other one (unnamed: without `$LISTEN_FDNAMES` every socket
+    /// is the protocol's, as before names existed) is the protocol
+    /// listener. Sockets beyond those are closed.
+    fn sort(fds: Vec<OwnedFd>, names: Option<&str>) -> Activated {
+        let mut names = names.map(|n| n.split(':')).into_iter().flatten();
+        let mut sorted = Activated::default();
+        for fd in fds {
+            let is_web = names.next() == Some(WEB_FD_NAME);
+            let slot = if is_web {
+                &mut sorted.web
+            } else {
+                &mut sorted.main
+            };
+            if slot.is_none() {
+                *slot = Some(fd);
+            } else {
+                log::warn!("ignoring an extra listening socket passed by the service manager");
+            }
+        }
+        sorted
+    }
+}
+
 fn monotonic_usec() -> u64 {
     nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)
         .map(|t| t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1_000)
@@ -112,6 +158,46 @@ fn monotonic_usec() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fds(n: usize) -> Vec<OwnedFd> {
+        (0..n)
+            .map(|_| OwnedFd::from(std::fs::File::open("/dev/null").unwrap()))
+            .collect()
+    }
+
+    fn raw(fd: &Option<OwnedFd>) -> Option<RawFd> {
+        use std::os::fd::AsRawFd;
+        fd.as_ref().map(|f| f.as_raw_fd())
+    }
+
+    #[test]
+    fn passed_sockets_are_sorted_by_name() {
+        use std::os::fd::AsRawFd;
+        let given = fds(2);
+        let (a, b) = (given[0].as_raw_fd(), given[1].as_raw_fd());
+        let s = Activated::sort(given, Some("ggzd.socket:web"));
+        assert_eq!((raw(&s.main), raw(&s.web)), (Some(a), Some(b)));
+
+        let given = fds(2);
+        let (a, b) = (given[0].as_raw_fd(), given[1].as_raw_fd());
+        let s = Activated::sort(given, Some("web:ggzd.socket"));
+        assert_eq!((raw(&s.main), raw(&s.web)), (Some(b), Some(a)));
+
+        // Only the web socket: the protocol listener binds its own.
+        let s = Activated::sort(fds(1), Some("web"));
+        assert!(s.main.is_none() && s.web.is_some());
+
+        // No names: the first socket is the protocol's, as it always was.
+        let given = fds(2);
+        let a = given[0].as_raw_fd();
+        let s = Activated::sort(given, None);
+        assert_eq!((raw(&s.main), raw(&s.web)), (Some(a), None));
+
+        // Fewer names than sockets: the unnamed ones are not web.
+        let s = Activated::sort(fds(2), Some("web"));
+        assert!(s.main.is_some() && s.web.is_some());
+        assert!(Activated::sort(Vec::new(), Some("web")).web.is_none());
+    }
 
     #[test]
     fn notifications_arrive_as_datagrams() {

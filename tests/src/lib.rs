@@ -99,6 +99,10 @@ pub struct ServerOptions {
     /// Hand ggzd this listening socket as systemd would (fd 3,
     /// `LISTEN_FDS=1`).
     pub listen_fd: Option<std::os::fd::RawFd>,
+    /// Hand ggzd this listening socket for `[web]` as systemd would with
+    /// `FileDescriptorName=web` (after `listen_fd`, if any; names in
+    /// `LISTEN_FDNAMES`).
+    pub web_listen_fd: Option<std::os::fd::RawFd>,
     /// Data directory; defaults to one inside the server's temp dir.
     pub data_dir: Option<PathBuf>,
 }
@@ -182,7 +186,18 @@ impl TestServer {
             command.env(k, v);
         }
         let listen_fd = options.listen_fd;
-        if listen_fd.is_some() {
+        let web_listen_fd = options.web_listen_fd;
+        if web_listen_fd.is_some() {
+            let names = if listen_fd.is_some() {
+                "ggzd.socket:web"
+            } else {
+                "web"
+            };
+            let count = if listen_fd.is_some() { "2" } else { "1" };
+            command
+                .env("LISTEN_FDS", count)
+                .env("LISTEN_FDNAMES", names);
+        } else if listen_fd.is_some() {
             command.env("LISTEN_FDS", "1");
         }
         // SAFETY: prctl and dup2 are async-signal-safe. PDEATHSIG makes the
@@ -191,6 +206,20 @@ impl TestServer {
         unsafe {
             command.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if let Some(web) = web_listen_fd {
+                    // Both out of the way of 3 and 4 first, then in place.
+                    let high = |fd: i32| libc::fcntl(fd, libc::F_DUPFD, 100);
+                    let web = high(web);
+                    let main = listen_fd.map(high);
+                    let mut next = 3;
+                    for fd in main.into_iter().chain([web]) {
+                        if fd < 0 || libc::dup2(fd, next) < 0 {
+                            return Err(std::io::Error::last_os_error());
+                        }
+                        next += 1;
+                    }
+                    return Ok(());
+                }
                 let moved = match listen_fd {
                     // Already fd 3: only close-on-exec must go.
                     Some(3) => libc::fcntl(3, libc::F_SETFD, 0),

@@ -214,6 +214,7 @@ fn installed_tree_runs_without_the_checkout() {
         "etc/logrotate.d/ggzd",
         "lib/systemd/system/ggzd.service",
         "lib/systemd/system/ggzd.socket",
+        "lib/systemd/system/ggzd-web.socket",
         "lib/sysusers.d/ggzd.conf",
         "lib/tmpfiles.d/ggzd.conf",
     ] {
