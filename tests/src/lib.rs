@@ -211,12 +211,10 @@ impl TestServer {
                     let high = |fd: i32| libc::fcntl(fd, libc::F_DUPFD, 100);
                     let web = high(web);
                     let main = listen_fd.map(high);
-                    let mut next = 3;
-                    for fd in main.into_iter().chain([web]) {
-                        if fd < 0 || libc::dup2(fd, next) < 0 {
+                    for (target, fd) in (3..).zip(main.into_iter().chain([web])) {
+                        if fd < 0 || libc::dup2(fd, target) < 0 {
                             return Err(std::io::Error::last_os_error());
                         }
-                        next += 1;
                     }
                     return Ok(());
                 }
