@@ -131,11 +131,8 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
     r.count("messages_per_sender", o.messages as u64);
     r.maybe_real("rate_per_sender", o.rate, 1);
     r.count("window", o.window as u64);
-    r.text("transport", if o.tls { "tls" } else { "plain" });
-    let mut engine = Engine::new(target.server)?;
-    if o.tls {
-        engine.use_tls()?;
-    }
+    r.text("transport", target.transport(o.tls));
+    let mut engine = target.engine(o.tls)?;
     let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| Plan {
         name: format!("{}{i:05}", o.prefix),
         kind: LoginKind::Guest,

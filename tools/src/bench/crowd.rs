@@ -22,6 +22,9 @@ pub struct Target {
     pub process: Option<Process>,
     /// The run's deadline (monotonic ns): every phase stops by then.
     pub deadline_ns: u64,
+    /// ggzd's `[web]` listener: scenarios that support it (idle, chat,
+    /// tables) connect their clients there, over WebSocket.
+    pub web: Option<SocketAddr>,
 }
 
 impl Target {
@@ -31,6 +34,34 @@ impl Target {
             server,
             process,
             deadline_ns: monotonic_ns().saturating_add(ns_from_secs(timeout_s)),
+            web: None,
+        }
+    }
+
+    /// The same target, with its clients over WebSocket to `web`.
+    pub fn with_web(self, web: Option<SocketAddr>) -> Target {
+        Target { web, ..self }
+    }
+
+    /// An engine for this target: over WebSocket when `web` is set, else
+    /// plain TCP (or TLS after the greeting with `tls`).
+    pub fn engine(&self, tls: bool) -> io::Result<Engine> {
+        let mut engine = Engine::new(self.server)?;
+        if tls {
+            engine.use_tls()?;
+        }
+        if let Some(web) = self.web {
+            engine.use_web(web)?;
+        }
+        Ok(engine)
+    }
+
+    /// The transport a report names.
+    pub fn transport(&self, tls: bool) -> &'static str {
+        match (self.web.is_some(), tls) {
+            (true, _) => "websocket",
+            (false, true) => "tls",
+            (false, false) => "plain",
         }
     }
 

@@ -17,6 +17,11 @@
 //! the generator measures, it does not authenticate); game channels stay
 //! plain, as the protocol has it.
 //!
+//! With [`Engine::use_web`], every client (game channels too) connects to
+//! ggzd's `[web]` listener instead and speaks through WebSocket frames
+//! ([`super::ws`]): the lobby XML in text messages, a channel's game bytes
+//! in binary ones. The rest of the engine sees the same byte stream.
+//!
 //! Scenarios open clients, run turns of the loop, and react to the
 //! [`Note`]s each turn produces. Chat deliveries are frequent, so they are
 //! not notes: they are tallied in place into [`ChatTally`].
@@ -38,6 +43,7 @@ use super::clock::monotonic_ns;
 use super::dio::{self, Packet};
 use super::histogram::Histogram;
 use super::scan::{self, Line};
+use super::ws::{self, WsLink};
 
 /// Bytes asked for per read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -237,6 +243,8 @@ struct Client {
     /// `<TLS_START/>` is queued: switch once it has left.
     switch_pending: bool,
     tls: Option<Box<rustls::ClientConnection>>,
+    /// Over WebSocket (`--web`).
+    ws: Option<Box<WsLink>>,
 }
 
 /// Counters of the whole run, for reports.
@@ -263,6 +271,10 @@ pub struct Engine {
     pub tally: ChatTally,
     pub traffic: Traffic,
     tls: Option<Arc<rustls::ClientConfig>>,
+    /// The `[web]` listener every client connects to, when set.
+    web: Option<SocketAddr>,
+    /// Payload unwrapped from WebSocket frames, reused between reads.
+    ws_buf: Vec<u8>,
 }
 
 /// One readiness event, copied out of `events` so handlers may borrow the
@@ -298,7 +310,22 @@ impl Engine {
             tally: ChatTally::default(),
             traffic: Traffic::default(),
             tls: None,
+            web: None,
+            ws_buf: Vec::new(),
         })
+    }
+
+    /// Clients opened from now on connect to ggzd's `[web]` listener at
+    /// `addr` and speak WebSocket (plain `ws://`).
+    pub fn use_web(&mut self, addr: SocketAddr) -> io::Result<()> {
+        if self.tls.is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "TLS_START does not exist over WebSocket: --tls and --web exclude each other",
+            ));
+        }
+        self.web = Some(addr);
+        Ok(())
     }
 
     /// Player connections opened from now on start TLS after the greeting
@@ -345,7 +372,8 @@ impl Engine {
             }
         };
         let started = monotonic_ns();
-        let registered = TcpStream::connect(self.server).and_then(|mut stream| {
+        let to = self.web.unwrap_or(self.server);
+        let registered = TcpStream::connect(to).and_then(|mut stream| {
             self.poll.registry().register(
                 &mut stream,
                 Token(id),
@@ -369,6 +397,7 @@ impl Engine {
                         wants_tls: role == Role::Player && self.tls.is_some(),
                         switch_pending: false,
                         tls: None,
+                        ws: self.web.map(|addr| Box::new(WsLink::new(addr))),
                     });
                     self.live += 1;
                 }
@@ -406,7 +435,9 @@ impl Engine {
         let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut) else {
             return false;
         };
-        if client.out.len() + bytes.len() > MAX_OUTPUT {
+        if client.out.len() + client.ws.as_ref().map_or(0, |w| w.wire.len()) + bytes.len()
+            > MAX_OUTPUT
+        {
             self.close(id, Closed::Overflow("output queue"), notes);
             return false;
         }
@@ -444,6 +475,11 @@ impl Engine {
         };
         if client.role == Role::Player {
             match client.tls.as_mut() {
+                None if client.ws.is_some() => {
+                    let mut framed = Vec::new();
+                    ws::frame(&mut framed, false, b"</SESSION>\n");
+                    let _ = (&client.stream).write(&framed);
+                }
                 Some(tls) => {
                     let _ = tls.writer().write(b"</SESSION>\n");
                     let _ = tls.write_tls(&mut client.stream);
@@ -549,7 +585,27 @@ impl Engine {
             self.traffic.bytes_read += n as u64;
             self.traffic.reads += 1;
             self.traffic.last_read_ns = now;
-            let fresh = self.scratch.get(..n).unwrap_or_default();
+            let mut fresh = self.scratch.get(..n).unwrap_or_default();
+            let mut payload = std::mem::take(&mut self.ws_buf);
+            payload.clear();
+            if let Some(ws) = client.ws.as_mut() {
+                match ws.unwrap(fresh, &mut payload) {
+                    Ok(seen) if seen.closed => {
+                        let why = if client.stage == Stage::Leaving {
+                            Closed::SessionEnded
+                        } else {
+                            Closed::Disconnected("WebSocket closed by server".into())
+                        };
+                        self.ws_buf = payload;
+                        return self.close(id, why, notes);
+                    }
+                    Ok(_) => fresh = &payload,
+                    Err(why) => {
+                        self.ws_buf = payload;
+                        return self.close(id, Closed::Protocol(why), notes);
+                    }
+                }
+            }
             let mut ctx = Context {
                 id,
                 now,
@@ -586,6 +642,9 @@ impl Engine {
                 After::Keep if client.switch_pending => start_tls(client, self.tls.as_ref()),
                 keep_or_close => keep_or_close,
             };
+            if payload.capacity() <= READ_CHUNK * 2 {
+                self.ws_buf = payload;
+            }
             if let After::Close(why) = after {
                 return self.close(id, why, notes);
             }
@@ -723,6 +782,9 @@ fn flush(client: &mut Client) -> Result<(), Closed> {
     if client.tls.is_some() {
         return flush_tls(client);
     }
+    if client.ws.is_some() {
+        return flush_ws(client);
+    }
     let mut written = 0;
     let result = loop {
         let rest = client.out.get(written..).unwrap_or_default();
@@ -740,6 +802,40 @@ fn flush(client: &mut Client) -> Result<(), Closed> {
     client.out.drain(..written.min(client.out.len()));
     if client.out.is_empty() && client.out.capacity() > 4096 {
         client.out = Vec::new();
+    }
+    result
+}
+
+/// Frames queued output once the WebSocket is open (binary on a game
+/// channel past its session, text otherwise) and writes the frames.
+fn flush_ws(client: &mut Client) -> Result<(), Closed> {
+    let Some(ws) = client.ws.as_mut() else {
+        return Ok(());
+    };
+    if ws.open() && !client.out.is_empty() {
+        ws::frame(&mut ws.wire, client.stage == Stage::Game, &client.out);
+        client.out.clear();
+        if client.out.capacity() > 4096 {
+            client.out = Vec::new();
+        }
+    }
+    let mut written = 0;
+    let result = loop {
+        let rest = ws.wire.get(written..).unwrap_or_default();
+        if rest.is_empty() {
+            break Ok(());
+        }
+        match client.stream.write(rest) {
+            Ok(0) => break Err(Closed::Disconnected("server stopped reading".into())),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => break Err(Closed::Disconnected(e.to_string())),
+        }
+    };
+    ws.wire.drain(..written.min(ws.wire.len()));
+    if ws.wire.is_empty() && ws.wire.capacity() > 4096 {
+        ws.wire = Vec::new();
     }
     result
 }

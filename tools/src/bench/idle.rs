@@ -9,7 +9,7 @@ use ggzd::proto::request::LoginKind;
 
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Target};
-use super::engine::{Engine, Note, Plan};
+use super::engine::{Note, Plan};
 use super::procfs::{self, CpuSample};
 use super::report::Report;
 
@@ -36,11 +36,8 @@ pub fn run(target: &Target, o: &IdleOptions) -> io::Result<Report> {
     let rss_before = server.map(|p| p.rss_kib()).transpose()?;
     let kernel_before = procfs::kernel_tcp_mem_kib();
     let slab_before = procfs::kernel_slab_kib();
-    r.text("transport", if o.tls { "tls" } else { "plain" });
-    let mut engine = Engine::new(target.server)?;
-    if o.tls {
-        engine.use_tls()?;
-    }
+    r.text("transport", target.transport(o.tls));
+    let mut engine = target.engine(o.tls)?;
     let cpu0 = CpuSample::take(server);
     let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| Plan {
         name: format!("{}{i:05}", o.prefix),

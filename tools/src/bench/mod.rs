@@ -14,6 +14,7 @@
 //!   generator's own CPU time.
 //! * [`scan`]: the hot-path reader of server output (one element a line).
 //! * [`dio`]: the reader of TicTacToe's DIO packets on game channels.
+//! * [`ws`]: WebSocket framing for `--web` (the `[web]` listener).
 //! * [`engine`]: the event loop and the per-client protocol state machine,
 //!   for players and for game channels.
 //! * [`crowd`]: filling a room with bounded concurrency, settling, leaving.
@@ -40,3 +41,4 @@ pub mod storm;
 pub mod tables;
 pub mod target;
 pub mod wakeups;
+pub mod ws;

@@ -98,7 +98,9 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
          [abuse]\n# Load from one address is the point here.\n\
          max_prelogin_per_ip = 0\n\
          # A whole crowd's logins may wait at once (idle, chat join bursts).\n\
-         login_queue_limit = 65536\n",
+         login_queue_limit = 65536\n\n\
+         [web]\n# For --web: the address is in ggzd's \"WebSocket clients at\" line.\n\
+         listen = \"127.0.0.1:0\"\n",
         max_clients = o.max_clients,
         data = toml_path(&data),
         conf = toml_path(&dir),

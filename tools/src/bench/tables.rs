@@ -365,7 +365,8 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     r.count("pairs", pairs as u64);
     r.count("room", u64::from(o.room));
     r.count("game", u64::from(o.game));
-    let mut engine = Engine::new(target.server)?;
+    r.text("transport", target.transport(false));
+    let mut engine = target.engine(false)?;
     let crowd = crowd::gather(&mut engine, target, 2 * pairs, 2 * pairs, |i| Plan {
         name: format!("{}{i:05}", o.prefix),
         kind: LoginKind::Guest,
@@ -478,6 +479,15 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     r.latency("game", &churn.game);
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("tables", secs(elapsed), generator, server_cpu);
+    // ggzd's own cost of a game (its event loop: lobby, launch, and over
+    // WebSocket the relay of both channels), to set WS against TCP.
+    r.maybe_real(
+        "server_cpu_ms_per_game",
+        server_cpu
+            .filter(|_| churn.finished > 0)
+            .map(|s| s * 1000.0 / churn.finished as f64),
+        3,
+    );
     let games_cpu = match (games_cpu0, games_cpu1) {
         (Some(a), Some(b)) => Some(b.saturating_sub(a).as_secs_f64()),
         _ => None,

@@ -48,6 +48,11 @@ struct Global {
     /// Longest the whole run may take, in seconds.
     #[arg(long, global = true, default_value_t = 300.0)]
     timeout: f64,
+    /// ggzd's [web] listener (host:port): idle, chat and tables connect
+    /// their clients there over WebSocket (game channels too) instead of
+    /// to --server, which is still probed first.
+    #[arg(long, global = true)]
+    web: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,7 +246,23 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
         return wakeups::run(&process, *secs).map(Some);
     }
     let addr = target::resolve(&g.server, g.allow_remote)?;
-    let t = Target::new(addr, process, g.timeout);
+    let web = g
+        .web
+        .as_deref()
+        .map(|w| target::resolve(w, g.allow_remote))
+        .transpose()?;
+    if web.is_some()
+        && !matches!(
+            cli.scenario,
+            Scenario::Idle { .. } | Scenario::Chat { .. } | Scenario::Tables { .. }
+        )
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "--web applies to idle, chat and tables only",
+        ));
+    }
+    let t = Target::new(addr, process, g.timeout).with_web(web);
     let report = match cli.scenario {
         Scenario::Idle {
             clients,
