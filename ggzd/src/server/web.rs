@@ -79,7 +79,8 @@ impl Conn {
             // Before the upgrade (or after a refusal) lobby output waits;
             // a refused connection is closing and drops it.
             if web.head.is_some() || self.outq.is_empty() {
-                if self.closing.is_some() {
+                if self.closing.is_some() || self.outq.is_empty() {
+                    // Also gives back a burst's queue capacity.
                     self.outq = VecDeque::new();
                     self.out_bytes = 0;
                 }
@@ -87,15 +88,16 @@ impl Conn {
             }
             // Whole messages only (out_offset stays 0), so every frame is
             // complete UTF-8 and a browser may parse frame by frame.
-            let mut batch = Vec::new();
+            let mut batch: Vec<&[u8]> = Vec::new();
+            let mut len = 0;
             for m in &self.outq {
-                if !batch.is_empty() && batch.len() + m.len() > FRAME_BATCH {
+                if !batch.is_empty() && len + m.len() > FRAME_BATCH {
                     break;
                 }
-                batch.extend_from_slice(m);
+                batch.push(m);
+                len += m.len();
             }
-            let len = batch.len();
-            if web.ws.send(batch).is_err() {
+            if web.ws.send_parts(&batch).is_err() {
                 return Flush::Failed;
             }
             self.consume(len);

@@ -85,7 +85,7 @@ impl Relay {
         if self.ws.pending().len() + bytes.len() > self.limit {
             return Err("the game server sent past the relay's room".into());
         }
-        self.ws.send_binary(bytes.to_vec())
+        self.ws.send_binary(bytes)
     }
 
     /// The game server closed its end: the client hears a close once

@@ -12,8 +12,14 @@ use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 
 use crate::config::web::WebConfig;
 
-/// tungstenite's read chunk. Small: an idle browser should cost little.
-const READ_BUFFER: usize = 4096;
+/// tungstenite's read buffer, kept for the connection's life. Small: an
+/// idle browser should cost little (a lobby message is far smaller; a
+/// larger one grows it while it is read).
+const READ_BUFFER: usize = 1024;
+/// Output buffer capacity kept once everything was written: enough for
+/// the frames of ordinary traffic, and a burst's large frames are not
+/// held by idle connections afterwards.
+const KEEP_OUTPUT: usize = 1024;
 
 #[derive(Default)]
 struct Pipe {
@@ -116,17 +122,51 @@ impl WsConn {
 
     /// Frames `payload` as one message: text when it is UTF-8 (the lobby's
     /// XML always is), else binary.
-    pub fn send(&mut self, payload: Vec<u8>) -> Result<(), String> {
-        let msg = match String::from_utf8(payload) {
-            Ok(text) => Message::text(text),
-            Err(e) => Message::binary(e.into_bytes()),
-        };
-        self.write(msg)
+    pub fn send(&mut self, payload: &[u8]) -> Result<(), String> {
+        self.send_parts(&[payload])
+    }
+
+    /// Frames `parts`, joined, as one message: text when every part is
+    /// UTF-8 (whole lobby messages are), else binary.
+    pub fn send_parts(&mut self, parts: &[&[u8]]) -> Result<(), String> {
+        let text = parts.iter().all(|p| std::str::from_utf8(p).is_ok());
+        self.frame(parts, text)
     }
 
     /// Frames `payload` as one binary message (a game channel's bytes).
-    pub fn send_binary(&mut self, payload: Vec<u8>) -> Result<(), String> {
-        self.write(Message::binary(payload))
+    pub fn send_binary(&mut self, payload: &[u8]) -> Result<(), String> {
+        self.frame(&[payload], false)
+    }
+
+    /// Writes one unmasked data frame straight into the output. A server's
+    /// frame is a header and the payload; going through tungstenite would
+    /// copy it once more and leave its buffer as large as the largest
+    /// frame for the connection's life. tungstenite still decides whether
+    /// data may go (not after a close was sent or received), and writes
+    /// every control frame.
+    fn frame(&mut self, parts: &[&[u8]], text: bool) -> Result<(), String> {
+        if !self.ctx.can_write() {
+            return Err("the WebSocket is closing".into());
+        }
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let out = &mut self.pipe.output;
+        out.reserve(len + 10);
+        out.push(0x80 | if text { 0x1 } else { 0x2 });
+        match len {
+            n if n < 126 => out.push(n as u8),
+            n if n <= usize::from(u16::MAX) => {
+                out.push(126);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                out.push(127);
+                out.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        for part in parts {
+            out.extend_from_slice(part);
+        }
+        Ok(())
     }
 
     pub fn ping(&mut self) -> Result<(), String> {
@@ -162,7 +202,7 @@ impl WsConn {
         if self.out_pos >= self.pipe.output.len() {
             self.out_pos = 0;
             self.pipe.output.clear();
-            if self.pipe.output.capacity() > 4 * READ_BUFFER {
+            if self.pipe.output.capacity() > KEEP_OUTPUT {
                 self.pipe.output = Vec::new();
             }
         }
@@ -211,7 +251,7 @@ mod tests {
         let input = ws.feed(&frame(true, 0x8, &[0x03, 0xe8])).unwrap();
         assert!(input.closed);
         assert_eq!(ws.pending(), b"\x88\x02\x03\xe8", "the close is echoed");
-        assert!(ws.send(b"<x/>".to_vec()).is_err(), "nothing after close");
+        assert!(ws.send(b"<x/>").is_err(), "nothing after close");
     }
 
     #[test]
@@ -227,16 +267,23 @@ mod tests {
     #[test]
     fn outgoing_messages_are_not_bound_by_incoming_limits() {
         let mut ws = WsConn::new(&small());
-        ws.send(vec![b'a'; 40_000]).unwrap();
+        ws.send(&[b'a'; 40_000]).unwrap();
         assert_eq!(ws.pending().len(), 40_000 + 4);
+        ws.written(4);
+        ws.send_binary(&[b'b'; 70_000]).unwrap();
+        assert_eq!(&ws.pending()[40_000..40_010], b"\x82\x7f\0\0\0\0\0\x01\x11\x70");
     }
 
     #[test]
     fn outgoing_text_and_binary_fallback() {
         let mut ws = WsConn::new(&small());
-        ws.send(b"<PING/>".to_vec()).unwrap();
-        ws.send(vec![0xff]).unwrap();
-        assert_eq!(ws.pending(), b"\x81\x07<PING/>\x82\x01\xff");
+        ws.send(b"<PING/>").unwrap();
+        ws.send(&[0xff]).unwrap();
+        ws.send_parts(&[b"<A/>", b"<B/>"]).unwrap();
+        assert_eq!(
+            ws.pending(),
+            b"\x81\x07<PING/>\x82\x01\xff\x81\x08<A/><B/>"
+        );
     }
 
     #[test]
