@@ -1184,3 +1184,7 @@ function wire() {
 wire();
 setView("login");
 connect();
+// Queue sizes change while one looks at them.
+setInterval(() => {
+  if (state.loggedIn && state.ext.has("matchmaking") && state.room >= 0 && state.table < 0) listQueues();
+}, 15000);
