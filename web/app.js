@@ -31,6 +31,27 @@ const RESULT_TEXT = {
   "username already taken": "that name is taken",
 };
 
+/** Re-renders a list and gives focus back to the same control in it, so
+ *  keyboard users keep their place when the server updates the list. */
+function keepFocus(ul, key, render) {
+  const active = document.activeElement;
+  let restore = null;
+  if (active && ul.contains(active)) {
+    const item = active.closest("[" + key + "]");
+    if (item) {
+      const id = item.getAttribute(key);
+      const cls = active === item ? null : active.className.split(" ")[0];
+      restore = () => {
+        const again = ul.querySelector("[" + key + '="' + CSS.escape(id) + '"]');
+        const target = again && (cls ? again.querySelector("." + CSS.escape(cls)) : again);
+        if (target) target.focus();
+      };
+    }
+  }
+  render();
+  if (restore) restore();
+}
+
 /** Creates an element; string children become text nodes. */
 function h(tag, props = {}, ...kids) {
   const e = document.createElement(tag);
@@ -395,6 +416,7 @@ function loginResult(m, ok, code) {
     }
     state.autoLogin = null;
     setView("login");
+    if (auto) $("#login-name").value = auto.name;
     $("#login-error").textContent = "Login failed: " + describe(code) + ".";
     $("#login-name").focus();
     return;
@@ -406,7 +428,8 @@ function loginResult(m, ok, code) {
   if (state.loginType === "first" && pw && pw.textContent) {
     system("Your account is created. Your password is: " + pw.textContent);
   }
-  remember({ type: state.loginType, name: state.me });
+  // A fresh account logs in as "normal" from now on.
+  remember({ type: state.loginType === "first" ? "normal" : state.loginType, name: state.me });
   setView("lobby");
   statusLine();
   send(P.el("LIST", { TYPE: "game", FULL: "false" }));
@@ -787,7 +810,7 @@ function joined(table, spectator) {
   renderTables();
   renderGame();
   statusLine();
-  $("#board .cell").focus();
+  $("#game").focus();
 }
 
 function left(reason, by) {
@@ -821,6 +844,12 @@ function renderAll() {
 }
 
 function renderRooms() {
+  keepFocus($("#rooms"), "data-room-id", drawRooms);
+  const cur = state.rooms.get(state.room);
+  $("#room-name").textContent = cur ? cur.name : "no room";
+}
+
+function drawRooms() {
   const ul = $("#rooms");
   ul.replaceChildren();
   for (const r of [...state.rooms.values()].sort((a, b) => a.id - b.id)) {
@@ -833,8 +862,6 @@ function renderRooms() {
     if (r.id === state.room) li.setAttribute("aria-current", "true");
     ul.append(li);
   }
-  const cur = state.rooms.get(state.room);
-  $("#room-name").textContent = cur ? cur.name : "no room";
 }
 
 function renderPlayers() {
@@ -878,6 +905,12 @@ function seatFree(seat) {
 }
 
 function renderTables() {
+  keepFocus($("#tables"), "data-table-id", drawTables);
+  $("#leave-table").hidden = state.table < 0;
+  $("#launch-form").hidden = !launchable();
+}
+
+function drawTables() {
   const ul = $("#tables");
   ul.replaceChildren();
   for (const t of [...state.tables.values()].sort((a, b) => a.id - b.id)) {
@@ -923,8 +956,6 @@ function renderTables() {
     ul.append(li);
   }
   if (!ul.children.length && state.room >= 0) ul.append(h("li", { class: "empty", text: "No tables yet." }));
-  $("#leave-table").hidden = state.table < 0;
-  $("#launch-form").hidden = !launchable();
 }
 
 function launchable() {
