@@ -234,6 +234,7 @@ function connect() {
     }
   }
   resetLobby();
+  if (document.body.dataset.view === "game") setView("lobby");
   setConnection("connecting", "Connecting…");
   let ws;
   try {
