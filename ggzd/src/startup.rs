@@ -148,10 +148,15 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
         ),
         (None, None) => None,
     };
-    let web = web_listener.map(|listener| server::WebSetup {
-        listener,
-        config: config.web.clone(),
-    });
+    let web = match web_listener {
+        Some(listener) => Some(server::WebSetup {
+            listener,
+            config: config.web.clone(),
+            site: crate::web::static_files::Site::load(config.web.static_dir.as_deref())
+                .map_err(io::Error::other)?,
+        }),
+        None => None,
+    };
     if !cli.foreground {
         daemonize()?;
     }
@@ -230,6 +235,10 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
         log::info!(
             "web: WebSocket clients at {}://{addr}/ws",
             config.web.ws_scheme()
+        );
+        log::info!(
+            "web: the web client at {}://{addr}/",
+            if config.web.tls { "https" } else { "http" }
         );
     }
     log::info!("listening on {}", server.local_addr()?);

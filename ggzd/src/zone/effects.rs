@@ -68,6 +68,9 @@ pub enum TimerKind {
     ChatRelease,
     /// This player's channel token lapses unused (docs/extensions.md §2).
     ChannelToken,
+    /// Prune this game's savegames (paced: zone/tables/prune_pacing.rs;
+    /// set with no connection, like `TableSync`).
+    PruneSavegames(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
