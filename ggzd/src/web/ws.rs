@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(ws.pending().len(), 40_000 + 4);
         ws.written(4);
         ws.send_binary(&[b'b'; 70_000]).unwrap();
-        assert_eq!(&ws.pending()[40_000..40_010], b"\x82\x7f\0\0\0\0\0\x01\x11\x70");
+        assert_eq!(
+            &ws.pending()[40_000..40_010],
+            b"\x82\x7f\0\0\0\0\0\x01\x11\x70"
+        );
     }
 
     #[test]
@@ -280,10 +283,7 @@ mod tests {
         ws.send(b"<PING/>").unwrap();
         ws.send(&[0xff]).unwrap();
         ws.send_parts(&[b"<A/>", b"<B/>"]).unwrap();
-        assert_eq!(
-            ws.pending(),
-            b"\x81\x07<PING/>\x82\x01\xff\x81\x08<A/><B/>"
-        );
+        assert_eq!(ws.pending(), b"\x81\x07<PING/>\x82\x01\xff\x81\x08<A/><B/>");
     }
 
     #[test]
