@@ -66,6 +66,9 @@ pub enum TimerKind {
     TableSync(TableSerial),
     /// The next line of this player's chat backlog may go.
     ChatRelease,
+    /// The grace of an abandoned seat (table, seat) ends (set with no
+    /// connection, as `TableSync`).
+    SeatGrace(TableSerial, u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

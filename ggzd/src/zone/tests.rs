@@ -115,6 +115,7 @@ fn settings() -> Settings {
         },
         tls: TlsPolicy::default(),
         tables: Default::default(),
+        rejoin: Default::default(),
     }
 }
 
@@ -242,6 +243,7 @@ impl World {
 mod channels;
 mod extensions;
 mod operator;
+mod rejoin;
 mod tls;
 
 #[test]

@@ -1,0 +1,329 @@
+//! Abandoned seats: a player who leaves a running game, or whose lobby
+//! connection drops, keeps the seat for `rejoin.grace` seconds; only that
+//! player may take it back, and after the grace it opens
+//! (docs/client-server.md §11.7, docs/extensions.md §3).
+//!
+//! The rules that need no zone (what counts as mid-game, which hold a
+//! timer belongs to, which seat a name holds) are plain functions over a
+//! table, unit-tested below; the rest carries them out through the sink.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use ggzdmod::wire::ToGame;
+
+use super::{Seat, Table};
+use crate::proto::ext_reply;
+use crate::proto::reply::{self as r, SeatView};
+use crate::proto::types::{SeatKind, TableStatus};
+use crate::zone::Zone;
+use crate::zone::effects::{ConnId, Sink, TableSerial, TimerKey, TimerKind, msg};
+
+/// The seats of one table held for players who left mid-game, each with
+/// the end of its grace. At most one entry per seat, so bounded by the
+/// table's seat count.
+#[derive(Debug, Default)]
+pub(crate) struct Holds {
+    until: BTreeMap<u32, Instant>,
+}
+
+impl Holds {
+    fn hold(&mut self, seat: u32, until: Instant) {
+        self.until.insert(seat, until);
+    }
+
+    fn release(&mut self, seat: u32) {
+        self.until.remove(&seat);
+    }
+
+    /// Whether a grace timer set for `deadline` is the live one for `seat`
+    /// (a seat taken back and abandoned again has a later one).
+    fn is_due(&self, seat: u32, deadline: Instant) -> bool {
+        self.until.get(&seat) == Some(&deadline)
+    }
+}
+
+/// A game is running, for holding seats: the game server says it is
+/// playing, or it was interrupted by a seat that is already held (the
+/// game server then usually waits for that player).
+pub(crate) fn mid_game(table: &Table) -> bool {
+    table.status == TableStatus::Playing
+        || table.seats.iter().any(|s| s.kind == SeatKind::Abandoned)
+}
+
+fn holder_is(seat: &Seat, canonical: &str) -> bool {
+    seat.kind == SeatKind::Abandoned
+        && seat
+            .name
+            .as_deref()
+            .is_some_and(|n| crate::config::canonical_name(n) == canonical)
+}
+
+/// The seat of `table` held for the player with this canonical name.
+pub(crate) fn held_seat(table: &Table, canonical: &str) -> Option<u32> {
+    table
+        .seats
+        .iter()
+        .position(|s| holder_is(s, canonical))
+        .map(|n| n as u32)
+}
+
+/// Table timers belong to no connection.
+const NO_CONN: ConnId = ConnId {
+    slot: u32::MAX,
+    generation: u32::MAX,
+};
+
+impl Zone {
+    /// Marks a seat just left mid-game as abandoned with its player's name
+    /// and starts its grace. The game server and the room are told by the
+    /// caller's usual leave messages plus the seat's new kind here.
+    pub(super) fn hold_seat(
+        &mut self,
+        room: u32,
+        id: u32,
+        num: u32,
+        name: &str,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let grace = self.settings.rejoin.grace();
+        let until = now + grace;
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        let serial = table.serial;
+        let seats = table.seat_count();
+        let Some(seat) = table.seats.get_mut(num as usize) else {
+            return;
+        };
+        *seat = Seat {
+            kind: SeatKind::Abandoned,
+            name: Some(name.to_string()),
+            occupant: None,
+        };
+        table.holds.hold(num, until);
+        log::info!(target: "tables", "table {id} in room {room}: seat {num} held for {name} for {}s", grace.as_secs());
+        // Original clients read the preceding `leave` as "the seat is
+        // open"; this corrects it to what it is.
+        let update = r::update_table_seat(
+            room as i32,
+            id as i32,
+            seats,
+            &SeatView {
+                num,
+                kind: SeatKind::Abandoned,
+                name: Some(name),
+            },
+        );
+        self.broadcast_table_room(room, update, sink);
+        if grace.is_zero() {
+            self.open_held_seat(serial, num, until, now, sink);
+        } else {
+            sink.timer(
+                until,
+                TimerKey {
+                    conn: NO_CONN,
+                    kind: TimerKind::SeatGrace(serial, num),
+                },
+            );
+        }
+    }
+
+    /// The seat was taken back (or changed otherwise): its grace ends.
+    pub(super) fn forget_hold(&mut self, room: u32, id: u32, num: u32) {
+        if let Some(table) = self.table_mut(room, id) {
+            table.holds.release(num);
+        }
+    }
+
+    /// A grace timer fired.
+    pub(crate) fn on_seat_grace(
+        &mut self,
+        serial: TableSerial,
+        num: u32,
+        deadline: Instant,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        self.open_held_seat(serial, num, deadline, now, sink);
+    }
+
+    /// The grace of a held seat is over: the seat opens, the game server
+    /// is told as for an owner's seat change, and the game's own rules
+    /// decide what follows (a new player, a bot, or the end of the table).
+    fn open_held_seat(
+        &mut self,
+        serial: TableSerial,
+        num: u32,
+        deadline: Instant,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some((room, id)) = self.table_by_serial(serial) else {
+            return;
+        };
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        if !table.holds.is_due(num, deadline) {
+            return;
+        }
+        table.holds.release(num);
+        let Some(seat) = table.seats.get(num as usize) else {
+            return;
+        };
+        if seat.kind != SeatKind::Abandoned {
+            return;
+        }
+        let name = seat.name.clone().unwrap_or_default();
+        log::info!(target: "tables", "table {id} in room {room}: {name}'s seat {num} is open again");
+        sink.table_send(
+            serial,
+            ToGame::Seat {
+                num,
+                kind: SeatKind::Open,
+                name: String::new(),
+            },
+            None,
+        );
+        self.set_seat(room, id, num as usize, SeatKind::Open, None, sink);
+        self.kill_if_empty(room, id, now, sink);
+    }
+
+    /// A player who sat down at another table gives up any seat held for
+    /// them: they cannot sit at two, and the others need not wait.
+    pub(super) fn release_holds_elsewhere(
+        &mut self,
+        canonical: &str,
+        room: u32,
+        id: u32,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let held: Vec<(TableSerial, u32, Instant)> = self
+            .held_seats(canonical)
+            .into_iter()
+            .filter(|&(r, t, _)| (r, t) != (room, id))
+            .filter_map(|(r, t, num)| {
+                let table = self.table(r, t)?;
+                let until = table.holds.until.get(&num).copied()?;
+                Some((table.serial, num, until))
+            })
+            .collect();
+        for (serial, num, until) in held {
+            self.open_held_seat(serial, num, until, now, sink);
+        }
+    }
+
+    /// Every seat held for this canonical name: (room, table, seat).
+    fn held_seats(&self, canonical: &str) -> Vec<(u32, u32, u32)> {
+        self.rooms
+            .iter()
+            .enumerate()
+            .filter_map(|(room, r)| r.as_ref().map(|r| (room as u32, r)))
+            .flat_map(|(room, r)| {
+                r.tables
+                    .values()
+                    .filter_map(move |t| held_seat(t, canonical).map(|num| (room, t.id, num)))
+            })
+            .collect()
+    }
+
+    /// `<REJOIN>` for a client that asked for the `rejoin` extension and
+    /// holds a seat (the first one, should there be several).
+    pub(crate) fn send_rejoin(&self, conn: ConnId, sink: &mut dyn Sink) {
+        let Some(session) = self.session(conn) else {
+            return;
+        };
+        if !session.ext.rejoin {
+            return;
+        }
+        let Some(player) = session.player() else {
+            return;
+        };
+        if let Some(&(room, table, seat)) = self.held_seats(&player.canonical).first() {
+            sink.send(conn, &msg(ext_reply::rejoin(room, table, seat)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::tables::guard::GameGuard;
+    use std::time::Duration;
+
+    fn seat(kind: SeatKind, name: Option<&str>) -> Seat {
+        Seat {
+            kind,
+            name: name.map(str::to_string),
+            occupant: None,
+        }
+    }
+
+    fn table(status: TableStatus, seats: Vec<Seat>) -> Table {
+        let now = Instant::now();
+        Table {
+            serial: 1,
+            id: 1,
+            game: 0,
+            owner: "ann".into(),
+            status,
+            desc: String::new(),
+            seats,
+            spectators: Vec::new(),
+            launcher: None,
+            reports_pending: 0,
+            end_deferred: None,
+            savegame: String::new(),
+            launch_deadline: now,
+            guard: GameGuard::new(1, now),
+            holds: Holds::default(),
+        }
+    }
+
+    #[test]
+    fn mid_game_is_playing_or_interrupted_by_a_held_seat() {
+        let two = || {
+            vec![
+                seat(SeatKind::Player, Some("ann")),
+                seat(SeatKind::Open, None),
+            ]
+        };
+        assert!(mid_game(&table(TableStatus::Playing, two())));
+        assert!(!mid_game(&table(TableStatus::Waiting, two())));
+        let interrupted = vec![
+            seat(SeatKind::Player, Some("ann")),
+            seat(SeatKind::Abandoned, Some("bob")),
+        ];
+        assert!(mid_game(&table(TableStatus::Waiting, interrupted)));
+    }
+
+    #[test]
+    fn a_held_seat_is_found_by_canonical_name_only_when_abandoned() {
+        let t = table(
+            TableStatus::Waiting,
+            vec![
+                seat(SeatKind::Reserved, Some("bob")),
+                seat(SeatKind::Abandoned, Some("Bob")),
+            ],
+        );
+        let bob = crate::config::canonical_name("BOB");
+        assert_eq!(held_seat(&t, &bob), Some(1));
+        assert_eq!(held_seat(&t, &crate::config::canonical_name("ann")), None);
+    }
+
+    #[test]
+    fn only_the_latest_deadline_of_a_seat_is_due() {
+        let now = Instant::now();
+        let mut holds = Holds::default();
+        holds.hold(1, now);
+        holds.hold(1, now + Duration::from_secs(5));
+        assert!(!holds.is_due(1, now));
+        assert!(holds.is_due(1, now + Duration::from_secs(5)));
+        assert!(!holds.is_due(0, now + Duration::from_secs(5)));
+        holds.release(1);
+        assert!(!holds.is_due(1, now + Duration::from_secs(5)));
+    }
+}
