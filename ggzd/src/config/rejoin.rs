@@ -57,4 +57,15 @@ mod tests {
             "rejoin.grace"
         );
     }
+
+    #[test]
+    fn a_reload_applies_a_new_grace_at_once() {
+        let running = crate::config::Config::default();
+        let mut new = crate::config::Config::default();
+        new.rejoin.grace = 5;
+        let plan = crate::config::reload::plan(&running, &mut new);
+        assert!(plan.needs_restart.is_empty());
+        assert_eq!(plan.changed, vec!["rejoin"]);
+        assert_eq!(new.rejoin.grace, 5);
+    }
 }
