@@ -233,3 +233,52 @@ fn an_original_client_gets_no_rejoin_but_may_join_its_abandoned_seat() {
         }
     }
 }
+
+#[test]
+fn ggz_takes_its_held_seat_back_by_itself_and_plays_on() {
+    use std::process::{Command, Stdio};
+    let server = server(600);
+    let mut alice = server.guest_in_room("alice", ROOM);
+    let mut bob = server.guest_in_room("bob", ROOM);
+    let (_, mut alice_dio, mut bob_dio) = table_for_two(&server, &mut alice, &mut bob);
+    play(&mut [&mut alice_dio, &mut bob_dio], &[4, 0]);
+    drop(bob);
+    drop(bob_dio);
+    assert_eq!(seat_update(&mut alice, "1", "abandoned"), "bob");
+
+    // bob comes back with `ggz`, whose script only plays: entering the
+    // room, the channel and the JOIN come from the REJOIN. Its squares
+    // count from 1.
+    let mut ggz = Command::new(bin("ggz"))
+        .args(["--script", "--timeout", "20", "--name", "bob"])
+        .arg(server.addr.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ggz");
+    {
+        use std::io::Write;
+        let mut stdin = ggz.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"/wait you play O\n/move 9\n/result\n")
+            .expect("script");
+    }
+    alice_dio.until(|m| matches!(m, Msg::Players(p) if p[1] == (3, "bob".into())));
+    for square in [1, 7] {
+        alice_dio.until(|m| *m == Msg::ReqMove);
+        alice_dio.send_move(square);
+        assert_eq!(
+            alice_dio.until(|m| matches!(m, Msg::RspMove(_))),
+            Msg::RspMove(0)
+        );
+    }
+    let out = ggz.wait_with_output().expect("ggz ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("taking it back"), "{stdout}");
+    assert!(
+        stdout.contains("result: game over: X (alice) wins - you lost"),
+        "{stdout}"
+    );
+}
