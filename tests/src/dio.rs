@@ -39,7 +39,7 @@ impl Dio {
         self.stream.write_all(&[0, 6, 0, 0, 0, 1]).unwrap();
     }
 
-    pub fn next(&mut self) -> Msg {
+    pub fn next_msg(&mut self) -> Msg {
         let mut len = [0u8; 2];
         self.stream.read_exact(&mut len).unwrap();
         let len = u16::from_be_bytes(len) as usize;
@@ -52,7 +52,7 @@ impl Dio {
     /// Skips messages until one matches.
     pub fn until(&mut self, mut pred: impl FnMut(&Msg) -> bool) -> Msg {
         loop {
-            let msg = self.next();
+            let msg = self.next_msg();
             if pred(&msg) {
                 return msg;
             }

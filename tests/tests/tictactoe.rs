@@ -116,14 +116,14 @@ fn two_players_play_tictactoe_to_a_win() {
         Msg::RspMove(-2)
     );
     alice_dio.send_move(9);
-    assert_eq!(alice_dio.next(), Msg::RspMove(-3));
+    assert_eq!(alice_dio.next_msg(), Msg::RspMove(-3));
     assert_eq!(
-        alice_dio.next(),
+        alice_dio.next_msg(),
         Msg::ReqMove,
         "asked again after a bad square"
     );
     alice_dio.send_move(4);
-    assert_eq!(alice_dio.next(), Msg::RspMove(0));
+    assert_eq!(alice_dio.next_msg(), Msg::RspMove(0));
     bob_dio.until(|m| *m == Msg::ReqMove);
     bob_dio.send_move(4);
     assert_eq!(
@@ -221,16 +221,16 @@ fn the_final_board_reaches_both_players_and_a_second_game_follows() {
     play(&mut [&mut alice_dio, &mut bob_dio], &[0, 3, 1, 4]);
     alice_dio.until(|m| *m == Msg::ReqMove);
     alice_dio.send_move(2);
-    assert_eq!(alice_dio.next(), Msg::RspMove(0));
-    assert_eq!(alice_dio.next(), Msg::GameOver(0));
+    assert_eq!(alice_dio.next_msg(), Msg::RspMove(0));
+    assert_eq!(alice_dio.next_msg(), Msg::GameOver(0));
     assert_eq!(
-        bob_dio.next(),
+        bob_dio.next_msg(),
         Msg::Move {
             player: 0,
             square: 2
         }
     );
-    assert_eq!(bob_dio.next(), Msg::GameOver(0));
+    assert_eq!(bob_dio.next_msg(), Msg::GameOver(0));
 
     // Both have read GAMEOVER and the table is still there: the game
     // server answers, and the room hears that the table went WAITING (its
@@ -248,7 +248,7 @@ fn the_final_board_reaches_both_players_and_a_second_game_follows() {
     assert_eq!(listed[0].attr("STATUS"), Some("1"), "WAITING");
     bob_dio.request_sync();
     assert_eq!(
-        bob_dio.next(),
+        bob_dio.next_msg(),
         Msg::Sync {
             turn: 0,
             cells: vec![0, 0, 0, 1, 1, -1, -1, -1, -1]
@@ -256,9 +256,9 @@ fn the_final_board_reaches_both_players_and_a_second_game_follows() {
     );
     // A move now is refused with -1 (ERR_STATE), and nothing follows it.
     bob_dio.send_move(8);
-    assert_eq!(bob_dio.next(), Msg::RspMove(-1));
+    assert_eq!(bob_dio.next_msg(), Msg::RspMove(-1));
     bob_dio.request_sync();
-    assert!(matches!(bob_dio.next(), Msg::Sync { .. }));
+    assert!(matches!(bob_dio.next_msg(), Msg::Sync { .. }));
 
     // bob leaves and sits down again: a fresh game on a cleared board.
     leave_table(&mut bob);
@@ -278,16 +278,16 @@ fn the_final_board_reaches_both_players_and_a_second_game_follows() {
     play(&mut [&mut alice_dio, &mut bob_dio], &[0, 3, 1, 4, 8]);
     bob_dio.until(|m| *m == Msg::ReqMove);
     bob_dio.send_move(5);
-    assert_eq!(bob_dio.next(), Msg::RspMove(0));
-    assert_eq!(bob_dio.next(), Msg::GameOver(1));
+    assert_eq!(bob_dio.next_msg(), Msg::RspMove(0));
+    assert_eq!(bob_dio.next_msg(), Msg::GameOver(1));
     assert_eq!(
-        alice_dio.next(),
+        alice_dio.next_msg(),
         Msg::Move {
             player: 1,
             square: 5
         }
     );
-    assert_eq!(alice_dio.next(), Msg::GameOver(1));
+    assert_eq!(alice_dio.next_msg(), Msg::GameOver(1));
     // Each game was reported once: one win each.
     // Each game was reported once: one win and one loss each. (The two
     // reports may commit in either order, so wait for the sum.)
@@ -324,7 +324,7 @@ fn the_hard_bot_does_not_lose() {
     let mut board = [false; 9];
     let mut last = 0;
     for _ in 0..200 {
-        match dio.next() {
+        match dio.next_msg() {
             Msg::ReqMove => {
                 last = board.iter().position(|taken| !taken).unwrap();
                 dio.send_move(last as i32);

@@ -157,6 +157,7 @@ impl Zone {
 
     /// Seats a player with their prepared channel. `auto` is the launcher's
     /// automatic join, which gets no RESULT join.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn seat_player(
         &mut self,
         conn: ConnId,
