@@ -38,7 +38,20 @@ fn table_for_two(server: &TestServer, alice: &mut Client, bob: &mut Client) -> (
         request(bob, &format!("<JOIN TABLE='{table}'/>"), "join"),
         "ok"
     );
+    playing(alice);
     (table, alice_dio, bob_dio)
+}
+
+/// Waits until ggzd has the table playing (status 2): only then is a
+/// seat left "mid-game".
+fn playing(client: &mut Client) {
+    client
+        .recv_until(TIMEOUT, |e| {
+            e.is("UPDATE")
+                && e.attr("ACTION") == Some("status")
+                && e.child("TABLE").and_then(|t| t.attr("STATUS")) == Some("2")
+        })
+        .expect("the table plays");
 }
 
 /// The next `UPDATE TYPE='table' ACTION='seat'` showing seat `num` of
@@ -281,4 +294,67 @@ fn ggz_takes_its_held_seat_back_by_itself_and_plays_on() {
         stdout.contains("result: game over: X (alice) wins - you lost"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_browser_game_channel_that_closes_leaves_the_seat_held() {
+    use tungstenite::client::IntoClientRequest;
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: "[web]\nlisten = \"127.0.0.1:0\"\n[rejoin]\ngrace = 600\n".into(),
+        ..Default::default()
+    });
+    let web: std::net::SocketAddr = server
+        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
+        .and_then(|line| {
+            line.rsplit("ws://")
+                .next()
+                .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
+        })
+        .expect("web address");
+    let mut alice = server.guest_in_room("alice", ROOM);
+    let mut alice_dio = Dio::open(&server, "alice");
+    alice
+        .send(
+            "<LAUNCH><TABLE GAME='0' SEATS='2'><SEAT NUM='0' TYPE='open'/>\
+             <SEAT NUM='1' TYPE='open'/></TABLE></LAUNCH>",
+        )
+        .unwrap();
+    assert_eq!(result_code(&mut alice, "launch"), "ok");
+    let (mut bob, _) = rejoining_guest(&server, "bob");
+    enter(&mut bob, ROOM);
+
+    // bob's game channel is a WebSocket, relayed by ggzd.
+    let stream = std::net::TcpStream::connect(web).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let upgrade = format!("ws://{web}/ws").into_client_request().unwrap();
+    let (mut channel, _) = tungstenite::client(upgrade, stream).expect("handshake");
+    channel
+        .send(tungstenite::Message::text(
+            "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='bob' />\n</SESSION>\n",
+        ))
+        .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("</SESSION>") {
+        if let tungstenite::Message::Text(t) = channel.read().expect("channel answer") {
+            seen.push_str(&t);
+        }
+    }
+    assert_eq!(request(&mut bob, "<JOIN TABLE='1'/>", "join"), "ok");
+    alice_dio.until(|m| *m == Msg::ReqMove);
+    playing(&mut alice);
+
+    // The browser drops its game channel; its lobby connection stays.
+    channel.close(None).unwrap();
+    drop(channel);
+    bob.recv_until(TIMEOUT, |e| e.is("LEAVE")).expect("a LEAVE");
+    let rejoin = bob
+        .recv_until(TIMEOUT, |e| e.is("REJOIN"))
+        .expect("a REJOIN");
+    assert_eq!(rejoin.attr("SEAT"), Some("1"));
+    assert_eq!(seat_update(&mut alice, "1", "abandoned"), "bob");
+
+    // It takes the seat back with a new channel.
+    let mut bob_dio = Dio::open(&server, "bob");
+    assert_eq!(request(&mut bob, "<JOIN TABLE='1'/>", "join"), "ok");
+    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
 }

@@ -169,6 +169,10 @@ pub enum TableEvent {
     Message(ToServer),
     /// It could not be started, broke the protocol, or went away.
     Failed(String),
+    /// The browser side of a game channel relayed to this table ended
+    /// (the id the channel had as a connection): its player has gone from
+    /// the game, though its lobby connection may remain.
+    ChannelClosed(ConnId),
 }
 
 #[derive(Debug)]

@@ -15,7 +15,7 @@ use ggzdmod::wire::ToGame;
 use super::{Seat, Table};
 use crate::proto::ext_reply;
 use crate::proto::reply::{self as r, SeatView};
-use crate::proto::types::{SeatKind, TableStatus};
+use crate::proto::types::{LeaveReason, SeatKind, TableStatus};
 use crate::zone::Zone;
 use crate::zone::effects::{ConnId, Sink, TableSerial, TimerKey, TimerKind, msg};
 
@@ -25,9 +25,32 @@ use crate::zone::effects::{ConnId, Sink, TableSerial, TimerKey, TimerKind, msg};
 #[derive(Debug, Default)]
 pub(crate) struct Holds {
     until: BTreeMap<u32, Instant>,
+    /// Game channels handed to this table and whose player (lobby
+    /// connection) they belong to, so that a channel's end can be traced
+    /// to its player. One per player, at most [`MAX_CHANNELS`].
+    channels: Vec<(ConnId, ConnId)>,
 }
 
+/// Channels remembered per table: one per seat and spectator slot.
+const MAX_CHANNELS: usize = super::MAX_SEATS + super::MAX_SPECTATORS;
+
 impl Holds {
+    /// Remembers `channel` as `player`'s, replacing the player's earlier
+    /// one; the oldest entry goes when the table has too many.
+    fn track(&mut self, channel: ConnId, player: ConnId) {
+        self.channels.retain(|&(_, p)| p != player);
+        if self.channels.len() >= MAX_CHANNELS {
+            self.channels.remove(0);
+        }
+        self.channels.push((channel, player));
+    }
+
+    /// The player whose channel this was, forgetting it.
+    fn untrack(&mut self, channel: ConnId) -> Option<ConnId> {
+        let at = self.channels.iter().position(|&(c, _)| c == channel)?;
+        Some(self.channels.remove(at).1)
+    }
+
     fn hold(&mut self, seat: u32, until: Instant) {
         self.until.insert(seat, until);
     }
@@ -128,6 +151,49 @@ impl Zone {
                 },
             );
         }
+    }
+
+    /// A game channel goes to this table for `player`.
+    pub(super) fn track_channel(&mut self, serial: TableSerial, channel: ConnId, player: ConnId) {
+        let Some((room, id)) = self.table_by_serial(serial) else {
+            return;
+        };
+        if let Some(table) = self.table_mut(room, id) {
+            table.holds.track(channel, player);
+        }
+    }
+
+    /// A player's game channel ended while its lobby connection may still
+    /// be there: the player leaves the table as if it had sent LEAVE (a
+    /// seat mid-game is held), and is told with a LEAVE of its own; a
+    /// `rejoin` client also learns where its held seat is.
+    pub(crate) fn on_channel_closed(
+        &mut self,
+        room: u32,
+        id: u32,
+        channel: ConnId,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(player) = self
+            .table_mut(room, id)
+            .and_then(|t| t.holds.untrack(channel))
+        else {
+            return;
+        };
+        let Some(place) = self
+            .player(player)
+            .filter(|p| p.room == Some(room))
+            .and_then(|p| p.place)
+            .filter(|place| place.table == id)
+        else {
+            return;
+        };
+        log::info!(target: "tables", "table {id} in room {room}: a game channel closed");
+        self.vacate(player, room, place, true, now, sink);
+        sink.send(player, &msg(r::leave(LeaveReason::Normal, None)));
+        self.kill_if_empty(room, id, now, sink);
+        self.send_rejoin(player, sink);
     }
 
     /// The seat was taken back (or changed otherwise): its grace ends.

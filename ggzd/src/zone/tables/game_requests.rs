@@ -42,6 +42,9 @@ impl Zone {
             TableEvent::Message(message) => {
                 self.on_game_message(serial, room, id, message, now, sink)
             }
+            TableEvent::ChannelClosed(channel) => {
+                self.on_channel_closed(room, id, channel, now, sink)
+            }
         }
     }
 

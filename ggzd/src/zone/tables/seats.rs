@@ -109,6 +109,7 @@ impl Zone {
             .and_then(|p| p.channel.take())
             .ok_or(ResultCode::NoChannel)?;
         self.release_channel_session(channel);
+        self.track_channel(serial, channel, conn);
         sink.table_send(serial, msg, Some(channel));
         Ok(())
     }

@@ -52,9 +52,10 @@ fn world() -> World {
 }
 
 impl World {
-    fn channel(&mut self, name: &str) {
+    fn channel(&mut self, name: &str) -> ConnId {
         let c = self.connect();
         self.send(c, &format!("<CHANNEL ID='{name}'/></SESSION>"));
+        c
     }
 
     fn game(&mut self, serial: TableSerial, message: ToServer) {
@@ -343,4 +344,35 @@ fn a_guest_name_taken_by_a_new_guest_is_the_holder() {
     w.zone.disconnected(bob, w.now, &mut w.sink);
     let other = w.login_with_rejoin("BOB");
     assert!(w.sink.take(other).concat().contains("<REJOIN"));
+}
+
+#[test]
+fn a_closed_game_channel_leaves_the_seat_held_and_tells_its_player() {
+    let mut w = world();
+    let (ann, serial) = w.launch("<SEAT NUM='0' TYPE='open'/><SEAT NUM='1' TYPE='open'/>");
+    let bob = w.login_with_rejoin("bob");
+    w.send(bob, "<ENTER ROOM='1'/>");
+    let first = w.channel("bob");
+    w.send(bob, "<JOIN TABLE='1'/>");
+    w.game(serial, ToServer::State(GameState::Playing));
+    w.sink.sent.clear();
+    // The browser's game channel ends; its lobby connection stays.
+    w.zone
+        .on_table_event(serial, TableEvent::ChannelClosed(first), w.now, &mut w.sink);
+    assert_eq!(w.seat(1), (SeatKind::Abandoned, Some("bob".into())));
+    let told = w.sink.take(bob).concat();
+    let leave = told.find("<LEAVE REASON='normal'/>").expect("a LEAVE");
+    let rejoin = told
+        .find("<REJOIN ROOM='1' TABLE='1' SEAT='1'/>")
+        .expect("a REJOIN");
+    assert!(leave < rejoin, "{told}");
+    assert!(w.sink.take(ann).concat().contains("TYPE='abandoned'>bob<"));
+    // bob sits down again with a new channel; the old one's end, should
+    // it be reported again, is no longer his.
+    w.channel("bob");
+    w.send(bob, "<JOIN TABLE='1'/>");
+    assert_eq!(w.seat(1), (SeatKind::Player, Some("bob".into())));
+    w.zone
+        .on_table_event(serial, TableEvent::ChannelClosed(first), w.now, &mut w.sink);
+    assert_eq!(w.seat(1), (SeatKind::Player, Some("bob".into())));
 }
