@@ -25,6 +25,9 @@ use crate::zone::effects::{ConnId, Sink, TableSerial, TimerKey, TimerKind, msg};
 #[derive(Debug, Default)]
 pub(crate) struct Holds {
     until: BTreeMap<u32, Instant>,
+    /// The one grace timer pending per seat, by its deadline: a seat left
+    /// again and again within a grace never has more than one.
+    armed: BTreeMap<u32, Instant>,
     /// Game channels handed to this table and whose player (lobby
     /// connection) they belong to, so that a channel's end can be traced
     /// to its player. One per player, at most [`MAX_CHANNELS`].
@@ -51,19 +54,51 @@ impl Holds {
         Some(self.channels.remove(at).1)
     }
 
-    fn hold(&mut self, seat: u32, until: Instant) {
+    /// Holds `seat` until then; true when a timer must be set for it
+    /// (none is pending for the seat yet).
+    fn hold(&mut self, seat: u32, until: Instant) -> bool {
         self.until.insert(seat, until);
+        if self.armed.contains_key(&seat) {
+            return false;
+        }
+        self.armed.insert(seat, until);
+        true
     }
 
     fn release(&mut self, seat: u32) {
         self.until.remove(&seat);
     }
 
-    /// Whether a grace timer set for `deadline` is the live one for `seat`
-    /// (a seat taken back and abandoned again has a later one).
-    fn is_due(&self, seat: u32, deadline: Instant) -> bool {
-        self.until.get(&seat) == Some(&deadline)
+    /// A grace timer set for `deadline` fired for `seat`.
+    fn fired(&mut self, seat: u32, deadline: Instant) -> Fired {
+        if self.armed.get(&seat) != Some(&deadline) {
+            return Fired::Stale;
+        }
+        self.armed.remove(&seat);
+        match self.until.get(&seat).copied() {
+            Some(until) if until <= deadline => {
+                self.until.remove(&seat);
+                Fired::Expired
+            }
+            // Left again since the timer was set: wait for the new end.
+            Some(until) => {
+                self.armed.insert(seat, until);
+                Fired::Rearm(until)
+            }
+            None => Fired::Stale,
+        }
     }
+}
+
+/// What a grace timer means when it fires.
+#[derive(Debug, PartialEq, Eq)]
+enum Fired {
+    /// Not the seat's pending timer, or the seat is no longer held.
+    Stale,
+    /// The grace is over: the seat opens.
+    Expired,
+    /// The seat was held anew meanwhile: a timer for this deadline.
+    Rearm(Instant),
 }
 
 /// A game is running, for holding seats: the game server says it is
@@ -97,6 +132,16 @@ const NO_CONN: ConnId = ConnId {
     generation: u32::MAX,
 };
 
+fn grace_timer(serial: TableSerial, num: u32, until: Instant, sink: &mut dyn Sink) {
+    sink.timer(
+        until,
+        TimerKey {
+            conn: NO_CONN,
+            kind: TimerKind::SeatGrace(serial, num),
+        },
+    );
+}
+
 impl Zone {
     /// Marks a seat just left mid-game as abandoned with its player's name
     /// and starts its grace. The game server and the room are told by the
@@ -125,7 +170,8 @@ impl Zone {
             name: Some(name.to_string()),
             occupant: None,
         };
-        table.holds.hold(num, until);
+        // With no grace the seat opens below at once; nothing is armed.
+        let arm = !grace.is_zero() && table.holds.hold(num, until);
         log::info!(target: "tables", "table {id} in room {room}: seat {num} held for {name} for {}s", grace.as_secs());
         // Original clients read the preceding `leave` as "the seat is
         // open"; this corrects it to what it is.
@@ -141,15 +187,9 @@ impl Zone {
         );
         self.broadcast_table_room(room, update, sink);
         if grace.is_zero() {
-            self.open_held_seat(serial, num, until, now, sink);
-        } else {
-            sink.timer(
-                until,
-                TimerKey {
-                    conn: NO_CONN,
-                    kind: TimerKind::SeatGrace(serial, num),
-                },
-            );
+            self.open_seat(room, id, num, now, sink);
+        } else if arm {
+            grace_timer(serial, num, until, sink);
         }
     }
 
@@ -212,30 +252,27 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
-        self.open_held_seat(serial, num, deadline, now, sink);
-    }
-
-    /// The grace of a held seat is over: the seat opens, the game server
-    /// is told as for an owner's seat change, and the game's own rules
-    /// decide what follows (a new player, a bot, or the end of the table).
-    fn open_held_seat(
-        &mut self,
-        serial: TableSerial,
-        num: u32,
-        deadline: Instant,
-        now: Instant,
-        sink: &mut dyn Sink,
-    ) {
         let Some((room, id)) = self.table_by_serial(serial) else {
             return;
         };
         let Some(table) = self.table_mut(room, id) else {
             return;
         };
-        if !table.holds.is_due(num, deadline) {
-            return;
+        match table.holds.fired(num, deadline) {
+            Fired::Stale => {}
+            Fired::Rearm(until) => grace_timer(serial, num, until, sink),
+            Fired::Expired => self.open_seat(room, id, num, now, sink),
         }
-        table.holds.release(num);
+    }
+
+    /// The grace of a held seat is over: the seat opens, the game server
+    /// is told as for an owner's seat change, and the game's own rules
+    /// decide what follows (a new player, a bot, or the end of the table).
+    fn open_seat(&mut self, room: u32, id: u32, num: u32, now: Instant, sink: &mut dyn Sink) {
+        let Some(table) = self.table(room, id) else {
+            return;
+        };
+        let serial = table.serial;
         let Some(seat) = table.seats.get(num as usize) else {
             return;
         };
@@ -267,18 +304,14 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
-        let held: Vec<(TableSerial, u32, Instant)> = self
+        let held: Vec<(u32, u32, u32)> = self
             .held_seats(canonical)
             .into_iter()
             .filter(|&(r, t, _)| (r, t) != (room, id))
-            .filter_map(|(r, t, num)| {
-                let table = self.table(r, t)?;
-                let until = table.holds.until.get(&num).copied()?;
-                Some((table.serial, num, until))
-            })
             .collect();
-        for (serial, num, until) in held {
-            self.open_held_seat(serial, num, until, now, sink);
+        for (r, t, num) in held {
+            self.forget_hold(r, t, num);
+            self.open_seat(r, t, num, now, sink);
         }
     }
 
@@ -381,15 +414,21 @@ mod tests {
     }
 
     #[test]
-    fn only_the_latest_deadline_of_a_seat_is_due() {
-        let now = Instant::now();
+    fn one_timer_per_seat_follows_the_latest_hold() {
+        let t0 = Instant::now();
+        let t5 = t0 + Duration::from_secs(5);
         let mut holds = Holds::default();
-        holds.hold(1, now);
-        holds.hold(1, now + Duration::from_secs(5));
-        assert!(!holds.is_due(1, now));
-        assert!(holds.is_due(1, now + Duration::from_secs(5)));
-        assert!(!holds.is_due(0, now + Duration::from_secs(5)));
+        assert!(holds.hold(1, t0), "the first hold needs a timer");
+        // Taken back and left again: no second timer.
         holds.release(1);
-        assert!(!holds.is_due(1, now + Duration::from_secs(5)));
+        assert!(!holds.hold(1, t5));
+        assert_eq!(holds.fired(0, t0), Fired::Stale, "another seat's");
+        assert_eq!(holds.fired(1, t0), Fired::Rearm(t5));
+        assert_eq!(holds.fired(1, t0), Fired::Stale, "already handled");
+        assert_eq!(holds.fired(1, t5), Fired::Expired);
+        assert!(holds.hold(1, t5), "a fresh hold arms anew");
+        holds.release(1);
+        assert_eq!(holds.fired(1, t5), Fired::Stale, "taken back");
+        assert!(holds.hold(1, t5));
     }
 }
