@@ -28,6 +28,9 @@ pub(crate) struct Holds {
     /// The one grace timer pending per seat, by its deadline: a seat left
     /// again and again within a grace never has more than one.
     armed: BTreeMap<u32, Instant>,
+    /// The game server reported a result and has not reported a state
+    /// since: the game is over even if the table still says playing.
+    reported: bool,
     /// Game channels handed to this table and whose player (lobby
     /// connection) they belong to, so that a channel's end can be traced
     /// to its player. One per player, at most [`MAX_CHANNELS`].
@@ -104,8 +107,14 @@ enum Fired {
 /// A game is running, for holding seats: the game server says it is
 /// playing, or it was interrupted by a seat that is already held (the
 /// game server then usually waits for that player).
+///
+/// A result report ends the game: from it until the game server's next
+/// state report (a finished TicTacToe game reports WAITING right after
+/// its result), players leave finished games, not running ones. Clients
+/// learn of the end at the same time as ggzd, and may be gone before ggzd
+/// has read the state that follows.
 pub(crate) fn mid_game(table: &Table) -> bool {
-    table.status == TableStatus::Playing
+    (table.status == TableStatus::Playing && !table.holds.reported)
         || table.seats.iter().any(|s| s.kind == SeatKind::Abandoned)
 }
 
@@ -190,6 +199,28 @@ impl Zone {
             self.open_seat(room, id, num, now, sink);
         } else if arm {
             grace_timer(serial, num, until, sink);
+        }
+    }
+
+    /// The game server reported a result: the game the held seats' players
+    /// left is over, so their seats open (after the report, which still
+    /// counts them).
+    pub(super) fn game_over(&mut self, room: u32, id: u32, now: Instant, sink: &mut dyn Sink) {
+        let Some(table) = self.table_mut(room, id) else {
+            return;
+        };
+        table.holds.reported = true;
+        let held: Vec<u32> = table.holds.until.keys().copied().collect();
+        for num in held {
+            self.forget_hold(room, id, num);
+            self.open_seat(room, id, num, now, sink);
+        }
+    }
+
+    /// Any state report: a game may be running again.
+    pub(super) fn game_state_seen(&mut self, room: u32, id: u32) {
+        if let Some(table) = self.table_mut(room, id) {
+            table.holds.reported = false;
         }
     }
 

@@ -376,3 +376,48 @@ fn a_closed_game_channel_leaves_the_seat_held_and_tells_its_player() {
         .on_table_event(serial, TableEvent::ChannelClosed(first), w.now, &mut w.sink);
     assert_eq!(w.seat(1), (SeatKind::Player, Some("bob".into())));
 }
+
+fn report() -> ToServer {
+    let rec = |name: &str, result| ggzdmod::wire::ReportRecord {
+        name: name.into(),
+        kind: SeatKind::Player,
+        team: 0,
+        result,
+        score: 0,
+    };
+    ToServer::Report(vec![
+        rec("ann", ggzdmod::wire::GameResult::Win),
+        rec("bob", ggzdmod::wire::GameResult::Loss),
+    ])
+}
+
+#[test]
+fn a_result_ends_the_holds_of_the_game_it_ends() {
+    // Players see the game end as soon as ggzd does, and may be gone
+    // before ggzd has read the result: their seats open with it.
+    let mut w = world();
+    let (ann, bob, serial) = w.playing();
+    w.zone.disconnected(bob, w.now, &mut w.sink);
+    w.zone.disconnected(ann, w.now, &mut w.sink);
+    assert!(w.sink.ended.is_empty());
+    w.game(serial, report());
+    assert_eq!(w.sink.ended, vec![serial], "nobody left, nothing held");
+}
+
+#[test]
+fn after_a_result_a_leave_is_not_mid_game_until_the_next_state() {
+    let mut w = world();
+    let (_, bob, serial) = w.playing();
+    w.game(serial, report());
+    // Still "playing" as far as ggzd has read, but the game is over.
+    w.zone.disconnected(bob, w.now, &mut w.sink);
+    assert_eq!(w.seat(1), (SeatKind::Open, None));
+    assert!(w.grace_timers().is_empty());
+    // A state report means games may run again.
+    let carl = w.guest_in("carl", 1);
+    w.channel("carl");
+    w.send(carl, "<JOIN TABLE='1'/>");
+    w.game(serial, ToServer::State(GameState::Playing));
+    w.zone.disconnected(carl, w.now, &mut w.sink);
+    assert_eq!(w.seat(1), (SeatKind::Abandoned, Some("carl".into())));
+}
