@@ -336,21 +336,23 @@ impl Zone {
             }
             return;
         }
-        self.vacate(conn, room, place, true, now, sink);
+        // FORCE says the player means to go: nothing is held for it.
+        self.vacate(conn, room, place, !force, now, sink);
         self.reply(conn, "leave", ResultCode::Ok, sink);
         sink.send(conn, &msg(r::leave(LeaveReason::Normal, None)));
         self.kill_if_empty(room, place.table, now, sink);
     }
 
     /// Takes the player out of their seat or slot and tells the game and
-    /// the room. A voluntary leave from a running game abandons the seat,
-    /// which its player can take back later.
+    /// the room. With `keep_seat`, leaving a running game abandons the
+    /// seat, which its player can take back for a while (§11.7 of
+    /// docs/client-server.md); boots and forced leaves open it.
     pub(super) fn vacate(
         &mut self,
         conn: ConnId,
         room: u32,
         place: Place,
-        voluntary: bool,
+        keep_seat: bool,
         now: Instant,
         sink: &mut dyn Sink,
     ) {
@@ -365,7 +367,7 @@ impl Zone {
         };
         let serial = table.serial;
         let index = place.index as usize;
-        let abandon = !place.spectator && voluntary && super::abandoned::mid_game(table);
+        let abandon = !place.spectator && keep_seat && super::abandoned::mid_game(table);
         let update = if place.spectator {
             if let Some(slot) = table.spectators.get_mut(index) {
                 *slot = None;

@@ -421,3 +421,18 @@ fn after_a_result_a_leave_is_not_mid_game_until_the_next_state() {
     w.zone.disconnected(carl, w.now, &mut w.sink);
     assert_eq!(w.seat(1), (SeatKind::Abandoned, Some("carl".into())));
 }
+
+#[test]
+fn a_forced_leave_holds_nothing() {
+    let mut w = world();
+    let (_, bob, _) = w.playing();
+    w.send(bob, "<LEAVE FORCE='true'/>");
+    assert!(
+        w.sink
+            .take(bob)
+            .concat()
+            .contains("ACTION='leave' CODE='ok'")
+    );
+    assert_eq!(w.seat(1), (SeatKind::Open, None));
+    assert!(w.grace_timers().is_empty());
+}
