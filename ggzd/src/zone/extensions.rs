@@ -61,13 +61,19 @@ impl Zone {
             return;
         };
         let had_token = session.ext.channel_token;
+        let had_rejoin = session.ext.rejoin;
         let on = session.ext.enable(names);
         let wants_token = !had_token && session.ext.channel_token;
+        let rejoin_now = session.ext.rejoin && !had_rejoin;
         sink.send(conn, &msg(ext_reply::extensions(&on)));
         // Asked for after LOGIN: the token a login would have brought
         // comes now (before login, the login sends it).
         if wants_token {
             self.issue_channel_token(conn, now, sink);
+        }
+        // A client that asks after its LOGIN still learns of a held seat.
+        if rejoin_now {
+            self.send_rejoin(conn, sink);
         }
     }
 }

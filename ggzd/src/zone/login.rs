@@ -244,6 +244,7 @@ impl Zone {
         sink.send(conn, &msg(result));
         self.send_motd(conn, sink);
         self.issue_channel_token(conn, now, sink);
+        self.send_rejoin(conn, sink);
         self.schedule_first_ping(conn, now, sink);
         self.schedule_room_update(conn, now, sink);
     }

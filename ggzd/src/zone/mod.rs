@@ -80,6 +80,8 @@ pub struct Settings {
     pub tables: crate::config::tables::TablesConfig,
     /// Per-address and failed-login limits (docs/abuse-limits.md).
     pub abuse: crate::abuse::Limits,
+    /// How long a seat left mid-game is held (docs/client-server.md §11.7).
+    pub rejoin: crate::config::rejoin::RejoinConfig,
 }
 
 /// The registration policy, reduced to what the zone acts on.
@@ -411,9 +413,9 @@ impl Zone {
                 table,
                 spectator,
                 seat,
-            } => self.on_join(conn, table, spectator, seat, sink),
+            } => self.on_join(conn, table, spectator, seat, now, sink),
             Request::Leave { force, .. } => self.on_leave(conn, force, now, sink),
-            Request::Reseat { action, seat } => self.on_reseat(conn, action, seat, sink),
+            Request::Reseat { action, seat } => self.on_reseat(conn, action, seat, now, sink),
             Request::Update {
                 kind,
                 action,
@@ -481,6 +483,9 @@ impl Zone {
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
             TimerKind::ChannelToken => self.on_channel_token_timer(key.conn, deadline, now, sink),
             TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
+            TimerKind::SeatGrace(serial, seat) => {
+                self.on_seat_grace(serial, seat, deadline, now, sink)
+            }
         }
     }
 

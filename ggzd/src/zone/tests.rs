@@ -115,6 +115,7 @@ fn settings() -> Settings {
         },
         tls: TlsPolicy::default(),
         tables: Default::default(),
+        rejoin: Default::default(),
     }
 }
 
@@ -243,6 +244,7 @@ mod channel_tokens;
 mod channels;
 mod extensions;
 mod operator;
+mod rejoin;
 mod tls;
 
 #[test]
