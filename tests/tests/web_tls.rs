@@ -1,5 +1,6 @@
 //! wss: the `[web]` listener over TLS (`[web] tls = true`, the `[tls]`
-//! pair): the lobby and a relayed game channel inside TLS, plain
+//! pair): the lobby and a relayed game channel inside TLS, the page over
+//! https, plain
 //! WebSocket refused, and a certificate reloaded on SIGHUP serving new
 //! connections. Certificates come from a test CA made with rcgen; the
 //! client is tungstenite over rustls (test code only).
@@ -7,6 +8,7 @@
 #[path = "support/ws_client.rs"]
 mod support;
 
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
@@ -192,4 +194,19 @@ fn plain_websocket_is_refused_and_a_reloaded_certificate_serves_new_connections(
     // The connection made before the reload carries on.
     old.send("<PING ID='still'/>\n");
     old.wait_for("<PONG ID='still'");
+
+    // The web client's page comes over https on the same listener.
+    let sock = connect_from([127, 0, 0, 1].into(), addr);
+    sock.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+    let tls = rustls::ClientConnection::new(second.client(), name).unwrap();
+    let mut https = Tls::new(tls, sock);
+    https
+        .write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut page = Vec::new();
+    let _ = https.read_to_end(&mut page);
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.starts_with("HTTP/1.1 200 "), "{page}");
+    assert!(page.contains("<html"), "{page}");
 }
