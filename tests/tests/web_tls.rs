@@ -1,8 +1,7 @@
 //! wss: the `[web]` listener over TLS (`[web] tls = true`, the `[tls]`
 //! pair): the lobby and a relayed game channel inside TLS, the page over
-//! https, plain
-//! WebSocket refused, and a certificate reloaded on SIGHUP serving new
-//! connections. Certificates come from a test CA made with rcgen; the
+//! https, plain WebSocket refused, and a certificate reloaded on SIGHUP
+//! serving new connections. Certificates come from a test CA made with rcgen; the
 //! client is tungstenite over rustls (test code only).
 
 #[path = "support/ws_client.rs"]
