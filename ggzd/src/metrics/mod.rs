@@ -35,6 +35,12 @@ pub const LAUNCH_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
+/// Buckets for time in a matchmaking queue: a round or a few, up to
+/// minutes for rare ratings.
+pub const MATCH_WAIT_BUCKETS: &[f64] = &[
+    0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];
+
 impl Histogram {
     pub fn new(bounds: &'static [f64]) -> Histogram {
         Histogram {
@@ -150,6 +156,8 @@ pub struct ZoneMetrics {
     /// From LOGIN to its answer, for logins the workers checked (queue
     /// and backoff waits included).
     pub login_latency: Histogram,
+    /// Time matched tickets spent in their queue.
+    pub match_wait: Histogram,
 }
 
 impl Default for ZoneMetrics {
@@ -161,6 +169,7 @@ impl Default for ZoneMetrics {
             games: Vec::new(),
             launch_latency: Histogram::new(LAUNCH_BUCKETS),
             login_latency: Histogram::new(LOGIN_BUCKETS),
+            match_wait: Histogram::new(MATCH_WAIT_BUCKETS),
         }
     }
 }

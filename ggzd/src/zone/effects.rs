@@ -66,6 +66,11 @@ pub enum TimerKind {
     TableSync(TableSerial),
     /// The next line of this player's chat backlog may go.
     ChatRelease,
+    /// A matchmaking queue's next round (by queue id; no connection).
+    MatchRound(u32),
+    /// Matched players must have taken their seats at this table by now
+    /// (no connection).
+    MatchDeadline(TableSerial),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,6 +78,12 @@ pub struct TimerKey {
     pub conn: ConnId,
     pub kind: TimerKind,
 }
+
+/// The connection of timers that belong to no connection.
+pub const NO_CONN: ConnId = ConnId {
+    slot: u32::MAX,
+    generation: u32::MAX,
+};
 
 /// Work that must not run on the event loop: password hashing and SQLite.
 #[derive(Debug)]

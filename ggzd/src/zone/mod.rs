@@ -12,6 +12,7 @@ pub mod flood;
 mod guard;
 mod lag;
 mod login;
+mod matchmaking;
 pub use login::unix_now;
 pub mod operator;
 pub mod perms;
@@ -31,7 +32,8 @@ use std::time::{Duration, Instant};
 
 pub use effects::{
     Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Moderator, Msg,
-    OnlineCheck, Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
+    NO_CONN, OnlineCheck, Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind,
+    msg,
 };
 use session::{Session, State};
 
@@ -130,6 +132,8 @@ pub struct Zone {
     table_index: HashMap<TableSerial, (u32, u32)>,
     next_table_serial: TableSerial,
     metrics: crate::metrics::ZoneMetrics,
+    /// Matchmaking queues, tickets and matches waiting for players.
+    matchmaker: crate::matchmaking::Matchmaker,
 }
 
 impl Zone {
@@ -168,10 +172,12 @@ impl Zone {
             table_index: HashMap::new(),
             next_table_serial: 0,
             metrics: crate::metrics::ZoneMetrics::default(),
+            matchmaker: crate::matchmaking::Matchmaker::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
         }
+        zone.refresh_queues();
         zone
     }
 
@@ -439,6 +445,8 @@ impl Zone {
                 perm,
                 value,
             } => self.on_admin_perm(conn, player, perm, value, sink),
+            Request::Match { queue } => self.on_match(conn, queue, now, sink),
+            Request::MatchCancel { queue } => self.on_match_cancel(conn, queue, sink),
         }
     }
 
@@ -473,6 +481,10 @@ impl Zone {
             TimerKind::TableSync(serial) => self.on_table_sync(serial, now, sink),
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
             TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
+            TimerKind::MatchRound(queue) => self.on_match_round(queue, deadline, now, sink),
+            TimerKind::MatchDeadline(serial) => {
+                self.on_match_deadline(serial, deadline, now, sink);
+            }
         }
     }
 
@@ -537,6 +549,7 @@ impl Zone {
         self.motd = motd;
         self.reload_games(games);
         self.reload_rooms(rooms, now, sink);
+        self.refresh_queues();
         self.refresh_permissions(sink);
     }
 

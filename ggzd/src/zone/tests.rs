@@ -129,6 +129,7 @@ fn room(key: &str, name: &str) -> RoomDesc {
         restriction: EntryRestriction::None,
         executable_args: Vec::new(),
         source: PathBuf::from(format!("{key}.toml")),
+        queues: Vec::new(),
     }
 }
 
