@@ -119,7 +119,9 @@ fn default_cooldown() -> f64 {
 
 fn seconds(key: &str, value: f64, lo: f64, hi: f64) -> Result<Duration, String> {
     if !(lo..=hi).contains(&value) {
-        return Err(format!("{key}: {value} is not between {lo} and {hi} seconds"));
+        return Err(format!(
+            "{key}: {value} is not between {lo} and {hi} seconds"
+        ));
     }
     Ok(Duration::from_secs_f64(value))
 }
@@ -144,7 +146,9 @@ impl QueueToml {
             ));
         }
         if self.min_players == 0 || self.min_players > self.max_players {
-            return Err(err("min_players must be at least 1 and at most max_players".into()));
+            return Err(err(
+                "min_players must be at least 1 and at most max_players".into(),
+            ));
         }
         if self.max_players > MAX_TABLE {
             return Err(err(format!("max_players is more than {MAX_TABLE}")));
@@ -187,8 +191,7 @@ impl QueueToml {
         };
         if desc.sizes(|_| true).is_empty() {
             return Err(err(
-                "no table size fits min_players, max_players, count_multiple and the groups"
-                    .into(),
+                "no table size fits min_players, max_players, count_multiple and the groups".into(),
             ));
         }
         Ok(desc)
@@ -209,7 +212,9 @@ impl QueueDesc {
             )
         };
         (self.min..=self.max.min(MAX_TABLE))
-            .filter(|n| n % self.count_multiple == 0 && (lo..=hi).contains(n) && allowed(*n))
+            .filter(|n| {
+                n.is_multiple_of(self.count_multiple) && (lo..=hi).contains(n) && allowed(*n)
+            })
             .collect()
     }
 }
@@ -270,9 +275,18 @@ pub(crate) mod tests {
     #[test]
     fn bad_queues_are_refused_with_the_key() {
         let cases = [
-            ("name = \"a b\"\nmin_players = 2\nmax_players = 2\n", "queue name"),
-            ("name = \"q\"\nmin_players = 3\nmax_players = 2\n", "min_players"),
-            ("name = \"q\"\nmin_players = 2\nmax_players = 99\n", "max_players"),
+            (
+                "name = \"a b\"\nmin_players = 2\nmax_players = 2\n",
+                "queue name",
+            ),
+            (
+                "name = \"q\"\nmin_players = 3\nmax_players = 2\n",
+                "min_players",
+            ),
+            (
+                "name = \"q\"\nmin_players = 2\nmax_players = 99\n",
+                "max_players",
+            ),
             (
                 "name = \"q\"\nmin_players = 3\nmax_players = 3\ncount_multiple = 2\n",
                 "no table size",

@@ -166,7 +166,9 @@ impl Matchmaker {
 
     /// Whether `canonical` may not queue yet.
     pub fn cooling(&self, canonical: &str, now: Instant) -> bool {
-        self.cooldowns.get(canonical).is_some_and(|until| *until > now)
+        self.cooldowns
+            .get(canonical)
+            .is_some_and(|until| *until > now)
     }
 
     pub fn start_cooldown(&mut self, canonical: &str, until: Instant, now: Instant) {
@@ -379,7 +381,10 @@ mod tests {
         let t0 = Instant::now();
         let (_, timer) = m.enqueue("q0", conn(1), "A", "a", 1500.0, t0).unwrap();
         assert_eq!(timer, Some(t0 + Duration::from_secs(1)));
-        assert_eq!(m.enqueue("q0", conn(1), "A", "a", 1500.0, t0).unwrap().1, None);
+        assert_eq!(
+            m.enqueue("q0", conn(1), "A", "a", 1500.0, t0).unwrap().1,
+            None
+        );
         assert_eq!(m.by_name("q0").unwrap().tickets.len(), 1);
         for n in &names[1..4] {
             m.enqueue(n, conn(1), "A", "a", 1500.0, t0).unwrap();

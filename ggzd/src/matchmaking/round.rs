@@ -114,7 +114,11 @@ fn pair(desc: &QueueDesc, order: &[&Entry], taken: &mut [bool], formed: &mut Vec
                 continue;
             }
             let waited = (ea.waited + eb.waited).as_secs_f64();
-            let score = if desc.rated { gap - bonus * waited } else { 0.0 };
+            let score = if desc.rated {
+                gap - bonus * waited
+            } else {
+                0.0
+            };
             if best.is_none_or(|(s, _, _)| score < s) {
                 best = Some((score, b, gap));
             }
@@ -263,7 +267,7 @@ fn seat(desc: &QueueDesc, humans: &[&Entry], bots: usize, gap: f64) -> Formed {
         for _ in 0..2 * n {
             let lap = turn / n;
             let k = turn % n;
-            let g = if lap % 2 == 0 { k } else { n - 1 - k };
+            let g = if lap.is_multiple_of(2) { k } else { n - 1 - k };
             turn += 1;
             if members[g].len() < cap[g] {
                 members[g].push(Fill::Ticket(e.id));
@@ -451,7 +455,12 @@ mod tests {
         // Snake: 1900 and 1600 against 1800 and 1700.
         assert_eq!(
             f.seats,
-            [Fill::Ticket(1), Fill::Ticket(4), Fill::Ticket(2), Fill::Ticket(3)]
+            [
+                Fill::Ticket(1),
+                Fill::Ticket(4),
+                Fill::Ticket(2),
+                Fill::Ticket(3)
+            ]
         );
     }
 
@@ -495,7 +504,11 @@ mod tests {
                 t.waited += Duration::from_secs(1);
                 worst = worst.max(t.missed);
             }
-            assert!(queued.len() < 64, "round {round_no}: {} queued", queued.len());
+            assert!(
+                queued.len() < 64,
+                "round {round_no}: {} queued",
+                queued.len()
+            );
         }
         assert!(worst <= 20, "a ticket missed {worst} rounds");
     }

@@ -201,9 +201,9 @@ impl Zone {
             })
             .map(|t| t.conn)
             .collect();
-        let Some(result) =
-            self.matchmaker
-                .run_round(queue, deadline, now, |t| eligible.contains(&t.conn))
+        let Some(result) = self
+            .matchmaker
+            .run_round(queue, deadline, now, |t| eligible.contains(&t.conn))
         else {
             return;
         };
@@ -336,7 +336,7 @@ impl Zone {
             .unwrap_or_default();
         log::info!(target: "tables", "table {id} in room {room} is ready for queue {queue}");
         for (conn, name, seat) in seats {
-            if !self.player(conn).is_some_and(|p| p.name == name) {
+            if self.player(conn).is_none_or(|p| p.name != name) {
                 continue;
             }
             sink.send(
