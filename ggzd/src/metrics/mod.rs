@@ -8,6 +8,7 @@
 //! scrape.
 
 pub mod http;
+pub mod matchmaking;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -274,6 +275,7 @@ pub struct Gauges {
     pub login_queue: usize,
     /// Untranslated names by game id, for the per-game counters.
     pub game_names: Vec<String>,
+    pub matchmaking: matchmaking::MatchmakingGauges,
 }
 
 /// Escapes a label value for the text format.
@@ -406,6 +408,12 @@ pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
         "ggzd_login_seconds",
         "From LOGIN to its answer, for logins the workers checked.",
     );
+    zone.match_wait.render(
+        &mut out,
+        "ggzd_queue_wait_seconds",
+        "Time matched tickets spent in their matchmaking queue.",
+    );
+    matchmaking::render(&mut out, &g.matchmaking);
     header(
         &mut out,
         "ggzd_output_queue_drops_total",

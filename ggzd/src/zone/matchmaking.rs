@@ -179,6 +179,28 @@ impl Zone {
         ext_reply::list_queues(&views)
     }
 
+    /// Queue sizes, waits and totals for a metrics scrape.
+    pub fn queue_gauges(&self, now: Instant) -> crate::metrics::matchmaking::MatchmakingGauges {
+        crate::metrics::matchmaking::MatchmakingGauges {
+            queues: self
+                .matchmaker
+                .queues
+                .iter()
+                .map(|q| crate::metrics::matchmaking::QueueGauge {
+                    name: q.desc.name.clone(),
+                    waiting: q.tickets.len(),
+                    oldest: q
+                        .tickets
+                        .iter()
+                        .map(|t| now.saturating_duration_since(t.since))
+                        .max()
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            counts: self.matchmaker.counts.clone(),
+        }
+    }
+
     /// A queue's round is due: form tables and launch them.
     pub(super) fn on_match_round(
         &mut self,
