@@ -350,3 +350,41 @@ fn an_original_client_joins_the_table_it_was_told_about() {
     let join = old.recv_until(TIMEOUT, |e| e.is("JOIN")).unwrap();
     assert_eq!(join.attr("TABLE"), Some(table.as_str()));
 }
+
+/// Runs `ggz --script` as `name` with `script`; returns its output after
+/// it exits successfully.
+fn ggz(server: &TestServer, name: &str, script: &str) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin("ggz"))
+        .args(["--script", "--timeout", "30", "--name", name])
+        .arg(format!("127.0.0.1:{}", server.addr.port()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ggz");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(script.as_bytes());
+    }
+    child
+}
+
+#[test]
+fn ggz_play_is_matched_and_sits_down_at_once() {
+    let (server, _tmp) = server_with_queue("mm-ggz", Some(""));
+    let script =
+        "/enter 1\n/play ttt\n/wait you are playing at table\n/autoplay\n/result\n/leave\n";
+    let runs = [ggz(&server, "alice", script), ggz(&server, "bob", script)];
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("waiting in queue ttt"), "{stdout}");
+        assert!(stdout.contains("matched in queue ttt: table 1"), "{stdout}");
+        assert!(stdout.contains("result: game over"), "{stdout}");
+    }
+}

@@ -55,7 +55,11 @@ pub(super) fn render(out: &mut String, g: &MatchmakingGauges) {
     }
     let c = &g.counts;
     for (name, help, n) in [
-        ("ggzd_matches_total", "Tables formed by matchmaking rounds.", c.matches),
+        (
+            "ggzd_matches_total",
+            "Tables formed by matchmaking rounds.",
+            c.matches,
+        ),
         (
             "ggzd_bot_matches_total",
             "Matched tables with bots in the missing seats.",
@@ -96,7 +100,10 @@ mod tests {
         };
         let mut out = String::new();
         render(&mut out, &g);
-        assert!(out.contains("ggzd_queue_waiting{queue=\"ttt\"} 3\n"), "{out}");
+        assert!(
+            out.contains("ggzd_queue_waiting{queue=\"ttt\"} 3\n"),
+            "{out}"
+        );
         assert!(
             out.contains("ggzd_queue_oldest_wait_seconds{queue=\"ttt\"} 1.5\n"),
             "{out}"

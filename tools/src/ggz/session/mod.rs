@@ -173,6 +173,8 @@ enum Pending {
         sit_at: Option<u32>,
     },
     Chat,
+    Match(String),
+    MatchCancel,
 }
 
 impl Pending {
@@ -186,6 +188,8 @@ impl Pending {
             Pending::Leave => "leave",
             Pending::Reseat { .. } => "reseat",
             Pending::Chat => "chat",
+            Pending::Match(_) => "match",
+            Pending::MatchCancel => "match_cancel",
         }
     }
 }
@@ -714,6 +718,9 @@ impl Session {
         }
         self.list("game", false);
         self.list("room", false);
+        // Queues are an extension: list them only if the server says it
+        // has them (an original server does not answer).
+        self.send_main("<EXTENSIONS NAMES='matchmaking'/>\n");
     }
 
     fn on_result(&mut self, action: &str, code: &str) -> bool {
@@ -759,6 +766,17 @@ impl Session {
                 self.reseated(sit_at);
                 false
             }
+            Pending::Match(queue) => {
+                self.say(&format!(
+                    "waiting in queue {} for a match (/cancel to stop)",
+                    clean(&queue)
+                ));
+                false
+            }
+            Pending::MatchCancel => {
+                self.say("you left the matchmaking queues");
+                false
+            }
             _ => false,
         }
     }
@@ -802,6 +820,20 @@ impl Session {
             ZoneEvent::Left { .. } => {
                 self.drain_game();
                 self.close_game();
+            }
+            ZoneEvent::Extensions(names) => {
+                if names.iter().any(|n| n == "matchmaking") {
+                    self.list("queue", false);
+                }
+                return;
+            }
+            ZoneEvent::Matched { room, table, .. } => {
+                let (room, table) = (*room, *table);
+                if let Some(line) = render::zone_event_line(&self.zone, &event) {
+                    self.say(&line);
+                }
+                self.take_matched_seat(room, table);
+                return;
             }
             _ => {}
         }
