@@ -388,3 +388,29 @@ fn ggz_play_is_matched_and_sits_down_at_once() {
         assert!(stdout.contains("result: game over"), "{stdout}");
     }
 }
+
+#[test]
+fn bench_queue_scenario_reports_matches_and_time_in_queue() {
+    let (server, _tmp) = server_with_queue("mm-bench", Some(""));
+    let out = bench(
+        &server,
+        &[
+            "queue",
+            "--room",
+            "1",
+            "--queue",
+            "ttt",
+            "--players",
+            "6",
+            "--rate",
+            "20",
+            "--secs",
+            "1.5",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(report["matches"].as_u64().unwrap_or(0) >= 1, "{out}");
+    assert!(report["time_in_queue_p99_ms"].is_number(), "{out}");
+    assert_eq!(report["failures"], "none", "{out}");
+    assert_eq!(report["failed"], false, "{out}");
+}
