@@ -877,6 +877,29 @@ mod tests {
     }
 
     #[test]
+    fn matchmaking_requests() {
+        assert_eq!(
+            parse("<MATCH QUEUE='ttt'/>"),
+            Request::Match {
+                queue: Some("ttt".into())
+            }
+        );
+        assert_eq!(
+            parse("<MATCH_CANCEL/>"),
+            Request::MatchCancel { queue: None }
+        );
+        assert_eq!(
+            parse("<LIST TYPE='Queue'/>"),
+            Request::List {
+                kind: ListKind::Queue,
+                full: false
+            }
+        );
+        assert_eq!(parse("<MATCH/>").action_name(), "match");
+        assert_eq!(parse("<MATCH_CANCEL/>").action_name(), "match_cancel");
+    }
+
+    #[test]
     fn action_names() {
         assert_eq!(parse("<LIST TYPE='room'/>").action_name(), "list");
         assert_eq!(parse("<ADMINPERM/>").action_name(), "admin");

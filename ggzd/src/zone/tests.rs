@@ -242,6 +242,7 @@ impl World {
 
 mod channels;
 mod extensions;
+mod matchmaking;
 mod operator;
 mod tls;
 
