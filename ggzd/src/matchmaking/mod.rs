@@ -17,8 +17,9 @@ use round::{Entry, Formed, Rules};
 
 /// Most tickets one player may hold at once, across queues.
 pub const MAX_TICKETS_PER_PLAYER: usize = 4;
-/// Most tickets one queue holds; more are refused (`room full`).
-pub const MAX_TICKETS_PER_QUEUE: usize = 65_536;
+/// Most tickets one queue holds; more are refused (`room full`). A rated
+/// round costs up to the square of this on the event loop.
+pub const MAX_TICKETS_PER_QUEUE: usize = 4096;
 /// Most cooldowns remembered; the oldest are forgotten first.
 pub const MAX_COOLDOWNS: usize = 65_536;
 
@@ -95,6 +96,11 @@ pub struct Matchmaker {
     next_queue_id: u32,
     next_ticket: u64,
     pub pending: BTreeMap<TableSerial, Pending>,
+    /// Each matched player's latest match, until its deadline.
+    pub awaiting: HashMap<ConnId, TableSerial>,
+    /// The queues each player holds a ticket in (at most
+    /// [`MAX_TICKETS_PER_PLAYER`]), so requests cost no queue scan.
+    held: HashMap<ConnId, Vec<u32>>,
     cooldowns: HashMap<String, Instant>,
     pub counts: Counts,
 }
@@ -153,7 +159,29 @@ impl Matchmaker {
             };
             self.queues.push(queue);
         }
-        old.into_iter().flat_map(|q| q.tickets).collect()
+        let dropped: Vec<Ticket> = old.into_iter().flat_map(|q| q.tickets).collect();
+        let live: Vec<u32> = self.queues.iter().map(|q| q.id).collect();
+        self.held.retain(|_, queues| {
+            queues.retain(|id| live.contains(id));
+            !queues.is_empty()
+        });
+        dropped
+    }
+
+    fn hold(&mut self, conn: ConnId, queue: u32) {
+        let queues = self.held.entry(conn).or_default();
+        if !queues.contains(&queue) {
+            queues.push(queue);
+        }
+    }
+
+    fn release(&mut self, conn: ConnId, queue: u32) {
+        if let Some(queues) = self.held.get_mut(&conn) {
+            queues.retain(|q| *q != queue);
+            if queues.is_empty() {
+                self.held.remove(&conn);
+            }
+        }
     }
 
     pub fn by_name(&self, name: &str) -> Option<&Queue> {
@@ -181,13 +209,6 @@ impl Matchmaker {
         self.cooldowns.insert(canonical.to_owned(), until);
     }
 
-    fn held_by(&self, conn: ConnId) -> usize {
-        self.queues
-            .iter()
-            .map(|q| q.tickets.iter().filter(|t| t.conn == conn).count())
-            .sum()
-    }
-
     /// Adds a ticket. Returns the queue's id and whether a round timer
     /// must be set (the queue had none). Asking again for a queue one is
     /// already in keeps the first ticket.
@@ -203,17 +224,17 @@ impl Matchmaker {
         if self.cooling(canonical, now) {
             return Err(Refusal::Cooldown);
         }
-        let held = self.held_by(conn);
+        let held = self.held.get(&conn).map_or(&[][..], Vec::as_slice);
         let id = self.next_ticket + 1;
         let q = self
             .queues
             .iter_mut()
             .find(|q| q.desc.name == queue)
             .ok_or(Refusal::UnknownQueue)?;
-        if q.tickets.iter().any(|t| t.conn == conn) {
+        if held.contains(&q.id) {
             return Ok((q.id, None));
         }
-        if held >= MAX_TICKETS_PER_PLAYER {
+        if held.len() >= MAX_TICKETS_PER_PLAYER {
             return Err(Refusal::TooMany);
         }
         if q.tickets.len() >= MAX_TICKETS_PER_QUEUE {
@@ -237,18 +258,30 @@ impl Matchmaker {
         } else {
             None
         };
-        Ok((q.id, timer))
+        let qid = q.id;
+        self.hold(conn, qid);
+        Ok((qid, timer))
     }
 
     /// Ends `conn`'s ticket in `queue` (or in every queue).
     pub fn cancel(&mut self, conn: ConnId, queue: Option<&str>) -> usize {
+        let Some(held) = self.held.get(&conn).cloned() else {
+            return 0;
+        };
         let mut removed = 0;
         for q in &mut self.queues {
-            if queue.is_none_or(|name| q.desc.name == name) {
+            if held.contains(&q.id) && queue.is_none_or(|name| q.desc.name == name) {
                 let before = q.tickets.len();
                 q.tickets.retain(|t| t.conn != conn);
                 removed += before - q.tickets.len();
+                let id = q.id;
+                if let Some(queues) = self.held.get_mut(&conn) {
+                    queues.retain(|x| *x != id);
+                }
             }
+        }
+        if self.held.get(&conn).is_some_and(Vec::is_empty) {
+            self.held.remove(&conn);
         }
         removed
     }
@@ -258,12 +291,17 @@ impl Matchmaker {
     pub fn requeue(&mut self, queue: u32, tickets: Vec<Ticket>, now: Instant) -> Option<Instant> {
         let q = self.by_id_mut(queue)?;
         let count = tickets.len() as u64;
+        let mut back = Vec::with_capacity(tickets.len());
         for mut t in tickets {
             if q.tickets.iter().any(|o| o.conn == t.conn) {
                 continue;
             }
             t.head = true;
+            back.push(t.conn);
             q.tickets.push(t);
+        }
+        for conn in back {
+            self.hold(conn, queue);
         }
         self.counts.requeued += count;
         let q = self.by_id_mut(queue)?;
@@ -319,7 +357,7 @@ impl Matchmaker {
             }
             tables.push((f, tickets));
         }
-        let considered: Vec<u64> = entries.iter().map(|e| e.id).collect();
+        let considered: std::collections::HashSet<u64> = entries.iter().map(|e| e.id).collect();
         for t in &mut q.tickets {
             if considered.contains(&t.id) {
                 t.missed = t.missed.saturating_add(1);
@@ -329,15 +367,20 @@ impl Matchmaker {
         // independent of where earlier matches left holes.
         q.tickets.sort_by_key(|t| t.id);
         q.next_round = (!q.tickets.is_empty()).then(|| now + q.desc.interval);
+        let next = q.next_round;
+        let matched: Vec<ConnId> = tables
+            .iter()
+            .flat_map(|(_, tickets)| tickets.iter().map(|t| t.conn))
+            .collect();
+        for conn in matched {
+            self.release(conn, id);
+        }
         self.counts.matches += tables.len() as u64;
         self.counts.bot_matches += tables
             .iter()
             .filter(|(f, _)| f.seats.contains(&round::Fill::Bot))
             .count() as u64;
-        Some(RoundResult {
-            tables,
-            next: q.next_round,
-        })
+        Some(RoundResult { tables, next })
     }
 }
 

@@ -96,6 +96,17 @@ pub fn round(desc: &QueueDesc, rules: &Rules, entries: &[Entry]) -> Vec<Formed> 
 /// smallest gap less the wait bonus, among those whose gap either of the
 /// two accepts.
 fn pair(desc: &QueueDesc, order: &[&Entry], taken: &mut [bool], formed: &mut Vec<Formed>) {
+    if !desc.rated {
+        // Every pair scores the same: first come, first paired.
+        for (a, b) in (0..order.len()).step_by(2).map(|a| (a, a + 1)) {
+            if b < order.len() {
+                taken[a] = true;
+                taken[b] = true;
+                formed.push(seat(desc, &[order[a], order[b]], 0, 0.0));
+            }
+        }
+        return;
+    }
     let bonus = f64::from(desc.wait_bonus);
     for a in 0..order.len() {
         if taken[a] {
@@ -141,17 +152,17 @@ fn windows(
     taken: &mut [bool],
     formed: &mut Vec<Formed>,
 ) {
+    // Free tickets by rating, ties by age; matched ones leave the list.
+    let mut free: Vec<usize> = (0..order.len()).filter(|i| !taken[*i]).collect();
+    free.sort_by(|x, y| {
+        rating(desc, order[*x])
+            .total_cmp(&rating(desc, order[*y]))
+            .then(order[*x].id.cmp(&order[*y].id))
+    });
     for a in 0..order.len() {
         if taken[a] {
             continue;
         }
-        // Free tickets by rating, ties by age.
-        let mut free: Vec<usize> = (0..order.len()).filter(|i| !taken[*i]).collect();
-        free.sort_by(|x, y| {
-            rating(desc, order[*x])
-                .total_cmp(&rating(desc, order[*y]))
-                .then(order[*x].id.cmp(&order[*y].id))
-        });
         let Some(pos) = free.iter().position(|i| *i == a) else {
             continue;
         };
@@ -181,11 +192,11 @@ fn windows(
             }
         }
         if let Some((start, size, spread)) = chosen {
-            let members: Vec<&Entry> = free[start..start + size]
-                .iter()
+            let members: Vec<&Entry> = free
+                .drain(start..start + size)
                 .map(|i| {
-                    taken[*i] = true;
-                    order[*i]
+                    taken[i] = true;
+                    order[i]
                 })
                 .collect();
             formed.push(seat(desc, &members, 0, spread));

@@ -130,15 +130,24 @@ impl Zone {
     /// Whether a match holds a seat for this player that they have not
     /// taken yet.
     fn awaits_seat(&self, conn: ConnId) -> bool {
-        self.matchmaker.pending.iter().any(|(serial, p)| {
-            p.seats.iter().any(|(t, seat)| {
-                t.conn == conn
-                    && self
-                        .table_by_serial(*serial)
-                        .and_then(|(room, id)| self.table(room, id))
-                        .and_then(|table| table.seats.get(*seat as usize))
-                        .is_some_and(|s| s.kind == SeatKind::Reserved)
-            })
+        let Some(serial) = self.matchmaker.awaiting.get(&conn) else {
+            return false;
+        };
+        let Some(p) = self.matchmaker.pending.get(serial) else {
+            return false;
+        };
+        let Some(table) = self
+            .table_by_serial(*serial)
+            .and_then(|(room, id)| self.table(room, id))
+        else {
+            return false;
+        };
+        p.seats.iter().any(|(t, seat)| {
+            t.conn == conn
+                && table
+                    .seats
+                    .get(*seat as usize)
+                    .is_some_and(|s| s.kind == SeatKind::Reserved)
         })
     }
 
@@ -302,6 +311,9 @@ impl Zone {
         match self.start_table(room, seats, owner, desc, None, now, sink) {
             Ok((serial, table)) => {
                 let deadline = now + self.settings.launch_timeout + no_show;
+                for (t, _) in &placed {
+                    self.matchmaker.awaiting.insert(t.conn, serial);
+                }
                 self.matchmaker.pending.insert(
                     serial,
                     Pending {
@@ -406,6 +418,11 @@ impl Zone {
         let Some(p) = self.matchmaker.pending.remove(&serial) else {
             return;
         };
+        for (t, _) in &p.seats {
+            if self.matchmaker.awaiting.get(&t.conn) == Some(&serial) {
+                self.matchmaker.awaiting.remove(&t.conn);
+            }
+        }
         let table = self
             .table_by_serial(serial)
             .and_then(|(room, id)| self.table(room, id));
