@@ -71,6 +71,9 @@ pub enum TimerKind {
     /// Matched players must have taken their seats at this table by now
     /// (no connection).
     MatchDeadline(TableSerial),
+    /// Prune this game's savegames (paced: zone/tables/prune_pacing.rs;
+    /// set with no connection, like `TableSync`).
+    PruneSavegames(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -134,6 +134,7 @@ pub struct Zone {
     metrics: crate::metrics::ZoneMetrics,
     /// Matchmaking queues, tickets and matches waiting for players.
     matchmaker: crate::matchmaking::Matchmaker,
+    savegame_prunes: tables::prune_pacing::PrunePacing,
 }
 
 impl Zone {
@@ -173,6 +174,7 @@ impl Zone {
             next_table_serial: 0,
             metrics: crate::metrics::ZoneMetrics::default(),
             matchmaker: crate::matchmaking::Matchmaker::default(),
+            savegame_prunes: Default::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
@@ -479,6 +481,10 @@ impl Zone {
             TimerKind::RoomUpdate => self.on_room_update_timer(key.conn, deadline, now, sink),
             TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
             TimerKind::TableSync(serial) => self.on_table_sync(serial, now, sink),
+            TimerKind::PruneSavegames(game) => {
+                self.savegame_prunes.due(game, now);
+                self.prune_savegames(game, sink);
+            }
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
             TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
             TimerKind::MatchRound(queue) => self.on_match_round(queue, deadline, now, sink),
