@@ -13,7 +13,7 @@ pub mod matchmaking;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// A fixed-bucket histogram of durations, in seconds.
+/// A fixed-bucket histogram: durations in seconds, or plain numbers.
 #[derive(Debug, Clone)]
 pub struct Histogram {
     bounds: &'static [f64],
@@ -42,6 +42,11 @@ pub const MATCH_WAIT_BUCKETS: &[f64] = &[
     0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
 ];
 
+/// Buckets for the rating gap of a match, in rating points.
+pub const MATCH_GAP_BUCKETS: &[f64] = &[
+    0.0, 10.0, 25.0, 50.0, 100.0, 150.0, 200.0, 300.0, 500.0, 1000.0,
+];
+
 impl Histogram {
     pub fn new(bounds: &'static [f64]) -> Histogram {
         Histogram {
@@ -53,16 +58,20 @@ impl Histogram {
     }
 
     pub fn observe(&mut self, value: Duration) {
-        let seconds = value.as_secs_f64();
+        self.observe_value(value.as_secs_f64());
+    }
+
+    /// A plain number, for histograms of something other than time.
+    pub fn observe_value(&mut self, value: f64) {
         let slot = self
             .bounds
             .iter()
-            .position(|b| seconds <= *b)
+            .position(|b| value <= *b)
             .unwrap_or(self.bounds.len());
         if let Some(c) = self.counts.get_mut(slot) {
             *c += 1;
         }
-        self.sum += seconds;
+        self.sum += value;
         self.count += 1;
     }
 
@@ -159,6 +168,8 @@ pub struct ZoneMetrics {
     pub login_latency: Histogram,
     /// Time matched tickets spent in their queue.
     pub match_wait: Histogram,
+    /// Rating spread of the players of each matched table, in points.
+    pub match_gap: Histogram,
 }
 
 impl Default for ZoneMetrics {
@@ -171,6 +182,7 @@ impl Default for ZoneMetrics {
             launch_latency: Histogram::new(LAUNCH_BUCKETS),
             login_latency: Histogram::new(LOGIN_BUCKETS),
             match_wait: Histogram::new(MATCH_WAIT_BUCKETS),
+            match_gap: Histogram::new(MATCH_GAP_BUCKETS),
         }
     }
 }
@@ -412,6 +424,11 @@ pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
         &mut out,
         "ggzd_queue_wait_seconds",
         "Time matched tickets spent in their matchmaking queue.",
+    );
+    zone.match_gap.render(
+        &mut out,
+        "ggzd_match_rating_gap",
+        "Rating spread of the players of each matched table, in points.",
     );
     matchmaking::render(&mut out, &g.matchmaking);
     header(

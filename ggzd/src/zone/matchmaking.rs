@@ -250,6 +250,7 @@ impl Zone {
                     .match_wait
                     .observe(now.saturating_duration_since(t.since));
             }
+            self.metrics.match_gap.observe_value(formed.gap);
             if let Err(back) = self.launch_match(queue, room, &formed.seats, tickets, now, sink) {
                 failed = back;
             }
