@@ -716,11 +716,12 @@ impl Session {
         if !self.options.script {
             self.say("type /help for commands, /rooms to see the rooms, /enter ROOM to go in");
         }
+        // Queues are an extension: they are listed only if the server says
+        // it has them (an original server does not answer). Asked first, so
+        // the queue list is in before the first room entry settles.
+        self.send_main("<EXTENSIONS NAMES='matchmaking'/>\n");
         self.list("game", false);
         self.list("room", false);
-        // Queues are an extension: list them only if the server says it
-        // has them (an original server does not answer).
-        self.send_main("<EXTENSIONS NAMES='matchmaking'/>\n");
     }
 
     fn on_result(&mut self, action: &str, code: &str) -> bool {
