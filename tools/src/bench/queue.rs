@@ -86,6 +86,10 @@ struct Run {
     owner: Vec<Option<(usize, bool)>>,
     /// Players waiting for their turn to queue, in order.
     idle: VecDeque<usize>,
+    /// Matched players whose channel opens once this turn's notes are all
+    /// handled: a channel may reuse the id of one whose close note is
+    /// still in the batch.
+    opening: Vec<usize>,
     in_queue: Histogram,
     game: Histogram,
     tickets: u64,
@@ -179,12 +183,7 @@ impl Run {
                     self.matches += 1;
                     self.last_match_ns = now;
                 }
-                let name = pl.name.clone();
-                let channel = engine.open_channel(&name, notes);
-                if let Some(pl) = self.players.get_mut(p) {
-                    pl.channel = Some(channel);
-                }
-                self.own(channel, p, true);
+                self.opening.push(p);
             }
             Note::Matched { .. } => {
                 self.fail(engine, p, "MATCHED while not queued".into());
@@ -239,13 +238,33 @@ impl Run {
                 }
                 pl.channel = None;
                 if !expected {
-                    self.fail(engine, p, format!("game channel closed: {}", why.label()));
+                    let step = pl.step;
+                    self.fail(
+                        engine,
+                        p,
+                        format!("game channel closed while {step:?}: {}", why.label()),
+                    );
                 }
             }
             Note::Closed { why, .. } => {
                 self.fail(engine, p, format!("player closed: {}", why.label()));
             }
             _ => {}
+        }
+    }
+
+    /// Opens the game channels of this turn's matches.
+    fn open_channels(&mut self, engine: &mut Engine, notes: &mut Vec<Note>) {
+        for p in std::mem::take(&mut self.opening) {
+            let Some(pl) = self.players.get(p).filter(|pl| pl.step == Step::Matched) else {
+                continue;
+            };
+            let name = pl.name.clone();
+            let channel = engine.open_channel(&name, notes);
+            if let Some(pl) = self.players.get_mut(p) {
+                pl.channel = Some(channel);
+            }
+            self.own(channel, p, true);
         }
     }
 
@@ -370,6 +389,7 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
                 run.on_note(&mut engine, note, &mut notes);
             }
         }
+        run.open_channels(&mut engine, &mut notes);
         let failed: u64 = run.failures.values().sum();
         if failed > tolerated {
             r.fail(format!(
