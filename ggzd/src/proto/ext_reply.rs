@@ -60,6 +60,18 @@ pub fn matched(queue: &str, room: i32, table: i32, seat: u32) -> String {
     out
 }
 
+/// `<REJOIN ROOM='r' TABLE='t' SEAT='s'/>`: a seat is held for this
+/// player at that table (docs/extensions.md §3).
+pub fn rejoin(room: u32, table: u32, seat: u32) -> String {
+    let mut out = String::new();
+    open(&mut out, "REJOIN");
+    attr_num(&mut out, "ROOM", room);
+    attr_num(&mut out, "TABLE", table);
+    attr_num(&mut out, "SEAT", seat);
+    end_empty(&mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +106,10 @@ mod tests {
             "<EXTENSIONS NAMES='rejoin channel-token'/>\n"
         );
         assert_eq!(extensions(&[]), "<EXTENSIONS NAMES=''/>\n");
+    }
+
+    #[test]
+    fn rejoin_names_room_table_and_seat() {
+        assert_eq!(rejoin(1, 3, 0), "<REJOIN ROOM='1' TABLE='3' SEAT='0'/>\n");
     }
 }

@@ -74,6 +74,9 @@ pub enum TimerKind {
     /// Prune this game's savegames (paced: zone/tables/prune_pacing.rs;
     /// set with no connection, like `TableSync`).
     PruneSavegames(usize),
+    /// The grace of an abandoned seat (table, seat) ends (set with no
+    /// connection, as `TableSync`).
+    SeatGrace(TableSerial, u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -180,6 +183,10 @@ pub enum TableEvent {
     Message(ToServer),
     /// It could not be started, broke the protocol, or went away.
     Failed(String),
+    /// The browser side of a game channel relayed to this table ended
+    /// (the id the channel had as a connection): its player has gone from
+    /// the game, though its lobby connection may remain.
+    ChannelClosed(ConnId),
 }
 
 #[derive(Debug)]

@@ -81,6 +81,8 @@ pub struct Settings {
     pub tables: crate::config::tables::TablesConfig,
     /// Per-address and failed-login limits (docs/abuse-limits.md).
     pub abuse: crate::abuse::Limits,
+    /// How long a seat left mid-game is held (docs/client-server.md §11.7).
+    pub rejoin: crate::config::rejoin::RejoinConfig,
 }
 
 /// The registration policy, reduced to what the zone acts on.
@@ -416,9 +418,9 @@ impl Zone {
                 table,
                 spectator,
                 seat,
-            } => self.on_join(conn, table, spectator, seat, sink),
+            } => self.on_join(conn, table, spectator, seat, now, sink),
             Request::Leave { force, .. } => self.on_leave(conn, force, now, sink),
-            Request::Reseat { action, seat } => self.on_reseat(conn, action, seat, sink),
+            Request::Reseat { action, seat } => self.on_reseat(conn, action, seat, now, sink),
             Request::Update {
                 kind,
                 action,
@@ -490,6 +492,9 @@ impl Zone {
             TimerKind::MatchRound(queue) => self.on_match_round(queue, deadline, now, sink),
             TimerKind::MatchDeadline(serial) => {
                 self.on_match_deadline(serial, deadline, now, sink);
+            }
+            TimerKind::SeatGrace(serial, seat) => {
+                self.on_seat_grace(serial, seat, deadline, now, sink)
             }
         }
     }

@@ -115,6 +115,7 @@ fn settings() -> Settings {
         },
         tls: TlsPolicy::default(),
         tables: Default::default(),
+        rejoin: Default::default(),
     }
 }
 
@@ -244,6 +245,7 @@ mod channels;
 mod extensions;
 mod matchmaking;
 mod operator;
+mod rejoin;
 mod tls;
 
 #[test]

@@ -134,6 +134,7 @@ impl Zone {
             savegame: String::new(),
             launch_deadline: now + self.settings.launch_timeout,
             guard: GameGuard::new(self.settings.tables.max_reports, now),
+            holds: Default::default(),
         };
         if let Some(room) = self
             .rooms
@@ -209,7 +210,7 @@ impl Zone {
         }
         log::info!(target: "tables", "table {id} in room {room} is ready");
         self.reply(launcher, "launch", ResultCode::Ok, sink);
-        if let Err(code) = self.seat_player(launcher, room, id, None, true, sink) {
+        if let Err(code) = self.seat_player(launcher, room, id, None, true, now, sink) {
             self.reply(launcher, "join", code, sink);
         }
     }

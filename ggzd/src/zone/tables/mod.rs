@@ -6,6 +6,7 @@
 //! loop starts and talks to; the zone only decides, through the sink, what
 //! to send it.
 
+mod abandoned;
 mod game_requests;
 mod guard;
 mod info;
@@ -70,6 +71,8 @@ pub(crate) struct Table {
     pub launch_deadline: Instant,
     /// What its game server may still make ggzd do.
     pub guard: GameGuard,
+    /// Abandoned seats still held for their players.
+    pub holds: abandoned::Holds,
 }
 
 impl Table {

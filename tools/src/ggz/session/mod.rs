@@ -45,6 +45,7 @@ use super::zone::{Zone, ZoneEvent};
 
 mod commands;
 mod game;
+mod rejoin;
 mod starttls;
 mod wait;
 
@@ -277,6 +278,7 @@ pub fn run(options: Options) -> Exit {
         result_unshown: false,
         last_view: None,
         show_next_list: false,
+        rejoin: None,
     };
     let greeting_deadline = Instant::now() + session.options.timeout;
     session.wait = Some(Wait {
@@ -385,6 +387,8 @@ struct Session {
     last_view: Option<TicTacToeView>,
     /// The RESULT just handled asked for the list it carries to be shown.
     show_next_list: bool,
+    /// A held seat (room, table) to take back once its room is entered.
+    rejoin: Option<(i32, i32)>,
 }
 
 impl Session {
@@ -638,6 +642,10 @@ impl Session {
             self.on_login_result(e);
             return;
         }
+        if e.is("REJOIN") {
+            self.on_rejoin(e);
+            return;
+        }
         for event in self.zone.apply(e) {
             self.on_zone_event(event);
         }
@@ -667,9 +675,12 @@ impl Session {
             return;
         };
         let login = self.options.login.clone();
+        // A server without extensions ignores the request and never
+        // answers it; nothing waits for the answer.
         let mut xml = format!(
-            "{}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
+            "{}{}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
             if header_sent { "" } else { HEADER },
+            rejoin::EXTENSIONS,
             login.kind.as_str(),
             escape(&login.name)
         );
@@ -737,6 +748,10 @@ impl Session {
             }
             return false;
         };
+        if code != "ok" && matches!(pending, Pending::Enter(_)) {
+            // The held seat's room is out of reach: nothing to take back.
+            self.rejoin_after_enter(None);
+        }
         if code != "ok" {
             if matches!(pending, Pending::Launch | Pending::Join) {
                 self.awaiting_join = false;
@@ -760,6 +775,7 @@ impl Session {
                 self.say(&format!("you are in room {room} {name}"));
                 self.list("player", true);
                 self.list("table", true);
+                self.rejoin_after_enter(Some(room));
                 false
             }
             Pending::List { show } => show,
