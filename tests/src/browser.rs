@@ -392,6 +392,16 @@ impl Browser {
         path
     }
 
+    /// Scrolls the element matching `css` to the top of the viewport, then
+    /// takes `screenshot(name)`.
+    pub fn screenshot_at(&self, css: &str, name: &str) -> PathBuf {
+        let _ = self.try_exec(
+            "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(true);",
+            &[json!(css)],
+        );
+        self.screenshot(name)
+    }
+
     /// What the page's console said (errors from the web client included).
     pub fn console_log(&self) -> String {
         let Ok(value) = self.cmd("POST", "/se/log", Some(&json!({"type": "browser"}))) else {
@@ -788,8 +798,14 @@ impl WebServer {
     }
 
     pub fn start_with(web_extra: &str, mut options: ServerOptions) -> WebServer {
+        // The web client is embedded in ggzd; GGZD_E2E_WEB_DIR serves a
+        // working copy instead (web.static_dir), to try changes to web/
+        // without rebuilding ggzd.
+        let static_dir = std::env::var_os("GGZD_E2E_WEB_DIR")
+            .map(|d| format!("static_dir = \"{}\"\n", PathBuf::from(d).display()))
+            .unwrap_or_default();
         options.extra_config = format!(
-            "{}\n[web]\nlisten = \"127.0.0.1:0\"\n{web_extra}\n",
+            "{}\n[web]\nlisten = \"127.0.0.1:0\"\n{static_dir}{web_extra}\n",
             options.extra_config
         );
         let server = TestServer::start_with(options);

@@ -16,6 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 pub mod browser;
+pub mod web_page;
 
 pub use ggzd::client::Client;
 pub use ggzd::proto::element::Element;
