@@ -101,13 +101,9 @@ impl Page {
         let css = format!("#rooms li[data-room-id={}]", css_string(&id));
         b.type_keys(&css, crate::browser::keys::ENTER);
         b.wait_text("#room-name", &format!("to be {room:?}"), |t| t == room);
-        // The room's lists have arrived once the launch form is offered or
-        // a table list (possibly "No tables yet.") is shown.
-        b.wait_script(
-            "the room's tables",
-            "return document.querySelector('#tables li') !== null;",
-            &[],
-        );
+        // The player list is emptied on the way in: once it names us, the
+        // new room's list has arrived.
+        self.wait_player(&self.name);
     }
 
     /// Launches a table: `seats[i]` is (open|bot|reserved, name) for seat i
@@ -217,6 +213,12 @@ impl Page {
     /// square `choose` picks and waits until the page shows the mark.
     /// Returns `false` once the game is over.
     pub fn take_turn(&self, choose: impl Fn(&GameView) -> usize) -> bool {
+        self.take_turn_with(choose, false)
+    }
+
+    /// `take_turn`, pressing Enter on the focused square instead of
+    /// clicking it when `keyboard` is set.
+    pub fn take_turn_with(&self, choose: impl Fn(&GameView) -> usize, keyboard: bool) -> bool {
         let view = self.wait_game(&format!("{}'s turn or the end", self.name), |g| {
             g.over() || !g.clickable.is_empty()
         });
@@ -231,8 +233,12 @@ impl Page {
             self.name,
             view.rows()
         );
-        self.b
-            .click(&format!("#board button.cell[data-cell=\"{square}\"]"));
+        let cell = format!("#board button.cell[data-cell=\"{square}\"]");
+        if keyboard {
+            self.b.type_keys(&cell, crate::browser::keys::ENTER);
+        } else {
+            self.b.click(&cell);
+        }
         self.wait_game(&format!("{}'s {mark} on square {square}", self.name), |g| {
             g.board[square] == mark || g.over()
         });

@@ -94,6 +94,8 @@ fn two_browser_players_play_to_a_win_and_both_see_their_stats() {
     bob.enter_room(ROOM);
     alice.wait_player("bob");
     bob.wait_player("alice");
+    bob.chat("", "hello room");
+    alice.wait_chat("normal", "bob", "hello room");
 
     alice.launch("alice vs bob", &[("open", ""), ("reserved", "bob")]);
     let table = bob.wait_table(
@@ -120,6 +122,10 @@ fn two_browser_players_play_to_a_win_and_both_see_their_stats() {
         page.wait_stats("bob", "0-1-0");
     }
     alice.b.screenshot_at("#game", "finished-game");
+
+    // Table chat reaches the other player at the table.
+    alice.chat("@table", "good game");
+    bob.wait_chat("table", "alice", "good game");
 
     // Rankings of the table's game list the winner.
     alice.b.click("#rankings-button");
@@ -148,6 +154,9 @@ fn a_browser_player_beats_or_draws_the_easy_bot() {
     );
     assert!(end.board.contains(&'X') && end.board.contains(&'O'));
     carla.b.screenshot_at("#game", "finished-game-bot");
+    // Leaving goes back to the lobby view.
+    carla.b.click("#leave-table");
+    carla.b.wait_view("lobby");
 }
 
 #[test]
@@ -172,8 +181,8 @@ fn a_browser_spectator_sees_the_board() {
         "spectator"
     );
 
-    // Dora's first move shows on the spectator's board.
-    assert!(dora.take_turn(|_| 4));
+    // Dora's first move, with the keyboard, shows on the spectator's board.
+    assert!(dora.take_turn_with(|_| 4, true));
     eve.wait_game("X in the centre", |g| g.board[4] == 'X');
     let result = dora.play_to_end(perfect);
     let end = dora.wait_game("dora's end", GameView::over);
