@@ -71,7 +71,10 @@ fn the_embedded_client_is_served_beside_the_websocket() {
         header(&head, "Content-Type"),
         Some("text/html; charset=utf-8")
     );
-    assert_eq!(body, repo_file("index.html"));
+    assert!(
+        body == repo_file("index.html"),
+        "index.html differs from web/ (is target/debug/ggzd stale?)"
+    );
     let csp = header(&head, "Content-Security-Policy").expect("CSP");
     assert!(csp.contains("default-src 'self'") && csp.contains("connect-src 'self' ws: wss:"));
     assert_eq!(header(&head, "X-Content-Type-Options"), Some("nosniff"));
@@ -82,7 +85,10 @@ fn the_embedded_client_is_served_beside_the_websocket() {
         header(&head, "Content-Type"),
         Some("text/javascript; charset=utf-8")
     );
-    assert_eq!(body, repo_file("app.js"));
+    assert!(
+        body == repo_file("app.js"),
+        "app.js differs from web/ (is target/debug/ggzd stale?)"
+    );
     assert_eq!(
         header(&head, "Content-Length"),
         Some(body.len().to_string().as_str())
