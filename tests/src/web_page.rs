@@ -106,6 +106,21 @@ impl Page {
         self.wait_player(&self.name);
     }
 
+    /// Waits until `#rooms` shows `count` players in the room named `room`.
+    pub fn wait_room_count(&self, room: &str, count: u32) {
+        let script = "for (const li of document.querySelectorAll('#rooms li[data-room-id]')) {\
+                        const n = li.querySelector('.room-name');\
+                        const c = li.querySelector('.room-count');\
+                        if (n && c && n.textContent.trim() === arguments[0]) \
+                          return c.textContent.trim() === arguments[1];\
+                      } return false;";
+        self.b.wait_script(
+            &format!("{count} players in {room:?} on {}'s page", self.name),
+            script,
+            &[json!(room), json!(count.to_string())],
+        );
+    }
+
     /// Launches a table: `seats[i]` is (open|bot|reserved, name) for seat i
     /// (a bot's name picks the bot). Waits until this player is at it.
     pub fn launch(&self, desc: &str, seats: &[(&str, &str)]) {

@@ -11,16 +11,24 @@ use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 
-use ggzd_e2e::bin;
 use ggzd_e2e::browser::{Browser, WebServer};
 use ggzd_e2e::web_page::{GameView, Page, best_move};
+use ggzd_e2e::{ServerOptions, bin};
 use serde_json::json;
 
 /// The TicTacToe room of the repository's `rooms/` (protocol 5, room 1).
 const ROOM: &str = "Tic-Tac-Toe";
 
 fn server() -> WebServer {
-    WebServer::start("")
+    // Room occupancy reaches clients on a timer: every second here, so a
+    // page shows who came in without waiting the default minute.
+    WebServer::start_with(
+        "",
+        ServerOptions {
+            extra_config: "[timing]\nroom_update_frequency = 1\n".into(),
+            ..ServerOptions::default()
+        },
+    )
 }
 
 /// Picks the first square of `plan` the page lets us click: a scripted
@@ -76,14 +84,43 @@ fn the_webdriver_client_drives_a_page() {
     assert!(std::fs::metadata(shot).map(|m| m.len()).unwrap_or(0) > 100);
 }
 
+/// `ggzduedit add NAME --password-stdin` on the running server's data.
+fn add_account(web: &WebServer, name: &str, password: &str) {
+    let server = &web.server;
+    let mut child = Command::new(bin("ggzduedit"))
+        .arg("-f")
+        .arg(server.dir.path().join("ggzd.toml"))
+        .arg("-d")
+        .arg(server.dir.path().join("data"))
+        .args(["add", name, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ggzduedit");
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes());
+    let output = child.wait_with_output().expect("ggzduedit");
+    assert!(
+        output.status.success(),
+        "ggzduedit add {name}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn two_browser_players_play_to_a_win_and_both_see_their_stats() {
     let web = server();
-    // Registered players: guests keep no records.
+    // Registered players, since guests keep no records: alice registers
+    // in the page, bob's account is made by the operator beforehand.
+    add_account(&web, "bob", "bob-pw-22");
     let mut alice = Page::open("alice", &web.url());
     let mut bob = Page::open("bob", &web.url());
     alice.register("alice", "alice-pw-1");
-    bob.register("bob", "bob-pw-22");
+    bob.login("normal", "bob", "bob-pw-22");
     assert!(
         alice
             .b
@@ -94,6 +131,15 @@ fn two_browser_players_play_to_a_win_and_both_see_their_stats() {
     bob.enter_room(ROOM);
     alice.wait_player("bob");
     bob.wait_player("alice");
+    alice.wait_room_count(ROOM, 2);
+    assert!(
+        bob.b
+            .text_of("#players li[data-player=\"alice\"] .lag")
+            .ok()
+            .flatten()
+            .is_some_and(|lag| !lag.is_empty()),
+        "no lag shown for alice"
+    );
     bob.chat("", "hello room");
     alice.wait_chat("normal", "bob", "hello room");
 
