@@ -199,6 +199,17 @@ impl Browser {
                             "--no-first-run",
                             "--disable-dev-shm-usage",
                             "--disable-crash-reporter",
+                            "--disable-sync",
+                            "--disable-extensions",
+                            "--disable-default-apps",
+                            "--disable-domain-reliability",
+                            "--no-pings",
+                            // Loopback only: Chromium never proxies
+                            // loopback, every other host goes to a dead
+                            // proxy and resolves to nothing, so the
+                            // browser can reach no one but our ggzd.
+                            "--proxy-server=http://127.0.0.1:9",
+                            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                             format!("--user-data-dir={}", profile_dir.display()),
                             "--window-size=420,900",
                         ],
