@@ -79,6 +79,16 @@ impl Page {
         self.name = name.to_string();
     }
 
+    /// Logs in as a guest with the keyboard alone: the name, then Enter.
+    pub fn login_guest_by_keyboard(&mut self, name: &str) {
+        self.b.fill(
+            "#login-name",
+            &format!("{name}{}", crate::browser::keys::ENTER),
+        );
+        self.b.wait_view("lobby");
+        self.name = name.to_string();
+    }
+
     pub fn login_guest(&mut self, name: &str) {
         self.login("guest", name, "");
     }

@@ -182,7 +182,7 @@ fn two_browser_players_play_to_a_win_and_both_see_their_stats() {
 fn a_browser_player_beats_or_draws_the_easy_bot() {
     let web = server();
     let mut carla = Page::open("carla", &web.url());
-    carla.login_guest("carla");
+    carla.login_guest_by_keyboard("carla");
     carla.enter_room(ROOM);
     carla.launch("carla vs Alfred", &[("open", ""), ("bot", "Alfred")]);
     let table = carla.wait_table(
