@@ -239,8 +239,8 @@ impl Browser {
         );
     }
 
-    /// One WebDriver command: `Connection: close`, so each command is its
-    /// own short TCP exchange and no response framing state is kept.
+    /// One WebDriver command on its own short TCP connection (closed by us
+    /// once the response is complete), so no connection state is kept.
     fn http(&self, method: &str, path: &str, body: Option<&Value>) -> WdResult<Value> {
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         let mut stream = TcpStream::connect_timeout(&addr, COMMAND_TIMEOUT).map_err(WdError::io)?;
