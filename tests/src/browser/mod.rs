@@ -9,7 +9,7 @@
 //! helpers poll until a condition holds and fail (with a screenshot and the
 //! page's text) only after a generous deadline.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,15 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::{ServerOptions, TempDir, TestServer};
+use crate::TempDir;
+
+mod http;
+mod procs;
+mod server;
+
+use http::{parse_response, read_response};
+use procs::{kill_group, live_in_group};
+pub use server::WebServer;
 
 /// How long a `wait_*` helper keeps trying. Generous on purpose: a browser
 /// on a loaded 2-core machine can be slow, and no test asserts on time.
@@ -629,62 +637,6 @@ impl Drop for Browser {
     }
 }
 
-/// Kills the driver's process group, then any process still naming our
-/// private profile directory on its command line (a browser helper that
-/// left the group), and reaps the driver.
-fn kill_group(driver: &mut Child, profile: &Path) {
-    let pgid = driver.id() as i32;
-    // SAFETY: signals to the group we created for this driver.
-    unsafe {
-        libc::kill(-pgid, libc::SIGKILL);
-    }
-    let _ = driver.kill();
-    let _ = driver.wait();
-    let needle = profile.display().to_string();
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for entry in procs.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        if String::from_utf8_lossy(&cmdline).contains(&needle) {
-            // SAFETY: a browser process started for this test (its command
-            // line names our private profile directory).
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-            }
-        }
-    }
-}
-
-/// Live (not zombie) processes of process group `pgid`.
-fn live_in_group(pgid: i32) -> Vec<i32> {
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    procs
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_str()?.parse::<i32>().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            // "pid (comm) state ppid pgrp ...": comm may hold anything, so
-            // the fields are counted from its closing parenthesis.
-            let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
-            let state = fields.next()?;
-            let group = fields.nth(1)?.parse::<i32>().ok()?;
-            (group == pgid && state != "Z" && state != "X").then_some(pid)
-        })
-        .collect()
-}
-
 fn elements(value: &Value) -> Vec<Element> {
     value
         .as_array()
@@ -714,160 +666,15 @@ pub fn css_string(s: &str) -> String {
     out
 }
 
-/// Reads one whole response: chromedriver keeps the connection open after
-/// it (whatever `Connection: close` asked), so the end is found from
-/// `Content-Length` or the last chunk, not from the peer closing.
-fn read_response(stream: &mut impl Read) -> Result<Vec<u8>, String> {
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-            let body_len = raw.len() - split - 4;
-            let length = head.split("\r\n").find_map(|l| {
-                l.strip_prefix("content-length:")
-                    .and_then(|v| v.trim().parse::<usize>().ok())
-            });
-            let done = match length {
-                Some(n) => body_len >= n,
-                None if head.contains("transfer-encoding: chunked") => {
-                    raw.ends_with(b"\r\n0\r\n\r\n") || raw[split + 4..].starts_with(b"0\r\n\r\n")
-                }
-                None => false,
-            };
-            if done {
-                return Ok(raw);
-            }
-        }
-        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Ok(raw);
-        }
-        raw.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// Splits an HTTP/1.1 response into its status and body (chunked or not).
-fn parse_response(raw: &[u8]) -> Result<(u16, Vec<u8>), String> {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| format!("no HTTP head in {:?}", String::from_utf8_lossy(raw)))?;
-    let head = String::from_utf8_lossy(&raw[..split]);
-    let body = &raw[split + 4..];
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("bad status line in {head:?}"))?;
-    let chunked = lines.any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    if !chunked {
-        return Ok((status, body.to_vec()));
-    }
-    let mut out = Vec::new();
-    let mut rest = body;
-    loop {
-        let end = rest
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .ok_or("bad chunk size line")?;
-        let size_text = String::from_utf8_lossy(&rest[..end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .map_err(|e| format!("bad chunk size {size_text:?}: {e}"))?;
-        rest = &rest[end + 2..];
-        if size == 0 {
-            return Ok((status, out));
-        }
-        let chunk = rest.get(..size).ok_or("short chunk")?;
-        out.extend_from_slice(chunk);
-        rest = rest.get(size + 2..).ok_or("short chunk end")?;
-    }
-}
-
 /// WebDriver key codes for `send_keys`.
 pub mod keys {
     pub const ENTER: &str = "\u{E007}";
     pub const TAB: &str = "\u{E004}";
 }
 
-/// A ggzd with the `[web]` listener on an ephemeral loopback port, and the
-/// address pages are loaded from.
-pub struct WebServer {
-    pub server: TestServer,
-    pub web: SocketAddr,
-}
-
-impl WebServer {
-    /// The repository's games and rooms (TicTacToe in "Tic-Tac-Toe"), plus
-    /// `extra` TOML inside `[web]`.
-    pub fn start(web_extra: &str) -> WebServer {
-        WebServer::start_with(web_extra, ServerOptions::default())
-    }
-
-    pub fn start_with(web_extra: &str, mut options: ServerOptions) -> WebServer {
-        // The web client is embedded in ggzd; GGZD_E2E_WEB_DIR serves a
-        // working copy instead (web.static_dir), to try changes to web/
-        // without rebuilding ggzd.
-        let static_dir = std::env::var_os("GGZD_E2E_WEB_DIR")
-            .map(|d| format!("static_dir = \"{}\"\n", PathBuf::from(d).display()))
-            .unwrap_or_default();
-        options.extra_config = format!(
-            "{}\n[web]\nlisten = \"127.0.0.1:0\"\n{static_dir}{web_extra}\n",
-            options.extra_config
-        );
-        let server = TestServer::start_with(options);
-        let line = server
-            .wait_for_log("WebSocket clients at ws://", BROWSER_TIMEOUT)
-            .unwrap_or_else(|| panic!("no web listener line:\n{}", server.log()));
-        let web = line
-            .rsplit("ws://")
-            .next()
-            .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
-            .expect("web address");
-        WebServer { server, web }
-    }
-
-    /// The web client's page.
-    pub fn url(&self) -> String {
-        format!("http://{}/", self.web)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_and_chunked_responses_parse() {
-        let (status, body) =
-            parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}").unwrap();
-        assert_eq!((status, body.as_slice()), (200, &b"{}"[..]));
-        let (status, body) = parse_response(
-            b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x\r\nde\r\n0\r\n\r\n",
-        )
-        .unwrap();
-        assert_eq!((status, body.as_slice()), (404, &b"abcde"[..]));
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\n").is_err());
-        assert!(
-            parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab")
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn a_response_ends_at_its_length_not_at_close() {
-        // A reader that would block after the response: the length must end it.
-        let mut stream: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
-        assert_eq!(read_response(&mut stream).unwrap().len(), 40);
-        let mut stream: &[u8] =
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
-        let raw = read_response(&mut stream).unwrap();
-        assert_eq!(parse_response(&raw).unwrap().1, b"{}");
-    }
 
     #[test]
     fn css_strings_are_quoted() {
