@@ -148,7 +148,7 @@ fn two_browser_players_play_to_a_win_and_both_see_their_stats() {
         "with a seat reserved for bob",
         "seats.some(s => s.kind === 'reserved' && s.name === 'bob')",
     );
-    bob.b.screenshot_at("#rooms", "lobby");
+    bob.b.screenshot_at("body", "lobby");
     bob.join_table(&table, false);
     assert_eq!(alice.wait_game("seat X", |g| g.seat == "X").seat, "X");
     assert_eq!(bob.wait_game("seat O", |g| g.seat == "O").seat, "O");
