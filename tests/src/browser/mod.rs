@@ -240,10 +240,25 @@ impl Browser {
                 Err(e) => last = Some(e.to_string()),
             }
         }
+        // The driver's log says why (a version mismatch, a crash at start);
+        // a copy outlives the profile directory.
+        let log = std::fs::read_to_string(browser.profile.path().join("chromedriver.log"))
+            .unwrap_or_default();
+        let kept = output_dir().join(format!("FAILED-{label}-chromedriver.log"));
+        let _ = std::fs::write(&kept, &log);
+        let tail: Vec<&str> = log
+            .lines()
+            .rev()
+            .filter(|l| l.contains("[SEVERE]") || l.contains("[WARNING]") || l.contains("ERROR"))
+            .take(30)
+            .collect();
         panic!(
-            "chromedriver could not start Chromium ({}): {}",
+            "chromedriver could not start Chromium ({}): {}\n\
+             chromedriver's log ({}), warnings and errors:\n{}",
             chromium.display(),
-            last.unwrap_or_default()
+            last.unwrap_or_default(),
+            kept.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
     }
 
