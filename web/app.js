@@ -108,6 +108,7 @@ const state = {
   // LIST TYPE='queue' sent and not answered: a server without queues
   // answers RESULT ACTION='protocol' (docs/client-server.md §8).
   queueLists: 0,
+  queuesUnsupported: false,
   waitingQueue: null,
 };
 
@@ -213,6 +214,7 @@ function resetLobby() {
   state.table = -1;
   state.queues = [];
   state.queueLists = 0;
+  state.queuesUnsupported = false;
   state.waitingQueue = null;
   state.joinAfterEnter = null;
   state.fallbackTried = false;
@@ -359,7 +361,8 @@ function result(m) {
     case "protocol":
       if (state.queueLists > 0) {
         // This server lists no queues: stop asking.
-        state.queueLists = -1;
+        state.queueLists -= 1;
+        state.queuesUnsupported = true;
         return;
       }
       return system("The server did not understand a request (" + describe(code) + ").");
@@ -654,7 +657,7 @@ function entered(id) {
 }
 
 function listQueues() {
-  if (state.queueLists < 0) return;
+  if (state.queuesUnsupported) return;
   state.queueLists += 1;
   send(P.el("LIST", { TYPE: "queue" }));
 }
@@ -667,7 +670,7 @@ function goToTable(room, table, seat, sync) {
   if (state.room === room) joinTable(table, false, seat, sync);
   else {
     state.joinAfterEnter = next;
-    enterRoom(room);
+    if (!state.enterTargets.includes(room)) enterRoom(room);
   }
 }
 
