@@ -234,6 +234,7 @@ function connect() {
     }
   }
   resetLobby();
+  if (document.body.dataset.view === "game") setView("lobby");
   setConnection("connecting", "Connecting…");
   let ws;
   try {
@@ -561,6 +562,7 @@ function update(m) {
       else if (state.players.has(name)) setPlayer(p, true);
     }
     renderPlayers();
+    if (action === "stats") renderGame();
   } else if (type === "table") {
     const t = P.child(m, "TABLE");
     if (!t) return;
@@ -1084,6 +1086,10 @@ function renderGame() {
   }
   $("#game-status").textContent = status;
   $("#game-result").textContent = res;
+  // The record the room's player list shows, refreshed by the game's report.
+  const me = [...state.players.values()].find((p) => sameName(p.name, state.me));
+  $("#game-record").textContent =
+    atTable && g.over && me && me.wins !== undefined ? `Your record: ${me.wins}-${me.losses || 0}-${me.ties || 0} (wins-losses-ties)` : "";
   $("#play-again").hidden = !(atTable && g.over && !state.spectator && seat >= 0);
 }
 
