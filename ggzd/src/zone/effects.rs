@@ -68,6 +68,11 @@ pub enum TimerKind {
     ChatRelease,
     /// This player's channel token lapses unused (docs/extensions.md §2).
     ChannelToken,
+    /// A matchmaking queue's next round (by queue id; no connection).
+    MatchRound(u32),
+    /// Matched players must have taken their seats at this table by now
+    /// (no connection).
+    MatchDeadline(TableSerial),
     /// Prune this game's savegames (paced: zone/tables/prune_pacing.rs;
     /// set with no connection, like `TableSync`).
     PruneSavegames(usize),
@@ -81,6 +86,12 @@ pub struct TimerKey {
     pub conn: ConnId,
     pub kind: TimerKind,
 }
+
+/// The connection of timers that belong to no connection.
+pub const NO_CONN: ConnId = ConnId {
+    slot: u32::MAX,
+    generation: u32::MAX,
+};
 
 /// Work that must not run on the event loop: password hashing and SQLite.
 #[derive(Debug)]

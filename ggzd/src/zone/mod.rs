@@ -13,6 +13,7 @@ pub mod flood;
 mod guard;
 mod lag;
 mod login;
+mod matchmaking;
 pub use login::unix_now;
 pub mod operator;
 pub mod perms;
@@ -32,7 +33,8 @@ use std::time::{Duration, Instant};
 
 pub use effects::{
     Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Moderator, Msg,
-    OnlineCheck, Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
+    NO_CONN, OnlineCheck, Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind,
+    msg,
 };
 use session::{Session, State};
 
@@ -133,6 +135,8 @@ pub struct Zone {
     table_index: HashMap<TableSerial, (u32, u32)>,
     next_table_serial: TableSerial,
     metrics: crate::metrics::ZoneMetrics,
+    /// Matchmaking queues, tickets and matches waiting for players.
+    matchmaker: crate::matchmaking::Matchmaker,
     savegame_prunes: tables::prune_pacing::PrunePacing,
 }
 
@@ -172,11 +176,13 @@ impl Zone {
             table_index: HashMap::new(),
             next_table_serial: 0,
             metrics: crate::metrics::ZoneMetrics::default(),
+            matchmaker: crate::matchmaking::Matchmaker::default(),
             savegame_prunes: Default::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
         }
+        zone.refresh_queues();
         zone
     }
 
@@ -444,6 +450,8 @@ impl Zone {
                 perm,
                 value,
             } => self.on_admin_perm(conn, player, perm, value, sink),
+            Request::Match { queue } => self.on_match(conn, queue, now, sink),
+            Request::MatchCancel { queue } => self.on_match_cancel(conn, queue, sink),
         }
     }
 
@@ -483,6 +491,10 @@ impl Zone {
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
             TimerKind::ChannelToken => self.on_channel_token_timer(key.conn, deadline, now, sink),
             TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
+            TimerKind::MatchRound(queue) => self.on_match_round(queue, deadline, now, sink),
+            TimerKind::MatchDeadline(serial) => {
+                self.on_match_deadline(serial, deadline, now, sink);
+            }
             TimerKind::SeatGrace(serial, seat) => {
                 self.on_seat_grace(serial, seat, deadline, now, sink)
             }
@@ -550,6 +562,7 @@ impl Zone {
         self.motd = motd;
         self.reload_games(games);
         self.reload_rooms(rooms, now, sink);
+        self.refresh_queues();
         self.refresh_permissions(sink);
     }
 

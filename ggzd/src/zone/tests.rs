@@ -130,6 +130,7 @@ fn room(key: &str, name: &str) -> RoomDesc {
         restriction: EntryRestriction::None,
         executable_args: Vec::new(),
         source: PathBuf::from(format!("{key}.toml")),
+        queues: Vec::new(),
     }
 }
 
@@ -243,6 +244,7 @@ impl World {
 mod channel_tokens;
 mod channels;
 mod extensions;
+mod matchmaking;
 mod operator;
 mod rejoin;
 mod tls;

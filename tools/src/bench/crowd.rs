@@ -192,7 +192,8 @@ pub fn gather(
                 | Note::Seated { .. }
                 | Note::LeftTable { .. }
                 | Note::ChannelReady { .. }
-                | Note::Game { .. } => {}
+                | Note::Game { .. }
+                | Note::Matched { .. } => {}
             }
         }
         if failed > tolerated {

@@ -135,7 +135,7 @@ impl Zone {
             .and_then(|r| r.tables.get_mut(&id))
     }
 
-    fn table_by_serial(&self, serial: TableSerial) -> Option<(u32, u32)> {
+    pub(crate) fn table_by_serial(&self, serial: TableSerial) -> Option<(u32, u32)> {
         self.table_index.get(&serial).copied()
     }
 

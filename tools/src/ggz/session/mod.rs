@@ -174,6 +174,8 @@ enum Pending {
         sit_at: Option<u32>,
     },
     Chat,
+    Match(String),
+    MatchCancel,
 }
 
 impl Pending {
@@ -187,6 +189,8 @@ impl Pending {
             Pending::Leave => "leave",
             Pending::Reseat { .. } => "reseat",
             Pending::Chat => "chat",
+            Pending::Match(_) => "match",
+            Pending::MatchCancel => "match_cancel",
         }
     }
 }
@@ -723,6 +727,10 @@ impl Session {
         if !self.options.script {
             self.say("type /help for commands, /rooms to see the rooms, /enter ROOM to go in");
         }
+        // Queues are an extension: they are listed only if the server says
+        // it has them (an original server does not answer). Asked first, so
+        // the queue list is in before the first room entry settles.
+        self.send_main("<EXTENSIONS NAMES='matchmaking'/>\n");
         self.list("game", false);
         self.list("room", false);
     }
@@ -775,6 +783,17 @@ impl Session {
                 self.reseated(sit_at);
                 false
             }
+            Pending::Match(queue) => {
+                self.say(&format!(
+                    "waiting in queue {} for a match (/cancel to stop)",
+                    clean(&queue)
+                ));
+                false
+            }
+            Pending::MatchCancel => {
+                self.say("you left the matchmaking queues");
+                false
+            }
             _ => false,
         }
     }
@@ -818,6 +837,20 @@ impl Session {
             ZoneEvent::Left { .. } => {
                 self.drain_game();
                 self.close_game();
+            }
+            ZoneEvent::Extensions(names) => {
+                if names.iter().any(|n| n == "matchmaking") {
+                    self.list("queue", false);
+                }
+                return;
+            }
+            ZoneEvent::Matched { room, table, .. } => {
+                let (room, table) = (*room, *table);
+                if let Some(line) = render::zone_event_line(&self.zone, &event) {
+                    self.say(&line);
+                }
+                self.take_matched_seat(room, table);
+                return;
             }
             _ => {}
         }
