@@ -23,7 +23,7 @@ pub fn read<S: Read + Write>(
     buf: &mut [u8],
 ) -> io::Result<usize> {
     let Some(tls) = tls else {
-        return sock.read(buf);
+        return retry(|| sock.read(buf));
     };
     loop {
         match tls.reader().read(buf) {
@@ -33,7 +33,7 @@ pub fn read<S: Read + Write>(
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
             Err(e) => return Err(e),
         }
-        if tls.read_tls(sock)? == 0 {
+        if retry(|| tls.read_tls(sock))? == 0 {
             return Ok(0);
         }
         if let Err(e) = tls.process_new_packets() {
@@ -53,7 +53,7 @@ pub fn write<S: Read + Write>(
     bytes: &[u8],
 ) -> io::Result<usize> {
     let Some(tls) = tls else {
-        return sock.write(bytes);
+        return retry(|| sock.write(bytes));
     };
     flush(sock, tls)?;
     let n = tls.writer().write(bytes)?;
@@ -81,6 +81,18 @@ pub fn flush<S: Write>(sock: &mut S, tls: &mut ServerConnection) -> io::Result<(
         }
     }
     Ok(())
+}
+
+/// Runs a socket call again when a signal interrupted it, so that
+/// `WouldBlock` always means the socket is empty (or full): callers rely
+/// on it with edge-triggered readiness.
+fn retry(mut call: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
+    loop {
+        match call() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
 }
 
 /// Whether rustls has records to send (handshake, alerts, data).
