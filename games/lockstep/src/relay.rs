@@ -362,10 +362,10 @@ impl Relay {
         self.spectators.insert(slot);
         let welcome = self.welcome(SPECTATOR_SEAT);
         self.send(place, welcome);
-        let seats = self.seats_frame();
-        self.send(place, seats);
         // Without a log a spectator still watches the live turns.
         self.catch_up(place);
+        let seats = self.seats_frame();
+        self.send(place, seats);
     }
 
     /// A spectator left.
