@@ -431,3 +431,55 @@ fn garbage_from_one_player_costs_only_that_player() {
     t.ann.send("<LIST TYPE='table'/>").unwrap();
     t.ann.expect_result("list", TIMEOUT).unwrap();
 }
+
+/// Runs `ggz --script` against the server and returns (exit code, stdout).
+fn ggz(server: &TestServer, name: &str, script: &str) -> (Option<i32>, String) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin("ggz"))
+        .args(["--script", "--timeout", "30", "--name", name])
+        .arg(server.addr.to_string())
+        .env_remove("GGZ_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ggz");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(script.as_bytes());
+    }
+    let out = child.wait_with_output().expect("ggz output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "ggz panicked: {stderr}");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn two_ggz_clients_race_to_the_end() {
+    let (server, _tmp) = server("ls-ggz", 20, 50, 30_000);
+    let (ann, bob) = std::thread::scope(|s| {
+        let ann = s.spawn(|| {
+            ggz(
+                &server,
+                "ann",
+                "/enter Play\n/launch reserved:bob\n/wait bob here\n3\nready\n/wait game over\n",
+            )
+        });
+        let bob = ggz(
+            &server,
+            "bob",
+            "/enter Play\n/wait reserved bob\n/join\n/wait lockstep: seat 1\nready\n/wait game over\n",
+        );
+        (ann.join().expect("ann"), bob)
+    });
+    let ((code_a, out_a), (code_b, out_b)) = (ann, bob);
+    assert_eq!(code_a, Some(0), "{out_a}");
+    assert_eq!(code_b, Some(0), "{out_b}");
+    // Ann steps 3 a turn, bob the default 1.
+    for out in [&out_a, &out_b] {
+        assert!(out.contains("the race starts"), "{out}");
+        assert!(out.contains(": ann wins;"), "{out}");
+    }
+}
