@@ -11,11 +11,14 @@ use ggzdmod::{Event, Game, GameState, Place, SeatKind, SeatResult};
 
 use crate::config::Config;
 use crate::relay::{Out, Relay};
-use crate::wire::{LEN_BYTES, Splitter, decode_to_relay};
+use crate::wire::{Splitter, decode_to_relay};
 
 /// Bytes read from one client per readiness event, so one busy client
 /// cannot starve the others.
 const READ_BUDGET: usize = 64 * 1024;
+
+/// Bytes asked for per read.
+const READ_CHUNK: usize = 4096;
 
 /// How often queued output is retried when some is left (ggzdmod's poll
 /// watches readability only).
@@ -209,15 +212,12 @@ impl Driver {
             let _ = stream.read(&mut sink);
             return;
         }
-        let mut buf = [0u8; 4096];
+        let mut buf = [0u8; READ_CHUNK];
         let mut budget = READ_BUDGET;
         while budget > 0 {
-            let want = conn
-                .splitter
-                .wants()
-                .clamp(LEN_BYTES, buf.len())
-                .min(budget);
-            let Some(dst) = buf.get_mut(..want) else {
+            // One read may run past the current frame: the splitter then
+            // holds one frame plus at most one read.
+            let Some(dst) = buf.get_mut(..budget.min(READ_CHUNK)) else {
                 return;
             };
             let now = Instant::now();

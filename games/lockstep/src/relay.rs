@@ -26,6 +26,9 @@ pub const MAX_SETUP_MESSAGE: usize = 1024;
 pub const MAX_SETUP_MESSAGES: usize = 64;
 /// Turns whose hashes are kept for comparison.
 pub const HASH_WINDOW: usize = 256;
+/// Most turns ahead of the open one a command may be sent for (fewer if
+/// `--max-lag-turns` is smaller): bounds what is buffered per player.
+pub const COMMAND_WINDOW: u32 = 16;
 
 /// An effect for the IO shell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -529,7 +532,8 @@ impl Relay {
             );
             return self.error(place, ErrorCode::TooLarge, turn, text);
         }
-        match turn::check(self.open, self.cfg.max_lag_turns, turn) {
+        let ahead = self.cfg.max_lag_turns.min(COMMAND_WINDOW);
+        match turn::check(self.open, ahead, turn) {
             Check::Accept => {}
             Check::Stale { current } => {
                 let text = format!("turn {turn} is closed; turn {current} is open");
