@@ -483,3 +483,28 @@ fn two_ggz_clients_race_to_the_end() {
         assert!(out.contains(": ann wins;"), "{out}");
     }
 }
+
+#[test]
+fn the_bench_scenario_runs_tables_and_reports_turns() {
+    // Long lag limits: a slow machine may not keep the bench's pace.
+    let (server, _tmp) = server("ls-bench", 50, 1000, 60_000);
+    let json = bench(
+        &server,
+        &[
+            "lockstep", "--tables", "3", "--room", "1", "--game", "0", "--secs", "1",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_str(json.trim()).expect("bench JSON");
+    assert_eq!(value["scenario"], "lockstep", "{json}");
+    assert_eq!(value["failed"], false, "{json}");
+    assert_eq!(value["tables_running"], 3, "{json}");
+    assert!(value["turns"].as_u64().is_some_and(|t| t > 0), "{json}");
+    for key in [
+        "turns_per_s",
+        "master_p50_ms",
+        "master_p99_ms",
+        "cpu_per_table_pct",
+    ] {
+        assert!(value[key].is_number(), "no {key} in {json}");
+    }
+}
