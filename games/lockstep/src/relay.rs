@@ -173,9 +173,20 @@ impl Relay {
         if due > now {
             return Some(due);
         }
-        // Past due and waiting for someone: look again a few times per
-        // turn for pauses and drops.
-        Some(now + (self.cfg.turn / 4).max(Duration::from_millis(5)))
+        // Past due, the turn waits for commands, which wake us anyway;
+        // time matters again when the wait becomes a pause, and while
+        // paused, when the first laggard is to be dropped.
+        let next = if self.paused.is_some() {
+            self.seats
+                .iter()
+                .filter_map(|s| s.lag_since)
+                .min()
+                .map(|t| t + self.cfg.lag_timeout)
+        } else {
+            Some(due + self.cfg.turn * self.cfg.max_lag_turns)
+        };
+        // Never a busy loop, whatever rounding did.
+        Some(next.map_or(now, |n| n.max(now)) + Duration::from_millis(1))
     }
 
     // ---- recipients ----

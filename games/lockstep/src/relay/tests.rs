@@ -145,6 +145,11 @@ fn a_turn_closes_when_due_and_complete() {
         Some(t.now + Duration::from_millis(50))
     );
     t.wait(50);
+    // Closed at once when due and complete; the next turn is due later.
+    assert_eq!(
+        t.relay.next_wakeup(t.now),
+        Some(t.now + Duration::from_millis(50))
+    );
     let msgs = to(&t.take(), Place::Seat(1));
     assert_eq!(
         msgs,
@@ -256,7 +261,12 @@ fn a_laggard_pauses_the_game_then_is_dropped() {
     t.cmd(0, 0, 1);
     t.wait(50);
     // Bob's command for turn 0 is missing: the turn waits, and after
-    // max_lag_turns turn lengths the game is paused for him.
+    // max_lag_turns turn lengths the game is paused for him; that is the
+    // next time the relay needs to look.
+    assert_eq!(
+        t.relay.next_wakeup(t.now),
+        Some(t.now + Duration::from_millis(101))
+    );
     t.wait(60);
     t.wait(50);
     let outs = t.take();
