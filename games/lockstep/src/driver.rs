@@ -245,6 +245,12 @@ impl Driver {
                             }
                         }
                     }
+                    // A short read took all there was; what comes later
+                    // makes the socket readable again. Saves the read that
+                    // would only say "would block".
+                    if n < READ_CHUNK {
+                        return;
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
