@@ -58,6 +58,12 @@ pub fn check(config: &Config, overrides: &Overrides) -> Report {
     {
         report.errors.push(format!("tls: {e}"));
     }
+    // So do web client files that cannot be served.
+    if config.web.listen.is_some()
+        && let Err(e) = crate::web::static_files::Site::load(config.web.static_dir.as_deref())
+    {
+        report.errors.push(e);
+    }
     let games_dirs: Vec<&Path> = std::iter::once(config.directories.games_dir.as_path())
         .chain(config.extra_dirs.games.iter().map(PathBuf::as_path))
         .collect();

@@ -721,6 +721,7 @@ impl Config {
         }
         self.tls.resolve_paths(base);
         self.extra_dirs.resolve_paths(base);
+        self.web.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error

@@ -88,6 +88,8 @@ pub struct ServerSetup {
 pub struct WebSetup {
     pub listener: TcpListener,
     pub config: crate::config::web::WebConfig,
+    /// The web client's files (embedded, or `web.static_dir`).
+    pub site: crate::web::static_files::Site,
 }
 
 /// The TLS settings loaded at startup. A reload reads the files the
@@ -134,6 +136,8 @@ struct Io {
     tls: Option<Arc<rustls::ServerConfig>>,
     /// `[web]`, for routing requests and framing.
     web: Arc<crate::config::web::WebConfig>,
+    /// The web client's files, replaced on SIGHUP.
+    site: Arc<crate::web::static_files::Site>,
     /// Game channels over WebSocket, relayed (`relay.rs`).
     relays: Vec<Option<relay::RelayConn>>,
 }
@@ -170,9 +174,13 @@ impl Server {
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let signals = Signals::install(poll.registry(), SIGNAL_BASE)?;
         let operator = operator::Operator::open(&setup.operator, poll.registry())?;
-        let (mut web_listener, web_config) = match setup.web {
-            Some(w) => (Some(w.listener), w.config),
-            None => (None, Default::default()),
+        let (mut web_listener, web_config, site) = match setup.web {
+            Some(w) => (Some(w.listener), w.config, w.site),
+            None => (
+                None,
+                Default::default(),
+                crate::web::static_files::Site::embedded(),
+            ),
         };
         if let Some(l) = &mut web_listener {
             poll.registry()
@@ -210,6 +218,7 @@ impl Server {
                 queued_peak: 0,
                 tls,
                 web: Arc::new(web_config),
+                site: Arc::new(site),
                 relays: Vec::new(),
             },
             listener,
@@ -452,6 +461,7 @@ impl Server {
             rooms,
             motd,
             tls,
+            site,
         } = *outcome;
         for key in &plan.needs_restart {
             let at = match (config.source_file(), config.line_of(key)) {
@@ -486,6 +496,12 @@ impl Server {
         // New WebSocket connections take the new limits; the listener
         // itself stays (web.listen needs a restart).
         self.io.web = Arc::new(config.web.clone());
+        match site {
+            Ok(site) => self.io.site = site,
+            // Like a TLS pair: files that cannot be served leave the old
+            // ones in place.
+            Err(e) => log::error!("web client files not reloaded, keeping the old ones: {e}"),
+        }
         self.zone.apply_settings(settings, now, &mut self.io);
         self.zone.reload(games, rooms, motd, now, &mut self.io);
         self.config = config;
