@@ -193,6 +193,7 @@ mod tests {
             restriction: EntryRestriction::None,
             executable_args: Vec::new(),
             source: format!("/rooms/{key}.toml").into(),
+            queues: Vec::new(),
         }
     }
 

@@ -276,6 +276,7 @@ pub(crate) fn settings(config: &Config, port: u16) -> Settings {
             login_requires_tls: config.tls.login_requires_tls,
         },
         tables: config.tables.clone(),
+        rejoin: config.rejoin.clone(),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod extra_dirs;
 mod game_servers;
 pub mod i18n;
 pub mod keyfile;
+pub mod rejoin;
 pub mod reload;
 pub mod tables;
 pub mod tls;
@@ -86,6 +87,8 @@ pub struct Config {
     pub metrics: control::MetricsConfig,
     /// `[web]`
     pub web: web::WebConfig,
+    /// `[rejoin]`
+    pub rejoin: rejoin::RejoinConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -871,6 +874,7 @@ impl Config {
             "must be at least 8 x argon2_parallelism and at most 4194304 (4 GiB)",
         )?;
         self.chat_backlog.check()?;
+        self.rejoin.check()?;
         Ok(())
     }
 }

@@ -145,6 +145,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("control", a.control == b.control),
         ("metrics", a.metrics == b.metrics),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
+        ("rejoin", a.rejoin == b.rejoin),
     ]
 }
 

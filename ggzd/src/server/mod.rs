@@ -1051,9 +1051,9 @@ impl Io {
 
     /// Takes a prepared game channel out of the event loop: its socket is
     /// about to travel to a game server.
-    fn take_channel(&mut self, id: ConnId) -> Option<OwnedFd> {
+    fn take_channel(&mut self, id: ConnId, table: TableSerial) -> Option<OwnedFd> {
         if self.conn(id).is_some_and(Conn::is_web) {
-            return self.take_web_channel(id);
+            return self.take_web_channel(id, table);
         }
         let entry = self.conns.get_mut(id.slot as usize)?;
         if entry.as_ref().is_none_or(|c| c.id != id) {
@@ -1209,7 +1209,7 @@ impl Sink for Io {
     }
 
     fn table_send(&mut self, table: TableSerial, msg: ToGame, channel: Option<ConnId>) {
-        let fd = channel.and_then(|c| self.take_channel(c));
+        let fd = channel.and_then(|c| self.take_channel(c, table));
         if channel.is_some() && fd.is_none() {
             self.games.events.push((
                 table,

@@ -162,7 +162,8 @@ pub fn gather(
                 | Note::LeftTable { .. }
                 | Note::ChannelReady { .. }
                 | Note::Game { .. }
-                | Note::Frame { .. } => {}
+                | Note::Frame { .. }
+                | Note::Matched { .. } => {}
             }
         }
         if failed > tolerated {

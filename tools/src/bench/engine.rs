@@ -114,6 +114,8 @@ pub enum Note {
         kind: u8,
         body: Vec<u8>,
     },
+    /// `<MATCHED/>`: a matchmaking round reserved this seat.
+    Matched { id: ClientId, table: u32, seat: u32 },
 }
 
 /// The table requests whose results are notes.
@@ -122,6 +124,8 @@ pub enum TableAction {
     Launch,
     Join,
     Leave,
+    /// MATCH (docs/matchmaking.md §4).
+    Match,
 }
 
 /// What a game server said on a channel, as far as the generator cares.
@@ -1014,6 +1018,7 @@ fn scan_lines(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usiz
                     b"launch" => TableAction::Launch,
                     b"join" => TableAction::Join,
                     b"leave" => TableAction::Leave,
+                    b"match" => TableAction::Match,
                     _ => continue,
                 };
                 let refused = (code != b"ok").then(|| String::from_utf8_lossy(code).into_owned());
@@ -1025,6 +1030,11 @@ fn scan_lines(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usiz
             }
             Line::Join { table } => ctx.notes.push(Note::Seated { id: ctx.id, table }),
             Line::Leave => ctx.notes.push(Note::LeftTable { id: ctx.id }),
+            Line::Matched { table, seat } => ctx.notes.push(Note::Matched {
+                id: ctx.id,
+                table,
+                seat,
+            }),
             Line::Ping => {
                 client.out.extend_from_slice(b"<PONG/>\n");
                 ctx.traffic.pings_answered += 1;
