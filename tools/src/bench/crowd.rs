@@ -193,6 +193,7 @@ pub fn gather(
                 | Note::LeftTable { .. }
                 | Note::ChannelReady { .. }
                 | Note::Game { .. }
+                | Note::Frame { .. }
                 | Note::Matched { .. } => {}
             }
         }
