@@ -180,12 +180,34 @@ rm -rf "$PG_DIR"
         &self.dir
     }
 
+    /// The database name in a connection string from this cluster.
+    pub fn database_of(url: &str) -> Option<&str> {
+        url.split_whitespace()
+            .find_map(|w| w.strip_prefix("dbname="))
+    }
+
     /// Connection string (libpq key/value words) for database `db`.
     pub fn url(&self, db: &str) -> String {
         format!(
             "host={} port={PORT} user={USER} dbname={db}",
             self.dir.display()
         )
+    }
+
+    /// Runs `sql` in database `db` as the superuser (psql); its output.
+    pub fn sql(&self, db: &str, sql: &str) -> Result<String, String> {
+        let out = Command::new(self.bin_dir.join("psql"))
+            .arg("-h")
+            .arg(&self.dir)
+            .args(["-p", &PORT.to_string(), "-U", USER, "-d", db])
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("psql: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("psql: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// Creates a new empty database named after `tag` and returns its
