@@ -302,7 +302,15 @@ fn imported_md5_password_logs_in_once_and_becomes_argon2id() {
 fn exit_codes_for_scripts() {
     let server = TestServer::start();
     let data = data_dir(&server);
-    let only_data_dir = |args: &[&str]| uedit_with(&["-d".as_ref(), data.as_os_str()], args, "");
+    // -d means the SQLite file there; a server on PostgreSQL has none, so
+    // there the tool goes by the configuration.
+    let only_data_dir = |args: &[&str]| {
+        if ggzd_e2e::store::on_postgres() {
+            uedit(&server, args, "")
+        } else {
+            uedit_with(&["-d".as_ref(), data.as_os_str()], args, "")
+        }
+    };
 
     let missing = uedit(&server, &["show", "nobody"], "");
     assert_eq!(missing.code, 2);

@@ -34,7 +34,7 @@ pub struct UserRecord {
     pub confirmed: bool,
 }
 
-/// A new account for [`Store::create_user`].
+/// A new account for [`Store::create_user`](super::Store::create_user).
 #[derive(Debug, Clone, Copy)]
 pub struct NewUser<'a> {
     /// Canonical handle.
@@ -53,7 +53,7 @@ pub struct NewUser<'a> {
     pub now: i64,
 }
 
-/// Result of [`Store::create_user`].
+/// Result of [`Store::create_user`](super::Store::create_user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateOutcome {
     /// The account was created with this id.
@@ -228,7 +228,7 @@ pub(crate) fn truncate_utf8(s: &str, max: usize) -> &str {
 }
 
 /// An account taken over from an original ggzd database, for
-/// [`Store::import_user`]: unlike [`NewUser`] it keeps its own login times.
+/// [`Store::import_user`](super::Store::import_user): unlike [`NewUser`] it keeps its own login times.
 #[derive(Debug, Clone, Copy)]
 pub struct ImportedUser<'a> {
     /// Canonical handle.
