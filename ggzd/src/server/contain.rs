@@ -4,8 +4,11 @@
 //! A game server runs in its own process group, but its children may leave
 //! that group (setsid, setpgid) and may outlive it. ggzd is a child
 //! subreaper, so whatever a game server leaves behind is reparented to ggzd
-//! rather than to init. When a table ends, one scan of `/proc/*/stat`
-//! (once per event-loop turn, however many tables ended in it) selects:
+//! rather than to init, and everything a table may leave lives in ggzd's
+//! own process subtree. When a table ends, one walk of that subtree (once
+//! per event-loop turn, however many tables ended in it; the subtrees of
+//! live game servers are not entered; the whole of `/proc` only if ggzd
+//! could not become a subreaper) selects:
 //! the game server itself, every process of its group or session, every
 //! unknown child of ggzd (an orphan: ggzd starts nothing but game servers),
 //! the processes found for it before, and all their descendants. The scan
@@ -13,6 +16,71 @@
 //! caught too. Start times guard against a recycled pid.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once ggzd is a child subreaper: then [`scan_subtree`] sees all.
+static SUBREAPER: AtomicBool = AtomicBool::new(false);
+
+pub fn set_subreaper() {
+    SUBREAPER.store(true, Ordering::Relaxed);
+}
+
+/// The processes containment must look at: ggzd's subtree, without the
+/// insides of live game servers, when ggzd is a subreaper; otherwise every
+/// process.
+pub fn scan_for(reaper: i32, live: &HashSet<i32>) -> Vec<ProcInfo> {
+    if SUBREAPER.load(Ordering::Relaxed) {
+        scan_subtree(reaper, live)
+    } else {
+        scan()
+    }
+}
+
+/// Processes a subtree may hold before the walk gives up on the rest: a
+/// fork bomb in a game server must not stall the event loop for long.
+const MAX_SUBTREE: usize = 65_536;
+
+/// The pids listed as children of any thread of `pid`. Needs
+/// `/proc/PID/task/TID/children` (CONFIG_PROC_CHILDREN, on in every
+/// distribution kernel).
+fn children_of(pid: i32, out: &mut Vec<i32>) {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return;
+    };
+    for task in tasks.flatten() {
+        let mut path = task.path();
+        path.push("children");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            out.extend(
+                text.split_ascii_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok()),
+            );
+        }
+    }
+}
+
+/// `root`'s descendants (not `root` itself), not descending into `skip`
+/// (which are listed themselves, as their parent's children).
+pub fn scan_subtree(root: i32, skip: &HashSet<i32>) -> Vec<ProcInfo> {
+    let mut procs = Vec::new();
+    let mut todo = Vec::new();
+    children_of(root, &mut todo);
+    let mut seen = HashSet::new();
+    while let Some(pid) = todo.pop() {
+        if procs.len() >= MAX_SUBTREE || !seen.insert(pid) {
+            continue;
+        }
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            && let Some(info) = parse_stat(&text)
+        {
+            procs.push(info);
+            if !skip.contains(&pid) {
+                children_of(pid, &mut todo);
+            }
+        }
+    }
+    procs
+}
 
 /// One line of `/proc/<pid>/stat`, reduced to what containment needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +224,46 @@ mod tests {
         );
         assert_eq!(parse_stat("12 (x) S 1 2"), None);
         assert_eq!(parse_stat(""), None);
+    }
+
+    #[test]
+    fn the_subtree_walk_finds_a_grandchild_and_skips_inside_live_ones() {
+        let me = std::process::id() as i32;
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & wait"])
+            .spawn()
+            .expect("sh starts");
+        let sh = child.id() as i32;
+        let mut grandchild = None;
+        for _ in 0..200 {
+            grandchild = scan_subtree(me, &HashSet::new())
+                .into_iter()
+                .find(|p| p.ppid == sh)
+                .map(|p| p.pid);
+            if grandchild.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let skip: HashSet<i32> = [sh].into_iter().collect();
+        let skipped = scan_subtree(me, &skip);
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(sh),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        if let Some(g) = grandchild {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(g),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        let _ = child.wait();
+        assert!(grandchild.is_some(), "sleep under sh found");
+        assert!(
+            skipped.iter().any(|p| p.pid == sh),
+            "the skipped one is listed"
+        );
+        assert!(skipped.iter().all(|p| p.ppid != sh), "but not entered");
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub fn become_subreaper() {
     let done = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     if done != 0 {
         log::warn!(target: "tables", "cannot become a child subreaper: {}", std::io::Error::last_os_error());
+    } else {
+        contain::set_subreaper();
     }
 }
 
@@ -334,7 +336,6 @@ impl GameProcesses {
         if !self.sweep_due(now) {
             return self.dying.iter().map(|d| d.deadline).min();
         }
-        let procs = contain::scan();
         let live: HashSet<i32> = self
             .slots
             .iter()
@@ -343,6 +344,7 @@ impl GameProcesses {
             .map(|p| p.pid.as_raw())
             .collect();
         let reaper = std::process::id() as i32;
+        let procs = contain::scan_for(reaper, &live);
         self.dying.retain_mut(|d| {
             let signal = if !d.interrupted {
                 Signal::SIGINT
@@ -458,9 +460,9 @@ impl GameProcesses {
             .map(|p| p.pid)
             .chain(self.dying.iter().filter(|d| !d.reaped).map(|d| d.leader))
             .collect();
-        let procs = contain::scan();
         let reaper = std::process::id() as i32;
         let nobody = HashSet::new();
+        let procs = contain::scan_for(reaper, &nobody);
         for pid in &pids {
             let _ = killpg(*pid, Signal::SIGKILL);
             let seeds = Seeds {

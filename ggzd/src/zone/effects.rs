@@ -66,6 +66,9 @@ pub enum TimerKind {
     TableSync(TableSerial),
     /// The next line of this player's chat backlog may go.
     ChatRelease,
+    /// Prune this game's savegames (paced: zone/tables/prune_pacing.rs;
+    /// set with no connection, like `TableSync`).
+    PruneSavegames(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -130,6 +130,7 @@ pub struct Zone {
     table_index: HashMap<TableSerial, (u32, u32)>,
     next_table_serial: TableSerial,
     metrics: crate::metrics::ZoneMetrics,
+    savegame_prunes: tables::prune_pacing::PrunePacing,
 }
 
 impl Zone {
@@ -168,6 +169,7 @@ impl Zone {
             table_index: HashMap::new(),
             next_table_serial: 0,
             metrics: crate::metrics::ZoneMetrics::default(),
+            savegame_prunes: Default::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
@@ -471,6 +473,10 @@ impl Zone {
             TimerKind::RoomUpdate => self.on_room_update_timer(key.conn, deadline, now, sink),
             TimerKind::LaunchTimeout => self.on_launch_timeout(key.conn, now, sink),
             TimerKind::TableSync(serial) => self.on_table_sync(serial, now, sink),
+            TimerKind::PruneSavegames(game) => {
+                self.savegame_prunes.due(game, now);
+                self.prune_savegames(game, sink);
+            }
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
             TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
         }

@@ -10,6 +10,7 @@ mod game_requests;
 mod guard;
 mod info;
 mod launch;
+pub(crate) mod prune_pacing;
 mod results;
 mod seats;
 mod update;

@@ -7,11 +7,14 @@ use ggzdmod::wire::{GameResult, ReportRecord};
 use super::guard::{REPORT_NAME_MAX, REPORT_RATE};
 use super::{Seat, escape_log};
 
+use super::prune_pacing::Prune;
 use crate::proto::reply::{self as r, SeatView};
 use crate::proto::types::{LeaveReason, ResultCode, SeatKind, TableStatus};
 use crate::store::{GameResult as StoreResult, Participant, ParticipantKind, StatsFlags};
 use crate::zone::Zone;
-use crate::zone::effects::{ConnId, GameReportJob, Job, Sink, TableSerial, msg};
+use crate::zone::effects::{
+    ConnId, GameReportJob, Job, Sink, TableSerial, TimerKey, TimerKind, msg,
+};
 
 impl Zone {
     pub(super) fn on_game_report(
@@ -191,7 +194,7 @@ impl Zone {
         &mut self,
         serial: TableSerial,
         reason: LeaveReason,
-        _now: Instant,
+        now: Instant,
         sink: &mut dyn Sink,
     ) {
         let Some((room, id)) = self.table_index.remove(&serial) else {
@@ -207,7 +210,7 @@ impl Zone {
         };
         sink.end_table(serial);
         if !table.savegame.is_empty() {
-            self.prune_savegames(table.game, sink);
+            self.pace_savegame_prune(table.game, now, sink);
         }
         log::info!(target: "tables", "table {id} in room {room} ends ({})", reason.as_str());
         let announced = table.announced();
@@ -278,9 +281,26 @@ impl Zone {
         self.tables_active = self.table_index.len();
     }
 
+    fn pace_savegame_prune(&mut self, game: usize, now: Instant, sink: &mut dyn Sink) {
+        match self.savegame_prunes.table_ended(game, now) {
+            Prune::Now => self.prune_savegames(game, sink),
+            Prune::At(at) => sink.timer(
+                at,
+                TimerKey {
+                    conn: ConnId {
+                        slot: u32::MAX,
+                        generation: u32::MAX,
+                    },
+                    kind: TimerKind::PruneSavegames(game),
+                },
+            ),
+            Prune::Scheduled => {}
+        }
+    }
+
     /// After a table that saved its game ends: old savegame files of the
     /// game go (on a worker), except those of tables still running.
-    fn prune_savegames(&self, game: usize, sink: &mut dyn Sink) {
+    pub(crate) fn prune_savegames(&self, game: usize, sink: &mut dyn Sink) {
         let Some(name) = self
             .games
             .get(game)
