@@ -62,7 +62,7 @@ impl DatabaseConfig {
             Backend::Postgres => {
                 let password = self.password(|name| std::env::var(name).ok())?;
                 PgTarget::new(&self.url, password.as_deref())
-                    .map(StoreTarget::Postgres)
+                    .map(|t| StoreTarget::Postgres(Box::new(t)))
                     .map_err(|e| e.to_string())
             }
         }

@@ -129,7 +129,7 @@ pub enum StoreTarget {
         data_dir: PathBuf,
     },
     /// A PostgreSQL database.
-    Postgres(PgTarget),
+    Postgres(Box<PgTarget>),
 }
 
 impl StoreTarget {
@@ -151,7 +151,7 @@ pub struct Store {
 #[derive(Debug)]
 enum Backend {
     Sqlite(SqliteStore),
-    Postgres(PgStore),
+    Postgres(Box<PgStore>),
 }
 
 /// Calls the same method on whichever backend is open.
@@ -177,7 +177,7 @@ impl Store {
         match target {
             StoreTarget::Sqlite { data_dir } => Store::open(data_dir),
             StoreTarget::Postgres(t) => Ok(Store {
-                backend: Backend::Postgres(PgStore::open(t)?),
+                backend: Backend::Postgres(Box::new(PgStore::open(t)?)),
             }),
         }
     }
@@ -475,7 +475,7 @@ impl From<SqliteStore> for Store {
 impl From<PgStore> for Store {
     fn from(s: PgStore) -> Store {
         Store {
-            backend: Backend::Postgres(s),
+            backend: Backend::Postgres(Box::new(s)),
         }
     }
 }

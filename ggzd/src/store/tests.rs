@@ -39,7 +39,10 @@ fn sqlite() -> Store {
 /// A store on a fresh database of this process's throwaway cluster.
 pub(super) fn postgres(tag: &str) -> Store {
     let url = ggzd_pgtest::fresh_database(tag);
-    Store::connect(&StoreTarget::Postgres(PgTarget::new(&url, None).unwrap())).unwrap()
+    Store::connect(&StoreTarget::Postgres(Box::new(
+        PgTarget::new(&url, None).unwrap(),
+    )))
+    .unwrap()
 }
 
 /// The first (text) column of every row of `sql` (see `Store::raw_strings`).

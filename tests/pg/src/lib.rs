@@ -56,8 +56,9 @@ pub fn cluster() -> Result<&'static Cluster, String> {
 }
 
 /// A fresh, empty database in this process's cluster; returns its
-/// connection string. Panics with the reason when no cluster can start
-/// (tests only).
+/// connection string. Panics with the reason when no cluster can start:
+/// for tests, where that is the right outcome.
+#[allow(clippy::panic)]
 pub fn fresh_database(tag: &str) -> String {
     match cluster().and_then(|c| c.fresh_database(tag)) {
         Ok(url) => url,

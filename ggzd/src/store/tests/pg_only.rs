@@ -5,7 +5,7 @@ use super::{RECORDS_RATINGS, new_user, player, raw};
 use crate::store::*;
 
 fn target(url: &str) -> StoreTarget {
-    StoreTarget::Postgres(PgTarget::new(url, None).unwrap())
+    StoreTarget::Postgres(Box::new(PgTarget::new(url, None).unwrap()))
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn an_unreachable_server_is_a_clean_error_without_the_password() {
         None,
     )
     .unwrap();
-    let err = Store::connect(&StoreTarget::Postgres(t)).unwrap_err();
+    let err = Store::connect(&StoreTarget::Postgres(Box::new(t))).unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
     assert!(!err.to_string().contains("s3cret"), "{err}");
     assert!(err.to_string().contains("/nonexistent/ggzd-test"), "{err}");
