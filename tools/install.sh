@@ -18,6 +18,8 @@
 # state directory likewise /var/lib/ggzd or PREFIX/var/lib/ggzd):
 #   PREFIX/bin/{ggzd,ggzduedit,ggzd-ctl,ggz}  PREFIX/lib/ggzd/ggzd-tictactoe
 #   PREFIX/share/ggzd/{games,rooms}/      PREFIX/share/man/man{1,3,5,8}/
+#   PREFIX/share/ggzd/web/ (the web client; ggzd serves the copy built into
+#   it unless [web] static_dir points here)
 #   SYSCONFDIR/ggzd/{ggzd.toml,ggzd.motd} SYSCONFDIR/logrotate.d/ggzd
 #   PREFIX/lib/systemd/system/ggzd.{service,socket}
 #   PREFIX/lib/{sysusers.d,tmpfiles.d}/ggzd.conf
@@ -120,6 +122,9 @@ for f in "$src"/games/*.toml "$src"/games/*.dsc; do
 done
 for f in "$src"/rooms/*.toml "$src"/rooms/*.room; do
   put 0644 "$f" "$p/share/ggzd/rooms/$(basename "$f")"
+done
+for f in "$src"/web/*; do
+  if [ -f "$f" ]; then put 0644 "$f" "$p/share/ggzd/web/$(basename "$f")"; fi
 done
 for f in "$src"/man/*.[1-8]; do
   put 0644 "$f" "$p/share/man/man${f##*.}/$(basename "$f")"

@@ -58,6 +58,12 @@ pub fn check(config: &Config, overrides: &Overrides) -> Report {
     {
         report.errors.push(format!("tls: {e}"));
     }
+    // So do web client files that cannot be served.
+    if config.web.listen.is_some()
+        && let Err(e) = crate::web::static_files::Site::load(config.web.static_dir.as_deref())
+    {
+        report.errors.push(e);
+    }
     // The password file is read at startup; the server is not contacted
     // here (--check-config writes and connects nowhere).
     if let Err(e) = config.database.target(&config.directories.data_dir) {
@@ -192,6 +198,7 @@ mod tests {
             restriction: EntryRestriction::None,
             executable_args: Vec::new(),
             source: format!("/rooms/{key}.toml").into(),
+            queues: Vec::new(),
         }
     }
 

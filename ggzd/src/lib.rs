@@ -13,6 +13,7 @@ pub mod control;
 pub mod game_limits;
 pub mod games;
 pub mod logging;
+pub mod matchmaking;
 pub mod metrics;
 pub mod motd;
 pub mod numlist;

@@ -171,6 +171,19 @@ impl fmt::Display for ConfigSource {
     }
 }
 
+/// Where browsers reach ggzd when it runs without any config file.
+pub const EMBEDDED_WEB_LISTEN: &str = "127.0.0.1:5689";
+
+/// The configuration without a file: [`Config::default`], plus the web
+/// listener on [`EMBEDDED_WEB_LISTEN`], so that a checkout's `ggzd -F`
+/// serves the web client too. A file that does not set `web.listen`
+/// keeps the web listener off.
+pub fn embedded_config() -> Config {
+    let mut config = Config::default();
+    config.web.listen = EMBEDDED_WEB_LISTEN.parse().ok();
+    config
+}
+
 /// Loads the configuration named on the command line, else the layout's
 /// default file if there is one, else the embedded defaults.
 pub fn load_config(given: Option<&Path>) -> Result<(Config, ConfigSource), ConfigError> {
@@ -180,10 +193,10 @@ pub fn load_config(given: Option<&Path>) -> Result<(Config, ConfigSource), Confi
     match &Paths::current().config_file {
         Some(file) => match config::load(Some(file)) {
             Ok(config) => Ok((config, ConfigSource::Default(file.clone()))),
-            Err(e) if e.is_not_found() => Ok((Config::default(), ConfigSource::Embedded)),
+            Err(e) if e.is_not_found() => Ok((embedded_config(), ConfigSource::Embedded)),
             Err(e) => Err(e),
         },
-        None => Ok((Config::default(), ConfigSource::Embedded)),
+        None => Ok((embedded_config(), ConfigSource::Embedded)),
     }
 }
 
@@ -228,13 +241,18 @@ mod tests {
         // Unit tests run from target/*/deps of the checkout: no default file.
         let (config, source) = load_config(None).unwrap();
         assert_eq!(source, ConfigSource::Embedded);
-        assert_eq!(config, Config::default());
+        assert_eq!(config, embedded_config());
+        assert_eq!(
+            config.web.listen.map(|a| a.to_string()).as_deref(),
+            Some(EMBEDDED_WEB_LISTEN)
+        );
         let dir = crate::config::tests::temp_dir("paths-given");
         let file = dir.join("ggzd.toml");
         std::fs::write(&file, "[server]\nname = \"Given\"\n").unwrap();
         let (config, source) = load_config(Some(&file)).unwrap();
         assert_eq!(source, ConfigSource::Given(file.clone()));
         assert_eq!(config.server.name, "Given");
+        assert_eq!(config.web.listen, None, "a file switches the web on itself");
         assert!(load_config(Some(&dir.join("missing.toml"))).is_err());
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -81,6 +81,9 @@ pub struct RoomDesc {
     pub executable_args: Vec<String>,
     /// The file this room came from.
     pub source: PathBuf,
+    /// Matchmaking queues offered here (`[[queue]]`, TOML rooms only;
+    /// docs/matchmaking.md §2).
+    pub queues: Vec<crate::matchmaking::QueueDesc>,
 }
 
 impl RoomDesc {
@@ -90,6 +93,18 @@ impl RoomDesc {
     pub fn game_index(&self, games: &[GameDesc]) -> Option<usize> {
         let wanted = self.game.as_deref()?;
         games.iter().position(|g| g.name.default_text() == wanted)
+    }
+
+    /// Equal but for the queues: a reload that changes only queues
+    /// updates them in place instead of reopening the room.
+    pub fn same_but_queues(&self, other: &RoomDesc) -> bool {
+        RoomDesc {
+            queues: Vec::new(),
+            ..self.clone()
+        } == RoomDesc {
+            queues: Vec::new(),
+            ..other.clone()
+        }
     }
 }
 
@@ -240,6 +255,8 @@ struct RoomToml {
     executable_args: Vec<String>,
     #[serde(default)]
     translations: BTreeMap<String, TextsToml>,
+    #[serde(default)]
+    queue: Vec<crate::matchmaking::desc::QueueToml>,
 }
 
 fn load_toml(path: &Path, key: String) -> Result<RoomDesc, DescError> {
@@ -269,6 +286,10 @@ fn load_toml(path: &Path, key: String) -> Result<RoomDesc, DescError> {
             ));
         }
     }
+    if !toml.queue.is_empty() && toml.game.is_none() {
+        return Err(err("queue", "a chat room (no `game`) has no queues".into()));
+    }
+    let queues = crate::matchmaking::desc::check_all(toml.queue).map_err(|m| err("queue", m))?;
     Ok(RoomDesc {
         key,
         name: dirscan::translated(&toml.name, &toml.translations, |t| t.name.as_ref()),
@@ -284,6 +305,7 @@ fn load_toml(path: &Path, key: String) -> Result<RoomDesc, DescError> {
         restriction: toml.restriction,
         executable_args: toml.executable_args,
         source: path.to_path_buf(),
+        queues,
     })
 }
 
@@ -363,6 +385,7 @@ fn load_keyfile(path: &Path, key: String) -> Result<(RoomDesc, Vec<String>), Des
         restriction,
         executable_args,
         source: path.to_path_buf(),
+        queues: Vec::new(),
     };
     Ok((room, warnings))
 }

@@ -139,6 +139,8 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
             listener: server::listener::bind(addr, config.network.listen_backlog as i32)
                 .map_err(|e| io::Error::other(format!("web: cannot listen on {addr}: {e}")))?,
             config: config.web.clone(),
+            site: crate::web::static_files::Site::load(config.web.static_dir.as_deref())
+                .map_err(io::Error::other)?,
         }),
         None => None,
     };
@@ -223,6 +225,7 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
     if let Some(addr) = server.web_addr() {
         // Worded apart from the line below, which tools wait for.
         log::info!("web: WebSocket clients at ws://{addr}/ws");
+        log::info!("web: the web client at http://{addr}/");
     }
     log::info!("listening on {}", server.local_addr()?);
     let result = server.run();
@@ -278,6 +281,7 @@ pub(crate) fn settings(config: &Config, port: u16) -> Settings {
             login_requires_tls: config.tls.login_requires_tls,
         },
         tables: config.tables.clone(),
+        rejoin: config.rejoin.clone(),
     }
 }
 

@@ -18,6 +18,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod dio;
+
 pub use ggzd::client::Client;
 pub use ggzd::proto::element::Element;
 pub use ggzd::proto::request::LoginKind;

@@ -859,9 +859,27 @@ fn ggzd_games_page_covers_the_keys_of_the_shipped_games_and_rooms() {
 
 // -------------------------------------------------------------- ggzdmod
 
-fn crate_source(file: &str) -> String {
-    let path = repo_dir().join("ggzdmod/src").join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+/// The source of a module of the crate: `NAME.rs`, or every file of the
+/// folder `NAME/` when the module is split.
+fn crate_source(module: &str) -> String {
+    let src = repo_dir().join("ggzdmod/src");
+    let file = src.join(format!("{module}.rs"));
+    if file.exists() {
+        return std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    }
+    let dir = src.join(module);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -869,7 +887,7 @@ fn ggzdmod_page_names_the_crate_api_and_its_environment() {
     let page = page("ggzdmod.3");
 
     // Environment variables: `pub const ENV_X: &str = "NAME";`.
-    let lib = crate_source("lib.rs");
+    let lib = crate_source("lib");
     let variables: Vec<&str> = lib
         .lines()
         .filter(|l| l.starts_with("pub const ENV_"))
@@ -881,7 +899,7 @@ fn ggzdmod_page_names_the_crate_api_and_its_environment() {
     }
 
     // Every public function of the game author's module.
-    let game = crate_source("game.rs");
+    let game = crate_source("game");
     let functions: BTreeSet<&str> = game
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("pub fn "))
@@ -905,7 +923,7 @@ fn ggzdmod_page_names_the_crate_api_and_its_environment() {
     }
 
     // Every public function of the testing helper, written as a call.
-    let testing = crate_source("testing.rs");
+    let testing = crate_source("testing");
     for function in testing
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("pub fn "))
@@ -943,7 +961,7 @@ fn ggzdmod_page_names_the_crate_api_and_its_environment() {
 /// "`MSG_X` (N)" in `wire.rs` is a row "N MSG_X" of a table.
 #[test]
 fn ggzdmod_page_opcode_tables_match_the_codec() {
-    let wire = crate_source("wire.rs");
+    let wire = crate_source("wire");
     let mut opcodes = BTreeSet::new();
     for line in wire.lines() {
         let Some(doc) = line.trim_start().strip_prefix("/// `") else {

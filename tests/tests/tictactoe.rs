@@ -2,112 +2,13 @@
 //! XML, get their game channels handed to `ggzd-tictactoe`, and play over
 //! them in the original DIO protocol, as a GGZ 0.0.14 client would.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
+use ggzd_e2e::dio::*;
 use ggzd_e2e::*;
 
 /// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
 const ROOM: i32 = 1;
-
-/// What the TicTacToe server sends (docs/tictactoe.md §2.3).
-#[derive(Debug, Clone, PartialEq)]
-enum Msg {
-    Seat(i32),
-    Players(Vec<(i32, String)>),
-    Move { player: i32, square: i32 },
-    GameOver(i8),
-    ReqMove,
-    RspMove(i8),
-    Sync { turn: i8, cells: Vec<i8> },
-}
-
-struct Dio {
-    stream: TcpStream,
-}
-
-impl Dio {
-    fn open(server: &TestServer, name: &str) -> Dio {
-        Dio {
-            stream: open_game_channel(server, name),
-        }
-    }
-
-    fn send_move(&mut self, square: i32) {
-        let mut packet = vec![0, 10, 0, 0, 0, 0];
-        packet.extend_from_slice(&square.to_be_bytes());
-        self.stream.write_all(&packet).unwrap();
-    }
-
-    fn request_sync(&mut self) {
-        self.stream.write_all(&[0, 6, 0, 0, 0, 1]).unwrap();
-    }
-
-    fn next(&mut self) -> Msg {
-        let mut len = [0u8; 2];
-        self.stream.read_exact(&mut len).unwrap();
-        let len = u16::from_be_bytes(len) as usize;
-        assert!(len >= 6, "packet length {len}");
-        let mut payload = vec![0u8; len - 2];
-        self.stream.read_exact(&mut payload).unwrap();
-        parse(&payload)
-    }
-
-    /// Skips messages until one matches.
-    fn until(&mut self, mut pred: impl FnMut(&Msg) -> bool) -> Msg {
-        loop {
-            let msg = self.next();
-            if pred(&msg) {
-                return msg;
-            }
-        }
-    }
-}
-
-fn parse(payload: &[u8]) -> Msg {
-    let mut at = 0;
-    let i32_at = |at: &mut usize| {
-        let v = i32::from_be_bytes(payload[*at..*at + 4].try_into().unwrap());
-        *at += 4;
-        v
-    };
-    let opcode = i32_at(&mut at);
-    match opcode {
-        0 => Msg::Seat(i32_at(&mut at)),
-        1 => {
-            let mut players = Vec::new();
-            for _ in 0..2 {
-                let kind = i32_at(&mut at);
-                let name = if kind != 1 {
-                    let len = i32_at(&mut at) as usize;
-                    let text = String::from_utf8_lossy(&payload[at..at + len - 1]).into_owned();
-                    at += len;
-                    text
-                } else {
-                    String::new()
-                };
-                players.push((kind, name));
-            }
-            Msg::Players(players)
-        }
-        2 => {
-            let player = i32_at(&mut at);
-            Msg::Move {
-                player,
-                square: i32_at(&mut at),
-            }
-        }
-        3 => Msg::GameOver(payload[4] as i8),
-        4 => Msg::ReqMove,
-        5 => Msg::RspMove(payload[4] as i8),
-        6 => Msg::Sync {
-            turn: payload[4] as i8,
-            cells: payload[5..14].iter().map(|b| *b as i8).collect(),
-        },
-        other => panic!("unknown TicTacToe opcode {other}"),
-    }
-}
 
 fn registered_in_room(server: &TestServer, name: &str) -> Client {
     let mut c = server.connect();
@@ -142,26 +43,6 @@ fn join(client: &mut Client, table: &str, spectator: bool) {
 
 /// Plays `moves` alternately starting with seat 0. The mover learns of an
 /// accepted move from RSP_MOVE 0 only; the opponent gets MSG_MOVE.
-fn play(seats: &mut [&mut Dio; 2], moves: &[i32]) {
-    for (n, square) in moves.iter().enumerate() {
-        let seat = n % 2;
-        seats[seat].until(|m| *m == Msg::ReqMove);
-        seats[seat].send_move(*square);
-        assert_eq!(
-            seats[seat].until(|m| matches!(m, Msg::RspMove(_))),
-            Msg::RspMove(0)
-        );
-        let shown = seats[1 - seat].until(|m| matches!(m, Msg::Move { .. }));
-        assert_eq!(
-            shown,
-            Msg::Move {
-                player: seat as i32,
-                square: *square
-            }
-        );
-    }
-}
-
 fn stats_of(client: &mut Client, name: &str) -> Element {
     let update = client
         .recv_until(TIMEOUT, |e| {
@@ -235,14 +116,14 @@ fn two_players_play_tictactoe_to_a_win() {
         Msg::RspMove(-2)
     );
     alice_dio.send_move(9);
-    assert_eq!(alice_dio.next(), Msg::RspMove(-3));
+    assert_eq!(alice_dio.next_msg(), Msg::RspMove(-3));
     assert_eq!(
-        alice_dio.next(),
+        alice_dio.next_msg(),
         Msg::ReqMove,
         "asked again after a bad square"
     );
     alice_dio.send_move(4);
-    assert_eq!(alice_dio.next(), Msg::RspMove(0));
+    assert_eq!(alice_dio.next_msg(), Msg::RspMove(0));
     bob_dio.until(|m| *m == Msg::ReqMove);
     bob_dio.send_move(4);
     assert_eq!(
@@ -340,16 +221,16 @@ fn the_final_board_reaches_both_players_and_a_second_game_follows() {
     play(&mut [&mut alice_dio, &mut bob_dio], &[0, 3, 1, 4]);
     alice_dio.until(|m| *m == Msg::ReqMove);
     alice_dio.send_move(2);
-    assert_eq!(alice_dio.next(), Msg::RspMove(0));
-    assert_eq!(alice_dio.next(), Msg::GameOver(0));
+    assert_eq!(alice_dio.next_msg(), Msg::RspMove(0));
+    assert_eq!(alice_dio.next_msg(), Msg::GameOver(0));
     assert_eq!(
-        bob_dio.next(),
+        bob_dio.next_msg(),
         Msg::Move {
             player: 0,
             square: 2
         }
     );
-    assert_eq!(bob_dio.next(), Msg::GameOver(0));
+    assert_eq!(bob_dio.next_msg(), Msg::GameOver(0));
 
     // Both have read GAMEOVER and the table is still there: the game
     // server answers, and the room hears that the table went WAITING (its
@@ -367,7 +248,7 @@ fn the_final_board_reaches_both_players_and_a_second_game_follows() {
     assert_eq!(listed[0].attr("STATUS"), Some("1"), "WAITING");
     bob_dio.request_sync();
     assert_eq!(
-        bob_dio.next(),
+        bob_dio.next_msg(),
         Msg::Sync {
             turn: 0,
             cells: vec![0, 0, 0, 1, 1, -1, -1, -1, -1]
@@ -375,9 +256,9 @@ fn the_final_board_reaches_both_players_and_a_second_game_follows() {
     );
     // A move now is refused with -1 (ERR_STATE), and nothing follows it.
     bob_dio.send_move(8);
-    assert_eq!(bob_dio.next(), Msg::RspMove(-1));
+    assert_eq!(bob_dio.next_msg(), Msg::RspMove(-1));
     bob_dio.request_sync();
-    assert!(matches!(bob_dio.next(), Msg::Sync { .. }));
+    assert!(matches!(bob_dio.next_msg(), Msg::Sync { .. }));
 
     // bob leaves and sits down again: a fresh game on a cleared board.
     leave_table(&mut bob);
@@ -397,16 +278,16 @@ fn the_final_board_reaches_both_players_and_a_second_game_follows() {
     play(&mut [&mut alice_dio, &mut bob_dio], &[0, 3, 1, 4, 8]);
     bob_dio.until(|m| *m == Msg::ReqMove);
     bob_dio.send_move(5);
-    assert_eq!(bob_dio.next(), Msg::RspMove(0));
-    assert_eq!(bob_dio.next(), Msg::GameOver(1));
+    assert_eq!(bob_dio.next_msg(), Msg::RspMove(0));
+    assert_eq!(bob_dio.next_msg(), Msg::GameOver(1));
     assert_eq!(
-        alice_dio.next(),
+        alice_dio.next_msg(),
         Msg::Move {
             player: 1,
             square: 5
         }
     );
-    assert_eq!(alice_dio.next(), Msg::GameOver(1));
+    assert_eq!(alice_dio.next_msg(), Msg::GameOver(1));
     // Each game was reported once: one win each.
     // Each game was reported once: one win and one loss each. (The two
     // reports may commit in either order, so wait for the sum.)
@@ -443,7 +324,7 @@ fn the_hard_bot_does_not_lose() {
     let mut board = [false; 9];
     let mut last = 0;
     for _ in 0..200 {
-        match dio.next() {
+        match dio.next_msg() {
             Msg::ReqMove => {
                 last = board.iter().position(|taken| !taken).unwrap();
                 dio.send_move(last as i32);

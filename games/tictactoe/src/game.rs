@@ -298,9 +298,15 @@ impl TicTacToe {
         }
     }
 
-    /// No human player and no spectator: nobody is left to see the table.
+    /// No human player, none expected back and no spectator: nobody is
+    /// left to see the table. An abandoned seat is held by ggzd for a
+    /// player who may return (docs/client-server.md §11.7), so the table
+    /// waits for them; ggzd opens the seat when it stops waiting.
     fn deserted(&self, t: &dyn Table) -> bool {
-        let human = (0..SEATS).any(|i| t.seat(i).is_some_and(|s| s.kind == SeatKind::Player));
+        let human = (0..SEATS).any(|i| {
+            t.seat(i)
+                .is_some_and(|s| matches!(s.kind, SeatKind::Player | SeatKind::Abandoned))
+        });
         !human && self.spectators.is_empty()
     }
 

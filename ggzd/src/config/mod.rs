@@ -16,6 +16,7 @@ pub mod extra_dirs;
 mod game_servers;
 pub mod i18n;
 pub mod keyfile;
+pub mod rejoin;
 pub mod reload;
 pub mod tables;
 pub mod tls;
@@ -89,6 +90,8 @@ pub struct Config {
     pub web: web::WebConfig,
     /// `[database]`
     pub database: database::DatabaseConfig,
+    /// `[rejoin]`
+    pub rejoin: rejoin::RejoinConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -724,6 +727,7 @@ impl Config {
         }
         self.tls.resolve_paths(base);
         self.extra_dirs.resolve_paths(base);
+        self.web.resolve_paths(base);
     }
 
     /// Semantic checks that the types alone cannot express. The error
@@ -874,6 +878,7 @@ impl Config {
             "must be at least 8 x argon2_parallelism and at most 4194304 (4 GiB)",
         )?;
         self.chat_backlog.check()?;
+        self.rejoin.check()?;
         Ok(())
     }
 }

@@ -151,6 +151,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("metrics", a.metrics == b.metrics),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
         ("database", a.database == b.database),
+        ("rejoin", a.rejoin == b.rejoin),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! WebSocket (docs/websocket.md).
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -27,6 +28,10 @@ pub struct WebConfig {
     pub max_frame_size: usize,
     /// Seconds between pings to an idle WebSocket client; 0 = never.
     pub ping_interval: u32,
+    /// The web client's files (`index.html` and the files beside it);
+    /// `None`: the client built into the binary. Read at startup and on
+    /// SIGHUP.
+    pub static_dir: Option<PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -37,6 +42,7 @@ impl Default for WebConfig {
             max_message_size: 16 * 1024,
             max_frame_size: 16 * 1024,
             ping_interval: 30,
+            static_dir: None,
         }
     }
 }
@@ -45,6 +51,12 @@ impl WebConfig {
     /// [`WebConfig::ping_interval`] as a duration; `None` = never.
     pub fn ping_interval(&self) -> Option<Duration> {
         (self.ping_interval > 0).then(|| Duration::from_secs(u64::from(self.ping_interval)))
+    }
+
+    pub(super) fn resolve_paths(&mut self, base: &Path) {
+        if let Some(dir) = &mut self.static_dir {
+            *dir = super::normalize(&base.join(&*dir));
+        }
     }
 
     pub(super) fn check(&self) -> Result<(), (&'static str, String)> {
@@ -60,6 +72,13 @@ impl WebConfig {
                 "web.max_frame_size",
                 "must be from 256 to web.max_message_size".into(),
             ));
+        }
+        if self
+            .static_dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
+            return Err(("web.static_dir", "must name a directory".into()));
         }
         for origin in &self.allowed_origins {
             let ok = origin == "*"

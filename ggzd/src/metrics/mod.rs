@@ -8,11 +8,12 @@
 //! scrape.
 
 pub mod http;
+pub mod matchmaking;
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// A fixed-bucket histogram of durations, in seconds.
+/// A fixed-bucket histogram: durations in seconds, or plain numbers.
 #[derive(Debug, Clone)]
 pub struct Histogram {
     bounds: &'static [f64],
@@ -35,6 +36,17 @@ pub const LAUNCH_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
+/// Buckets for time in a matchmaking queue: a round or a few, up to
+/// minutes for rare ratings.
+pub const MATCH_WAIT_BUCKETS: &[f64] = &[
+    0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];
+
+/// Buckets for the rating gap of a match, in rating points.
+pub const MATCH_GAP_BUCKETS: &[f64] = &[
+    0.0, 10.0, 25.0, 50.0, 100.0, 150.0, 200.0, 300.0, 500.0, 1000.0,
+];
+
 impl Histogram {
     pub fn new(bounds: &'static [f64]) -> Histogram {
         Histogram {
@@ -46,16 +58,20 @@ impl Histogram {
     }
 
     pub fn observe(&mut self, value: Duration) {
-        let seconds = value.as_secs_f64();
+        self.observe_value(value.as_secs_f64());
+    }
+
+    /// A plain number, for histograms of something other than time.
+    pub fn observe_value(&mut self, value: f64) {
         let slot = self
             .bounds
             .iter()
-            .position(|b| seconds <= *b)
+            .position(|b| value <= *b)
             .unwrap_or(self.bounds.len());
         if let Some(c) = self.counts.get_mut(slot) {
             *c += 1;
         }
-        self.sum += seconds;
+        self.sum += value;
         self.count += 1;
     }
 
@@ -150,6 +166,10 @@ pub struct ZoneMetrics {
     /// From LOGIN to its answer, for logins the workers checked (queue
     /// and backoff waits included).
     pub login_latency: Histogram,
+    /// Time matched tickets spent in their queue.
+    pub match_wait: Histogram,
+    /// Rating spread of the players of each matched table, in points.
+    pub match_gap: Histogram,
 }
 
 impl Default for ZoneMetrics {
@@ -161,6 +181,8 @@ impl Default for ZoneMetrics {
             games: Vec::new(),
             launch_latency: Histogram::new(LAUNCH_BUCKETS),
             login_latency: Histogram::new(LOGIN_BUCKETS),
+            match_wait: Histogram::new(MATCH_WAIT_BUCKETS),
+            match_gap: Histogram::new(MATCH_GAP_BUCKETS),
         }
     }
 }
@@ -265,6 +287,7 @@ pub struct Gauges {
     pub login_queue: usize,
     /// Untranslated names by game id, for the per-game counters.
     pub game_names: Vec<String>,
+    pub matchmaking: matchmaking::MatchmakingGauges,
 }
 
 /// Escapes a label value for the text format.
@@ -397,6 +420,17 @@ pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
         "ggzd_login_seconds",
         "From LOGIN to its answer, for logins the workers checked.",
     );
+    zone.match_wait.render(
+        &mut out,
+        "ggzd_queue_wait_seconds",
+        "Time matched tickets spent in their matchmaking queue.",
+    );
+    zone.match_gap.render(
+        &mut out,
+        "ggzd_match_rating_gap",
+        "Rating spread of the players of each matched table, in points.",
+    );
+    matchmaking::render(&mut out, &g.matchmaking);
     header(
         &mut out,
         "ggzd_output_queue_drops_total",

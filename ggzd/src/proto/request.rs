@@ -53,6 +53,8 @@ pub enum ListKind {
     Room,
     Player,
     Table,
+    /// Matchmaking queues (docs/matchmaking.md §4).
+    Queue,
     /// No TYPE: `<RESULT ACTION='list' CODE='bad options'/>`.
     Missing,
     /// Unrecognised TYPE: `<RESULT ACTION='protocol' CODE='bad options'/>`.
@@ -198,6 +200,14 @@ pub enum Request {
     Extensions {
         names: Vec<String>,
     },
+    /// `MATCH QUEUE='name'`: ask to be matched (docs/matchmaking.md §4).
+    Match {
+        queue: Option<String>,
+    },
+    /// `MATCH_CANCEL QUEUE='name'`: end that ticket.
+    MatchCancel {
+        queue: Option<String>,
+    },
     /// A child-only element (NAME, PASSWORD, EMAIL, TABLE, SEAT, DESC,
     /// REASON) at the top level, or a known child in the wrong parent
     /// anywhere in the message: answered
@@ -234,6 +244,8 @@ impl Request {
             Request::Rankings => "rankings",
             Request::Admin { .. } | Request::AdminPerm { .. } => "admin",
             Request::Extensions { .. } => "extensions",
+            Request::Match { .. } => "match",
+            Request::MatchCancel { .. } => "match_cancel",
             Request::Misplaced(_) => "protocol",
             Request::Unknown(_) => "unknown",
         }
@@ -359,6 +371,7 @@ pub fn parse_request(e: &Element) -> Request {
                 Some(t) if t.eq_ignore_ascii_case("room") => ListKind::Room,
                 Some(t) if t.eq_ignore_ascii_case("player") => ListKind::Player,
                 Some(t) if t.eq_ignore_ascii_case("table") => ListKind::Table,
+                Some(t) if t.eq_ignore_ascii_case("queue") => ListKind::Queue,
                 Some(t) => ListKind::Unknown(t.to_owned()),
             },
             full: attr_bool(e, "FULL"),
@@ -422,6 +435,12 @@ pub fn parse_request(e: &Element) -> Request {
         },
         "EXTENSIONS" => Request::Extensions {
             names: extension_names(e.attr("NAMES").unwrap_or("")),
+        },
+        "MATCH" => Request::Match {
+            queue: attr_string(e, "QUEUE"),
+        },
+        "MATCH_CANCEL" => Request::MatchCancel {
+            queue: attr_string(e, "QUEUE"),
         },
         _ => Request::Unknown(name),
     }
@@ -855,6 +874,29 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn matchmaking_requests() {
+        assert_eq!(
+            parse("<MATCH QUEUE='ttt'/>"),
+            Request::Match {
+                queue: Some("ttt".into())
+            }
+        );
+        assert_eq!(
+            parse("<MATCH_CANCEL/>"),
+            Request::MatchCancel { queue: None }
+        );
+        assert_eq!(
+            parse("<LIST TYPE='Queue'/>"),
+            Request::List {
+                kind: ListKind::Queue,
+                full: false
+            }
+        );
+        assert_eq!(parse("<MATCH/>").action_name(), "match");
+        assert_eq!(parse("<MATCH_CANCEL/>").action_name(), "match_cancel");
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub struct ServerSetup {
 pub struct WebSetup {
     pub listener: TcpListener,
     pub config: crate::config::web::WebConfig,
+    /// The web client's files (embedded, or `web.static_dir`).
+    pub site: crate::web::static_files::Site,
 }
 
 /// The TLS settings loaded at startup. A reload reads the files the
@@ -135,6 +137,8 @@ struct Io {
     tls: Option<Arc<rustls::ServerConfig>>,
     /// `[web]`, for routing requests and framing.
     web: Arc<crate::config::web::WebConfig>,
+    /// The web client's files, replaced on SIGHUP.
+    site: Arc<crate::web::static_files::Site>,
     /// Game channels over WebSocket, relayed (`relay.rs`).
     relays: Vec<Option<relay::RelayConn>>,
 }
@@ -171,9 +175,13 @@ impl Server {
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let signals = Signals::install(poll.registry(), SIGNAL_BASE)?;
         let operator = operator::Operator::open(&setup.operator, poll.registry())?;
-        let (mut web_listener, web_config) = match setup.web {
-            Some(w) => (Some(w.listener), w.config),
-            None => (None, Default::default()),
+        let (mut web_listener, web_config, site) = match setup.web {
+            Some(w) => (Some(w.listener), w.config, w.site),
+            None => (
+                None,
+                Default::default(),
+                crate::web::static_files::Site::embedded(),
+            ),
         };
         if let Some(l) = &mut web_listener {
             poll.registry()
@@ -211,6 +219,7 @@ impl Server {
                 queued_peak: 0,
                 tls,
                 web: Arc::new(web_config),
+                site: Arc::new(site),
                 relays: Vec::new(),
             },
             listener,
@@ -453,6 +462,7 @@ impl Server {
             rooms,
             motd,
             tls,
+            site,
         } = *outcome;
         for key in &plan.needs_restart {
             let at = match (config.source_file(), config.line_of(key)) {
@@ -487,6 +497,12 @@ impl Server {
         // New WebSocket connections take the new limits; the listener
         // itself stays (web.listen needs a restart).
         self.io.web = Arc::new(config.web.clone());
+        match site {
+            Ok(site) => self.io.site = site,
+            // Like a TLS pair: files that cannot be served leave the old
+            // ones in place.
+            Err(e) => log::error!("web client files not reloaded, keeping the old ones: {e}"),
+        }
         self.zone.apply_settings(settings, now, &mut self.io);
         self.zone.reload(games, rooms, motd, now, &mut self.io);
         self.config = config;
@@ -1036,9 +1052,9 @@ impl Io {
 
     /// Takes a prepared game channel out of the event loop: its socket is
     /// about to travel to a game server.
-    fn take_channel(&mut self, id: ConnId) -> Option<OwnedFd> {
+    fn take_channel(&mut self, id: ConnId, table: TableSerial) -> Option<OwnedFd> {
         if self.conn(id).is_some_and(Conn::is_web) {
-            return self.take_web_channel(id);
+            return self.take_web_channel(id, table);
         }
         let entry = self.conns.get_mut(id.slot as usize)?;
         if entry.as_ref().is_none_or(|c| c.id != id) {
@@ -1194,7 +1210,7 @@ impl Sink for Io {
     }
 
     fn table_send(&mut self, table: TableSerial, msg: ToGame, channel: Option<ConnId>) {
-        let fd = channel.and_then(|c| self.take_channel(c));
+        let fd = channel.and_then(|c| self.take_channel(c, table));
         if channel.is_some() && fd.is_none() {
             self.games.events.push((
                 table,

@@ -200,6 +200,7 @@ impl Server {
             worker_queue: facts.worker_queue,
             login_queue: census.login_queue,
             game_names: self.zone.game_names(),
+            matchmaking: self.zone.queue_gauges(now),
         };
         metrics::render(self.zone.metrics(), &self.operator.counters, &gauges)
     }

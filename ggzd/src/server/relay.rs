@@ -11,7 +11,7 @@ use mio::net::{TcpStream, UnixStream};
 use mio::{Interest, Token};
 
 use crate::web::relay::Relay;
-use crate::zone::ConnId;
+use crate::zone::{ConnId, TableEvent, TableSerial};
 
 use super::Io;
 use super::conn::Transport;
@@ -27,12 +27,16 @@ pub struct RelayConn {
     client: TcpStream,
     game: UnixStream,
     relay: Relay,
+    /// The table, and the id the channel had as a connection: when the
+    /// browser's side ends, the zone learns whose channel it was.
+    table: TableSerial,
+    channel: ConnId,
 }
 
 impl Io {
     /// Takes a prepared WebSocket game channel out of the connection slab
     /// and starts relaying it; returns the game server's end.
-    pub(super) fn take_web_channel(&mut self, id: ConnId) -> Option<OwnedFd> {
+    pub(super) fn take_web_channel(&mut self, id: ConnId, table: TableSerial) -> Option<OwnedFd> {
         let entry = self.conns.get_mut(id.slot as usize)?;
         if entry.as_ref().is_none_or(|c| c.id != id) {
             return None;
@@ -67,6 +71,8 @@ impl Io {
             client: conn.stream,
             game: UnixStream::from_std(ours),
             relay: Relay::new(web.ws, limit),
+            table,
+            channel: id,
         };
         let index = match self.relays.iter().position(Option::is_none) {
             Some(i) => i,
@@ -107,15 +113,15 @@ impl Io {
             let room = r.relay.client_room().min(CHUNK);
             if room > 0 {
                 match read(&mut r.client, buf.get_mut(..room).unwrap_or_default()) {
-                    Step::Got(0) => break Some("the browser closed".to_string()),
+                    Step::Got(0) => break Some(("the browser closed".to_string(), true)),
                     Step::Got(n) => {
                         if let Err(e) = r.relay.from_client(buf.get(..n).unwrap_or_default()) {
-                            break Some(e);
+                            break Some((e, true));
                         }
                         moved = true;
                     }
                     Step::Again => {}
-                    Step::Failed(e) => break Some(e),
+                    Step::Failed(e) => break Some((e, true)),
                 }
             }
             if !r.relay.game_output().is_empty() {
@@ -125,7 +131,7 @@ impl Io {
                         moved |= n > 0;
                     }
                     Step::Again => {}
-                    Step::Failed(e) => break Some(e),
+                    Step::Failed(e) => break Some((e, false)),
                 }
             }
             let room = r.relay.game_room().min(CHUNK);
@@ -137,12 +143,12 @@ impl Io {
                     }
                     Step::Got(n) => {
                         if let Err(e) = r.relay.from_game(buf.get(..n).unwrap_or_default()) {
-                            break Some(e);
+                            break Some((e, false));
                         }
                         moved = true;
                     }
                     Step::Again => {}
-                    Step::Failed(e) => break Some(e),
+                    Step::Failed(e) => break Some((e, false)),
                 }
             }
             if !r.relay.client_output().is_empty() {
@@ -152,22 +158,32 @@ impl Io {
                         moved |= n > 0;
                     }
                     Step::Again => {}
-                    Step::Failed(e) => break Some(e),
+                    Step::Failed(e) => break Some((e, true)),
                 }
             }
             if r.relay.finished() {
-                break Some("both sides are done".to_string());
+                break Some((
+                    "both sides are done".to_string(),
+                    r.relay.closed_by_client(),
+                ));
             }
             if !moved {
                 break None;
             }
         };
-        if let Some(why) = ended {
+        if let Some((why, by_browser)) = ended {
             log::info!(target: "connections", "web: game channel relay ends: {why}");
             if let Some(mut r) = self.relays.get_mut(index).and_then(Option::take) {
                 let registry = self.poll.registry();
                 let _ = registry.deregister(&mut r.client);
                 let _ = registry.deregister(&mut r.game);
+                // The player is gone from the game; the zone decides
+                // what that means for the seat (a held seat mid-game).
+                if by_browser {
+                    self.games
+                        .events
+                        .push((r.table, TableEvent::ChannelClosed(r.channel)));
+                }
             }
         }
     }

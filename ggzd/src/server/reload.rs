@@ -40,6 +40,9 @@ pub struct Outcome {
     pub rooms: Vec<RoomDesc>,
     pub motd: Motd,
     pub tls: TlsMaterial,
+    /// The web client's files as the new `web.static_dir` names them;
+    /// an error keeps the running ones.
+    pub site: Result<Arc<crate::web::static_files::Site>, String>,
 }
 
 /// The TLS certificate and key the new configuration names.
@@ -87,6 +90,7 @@ fn prepare(source: &ReloadSource, running: &Config, port: u16) -> Result<Box<Out
             Err(e) => TlsMaterial::Failed(e),
         },
     };
+    let site = crate::web::static_files::Site::load(config.web.static_dir.as_deref()).map(Arc::new);
     let settings = crate::startup::settings(&config, port);
     // Last, once nothing can fail any more: from here on lines go to the
     // new output.
@@ -99,6 +103,7 @@ fn prepare(source: &ReloadSource, running: &Config, port: u16) -> Result<Box<Out
         rooms: loaded.rooms,
         motd: loaded.motd,
         tls,
+        site,
     }))
 }
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use crate::config::web::WebConfig;
 use crate::web::http::{self, Head, Route};
+use crate::web::static_files::Site;
 use crate::web::ws::{Input, WsConn};
 use crate::zone::{Close, Sink};
 
@@ -112,6 +113,7 @@ impl Server {
     /// wrong (a bad head, a bad frame) costs only this connection.
     pub(super) fn read_web(&mut self, slot: u32, now: Instant) {
         let config = Arc::clone(&self.io.web);
+        let site = Arc::clone(&self.io.site);
         loop {
             let Some(conn) = self.io.conn_mut(slot) else {
                 return;
@@ -132,13 +134,17 @@ impl Server {
             let Transport::Web(web) = &mut conn.transport else {
                 return;
             };
-            let step = step(web, fresh, &config);
+            let step = step(web, fresh, &config, &site);
             let wants_write = !web.ws.pending().is_empty();
             if wants_write {
                 self.io.mark_dirty(id);
             }
             let input = match step {
                 Step::More => continue,
+                Step::Served => {
+                    self.io.close(id, Close::AfterFlush);
+                    return;
+                }
                 Step::Refused(status) => {
                     log::info!(target: "connections", "web: refused {addr:?}: {status:?}");
                     self.io.close(id, Close::AfterFlush);
@@ -198,6 +204,8 @@ impl Server {
 enum Step {
     /// The request head is not complete yet.
     More,
+    /// A file (or its error status) was answered; the connection closes.
+    Served,
     Refused(http::Status),
     Failed(String),
     Input(Input),
@@ -205,7 +213,7 @@ enum Step {
 
 /// Fresh bytes of a `[web]` connection: the head until it is complete
 /// (answered with 101 or an error status), then WebSocket frames.
-fn step(web: &mut WebConn, fresh: &[u8], config: &WebConfig) -> Step {
+fn step(web: &mut WebConn, fresh: &[u8], config: &WebConfig, site: &Site) -> Step {
     let mut after_head = Vec::new();
     let frames = match &mut web.head {
         Some(head) => {
@@ -214,7 +222,15 @@ fn step(web: &mut WebConn, fresh: &[u8], config: &WebConfig) -> Step {
                 Ok(Head::Partial) => return Step::More,
                 Ok(Head::Complete(request, len)) => {
                     after_head = head.split_off(len.min(head.len()));
-                    http::route(&request, config)
+                    match http::route(&request, config) {
+                        Route::File => {
+                            // Small files from memory; the answer waits
+                            // in the framing buffer like a refusal does.
+                            web.ws.queue_raw(&site.answer(&request));
+                            return Step::Served;
+                        }
+                        route => route,
+                    }
                 }
                 Err(status) => Route::Refuse(status),
             };
@@ -228,6 +244,7 @@ fn step(web: &mut WebConn, fresh: &[u8], config: &WebConfig) -> Step {
                     web.ws.queue_raw(&http::refusal(status));
                     return Step::Refused(status);
                 }
+                Route::File => return Step::Served,
             }
         }
         None => fresh,

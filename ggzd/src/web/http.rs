@@ -23,6 +23,8 @@ pub struct Request {
     pub wants_websocket: bool,
     pub key: Option<String>,
     pub version: Option<String>,
+    /// For the static files' revalidation.
+    pub if_none_match: Option<String>,
 }
 
 /// What came of the bytes so far.
@@ -39,7 +41,6 @@ pub enum Head {
 pub enum Status {
     BadRequest,
     Forbidden,
-    NotFound,
     MethodNotAllowed,
     UpgradeRequired,
     HeadTooLarge,
@@ -50,7 +51,6 @@ impl Status {
         match self {
             Status::BadRequest => "400 Bad Request",
             Status::Forbidden => "403 Forbidden",
-            Status::NotFound => "404 Not Found",
             Status::MethodNotAllowed => "405 Method Not Allowed",
             Status::UpgradeRequired => "426 Upgrade Required",
             Status::HeadTooLarge => "431 Request Header Fields Too Large",
@@ -95,6 +95,7 @@ pub fn parse(buf: &[u8]) -> Result<Head, Status> {
             "connection" => connection |= has_token("upgrade"),
             "sec-websocket-key" => out.key = Some(value.clone()),
             "sec-websocket-version" => out.version = Some(value.clone()),
+            "if-none-match" => out.if_none_match = Some(value.clone()),
             _ => {}
         }
     }
@@ -109,17 +110,19 @@ pub enum Route {
     Lobby {
         accept: String,
     },
+    /// Any other path: a file of the web client (`static_files.rs`).
+    File,
     Refuse(Status),
 }
 
 pub fn route(req: &Request, config: &WebConfig) -> Route {
-    if req.method != "GET" {
-        return Route::Refuse(Status::MethodNotAllowed);
-    }
     // The query string plays no part in routing.
     let path = req.path.split('?').next().unwrap_or_default();
     if path != LOBBY_PATH {
-        return Route::Refuse(Status::NotFound);
+        return Route::File;
+    }
+    if req.method != "GET" {
+        return Route::Refuse(Status::MethodNotAllowed);
     }
     if !origin_allowed(req, &config.allowed_origins) {
         return Route::Refuse(Status::Forbidden);
@@ -234,7 +237,10 @@ mod tests {
             Route::Refuse(Status::MethodNotAllowed)
         );
         let (req, _) = complete("GET /nope HTTP/1.1\r\nHost: a\r\n\r\n");
-        assert_eq!(route(&req, &config), Route::Refuse(Status::NotFound));
+        assert_eq!(route(&req, &config), Route::File);
+        let (req, _) = complete("HEAD / HTTP/1.1\r\nIf-None-Match: \"x\"\r\n\r\n");
+        assert_eq!(route(&req, &config), Route::File);
+        assert_eq!(req.if_none_match.as_deref(), Some("\"x\""));
         let (req, _) = complete("GET /ws?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
         assert_eq!(route(&req, &config), Route::Refuse(Status::UpgradeRequired));
         let text = UPGRADE.replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "");

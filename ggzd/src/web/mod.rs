@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod relay;
+pub mod static_files;
 pub mod ws;
 
 /// A client frame as a browser sends it (masked; payloads under 64 KiB),

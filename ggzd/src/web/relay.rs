@@ -120,6 +120,11 @@ impl Relay {
     }
 
     /// Both sides are done and everything owed was written: drop both.
+    /// The browser closed the channel before the game server did.
+    pub fn closed_by_client(&self) -> bool {
+        self.client_closed && !self.game_closed
+    }
+
     pub fn finished(&self) -> bool {
         let client_done = self.client_closed && self.game_output().is_empty();
         (client_done || self.game_closed) && self.client_output().is_empty()
@@ -200,6 +205,7 @@ mod tests {
         assert!(!r.finished(), "not before the echo is written");
         r.client_written(4);
         assert!(r.finished());
+        assert!(r.closed_by_client(), "the browser left first");
 
         let mut r = relay(4096);
         r.from_game(b"bye").unwrap();
@@ -209,5 +215,6 @@ mod tests {
         assert_eq!(r.client_output(), b"\x82\x03bye\x88\x00");
         r.client_written(7);
         assert!(r.finished());
+        assert!(!r.closed_by_client(), "the game server ended it");
     }
 }

@@ -66,9 +66,17 @@ pub enum TimerKind {
     TableSync(TableSerial),
     /// The next line of this player's chat backlog may go.
     ChatRelease,
+    /// A matchmaking queue's next round (by queue id; no connection).
+    MatchRound(u32),
+    /// Matched players must have taken their seats at this table by now
+    /// (no connection).
+    MatchDeadline(TableSerial),
     /// Prune this game's savegames (paced: zone/tables/prune_pacing.rs;
     /// set with no connection, like `TableSync`).
     PruneSavegames(usize),
+    /// The grace of an abandoned seat (table, seat) ends (set with no
+    /// connection, as `TableSync`).
+    SeatGrace(TableSerial, u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,6 +84,12 @@ pub struct TimerKey {
     pub conn: ConnId,
     pub kind: TimerKind,
 }
+
+/// The connection of timers that belong to no connection.
+pub const NO_CONN: ConnId = ConnId {
+    slot: u32::MAX,
+    generation: u32::MAX,
+};
 
 /// Work that must not run on the event loop: password hashing and SQLite.
 #[derive(Debug)]
@@ -169,6 +183,10 @@ pub enum TableEvent {
     Message(ToServer),
     /// It could not be started, broke the protocol, or went away.
     Failed(String),
+    /// The browser side of a game channel relayed to this table ended
+    /// (the id the channel had as a connection): its player has gone from
+    /// the game, though its lobby connection may remain.
+    ChannelClosed(ConnId),
 }
 
 #[derive(Debug)]

@@ -52,8 +52,14 @@ impl Zone {
         let Some(session) = self.session_mut(conn) else {
             return;
         };
+        let had_rejoin = session.ext.rejoin;
         let on = session.ext.enable(names);
+        let rejoin_now = session.ext.rejoin && !had_rejoin;
         sink.send(conn, &msg(ext_reply::extensions(&on)));
+        // A client that asks after its LOGIN still learns of a held seat.
+        if rejoin_now {
+            self.send_rejoin(conn, sink);
+        }
     }
 }
 

@@ -242,6 +242,7 @@ impl Zone {
         };
         sink.send(conn, &msg(result));
         self.send_motd(conn, sink);
+        self.send_rejoin(conn, sink);
         self.schedule_first_ping(conn, now, sink);
         self.schedule_room_update(conn, now, sink);
     }

@@ -12,6 +12,7 @@ pub mod flood;
 mod guard;
 mod lag;
 mod login;
+mod matchmaking;
 pub use login::unix_now;
 pub mod operator;
 pub mod perms;
@@ -31,7 +32,8 @@ use std::time::{Duration, Instant};
 
 pub use effects::{
     Account, Close, ConnId, GameReportJob, Job, JobDone, LoginJob, LoginOutcome, Moderator, Msg,
-    OnlineCheck, Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind, msg,
+    NO_CONN, OnlineCheck, Refreshed, Sink, SpawnSpec, TableEvent, TableSerial, TimerKey, TimerKind,
+    msg,
 };
 use session::{Session, State};
 
@@ -79,6 +81,8 @@ pub struct Settings {
     pub tables: crate::config::tables::TablesConfig,
     /// Per-address and failed-login limits (docs/abuse-limits.md).
     pub abuse: crate::abuse::Limits,
+    /// How long a seat left mid-game is held (docs/client-server.md §11.7).
+    pub rejoin: crate::config::rejoin::RejoinConfig,
 }
 
 /// The registration policy, reduced to what the zone acts on.
@@ -130,6 +134,8 @@ pub struct Zone {
     table_index: HashMap<TableSerial, (u32, u32)>,
     next_table_serial: TableSerial,
     metrics: crate::metrics::ZoneMetrics,
+    /// Matchmaking queues, tickets and matches waiting for players.
+    matchmaker: crate::matchmaking::Matchmaker,
     savegame_prunes: tables::prune_pacing::PrunePacing,
 }
 
@@ -169,11 +175,13 @@ impl Zone {
             table_index: HashMap::new(),
             next_table_serial: 0,
             metrics: crate::metrics::ZoneMetrics::default(),
+            matchmaker: crate::matchmaking::Matchmaker::default(),
             savegame_prunes: Default::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
         }
+        zone.refresh_queues();
         zone
     }
 
@@ -410,9 +418,9 @@ impl Zone {
                 table,
                 spectator,
                 seat,
-            } => self.on_join(conn, table, spectator, seat, sink),
+            } => self.on_join(conn, table, spectator, seat, now, sink),
             Request::Leave { force, .. } => self.on_leave(conn, force, now, sink),
-            Request::Reseat { action, seat } => self.on_reseat(conn, action, seat, sink),
+            Request::Reseat { action, seat } => self.on_reseat(conn, action, seat, now, sink),
             Request::Update {
                 kind,
                 action,
@@ -441,6 +449,8 @@ impl Zone {
                 perm,
                 value,
             } => self.on_admin_perm(conn, player, perm, value, sink),
+            Request::Match { queue } => self.on_match(conn, queue, now, sink),
+            Request::MatchCancel { queue } => self.on_match_cancel(conn, queue, sink),
         }
     }
 
@@ -479,6 +489,13 @@ impl Zone {
             }
             TimerKind::ChatRelease => self.on_chat_timer(key.conn, deadline, now, sink),
             TimerKind::LoginDelay => self.on_login_delay(key.conn, deadline, now, sink),
+            TimerKind::MatchRound(queue) => self.on_match_round(queue, deadline, now, sink),
+            TimerKind::MatchDeadline(serial) => {
+                self.on_match_deadline(serial, deadline, now, sink);
+            }
+            TimerKind::SeatGrace(serial, seat) => {
+                self.on_seat_grace(serial, seat, deadline, now, sink)
+            }
         }
     }
 
@@ -543,6 +560,7 @@ impl Zone {
         self.motd = motd;
         self.reload_games(games);
         self.reload_rooms(rooms, now, sink);
+        self.refresh_queues();
         self.refresh_permissions(sink);
     }
 

@@ -223,6 +223,8 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
+        // A ticket is bound to the room it was asked from.
+        self.matchmaker.cancel(conn, None);
         let Some(room) = self.room_mut(room_id) else {
             return;
         };
@@ -317,6 +319,7 @@ impl Zone {
                     r::list_tables(room_id as i32, &views)
                 }
             },
+            ListKind::Queue => self.list_queues(),
         };
         sink.send(conn, &msg(reply));
     }
@@ -344,17 +347,23 @@ impl Zone {
                 .iter()
                 .flatten()
                 .find(|room| !room.closing && room.desc.key == desc.key)
-                .map(|room| (room.id, room.desc == *desc));
+                .map(|room| (room.id, room.desc == *desc, room.desc.same_but_queues(desc)));
             match existing {
-                Some((_, true)) => {}
-                Some((0, false)) => {
+                Some((_, true, _)) => {}
+                Some((id, false, true)) => {
+                    // Only the queues changed: the room stays open.
+                    if let Some(room) = self.room_mut(id) {
+                        room.desc.queues = desc.queues.clone();
+                    }
+                }
+                Some((0, false, false)) => {
                     let game = desc.game.as_deref().and_then(|n| self.game_by_name(n));
                     if let Some(room) = self.room_mut(0) {
                         room.desc = desc.clone();
                         room.game = game;
                     }
                 }
-                Some((id, false)) => {
+                Some((id, false, false)) => {
                     self.close_room(id, sink);
                     added.push(desc.clone());
                 }

@@ -115,6 +115,7 @@ fn settings() -> Settings {
         },
         tls: TlsPolicy::default(),
         tables: Default::default(),
+        rejoin: Default::default(),
     }
 }
 
@@ -129,6 +130,7 @@ fn room(key: &str, name: &str) -> RoomDesc {
         restriction: EntryRestriction::None,
         executable_args: Vec::new(),
         source: PathBuf::from(format!("{key}.toml")),
+        queues: Vec::new(),
     }
 }
 
@@ -241,7 +243,9 @@ impl World {
 
 mod channels;
 mod extensions;
+mod matchmaking;
 mod operator;
+mod rejoin;
 mod tls;
 
 #[test]

@@ -161,7 +161,8 @@ pub fn gather(
                 | Note::Seated { .. }
                 | Note::LeftTable { .. }
                 | Note::ChannelReady { .. }
-                | Note::Game { .. } => {}
+                | Note::Game { .. }
+                | Note::Matched { .. } => {}
             }
         }
         if failed > tolerated {

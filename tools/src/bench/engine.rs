@@ -107,6 +107,8 @@ pub enum Note {
     ChannelReady { id: ClientId },
     /// A game packet the generator acts on arrived on a channel.
     Game { id: ClientId, event: GameEvent },
+    /// `<MATCHED/>`: a matchmaking round reserved this seat.
+    Matched { id: ClientId, table: u32, seat: u32 },
 }
 
 /// The table requests whose results are notes.
@@ -115,6 +117,8 @@ pub enum TableAction {
     Launch,
     Join,
     Leave,
+    /// MATCH (docs/matchmaking.md §4).
+    Match,
 }
 
 /// What a game server said on a channel, as far as the generator cares.
@@ -958,6 +962,7 @@ fn scan_lines(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usiz
                     b"launch" => TableAction::Launch,
                     b"join" => TableAction::Join,
                     b"leave" => TableAction::Leave,
+                    b"match" => TableAction::Match,
                     _ => continue,
                 };
                 let refused = (code != b"ok").then(|| String::from_utf8_lossy(code).into_owned());
@@ -969,6 +974,11 @@ fn scan_lines(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usiz
             }
             Line::Join { table } => ctx.notes.push(Note::Seated { id: ctx.id, table }),
             Line::Leave => ctx.notes.push(Note::LeftTable { id: ctx.id }),
+            Line::Matched { table, seat } => ctx.notes.push(Note::Matched {
+                id: ctx.id,
+                table,
+                seat,
+            }),
             Line::Ping => {
                 client.out.extend_from_slice(b"<PONG/>\n");
                 ctx.traffic.pings_answered += 1;

@@ -17,8 +17,8 @@
 //! * [`engine`]: the event loop and the per-client protocol state machine,
 //!   for players and for game channels.
 //! * [`crowd`]: filling a room with bounded concurrency, settling, leaving.
-//! * [`idle`], [`chat`], [`logins`], [`mixed`], [`tables`], [`wakeups`]:
-//!   the scenarios; [`storm`] and [`nonreaders`] for the abuse limits.
+//! * [`idle`], [`chat`], [`logins`], [`mixed`], [`tables`], [`queue`],
+//!   [`wakeups`]: the scenarios; [`storm`] and [`nonreaders`] for the abuse limits.
 //! * [`report`]: table and JSON output.
 //! * [`setup`]: writes a server configuration suited to load tests.
 
@@ -33,6 +33,7 @@ pub mod logins;
 pub mod mixed;
 pub mod nonreaders;
 pub mod procfs;
+pub mod queue;
 pub mod report;
 pub mod scan;
 pub mod setup;

@@ -30,6 +30,9 @@ pub enum Line<'a> {
     Join { table: u32 },
     /// `<LEAVE .../>`: the client is no longer at a table.
     Leave,
+    /// `<MATCHED QUEUE='q' ROOM='r' TABLE='t' SEAT='s'/>`: a matchmaking
+    /// round reserved seat s of table t (docs/matchmaking.md §4).
+    Matched { table: u32, seat: u32 },
     /// Anything else (updates, lists, ...).
     Other,
 }
@@ -100,6 +103,17 @@ pub fn classify(line: &[u8]) -> Line<'_> {
             None => Line::Other,
         };
     }
+    if let Some(rest) = line.strip_prefix(b"<MATCHED ") {
+        let number = |name: &[u8]| {
+            let at = find(rest, name)? + name.len();
+            let (value, _) = quoted(rest.get(at..)?)?;
+            u32::try_from(parse_decimal(value)?).ok()
+        };
+        return match (number(b" TABLE='"), number(b" SEAT='")) {
+            (Some(table), Some(seat)) => Line::Matched { table, seat },
+            _ => Line::Other,
+        };
+    }
     if line.starts_with(b"<LEAVE ") || line.starts_with(b"<LEAVE/") {
         return Line::Leave;
     }
@@ -110,6 +124,11 @@ pub fn classify(line: &[u8]) -> Line<'_> {
         return Line::SessionEnd;
     }
     Line::Other
+}
+
+/// Position of `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The text up to the next `'`, and what follows that quote.

@@ -80,7 +80,10 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
         rooms.join("tables.toml"),
         format!(
             "name = \"Tables\"\ndescription = \"ggzd-bench TicTacToe churn\"\n\
-             game = \"TicTacToe\"\nmax_players = {}\nmax_tables = {ROOM_TABLES}\n",
+             game = \"TicTacToe\"\nmax_players = {}\nmax_tables = {ROOM_TABLES}\n\n\
+             # The `queue` scenario's matchmaking queue.\n\
+             [[queue]]\nname = \"bench\"\nmin_players = 2\nmax_players = 2\n\
+             rated = false\ninterval = 0.1\n",
             o.room_capacity
         ),
     )?;

@@ -232,7 +232,7 @@ impl Churn {
                 (action, Some(code)) => {
                     self.fail(engine, p, format!("{action:?} refused: {code}"));
                 }
-                (TableAction::Join, None) => {}
+                (TableAction::Join | TableAction::Match, None) => {}
             },
             (
                 Note::TableResult {
@@ -241,7 +241,7 @@ impl Churn {
                 Who::Joiner,
             ) => match (action, refused) {
                 (TableAction::Join, None) => pair.joined = true,
-                (TableAction::Leave, None) | (TableAction::Launch, None) => {}
+                (TableAction::Leave | TableAction::Launch | TableAction::Match, None) => {}
                 (action, Some(code)) => {
                     self.fail(engine, p, format!("{action:?} refused: {code}"));
                 }

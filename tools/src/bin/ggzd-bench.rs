@@ -13,6 +13,7 @@ use ggzd_tools::bench::logins::{self, LoginOptions};
 use ggzd_tools::bench::mixed::{self, MixedOptions};
 use ggzd_tools::bench::nonreaders::{self, NonReaderOptions};
 use ggzd_tools::bench::procfs::Process;
+use ggzd_tools::bench::queue::{self, QueueOptions};
 use ggzd_tools::bench::report::Report;
 use ggzd_tools::bench::setup::{self, SetupOptions};
 use ggzd_tools::bench::storm::{self, StormOptions};
@@ -196,6 +197,29 @@ enum Scenario {
         #[arg(long, default_value = "t")]
         prefix: String,
     },
+    /// Matchmaking: players queue at a steady rate, are matched, play
+    /// TicTacToe at the table they were given and queue again; matches/s
+    /// and time in queue.
+    Queue {
+        /// Players in all.
+        #[arg(long, default_value_t = 40)]
+        players: usize,
+        /// The room with the queue (room 2 of write-config's layout).
+        #[arg(long, default_value_t = 2)]
+        room: u32,
+        /// The queue's name (write-config's is `bench`).
+        #[arg(long, default_value = "bench")]
+        queue: String,
+        /// Tickets per second (0: every idle player queues at once).
+        #[arg(long, default_value_t = 200.0)]
+        rate: f64,
+        /// Seconds during which tickets are issued.
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+        /// Name prefix (names are PREFIX + 5 digits).
+        #[arg(long, default_value = "q")]
+        prefix: String,
+    },
     /// Context switches of an otherwise untouched server over a period.
     Wakeups {
         #[arg(long, default_value_t = 10.0)]
@@ -374,6 +398,24 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 game,
                 secs,
                 games,
+                prefix,
+            },
+        )?,
+        Scenario::Queue {
+            players,
+            room,
+            queue: name,
+            rate,
+            secs,
+            prefix,
+        } => queue::run(
+            &t,
+            &QueueOptions {
+                players,
+                room,
+                queue: name,
+                rate,
+                secs,
                 prefix,
             },
         )?,

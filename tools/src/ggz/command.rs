@@ -80,6 +80,13 @@ pub enum Command {
     Board,
     /// Wait until the game at your table is over and show the result.
     Result,
+    /// Ask to be matched in a queue (default: this room's); the client
+    /// takes the seat when matched.
+    Play(Option<String>),
+    /// Leave the matchmaking queues.
+    Cancel,
+    /// List the matchmaking queues.
+    Queues,
     /// Wait until a line containing this text has been shown.
     Wait(String),
     /// Pause.
@@ -120,6 +127,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "sit down at a table (default: one with a seat for you)",
     ),
     ("watch", "TABLE", "spectate a table"),
+    (
+        "play",
+        "[QUEUE]",
+        "play now: be matched with other players (default: this room's queue)",
+    ),
+    ("cancel", "", "stop waiting for a match"),
+    ("queues", "", "matchmaking queues on this server"),
     ("leave", "[force]", "leave your table"),
     (
         "again",
@@ -232,6 +246,11 @@ fn parse_command(name: &str, rest: &str) -> Result<Command, String> {
             "" => Ok(Command::Join(None)),
             table => table_number(table).map(|t| Command::Join(Some(t))),
         },
+        "play" => Ok(Command::Play(
+            Some(rest.to_owned()).filter(|q| !q.is_empty()),
+        )),
+        "cancel" => no_arguments(name, rest, Command::Cancel),
+        "queues" => no_arguments(name, rest, Command::Queues),
         "watch" | "spectate" => table_number(required(rest, "watch TABLE")?).map(Command::Watch),
         "leave" => match rest {
             "" => Ok(Command::Leave { force: false }),
@@ -339,6 +358,9 @@ mod tests {
             ])
         );
         assert_eq!(cmd("/launch"), Command::Launch(vec![]));
+        assert_eq!(cmd("/play"), Command::Play(None));
+        assert_eq!(cmd("/play ttt"), Command::Play(Some("ttt".into())));
+        assert_eq!(cmd("/cancel"), Command::Cancel);
     }
 
     #[test]
@@ -358,6 +380,7 @@ mod tests {
             "/sleep 99999",
             "/who cares",
             "/again now",
+            "/cancel all",
         ] {
             let err = parse_line(bad, true).unwrap_err();
             assert!(!err.is_empty(), "{bad}");

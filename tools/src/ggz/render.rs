@@ -131,6 +131,26 @@ pub fn list_lines(zone: &Zone, kind: ListKind) -> Vec<String> {
                 line
             })
             .collect(),
+        ListKind::Queues => {
+            if zone.queues.is_empty() {
+                vec!["no queues".into()]
+            } else {
+                zone.queues
+                    .iter()
+                    .map(|q| {
+                        format!(
+                            "queue {} in {}: {}-{} players, {} waiting, about {} s",
+                            clean(&q.name),
+                            room_name(zone, q.room),
+                            q.min,
+                            q.max,
+                            q.waiting,
+                            q.wait
+                        )
+                    })
+                    .collect()
+            }
+        }
         ListKind::Tables => {
             if zone.tables.is_empty() {
                 vec!["no tables".into()]
@@ -232,6 +252,17 @@ pub fn zone_event_line(zone: &Zone, event: &ZoneEvent) -> Option<String> {
             ("gameerror", _) => "you left the table: the game server failed".into(),
             (reason, _) => format!("you left the table ({})", clean(reason)),
         },
+        ZoneEvent::Extensions(_) => return None,
+        ZoneEvent::Matched {
+            queue,
+            room,
+            table,
+            seat,
+        } => format!(
+            "matched in queue {}: table {table} in {}, seat {seat}",
+            clean(queue),
+            room_name(zone, *room)
+        ),
         ZoneEvent::Info(lines) | ZoneEvent::Rankings(lines) => lines
             .iter()
             .map(|l| clean(l))

@@ -93,6 +93,25 @@ pub enum ListKind {
     Players,
     /// Tables of the room.
     Tables,
+    /// Matchmaking queues (docs/matchmaking.md §4).
+    Queues,
+}
+
+/// A matchmaking queue (`LIST TYPE='queue'`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Queue {
+    /// Its name, for `MATCH`.
+    pub name: String,
+    /// The room it belongs to.
+    pub room: i32,
+    /// Seats of a matched table.
+    pub min: u32,
+    /// Seats of a matched table.
+    pub max: u32,
+    /// Tickets waiting.
+    pub waiting: u32,
+    /// Recent mean time in queue, seconds.
+    pub wait: u32,
 }
 
 /// Something that happened, as told by one server message.
@@ -214,6 +233,17 @@ pub enum ZoneEvent {
     Info(Vec<String>),
     /// Rankings lines (`RANKINGS`).
     Rankings(Vec<String>),
+    /// The server's answer to EXTENSIONS: the names switched on.
+    Extensions(Vec<String>),
+    /// A matchmaking round reserved this seat for the user.
+    Matched {
+        /// Queue name.
+        queue: String,
+        /// Room, table and seat.
+        room: i32,
+        table: i32,
+        seat: i32,
+    },
 }
 
 /// The client's picture of the server.
@@ -231,6 +261,8 @@ pub struct Zone {
     pub tables: BTreeMap<i32, Table>,
     /// The user's table and whether as a spectator.
     pub at_table: Option<(i32, bool)>,
+    /// Matchmaking queues on the server.
+    pub queues: Vec<Queue>,
 }
 
 fn int(e: &Element, name: &str) -> Option<i32> {
@@ -442,8 +474,27 @@ impl Zone {
                     })
                     .collect(),
             )],
+            "EXTENSIONS" => vec![ZoneEvent::Extensions(
+                text_attr(e, "NAMES")
+                    .split_whitespace()
+                    .take(16)
+                    .map(str::to_owned)
+                    .collect(),
+            )],
+            "MATCHED" => vec![ZoneEvent::Matched {
+                queue: text_attr(e, "QUEUE"),
+                room: int(e, "ROOM").unwrap_or(-1),
+                table: int(e, "TABLE").unwrap_or(-1),
+                seat: int(e, "SEAT").unwrap_or(-1),
+            }],
             _ => Vec::new(),
         }
+    }
+
+    /// The queue `/play` means without a name: the first of this room.
+    pub fn room_queue(&self) -> Option<&Queue> {
+        let room = self.room?;
+        self.queues.iter().find(|q| q.room == room)
     }
 
     fn apply_result(&mut self, e: &Element) -> Vec<ZoneEvent> {
@@ -491,6 +542,20 @@ impl Zone {
                     .filter_map(|t| Some((int(t, "ID")?, table_of(t))))
                     .collect();
                 Some(ListKind::Tables)
+            }
+            "queue" => {
+                self.queues = items
+                    .filter(|q| q.is("QUEUE"))
+                    .map(|q| Queue {
+                        name: text_attr(q, "NAME"),
+                        room: int(q, "ROOM").unwrap_or(-1),
+                        min: int(q, "MIN").unwrap_or(0).max(0) as u32,
+                        max: int(q, "MAX").unwrap_or(0).max(0) as u32,
+                        waiting: int(q, "WAITING").unwrap_or(0).max(0) as u32,
+                        wait: int(q, "WAIT").unwrap_or(0).max(0) as u32,
+                    })
+                    .collect();
+                Some(ListKind::Queues)
             }
             _ => None,
         }

@@ -135,16 +135,26 @@ fn join(g: &mut TicTacToe, t: &mut FakeTable, seat: usize, name: &str) {
     g.on_seat_change(t, seat, &old, &new);
 }
 
-/// A player leaves; ggzd keeps the seat ABANDONED while PLAYING.
+/// A player leaves; ggzd keeps the seat ABANDONED mid-game: while
+/// PLAYING, or while another seat is already held.
 fn leave(g: &mut TicTacToe, t: &mut FakeTable, seat: usize) {
     let old = t.seats[seat].clone();
-    let new = if t.state == GameState::Playing {
+    let held = t.seats.iter().any(|s| s.kind == SeatKind::Abandoned);
+    let new = if t.state == GameState::Playing || held {
         info(SeatKind::Abandoned, old.name.as_deref().unwrap_or(""))
     } else {
         open()
     };
     t.seats[seat] = new.clone();
     g.on_seat_change(t, seat, &old, &new);
+}
+
+/// ggzd stops holding an abandoned seat: it becomes open.
+fn grace_over(g: &mut TicTacToe, t: &mut FakeTable, seat: usize) {
+    let old = t.seats[seat].clone();
+    assert_eq!(old.kind, SeatKind::Abandoned);
+    t.seats[seat] = open();
+    g.on_seat_change(t, seat, &old, &open());
 }
 
 fn send_move(g: &mut TicTacToe, t: &mut FakeTable, place: Place, square: i32) {
@@ -436,10 +446,15 @@ fn table_ends_when_the_last_human_leaves() {
     leave(&mut g, &mut t, 0);
     assert_eq!(t.take(), [Rec::State(GameState::Done)]);
 
-    // Both players abandon a running game: done, without a report.
+    // Both players abandon a running game: the table waits while ggzd
+    // holds their seats, and is done, without a report, once both open.
     let (mut g, mut t) = two_players(Variant::Classic);
     leave(&mut g, &mut t, 0);
     leave(&mut g, &mut t, 1);
+    assert_eq!(t.state, GameState::Waiting);
+    grace_over(&mut g, &mut t, 0);
+    assert_eq!(t.state, GameState::Waiting);
+    grace_over(&mut g, &mut t, 1);
     let recs = t.take();
     assert_eq!(recs.last(), Some(&Rec::State(GameState::Done)));
     assert!(!recs.iter().any(|r| matches!(r, Rec::Report(_))));
@@ -482,6 +497,37 @@ fn bot_in_seat_1_answers_at_once() {
             sent(S0, ServerMsg::ReqMove),
         ]
     );
+}
+
+#[test]
+fn against_a_bot_a_dropped_player_finds_the_board_on_return() {
+    let bot = info(SeatKind::Bot, "Tarantula");
+    let (mut g, mut t) = launched(Variant::Classic, vec![open(), bot]);
+    join(&mut g, &mut t, 0, "alice");
+    send_move(&mut g, &mut t, S0, 0);
+    t.take();
+    // alice's connection drops: ggzd holds her seat, so the table waits
+    // instead of ending.
+    leave(&mut g, &mut t, 0);
+    assert_eq!(t.state, GameState::Waiting);
+    join(&mut g, &mut t, 0, "alice");
+    let mut cells = [-1; SQUARES];
+    cells[0] = 0;
+    cells[4] = 1;
+    let recs = t.take();
+    assert!(recs.contains(&sent(
+        S0,
+        ServerMsg::Sync {
+            turn: Some(Mark::Seat0),
+            cells
+        }
+    )));
+    assert_eq!(t.state, GameState::Playing);
+    // She drops again and does not come back: the table ends once ggzd
+    // opens her seat.
+    leave(&mut g, &mut t, 0);
+    grace_over(&mut g, &mut t, 0);
+    assert_eq!(t.state, GameState::Done);
 }
 
 #[test]
@@ -919,8 +965,11 @@ fn against_a_bot_standing_up_and_sitting_down_again_is_a_rematch() {
     assert!(recs.contains(&Rec::State(GameState::Playing)));
     assert_eq!(g.board().moves_made(), 1);
     assert_eq!(recs.last(), Some(&sent(S1, ServerMsg::ReqMove)));
-    // Leaving for good ends the table.
+    // Leaving mid-game holds the seat a while; once ggzd opens it, the
+    // table ends.
     leave(&mut g, &mut t, 1);
+    assert_eq!(t.state, GameState::Waiting);
+    grace_over(&mut g, &mut t, 1);
     assert_eq!(t.state, GameState::Done);
 }
 

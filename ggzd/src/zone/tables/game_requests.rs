@@ -42,6 +42,9 @@ impl Zone {
             TableEvent::Message(message) => {
                 self.on_game_message(serial, room, id, message, now, sink)
             }
+            TableEvent::ChannelClosed(channel) => {
+                self.on_channel_closed(room, id, channel, now, sink)
+            }
         }
     }
 
@@ -65,6 +68,7 @@ impl Zone {
             ToServer::Log(text) => self.on_game_log(room, id, &text, now),
             ToServer::State(state) => {
                 sink.table_send(serial, ToGame::StateAck, None);
+                self.game_state_seen(room, id);
                 self.on_game_state(serial, room, id, state, now, sink);
             }
             ToServer::InvalidState(value) => {
@@ -80,7 +84,10 @@ impl Zone {
             ToServer::Open(seat) => {
                 self.on_game_seat_kind(serial, room, id, seat, SeatKind::Open, now, sink)
             }
-            ToServer::Report(records) => self.on_game_report(serial, room, id, records, now, sink),
+            ToServer::Report(records) => {
+                self.on_game_report(serial, room, id, records, now, sink);
+                self.game_over(room, id, now, sink);
+            }
             ToServer::InvalidReport {
                 record,
                 field,

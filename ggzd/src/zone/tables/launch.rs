@@ -57,6 +57,34 @@ impl Zone {
         }
         let game = &self.games.get(game_id).ok_or(ResultCode::NotInRoom)?.desc;
         let seats = validate_launch_seats(&request, game)?;
+        let owner = player.name.clone();
+        let desc =
+            crate::zone::login::truncate_utf8(request.desc.as_deref().unwrap_or(""), MAX_DESC)
+                .to_string();
+        let (_, id) = self.start_table(room_id, seats, owner, desc, Some(conn), now, sink)?;
+        if let Some(p) = self.player_mut(conn) {
+            p.launching = Some(id);
+        }
+        Ok(())
+    }
+
+    /// Starts a game server for a new table in `room_id` with these
+    /// seats: a player's LAUNCH (`launcher`), or a matchmaking round
+    /// (none; docs/matchmaking.md). Returns its serial and id.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn start_table(
+        &mut self,
+        room_id: u32,
+        seats: Vec<Seat>,
+        owner: String,
+        desc: String,
+        launcher: Option<ConnId>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) -> Result<(TableSerial, u32), ResultCode> {
+        let room = self.room(room_id).ok_or(ResultCode::NotInRoom)?;
+        let game_id = room.game.ok_or(ResultCode::NotInRoom)?;
+        let game = &self.games.get(game_id).ok_or(ResultCode::NotInRoom)?.desc;
         let max_room = room.desc.max_tables as usize;
         let max_server = self.settings.max_tables;
         if room.tables.len() >= max_room || (max_server != 0 && self.total_tables() >= max_server) {
@@ -88,27 +116,25 @@ impl Zone {
             },
             limits: game.limits,
         };
-        let owner = player.name.clone();
-        let desc =
-            crate::zone::login::truncate_utf8(request.desc.as_deref().unwrap_or(""), MAX_DESC)
-                .to_string();
         self.next_table_serial += 1;
         let serial = self.next_table_serial;
+        log::info!(target: "tables", "{owner} launches {game_name} table {id} in room {room_id}");
         let table = Table {
             serial,
             id,
             game: game_id,
-            owner: owner.clone(),
+            owner,
             status: TableStatus::Created,
             desc,
             seats,
             spectators: Vec::new(),
-            launcher: Some(conn),
+            launcher,
             reports_pending: 0,
             end_deferred: None,
             savegame: String::new(),
             launch_deadline: now + self.settings.launch_timeout,
             guard: GameGuard::new(self.settings.tables.max_reports, now),
+            holds: Default::default(),
         };
         if let Some(room) = self
             .rooms
@@ -118,20 +144,16 @@ impl Zone {
             room.tables.insert(id, table);
         }
         self.table_index.insert(serial, (room_id, id));
-        if let Some(p) = self.player_mut(conn) {
-            p.launching = Some(id);
-        }
-        log::info!(target: "tables", "{owner} launches {game_name} table {id} in room {room_id}");
         self.metrics.table_launched(game_id);
         sink.spawn_table(serial, spec);
         sink.timer(
             now + self.settings.launch_timeout,
             TimerKey {
-                conn,
+                conn: launcher.unwrap_or(crate::zone::effects::NO_CONN),
                 kind: TimerKind::LaunchTimeout,
             },
         );
-        Ok(())
+        Ok((serial, id))
     }
 
     /// A launch timer fired. The timer is set on the launcher's
@@ -176,6 +198,9 @@ impl Zone {
         let Some(launcher) =
             launcher.filter(|c| self.player(*c).is_some_and(|p| p.launching == Some(id)))
         else {
+            if self.matched_table_ready(serial, room, id, now, sink) {
+                return;
+            }
             // The launcher left meanwhile: nobody to play.
             self.end_table(serial, LeaveReason::GameOver, now, sink);
             return;
@@ -185,7 +210,7 @@ impl Zone {
         }
         log::info!(target: "tables", "table {id} in room {room} is ready");
         self.reply(launcher, "launch", ResultCode::Ok, sink);
-        if let Err(code) = self.seat_player(launcher, room, id, None, true, sink) {
+        if let Err(code) = self.seat_player(launcher, room, id, None, true, now, sink) {
             self.reply(launcher, "join", code, sink);
         }
     }

@@ -6,6 +6,7 @@
 //! loop starts and talks to; the zone only decides, through the sink, what
 //! to send it.
 
+mod abandoned;
 mod game_requests;
 mod guard;
 mod info;
@@ -70,6 +71,8 @@ pub(crate) struct Table {
     pub launch_deadline: Instant,
     /// What its game server may still make ggzd do.
     pub guard: GameGuard,
+    /// Abandoned seats still held for their players.
+    pub holds: abandoned::Holds,
 }
 
 impl Table {
@@ -132,7 +135,7 @@ impl Zone {
             .and_then(|r| r.tables.get_mut(&id))
     }
 
-    fn table_by_serial(&self, serial: TableSerial) -> Option<(u32, u32)> {
+    pub(crate) fn table_by_serial(&self, serial: TableSerial) -> Option<(u32, u32)> {
         self.table_index.get(&serial).copied()
     }
 

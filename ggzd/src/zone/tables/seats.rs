@@ -24,9 +24,10 @@ impl Zone {
         table: i64,
         spectator: bool,
         seat: Option<i64>,
+        now: Instant,
         sink: &mut dyn Sink,
     ) {
-        let result = self.join(conn, table, spectator, seat, sink);
+        let result = self.join(conn, table, spectator, seat, now, sink);
         if let Err(code) = result {
             self.reply(conn, "join", code, sink);
         }
@@ -38,6 +39,7 @@ impl Zone {
         table_id: i64,
         spectator: bool,
         seat: Option<i64>,
+        now: Instant,
         sink: &mut dyn Sink,
     ) -> Result<(), ResultCode> {
         let player = self.player(conn).ok_or(ResultCode::NotLoggedIn)?;
@@ -63,7 +65,7 @@ impl Zone {
         if spectator {
             self.seat_spectator(conn, room, id, sink)
         } else {
-            self.seat_player(conn, room, id, seat, false, sink)
+            self.seat_player(conn, room, id, seat, false, now, sink)
         }
     }
 
@@ -107,6 +109,7 @@ impl Zone {
             .and_then(|p| p.channel.take())
             .ok_or(ResultCode::NoChannel)?;
         self.release_channel_session(channel);
+        self.track_channel(serial, channel, conn);
         sink.table_send(serial, msg, Some(channel));
         Ok(())
     }
@@ -155,6 +158,7 @@ impl Zone {
 
     /// Seats a player with their prepared channel. `auto` is the launcher's
     /// automatic join, which gets no RESULT join.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn seat_player(
         &mut self,
         conn: ConnId,
@@ -162,11 +166,12 @@ impl Zone {
         id: u32,
         requested: Option<i64>,
         auto: bool,
+        now: Instant,
         sink: &mut dyn Sink,
     ) -> Result<(), ResultCode> {
-        let name = self
+        let (name, canonical) = self
             .player(conn)
-            .map(|p| p.name.clone())
+            .map(|p| (p.name.clone(), p.canonical.clone()))
             .ok_or(ResultCode::NotLoggedIn)?;
         let table = self.table(room, id).ok_or(ResultCode::NoTable)?;
         let num = match Self::choose_seat(table, &name, requested) {
@@ -198,6 +203,7 @@ impl Zone {
             };
         }
         let seats = table.seat_count();
+        self.forget_hold(room, id, num as u32);
         let update = r::update_table_join_seat(
             room as i32,
             id as i32,
@@ -221,6 +227,7 @@ impl Zone {
             self.reply(conn, "join", ResultCode::Ok, sink);
         }
         sink.send(conn, &msg(r::join(id as i32, false)));
+        self.release_holds_elsewhere(&canonical, room, id, now, sink);
         Ok(())
     }
 
@@ -329,22 +336,24 @@ impl Zone {
             }
             return;
         }
-        self.vacate(conn, room, place, true, now, sink);
+        // FORCE says the player means to go: nothing is held for it.
+        self.vacate(conn, room, place, !force, now, sink);
         self.reply(conn, "leave", ResultCode::Ok, sink);
         sink.send(conn, &msg(r::leave(LeaveReason::Normal, None)));
         self.kill_if_empty(room, place.table, now, sink);
     }
 
     /// Takes the player out of their seat or slot and tells the game and
-    /// the room. A voluntary leave from a running game abandons the seat,
-    /// which its player can take back later.
+    /// the room. With `keep_seat`, leaving a running game abandons the
+    /// seat, which its player can take back for a while (§11.7 of
+    /// docs/client-server.md); boots and forced leaves open it.
     pub(super) fn vacate(
         &mut self,
         conn: ConnId,
         room: u32,
         place: Place,
-        voluntary: bool,
-        _now: Instant,
+        keep_seat: bool,
+        now: Instant,
         sink: &mut dyn Sink,
     ) {
         let Some(name) = self.player(conn).map(|p| p.name.clone()) else {
@@ -358,6 +367,7 @@ impl Zone {
         };
         let serial = table.serial;
         let index = place.index as usize;
+        let abandon = !place.spectator && keep_seat && super::abandoned::mid_game(table);
         let update = if place.spectator {
             if let Some(slot) = table.spectators.get_mut(index) {
                 *slot = None;
@@ -378,7 +388,6 @@ impl Zone {
                 &name,
             )
         } else {
-            let abandon = voluntary && table.status == TableStatus::Playing;
             let (kind, seat_name) = if abandon {
                 (SeatKind::Abandoned, Some(name.clone()))
             } else {
@@ -413,6 +422,9 @@ impl Zone {
         };
         log::info!(target: "tables", "{name} leaves table {} in room {room}", place.table);
         self.broadcast_table_room(room, update, sink);
+        if abandon {
+            self.hold_seat(room, place.table, place.index, &name, now, sink);
+        }
     }
 
     pub(super) fn kill_if_empty(&mut self, room: u32, id: u32, now: Instant, sink: &mut dyn Sink) {
@@ -423,7 +435,8 @@ impl Zone {
             .games
             .get(table.game)
             .is_none_or(|g| g.desc.kill_when_empty);
-        if kill && table.humans() == 0 && table.announced() {
+        let held = table.seats.iter().any(|s| s.kind == SeatKind::Abandoned);
+        if kill && table.humans() == 0 && !held && table.announced() {
             let serial = table.serial;
             log::info!(target: "tables", "table {id} in room {room} is empty");
             self.end_table(serial, LeaveReason::GameOver, now, sink);
@@ -462,9 +475,10 @@ impl Zone {
         conn: ConnId,
         action: Option<ReseatAction>,
         seat: Option<i64>,
+        now: Instant,
         sink: &mut dyn Sink,
     ) {
-        let code = match self.reseat(conn, action, seat, sink) {
+        let code = match self.reseat(conn, action, seat, now, sink) {
             Ok(()) => ResultCode::Ok,
             Err(code) => code,
         };
@@ -476,6 +490,7 @@ impl Zone {
         conn: ConnId,
         action: Option<ReseatAction>,
         seat: Option<i64>,
+        now: Instant,
         sink: &mut dyn Sink,
     ) -> Result<(), ResultCode> {
         let action = action.ok_or(ResultCode::BadOptions)?;
@@ -530,7 +545,9 @@ impl Zone {
         let Some(table) = self.table_mut(room, place.table) else {
             return Err(ResultCode::NoTable);
         };
-        let playing = table.status == TableStatus::Playing;
+        // Standing up mid-game keeps the seat for a while, as leaving does;
+        // a move to another seat gives the old one up.
+        let abandon = !place.spectator && to_spectator && super::abandoned::mid_game(table);
         let old_update = if place.spectator {
             if let Some(slot) = table.spectators.get_mut(place.index as usize) {
                 *slot = None;
@@ -544,7 +561,7 @@ impl Zone {
             )
         } else {
             if let Some(seat) = table.seats.get_mut(place.index as usize) {
-                *seat = if playing {
+                *seat = if abandon {
                     Seat {
                         kind: SeatKind::Abandoned,
                         name: Some(name.clone()),
@@ -613,6 +630,12 @@ impl Zone {
             });
         }
         self.broadcast_table_room(room, old_update, sink);
+        if abandon {
+            self.hold_seat(room, place.table, place.index, &name, now, sink);
+        }
+        if !to_spectator {
+            self.forget_hold(room, place.table, target as u32);
+        }
         self.broadcast_table_room(room, new_update, sink);
         Ok(())
     }

@@ -97,8 +97,9 @@ impl Zone {
                 let new_kind: SeatKind =
                     seat_req.kind.parse().map_err(|_| ResultCode::BadOptions)?;
                 let current = table.seats.get(num).ok_or(ResultCode::BadOptions)?;
-                if current.kind == SeatKind::Player {
-                    // Never replace a seated player this way.
+                if matches!(current.kind, SeatKind::Player | SeatKind::Abandoned) {
+                    // Never replace a seated player this way, nor one whose
+                    // seat is held while they reconnect (§11.7).
                     return Err(ResultCode::BadOptions);
                 }
                 let name = match new_kind {

@@ -102,6 +102,9 @@ impl Session {
                 }
             }
             Command::Watch(table) => self.sit(table, true),
+            Command::Play(queue) => self.play(queue),
+            Command::Cancel => self.request("<MATCH_CANCEL/>\n", Pending::MatchCancel),
+            Command::Queues => self.list("queue", true),
             Command::Leave { force } => {
                 let spectator = self.zone.at_table.is_some_and(|(_, s)| s);
                 self.request(
@@ -228,6 +231,35 @@ impl Session {
             &format!("<JOIN TABLE='{table}' SPECTATOR='{spectator}'/>\n"),
             Pending::Join,
         );
+    }
+
+    /// `/play`: a ticket in the named queue, or in this room's.
+    pub(super) fn play(&mut self, queue: Option<String>) {
+        if self.zone.at_table.is_some() || self.awaiting_join {
+            self.fail("leave your table first");
+            return;
+        }
+        let queue = queue.or_else(|| self.zone.room_queue().map(|q| q.name.clone()));
+        let Some(queue) = queue else {
+            self.fail("this room has no matchmaking queue (see /queues)");
+            return;
+        };
+        self.request(
+            &format!("<MATCH QUEUE='{}'/>\n", escape(&queue)),
+            Pending::Match(queue),
+        );
+    }
+
+    /// MATCHED: sit down at once in the seat reserved for us (the server
+    /// picks it by our name).
+    pub(super) fn take_matched_seat(&mut self, room: i32, table: i32) {
+        if self.zone.room != Some(room) {
+            self.fail(&format!(
+                "your match is in room {room}: /enter {room} and /join {table}"
+            ));
+            return;
+        }
+        self.sit(table, false);
     }
 
     pub(super) fn make_move(&mut self, spec: MoveSpec) {

@@ -45,6 +45,7 @@ use super::zone::{Zone, ZoneEvent};
 
 mod commands;
 mod game;
+mod rejoin;
 mod starttls;
 mod wait;
 
@@ -173,6 +174,8 @@ enum Pending {
         sit_at: Option<u32>,
     },
     Chat,
+    Match(String),
+    MatchCancel,
 }
 
 impl Pending {
@@ -186,6 +189,8 @@ impl Pending {
             Pending::Leave => "leave",
             Pending::Reseat { .. } => "reseat",
             Pending::Chat => "chat",
+            Pending::Match(_) => "match",
+            Pending::MatchCancel => "match_cancel",
         }
     }
 }
@@ -273,6 +278,7 @@ pub fn run(options: Options) -> Exit {
         result_unshown: false,
         last_view: None,
         show_next_list: false,
+        rejoin: None,
     };
     let greeting_deadline = Instant::now() + session.options.timeout;
     session.wait = Some(Wait {
@@ -381,6 +387,8 @@ struct Session {
     last_view: Option<TicTacToeView>,
     /// The RESULT just handled asked for the list it carries to be shown.
     show_next_list: bool,
+    /// A held seat (room, table) to take back once its room is entered.
+    rejoin: Option<(i32, i32)>,
 }
 
 impl Session {
@@ -634,6 +642,10 @@ impl Session {
             self.on_login_result(e);
             return;
         }
+        if e.is("REJOIN") {
+            self.on_rejoin(e);
+            return;
+        }
         for event in self.zone.apply(e) {
             self.on_zone_event(event);
         }
@@ -663,9 +675,12 @@ impl Session {
             return;
         };
         let login = self.options.login.clone();
+        // A server without extensions ignores the request and never
+        // answers it; nothing waits for the answer.
         let mut xml = format!(
-            "{}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
+            "{}{}<LOGIN TYPE='{}'>\n<NAME>{}</NAME>\n",
             if header_sent { "" } else { HEADER },
+            rejoin::EXTENSIONS,
             login.kind.as_str(),
             escape(&login.name)
         );
@@ -712,6 +727,10 @@ impl Session {
         if !self.options.script {
             self.say("type /help for commands, /rooms to see the rooms, /enter ROOM to go in");
         }
+        // Queues are an extension: they are listed only if the server says
+        // it has them (an original server does not answer). Asked first, so
+        // the queue list is in before the first room entry settles.
+        self.send_main("<EXTENSIONS NAMES='matchmaking'/>\n");
         self.list("game", false);
         self.list("room", false);
     }
@@ -729,6 +748,10 @@ impl Session {
             }
             return false;
         };
+        if code != "ok" && matches!(pending, Pending::Enter(_)) {
+            // The held seat's room is out of reach: nothing to take back.
+            self.rejoin_after_enter(None);
+        }
         if code != "ok" {
             if matches!(pending, Pending::Launch | Pending::Join) {
                 self.awaiting_join = false;
@@ -752,11 +775,23 @@ impl Session {
                 self.say(&format!("you are in room {room} {name}"));
                 self.list("player", true);
                 self.list("table", true);
+                self.rejoin_after_enter(Some(room));
                 false
             }
             Pending::List { show } => show,
             Pending::Reseat { sit_at } => {
                 self.reseated(sit_at);
+                false
+            }
+            Pending::Match(queue) => {
+                self.say(&format!(
+                    "waiting in queue {} for a match (/cancel to stop)",
+                    clean(&queue)
+                ));
+                false
+            }
+            Pending::MatchCancel => {
+                self.say("you left the matchmaking queues");
                 false
             }
             _ => false,
@@ -802,6 +837,20 @@ impl Session {
             ZoneEvent::Left { .. } => {
                 self.drain_game();
                 self.close_game();
+            }
+            ZoneEvent::Extensions(names) => {
+                if names.iter().any(|n| n == "matchmaking") {
+                    self.list("queue", false);
+                }
+                return;
+            }
+            ZoneEvent::Matched { room, table, .. } => {
+                let (room, table) = (*room, *table);
+                if let Some(line) = render::zone_event_line(&self.zone, &event) {
+                    self.say(&line);
+                }
+                self.take_matched_seat(room, table);
+                return;
             }
             _ => {}
         }

@@ -1,0 +1,444 @@
+//! `queue`: matchmaking ("play now", docs/matchmaking.md). Guests in a
+//! TicTacToe room with a queue ask to be matched (`MATCH`) at a steady
+//! arrival rate; on `MATCHED` each opens its game channel and JOINs the
+//! table and seat it was given; the pair plays five moves over DIO
+//! (seat 0 wins on the top row), each player leaves the finished table
+//! and queues again when its turn in the arrival schedule comes.
+//!
+//! Reported: tables matched per second, time in queue (MATCH sent until
+//! MATCHED arrived: the queue's round, then the game server's start until
+//! it reported WAITING, since MATCHED goes out when the table is ready),
+//! and the game time; CPU of generator, server and game servers.
+//! Rating gaps are not visible to a client: the generator's players are
+//! guests, all at the default rating, so every gap is 0 by construction
+//! and is not reported (the server's `ggzd_queue_wait_seconds` and the
+//! round unit tests cover the rest).
+
+use std::collections::VecDeque;
+use std::io;
+use std::time::Duration;
+
+use ggzd::proto::request::LoginKind;
+
+use super::clock::{monotonic_ns, ns_from_secs, secs};
+use super::crowd::{self, Failures, Target};
+use super::dio;
+use super::engine::{ClientId, Engine, GameEvent, Note, Plan};
+use super::histogram::Histogram;
+use super::procfs::CpuSample;
+use super::report::Report;
+
+#[derive(Debug, Clone)]
+pub struct QueueOptions {
+    /// Players in all.
+    pub players: usize,
+    /// The room with the queue.
+    pub room: u32,
+    /// The queue's name.
+    pub queue: String,
+    /// Tickets per second; 0 = every idle player queues at once.
+    pub rate: f64,
+    /// Seconds during which tickets are issued.
+    pub secs: f64,
+    /// Name prefix (names are PREFIX + 5 digits).
+    pub prefix: String,
+}
+
+/// The squares each seat plays in turn: seat 0 takes the top row and wins
+/// on its third move.
+const MOVES: [&[i32]; 2] = [&[0, 1, 2], &[3, 4]];
+
+const LEAVE: &[u8] = b"<LEAVE FORCE='false' SPECTATOR='false'/>\n";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Waiting for its turn to queue.
+    Idle,
+    /// MATCH sent.
+    Queued,
+    /// MATCHED: the channel is opening, then JOIN.
+    Matched,
+    /// JOINed; the game runs.
+    Playing,
+    /// LEAVE sent after the game over.
+    Leaving,
+    /// Failed; takes no further part.
+    Retired,
+}
+
+#[derive(Debug)]
+struct Player {
+    id: ClientId,
+    name: String,
+    step: Step,
+    channel: Option<ClientId>,
+    table: u32,
+    seat: u32,
+    moves: usize,
+    queued_ns: u64,
+    matched_ns: u64,
+}
+
+#[derive(Debug, Default)]
+struct Run {
+    players: Vec<Player>,
+    /// By client id: the player, and whether it is its game channel.
+    owner: Vec<Option<(usize, bool)>>,
+    /// Players waiting for their turn to queue, in order.
+    idle: VecDeque<usize>,
+    /// Matched players whose channel opens once this turn's notes are all
+    /// handled: a channel may reuse the id of one whose close note is
+    /// still in the batch.
+    opening: Vec<usize>,
+    in_queue: Histogram,
+    game: Histogram,
+    tickets: u64,
+    /// MATCHED seat 0: one per matched table.
+    matches: u64,
+    /// Players who finished a game and left its table.
+    finished: u64,
+    failures: Failures,
+    last_match_ns: u64,
+}
+
+impl Run {
+    fn own(&mut self, id: ClientId, p: usize, channel: bool) {
+        if self.owner.len() <= id {
+            self.owner.resize(id + 1, None);
+        }
+        if let Some(slot) = self.owner.get_mut(id) {
+            *slot = Some((p, channel));
+        }
+    }
+
+    fn hang_up_channel(&mut self, engine: &mut Engine, p: usize) {
+        let Some(channel) = self.players.get_mut(p).and_then(|pl| pl.channel.take()) else {
+            return;
+        };
+        engine.hang_up(channel);
+        if let Some(slot) = self.owner.get_mut(channel) {
+            *slot = None;
+        }
+    }
+
+    fn fail(&mut self, engine: &mut Engine, p: usize, what: String) {
+        crowd::count_failure(&mut self.failures, what);
+        self.hang_up_channel(engine, p);
+        if let Some(pl) = self.players.get_mut(p) {
+            pl.step = Step::Retired;
+        }
+    }
+
+    fn queue(&mut self, engine: &mut Engine, p: usize, queue: &str, notes: &mut Vec<Note>) {
+        let Some(pl) = self.players.get_mut(p) else {
+            return;
+        };
+        pl.step = Step::Queued;
+        pl.queued_ns = monotonic_ns();
+        let id = pl.id;
+        self.tickets += 1;
+        engine.send(id, format!("<MATCH QUEUE='{queue}'/>\n").as_bytes(), notes);
+    }
+
+    fn on_note(&mut self, engine: &mut Engine, note: Note, notes: &mut Vec<Note>) {
+        let id = match &note {
+            Note::TableResult { id, .. }
+            | Note::Seated { id, .. }
+            | Note::LeftTable { id }
+            | Note::ChannelReady { id }
+            | Note::Game { id, .. }
+            | Note::Matched { id, .. }
+            | Note::Closed { id, .. } => *id,
+            _ => return,
+        };
+        let Some((p, is_channel)) = self.owner.get(id).copied().flatten() else {
+            return;
+        };
+        let Some(pl) = self.players.get_mut(p) else {
+            return;
+        };
+        if pl.step == Step::Retired {
+            return;
+        }
+        let now = monotonic_ns();
+        match note {
+            Note::TableResult {
+                action, refused, ..
+            } => match (action, refused) {
+                (_, None) => {}
+                (action, Some(code)) => {
+                    self.fail(engine, p, format!("{action:?} refused: {code}"));
+                }
+            },
+            // Idle too: a ticket withdrawn at the end may have been matched
+            // just before.
+            Note::Matched { table, seat, .. } if matches!(pl.step, Step::Queued | Step::Idle) => {
+                self.in_queue.record(now.saturating_sub(pl.queued_ns));
+                pl.step = Step::Matched;
+                pl.table = table;
+                pl.seat = seat;
+                pl.moves = 0;
+                pl.matched_ns = now;
+                if seat == 0 {
+                    self.matches += 1;
+                    self.last_match_ns = now;
+                }
+                self.opening.push(p);
+            }
+            Note::Matched { .. } => {
+                self.fail(engine, p, "MATCHED while not queued".into());
+            }
+            Note::ChannelReady { .. } if is_channel => {
+                pl.step = Step::Playing;
+                let join = format!("<JOIN TABLE='{}' SEAT='{}'/>\n", pl.table, pl.seat);
+                let player = pl.id;
+                engine.send(player, join.as_bytes(), notes);
+            }
+            Note::Game { event, .. } if is_channel => match event {
+                GameEvent::MoveRequested => {
+                    let square = MOVES
+                        .get(pl.seat as usize)
+                        .and_then(|m| m.get(pl.moves))
+                        .copied();
+                    match square {
+                        Some(square) => {
+                            pl.moves += 1;
+                            engine.send(id, &dio::send_move(square), notes);
+                        }
+                        None => {
+                            let what = format!("move {} asked of seat {}", pl.moves + 1, pl.seat);
+                            self.fail(engine, p, what);
+                        }
+                    }
+                }
+                GameEvent::GameOver => {
+                    pl.step = Step::Leaving;
+                    let player = pl.id;
+                    engine.send(player, LEAVE, notes);
+                }
+                GameEvent::MoveRefused(status) => {
+                    self.fail(engine, p, format!("move refused with status {status}"));
+                }
+            },
+            Note::LeftTable { .. } if !is_channel => {
+                if pl.step != Step::Leaving {
+                    self.fail(engine, p, "left the table before the game over".into());
+                    return;
+                }
+                self.game.record(now.saturating_sub(pl.matched_ns));
+                self.finished += 1;
+                pl.step = Step::Idle;
+                self.hang_up_channel(engine, p);
+                self.idle.push_back(p);
+            }
+            Note::Closed { why, .. } if is_channel => {
+                let expected = matches!(pl.step, Step::Leaving | Step::Idle);
+                if let Some(slot) = self.owner.get_mut(id) {
+                    *slot = None;
+                }
+                pl.channel = None;
+                if !expected {
+                    let step = pl.step;
+                    self.fail(
+                        engine,
+                        p,
+                        format!("game channel closed while {step:?}: {}", why.label()),
+                    );
+                }
+            }
+            Note::Closed { why, .. } => {
+                self.fail(engine, p, format!("player closed: {}", why.label()));
+            }
+            _ => {}
+        }
+    }
+
+    /// Opens the game channels of this turn's matches.
+    fn open_channels(&mut self, engine: &mut Engine, notes: &mut Vec<Note>) {
+        for p in std::mem::take(&mut self.opening) {
+            let Some(pl) = self.players.get(p).filter(|pl| pl.step == Step::Matched) else {
+                continue;
+            };
+            let name = pl.name.clone();
+            let channel = engine.open_channel(&name, notes);
+            if let Some(pl) = self.players.get_mut(p) {
+                pl.channel = Some(channel);
+            }
+            self.own(channel, p, true);
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.players
+            .iter()
+            .any(|p| matches!(p.step, Step::Matched | Step::Playing | Step::Leaving))
+    }
+}
+
+pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
+    target.probe()?;
+    let server = target.process.as_ref();
+    let mut r = Report::new("queue");
+    let players = o.players.max(2);
+    r.count("players", players as u64);
+    r.count("room", u64::from(o.room));
+    r.real("rate_per_s", o.rate, 1);
+    let mut engine = Engine::new(target.server)?;
+    let crowd = crowd::gather(&mut engine, target, players, players, |i| Plan {
+        name: format!("{}{i:05}", o.prefix),
+        kind: LoginKind::Guest,
+        password: None,
+        room: Some(o.room),
+    })?;
+    if crowd.ready.len() < players {
+        return Err(io::Error::other(format!(
+            "only {} of {players} players got into room {} ({})",
+            crowd.ready.len(),
+            o.room,
+            crowd::describe(&crowd.failures)
+        )));
+    }
+    crowd::settle(
+        &mut engine,
+        target,
+        Duration::from_millis(100),
+        Duration::from_secs(2),
+    )?;
+    let mut run = Run::default();
+    for (p, &id) in crowd.ready.iter().enumerate() {
+        let name = engine
+            .plan(id)
+            .map(|pl| pl.name.clone())
+            .unwrap_or_default();
+        run.players.push(Player {
+            id,
+            name,
+            step: Step::Idle,
+            channel: None,
+            table: 0,
+            seat: 0,
+            moves: 0,
+            queued_ns: 0,
+            matched_ns: 0,
+        });
+        run.own(id, p, false);
+        run.idle.push_back(p);
+    }
+
+    let mut notes = Vec::new();
+    let cpu0 = CpuSample::take(server);
+    let games_cpu0 = server.and_then(|s| s.children_cpu_time().ok());
+    let started = monotonic_ns();
+    let end = started.saturating_add(ns_from_secs(o.secs));
+    run.last_match_ns = started;
+    let gap_ns = if o.rate > 0.0 {
+        ns_from_secs(1.0 / o.rate).max(1)
+    } else {
+        0
+    };
+    let mut next_arrival = started;
+    let mut skipped = 0u64;
+    let tolerated = 10 + players as u64 / 10;
+    let mut cancelled = false;
+    loop {
+        let now = monotonic_ns();
+        if now < end {
+            if gap_ns == 0 {
+                while let Some(p) = run.idle.pop_front() {
+                    run.queue(&mut engine, p, &o.queue, &mut notes);
+                }
+            } else {
+                while next_arrival <= now {
+                    match run.idle.pop_front() {
+                        Some(p) => run.queue(&mut engine, p, &o.queue, &mut notes),
+                        None => skipped += 1,
+                    }
+                    next_arrival = next_arrival.saturating_add(gap_ns);
+                }
+            }
+        } else if !cancelled {
+            // The run is over: tickets still waiting are withdrawn.
+            cancelled = true;
+            for pl in run.players.iter_mut().filter(|p| p.step == Step::Queued) {
+                pl.step = Step::Idle;
+                engine.send(pl.id, b"<MATCH_CANCEL/>\n", &mut notes);
+            }
+        }
+        if cancelled && !run.busy() {
+            break;
+        }
+        let Some(left) = target.left() else {
+            r.fail("the run timed out (--timeout) with games in progress");
+            break;
+        };
+        let wait = if now < end && gap_ns > 0 {
+            Duration::from_nanos(next_arrival.saturating_sub(now))
+        } else {
+            Duration::from_millis(100)
+        };
+        engine.turn(
+            Some(left.min(wait).min(Duration::from_millis(100))),
+            &mut notes,
+        )?;
+        loop {
+            let batch = std::mem::take(&mut notes);
+            if batch.is_empty() {
+                break;
+            }
+            for note in batch {
+                run.on_note(&mut engine, note, &mut notes);
+            }
+        }
+        run.open_channels(&mut engine, &mut notes);
+        let failed: u64 = run.failures.values().sum();
+        if failed > tolerated {
+            r.fail(format!(
+                "giving up: {failed} failures ({})",
+                crowd::describe(&run.failures)
+            ));
+            break;
+        }
+    }
+    let cpu1 = CpuSample::take(server);
+    let games_cpu1 = server.and_then(|s| s.children_cpu_time().ok());
+    let elapsed = run.last_match_ns.saturating_sub(started);
+
+    r.count("tickets", run.tickets);
+    r.count("matches", run.matches);
+    r.count("games", run.finished / 2);
+    r.count("arrivals_without_an_idle_player", skipped);
+    r.text("failures", crowd::describe(&run.failures));
+    r.real("elapsed_s", secs(elapsed), 3);
+    r.real("matches_per_s", run.matches as f64 / secs(elapsed), 1);
+    r.latency("time_in_queue", &run.in_queue);
+    r.latency("game", &run.game);
+    let (generator, server_cpu) = cpu1.since(&cpu0);
+    r.cpu("queue", secs(elapsed), generator, server_cpu);
+    let games_cpu = match (games_cpu0, games_cpu1) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a).as_secs_f64()),
+        _ => None,
+    };
+    r.maybe_real("queue_game_servers_cpu_s", games_cpu, 3);
+    r.machine_cpu("queue", cpu1.machine_since(&cpu0));
+    if !run.failures.is_empty() {
+        r.fail(format!("failures: {}", crowd::describe(&run.failures)));
+    }
+    if run.matches == 0 {
+        r.fail("nobody was matched");
+    }
+    let ids: Vec<ClientId> = crowd.ready.clone();
+    let departure = crowd::leave_all(
+        &mut engine,
+        &ids,
+        ids.len(),
+        target,
+        Duration::from_secs(10),
+    )?;
+    if !departure.other.is_empty() {
+        r.warn(format!(
+            "players leaving: {}",
+            crowd::describe(&departure.other)
+        ));
+    }
+    Ok(r)
+}
