@@ -16,7 +16,7 @@
 #
 # Layout (sysconfdir is /etc when PREFIX is /usr, else PREFIX/etc; the
 # state directory likewise /var/lib/ggzd or PREFIX/var/lib/ggzd):
-#   PREFIX/bin/{ggzd,ggzduedit,ggzd-ctl,ggz}  PREFIX/lib/ggzd/ggzd-tictactoe
+#   PREFIX/bin/{ggzd,ggzduedit,ggzd-ctl,ggz}  PREFIX/lib/ggzd/ggzd-{tictactoe,lockstep}
 #   PREFIX/share/ggzd/{games,rooms}/      PREFIX/share/man/man{1,3,5,8}/
 #   PREFIX/share/ggzd/web/ (the web client; ggzd serves the copy built into
 #   it unless [web] static_dir points here)
@@ -75,10 +75,10 @@ if [ -z "$bin_dir" ]; then
       exit 1
     }
   else
-    (cd "$src" && cargo build --release --locked -p ggzd -p ggzd-tools -p tictactoe)
+    (cd "$src" && cargo build --release --locked -p ggzd -p ggzd-tools -p tictactoe -p lockstep)
   fi
 fi
-for b in ggzd ggzduedit ggzd-ctl ggz ggzd-tictactoe; do
+for b in ggzd ggzduedit ggzd-ctl ggz ggzd-tictactoe ggzd-lockstep; do
   [ -x "$bin_dir/$b" ] || { echo "install.sh: $bin_dir/$b is missing" >&2; exit 1; }
 done
 
@@ -115,6 +115,7 @@ for b in ggzd ggzduedit ggzd-ctl ggz; do
   put 0755 "$bin_dir/$b" "$p/bin/$b"
 done
 put 0755 "$bin_dir/ggzd-tictactoe" "$p/lib/ggzd/ggzd-tictactoe"
+put 0755 "$bin_dir/ggzd-lockstep" "$p/lib/ggzd/ggzd-lockstep"
 
 shopt -s nullglob
 for f in "$src"/games/*.toml "$src"/games/*.dsc; do

@@ -628,6 +628,7 @@ description = "Gemütlich"
                 ("Lobby", None),
                 ("Tic-Tac-Toe", Some(0)),
                 ("Tic-Tac-Toe (trunk)", Some(1)),
+                ("Race to 100", Some(2)),
             ]
         );
         assert_eq!(rooms[0].key, ENTRY_ROOM);

@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod browser;
 pub mod dio;
+pub mod web_page;
 
 pub use ggzd::client::Client;
 pub use ggzd::proto::element::Element;

@@ -203,6 +203,8 @@ fn installed_tree_runs_without_the_checkout() {
         "bin/ggz",
         "lib/ggzd/ggzd-tictactoe",
         "share/ggzd/games/tictactoe.toml",
+        "lib/ggzd/ggzd-lockstep",
+        "share/ggzd/games/turn-race.toml",
         "share/ggzd/rooms/entry.toml",
         "share/man/man8/ggzd.8",
         "share/man/man5/ggzd.toml.5",

@@ -655,7 +655,7 @@ description = "Quatre."
         );
         assert!(warnings.is_empty(), "{warnings:?}");
         let names: Vec<&str> = games.iter().map(|g| g.name.default_text()).collect();
-        assert_eq!(names, ["TicTacToe", "TicTacToe (trunk)"]);
+        assert_eq!(names, ["TicTacToe", "TicTacToe (trunk)", "Race to 100"]);
 
         let ttt = &games[0];
         assert_eq!(ttt.internal_name, "tictactoe");

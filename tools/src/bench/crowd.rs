@@ -162,6 +162,7 @@ pub fn gather(
                 | Note::LeftTable { .. }
                 | Note::ChannelReady { .. }
                 | Note::Game { .. }
+                | Note::Frame { .. }
                 | Note::Matched { .. } => {}
             }
         }

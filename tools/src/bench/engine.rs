@@ -107,6 +107,13 @@ pub enum Note {
     ChannelReady { id: ClientId },
     /// A game packet the generator acts on arrived on a channel.
     Game { id: ClientId, event: GameEvent },
+    /// A whole lockstep frame (docs/lockstep.md §2) arrived on a channel
+    /// opened with [`Engine::open_framed_channel`].
+    Frame {
+        id: ClientId,
+        kind: u8,
+        body: Vec<u8>,
+    },
     /// `<MATCHED/>`: a matchmaking round reserved this seat.
     Matched { id: ClientId, table: u32, seat: u32 },
 }
@@ -241,6 +248,8 @@ struct Client {
     /// `<TLS_START/>` is queued: switch once it has left.
     switch_pending: bool,
     tls: Option<Box<rustls::ClientConnection>>,
+    /// A game channel carrying lockstep frames instead of DIO packets.
+    framed: bool,
 }
 
 /// Counters of the whole run, for reports.
@@ -340,6 +349,16 @@ impl Engine {
         self.connect(plan, Role::Channel, request.into_bytes(), notes)
     }
 
+    /// As [`Engine::open_channel`], for a game whose channel carries
+    /// lockstep frames: [`Note::Frame`]s follow instead of [`Note::Game`]s.
+    pub fn open_framed_channel(&mut self, name: &str, notes: &mut Vec<Note>) -> ClientId {
+        let id = self.open_channel(name, notes);
+        if let Some(client) = self.clients.get_mut(id).and_then(Option::as_mut) {
+            client.framed = true;
+        }
+        id
+    }
+
     fn connect(&mut self, plan: Plan, role: Role, out: Vec<u8>, notes: &mut Vec<Note>) -> ClientId {
         let id = match self.free.pop() {
             Some(id) => id,
@@ -373,6 +392,7 @@ impl Engine {
                         wants_tls: role == Role::Player && self.tls.is_some(),
                         switch_pending: false,
                         tls: None,
+                        framed: false,
                     });
                     self.live += 1;
                 }
@@ -776,6 +796,10 @@ fn take_input(client: &mut Client, input: &[u8], ctx: &mut Context<'_>) -> (usiz
         client.stage = Stage::Game;
         ctx.notes.push(Note::ChannelReady { id: ctx.id });
     }
+    if client.stage == Stage::Game && client.framed {
+        let (used, after) = scan_frames(input.get(pos..).unwrap_or_default(), ctx);
+        return (pos + used, after);
+    }
     if client.stage == Stage::Game {
         let (used, after) = scan_packets(input.get(pos..).unwrap_or_default(), ctx);
         return (pos + used, after);
@@ -935,6 +959,38 @@ fn scan_packets(input: &[u8], ctx: &mut Context<'_>) -> (usize, After) {
         if let Some(event) = event {
             ctx.notes.push(Note::Game { id: ctx.id, event });
         }
+    }
+}
+
+/// Complete lockstep frames of `input` (docs/lockstep.md §2), each a note.
+/// Returns the bytes used.
+fn scan_frames(input: &[u8], ctx: &mut Context<'_>) -> (usize, After) {
+    let mut pos = 0;
+    loop {
+        let rest = input.get(pos..).unwrap_or_default();
+        let Some(len) = rest
+            .get(..4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(|b| u32::from_be_bytes(b) as usize)
+        else {
+            return (pos, After::Keep);
+        };
+        if len == 0 || len > MAX_CARRY_GAME {
+            return (
+                pos,
+                After::Close(Closed::Protocol(format!("lockstep frame of {len} bytes"))),
+            );
+        }
+        let Some(frame) = rest.get(4..4 + len) else {
+            return (pos, After::Keep);
+        };
+        let (kind, body) = frame.split_first().unwrap_or((&0, &[]));
+        ctx.notes.push(Note::Frame {
+            id: ctx.id,
+            kind: *kind,
+            body: body.to_vec(),
+        });
+        pos += 4 + len;
     }
 }
 

@@ -18,7 +18,7 @@
 //!   for players and for game channels.
 //! * [`crowd`]: filling a room with bounded concurrency, settling, leaving.
 //! * [`idle`], [`chat`], [`logins`], [`mixed`], [`tables`], [`queue`],
-//!   [`wakeups`]: the scenarios; [`storm`] and [`nonreaders`] for the abuse limits.
+//!   [`wakeups`], [`lockstep`]: the scenarios; [`storm`] and [`nonreaders`] for the abuse limits.
 //! * [`report`]: table and JSON output.
 //! * [`setup`]: writes a server configuration suited to load tests.
 
@@ -29,6 +29,7 @@ pub mod dio;
 pub mod engine;
 pub mod histogram;
 pub mod idle;
+pub mod lockstep;
 pub mod logins;
 pub mod mixed;
 pub mod nonreaders;

@@ -1,9 +1,12 @@
 //! `write-config`: a server configuration for load tests, in a directory
 //! of its own: loopback, a kernel-chosen port, room for 20,000
 //! connections, the chat rate limit off, a lobby plus a `bench` room large
-//! enough for every client, and a TicTacToe room (`tables`, room 2) for
-//! table churn. Everything else keeps the shipped defaults
-//! (`conf/ggzd.toml`), so the figures describe a stock server.
+//! enough for every client, a TicTacToe room (`tables`, room 2) for
+//! table churn, and a lockstep room (`tables-lockstep`, room 3: "Race to
+//! 100" at 50 ms turns) for the lockstep scenario. The server-wide table
+//! limit is lifted (the lockstep goal is 500 tables at once). Everything
+//! else keeps the shipped defaults (`conf/ggzd.toml`), so the figures
+//! describe a stock server.
 
 use std::fs;
 use std::io;
@@ -45,8 +48,7 @@ fn absolute(p: &Path) -> io::Result<PathBuf> {
     }
 }
 
-/// The TicTacToe room's table limit; the server-wide one (`max_tables`,
-/// 150 by default) stays as shipped.
+/// The game rooms' table limit.
 const ROOM_TABLES: u32 = 1000;
 
 /// Writes `ggzd.toml`, `ggzd.motd`, `rooms/entry.toml`, `rooms/bench.toml`,
@@ -87,17 +89,29 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
             o.room_capacity
         ),
     )?;
+    fs::write(
+        rooms.join("tables-lockstep.toml"),
+        format!(
+            "name = \"Lockstep\"\ndescription = \"ggzd-bench lockstep tables\"\n\
+             game = \"Race to 100\"\nmax_players = {}\nmax_tables = {ROOM_TABLES}\n\
+             # The scenario's turn length; a player may wait out a slow\n\
+             # machine without being dropped.\n\
+             executable_args = [\"--turn-ms\", \"50\", \"--max-lag-turns\", \"100\",\n\
+               \"--lag-timeout-ms\", \"60000\"]\n",
+            o.room_capacity
+        ),
+    )?;
     let config = format!(
         "# Written by ggzd-bench write-config: a stock ggzd configured for\n\
          # load tests on loopback. Rooms: 0 = Lobby, 1 = Bench, 2 = Tables\n\
-         # (TicTacToe, game 0).\n\
+         # (TicTacToe, game 0), 3 = Lockstep (Race to 100, game 2).\n\
          [server]\nname = \"ggzd-bench\"\n\n\
          [network]\ninterface = \"127.0.0.1\"\nport = 0\n\
          max_clients = {max_clients}\nmax_clients_per_ip = 0\n\n\
          [directories]\ndata_dir = {data}\nconf_dir = {conf}\n\
          rooms_dir = {rooms}\ngames_dir = {games}\ngame_dir = {game}\n\n\
          [files]\nmotd = \"ggzd.motd\"\n\n\
-         [limits]\nchat_rate = 0\n\n\
+         [limits]\nchat_rate = 0\nmax_tables = 0\n\n\
          [abuse]\n# Load from one address is the point here.\n\
          max_prelogin_per_ip = 0\n\
          # A whole crowd's logins may wait at once (idle, chat join bursts).\n\

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use ggzd_tools::bench::chat::{self, ChatOptions};
 use ggzd_tools::bench::crowd::Target;
 use ggzd_tools::bench::idle::{self, IdleOptions};
+use ggzd_tools::bench::lockstep::{self, LockstepOptions};
 use ggzd_tools::bench::logins::{self, LoginOptions};
 use ggzd_tools::bench::mixed::{self, MixedOptions};
 use ggzd_tools::bench::nonreaders::{self, NonReaderOptions};
@@ -195,6 +196,27 @@ enum Scenario {
         games: u64,
         /// Name prefix (names are PREFIX + 5 digits).
         #[arg(long, default_value = "t")]
+        prefix: String,
+    },
+    /// Lockstep relay tables (docs/lockstep.md): TABLES tables of PLAYERS
+    /// players run turns; turns/s, last-command-to-master latency, game
+    /// server CPU per table.
+    Lockstep {
+        #[arg(long, default_value_t = 10)]
+        tables: usize,
+        #[arg(long, default_value_t = 2)]
+        players: usize,
+        /// The lockstep room (room 3 of write-config's layout, 50 ms turns).
+        #[arg(long, default_value_t = 3)]
+        room: u32,
+        /// The lockstep game's type id (game 2 of the shipped games).
+        #[arg(long, default_value_t = 2)]
+        game: u32,
+        /// Seconds measured once every table runs.
+        #[arg(long, default_value_t = 10.0)]
+        secs: f64,
+        /// Name prefix (names are PREFIX + 5 digits).
+        #[arg(long, default_value = "l")]
         prefix: String,
     },
     /// Matchmaking: players queue at a steady rate, are matched, play
@@ -398,6 +420,24 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 game,
                 secs,
                 games,
+                prefix,
+            },
+        )?,
+        Scenario::Lockstep {
+            tables,
+            players,
+            room,
+            game,
+            secs,
+            prefix,
+        } => lockstep::run(
+            &t,
+            &LockstepOptions {
+                tables,
+                players,
+                room,
+                game,
+                secs,
                 prefix,
             },
         )?,

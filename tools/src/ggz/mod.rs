@@ -10,6 +10,7 @@
 //!   current from server messages.
 //! * [`tictactoe`]: the TicTacToe board as a player sees it.
 //! * [`raw`]: raw mode for any game: typed bytes out, shown bytes in.
+//! * [`lockstep`]: "Race to 100" at a lockstep relay table.
 //! * [`render`]: events as lines of text.
 //! * [`input`], [`output`]: the keyboard (or script) and the screen.
 //! * [`link`]: a nonblocking socket with bounded buffers.
@@ -20,6 +21,7 @@ pub mod address;
 pub mod command;
 pub mod input;
 pub mod link;
+pub mod lockstep;
 pub mod output;
 pub mod raw;
 pub mod render;

@@ -14,6 +14,11 @@ impl Session {
             self.send_raw(line);
             return;
         }
+        if self.at_lockstep_table() && !line.starts_with('/') && !line.trim().is_empty() && !comment
+        {
+            self.send_lockstep(line);
+            return;
+        }
         match parse_line(line, self.my_turn()) {
             Ok(Line::Empty) => {}
             Ok(Line::Command(command)) => self.execute(command),

@@ -40,7 +40,8 @@ impl Session {
             rest.remove(0);
         }
         let link = Link::register(stream, self.poll.registry(), GAME)?;
-        let raw = self.plays_raw().then(RawView::new);
+        let lockstep = self.plays_lockstep().then(LockstepView::new);
+        let raw = (lockstep.is_none() && self.plays_raw()).then(RawView::new);
         if raw.is_some() && !self.options.script {
             self.say("raw mode: lines you type go to the game server (\\xHH escapes, \\c for no newline); /help for commands");
         }
@@ -49,6 +50,7 @@ impl Session {
             view: TicTacToeView::new(spectator),
             table: None,
             raw,
+            lockstep,
         });
         if !rest.is_empty() {
             self.game_bytes(&rest);
@@ -112,6 +114,47 @@ impl Session {
                 .is_some_and(|(_, g)| ttt::speaks(&g.engine, &g.engine_version))
     }
 
+    /// Whether the table about to be joined is a lockstep relay's.
+    pub(super) fn plays_lockstep(&self) -> bool {
+        !self.options.raw
+            && self
+                .zone
+                .room_game()
+                .is_some_and(|(_, g)| lockstep_view::speaks(&g.engine))
+    }
+
+    pub(super) fn at_lockstep_table(&self) -> bool {
+        self.game.as_ref().is_some_and(|g| g.lockstep.is_some())
+    }
+
+    /// A line typed at a lockstep table.
+    pub(super) fn send_lockstep(&mut self, line: &str) {
+        let Some(view) = self.game.as_mut().and_then(|g| g.lockstep.as_mut()) else {
+            return;
+        };
+        match view.typed(line) {
+            Ok(update) => self.lockstep_update(update),
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    fn lockstep_update(&mut self, update: lockstep_view::Update) {
+        if !update.lines.is_empty() {
+            self.say_block(&update.lines);
+        }
+        if update.send.is_empty() {
+            return;
+        }
+        let Some(game) = self.game.as_mut() else {
+            return;
+        };
+        if let Err(e) = game.link.send(self.poll.registry(), &update.send) {
+            let text = format!("the game channel failed: {e}");
+            self.close_game();
+            self.fail(&text);
+        }
+    }
+
     pub(super) fn at_raw_table(&self) -> bool {
         self.game.as_ref().is_some_and(|g| g.raw.is_some())
     }
@@ -136,6 +179,16 @@ impl Session {
     }
 
     pub(super) fn game_bytes(&mut self, bytes: &[u8]) {
+        if let Some(view) = self.game.as_mut().and_then(|g| g.lockstep.as_mut()) {
+            match view.push(bytes) {
+                Ok(update) => self.lockstep_update(update),
+                Err(e) => {
+                    self.close_game();
+                    self.fail(&e);
+                }
+            }
+            return;
+        }
         if let Some(raw) = self.game.as_mut().and_then(|g| g.raw.as_mut()) {
             let lines: Vec<String> = raw
                 .push(bytes)

@@ -36,6 +36,7 @@ use super::address::Address;
 use super::command::{COMMANDS, Command, Line, MoveSpec, SeatSpec, parse_line};
 use super::input::{self, Input, Words};
 use super::link::Link;
+use super::lockstep::{self as lockstep_view, LockstepView};
 use super::output::{Output, Stdout};
 use super::raw::{self, RawView};
 use super::render::{self, clean};
@@ -203,6 +204,9 @@ struct Game {
     /// Raw mode (a game this client does not speak, or `--raw`): the
     /// view above stays empty.
     raw: Option<RawView>,
+    /// A lockstep relay table (docs/lockstep.md): the view above stays
+    /// empty.
+    lockstep: Option<LockstepView>,
 }
 
 /// Runs the client until logout; says why it ended.
