@@ -64,6 +64,11 @@ pub fn check(config: &Config, overrides: &Overrides) -> Report {
     {
         report.errors.push(e);
     }
+    // The password file is read at startup; the server is not contacted
+    // here (--check-config writes and connects nowhere).
+    if let Err(e) = config.database.target(&config.directories.data_dir) {
+        report.errors.push(e);
+    }
     let games_dirs: Vec<&Path> = std::iter::once(config.directories.games_dir.as_path())
         .chain(config.extra_dirs.games.iter().map(PathBuf::as_path))
         .collect();

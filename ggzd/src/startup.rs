@@ -162,7 +162,12 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
     }
     pid_file.write_pid()?;
 
-    let mut store = Store::open(&dirs.data_dir).map_err(|e| io::Error::other(e.to_string()))?;
+    let target = config
+        .database
+        .target(&dirs.data_dir)
+        .map_err(io::Error::other)?;
+    log::info!("database: {}", target.shown());
+    let mut store = Store::connect(&target).map_err(|e| io::Error::other(e.to_string()))?;
     let reload_paths = ReloadPaths::from_config(&config);
     let loaded = server::load_descriptions(&reload_paths)?;
     let now = zone::unix_now();
@@ -208,7 +213,7 @@ fn run(cli: &Cli, config: Config, source: ReloadSource) -> io::Result<()> {
             output_queue_limit: config.network.output_queue_limit,
             send_buffer: config.abuse.send_buffer as usize,
             workers,
-            data_dir: dirs.data_dir.clone(),
+            store: target,
             hash_params: HashParams {
                 memory_kib: config.auth.argon2_memory_kib,
                 iterations: config.auth.argon2_iterations,

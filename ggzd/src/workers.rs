@@ -1,4 +1,4 @@
-//! The worker threads: everything that may block or burn CPU (SQLite,
+//! The worker threads: everything that may block or burn CPU (the store,
 //! argon2, reading description files) runs here, never on the event loop.
 //! Jobs go in through a channel; results come back through another channel,
 //! and a `mio::Waker` tells the event loop to collect them. Idle workers
@@ -6,7 +6,7 @@
 //! if no wake-up is pending yet: results that pile up while the loop is
 //! busy are collected together, for one wake-up.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use crate::auth::{self, HashParams, Verdict};
 use crate::proto::request::LoginKind;
 use crate::proto::types::ResultCode;
-use crate::store::{CreateOutcome, NewUser, Store, StoreError};
+use crate::store::{CreateOutcome, NewUser, Store, StoreError, StoreTarget};
 use crate::zone::perms;
 use crate::zone::{Account, Job, JobDone, LoginJob, LoginOutcome, OnlineCheck, Refreshed};
 
@@ -35,7 +35,7 @@ impl Workers {
     /// reported at startup) and starts the threads.
     pub fn start(
         count: usize,
-        data_dir: &Path,
+        target: &StoreTarget,
         params: HashParams,
         waker: Arc<mio::Waker>,
     ) -> Result<Workers, StoreError> {
@@ -45,7 +45,7 @@ impl Workers {
         let wake_pending = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         for index in 0..count.max(1) {
-            let store = Store::open(data_dir)?;
+            let store = Store::connect(target)?;
             let job_rx = Arc::clone(&job_rx);
             let done_tx = done_tx.clone();
             let waker = Arc::clone(&waker);
@@ -60,7 +60,7 @@ impl Workers {
         }
         if threads.is_empty() {
             return Err(StoreError::Io {
-                path: data_dir.to_path_buf(),
+                path: PathBuf::from(target.shown()),
                 source: std::io::Error::other("no worker thread could be started"),
             });
         }

@@ -4,7 +4,10 @@
 //! that dies first).
 //!
 //! The binaries must be built first (`cargo build --workspace`); the README's
-//! test command does that.
+//! test command does that. `GGZD_TEST_STORE=postgres` runs every server on
+//! PostgreSQL instead of SQLite (`store.rs`).
+
+pub mod store;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -145,17 +148,18 @@ impl TestServer {
         let games = options
             .games_dir
             .unwrap_or_else(|| repo_dir().join("games"));
+        let data_dir = options
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| dir.path().join("data"));
         let config = format!(
-            "[network]\ninterface = \"127.0.0.1\"\nport = 0\n{network}\n\
+            "{database}[network]\ninterface = \"127.0.0.1\"\nport = 0\n{network}\n\
              [directories]\ndata_dir = \"{data}\"\nconf_dir = \"{conf}\"\n\
              game_dir = \"{bins}\"\ngames_dir = \"{games}\"\nrooms_dir = \"{rooms}\"\n\
              [auth]\nargon2_memory_kib = 1024\nargon2_iterations = 1\n{extra}\n",
+            database = store::database_section(&data_dir, &options.extra_config),
             network = options.network,
-            data = options
-                .data_dir
-                .clone()
-                .unwrap_or_else(|| dir.path().join("data"))
-                .display(),
+            data = data_dir.display(),
             conf = conf_dir.display(),
             bins = bin_dir().display(),
             games = games.display(),

@@ -169,8 +169,6 @@ fn ggzduedit_ban_removes_a_player_who_is_online() {
     let out = Command::new(bin("ggzduedit"))
         .arg("-f")
         .arg(server.dir.path().join("ggzd.toml"))
-        .arg("-d")
-        .arg(server.dir.path().join("data"))
         .args(["ban", "mallory", "--reason", "spam"])
         .stdin(Stdio::null())
         .output()

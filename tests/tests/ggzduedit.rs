@@ -20,16 +20,14 @@ struct Outcome {
 /// Runs ggzduedit on the server's configuration and data directory, with
 /// `stdin` as its standard input.
 fn uedit(server: &TestServer, args: &[&str], stdin: &str) -> Outcome {
-    uedit_with(
-        &[
-            "-f".as_ref(),
-            server.dir.path().join("ggzd.toml").as_os_str(),
-            "-d".as_ref(),
-            data_dir(server).as_os_str(),
-        ],
-        args,
-        stdin,
-    )
+    let config = server.dir.path().join("ggzd.toml");
+    let data = data_dir(server);
+    let mut globals = vec!["-f".as_ref(), config.as_os_str()];
+    // -d always means SQLite; on PostgreSQL the configuration says where.
+    if !ggzd_e2e::store::on_postgres() {
+        globals.extend(["-d".as_ref(), data.as_os_str()]);
+    }
+    uedit_with(&globals, args, stdin)
 }
 
 fn uedit_with(globals: &[&std::ffi::OsStr], args: &[&str], stdin: &str) -> Outcome {
@@ -304,7 +302,15 @@ fn imported_md5_password_logs_in_once_and_becomes_argon2id() {
 fn exit_codes_for_scripts() {
     let server = TestServer::start();
     let data = data_dir(&server);
-    let only_data_dir = |args: &[&str]| uedit_with(&["-d".as_ref(), data.as_os_str()], args, "");
+    // -d means the SQLite file there; a server on PostgreSQL has none, so
+    // there the tool goes by the configuration.
+    let only_data_dir = |args: &[&str]| {
+        if ggzd_e2e::store::on_postgres() {
+            uedit(&server, args, "")
+        } else {
+            uedit_with(&["-d".as_ref(), data.as_os_str()], args, "")
+        }
+    };
 
     let missing = uedit(&server, &["show", "nobody"], "");
     assert_eq!(missing.code, 2);

@@ -10,6 +10,7 @@
 pub mod abuse;
 pub mod chat_backlog;
 pub mod control;
+pub mod database;
 pub(crate) mod dirscan;
 pub mod extra_dirs;
 mod game_servers;
@@ -87,6 +88,8 @@ pub struct Config {
     pub metrics: control::MetricsConfig,
     /// `[web]`
     pub web: web::WebConfig,
+    /// `[database]`
+    pub database: database::DatabaseConfig,
     /// `[rejoin]`
     pub rejoin: rejoin::RejoinConfig,
     /// Where the configuration came from; `None` for embedded defaults.
@@ -758,6 +761,7 @@ impl Config {
         self.extra_dirs.check()?;
         self.tables.check()?;
         self.control.check()?;
+        self.database.check()?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

@@ -28,8 +28,9 @@ impl Overrides {
 
 /// Keys read once at startup: the listening socket, the data directory
 /// (database, pid file, game working directories) and the worker threads
-/// with their hashing parameters. Changing them needs a restart.
-pub const RESTART_KEYS: [&str; 12] = [
+/// with their hashing parameters, the store backend. Changing them needs
+/// a restart.
+pub const RESTART_KEYS: [&str; 13] = [
     "network.interface",
     "network.port",
     "network.listen_backlog",
@@ -42,6 +43,7 @@ pub const RESTART_KEYS: [&str; 12] = [
     "web.tls",
     "control",
     "metrics",
+    "database",
 ];
 
 /// The outcome of comparing the running configuration with a new one.
@@ -109,6 +111,9 @@ pub fn plan(running: &Config, new: &mut Config) -> ReloadPlan {
     new.control = running.control.clone();
     keep("metrics", running.metrics != new.metrics);
     new.metrics = running.metrics.clone();
+    // Every worker holds a connection to the store opened at startup.
+    keep("database", running.database != new.database);
+    new.database = running.database.clone();
     ReloadPlan {
         needs_restart,
         changed: changed_sections(running, new),
@@ -149,6 +154,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("control", a.control == b.control),
         ("metrics", a.metrics == b.metrics),
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
+        ("database", a.database == b.database),
         ("rejoin", a.rejoin == b.rejoin),
     ]
 }
@@ -204,6 +210,7 @@ mod tests {
         new.web.tls = true;
         new.control.max_connections = 5;
         new.metrics.listen = Some("127.0.0.1:2".parse().unwrap());
+        new.database.backend = crate::config::database::Backend::Postgres;
         let plan = plan(&running, &mut new);
         assert_eq!(plan.needs_restart, RESTART_KEYS.to_vec());
         assert!(plan.changed.is_empty(), "{:?}", plan.changed);

@@ -69,7 +69,8 @@ pub struct ServerSetup {
     /// SO_SNDBUF of client sockets; 0 = the kernel's autotuning.
     pub send_buffer: usize,
     pub workers: usize,
-    pub data_dir: std::path::PathBuf,
+    /// The database every worker opens.
+    pub store: crate::store::StoreTarget,
     pub hash_params: crate::auth::HashParams,
     /// The running configuration, command line applied.
     pub config: Config,
@@ -190,7 +191,7 @@ impl Server {
         tables::become_subreaper();
         let workers = Workers::start(
             setup.workers,
-            &setup.data_dir,
+            &setup.store,
             setup.hash_params,
             Arc::clone(&waker),
         )

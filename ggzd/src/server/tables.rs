@@ -113,6 +113,10 @@ impl GameProcesses {
         for name in crate::systemd::SERVICE_ENV {
             command.env_remove(name);
         }
+        // A game server never gets the database password.
+        for name in crate::config::database::PASSWORD_ENV {
+            command.env_remove(name);
+        }
         if spec.cwd.is_dir() {
             command.current_dir(&spec.cwd);
         }

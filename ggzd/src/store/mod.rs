@@ -1,47 +1,48 @@
-//! The user and statistics database (SQLite).
+//! The user and statistics database, on one of two backends: SQLite (the
+//! embedded default, one file in the data directory) or PostgreSQL.
 //!
-//! One [`Store`] wraps one SQLite connection. The event loop never calls it
-//! directly: each worker thread opens its own `Store` on the same file, and
-//! `ggzduedit` may write the file while ggzd runs. That is why the database
-//! runs in WAL mode with a busy timeout, every read-modify-write runs in a
-//! short `BEGIN IMMEDIATE` transaction, and every writing method returns only
-//! after its transaction has committed (a registration or a stats update is
-//! acknowledged to a client only once it is durable).
+//! [`Store`] is the one interface the rest of ggzd and `ggzduedit` use; it
+//! hands each call to the backend it was opened on, and both give every
+//! method the same meaning (the shared tests in `store/tests.rs` run on
+//! each). The event loop never calls it: each worker thread holds its own
+//! `Store`. Every writing method returns only after its transaction has
+//! committed (a registration or a stats update is acknowledged to a
+//! client only once it is durable).
 //!
 //! Handles passed in are canonical (lower-cased, see docs/config-and-data.md §7.1);
-//! the store compares them byte for byte. Schema: see `store/schema.rs` and
-//! docs/config-and-data.md §9-§10.
+//! the store compares them byte for byte. Schema: `store/schema.rs`
+//! (SQLite), `store/pg/schema.rs` (PostgreSQL) and docs/config-and-data.md §9-§10.
 
+pub mod dump;
+pub mod pg;
 pub mod rating;
+mod report;
 mod schema;
+pub mod sqlite;
+mod sqlite_copy;
+mod types;
 
 use std::fmt;
-use std::fs::{DirBuilder, OpenOptions};
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-
+pub use dump::{Dump, MatchRecord};
+pub use pg::{PgStore, PgTarget};
 pub use schema::SCHEMA_VERSION;
+pub use sqlite::SqliteStore;
+pub use types::{
+    BOT_PERMISSIONS, BanRecord, CreateOutcome, GameResult, ImportedUser, MAX_INFO_BYTES, NewUser,
+    Participant, ParticipantKind, REGISTERED_PERMISSIONS, SavedGame, SavedSeat, StatsFlags,
+    StatsRecord, UserRecord,
+};
 
-/// File name of the database inside the data directory.
+/// File name of the SQLite database inside the data directory.
 pub const DB_FILE: &str = "ggzd.sqlite";
 
-/// How long a statement waits for another connection's lock before failing
-/// with "database is locked".
+/// How long an SQLite statement waits for another connection's lock
+/// before failing with "database is locked".
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Bytes kept of a real name or an email address (docs/config-and-data.md §9.1).
-pub const MAX_INFO_BYTES: usize = 32;
-
-/// Permission word of a newly registered account (docs/config-and-data.md §8.3).
-pub const REGISTERED_PERMISSIONS: u32 = 0x007;
-
-/// Permission word of a named-bot account created from a game description.
-pub const BOT_PERMISSIONS: u32 = 0x027;
 
 /// A database failure.
 #[derive(Debug)]
@@ -56,15 +57,24 @@ pub enum StoreError {
     /// SQLite reported an error (including "database is locked" after the
     /// busy timeout).
     Sqlite(rusqlite::Error),
+    /// PostgreSQL refused a statement, or the connection broke during it.
+    Postgres(postgres::Error),
+    /// The PostgreSQL server cannot be reached now; the next request tries
+    /// again.
+    Unavailable(String),
+    /// The database settings are unusable (a malformed URL).
+    Config(String),
+    /// A copy into a database that already holds data.
+    NotEmpty(String),
     /// The database was written by a newer ggzd with a schema this build
     /// does not know; refusing to touch it.
     TooNew {
-        /// Schema version found in the file.
+        /// Schema version found in the database.
         found: i64,
         /// Newest schema version this build knows.
         known: i64,
     },
-    /// The file holds something this build cannot make sense of.
+    /// The database holds something this build cannot make sense of.
     Corrupt(String),
 }
 
@@ -73,6 +83,10 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::Io { path, source } => write!(f, "{}: {source}", path.display()),
             StoreError::Sqlite(e) => write!(f, "database error: {e}"),
+            StoreError::Postgres(e) => write!(f, "database error: {e}"),
+            StoreError::Unavailable(what) => write!(f, "database unavailable: {what}"),
+            StoreError::Config(what) => write!(f, "database settings: {what}"),
+            StoreError::NotEmpty(what) => write!(f, "refusing to copy: {what}"),
             StoreError::TooNew { found, known } => write!(
                 f,
                 "database schema version {found} is newer than this ggzd knows ({known}); \
@@ -88,6 +102,7 @@ impl std::error::Error for StoreError {
         match self {
             StoreError::Io { source, .. } => Some(source),
             StoreError::Sqlite(e) => Some(e),
+            StoreError::Postgres(e) => Some(e),
             _ => None,
         }
     }
@@ -99,371 +114,111 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// A registered account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserRecord {
-    /// Database id.
-    pub id: i64,
-    /// Canonical handle.
-    pub handle: String,
-    /// Stored password form (see [`crate::auth`]); empty = no login possible.
-    pub password: String,
-    /// Real name, at most 32 bytes.
-    pub real_name: String,
-    /// Email address, at most 32 bytes.
-    pub email: String,
-    /// Unix time of the last successful login (or of creation).
-    pub last_login: i64,
-    /// Unix time the account was created.
-    pub first_login: i64,
-    /// Permission word (docs/config-and-data.md §8.1).
-    pub permissions: u32,
-    /// Whether the account is confirmed (docs/config-and-data.md §7.3).
-    pub confirmed: bool,
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError::Postgres(e)
+    }
 }
 
-/// A new account for [`Store::create_user`].
-#[derive(Debug, Clone, Copy)]
-pub struct NewUser<'a> {
-    /// Canonical handle.
-    pub handle: &'a str,
-    /// Already-hashed password (see [`crate::auth::hash_password`]).
-    pub password: &'a str,
-    /// Email address; truncated to 32 bytes.
-    pub email: &'a str,
-    /// Real name; truncated to 32 bytes.
-    pub real_name: &'a str,
-    /// Permission word.
-    pub permissions: u32,
-    /// Whether the account starts confirmed.
-    pub confirmed: bool,
-    /// Creation time (Unix seconds); also the first last-login time.
-    pub now: i64,
+/// Which database to open (`[database]` in ggzd.toml).
+#[derive(Debug, Clone)]
+pub enum StoreTarget {
+    /// `<data_dir>/ggzd.sqlite`.
+    Sqlite {
+        /// The data directory.
+        data_dir: PathBuf,
+    },
+    /// A PostgreSQL database.
+    Postgres(Box<PgTarget>),
 }
 
-/// Result of [`Store::create_user`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CreateOutcome {
-    /// The account was created with this id.
-    Created(i64),
-    /// An account with that handle exists; nothing was written.
-    AlreadyExists,
-}
-
-/// One player's statistics for one game. A player without a row has
-/// [`StatsRecord::default`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StatsRecord {
-    /// Games won.
-    pub wins: u32,
-    /// Games lost.
-    pub losses: u32,
-    /// Games tied.
-    pub ties: u32,
-    /// Games forfeited.
-    pub forfeits: u32,
-    /// Rating; shown as [`rating::display`].
-    pub rating: f64,
-    /// 1-based position in the game's ranking; 0 = unranked.
-    pub ranking: u32,
-    /// Best reported score.
-    pub highscore: i64,
-}
-
-impl Default for StatsRecord {
-    fn default() -> Self {
-        StatsRecord {
-            wins: 0,
-            losses: 0,
-            ties: 0,
-            forfeits: 0,
-            rating: rating::DEFAULT_RATING,
-            ranking: 0,
-            highscore: 0,
+impl StoreTarget {
+    /// The target for logs and messages, never with a password.
+    pub fn shown(&self) -> String {
+        match self {
+            StoreTarget::Sqlite { data_dir } => data_dir.join(DB_FILE).display().to_string(),
+            StoreTarget::Postgres(t) => t.shown().to_owned(),
         }
     }
 }
 
-/// Which statistics a game keeps (its description's Records, Ratings and
-/// Highscores flags).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct StatsFlags {
-    /// Count wins, losses, ties and forfeits.
-    pub records: bool,
-    /// Update ratings.
-    pub ratings: bool,
-    /// Keep high scores.
-    pub highscores: bool,
-}
-
-impl StatsFlags {
-    /// Whether the game keeps any statistics at all.
-    pub fn any(self) -> bool {
-        self.records || self.ratings || self.highscores
-    }
-
-    /// The ranking order for this game (docs/config-and-data.md §10.5); a fixed SQL
-    /// expression, sorted descending.
-    fn ranking_key(self) -> &'static str {
-        if self.highscores {
-            "highscore"
-        } else if self.ratings {
-            "rating"
-        } else {
-            "wins - losses"
-        }
-    }
-}
-
-/// Kind of a seat in a game report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParticipantKind {
-    /// A human player (registered or guest).
-    Player,
-    /// A bot.
-    Bot,
-    /// A seat its player left during the game.
-    Abandoned,
-}
-
-/// A participant's result in a game report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GameResult {
-    /// Won.
-    Win,
-    /// Lost.
-    Loss,
-    /// Tied.
-    Tie,
-    /// Forfeited.
-    Forfeit,
-    /// No result (did not take part).
-    None,
-}
-
-/// One participant of a game report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Participant {
-    /// Canonical handle for players; the reported name for bots and
-    /// abandoned seats.
-    pub name: String,
-    /// Seat kind.
-    pub seat_type: ParticipantKind,
-    /// Team number; negative = no team.
-    pub team: i32,
-    /// Result.
-    pub result: GameResult,
-    /// Score (for high scores).
-    pub score: i64,
-    /// Whether the player is logged in with a registered account.
-    pub registered: bool,
-}
-
-impl Participant {
-    /// The `matchplayers.playertype` value.
-    fn player_type(&self) -> &'static str {
-        match (self.seat_type, self.registered) {
-            (ParticipantKind::Player, true) => "registered",
-            (ParticipantKind::Player, false) => "guest",
-            (ParticipantKind::Bot, _) => "bot",
-            (ParticipantKind::Abandoned, _) => "",
-        }
-    }
-}
-
-/// A saved game waiting to be restored (docs/config-and-data.md §10.6).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedGame {
-    /// When it was saved (Unix seconds).
-    pub date: i64,
-    /// Game name.
-    pub game: String,
-    /// Owner (canonical handle) of the table.
-    pub owner: String,
-    /// Savegame name reported by the game server.
-    pub savegame: String,
-    /// The table's pseudo-unique key.
-    pub table_key: String,
-    /// Seats recorded for that table, ordered by seat number.
-    pub seats: Vec<SavedSeat>,
-}
-
-/// One seat of a saved table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SavedSeat {
-    /// Seat number.
-    pub seat: u32,
-    /// Seat type name (`open`, `bot`, `reserved`, `player`, ...).
-    pub seat_type: String,
-    /// Occupant or reservation name; empty for open seats.
-    pub handle: String,
-}
-
-/// An open connection to the database.
+/// An open database.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    backend: Backend,
 }
 
-const USER_COLUMNS: &str =
-    "id, handle, password, name, email, lastlogin, firstlogin, permissions, confirmed";
-
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
-    Ok(UserRecord {
-        id: row.get(0)?,
-        handle: row.get(1)?,
-        password: row.get(2)?,
-        real_name: row.get(3)?,
-        email: row.get(4)?,
-        last_login: row.get(5)?,
-        first_login: row.get(6)?,
-        permissions: row.get(7)?,
-        confirmed: row.get(8)?,
-    })
+#[derive(Debug)]
+enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(Box<PgStore>),
 }
 
-const STATS_COLUMNS: &str = "wins, losses, ties, forfeits, rating, ranking, highscore";
-
-/// Reads [`STATS_COLUMNS`] starting at column `at`.
-fn stats_from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<StatsRecord> {
-    Ok(StatsRecord {
-        wins: row.get(at)?,
-        losses: row.get(at + 1)?,
-        ties: row.get(at + 2)?,
-        forfeits: row.get(at + 3)?,
-        rating: row.get(at + 4)?,
-        ranking: row.get(at + 5)?,
-        highscore: row.get(at + 6)?,
-    })
-}
-
-/// The longest prefix of `s` of at most `max` bytes that ends on a
-/// character boundary.
-fn truncate_utf8(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or_default()
-}
-
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_owned(),
-        source,
-    }
+/// Calls the same method on whichever backend is open.
+macro_rules! each {
+    ($self:ident, $s:ident => $call:expr) => {
+        match &$self.backend {
+            Backend::Sqlite($s) => $call,
+            Backend::Postgres($s) => $call,
+        }
+    };
+    (mut $self:ident, $s:ident => $call:expr) => {
+        match &mut $self.backend {
+            Backend::Sqlite($s) => $call,
+            Backend::Postgres($s) => $call,
+        }
+    };
 }
 
 impl Store {
+    /// Opens the database `target` names (creating an SQLite file, or
+    /// migrating a PostgreSQL schema, as needed).
+    pub fn connect(target: &StoreTarget) -> Result<Store, StoreError> {
+        match target {
+            StoreTarget::Sqlite { data_dir } => Store::open(data_dir),
+            StoreTarget::Postgres(t) => Ok(Store {
+                backend: Backend::Postgres(Box::new(PgStore::open(t)?)),
+            }),
+        }
+    }
+
     /// Opens (creating if needed) `<data_dir>/ggzd.sqlite`. A missing data
     /// directory is created with mode 0700.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(data_dir)
-            .map_err(io_err(data_dir))?;
-        Store::open_file(&data_dir.join(DB_FILE))
+        Ok(Store::from(SqliteStore::open(data_dir)?))
     }
 
-    /// Opens (creating if needed, mode 0600) the database file at `path`,
-    /// switches it to WAL mode and migrates its schema.
+    /// Opens (creating if needed, mode 0600) the SQLite file at `path`.
     pub fn open_file(path: &Path) -> Result<Store, StoreError> {
-        // Create the file ourselves so it gets mode 0600; SQLite would use
-        // 0644. Its -wal and -shm files inherit the database file's mode.
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io_err(path)(e)),
-        }
-        let conn = Connection::open(path)?;
-        Store::init(conn, true)
+        Ok(Store::from(SqliteStore::open_file(path)?))
     }
 
-    /// A private in-memory database (tests, tools); not shared with anyone.
+    /// A private in-memory SQLite database (tests, tools).
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::init(Connection::open_in_memory()?, false)
+        Ok(Store::from(SqliteStore::open_in_memory()?))
     }
 
-    fn init(mut conn: Connection, wal: bool) -> Result<Store, StoreError> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        if wal {
-            let mode = switch_to_wal(&conn)?;
-            if !mode.eq_ignore_ascii_case("wal") {
-                return Err(StoreError::Corrupt(format!(
-                    "cannot switch to WAL journal mode (got '{mode}')"
-                )));
-            }
-        }
-        // FULL: a commit that returned survives a power cut, which is what
-        // acknowledging a registration to a client promises.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        // Without the query planner stability guarantee, SQLite recompiles
-        // a cached statement whenever a parameter it could have planned on
-        // is rebound (the ban check's `expires > ?3`, for one): a full
-        // parse on every login. Our plans never depend on values.
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-        schema::migrate(&mut conn)?;
-        Ok(Store { conn })
-    }
-}
-
-/// Sets WAL mode. While another connection is switching a new database's
-/// journal mode at the same moment, SQLite answers SQLITE_BUSY at once
-/// rather than through the busy handler, so first opens that race (ggzd
-/// and ggzduedit on a fresh data directory) retry here, for as long as
-/// the busy timeout would have waited.
-fn switch_to_wal(conn: &Connection) -> Result<String, StoreError> {
-    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
-    loop {
-        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            other => return Ok(other?),
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         }
     }
-}
 
-impl Store {
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        each!(self, s => s.schema_version())
     }
 
     /// The account with this canonical handle.
     pub fn user(&self, canonical: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE handle = ?1"),
-                [canonical],
-                user_from_row,
-            )
-            .optional()?)
+        each!(self, s => s.user(canonical))
     }
 
     /// Whether an account with this canonical handle exists.
     pub fn user_exists(&self, canonical: &str) -> Result<bool, StoreError> {
-        // Every guest login asks this: keep the compiled statement.
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT 1 FROM users WHERE handle = ?1")?;
-        Ok(stmt.exists([canonical])?)
+        each!(self, s => s.user_exists(canonical))
     }
 
     /// Creates an account. Real name and email are truncated to 32 bytes.
@@ -483,76 +238,54 @@ impl Store {
         })
     }
 
+    /// Creates an account taken over from an original ggzd database,
+    /// keeping its login times. Like [`Store::create_user`] it never
+    /// replaces an existing account and deletes stats rows left under the
+    /// handle. Returns after commit.
+    pub fn import_user(&mut self, user: &ImportedUser<'_>) -> Result<CreateOutcome, StoreError> {
+        each!(mut self, s => s.import_user(user))
+    }
+
     /// Sets the last-login time of an account.
     pub fn record_login(&self, user_id: i64, now: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE users SET lastlogin = ?2 WHERE id = ?1",
-            params![user_id, now],
-        )?;
-        Ok(())
+        each!(self, s => s.record_login(user_id, now))
     }
 
     /// Replaces an account's stored password with `stored`, which must
     /// already be a stored form (hash) — this method does not hash.
     pub fn set_password(&self, user_id: i64, stored: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE users SET password = ?2 WHERE id = ?1",
-            params![user_id, stored],
-        )?;
-        Ok(())
+        each!(self, s => s.set_password(user_id, stored))
     }
 
     /// Sets an account's permission word; `false` if there is no such account.
     pub fn set_permissions(&self, canonical: &str, perms: u32) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE users SET permissions = ?2 WHERE handle = ?1",
-            params![canonical, perms],
-        )?;
-        Ok(n > 0)
+        each!(self, s => s.set_permissions(canonical, perms))
     }
 
     /// Creates the account of a named bot unless it exists (docs/config-and-data.md
     /// §8.3): permissions [`BOT_PERMISSIONS`] and an empty password, so
     /// nobody can log in with it. An existing account is left untouched.
     pub fn ensure_bot_account(&mut self, canonical: &str, now: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO users
-                 (handle, password, name, email, lastlogin, firstlogin, permissions, confirmed)
-             VALUES (?1, '', '', '', ?2, ?2, ?3, 1)
-             ON CONFLICT (handle) DO NOTHING",
-            params![canonical, now, BOT_PERMISSIONS],
-        )?;
-        Ok(())
+        each!(mut self, s => s.ensure_bot_account(canonical, now))
     }
 
-    /// All stats rows of a player, by game name.
+    /// All stats rows of a player, by game name (byte order).
     pub fn stats_for_player(
         &self,
         canonical: &str,
     ) -> Result<Vec<(String, StatsRecord)>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT game, {STATS_COLUMNS} FROM stats WHERE handle = ?1 ORDER BY game"
-        ))?;
-        let rows = stmt.query_map([canonical], |row| {
-            Ok((row.get(0)?, stats_from_row(row, 1)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        each!(self, s => s.stats_for_player(canonical))
     }
 
     /// A player's stats for one game; the defaults if there is no row.
     pub fn player_stats(&self, handle: &str, game: &str) -> Result<StatsRecord, StoreError> {
-        Ok(read_stats(&self.conn, handle, game)?.unwrap_or_default())
+        each!(self, s => s.player_stats(handle, game))
     }
 
     /// Accounts ordered by id; with a pattern, only handles matching it as
-    /// an SQLite GLOB (`*`, `?`, `[...]`, case-sensitive on the canonical
-    /// handle).
+    /// a GLOB (`*`, `?`, `[...]`, case-sensitive on the canonical handle).
     pub fn list_users(&self, pattern: Option<&str>) -> Result<Vec<UserRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE ?1 IS NULL OR handle GLOB ?1 ORDER BY id"
-        ))?;
-        let rows = stmt.query_map([pattern], user_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        each!(self, s => s.list_users(pattern))
     }
 
     /// Bans a name (canonical) and, optionally, an address, until `expires`
@@ -565,11 +298,7 @@ impl Store {
         reason: &str,
         now: i64,
     ) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT INTO bans (name, address, expires, reason, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![name, address, expires, reason, now],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        each!(self, s => s.add_ban(name, address, expires, reason, now))
     }
 
     /// The reason of a ban in force on this name or this address, if any.
@@ -579,60 +308,23 @@ impl Store {
         address: &str,
         now: i64,
     ) -> Result<Option<String>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT reason FROM bans
-             WHERE (name = ?1 OR (address IS NOT NULL AND address = ?2))
-               AND (expires IS NULL OR expires > ?3)
-             ORDER BY id LIMIT 1",
-        )?;
-        let mut rows = stmt.query(params![name, address, now])?;
-        match rows.next()? {
-            Some(row) => Ok(Some(row.get(0)?)),
-            None => Ok(None),
-        }
+        each!(self, s => s.active_ban(name, address, now))
     }
 
     /// Lifts every ban on a name; returns how many there were.
     pub fn remove_bans(&self, name: &str) -> Result<usize, StoreError> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM bans WHERE name = ?1", params![name])?)
+        each!(self, s => s.remove_bans(name))
     }
 
     /// All bans: (id, name, address, expires, reason, created).
-    #[allow(clippy::type_complexity)]
-    pub fn list_bans(
-        &self,
-    ) -> Result<Vec<(i64, String, Option<String>, Option<i64>, String, i64)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, name, address, expires, reason, created FROM bans ORDER BY id")?;
-        let rows = stmt.query_map([], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    pub fn list_bans(&self) -> Result<Vec<BanRecord>, StoreError> {
+        each!(self, s => s.list_bans())
     }
 
     /// Deletes an account and its stats rows; `false` if there was none.
     /// Match history keeps the handle.
     pub fn delete_user(&mut self, canonical: &str) -> Result<bool, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute("DELETE FROM users WHERE handle = ?1", [canonical])?;
-        if n == 0 {
-            return Ok(false);
-        }
-        tx.execute("DELETE FROM stats WHERE handle = ?1", [canonical])?;
-        tx.commit()?;
-        Ok(true)
+        each!(mut self, s => s.delete_user(canonical))
     }
 
     /// Records a game report (docs/config-and-data.md §10.2-§10.6) in one
@@ -655,134 +347,7 @@ impl Store {
         savegame: &str,
         now: i64,
     ) -> Result<Vec<(String, StatsRecord)>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if !savegame.is_empty() {
-            close_savegame(&tx, game, savegame)?;
-        }
-        if !flags.any() {
-            tx.commit()?;
-            return Ok(Vec::new());
-        }
-
-        let keys: Vec<String> = participants
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                if p.seat_type == ParticipantKind::Bot && p.name == "AI" {
-                    format!("{i}|AI")
-                } else {
-                    p.name.clone()
-                }
-            })
-            .collect();
-        let mut rows = Vec::with_capacity(participants.len());
-        for key in &keys {
-            rows.push(read_stats(&tx, key, game)?.unwrap_or_default());
-        }
-
-        if flags.records {
-            for (row, p) in rows.iter_mut().zip(participants) {
-                let counter = match p.result {
-                    GameResult::Win => &mut row.wins,
-                    GameResult::Loss => &mut row.losses,
-                    GameResult::Tie => &mut row.ties,
-                    GameResult::Forfeit => &mut row.forfeits,
-                    GameResult::None => continue,
-                };
-                *counter = counter.saturating_add(1);
-            }
-        }
-        if flags.ratings {
-            let rated: Vec<rating::Rated> = rows
-                .iter()
-                .zip(participants)
-                .map(|(row, p)| rating::Rated {
-                    rating: row.rating,
-                    team: p.team,
-                    result: p.result,
-                })
-                .collect();
-            for (row, new) in rows.iter_mut().zip(rating::rate(&rated)) {
-                if new.is_finite() {
-                    row.rating = new;
-                }
-            }
-        }
-        if flags.highscores {
-            for (row, p) in rows.iter_mut().zip(participants) {
-                row.highscore = row.highscore.max(p.score);
-            }
-        }
-
-        let mut winners = participants
-            .iter()
-            .zip(&keys)
-            .filter(|(p, _)| p.result == GameResult::Win);
-        let winner = match (winners.next(), winners.next()) {
-            (Some((_, key)), None) => key.as_str(),
-            _ => "",
-        };
-        tx.execute(
-            "INSERT INTO matches (date, game, winner, savegame) VALUES (?1, ?2, ?3, ?4)",
-            params![now, game, winner, savegame],
-        )?;
-        let match_id = tx.last_insert_rowid();
-        {
-            let mut add_player = tx.prepare(
-                "INSERT INTO matchplayers (match, handle, playertype) VALUES (?1, ?2, ?3)",
-            )?;
-            let mut upsert = tx.prepare(
-                "INSERT INTO stats (handle, game, wins, losses, ties, forfeits, rating, highscore)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (handle, game) DO UPDATE SET
-                     wins = excluded.wins, losses = excluded.losses,
-                     ties = excluded.ties, forfeits = excluded.forfeits,
-                     rating = excluded.rating, highscore = excluded.highscore",
-            )?;
-            for ((p, key), row) in participants.iter().zip(&keys).zip(&rows) {
-                add_player.execute(params![match_id, key, p.player_type()])?;
-                if key.is_empty() {
-                    continue;
-                }
-                upsert.execute(params![
-                    key,
-                    game,
-                    row.wins,
-                    row.losses,
-                    row.ties,
-                    row.forfeits,
-                    row.rating,
-                    row.highscore
-                ])?;
-            }
-        }
-
-        // Positions are 1-based; equal keys keep insertion (rowid) order.
-        tx.execute(
-            &format!(
-                "UPDATE stats SET ranking = r.pos
-                 FROM (SELECT rowid AS rid,
-                              row_number() OVER (ORDER BY {} DESC, rowid) AS pos
-                       FROM stats WHERE game = ?1) AS r
-                 WHERE stats.rowid = r.rid",
-                flags.ranking_key()
-            ),
-            [game],
-        )?;
-
-        let mut out = Vec::with_capacity(keys.len());
-        for (key, row) in keys.into_iter().zip(rows) {
-            let row = if key.is_empty() {
-                row
-            } else {
-                read_stats(&tx, &key, game)?.unwrap_or(row)
-            };
-            out.push((key, row));
-        }
-        tx.commit()?;
-        Ok(out)
+        each!(mut self, s => s.apply_game_report(game, flags, participants, savegame, now))
     }
 
     /// The top `limit` ranked rows of a game: (position, handle, high score),
@@ -792,16 +357,7 @@ impl Store {
         game: &str,
         limit: usize,
     ) -> Result<Vec<(u32, String, i64)>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare(
-            "SELECT ranking, handle, highscore FROM stats
-             WHERE game = ?1 AND ranking <> 0
-             ORDER BY ranking, rowid LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![game, limit], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        each!(self, s => s.rankings(game, limit))
     }
 
     /// Records a savegame report (MSG_SAVEGAME_REPORT): replaces any saved
@@ -814,15 +370,7 @@ impl Store {
         table_key: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO savegames (date, game, owner, savegame, tablekey)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (game, owner) DO UPDATE SET
-                 date = excluded.date, savegame = excluded.savegame,
-                 tablekey = excluded.tablekey",
-            params![now, game, owner, savegame, table_key],
-        )?;
-        Ok(())
+        each!(mut self, s => s.record_savegame(game, owner, savegame, table_key, now))
     }
 
     /// Records (or replaces) the type and occupant of one seat of a table,
@@ -834,165 +382,36 @@ impl Store {
         seat_type: &str,
         handle: &str,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO savegameplayers (tablekey, seat, handle, seattype)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (tablekey, seat) DO UPDATE SET
-                 handle = excluded.handle, seattype = excluded.seattype",
-            params![table_key, seat, handle, seat_type],
-        )?;
-        Ok(())
+        each!(self, s => s.set_savegame_seat(table_key, seat, seat_type, handle))
     }
 
     /// Forgets the recorded seats of a table that has no savegame.
     pub fn clear_table_seats(&mut self, table_key: &str) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM savegameplayers WHERE tablekey = ?1
-             AND NOT EXISTS (SELECT 1 FROM savegames WHERE tablekey = ?1)",
-            [table_key],
-        )?;
-        tx.commit()?;
-        Ok(())
+        each!(mut self, s => s.clear_table_seats(table_key))
     }
 
     /// Removes and returns every saved game of `game` with its seats, oldest
     /// first, for restoration at startup.
     pub fn take_savegames(&mut self, game: &str) -> Result<Vec<SavedGame>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut games: Vec<SavedGame> = {
-            let mut stmt = tx.prepare(
-                "SELECT date, game, owner, savegame, tablekey FROM savegames
-                 WHERE game = ?1 ORDER BY date, rowid",
-            )?;
-            let rows = stmt.query_map([game], |row| {
-                Ok(SavedGame {
-                    date: row.get(0)?,
-                    game: row.get(1)?,
-                    owner: row.get(2)?,
-                    savegame: row.get(3)?,
-                    table_key: row.get(4)?,
-                    seats: Vec::new(),
-                })
-            })?;
-            rows.collect::<Result<_, _>>()?
-        };
-        {
-            let mut seats = tx.prepare(
-                "SELECT seat, seattype, handle FROM savegameplayers
-                 WHERE tablekey = ?1 ORDER BY seat",
-            )?;
-            for g in &mut games {
-                let rows = seats.query_map([&g.table_key], |row| {
-                    Ok(SavedSeat {
-                        seat: row.get(0)?,
-                        seat_type: row.get(1)?,
-                        handle: row.get(2)?,
-                    })
-                })?;
-                g.seats = rows.collect::<Result<_, _>>()?;
-            }
-        }
-        tx.execute(
-            "DELETE FROM savegameplayers
-             WHERE tablekey IN (SELECT tablekey FROM savegames WHERE game = ?1)",
-            [game],
-        )?;
-        tx.execute("DELETE FROM savegames WHERE game = ?1", [game])?;
-        tx.commit()?;
-        Ok(games)
+        each!(mut self, s => s.take_savegames(game))
     }
-}
 
-fn read_stats(
-    conn: &Connection,
-    handle: &str,
-    game: &str,
-) -> Result<Option<StatsRecord>, StoreError> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {STATS_COLUMNS} FROM stats WHERE handle = ?1 AND game = ?2"),
-            [handle, game],
-            |row| stats_from_row(row, 0),
-        )
-        .optional()?)
-}
-
-/// Deletes the saved game(s) named `savegame` of `game` and their seats:
-/// the final report of a saved game closes it.
-fn close_savegame(conn: &Connection, game: &str, savegame: &str) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM savegameplayers WHERE tablekey IN
-             (SELECT tablekey FROM savegames WHERE game = ?1 AND savegame = ?2)",
-        [game, savegame],
-    )?;
-    conn.execute(
-        "DELETE FROM savegames WHERE game = ?1 AND savegame = ?2",
-        [game, savegame],
-    )?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests;
-
-/// An account taken over from an original ggzd database, for
-/// [`Store::import_user`]: unlike [`NewUser`] it keeps its own login times.
-#[derive(Debug, Clone, Copy)]
-pub struct ImportedUser<'a> {
-    /// Canonical handle.
-    pub handle: &'a str,
-    /// Stored password form (a `{legacy-...}` value, see [`crate::auth`]).
-    pub password: &'a str,
-    /// Email address; truncated to 32 bytes.
-    pub email: &'a str,
-    /// Real name; truncated to 32 bytes.
-    pub real_name: &'a str,
-    /// Permission word.
-    pub permissions: u32,
-    /// Whether the account is confirmed.
-    pub confirmed: bool,
-    /// Creation time (Unix seconds).
-    pub first_login: i64,
-    /// Last successful login (Unix seconds).
-    pub last_login: i64,
-}
-
-/// Account administration (used by `ggzduedit`). Every method is one short
-/// statement or transaction, so it is safe while ggzd runs.
-impl Store {
     /// Sets an account's real name (truncated to 32 bytes); `false` if there
     /// is no such account.
     pub fn set_real_name(&self, canonical: &str, real_name: &str) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE users SET name = ?2 WHERE handle = ?1",
-            params![canonical, truncate_utf8(real_name, MAX_INFO_BYTES)],
-        )?;
-        Ok(n > 0)
+        each!(self, s => s.set_real_name(canonical, real_name))
     }
 
     /// Sets an account's email address (truncated to 32 bytes); `false` if
     /// there is no such account.
     pub fn set_email(&self, canonical: &str, email: &str) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE users SET email = ?2 WHERE handle = ?1",
-            params![canonical, truncate_utf8(email, MAX_INFO_BYTES)],
-        )?;
-        Ok(n > 0)
+        each!(self, s => s.set_email(canonical, email))
     }
 
     /// Marks an account confirmed or unconfirmed (docs/config-and-data.md §7.3);
     /// `false` if there is no such account.
     pub fn set_confirmed(&self, canonical: &str, confirmed: bool) -> Result<bool, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE users SET confirmed = ?2 WHERE handle = ?1",
-            params![canonical, confirmed],
-        )?;
-        Ok(n > 0)
+        each!(self, s => s.set_confirmed(canonical, confirmed))
     }
 
     /// Deletes a player's stats rows, for one game or for all, so the
@@ -1000,213 +419,66 @@ impl Store {
     /// remaining ranked rows of each affected game are renumbered 1, 2, ...
     /// in their previous order, so the ranking has no gap.
     pub fn reset_stats(&mut self, handle: &str, game: Option<&str>) -> Result<usize, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let games: Vec<String> = {
-            let mut stmt = tx.prepare(
-                "SELECT game FROM stats WHERE handle = ?1 AND (?2 IS NULL OR game = ?2)",
-            )?;
-            let rows = stmt.query_map(params![handle, game], |row| row.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        let removed = tx.execute(
-            "DELETE FROM stats WHERE handle = ?1 AND (?2 IS NULL OR game = ?2)",
-            params![handle, game],
-        )?;
-        for game in &games {
-            tx.execute(
-                "UPDATE stats SET ranking = r.pos
-                 FROM (SELECT rowid AS rid,
-                              row_number() OVER (ORDER BY ranking, rowid) AS pos
-                       FROM stats WHERE game = ?1 AND ranking <> 0) AS r
-                 WHERE stats.rowid = r.rid",
-                [game],
-            )?;
-        }
-        tx.commit()?;
-        Ok(removed)
+        each!(mut self, s => s.reset_stats(handle, game))
     }
 
-    /// Creates an account taken over from an original ggzd database,
-    /// keeping its login times. Like [`Store::create_user`] it never
-    /// replaces an existing account and deletes stats rows left under the
-    /// handle. Returns after commit.
-    pub fn import_user(&mut self, user: &ImportedUser<'_>) -> Result<CreateOutcome, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let inserted = tx.execute(
-            "INSERT INTO users
-                 (handle, password, name, email, lastlogin, firstlogin, permissions, confirmed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (handle) DO NOTHING",
-            params![
-                user.handle,
-                user.password,
-                truncate_utf8(user.real_name, MAX_INFO_BYTES),
-                truncate_utf8(user.email, MAX_INFO_BYTES),
-                user.last_login,
-                user.first_login,
-                user.permissions,
-                user.confirmed,
-            ],
-        )?;
-        if inserted == 0 {
-            return Ok(CreateOutcome::AlreadyExists);
+    /// Everything in the database, in insertion order.
+    pub fn dump(&mut self) -> Result<Dump, StoreError> {
+        each!(mut self, s => s.dump())
+    }
+
+    /// Fills an empty PostgreSQL database with `dump`, keeping ids and
+    /// order (`ggzduedit copy-to-postgres`). Only PostgreSQL is a target.
+    pub fn load(&mut self, dump: &Dump) -> Result<(), StoreError> {
+        match &mut self.backend {
+            Backend::Postgres(s) => s.load(dump),
+            Backend::Sqlite(_) => Err(StoreError::Config(
+                "copying into an SQLite database is not supported".into(),
+            )),
         }
-        let id = tx.last_insert_rowid();
-        tx.execute("DELETE FROM stats WHERE handle = ?1", [user.handle])?;
-        tx.commit()?;
-        Ok(CreateOutcome::Created(id))
+    }
+
+    /// The SQLite connection (tests of that backend's own behaviour).
+    #[cfg(test)]
+    pub(crate) fn sqlite_conn(&mut self) -> &mut rusqlite::Connection {
+        match &mut self.backend {
+            Backend::Sqlite(s) => &mut s.conn,
+            Backend::Postgres(_) => unreachable!("not an SQLite store"),
+        }
+    }
+
+    /// Runs raw SQL (tests shared by both backends).
+    #[cfg(test)]
+    pub(crate) fn raw_exec(&self, sql: &str) -> Result<(), StoreError> {
+        each!(self, s => s.raw_exec(sql))
+    }
+
+    /// The first column of every row of a raw query, which must be text.
+    /// Write `rowid` for insertion order: PostgreSQL's tables call it `seq`.
+    #[cfg(test)]
+    pub(crate) fn raw_strings(&self, sql: &str) -> Result<Vec<String>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.raw_strings(sql),
+            Backend::Postgres(s) => s.raw_strings(&sql.replace("rowid", "seq")),
+        }
+    }
+}
+
+impl From<SqliteStore> for Store {
+    fn from(s: SqliteStore) -> Store {
+        Store {
+            backend: Backend::Sqlite(s),
+        }
+    }
+}
+
+impl From<PgStore> for Store {
+    fn from(s: PgStore) -> Store {
+        Store {
+            backend: Backend::Postgres(Box::new(s)),
+        }
     }
 }
 
 #[cfg(test)]
-mod admin_tests {
-    use super::*;
-
-    fn store_with(handles: &[&str]) -> Store {
-        let mut store = Store::open_in_memory().unwrap();
-        for handle in handles {
-            let new = NewUser {
-                handle,
-                password: "$argon2id$stub",
-                email: "",
-                real_name: "",
-                permissions: REGISTERED_PERMISSIONS,
-                confirmed: true,
-                now: 1000,
-            };
-            assert!(matches!(
-                store.create_user(&new).unwrap(),
-                CreateOutcome::Created(_)
-            ));
-        }
-        store
-    }
-
-    fn report(store: &mut Store, game: &str, winner: &str, loser: &str) {
-        let p = |name: &str, result| Participant {
-            name: name.to_owned(),
-            seat_type: ParticipantKind::Player,
-            team: -1,
-            result,
-            score: 0,
-            registered: true,
-        };
-        let flags = StatsFlags {
-            records: true,
-            ratings: true,
-            highscores: false,
-        };
-        store
-            .apply_game_report(
-                game,
-                flags,
-                &[p(winner, GameResult::Win), p(loser, GameResult::Loss)],
-                "",
-                5,
-            )
-            .unwrap();
-    }
-
-    #[test]
-    fn profile_setters_update_and_report_missing_accounts() {
-        let store = store_with(&["alice"]);
-        assert!(store.set_real_name("alice", "Alice Liddell").unwrap());
-        assert!(store.set_email("alice", &"x".repeat(40)).unwrap());
-        assert!(store.set_confirmed("alice", false).unwrap());
-        let user = store.user("alice").unwrap().unwrap();
-        assert_eq!(user.real_name, "Alice Liddell");
-        assert_eq!(user.email, "x".repeat(MAX_INFO_BYTES));
-        assert!(!user.confirmed);
-        assert!(!store.set_real_name("bob", "B").unwrap());
-        assert!(!store.set_email("bob", "b@x").unwrap());
-        assert!(!store.set_confirmed("bob", true).unwrap());
-    }
-
-    #[test]
-    fn reset_stats_of_one_game_closes_the_ranking_gap() {
-        let mut store = store_with(&["a", "b", "c"]);
-        report(&mut store, "Chess", "a", "b");
-        report(&mut store, "Chess", "a", "c");
-        report(&mut store, "Go", "a", "b");
-        let before = store.rankings("Chess", 10).unwrap();
-        assert_eq!(before.len(), 3);
-        assert_eq!(before[0].1, "a");
-
-        assert_eq!(store.reset_stats("a", Some("Chess")).unwrap(), 1);
-        assert_eq!(
-            store.player_stats("a", "Chess").unwrap(),
-            StatsRecord::default()
-        );
-        let after: Vec<_> = store
-            .rankings("Chess", 10)
-            .unwrap()
-            .into_iter()
-            .map(|(pos, handle, _)| (pos, handle))
-            .collect();
-        let expected: Vec<_> = before
-            .iter()
-            .skip(1)
-            .enumerate()
-            .map(|(i, (_, handle, _))| (i as u32 + 1, handle.clone()))
-            .collect();
-        assert_eq!(after, expected);
-        // Go is untouched.
-        assert_eq!(store.player_stats("a", "Go").unwrap().wins, 1);
-        assert_eq!(store.reset_stats("a", Some("Chess")).unwrap(), 0);
-    }
-
-    #[test]
-    fn reset_stats_of_all_games() {
-        let mut store = store_with(&["a", "b"]);
-        report(&mut store, "Chess", "a", "b");
-        report(&mut store, "Go", "b", "a");
-        assert_eq!(store.reset_stats("b", None).unwrap(), 2);
-        assert!(store.stats_for_player("b").unwrap().is_empty());
-        assert_eq!(store.stats_for_player("a").unwrap().len(), 2);
-        assert_eq!(store.rankings("Go", 10).unwrap(), vec![(1, "a".into(), 0)]);
-    }
-
-    #[test]
-    fn import_user_keeps_times_and_never_replaces() {
-        let mut store = store_with(&["taken"]);
-        let imported = ImportedUser {
-            handle: "old",
-            password: "{legacy-plain}pw",
-            email: "o@example.org",
-            real_name: "Old Timer",
-            permissions: 0x19F,
-            confirmed: false,
-            first_login: 100,
-            last_login: 200,
-        };
-        let CreateOutcome::Created(id) = store.import_user(&imported).unwrap() else {
-            panic!("not created");
-        };
-        let user = store.user("old").unwrap().unwrap();
-        assert_eq!(user.id, id);
-        assert_eq!((user.first_login, user.last_login), (100, 200));
-        assert_eq!(user.password, "{legacy-plain}pw");
-        assert_eq!(user.permissions, 0x19F);
-        assert!(!user.confirmed);
-        assert_eq!(
-            store.import_user(&imported).unwrap(),
-            CreateOutcome::AlreadyExists
-        );
-        let taken = ImportedUser {
-            handle: "taken",
-            ..imported
-        };
-        assert_eq!(
-            store.import_user(&taken).unwrap(),
-            CreateOutcome::AlreadyExists
-        );
-        assert_eq!(
-            store.user("taken").unwrap().unwrap().password,
-            "$argon2id$stub"
-        );
-    }
-}
+mod tests;

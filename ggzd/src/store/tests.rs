@@ -1,28 +1,53 @@
-use std::os::unix::fs::PermissionsExt;
-use std::sync::atomic::{AtomicU32, Ordering};
+//! Store tests. The shared ones run on both backends: each body takes a
+//! fresh `Store` and `both!` makes one test on an in-memory SQLite database
+//! and one on a fresh database of a throwaway PostgreSQL cluster
+//! (`ggzd-pgtest`, one per test process). Tests of one backend's own
+//! behaviour are in `tests/sqlite_only.rs` and `tests/pg_only.rs`.
 
+mod pg_only;
+mod sqlite_only;
+
+use super::types::truncate_utf8;
 use super::*;
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "ggzd-store-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        TempDir(path)
-    }
+/// Declares each shared test body twice: in `on_sqlite` and `on_postgres`.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::sqlite());
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::postgres(stringify!($name)));
+                }
+            )*
+        }
+    };
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn sqlite() -> Store {
+    Store::open_in_memory().unwrap()
+}
+
+/// A store on a fresh database of this process's throwaway cluster.
+pub(super) fn postgres(tag: &str) -> Store {
+    let url = ggzd_pgtest::fresh_database(tag);
+    Store::connect(&StoreTarget::Postgres(Box::new(
+        PgTarget::new(&url, None).unwrap(),
+    )))
+    .unwrap()
+}
+
+/// The first (text) column of every row of `sql` (see `Store::raw_strings`).
+fn raw(s: &Store, sql: &str) -> Vec<String> {
+    s.raw_strings(sql).unwrap()
 }
 
 fn new_user(handle: &str) -> NewUser<'_> {
@@ -54,121 +79,7 @@ const RECORDS_RATINGS: StatsFlags = StatsFlags {
     highscores: false,
 };
 
-#[test]
-fn open_creates_private_dir_and_file_in_wal_mode() {
-    let tmp = TempDir::new("open");
-    let dir = tmp.0.join("nested").join("data");
-    let store = Store::open(&dir).unwrap();
-    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode(&dir), 0o700);
-    assert_eq!(mode(&dir.join(DB_FILE)), 0o600);
-    let jm: String = store
-        .conn
-        .pragma_query_value(None, "journal_mode", |r| r.get(0))
-        .unwrap();
-    assert_eq!(jm, "wal");
-    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    drop(store);
-    // Reopening an up-to-date database keeps the data.
-    let mut store = Store::open(&dir).unwrap();
-    assert!(matches!(
-        store.create_user(&new_user("bob")).unwrap(),
-        CreateOutcome::Created(_)
-    ));
-    drop(store);
-    let store = Store::open(&dir).unwrap();
-    assert!(store.user_exists("bob").unwrap());
-}
-
-#[test]
-fn newer_schema_is_refused() {
-    let tmp = TempDir::new("newer");
-    let store = Store::open(&tmp.0).unwrap();
-    store
-        .conn
-        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-        .unwrap();
-    drop(store);
-    let err = Store::open(&tmp.0).unwrap_err();
-    assert!(
-        matches!(err, StoreError::TooNew { found, known } if found == SCHEMA_VERSION + 1 && known == SCHEMA_VERSION),
-        "{err}"
-    );
-    assert!(err.to_string().contains("newer"));
-}
-
-#[test]
-fn open_reports_unusable_path() {
-    let tmp = TempDir::new("badpath");
-    std::fs::create_dir_all(&tmp.0).unwrap();
-    let file = tmp.0.join("plain-file");
-    std::fs::write(&file, "not a database\n".repeat(64)).unwrap();
-    // A data "directory" that is a file.
-    let err = Store::open(&file).unwrap_err();
-    assert!(matches!(err, StoreError::Io { .. }), "{err}");
-    assert!(err.to_string().contains("plain-file"));
-    // A database "file" that is not SQLite.
-    let err = Store::open_file(&file).unwrap_err();
-    assert!(matches!(err, StoreError::Sqlite(_)), "{err}");
-}
-
-#[test]
-fn concurrent_first_opens_migrate_once() {
-    let tmp = TempDir::new("race");
-    std::fs::create_dir_all(&tmp.0).unwrap();
-    let path = tmp.0.join(DB_FILE);
-    let handles: Vec<_> = (0..4)
-        .map(|i| {
-            let path = path.clone();
-            std::thread::spawn(move || {
-                let mut s = Store::open_file(&path).unwrap();
-                let name = format!("user{i}");
-                s.create_user(&new_user(&name)).unwrap()
-            })
-        })
-        .collect();
-    for h in handles {
-        assert!(matches!(h.join().unwrap(), CreateOutcome::Created(_)));
-    }
-    let s = Store::open_file(&path).unwrap();
-    assert_eq!(s.list_users(None).unwrap().len(), 4);
-    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
-}
-
-#[test]
-fn writer_waits_for_another_connections_transaction() {
-    let tmp = TempDir::new("busy");
-    let mut holder = Store::open(&tmp.0).unwrap();
-    let mut other = Store::open(&tmp.0).unwrap();
-    let (tx_ready, rx_ready) = std::sync::mpsc::channel();
-    let t = std::thread::spawn(move || {
-        let tx = holder
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .unwrap();
-        tx.execute(
-            "INSERT INTO users (handle, password) VALUES ('early', '')",
-            [],
-        )
-        .unwrap();
-        tx_ready.send(()).unwrap();
-        std::thread::sleep(Duration::from_millis(200));
-        tx.commit().unwrap();
-    });
-    rx_ready.recv().unwrap();
-    // Blocks on the lock until the other transaction commits, then succeeds.
-    assert!(matches!(
-        other.create_user(&new_user("late")).unwrap(),
-        CreateOutcome::Created(_)
-    ));
-    t.join().unwrap();
-    // Readers are never blocked by a writer in WAL mode.
-    assert!(other.user_exists("early").unwrap());
-}
-
-#[test]
-fn create_and_read_user() {
-    let mut s = Store::open_in_memory().unwrap();
+fn create_and_read_user(mut s: Store) {
     let id = match s
         .create_user(&NewUser {
             handle: "alice",
@@ -210,9 +121,7 @@ fn create_and_read_user() {
     assert_eq!(s.user("alice").unwrap().unwrap().email, "alice@example.org");
 }
 
-#[test]
-fn email_and_real_name_are_truncated_at_char_boundary() {
-    let mut s = Store::open_in_memory().unwrap();
+fn email_and_real_name_are_truncated_at_char_boundary(mut s: Store) {
     let long_email = format!("{}@example.org", "x".repeat(40));
     // 31 ASCII bytes then a 2-byte char straddling the 32-byte limit.
     let name = format!("{}é tail", "n".repeat(31));
@@ -230,9 +139,7 @@ fn email_and_real_name_are_truncated_at_char_boundary() {
     assert_eq!(truncate_utf8("€", 2), "");
 }
 
-#[test]
-fn registration_discards_old_guest_stats() {
-    let mut s = Store::open_in_memory().unwrap();
+fn registration_discards_old_guest_stats(mut s: Store) {
     let mut guest = player("dave", GameResult::Win);
     guest.registered = false;
     s.apply_game_report(
@@ -249,9 +156,7 @@ fn registration_discards_old_guest_stats() {
     assert_eq!(s.stats_for_player("erin").unwrap().len(), 1);
 }
 
-#[test]
-fn login_password_and_permissions_updates() {
-    let mut s = Store::open_in_memory().unwrap();
+fn login_password_and_permissions_updates(mut s: Store) {
     let CreateOutcome::Created(id) = s.create_user(&new_user("frank")).unwrap() else {
         panic!("fresh db");
     };
@@ -265,9 +170,7 @@ fn login_password_and_permissions_updates() {
     assert_eq!(u.permissions, 0x19F);
 }
 
-#[test]
-fn bot_accounts_are_created_once_without_password() {
-    let mut s = Store::open_in_memory().unwrap();
+fn bot_accounts_are_created_once_without_password(mut s: Store) {
     s.ensure_bot_account("rusty", 42).unwrap();
     let u = s.user("rusty").unwrap().unwrap();
     assert_eq!(u.permissions, BOT_PERMISSIONS);
@@ -288,9 +191,7 @@ fn bot_accounts_are_created_once_without_password() {
     );
 }
 
-#[test]
-fn list_and_delete_users() {
-    let mut s = Store::open_in_memory().unwrap();
+fn list_and_delete_users(mut s: Store) {
     for h in ["amy", "bert", "anna"] {
         s.create_user(&new_user(h)).unwrap();
     }
@@ -328,9 +229,7 @@ fn list_and_delete_users() {
     assert_eq!(s.stats_for_player("bert").unwrap().len(), 1);
 }
 
-#[test]
-fn report_updates_records_ratings_matches() {
-    let mut s = Store::open_in_memory().unwrap();
+fn report_updates_records_ratings_matches(mut s: Store) {
     let out = s
         .apply_game_report(
             "TicTacToe",
@@ -358,46 +257,29 @@ fn report_updates_records_ratings_matches() {
         s.player_stats("bob", "Chess").unwrap(),
         StatsRecord::default()
     );
-    let (date, game, winner, savegame): (i64, String, String, String) = s
-        .conn
-        .query_row(
-            "SELECT date, game, winner, savegame FROM matches",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .unwrap();
     assert_eq!(
-        (date, game.as_str(), winner.as_str(), savegame.as_str()),
-        (777, "TicTacToe", "bob", "")
+        raw(
+            &s,
+            "SELECT CAST(date AS TEXT) || ' ' || game || ' ' || winner || ' [' || savegame || ']' FROM matches"
+        ),
+        ["777 TicTacToe bob []"]
     );
-    let players: Vec<(String, String)> = s
-        .conn
-        .prepare("SELECT handle, playertype FROM matchplayers ORDER BY rowid")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
     assert_eq!(
-        players,
-        [
-            ("bob".into(), "registered".into()),
-            ("kim".into(), "registered".into())
-        ]
+        raw(
+            &s,
+            "SELECT handle || ' ' || playertype FROM matchplayers ORDER BY rowid"
+        ),
+        ["bob registered", "kim registered"]
     );
 }
 
-#[test]
-fn transcript_rating_example() {
+fn transcript_rating_example(mut s: Store) {
     // docs/client-server.md §18.5: 1531 beats 1500 -> shown 1545.
-    let mut s = Store::open_in_memory().unwrap();
-    s.conn
-        .execute(
-            "INSERT INTO stats (handle, game, wins, losses, rating) \
-             VALUES ('bob', 'TicTacToe', 4, 2, 1531)",
-            [],
-        )
-        .unwrap();
+    s.raw_exec(
+        "INSERT INTO stats (handle, game, wins, losses, rating) \
+         VALUES ('bob', 'TicTacToe', 4, 2, 1531)",
+    )
+    .unwrap();
     let mut kim = player("kim", GameResult::Loss);
     kim.registered = false;
     let out = s
@@ -414,9 +296,7 @@ fn transcript_rating_example() {
     assert_eq!(rating::display(out[1].1.rating), 1486);
 }
 
-#[test]
-fn report_without_flags_writes_nothing() {
-    let mut s = Store::open_in_memory().unwrap();
+fn report_without_flags_writes_nothing(mut s: Store) {
     let out = s
         .apply_game_report(
             "Freecell",
@@ -428,16 +308,10 @@ fn report_without_flags_writes_nothing() {
         .unwrap();
     assert!(out.is_empty());
     assert!(s.stats_for_player("bob").unwrap().is_empty());
-    let n: i64 = s
-        .conn
-        .query_row("SELECT count(*) FROM matches", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 0);
+    assert_eq!(raw(&s, "SELECT CAST(count(*) AS TEXT) FROM matches"), ["0"]);
 }
 
-#[test]
-fn records_only_leave_rating_alone_and_rank_by_balance() {
-    let mut s = Store::open_in_memory().unwrap();
+fn records_only_leave_rating_alone_and_rank_by_balance(mut s: Store) {
     let flags = StatsFlags {
         records: true,
         ..StatsFlags::default()
@@ -459,9 +333,7 @@ fn records_only_leave_rating_alone_and_rank_by_balance() {
     assert_eq!(positions, [1, 2, 3]);
 }
 
-#[test]
-fn highscores_keep_maximum_and_rank_by_it() {
-    let mut s = Store::open_in_memory().unwrap();
+fn highscores_keep_maximum_and_rank_by_it(mut s: Store) {
     let flags = StatsFlags {
         highscores: true,
         ratings: true,
@@ -504,9 +376,7 @@ fn highscores_keep_maximum_and_rank_by_it() {
     assert!(s.rankings("Other", 10).unwrap().is_empty());
 }
 
-#[test]
-fn ties_in_ranking_keep_insertion_order() {
-    let mut s = Store::open_in_memory().unwrap();
+fn ties_in_ranking_keep_insertion_order(mut s: Store) {
     let flags = StatsFlags {
         records: true,
         ..StatsFlags::default()
@@ -528,9 +398,7 @@ fn ties_in_ranking_keep_insertion_order() {
     assert_eq!(order, ["m", "k"]);
 }
 
-#[test]
-fn ai_bots_abandoned_and_winners() {
-    let mut s = Store::open_in_memory().unwrap();
+fn ai_bots_abandoned_and_winners(mut s: Store) {
     let bot = |name: &str, result| Participant {
         seat_type: ParticipantKind::Bot,
         registered: false,
@@ -561,20 +429,11 @@ fn ai_bots_abandoned_and_winners() {
     assert_eq!(s.stats_for_player("1|AI").unwrap().len(), 1);
     assert!(s.stats_for_player("").unwrap().is_empty());
     // Two winners: no single winner recorded.
-    let winner: String = s
-        .conn
-        .query_row("SELECT winner FROM matches", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(winner, "");
-    let types: Vec<String> = s
-        .conn
-        .prepare("SELECT playertype FROM matchplayers ORDER BY rowid")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(types, ["registered", "bot", "bot", ""]);
+    assert_eq!(raw(&s, "SELECT winner FROM matches"), [""]);
+    assert_eq!(
+        raw(&s, "SELECT playertype FROM matchplayers ORDER BY rowid"),
+        ["registered", "bot", "bot", ""]
+    );
     // A single AI winner is recorded under its key.
     s.apply_game_report(
         "Hearts",
@@ -584,20 +443,13 @@ fn ai_bots_abandoned_and_winners() {
         2,
     )
     .unwrap();
-    let winner: String = s
-        .conn
-        .query_row(
-            "SELECT winner FROM matches ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(winner, "0|AI");
+    assert_eq!(
+        raw(&s, "SELECT winner FROM matches ORDER BY id DESC LIMIT 1"),
+        ["0|AI"]
+    );
 }
 
-#[test]
-fn stats_for_player_lists_games() {
-    let mut s = Store::open_in_memory().unwrap();
+fn stats_for_player_lists_games(mut s: Store) {
     for g in ["Reversi", "Chess"] {
         s.apply_game_report(
             g,
@@ -623,9 +475,7 @@ fn stats_for_player_lists_games() {
     assert_eq!(games, ["Chess", "Reversi"]);
 }
 
-#[test]
-fn savegames_replace_close_and_restore() {
-    let mut s = Store::open_in_memory().unwrap();
+fn savegames_replace_close_and_restore(mut s: Store) {
     s.record_savegame("Chess", "bob", "save-1", "t1:100", 10)
         .unwrap();
     s.set_savegame_seat("t1:100", 1, "reserved", "kim").unwrap();
@@ -674,67 +524,32 @@ fn savegames_replace_close_and_restore() {
         }]
     );
     assert!(s.take_savegames("Chess").unwrap().is_empty());
-    let left: i64 = s
-        .conn
-        .query_row("SELECT count(*) FROM savegameplayers", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(
+        raw(&s, "SELECT CAST(count(*) AS TEXT) FROM savegameplayers"),
+        ["0"]
+    );
     assert_eq!(s.take_savegames("Go").unwrap().len(), 1);
 }
 
-#[test]
-fn clear_table_seats_keeps_saved_tables() {
-    let mut s = Store::open_in_memory().unwrap();
+fn clear_table_seats_keeps_saved_tables(mut s: Store) {
     s.set_savegame_seat("t1", 0, "player", "bob").unwrap();
     s.set_savegame_seat("t2", 0, "player", "ann").unwrap();
     s.record_savegame("Chess", "ann", "save", "t2", 1).unwrap();
     s.clear_table_seats("t1").unwrap();
     s.clear_table_seats("t2").unwrap();
-    let tables: Vec<String> = s
-        .conn
-        .prepare("SELECT tablekey FROM savegameplayers")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(tables, ["t2"]);
+    assert_eq!(raw(&s, "SELECT tablekey FROM savegameplayers"), ["t2"]);
 }
 
-#[test]
-fn bans_table_exists() {
-    let s = Store::open_in_memory().unwrap();
-    s.conn
-        .execute(
-            "INSERT INTO bans (name, address, expires, reason, created) \
-             VALUES ('troll', NULL, NULL, 'spam', 1)",
-            [],
-        )
-        .unwrap();
+fn bans_table_exists(s: Store) {
+    s.raw_exec(
+        "INSERT INTO bans (name, address, expires, reason, created) \
+         VALUES ('troll', NULL, NULL, 'spam', 1)",
+    )
+    .unwrap();
 }
 
-#[test]
-fn errors_display_usefully() {
-    let e = StoreError::Corrupt("x".into());
-    assert_eq!(e.to_string(), "database is damaged: x");
-    let e = StoreError::Io {
-        path: "/nope".into(),
-        source: io::Error::from(io::ErrorKind::PermissionDenied),
-    };
-    assert!(e.to_string().starts_with("/nope: "));
-    assert!(std::error::Error::source(&e).is_some());
-}
-
-#[test]
-fn store_can_move_to_a_worker_thread() {
-    fn assert_send<T: Send>() {}
-    assert_send::<Store>();
-    assert_send::<StoreError>();
-}
-
-#[test]
-fn bans_cover_name_or_address_until_they_expire() {
-    let store = Store::open_in_memory().unwrap();
+fn bans_cover_name_or_address_until_they_expire(s: Store) {
+    let store = s;
     assert_eq!(store.active_ban("troll", "10.0.0.1", 100).unwrap(), None);
     store
         .add_ban("troll", Some("10.0.0.9"), Some(200), "spam", 100)
@@ -771,3 +586,167 @@ fn bans_cover_name_or_address_until_they_expire() {
     assert_eq!(store.remove_bans("troll").unwrap(), 2);
     assert_eq!(store.active_ban("troll", "10.0.0.9", 150).unwrap(), None);
 }
+
+fn store_with(mut store: Store, handles: &[&str]) -> Store {
+    for handle in handles {
+        let new = NewUser {
+            handle,
+            password: "$argon2id$stub",
+            email: "",
+            real_name: "",
+            permissions: REGISTERED_PERMISSIONS,
+            confirmed: true,
+            now: 1000,
+        };
+        assert!(matches!(
+            store.create_user(&new).unwrap(),
+            CreateOutcome::Created(_)
+        ));
+    }
+    store
+}
+
+fn report(store: &mut Store, game: &str, winner: &str, loser: &str) {
+    let p = |name: &str, result| Participant {
+        name: name.to_owned(),
+        seat_type: ParticipantKind::Player,
+        team: -1,
+        result,
+        score: 0,
+        registered: true,
+    };
+    let flags = StatsFlags {
+        records: true,
+        ratings: true,
+        highscores: false,
+    };
+    store
+        .apply_game_report(
+            game,
+            flags,
+            &[p(winner, GameResult::Win), p(loser, GameResult::Loss)],
+            "",
+            5,
+        )
+        .unwrap();
+}
+
+fn profile_setters_update_and_report_missing_accounts(s: Store) {
+    let store = store_with(s, &["alice"]);
+    assert!(store.set_real_name("alice", "Alice Liddell").unwrap());
+    assert!(store.set_email("alice", &"x".repeat(40)).unwrap());
+    assert!(store.set_confirmed("alice", false).unwrap());
+    let user = store.user("alice").unwrap().unwrap();
+    assert_eq!(user.real_name, "Alice Liddell");
+    assert_eq!(user.email, "x".repeat(MAX_INFO_BYTES));
+    assert!(!user.confirmed);
+    assert!(!store.set_real_name("bob", "B").unwrap());
+    assert!(!store.set_email("bob", "b@x").unwrap());
+    assert!(!store.set_confirmed("bob", true).unwrap());
+}
+
+fn reset_stats_of_one_game_closes_the_ranking_gap(s: Store) {
+    let mut store = store_with(s, &["a", "b", "c"]);
+    report(&mut store, "Chess", "a", "b");
+    report(&mut store, "Chess", "a", "c");
+    report(&mut store, "Go", "a", "b");
+    let before = store.rankings("Chess", 10).unwrap();
+    assert_eq!(before.len(), 3);
+    assert_eq!(before[0].1, "a");
+
+    assert_eq!(store.reset_stats("a", Some("Chess")).unwrap(), 1);
+    assert_eq!(
+        store.player_stats("a", "Chess").unwrap(),
+        StatsRecord::default()
+    );
+    let after: Vec<_> = store
+        .rankings("Chess", 10)
+        .unwrap()
+        .into_iter()
+        .map(|(pos, handle, _)| (pos, handle))
+        .collect();
+    let expected: Vec<_> = before
+        .iter()
+        .skip(1)
+        .enumerate()
+        .map(|(i, (_, handle, _))| (i as u32 + 1, handle.clone()))
+        .collect();
+    assert_eq!(after, expected);
+    // Go is untouched.
+    assert_eq!(store.player_stats("a", "Go").unwrap().wins, 1);
+    assert_eq!(store.reset_stats("a", Some("Chess")).unwrap(), 0);
+}
+
+fn reset_stats_of_all_games(s: Store) {
+    let mut store = store_with(s, &["a", "b"]);
+    report(&mut store, "Chess", "a", "b");
+    report(&mut store, "Go", "b", "a");
+    assert_eq!(store.reset_stats("b", None).unwrap(), 2);
+    assert!(store.stats_for_player("b").unwrap().is_empty());
+    assert_eq!(store.stats_for_player("a").unwrap().len(), 2);
+    assert_eq!(store.rankings("Go", 10).unwrap(), vec![(1, "a".into(), 0)]);
+}
+
+fn import_user_keeps_times_and_never_replaces(s: Store) {
+    let mut store = store_with(s, &["taken"]);
+    let imported = ImportedUser {
+        handle: "old",
+        password: "{legacy-plain}pw",
+        email: "o@example.org",
+        real_name: "Old Timer",
+        permissions: 0x19F,
+        confirmed: false,
+        first_login: 100,
+        last_login: 200,
+    };
+    let CreateOutcome::Created(id) = store.import_user(&imported).unwrap() else {
+        panic!("not created");
+    };
+    let user = store.user("old").unwrap().unwrap();
+    assert_eq!(user.id, id);
+    assert_eq!((user.first_login, user.last_login), (100, 200));
+    assert_eq!(user.password, "{legacy-plain}pw");
+    assert_eq!(user.permissions, 0x19F);
+    assert!(!user.confirmed);
+    assert_eq!(
+        store.import_user(&imported).unwrap(),
+        CreateOutcome::AlreadyExists
+    );
+    let taken = ImportedUser {
+        handle: "taken",
+        ..imported
+    };
+    assert_eq!(
+        store.import_user(&taken).unwrap(),
+        CreateOutcome::AlreadyExists
+    );
+    assert_eq!(
+        store.user("taken").unwrap().unwrap().password,
+        "$argon2id$stub"
+    );
+}
+
+both!(
+    create_and_read_user,
+    email_and_real_name_are_truncated_at_char_boundary,
+    registration_discards_old_guest_stats,
+    login_password_and_permissions_updates,
+    bot_accounts_are_created_once_without_password,
+    list_and_delete_users,
+    report_updates_records_ratings_matches,
+    transcript_rating_example,
+    report_without_flags_writes_nothing,
+    records_only_leave_rating_alone_and_rank_by_balance,
+    highscores_keep_maximum_and_rank_by_it,
+    ties_in_ranking_keep_insertion_order,
+    ai_bots_abandoned_and_winners,
+    stats_for_player_lists_games,
+    savegames_replace_close_and_restore,
+    clear_table_seats_keeps_saved_tables,
+    bans_table_exists,
+    bans_cover_name_or_address_until_they_expire,
+    profile_setters_update_and_report_missing_accounts,
+    reset_stats_of_one_game_closes_the_ranking_gap,
+    reset_stats_of_all_games,
+    import_user_keeps_times_and_never_replaces
+);

@@ -60,7 +60,8 @@ pub struct Cli {
     #[arg(short = 'f', long = "file", value_name = "CONFIG", global = true)]
     pub config: Option<PathBuf>,
 
-    /// Data directory holding ggzd.sqlite; overrides the configuration.
+    /// Data directory holding ggzd.sqlite; overrides the configuration,
+    /// also its [database] backend (this option always means SQLite).
     #[arg(short = 'd', long = "datadir", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
@@ -124,6 +125,20 @@ pub enum Command {
     /// Import the users of an original ggzd SQLite database. Passwords
     /// keep their old form and become argon2id at each user's next login.
     ImportGgz(ImportArgs),
+    /// Copy the SQLite database of the data directory (ggzd.sqlite) into
+    /// an empty PostgreSQL database: users, permissions, bans, stats,
+    /// rankings, matches and savegames, ids and order kept. Stop ggzd
+    /// first; then set [database] backend = "postgres".
+    CopyToPostgres(CopyArgs),
+}
+
+/// Options of `copy-to-postgres`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Target database (postgresql:// URL or libpq key=value words);
+    /// default: [database] url. The password comes from [database]
+    /// password_file, GGZD_DB_PASSWORD or PGPASSWORD, else the URL.
+    pub url: Option<String>,
 }
 
 /// Options of `add`.

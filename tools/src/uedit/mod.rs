@@ -14,7 +14,12 @@
 //!   stats NAME [--game G] [--reset]
 //!   import-ggz OLD.sqlite [--hashing plain|md5|sha1|ripemd160]
 //!              [--encoding base64|base16] [--dry-run]
+//!   copy-to-postgres [URL]            ggzd.sqlite into an empty PostgreSQL database
 //! ```
+//!
+//! The database is the one ggzd uses: `[database]` of the configuration
+//! (SQLite in the data directory, or PostgreSQL); `-d DIR` always means
+//! the SQLite file in `DIR`.
 //!
 //! The original menu maps as: 1 list -> `list`; 2 add -> `add` (roles or an
 //! exact word); 3 show -> `show`; 4 edit -> `set` (real name, email),
@@ -47,6 +52,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod copy;
 pub mod error;
 pub mod import;
 pub mod json;
@@ -61,6 +67,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ggzd::auth::HashParams;
+use ggzd::config::Config;
+use ggzd::config::database::Backend;
 use ggzd::store::{DB_FILE, Store};
 
 use cli::{Cli, Command};
@@ -108,6 +116,24 @@ fn creates_database(command: &Command) -> bool {
     }
 }
 
+/// Opens the configured database: PostgreSQL when `[database]` says so
+/// and no `-d` was given, else `<data_dir>/ggzd.sqlite`.
+fn open_configured(
+    cli: &Cli,
+    config: &Config,
+    data_dir: &Path,
+    create: bool,
+) -> Result<Option<Store>, UeditError> {
+    if cli.data_dir.is_none() && config.database.backend == Backend::Postgres {
+        let target = config
+            .database
+            .target(data_dir)
+            .map_err(UeditError::Database)?;
+        return Ok(Some(Store::connect(&target)?));
+    }
+    open_store(data_dir, create)
+}
+
 /// Opens `<data_dir>/ggzd.sqlite`. A missing database is created only if
 /// `create` (announced on stderr); otherwise `None`.
 fn open_store(data_dir: &Path, create: bool) -> Result<Option<Store>, UeditError> {
@@ -133,7 +159,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), UeditError> {
         .data_dir
         .clone()
         .unwrap_or_else(|| config.directories.data_dir.clone());
-    let store = open_store(&data_dir, creates_database(&cli.command))?;
+    if let Command::CopyToPostgres(args) = &cli.command {
+        let source = open_store(&data_dir, false)?.ok_or_else(|| {
+            UeditError::NotFound(format!(
+                "no database at {}",
+                data_dir.join(DB_FILE).display()
+            ))
+        })?;
+        return copy::copy_to_postgres(source, &config, &data_dir, args.url.as_deref(), out);
+    }
+    let store = open_configured(&cli, &config, &data_dir, creates_database(&cli.command))?;
     let format = if cli.json { Format::Json } else { Format::Text };
 
     if let Command::ImportGgz(args) = &cli.command {
@@ -198,7 +233,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), UeditError> {
         Command::Set(args) => editor.set(args, out),
         Command::Stats(args) => editor.stats(args, out),
         // Handled above, before a database was required.
-        Command::ImportGgz(_) => Ok(()),
+        Command::ImportGgz(_) | Command::CopyToPostgres(_) => Ok(()),
     }
 }
 

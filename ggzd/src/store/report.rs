@@ -1,0 +1,77 @@
+//! What a game report does to the stats rows, apart from any database: both
+//! backends read the rows, hand them here, and write them back, so records,
+//! ratings and high scores follow one rule (docs/config-and-data.md §10.2-§10.6).
+
+use super::rating;
+use super::{GameResult, Participant, ParticipantKind, StatsFlags, StatsRecord};
+
+/// The stats key of each participant, in participant order. A bot named
+/// `AI` is keyed `<index>|AI` (its 0-based position), so several anonymous
+/// bots keep separate rows; everyone else goes by their name.
+pub(crate) fn stats_keys(participants: &[Participant]) -> Vec<String> {
+    participants
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if p.seat_type == ParticipantKind::Bot && p.name == "AI" {
+                format!("{i}|AI")
+            } else {
+                p.name.clone()
+            }
+        })
+        .collect()
+}
+
+/// Applies the results to `rows` (one per participant, same order) as the
+/// game's flags say.
+pub(crate) fn apply_results(
+    flags: StatsFlags,
+    participants: &[Participant],
+    rows: &mut [StatsRecord],
+) {
+    if flags.records {
+        for (row, p) in rows.iter_mut().zip(participants) {
+            let counter = match p.result {
+                GameResult::Win => &mut row.wins,
+                GameResult::Loss => &mut row.losses,
+                GameResult::Tie => &mut row.ties,
+                GameResult::Forfeit => &mut row.forfeits,
+                GameResult::None => continue,
+            };
+            *counter = counter.saturating_add(1);
+        }
+    }
+    if flags.ratings {
+        let rated: Vec<rating::Rated> = rows
+            .iter()
+            .zip(participants)
+            .map(|(row, p)| rating::Rated {
+                rating: row.rating,
+                team: p.team,
+                result: p.result,
+            })
+            .collect();
+        for (row, new) in rows.iter_mut().zip(rating::rate(&rated)) {
+            if new.is_finite() {
+                row.rating = new;
+            }
+        }
+    }
+    if flags.highscores {
+        for (row, p) in rows.iter_mut().zip(participants) {
+            row.highscore = row.highscore.max(p.score);
+        }
+    }
+}
+
+/// The key of the one winner, or empty when nobody or several won.
+pub(crate) fn single_winner<'a>(participants: &[Participant], keys: &'a [String]) -> &'a str {
+    let mut winners = participants
+        .iter()
+        .zip(keys)
+        .filter(|(p, _)| p.result == GameResult::Win);
+    match (winners.next(), winners.next()) {
+        (Some((_, key)), None) => key.as_str(),
+        _ => "",
+    }
+}
