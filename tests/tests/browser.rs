@@ -84,14 +84,14 @@ fn the_webdriver_client_drives_a_page() {
     assert!(std::fs::metadata(shot).map(|m| m.len()).unwrap_or(0) > 100);
 }
 
-/// `ggzduedit add NAME --password-stdin` on the running server's data.
+/// `ggzduedit add NAME --password-stdin` on the running server's store,
+/// found through its config file (SQLite or PostgreSQL alike; `-d` would
+/// mean SQLite).
 fn add_account(web: &WebServer, name: &str, password: &str) {
     let server = &web.server;
     let mut child = Command::new(bin("ggzduedit"))
         .arg("-f")
         .arg(server.dir.path().join("ggzd.toml"))
-        .arg("-d")
-        .arg(server.dir.path().join("data"))
         .args(["add", name, "--password-stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
