@@ -13,6 +13,8 @@ use super::clock::{monotonic_ns, ns_from_secs};
 use super::engine::{ClientId, Closed, Engine, Note, Plan};
 use super::histogram::Histogram;
 use super::procfs::Process;
+use super::report::Report;
+use ggzd::proto::LoginKind;
 
 /// Where the load goes and how long a run may take.
 #[derive(Debug, Clone, Copy)]
@@ -339,4 +341,53 @@ pub fn leave_all(
     }
     departure.elapsed = Duration::from_nanos(monotonic_ns().saturating_sub(started));
     Ok(departure)
+}
+
+/// `count` guests named `PREFIXnnnnn` gathered into `room` (an error
+/// unless every one got in), then the room's burst of player updates
+/// left to pass before anything is measured.
+pub fn guests_in_room(
+    engine: &mut Engine,
+    target: &Target,
+    count: usize,
+    concurrency: usize,
+    prefix: &str,
+    room: u32,
+) -> io::Result<Crowd> {
+    let crowd = gather(engine, target, count, concurrency, |i| Plan {
+        name: format!("{prefix}{i:05}"),
+        kind: LoginKind::Guest,
+        password: None,
+        room: Some(room),
+    })?;
+    if crowd.ready.len() < count {
+        return Err(io::Error::other(format!(
+            "only {} of {count} players got into room {room} ({})",
+            crowd.ready.len(),
+            describe(&crowd.failures)
+        )));
+    }
+    settle(
+        engine,
+        target,
+        Duration::from_millis(100),
+        Duration::from_secs(2),
+    )?;
+    Ok(crowd)
+}
+
+/// [`leave_all`], with clients that ended otherwise as a warning in `r`.
+pub fn leave_and_report(
+    engine: &mut Engine,
+    ids: &[ClientId],
+    concurrency: usize,
+    target: &Target,
+    limit: Duration,
+    r: &mut Report,
+) -> io::Result<()> {
+    let departure = leave_all(engine, ids, concurrency, target, limit)?;
+    if !departure.other.is_empty() {
+        r.warn(format!("players leaving: {}", describe(&departure.other)));
+    }
+    Ok(())
 }

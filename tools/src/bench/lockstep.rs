@@ -19,12 +19,11 @@ use std::fs;
 use std::io;
 use std::time::Duration;
 
-use ggzd::proto::request::LoginKind;
 use lockstep::wire::{FromRelay, ToRelay, decode_from_relay, encode_to_relay};
 
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Failures, Target};
-use super::engine::{ClientId, Engine, Note, Plan, TableAction};
+use super::engine::{ClientId, Engine, Note, TableAction};
 use super::histogram::Histogram;
 use super::procfs::{CpuSample, Process};
 use super::report::Report;
@@ -339,25 +338,13 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
     r.count("players", players as u64);
     let mut engine = Engine::new(target.server)?;
     let total = tables * players;
-    let crowd = crowd::gather(&mut engine, target, total, total.min(200), |i| Plan {
-        name: format!("{}{i:05}", o.prefix),
-        kind: LoginKind::Guest,
-        password: None,
-        room: Some(o.room),
-    })?;
-    if crowd.ready.len() < total {
-        return Err(io::Error::other(format!(
-            "only {} of {total} players got into room {} ({})",
-            crowd.ready.len(),
-            o.room,
-            crowd::describe(&crowd.failures)
-        )));
-    }
-    crowd::settle(
+    let crowd = crowd::guests_in_room(
         &mut engine,
         target,
-        Duration::from_millis(100),
-        Duration::from_secs(2),
+        total,
+        total.min(200),
+        &o.prefix,
+        o.room,
     )?;
     let mut run = Run {
         game: o.game,
@@ -496,18 +483,13 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
     for id in ids.drain(..) {
         engine.hang_up(id);
     }
-    let departure = crowd::leave_all(
+    crowd::leave_and_report(
         &mut engine,
         &crowd.ready,
         crowd.ready.len().min(200),
         target,
         Duration::from_secs(20),
+        &mut r,
     )?;
-    if !departure.other.is_empty() {
-        r.warn(format!(
-            "players leaving: {}",
-            crowd::describe(&departure.other)
-        ));
-    }
     Ok(r)
 }

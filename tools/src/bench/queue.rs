@@ -18,12 +18,10 @@ use std::collections::VecDeque;
 use std::io;
 use std::time::Duration;
 
-use ggzd::proto::request::LoginKind;
-
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Failures, Target};
 use super::dio;
-use super::engine::{ClientId, Engine, GameEvent, Note, Plan};
+use super::engine::{ClientId, Engine, GameEvent, Note};
 use super::histogram::Histogram;
 use super::procfs::CpuSample;
 use super::report::Report;
@@ -284,26 +282,7 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
     r.count("room", u64::from(o.room));
     r.real("rate_per_s", o.rate, 1);
     let mut engine = Engine::new(target.server)?;
-    let crowd = crowd::gather(&mut engine, target, players, players, |i| Plan {
-        name: format!("{}{i:05}", o.prefix),
-        kind: LoginKind::Guest,
-        password: None,
-        room: Some(o.room),
-    })?;
-    if crowd.ready.len() < players {
-        return Err(io::Error::other(format!(
-            "only {} of {players} players got into room {} ({})",
-            crowd.ready.len(),
-            o.room,
-            crowd::describe(&crowd.failures)
-        )));
-    }
-    crowd::settle(
-        &mut engine,
-        target,
-        Duration::from_millis(100),
-        Duration::from_secs(2),
-    )?;
+    let crowd = crowd::guests_in_room(&mut engine, target, players, players, &o.prefix, o.room)?;
     let mut run = Run::default();
     for (p, &id) in crowd.ready.iter().enumerate() {
         let name = engine
@@ -426,19 +405,14 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
     if run.matches == 0 {
         r.fail("nobody was matched");
     }
-    let ids: Vec<ClientId> = crowd.ready.clone();
-    let departure = crowd::leave_all(
+    let players = crowd.ready.len();
+    crowd::leave_and_report(
         &mut engine,
-        &ids,
-        ids.len(),
+        &crowd.ready,
+        players,
         target,
         Duration::from_secs(10),
+        &mut r,
     )?;
-    if !departure.other.is_empty() {
-        r.warn(format!(
-            "players leaving: {}",
-            crowd::describe(&departure.other)
-        ));
-    }
     Ok(r)
 }

@@ -20,12 +20,10 @@
 use std::io;
 use std::time::Duration;
 
-use ggzd::proto::request::LoginKind;
-
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Failures, Target};
 use super::dio;
-use super::engine::{ClientId, Engine, GameEvent, Note, Plan, TableAction};
+use super::engine::{ClientId, Engine, GameEvent, Note, TableAction};
 use super::histogram::Histogram;
 use super::procfs::CpuSample;
 use super::report::Report;
@@ -367,28 +365,8 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     r.count("game", u64::from(o.game));
     r.text("transport", target.transport(false));
     let mut engine = target.engine(false)?;
-    let crowd = crowd::gather(&mut engine, target, 2 * pairs, 2 * pairs, |i| Plan {
-        name: format!("{}{i:05}", o.prefix),
-        kind: LoginKind::Guest,
-        password: None,
-        room: Some(o.room),
-    })?;
-    if crowd.ready.len() < 2 * pairs {
-        return Err(io::Error::other(format!(
-            "only {} of {} players got into room {} ({})",
-            crowd.ready.len(),
-            2 * pairs,
-            o.room,
-            crowd::describe(&crowd.failures)
-        )));
-    }
-    // Let the room's burst of player updates pass before measuring.
-    crowd::settle(
-        &mut engine,
-        target,
-        Duration::from_millis(100),
-        Duration::from_secs(2),
-    )?;
+    let crowd =
+        crowd::guests_in_room(&mut engine, target, 2 * pairs, 2 * pairs, &o.prefix, o.room)?;
     let mut churn = Churn {
         game_type: o.game,
         ..Churn::default()
@@ -504,19 +482,14 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
         r.fail("no game was played to the end");
     }
 
-    let players: Vec<ClientId> = crowd.ready.clone();
-    let departure = crowd::leave_all(
+    let players = crowd.ready.len();
+    crowd::leave_and_report(
         &mut engine,
-        &players,
-        players.len(),
+        &crowd.ready,
+        players,
         target,
         Duration::from_secs(10),
+        &mut r,
     )?;
-    if !departure.other.is_empty() {
-        r.warn(format!(
-            "players leaving: {}",
-            crowd::describe(&departure.other)
-        ));
-    }
     Ok(r)
 }
