@@ -13,6 +13,7 @@ mod operator;
 mod relay;
 pub mod reload;
 mod signals;
+mod spawn;
 mod tables;
 mod timers;
 pub mod tls;
