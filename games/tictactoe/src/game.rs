@@ -472,6 +472,10 @@ impl TicTacToe {
     /// it ends only when nobody is left to see it.
     fn finish(&mut self, t: &mut dyn Table, outcome: Outcome) {
         self.finished = true;
+        // The log is complete before ggzd hears of the result, which ends
+        // the table once everyone has left.
+        self.record(t, replay::OVER, &replay::over_data(outcome));
+        self.end_event_log(t);
         let results: Vec<SeatResult> = (0..t.num_seats())
             .map(|seat| {
                 SeatResult::new(match (outcome, Mark::from_seat(seat)) {
@@ -491,8 +495,6 @@ impl TicTacToe {
             Outcome::Draw => Entry::Tie,
         };
         self.save(t, &entry);
-        self.record(t, replay::OVER, &replay::over_data(outcome));
-        self.end_event_log(t);
         let how = match outcome {
             Outcome::Win(mark) => format!("seat {} wins", mark.seat()),
             Outcome::Draw => "a draw".to_owned(),
