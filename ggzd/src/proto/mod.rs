@@ -13,6 +13,7 @@ pub mod escape;
 pub mod ext_reply;
 pub mod reply;
 pub mod request;
+pub mod restore;
 pub mod types;
 
 pub use decoder::{DecodeError, Decoder, Event, Limits, Progress};

@@ -210,6 +210,11 @@ pub enum Request {
     MatchCancel {
         queue: Option<String>,
     },
+    /// `RESTORE ID='n'` of the `replays` extension: relaunch a played
+    /// game from its event log (docs/replays.md; `proto/restore.rs`).
+    Restore {
+        id: Option<i64>,
+    },
     /// A child-only element (NAME, PASSWORD, EMAIL, TABLE, SEAT, DESC,
     /// REASON) at the top level, or a known child in the wrong parent
     /// anywhere in the message: answered
@@ -248,6 +253,7 @@ impl Request {
             Request::Extensions { .. } => "extensions",
             Request::Match { .. } => "match",
             Request::MatchCancel { .. } => "match_cancel",
+            Request::Restore { .. } => "restore",
             Request::Misplaced(_) => "protocol",
             Request::Unknown(_) => "unknown",
         }
@@ -445,6 +451,7 @@ pub fn parse_request(e: &Element) -> Request {
         "MATCH_CANCEL" => Request::MatchCancel {
             queue: attr_string(e, "QUEUE"),
         },
+        "RESTORE" => super::restore::parse(e),
         _ => Request::Unknown(name),
     }
 }

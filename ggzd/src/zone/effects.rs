@@ -149,6 +149,9 @@ pub enum Job {
         reason: String,
         now: i64,
     },
+    /// Load and verify a played game for RESTORE and write its log where
+    /// the game server will read it (`zone/tables/restore.rs`).
+    Restore(Box<crate::zone::RestoreJob>),
 }
 
 #[derive(Debug)]
@@ -236,6 +239,8 @@ pub enum JobDone {
         perms: u32,
         stored: bool,
     },
+    /// A RESTORE's played game, loaded and written out (or refused).
+    Restore(Box<crate::zone::RestoreDone>),
     Nothing,
 }
 

@@ -21,6 +21,7 @@ mod reconfigure;
 mod rooms;
 mod session;
 mod tables;
+pub(crate) use tables::{RestoreDone, RestoreJob, run_restore_job};
 mod tls;
 pub use tls::{PLAIN_PASSWORD_REFUSED, TlsPolicy};
 
@@ -137,6 +138,8 @@ pub struct Zone {
     metrics: crate::metrics::ZoneMetrics,
     /// Matchmaking queues, tickets and matches waiting for players.
     matchmaker: crate::matchmaking::Matchmaker,
+    /// Tables launched by RESTORE, until they are ready or gone.
+    restores: tables::Restores,
     savegame_prunes: tables::prune_pacing::PrunePacing,
 }
 
@@ -177,6 +180,7 @@ impl Zone {
             next_table_serial: 0,
             metrics: crate::metrics::ZoneMetrics::default(),
             matchmaker: crate::matchmaking::Matchmaker::default(),
+            restores: tables::Restores::default(),
             savegame_prunes: Default::default(),
         };
         for desc in rooms {
@@ -452,6 +456,7 @@ impl Zone {
             } => self.on_admin_perm(conn, player, perm, value, sink),
             Request::Match { queue } => self.on_match(conn, queue, now, sink),
             Request::MatchCancel { queue } => self.on_match_cancel(conn, queue, sink),
+            Request::Restore { id } => self.on_restore(conn, id, now, sink),
         }
     }
 

@@ -247,6 +247,7 @@ mod extensions;
 mod matchmaking;
 mod operator;
 mod rejoin;
+mod restore;
 mod tls;
 
 #[test]

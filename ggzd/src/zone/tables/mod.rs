@@ -12,6 +12,7 @@ mod guard;
 mod info;
 mod launch;
 pub(crate) mod prune_pacing;
+mod restore;
 mod results;
 mod seats;
 mod update;
@@ -24,6 +25,7 @@ use crate::proto::request::TableRequest;
 use crate::proto::types::{LeaveReason, SeatKind, TableStatus};
 
 pub(crate) use guard::escape_log;
+pub(crate) use restore::{Restorable, RestoreDone, RestoreJob, Restores, run_restore_job};
 use std::time::Instant;
 
 use guard::GameGuard;

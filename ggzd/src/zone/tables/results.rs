@@ -209,6 +209,7 @@ impl Zone {
             return;
         };
         sink.end_table(serial);
+        self.restored_table_ended(serial, table.announced(), sink);
         if !table.savegame.is_empty() {
             self.pace_savegame_prune(table.game, now, sink);
         }
