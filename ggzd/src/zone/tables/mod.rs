@@ -25,7 +25,10 @@ use crate::proto::request::TableRequest;
 use crate::proto::types::{LeaveReason, SeatKind, TableStatus};
 
 pub(crate) use guard::escape_log;
-pub(crate) use restore::{Restorable, RestoreDone, RestoreJob, Restores, run_restore_job};
+#[cfg(test)]
+pub(crate) use restore::Restorable;
+pub(crate) use restore::{RestoreDone, RestoreJob, Restores, run_restore_job};
+pub(in crate::zone) use results::check_records;
 use std::time::Instant;
 
 use guard::GameGuard;
