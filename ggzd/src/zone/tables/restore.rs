@@ -392,7 +392,7 @@ fn restorable(store: &Store, job: &RestoreJob) -> Result<Restorable, (ResultCode
         }
     })?;
     let summary = replay.summary;
-    if !job.games.iter().any(|g| *g == summary.game) {
+    if !job.games.contains(&summary.game) {
         return Err((
             ResultCode::NotInRoom,
             format!("this room does not offer {}", summary.game),
