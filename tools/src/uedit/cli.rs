@@ -128,7 +128,8 @@ pub enum Command {
     ImportGgz(ImportArgs),
     /// Copy the SQLite database of the data directory (ggzd.sqlite) into
     /// an empty PostgreSQL database: users, permissions, bans, stats,
-    /// rankings, matches and savegames, ids and order kept. Stop ggzd
+    /// rankings, matches, savegames and played games (with the seal's
+    /// key), ids and order kept. Stop ggzd
     /// first; then set [database] backend = "postgres".
     CopyToPostgres(CopyArgs),
     /// Export one played game (docs/replays.md) as JSON: game, date,
