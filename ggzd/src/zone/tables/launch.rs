@@ -216,7 +216,7 @@ impl Zone {
             launcher.filter(|c| self.player(*c).is_some_and(|p| p.launching == Some(id)))
         else {
             if self.matched_table_ready(serial, room, id, now, sink)
-                || self.restored_table_ready(serial, room, id, sink)
+                || self.restored_table_ready(serial, room, id, now, sink)
             {
                 return;
             }

@@ -22,7 +22,7 @@ use super::Seat;
 use crate::config::canonical_name;
 use crate::proto::reply as r;
 use crate::proto::restore as wire;
-use crate::proto::types::{ResultCode, SeatKind};
+use crate::proto::types::{LeaveReason, ResultCode, SeatKind};
 use crate::store::Store;
 use crate::store::replays::{PlayedSeat, PlayedSeatKind, ReplayError};
 use crate::zone::Zone;
@@ -284,16 +284,45 @@ impl Zone {
 
     /// A table is ready: if RESTORE launched it, tell the requester and
     /// the game's players. Returns false for any other table.
+    ///
+    /// A game server that restored its game reported its new log before
+    /// WAITING (docs/event-log.md §4). One that reports WAITING first did
+    /// not read the savegame (a game server that does not restore, such
+    /// as one built on the original library): it would start a fresh game
+    /// at the reserved seats, so the table ends and the restore fails.
     pub(super) fn restored_table_ready(
         &mut self,
         serial: TableSerial,
         room: u32,
         id: u32,
+        now: std::time::Instant,
         sink: &mut dyn Sink,
     ) -> bool {
         let Some(p) = self.restores.launched.remove(&serial) else {
             return false;
         };
+        let restored = self.table(room, id).is_some_and(|t| !t.savegame.is_empty());
+        if !restored {
+            log::info!(
+                target: "tables",
+                "table {id} in room {room} was ready without reading its savegame: \
+                 the restore of played game {} fails",
+                p.played
+            );
+            if self
+                .player(p.requester)
+                .is_some_and(|pl| pl.canonical == p.canonical)
+            {
+                refuse(
+                    p.requester,
+                    ResultCode::LaunchFail,
+                    "the game server does not restore savegames",
+                    sink,
+                );
+            }
+            self.end_table(serial, LeaveReason::GameError, now, sink);
+            return true;
+        }
         log::info!(target: "tables", "table {id} in room {room} restored played game {}", p.played);
         if self
             .player(p.requester)

@@ -168,12 +168,14 @@ fn a_restored_table_reserves_the_seats_and_tells_the_players() {
         ]
     );
     assert!(w.sink.take(ann).is_empty(), "nothing until it is ready");
-    w.zone.on_table_event(
-        serial,
-        TableEvent::Message(ToServer::State(GameState::Waiting)),
-        w.now,
-        &mut w.sink,
-    );
+    // The game server restored: it reports its new log, then WAITING.
+    for m in [
+        ToServer::SavegameReport("events.XyZ789".into()),
+        ToServer::State(GameState::Waiting),
+    ] {
+        w.zone
+            .on_table_event(serial, TableEvent::Message(m), w.now, &mut w.sink);
+    }
     let out = reply(&mut w, ann);
     assert!(
         out.contains("<RESULT ACTION='restore' CODE='ok' TABLE='1'/>"),
@@ -249,4 +251,36 @@ fn seats_that_do_not_fit_the_game_are_refused() {
         "{out}"
     );
     assert!(w.sink.spawned.is_empty());
+}
+
+#[test]
+fn a_game_server_that_ignores_the_savegame_fails_the_restore() {
+    let mut w = world(LaunchLayout::Trunk);
+    let ann = with_replays(&mut w, "ann");
+    w.send(ann, "<RESTORE ID='7'/>");
+    let job = take_job(&mut w);
+    let restorable = Restorable {
+        file: "restore.AbC123".into(),
+        seats: vec![
+            seat(0, "ann", PlayedSeatKind::Guest),
+            seat(1, "AI", PlayedSeatKind::Bot),
+        ],
+    };
+    w.zone
+        .on_restore_done(done(&job, Ok(restorable)), w.now, &mut w.sink);
+    let serial = w.sink.spawned[0].0;
+    // WAITING at once, no new log: it started a fresh game.
+    w.zone.on_table_event(
+        serial,
+        TableEvent::Message(ToServer::State(GameState::Waiting)),
+        w.now,
+        &mut w.sink,
+    );
+    let out = reply(&mut w, ann);
+    assert!(
+        out.contains("CODE='launch fail' REASON='the game server does not restore savegames'"),
+        "{out}"
+    );
+    assert!(!out.contains("RESTORED"), "{out}");
+    assert_eq!(w.sink.ended, vec![serial]);
 }
