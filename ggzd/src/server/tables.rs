@@ -103,16 +103,20 @@ impl GameProcesses {
         let (ours, theirs) =
             control_socketpair().map_err(|e| format!("cannot make a control socket: {e}"))?;
         let pid = if spawn::usable(&spec.limits) {
-            let set = [
+            let mut set = vec![
                 (ggzdmod::ENV_GGZMODE, "true".to_string()),
                 (ggzdmod::ENV_GGZSOCKET, ggzdmod::GGZSOCKET_FD.to_string()),
                 (ggzdmod::ENV_LAUNCH_LAYOUT, spec.layout.as_str().to_string()),
             ];
-            let remove: Vec<&str> = crate::systemd::SERVICE_ENV
+            let mut remove: Vec<&str> = crate::systemd::SERVICE_ENV
                 .iter()
                 .chain(crate::config::database::PASSWORD_ENV.iter())
                 .copied()
                 .collect();
+            match &spec.savegame_env {
+                Some(savegame) => set.push((ggzdmod::ENV_SAVEGAME, savegame.clone())),
+                None => remove.push(ggzdmod::ENV_SAVEGAME),
+            }
             spawn::spawn(&spawn::Request {
                 argv: &spec.argv,
                 set: &set,
@@ -471,6 +475,10 @@ fn fork_exec(
     for name in crate::systemd::SERVICE_ENV {
         command.env_remove(name);
     }
+    match &spec.savegame_env {
+        Some(savegame) => command.env(ggzdmod::ENV_SAVEGAME, savegame),
+        None => command.env_remove(ggzdmod::ENV_SAVEGAME),
+    };
     // A game server never gets the database password.
     for name in crate::config::database::PASSWORD_ENV {
         command.env_remove(name);
