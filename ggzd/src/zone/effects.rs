@@ -219,6 +219,12 @@ pub enum JobDone {
         game: String,
         updated: Vec<(String, StatsRecord)>,
     },
+    /// A report held while the store was away has been committed since
+    /// (its table has long been answered with a `GameReport` of no rows).
+    LateReport {
+        game: String,
+        updated: Vec<(String, StatsRecord)>,
+    },
     Rankings {
         conn: ConnId,
         rows: Vec<(u32, String, i64)>,

@@ -1,0 +1,76 @@
+//! What the workers share to ride out a PostgreSQL outage
+//! (docs/postgresql.md §5): the store's reachability
+//! (`store/pg/health.rs`), game results waiting to be written
+//! (`deferred.rs`), registered names seen (`names.rs`), and the answer a
+//! job gets when the job queue is full (`refuse.rs`).
+
+pub mod deferred;
+pub mod names;
+pub mod refuse;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::store::pg::Health;
+
+pub use deferred::{Deferred, DeferredWrites};
+pub use names::KnownNames;
+
+/// Game results and savegames held while the store is away.
+pub const MAX_DEFERRED: usize = 1024;
+/// Registered names remembered for guest logins during an outage.
+pub const MAX_KNOWN_NAMES: usize = 100_000;
+
+/// Shared by every worker thread.
+#[derive(Debug)]
+pub struct Outage {
+    /// `None` on SQLite, which has no server to lose.
+    pub health: Option<Arc<Health>>,
+    deferred: Mutex<DeferredWrites>,
+    names: Mutex<KnownNames>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every method behind these locks leaves a consistent state.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Outage {
+    pub fn new(health: Option<Arc<Health>>) -> Outage {
+        Outage {
+            health,
+            deferred: Mutex::new(DeferredWrites::new(MAX_DEFERRED)),
+            names: Mutex::new(KnownNames::new(MAX_KNOWN_NAMES)),
+        }
+    }
+
+    /// True unless the store is known to be away.
+    pub fn store_up(&self) -> bool {
+        self.health.as_ref().is_none_or(|h| h.is_up())
+    }
+
+    /// While the store is away, how long an idle worker sleeps before it
+    /// looks again.
+    pub fn idle_wait(&self, now: Instant) -> Option<Duration> {
+        self.health.as_ref().and_then(|h| h.idle_wait(now))
+    }
+
+    pub fn deferred(&self) -> MutexGuard<'_, DeferredWrites> {
+        lock(&self.deferred)
+    }
+
+    pub fn names(&self) -> MutexGuard<'_, KnownNames> {
+        lock(&self.names)
+    }
+
+    /// For `/metrics`: (store up, outages so far, writes waiting).
+    pub fn gauges(&self) -> crate::metrics::StoreGauges {
+        crate::metrics::StoreGauges {
+            watched: self.health.is_some(),
+            up: self.store_up(),
+            outages: self.health.as_ref().map_or(0, |h| h.outages()),
+            deferred: self.deferred().len(),
+            deferred_dropped: self.deferred().dropped(),
+        }
+    }
+}
