@@ -542,8 +542,12 @@ fn login_job(
             );
             LoginOutcome::GuestChecked { registered }
         }
+        Err(e) if e.is_unavailable() => {
+            log::debug!("login of {canonical}: {e}");
+            LoginOutcome::StoreUnavailable
+        }
         Err(e) => {
-            log_store_error("database error during login", &e);
+            log::error!("database error during login: {e}");
             LoginOutcome::Refused(ResultCode::UsrLookup)
         }
     }

@@ -256,6 +256,9 @@ pub enum LoginOutcome {
     /// The account exists and the password is wrong (answered as
     /// `usr lookup`, and counted by the failed-login throttle).
     WrongPassword,
+    /// The store cannot be reached (PostgreSQL away): `usr lookup`, with
+    /// a reason for clients that use extensions (docs/postgresql.md §5).
+    StoreUnavailable,
 }
 
 /// An online player whose stored permissions and bans are read again.
