@@ -101,10 +101,10 @@ impl PgStore {
         self.health = Some(health);
     }
 
-    /// Connects now if the store has no connection and an attempt is due
-    /// (an idle worker noticing the server is back).
+    /// One round trip to the server, connecting first if an attempt is
+    /// due: an idle worker noticing the server is back.
     pub fn probe(&self) -> Result<(), StoreError> {
-        self.with(|_| Ok(()))
+        self.with(|c| Ok(c.client.batch_execute("SELECT 1")?))
     }
 
     /// A new connection, through the shared gate: while the server is
@@ -179,6 +179,12 @@ impl PgStore {
             );
             conn = self.reconnect()?;
             result = f(&mut conn);
+        }
+        if !is_broken(&result, &conn)
+            && let Some(health) = &self.health
+        {
+            // The server answered: whatever failed before, it is back.
+            health.connected(Instant::now());
         }
         if is_broken(&result, &conn) {
             log::warn!(
