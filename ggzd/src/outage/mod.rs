@@ -18,6 +18,8 @@ pub use names::KnownNames;
 
 /// Game results and savegames held while the store is away.
 pub const MAX_DEFERRED: usize = 1024;
+/// Longest a PostgreSQL store goes unchecked while no job needs it.
+pub const IDLE_CHECK: Duration = Duration::from_secs(15);
 /// Registered names remembered for guest logins during an outage.
 pub const MAX_KNOWN_NAMES: usize = 100_000;
 
@@ -49,10 +51,13 @@ impl Outage {
         self.health.as_ref().is_none_or(|h| h.is_up())
     }
 
-    /// While the store is away, how long an idle worker sleeps before it
-    /// looks again.
+    /// How long an idle worker sleeps before it looks at the server:
+    /// while the store is away, until the next attempt is due; while it
+    /// is up, [`IDLE_CHECK`], so an outage shows on `/metrics` even when
+    /// nobody needs the store. `None` on SQLite (sleep until a job comes).
     pub fn idle_wait(&self, now: Instant) -> Option<Duration> {
-        self.health.as_ref().and_then(|h| h.idle_wait(now))
+        let health = self.health.as_ref()?;
+        Some(health.idle_wait(now).unwrap_or(IDLE_CHECK))
     }
 
     pub fn deferred(&self) -> MutexGuard<'_, DeferredWrites> {
