@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::store::pg::Health;
 
 pub use deferred::{Deferred, DeferredWrites};
+
 pub use names::KnownNames;
 
 /// Game results and savegames held while the store is away.
@@ -70,12 +71,42 @@ impl Outage {
 
     /// For `/metrics`: (store up, outages so far, writes waiting).
     pub fn gauges(&self) -> crate::metrics::StoreGauges {
+        // One guard, taken and dropped in its own statement: a second
+        // `deferred()` in the same expression would wait on the first.
+        let (deferred, deferred_dropped) = {
+            let queue = self.deferred();
+            (queue.len(), queue.dropped())
+        };
         crate::metrics::StoreGauges {
             watched: self.health.is_some(),
             up: self.store_up(),
             outages: self.health.as_ref().map_or(0, |h| h.outages()),
-            deferred: self.deferred().len(),
-            deferred_dropped: self.deferred().dropped(),
+            deferred,
+            deferred_dropped,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gauges_read_the_queue_without_waiting_on_themselves() {
+        let outage = Outage::new(Some(Arc::new(Health::new("db"))));
+        let save = Deferred::Savegame {
+            game: "g".into(),
+            owner: "o".into(),
+            savegame: "s".into(),
+            table_key: "k".into(),
+            now: 0,
+        };
+        assert!(outage.deferred().push(save).is_ok());
+        let g = outage.gauges();
+        assert!(g.watched && g.up);
+        assert_eq!((g.deferred, g.deferred_dropped, g.outages), (1, 0, 0));
+        assert!(!Outage::new(None).gauges().watched);
+        assert_eq!(Outage::new(None).idle_wait(Instant::now()), None);
+        assert_eq!(outage.idle_wait(Instant::now()), Some(IDLE_CHECK));
     }
 }
