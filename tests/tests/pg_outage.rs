@@ -44,13 +44,42 @@ fn chat(from: &mut Client, to: &mut Client, text: &str) {
     assert!(heard.is("CHAT"));
 }
 
+/// The `/metrics` address the server logged.
+fn metrics_addr(server: &TestServer) -> std::net::SocketAddr {
+    let line = server
+        .wait_for_log("metrics on http://", TIMEOUT)
+        .expect("metrics address logged");
+    line.rsplit("http://")
+        .next()
+        .and_then(|a| a.trim().strip_suffix("/metrics"))
+        .and_then(|a| a.parse().ok())
+        .expect("metrics address")
+}
+
+fn scrape(addr: std::net::SocketAddr) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to metrics");
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
 #[test]
 fn chat_and_games_go_on_while_postgres_is_down_and_all_recovers() {
     let url = cluster().fresh_database("pgoutage").unwrap();
     let server = TestServer::start_with(ServerOptions {
-        extra_config: format!("[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n"),
+        extra_config: format!(
+            "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
+             [metrics]\nlisten = \"127.0.0.1:0\"\n"
+        ),
         ..ServerOptions::default()
     });
+    let metrics = metrics_addr(&server);
+    assert!(scrape(metrics).contains("\nggzd_store_up 1\n"));
     let mut alice = registered_in_room(&server, "alice");
     let mut bob = registered_in_room(&server, "bob");
     assert_eq!(login_code(&server, LoginKind::First, "carol", "pw"), "ok");
@@ -99,6 +128,12 @@ fn chat_and_games_go_on_while_postgres_is_down_and_all_recovers() {
         server.wait_for_log("store unavailable", TIMEOUT).is_some(),
         "{}",
         server.log()
+    );
+    let during = scrape(metrics);
+    assert!(during.contains("\nggzd_store_up 0\n"), "{during}");
+    assert!(
+        during.contains("\nggzd_store_outages_total 1\n"),
+        "{during}"
     );
     // Chat goes on.
     chat(&mut bob, &mut alice, "during");
@@ -179,5 +214,11 @@ fn chat_and_games_go_on_while_postgres_is_down_and_all_recovers() {
         .unwrap_or_else(|e| panic!("no stats update for alice: {e}\n{}", server.log()));
     assert!(win.is("UPDATE"));
     chat(&mut alice, &mut bob, "after");
+    let after = scrape(metrics);
+    assert!(after.contains("\nggzd_store_up 1\n"), "{after}");
+    assert!(
+        after.contains("\nggzd_store_deferred_writes 0\n"),
+        "{after}"
+    );
     assert!(server.count_log("panicked") == 0, "{}", server.log());
 }
