@@ -21,6 +21,7 @@ mod load;
 mod logging;
 pub mod rejoin;
 pub mod reload;
+pub mod replays;
 mod sections;
 pub mod tables;
 pub mod tls;
@@ -104,6 +105,8 @@ pub struct Config {
     pub database: database::DatabaseConfig,
     /// `[rejoin]`
     pub rejoin: rejoin::RejoinConfig,
+    /// `[replays]`
+    pub replays: replays::ReplaysConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,

@@ -3,8 +3,13 @@
 //! answered at once as if the store had failed it, so no client waits on
 //! a queue that only grows.
 
+use crate::proto::ext_replays;
 use crate::proto::types::ResultCode;
+use crate::replays::{ReplaysDone, ReplaysJob};
 use crate::zone::{Job, JobDone, LoginOutcome};
+
+/// The reason a refused request carries where its answer has one.
+const BUSY: &str = "the server is busy, try again later";
 
 /// The result `job` would have if the store failed it.
 pub fn refused(job: Job) -> JobDone {
@@ -46,6 +51,28 @@ pub fn refused(job: Job) -> JobDone {
             admin,
             stored: false,
         },
+        Job::Restore(job) => JobDone::Restore(Box::new(crate::zone::RestoreDone {
+            conn: job.conn,
+            canonical: job.canonical,
+            id: job.id,
+            room: job.room,
+            outcome: Err((ResultCode::InTransit, BUSY.to_owned())),
+        })),
+        Job::Replays(job) => JobDone::Replays(match job {
+            ReplaysJob::Record(_) => {
+                log::error!(target: "tables", "job queue full: a played game is not recorded");
+                ReplaysDone::Recorded { stored: false }
+            }
+            ReplaysJob::Prune(_) => ReplaysDone::Pruned,
+            ReplaysJob::List { conn, .. } => ReplaysDone::Answer {
+                conn,
+                text: ext_replays::refused("list", ResultCode::InTransit, BUSY),
+            },
+            ReplaysJob::Load { conn, .. } => ReplaysDone::Answer {
+                conn,
+                text: ext_replays::refused("replay", ResultCode::InTransit, BUSY),
+            },
+        }),
     }
 }
 

@@ -19,6 +19,7 @@ mod accounts;
 mod copy;
 mod games;
 pub mod health;
+mod replays;
 pub mod schema;
 pub mod target;
 
