@@ -421,7 +421,10 @@ function loginResult(m, ok, code) {
     state.autoLogin = null;
     setView("login");
     if (auto) $("#login-name").value = auto.name;
-    $("#login-error").textContent = "Login failed: " + describe(code) + ".";
+    // REASON (an extension) says why when the code alone cannot, e.g.
+    // the server's database being away.
+    const reason = P.attr(m, "REASON");
+    $("#login-error").textContent = "Login failed: " + (reason || describe(code)) + ".";
     $("#login-name").focus();
     return;
   }
