@@ -5,6 +5,7 @@
 
 import * as P from "./proto.js";
 import * as D from "./dio.js";
+import * as LV from "./lockstep-view.js";
 
 const $ = (sel) => document.querySelector(sel);
 const STORE_KEY = "ggzd.login";
@@ -750,8 +751,37 @@ function openChannel() {
   });
 }
 
+const isLockstep = (g = state.game) => !!g && g.kind === "lockstep";
+
+/** The game id of a table: from the table list, else the room's game
+ *  (a REJOIN may come before the new room's table list). */
+function tableGame(id) {
+  const t = state.tables.get(id);
+  if (t) return t.game;
+  const room = state.rooms.get(state.room);
+  return room ? room.game : -1;
+}
+
+/** The page's state of a game: TicTacToe (dio.js) or a lockstep table
+ *  (lockstep-view.js), by the game's protocol engine. */
+function newGame(gameId) {
+  const game = state.games.get(gameId);
+  if (game && LV.speaks(game.engine)) return new LV.LockstepGame((bytes) => sendGame(bytes));
+  return new D.Game();
+}
+
 function gameBytes(ch, bytes) {
   if (state.channel !== ch || !state.game) return;
+  if (isLockstep()) {
+    try {
+      state.game.feed(bytes);
+    } catch (e) {
+      system("Unreadable game data (" + e.message + "); leaving the game connection.");
+      closeChannel();
+    }
+    renderGame();
+    return;
+  }
   let msgs;
   try {
     msgs = ch.packets.feed(bytes);
@@ -770,7 +800,7 @@ function sendGame(buf) {
 }
 
 /** Prepares a channel, then sends the request that hands it over. */
-async function withChannel(request, spectator, sync) {
+async function withChannel(request, spectator, sync, gameId) {
   if (state.busy) return;
   if (state.table >= 0) {
     system("Leave your table first.");
@@ -779,7 +809,7 @@ async function withChannel(request, spectator, sync) {
   state.busy = true;
   renderTables();
   try {
-    state.game = new D.Game();
+    state.game = newGame(gameId);
     state.spectator = spectator;
     state.syncAfterJoin = sync;
     await openChannel();
@@ -798,19 +828,21 @@ function joinTable(id, spectator, seat, sync = false) {
     P.el("JOIN", { TABLE: id, SPECTATOR: spectator ? "true" : "false", SEAT: seat === undefined || seat < 0 ? undefined : seat }),
     spectator,
     sync,
+    tableGame(id),
   );
 }
 
 function joined(table, spectator) {
   state.table = table;
   state.spectator = spectator;
-  if (!state.game) state.game = new D.Game();
+  if (!state.game) state.game = newGame(tableGame(table));
   remember({ room: state.room });
   setView("game");
   if (state.syncAfterJoin) {
     state.syncAfterJoin = false;
-    // The board of a game in progress comes back (docs/tictactoe.md §2.3).
-    sendGame(D.reqSync());
+    // The board of a game in progress comes back (docs/tictactoe.md §2.3);
+    // a lockstep relay replays the game by itself (docs/lockstep.md §3.10).
+    if (!isLockstep()) sendGame(D.reqSync());
   }
   renderTables();
   renderGame();
@@ -822,8 +854,13 @@ function left(reason, by) {
   const table = state.table;
   state.table = -1;
   state.reseatStep = null;
-  closeChannel();
-  setView("lobby");
+  // A lockstep table ends with its game (docs/lockstep.md §3.6, §3.7): the
+  // final counters and the result stay up until the player goes back. The
+  // relay's last frames may still be on their way, so its channel is left
+  // for the relay to close.
+  const finished = table >= 0 && isLockstep() && reason === "gameover";
+  if (!finished) closeChannel();
+  setView(finished ? "game" : "lobby");
   const why = {
     normal: "You left the table.",
     boot: "You were removed from the table" + (by ? " by " + by : "") + ".",
@@ -1044,6 +1081,10 @@ function renderGame() {
   const atTable = state.table >= 0 && g;
   $("#leave-table").hidden = state.table < 0;
   $("#game-table").textContent = state.table >= 0 ? String(state.table) : "";
+  $("#game").dataset.engine = isLockstep(g) ? "lockstep" : "tictactoe";
+  $("#lockstep").hidden = !isLockstep(g);
+  $("#ls-back").hidden = true;
+  if (isLockstep(g)) return renderLockstep(g, atTable);
   if (g && !state.spectator && g.seat < 0) {
     // The trunk protocol names no seat: the lobby's table does.
     const t = state.tables.get(state.table);
@@ -1091,6 +1132,21 @@ function renderGame() {
   $("#game-record").textContent =
     atTable && g.over && me && me.wins !== undefined ? `Your record: ${me.wins}-${me.losses || 0}-${me.ties || 0} (wins-losses-ties)` : "";
   $("#play-again").hidden = !(atTable && g.over && !state.spectator && seat >= 0);
+}
+
+/** The lockstep table's own section, and the contract's shared lines. */
+function renderLockstep(g, atTable) {
+  const shown = g.render();
+  // After the table ended, the finished race stays on screen (see left()).
+  const show = atTable || document.body.dataset.view === "game";
+  $("#ls-back").hidden = atTable || !show;
+  $("#my-seat").textContent = show ? shown.seat : "";
+  $("#game-players").textContent = "";
+  $("#game-status").textContent = show ? shown.status : "";
+  $("#game-result").textContent = show ? shown.result : "";
+  $("#game-record").textContent = "";
+  $("#play-again").hidden = true;
+  document.body.dataset.myTurn = "false";
 }
 
 // ---------------------------------------------------------------- user actions
@@ -1147,7 +1203,7 @@ function launchTable(ev) {
     }
     seats.push({ type, name: type === "open" ? "" : name });
   }
-  withChannel(P.launch(game, $("#launch-desc").value, seats), false, false);
+  withChannel(P.launch(game, $("#launch-desc").value, seats), false, false, game);
 }
 
 function wire() {
@@ -1198,7 +1254,7 @@ function wire() {
   $("#board").addEventListener("click", (ev) => {
     const cell = ev.target.closest("button.cell");
     const g = state.game;
-    if (!cell || !g || state.spectator) return;
+    if (!cell || !g || state.spectator || isLockstep(g)) return;
     const q = Number(cell.dataset.cell);
     if (g.move(q)) {
       sendGame(D.sndMove(q));
@@ -1212,6 +1268,15 @@ function wire() {
   $("#cancel-play").addEventListener("click", () => {
     if (state.waitingQueue !== null) send(P.el("MATCH_CANCEL", { QUEUE: state.waitingQueue }));
   });
+  $("#ls-back").addEventListener("click", () => {
+    if (state.table >= 0) return;
+    closeChannel();
+    setView("lobby");
+    renderGame();
+    const next = document.querySelector("#lobby-view button:not([disabled]), #rooms li.current");
+    if (next) next.focus();
+  });
+  LV.wireLockstep(() => (isLockstep() && state.table >= 0 ? state.game : null), renderGame);
   $("#reconnect").addEventListener("click", connect);
   $("#logout").addEventListener("click", () => {
     forget();
