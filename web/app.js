@@ -1140,6 +1140,8 @@ function renderLockstep(g, atTable) {
   // After the table ended, the finished race stays on screen (see left()).
   const show = atTable || document.body.dataset.view === "game";
   $("#ls-back").hidden = atTable || !show;
+  if (atTable) g.tableId = state.table;
+  else if (show && g.tableId !== undefined) $("#game-table").textContent = String(g.tableId);
   $("#my-seat").textContent = show ? shown.seat : "";
   $("#game-players").textContent = "";
   $("#game-status").textContent = show ? shown.status : "";

@@ -85,7 +85,8 @@ export class LockstepGame {
         this.message = m.nextTurn > 0 ? "Caught up at turn " + m.nextTurn + "." : "The race starts!";
         break;
       case "desync":
-        this.message = "Desync at turn " + m.turn + ": " + this.names(m.seats) + " diverged. The game is halted.";
+        // #game-result says it (result()), once.
+        this.message = "";
         break;
       case "error":
         this.message = "Refused (" + (L.ERROR_NAMES[m.code] || m.code) + "): " + m.text;

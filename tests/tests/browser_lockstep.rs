@@ -6,10 +6,16 @@
 //! (`web/lockstep.js`) is checked against the Rust one turn by turn.
 //! Screenshots go to `target/test-output/browser/`.
 
-use ggzd_e2e::browser::{Browser, WebServer, keys};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use ggzd_e2e::browser::{BROWSER_TIMEOUT, Browser, WebServer, keys};
 use ggzd_e2e::web_page::Page;
-use ggzd_e2e::{ServerOptions, TempDir, repo_dir};
-use lockstep::demo::Race;
+use ggzd_e2e::{
+    Client, LoginKind, ServerOptions, TempDir, enter, open_game_channel, repo_dir, result_code,
+};
+use lockstep::demo::{DemoClient, Race};
+use lockstep::wire::{FromRelay, Splitter, ToRelay, decode_from_relay, encode_to_relay};
 use serde_json::{Value, json};
 
 /// The room of `rooms/turn-race.toml`.
@@ -25,9 +31,9 @@ fn server() -> WebServer {
     )
 }
 
-/// The repository's race and its room, with turns of `turn_ms`: a reload
-/// takes a while on a loaded machine, and the race must not end meanwhile.
-fn slow_server(tag: &str, turn_ms: u32) -> (WebServer, TempDir) {
+/// The repository's race and its room (room 1), with `settings` of the
+/// relay changed (docs/lockstep.md §1), e.g. `[("--turn-ms", "300")]`.
+fn tuned_server(tag: &str, settings: &[(&str, &str)]) -> (WebServer, TempDir) {
     let tmp = TempDir::new(tag);
     let games = tmp.path().join("games");
     let rooms = tmp.path().join("rooms");
@@ -35,12 +41,16 @@ fn slow_server(tag: &str, turn_ms: u32) -> (WebServer, TempDir) {
     std::fs::create_dir_all(&rooms).expect("rooms dir");
     let desc = std::fs::read_to_string(repo_dir().join("games/turn-race.toml"))
         .expect("games/turn-race.toml");
-    let slow = desc.replace(
-        "\"--turn-ms\", \"100\"",
-        &format!("\"--turn-ms\", \"{turn_ms}\""),
-    );
-    assert_ne!(slow, desc, "the description's --turn-ms moved");
-    std::fs::write(games.join("turn-race.toml"), slow).expect("description");
+    let mut tuned = desc.clone();
+    for (arg, value) in settings {
+        let at = tuned
+            .find(&format!("\"{arg}\", \""))
+            .unwrap_or_else(|| panic!("no {arg} in games/turn-race.toml"));
+        let start = at + arg.len() + 5;
+        let end = start + tuned[start..].find('"').unwrap_or(0);
+        tuned.replace_range(start..end, value);
+    }
+    std::fs::write(games.join("turn-race.toml"), tuned).expect("description");
     for room in ["entry.toml", "turn-race.toml"] {
         std::fs::copy(repo_dir().join("rooms").join(room), rooms.join(room)).expect("room");
     }
@@ -296,7 +306,7 @@ fn two_browsers_race_to_100_through_ggzd() {
 fn a_reload_mid_race_catches_up_and_keeps_the_hash_matching() {
     // 300 ms turns: holding still (step 0) the race lasts about a minute
     // of bonuses, time enough for a reload on a busy machine.
-    let (web, _tmp) = slow_server("ls-reload", 300);
+    let (web, _tmp) = tuned_server("ls-reload", &[("--turn-ms", "300")]);
     let mut cleo = Page::open("ls-cleo", &web.url());
     let mut dan = Page::open("ls-dan", &web.url());
     seat_two(&mut cleo, "cleo", &mut dan, "dan");
@@ -344,4 +354,171 @@ fn a_reload_mid_race_catches_up_and_keeps_the_hash_matching() {
     let (c, d) = both_finished(&cleo, &dan);
     assert!(!c.result.to_lowercase().contains("desync"));
     assert!(!d.result.to_lowercase().contains("desync"));
+}
+
+/// A scripted player over TCP (lobby and game channel), running the Rust
+/// demo engine: it can stop sending commands and corrupt its hashes.
+struct Scripted {
+    _lobby: Client,
+    stream: TcpStream,
+    splitter: Splitter,
+    demo: DemoClient,
+}
+
+impl Scripted {
+    fn join(web: &WebServer, name: &str, table: &str) -> Scripted {
+        let mut lobby = web.server.connect();
+        let login = lobby.login(LoginKind::Guest, name, None, None).expect("login");
+        assert_eq!(login.code, "ok");
+        enter(&mut lobby, 1);
+        let stream = open_game_channel(&web.server, name);
+        stream
+            .set_read_timeout(Some(BROWSER_TIMEOUT))
+            .expect("timeout");
+        lobby
+            .send(&format!("<JOIN TABLE='{table}' SPECTATOR='false'/>"))
+            .expect("join");
+        assert_eq!(result_code(&mut lobby, "join"), "ok");
+        Scripted {
+            _lobby: lobby,
+            stream,
+            splitter: Splitter::new(1 << 24),
+            demo: DemoClient::new(),
+        }
+    }
+
+    fn send(&mut self, msg: &ToRelay) {
+        self.stream.write_all(&encode_to_relay(msg)).expect("send");
+    }
+
+    /// The next frame, with the engine's answers (hashes) sent back.
+    fn next(&mut self) -> FromRelay {
+        loop {
+            if let Some((kind, body)) = self.splitter.next_frame().expect("frame") {
+                let msg = decode_from_relay(kind, &body).expect("decode");
+                for reply in self.demo.on_frame(&msg).expect("engine") {
+                    self.send(&reply);
+                }
+                return msg;
+            }
+            let mut buf = [0u8; 4096];
+            let n = self.stream.read(&mut buf).expect("read from the relay");
+            assert!(n > 0, "the relay closed the channel");
+            self.splitter.push(&buf[..n]);
+        }
+    }
+
+    fn until(&mut self, pred: impl Fn(&FromRelay) -> bool) -> FromRelay {
+        loop {
+            let msg = self.next();
+            if pred(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// Plays one turn stepping `step`; returns its number.
+    fn turn(&mut self, step: u8) {
+        let cmd = self.demo.command(step).expect("a command is due");
+        let ToRelay::Command { turn, .. } = cmd else {
+            unreachable!()
+        };
+        self.send(&cmd);
+        self.until(|m| matches!(m, FromRelay::Master { turn: t, .. } if *t == turn));
+    }
+}
+
+#[test]
+fn a_browser_shows_the_pause_and_the_desync_halt() {
+    // Short turns, a pause after 4 turns of waiting, no drop while the
+    // test looks at the pause.
+    let (web, _tmp) = tuned_server(
+        "ls-desync",
+        &[
+            ("--turn-ms", "100"),
+            ("--max-lag-turns", "4"),
+            ("--lag-timeout-ms", "600000"),
+        ],
+    );
+    let mut eva = Page::open("ls-eva", &web.url());
+    eva.login_guest("eva");
+    eva.enter_room(ROOM);
+    eva.launch("eva races rob", &[("open", ""), ("reserved", "rob")]);
+    let table = eva.b.wait_script(
+        "eva's table",
+        "const li = document.querySelector('#tables li.mine'); return li ? li.dataset.tableId : null;",
+        &[],
+    );
+    let mut rob = Scripted::join(&web, "rob", table.as_str().unwrap_or_default());
+    rob.until(|m| matches!(m, FromRelay::Welcome { seat: 1, .. }));
+    rob.send(&ToRelay::Ready(true));
+    click_step(&eva, 1);
+    eva.b.click("#ls-ready");
+    rob.until(|m| matches!(m, FromRelay::CaughtUp { next_turn: 0 }));
+    for _ in 0..3 {
+        rob.turn(1);
+    }
+
+    // Rob holds the game up: the page says who it waits for.
+    let paused = rob.until(|m| matches!(m, FromRelay::Paused(_)));
+    assert_eq!(paused, FromRelay::Paused(vec![1]));
+    eva.b.wait_text("#ls-message", "to show the pause", |t| {
+        t.contains("Paused") && t.contains("rob")
+    });
+    eva.b.wait_element("#lockstep[data-paused=\"true\"]");
+    assert!(
+        eva.b
+            .text_of("#game-status")
+            .ok()
+            .flatten()
+            .is_some_and(|t| t.contains("waiting for rob")),
+        "the status line names rob"
+    );
+    eva.b.screenshot_at("#game", "lockstep-paused");
+    let held = race_view(&eva).map(|v| v.turn).unwrap_or(0);
+
+    // Rob catches up: the game resumes.
+    let pending = rob.demo.command(1).expect("a command is due");
+    rob.send(&pending);
+    rob.until(|m| *m == FromRelay::Resumed);
+    let on = wait_race(&eva, "the race resumed", |v| {
+        v.turn > held && !v.status.contains("Paused")
+    });
+    eva.b.wait_element("#lockstep[data-paused=\"false\"]");
+
+    // Rob's engine goes wrong: the relay halts the game and the page says
+    // so, naming the turn.
+    let from = rob.demo.race.as_ref().map(Race::turn).unwrap_or(0);
+    rob.demo.corrupt_from = Some(from);
+    // The command for `from` went out during the pause.
+    let mut sent = Some(from);
+    let desync = loop {
+        if let Some(ToRelay::Command { turn, body }) = rob.demo.command(1)
+            && sent != Some(turn)
+        {
+            rob.send(&ToRelay::Command { turn, body });
+            sent = Some(turn);
+        }
+        match rob.next() {
+            FromRelay::Desync { turn, seats } => break (turn, seats),
+            FromRelay::GameOver { .. } => panic!("the race ended before the desync"),
+            _ => {}
+        }
+    };
+    assert_eq!(desync.0, from);
+    let halted = wait_race(&eva, "the desync halt", |v| v.phase == "desync");
+    assert!(halted.turn >= on.turn);
+    let result = eva.b.wait_text("#game-result", "to explain the halt", |t| {
+        t.contains("Desync")
+    });
+    assert!(result.contains(&format!("turn {}", desync.0)), "{result}");
+    assert!(result.contains("rob") && result.contains("eva"), "{result}");
+    assert_eq!(halted.status, "Halted");
+    eva.b.screenshot_at("#game", "lockstep-desync");
+    // The relay ends the table; the halt stays on screen.
+    eva.b.wait_element("#ls-back:not([hidden])");
+    assert_eq!(
+        race_view(&eva).map(|v| v.phase).as_deref(),
+        Some("desync")
+    );
 }
