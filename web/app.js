@@ -6,6 +6,8 @@
 import * as P from "./proto.js";
 import * as D from "./dio.js";
 import * as LV from "./lockstep-view.js";
+import * as R from "./replay.js";
+import * as RV from "./replay-view.js";
 
 const $ = (sel) => document.querySelector(sel);
 const STORE_KEY = "ggzd.login";
@@ -111,7 +113,13 @@ const state = {
   queueLists: 0,
   queuesUnsupported: false,
   waitingQueue: null,
+  // LIST TYPE='played' sent and not answered; the button a REPLAY was
+  // asked from (focus returns there when the replay closes).
+  playedLists: 0,
+  replayFrom: null,
 };
+
+const replayView = RV.view;
 
 // ---------------------------------------------------------------- storage
 
@@ -147,6 +155,7 @@ function forget() {
 
 function setView(view) {
   document.body.dataset.view = view;
+  if (view === "login") $("#replay").hidden = true;
   $("#login-view").hidden = view !== "login";
   $("#lobby-view").hidden = view === "login";
   $("#chat").hidden = view === "login";
@@ -217,6 +226,8 @@ function resetLobby() {
   state.queueLists = 0;
   state.queuesUnsupported = false;
   state.waitingQueue = null;
+  state.playedLists = 0;
+  $("#replay").hidden = true;
   state.joinAfterEnter = null;
   state.fallbackTried = false;
   closeChannel();
@@ -249,7 +260,7 @@ function connect() {
   ws.onopen = () => {
     if (state.ws !== ws) return;
     ws.send(P.HEADER);
-    ws.send(P.el("EXTENSIONS", { NAMES: "channel-token rejoin matchmaking" }));
+    ws.send(P.el("EXTENSIONS", { NAMES: "channel-token rejoin matchmaking replays" }));
     const lang = (navigator.language || "").replace("-", "_");
     if (/^[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})?$/.test(lang)) ws.send(P.textEl("LANGUAGE", {}, lang));
     setConnection("open", "Connected");
@@ -343,6 +354,9 @@ function handle(m) {
       return goToTable(P.intAttr(m, "ROOM"), P.intAttr(m, "TABLE"), P.intAttr(m, "SEAT"), false);
     case "RANKINGS":
       return rankings(m);
+    case "REPLAY":
+      $("#played-status").textContent = "";
+      return replayView.show(R.parseReplay(m), state.replayFrom);
     default:
       break;
   }
@@ -357,9 +371,16 @@ function result(m) {
       return loginResult(m, ok, code);
     case "list": {
       const list = P.child(m, "LIST");
-      if (ok && list) listResult(list);
+      if (ok && list) return listResult(list);
+      if (!ok && state.playedLists > 0) {
+        state.playedLists -= 1;
+        $("#played-status").textContent = "Cannot list the games: " + describe(code) + ".";
+      }
       return;
     }
+    case "replay":
+      if (!ok) $("#played-status").textContent = "Cannot replay that game: " + (P.attr(m, "REASON") || describe(code)) + ".";
+      return;
     case "protocol":
       if (state.queueLists > 0) {
         // This server lists no queues: stop asking.
@@ -487,6 +508,15 @@ function listResult(list) {
     for (const t of P.children(list, "TABLE")) setTable(t);
     renderTables();
     maybeReclaimSeat();
+  } else if (type === "played") {
+    if (state.playedLists > 0) state.playedLists -= 1;
+    const games = R.parsePlayed(list);
+    $("#played-status").textContent = games.length ? games.length + " game(s), newest first." : "";
+    RV.renderPlayed(games, (id, button) => {
+      state.replayFrom = button;
+      $("#played-status").textContent = "Loading the replay…";
+      send(P.el("REPLAY", { ID: id }));
+    });
   } else if (type === "queue") {
     if (state.queueLists > 0) state.queueLists -= 1;
     state.queues = P.children(list, "QUEUE").map((q) => ({
@@ -1279,6 +1309,16 @@ function wire() {
     if (next) next.focus();
   });
   LV.wireLockstep(() => (isLockstep() && state.table >= 0 ? state.game : null), renderGame);
+  $("#played-button").addEventListener("click", () => {
+    if (!state.ext.has("replays")) {
+      $("#played-status").textContent = "This server keeps no games for replay.";
+      return;
+    }
+    state.playedLists += 1;
+    $("#played-status").textContent = "Loading…";
+    send(P.el("LIST", { TYPE: "played" }));
+  });
+  RV.wireReplay(replayView);
   $("#reconnect").addEventListener("click", connect);
   $("#logout").addEventListener("click", () => {
     forget();

@@ -93,7 +93,12 @@ fn race_view(page: &Page) -> Option<RaceView> {
     if v.is_null() {
         return None;
     }
-    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     Some(RaceView {
         phase: s("phase"),
         turn: v.get("turn").and_then(Value::as_u64).unwrap_or(0),
@@ -193,7 +198,12 @@ fn both_finished(host: &Page, guest: &Page) -> (RaceView, RaceView) {
     // The winner's page is the one with the higher counter.
     let host_ahead = a.counters[0] > a.counters[1];
     if a.counters[0] != a.counters[1] {
-        assert_eq!(ra.contains("win"), host_ahead, "{ra:?} with {:?}", a.counters);
+        assert_eq!(
+            ra.contains("win"),
+            host_ahead,
+            "{ra:?} with {:?}",
+            a.counters
+        );
     }
     (a, b)
 }
@@ -210,7 +220,11 @@ fn the_js_engine_matches_the_rust_engine() {
         .map(|t| {
             vec![
                 Some([1, 2, 3, 0, 4, 255][(t % 6) as usize]),
-                if t % 7 == 3 { None } else { Some((t % 3) as u8 + 1) },
+                if t % 7 == 3 {
+                    None
+                } else {
+                    Some((t % 3) as u8 + 1)
+                },
                 Some(3),
             ]
         })
@@ -273,9 +287,10 @@ fn two_browsers_race_to_100_through_ggzd() {
     ann.b.fill("#ls-setup-input", "seed by ann");
     ann.b.click("#ls-setup-send");
     for page in [&ann, &ben] {
-        page.b.wait_text("#ls-setup-list", "to show ann's setup", |t| {
-            t.contains("seed by ann")
-        });
+        page.b
+            .wait_text("#ls-setup-list", "to show ann's setup", |t| {
+                t.contains("seed by ann")
+            });
     }
     // Ann uses the pointer, Ben the keyboard alone.
     click_step(&ann, 3);
@@ -329,7 +344,8 @@ fn a_reload_mid_race_catches_up_and_keeps_the_hash_matching() {
         v.phase == "running" && v.caught_up.is_some() && v.turn > before.turn
     });
     // The step picked before the reload still holds.
-    dan.b.wait_element("#ls-steps .ls-step[data-step=\"0\"][aria-pressed=\"true\"]");
+    dan.b
+        .wait_element("#ls-steps .ls-step[data-step=\"0\"][aria-pressed=\"true\"]");
     let (turn, hash) = back.caught_up.clone().unwrap_or_default();
     // `turn` is the last replayed turn; `before.turn` the next one to play.
     assert!(
@@ -341,7 +357,9 @@ fn a_reload_mid_race_catches_up_and_keeps_the_hash_matching() {
     // computed live for the same turn.
     let live = cleo
         .b
-        .wait_for(&format!("cleo's hash of turn {turn}"), |_| Ok(listed_hash(&cleo, turn)));
+        .wait_for(&format!("cleo's hash of turn {turn}"), |_| {
+            Ok(listed_hash(&cleo, turn))
+        });
     assert_eq!(hash, live, "replayed hash of turn {turn}");
     dan.b.screenshot_at("#game", "lockstep-rejoined");
 
@@ -368,7 +386,9 @@ struct Scripted {
 impl Scripted {
     fn join(web: &WebServer, name: &str, table: &str) -> Scripted {
         let mut lobby = web.server.connect();
-        let login = lobby.login(LoginKind::Guest, name, None, None).expect("login");
+        let login = lobby
+            .login(LoginKind::Guest, name, None, None)
+            .expect("login");
         assert_eq!(login.code, "ok");
         enter(&mut lobby, 1);
         let stream = open_game_channel(&web.server, name);
@@ -517,8 +537,5 @@ fn a_browser_shows_the_pause_and_the_desync_halt() {
     eva.b.screenshot_at("#game", "lockstep-desync");
     // The relay ends the table; the halt stays on screen.
     eva.b.wait_element("#ls-back:not([hidden])");
-    assert_eq!(
-        race_view(&eva).map(|v| v.phase).as_deref(),
-        Some("desync")
-    );
+    assert_eq!(race_view(&eva).map(|v| v.phase).as_deref(), Some("desync"));
 }

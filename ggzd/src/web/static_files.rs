@@ -25,7 +25,15 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("proto.js", include_bytes!("../../../web/proto.js")),
     ("dio.js", include_bytes!("../../../web/dio.js")),
     ("lockstep.js", include_bytes!("../../../web/lockstep.js")),
-    ("lockstep-view.js", include_bytes!("../../../web/lockstep-view.js")),
+    (
+        "lockstep-view.js",
+        include_bytes!("../../../web/lockstep-view.js"),
+    ),
+    ("replay.js", include_bytes!("../../../web/replay.js")),
+    (
+        "replay-view.js",
+        include_bytes!("../../../web/replay-view.js"),
+    ),
     ("favicon.svg", include_bytes!("../../../web/favicon.svg")),
 ];
 
@@ -307,7 +315,10 @@ mod tests {
                 missing.push(name);
             }
         }
-        assert!(missing.is_empty(), "web/ files not in EMBEDDED: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "web/ files not in EMBEDDED: {missing:?}"
+        );
     }
 
     #[test]
