@@ -239,6 +239,7 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
                 .is_ok();
             JobDone::Banned { admin, stored }
         }
+        Job::Replays(job) => JobDone::Replays(crate::replays::run(store, job)),
         Job::EnsureBotAccounts { names, now } => {
             for name in names {
                 if let Err(e) = store.ensure_bot_account(&name, now) {

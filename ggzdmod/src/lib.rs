@@ -23,6 +23,10 @@
 //! * [`game`] — the game author's end: [`Game`], which connects, keeps the
 //!   seat table, turns traffic into [`Event`]s and sends requests.
 //!
+//! * [`eventlog`] — the append-only event log a game keeps for replays
+//!   and restore, its reader, and the stale-move helper
+//!   (docs/event-log.md); [`Game::start_event_log`] reports it to ggzd.
+//!
 //! * [`testing`] — a game server binary driven as
 //!   ggzd would drive it, for the game's own tests.
 //!
@@ -45,6 +49,7 @@
 use std::os::fd::RawFd;
 
 pub mod detect;
+pub mod eventlog;
 pub mod fdpass;
 pub mod game;
 pub mod server;

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod keyfile;
 pub mod rejoin;
 pub mod reload;
+pub mod replays;
 pub mod tables;
 pub mod tls;
 mod tomlsrc;
@@ -92,6 +93,8 @@ pub struct Config {
     pub database: database::DatabaseConfig,
     /// `[rejoin]`
     pub rejoin: rejoin::RejoinConfig,
+    /// `[replays]`
+    pub replays: replays::ReplaysConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -880,6 +883,7 @@ impl Config {
         )?;
         self.chat_backlog.check()?;
         self.rejoin.check()?;
+        self.replays.check()?;
         Ok(())
     }
 }

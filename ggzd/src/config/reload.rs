@@ -156,6 +156,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
         ("database", a.database == b.database),
         ("rejoin", a.rejoin == b.rejoin),
+        ("replays", a.replays == b.replays),
     ]
 }
 

@@ -10,6 +10,7 @@
 pub mod decoder;
 pub mod element;
 pub mod escape;
+pub mod ext_replays;
 pub mod ext_reply;
 pub mod reply;
 pub mod request;

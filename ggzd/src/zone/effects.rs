@@ -79,6 +79,8 @@ pub enum TimerKind {
     /// The grace of an abandoned seat (table, seat) ends (set with no
     /// connection, as `TableSync`).
     SeatGrace(TableSerial, u32),
+    /// Prune played games (paced like savegames; no connection).
+    PrunePlayed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,6 +151,8 @@ pub enum Job {
         reason: String,
         now: i64,
     },
+    /// Played games: record, prune, list, replay (docs/replays.md).
+    Replays(crate::replays::ReplaysJob),
 }
 
 #[derive(Debug)]
@@ -236,6 +240,8 @@ pub enum JobDone {
         perms: u32,
         stored: bool,
     },
+    /// A played-games job ended (docs/replays.md).
+    Replays(crate::replays::ReplaysDone),
     Nothing,
 }
 

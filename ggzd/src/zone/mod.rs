@@ -18,6 +18,7 @@ pub use login::unix_now;
 pub mod operator;
 pub mod perms;
 mod reconfigure;
+pub mod replays;
 mod rooms;
 mod session;
 mod tables;
@@ -84,6 +85,8 @@ pub struct Settings {
     pub abuse: crate::abuse::Limits,
     /// How long a seat left mid-game is held (docs/client-server.md §11.7).
     pub rejoin: crate::config::rejoin::RejoinConfig,
+    /// Played games: retention and the bound of a REPLAY answer.
+    pub replays: replays::ReplaySettings,
 }
 
 /// The registration policy, reduced to what the zone acts on.
@@ -138,6 +141,9 @@ pub struct Zone {
     /// Matchmaking queues, tickets and matches waiting for players.
     matchmaker: crate::matchmaking::Matchmaker,
     savegame_prunes: tables::prune_pacing::PrunePacing,
+    /// Played games: pacing of their pruning, what each table recorded,
+    /// requests at the workers (zone/replays.rs).
+    replays: replays::ReplayState,
 }
 
 impl Zone {
@@ -178,6 +184,7 @@ impl Zone {
             metrics: crate::metrics::ZoneMetrics::default(),
             matchmaker: crate::matchmaking::Matchmaker::default(),
             savegame_prunes: Default::default(),
+            replays: Default::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
@@ -452,6 +459,7 @@ impl Zone {
             } => self.on_admin_perm(conn, player, perm, value, sink),
             Request::Match { queue } => self.on_match(conn, queue, now, sink),
             Request::MatchCancel { queue } => self.on_match_cancel(conn, queue, sink),
+            Request::Replay { id, from } => self.on_replay(conn, id, from, sink),
         }
     }
 
@@ -495,6 +503,7 @@ impl Zone {
             TimerKind::MatchDeadline(serial) => {
                 self.on_match_deadline(serial, deadline, now, sink);
             }
+            TimerKind::PrunePlayed => self.on_prune_played_timer(now, sink),
             TimerKind::SeatGrace(serial, seat) => {
                 self.on_seat_grace(serial, seat, deadline, now, sink)
             }

@@ -116,6 +116,7 @@ fn settings() -> Settings {
         tls: TlsPolicy::default(),
         tables: Default::default(),
         rejoin: Default::default(),
+        replays: Default::default(),
     }
 }
 
@@ -247,6 +248,7 @@ mod extensions;
 mod matchmaking;
 mod operator;
 mod rejoin;
+mod replays;
 mod tls;
 
 #[test]

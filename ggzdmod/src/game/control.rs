@@ -394,9 +394,14 @@ impl Game {
         self.game_name = game;
         self.savegame = savegame;
         self.launched = true;
-        // libggzdmod moves to WAITING on its own once launched.
-        self.send_msg(&ToServer::State(GameState::Waiting))?;
-        self.state = GameState::Waiting;
+        // libggzdmod moves to WAITING on its own once launched; a game that
+        // restores savegames does so itself once the restore worked, so
+        // that a refused savegame is a failed launch (docs/event-log.md §4).
+        let restoring = self.restores && self.savegame.as_deref().is_some_and(|s| !s.is_empty());
+        if !restoring {
+            self.send_msg(&ToServer::State(GameState::Waiting))?;
+            self.state = GameState::Waiting;
+        }
         self.events.push_back(Event::Launch);
         Ok(())
     }

@@ -53,6 +53,7 @@
 use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::errno::Errno;
@@ -80,11 +81,13 @@ pub const DEFAULT_BOT_NAME: &str = "AI";
 mod control;
 mod error;
 mod event;
+mod eventlog;
 mod report;
 mod seats;
 
 pub use error::Error;
 pub use event::Event;
+pub use eventlog::MAX_SAVEGAME_BYTES;
 pub use report::{SeatResult, build_report};
 pub use seats::{Place, Seat, SeatInfo, Spectator};
 
@@ -151,6 +154,12 @@ pub struct Game {
     failure: Option<Error>,
     /// The control stream is finished (error or closure already reported).
     broken: bool,
+    /// The game's event log, once started (docs/event-log.md §3).
+    event_log: Option<crate::eventlog::EventLog>,
+    /// Where event logs are created.
+    event_log_dir: PathBuf,
+    /// The game restores savegames: WAITING waits for it on such launches.
+    restores: bool,
 }
 
 impl Game {
@@ -216,6 +225,9 @@ impl Game {
             closed: false,
             failure: None,
             broken: false,
+            event_log: None,
+            event_log_dir: PathBuf::from("."),
+            restores: false,
         };
         let expecting = match layout {
             Some(layout) => format!("expecting the {layout} launch layout"),

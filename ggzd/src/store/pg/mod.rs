@@ -18,6 +18,7 @@
 mod accounts;
 mod copy;
 mod games;
+mod replays;
 pub mod schema;
 pub mod target;
 

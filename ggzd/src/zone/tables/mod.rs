@@ -24,6 +24,7 @@ use crate::proto::request::TableRequest;
 use crate::proto::types::{LeaveReason, SeatKind, TableStatus};
 
 pub(crate) use guard::escape_log;
+pub(in crate::zone) use results::check_records;
 use std::time::Instant;
 
 use guard::GameGuard;
