@@ -101,6 +101,14 @@ impl Game {
         }
     }
 
+    /// Closes the open log without its end line, as if the game server
+    /// had stopped there: for a log that can no longer be kept whole (a
+    /// write failed, a bound was reached). Nothing more is recorded until
+    /// the next [`Game::start_event_log`].
+    pub fn abandon_event_log(&mut self) {
+        self.event_log = None;
+    }
+
     /// Reads the savegame ggzd launched the table with, as an event log
     /// (relative names are in the working directory). `Ok(None)`: no
     /// savegame, a fresh game. The log is checked (docs/event-log.md §2)
