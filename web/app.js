@@ -117,6 +117,8 @@ const state = {
   // asked from (focus returns there when the replay closes).
   playedLists: 0,
   replayFrom: null,
+  // A replay arriving in pages (NEXT, docs/replays.md §4.2).
+  replayParts: null,
 };
 
 const replayView = RV.view;
@@ -355,8 +357,7 @@ function handle(m) {
     case "RANKINGS":
       return rankings(m);
     case "REPLAY":
-      $("#played-status").textContent = "";
-      return replayView.show(R.parseReplay(m), state.replayFrom);
+      return replayPage(m);
     default:
       break;
   }
@@ -379,6 +380,7 @@ function result(m) {
       return;
     }
     case "replay":
+      if (!ok) state.replayParts = null;
       if (!ok) $("#played-status").textContent = "Cannot replay that game: " + (P.attr(m, "REASON") || describe(code)) + ".";
       return;
     case "protocol":
@@ -514,6 +516,7 @@ function listResult(list) {
     $("#played-status").textContent = games.length ? games.length + " game(s), newest first." : "";
     RV.renderPlayed(games, (id, button) => {
       state.replayFrom = button;
+      state.replayParts = null;
       $("#played-status").textContent = "Loading the replay…";
       send(P.el("REPLAY", { ID: id }));
     });
@@ -643,6 +646,28 @@ function chatIn(m) {
   const kind = kinds.includes(type) ? type : "normal";
   if (kind === "beep") addChat("beep", from, from + " beeps you.");
   else addChat(kind, from, m.textContent);
+}
+
+/** One page of a REPLAY: kept until the last one, then shown. */
+function replayPage(m) {
+  const page = R.parseReplay(m);
+  const acc = state.replayParts && state.replayParts.id === page.id ? state.replayParts : page;
+  if (acc !== page) {
+    acc.events.push(...page.events);
+    acc.bad += page.bad;
+  }
+  const last = acc.events.length ? acc.events[acc.events.length - 1].seq : 0;
+  const next = P.intAttr(m, "NEXT", -1);
+  // Another page only while it makes progress and the whole stays bounded.
+  if (next > last && acc.events.length < R.MAX_EVENTS) {
+    state.replayParts = acc;
+    $("#played-status").textContent = "Loading the replay… (" + acc.events.length + " events)";
+    send(P.el("REPLAY", { ID: acc.id, FROM: next }));
+    return;
+  }
+  state.replayParts = null;
+  $("#played-status").textContent = "";
+  replayView.show(acc, state.replayFrom);
 }
 
 function rankings(m) {

@@ -6,7 +6,7 @@
 
 use ggzd_e2e::ServerOptions;
 use ggzd_e2e::browser::{WebServer, keys};
-use ggzd_e2e::web_page::Page;
+use ggzd_e2e::web_page::{GameView, Page, best_move};
 use serde_json::json;
 
 fn server() -> WebServer {
@@ -212,4 +212,87 @@ fn the_replay_view_steps_through_a_recorded_game_by_pointer_and_keyboard() {
         json!("played-button"),
         "focus goes back to where the replay was opened"
     );
+}
+
+/// The TicTacToe room of the repository's `rooms/`.
+const TTT_ROOM: &str = "Tic-Tac-Toe";
+
+#[test]
+fn a_game_played_in_the_browser_is_replayed_move_by_move() {
+    let web = server();
+    let mut page = Page::open("replay-e2e", &web.url());
+    page.login_guest("carla");
+    page.enter_room(TTT_ROOM);
+    page.launch("carla vs Alfred", &[("open", ""), ("bot", "Alfred")]);
+    page.wait_game("seat X", |g| g.seat == "X");
+    // Perfect play, remembering our own squares in order.
+    let mine = std::cell::RefCell::new(Vec::new());
+    page.play_to_end(|g| {
+        let sq = best_move(&g.board, 'X');
+        mine.borrow_mut().push(sq);
+        sq
+    });
+    let end = page.wait_game("the end", GameView::over);
+    let mine = mine.into_inner();
+    let n = end.board.iter().filter(|c| **c != '.').count();
+
+    // The list of games played names this one, newest first. It is
+    // recorded by a worker after the game's report: ask until it shows.
+    let b = &page.b;
+    let mut asked: Option<std::time::Instant> = None;
+    b.wait_for("the game in #played", |b| {
+        if b.try_find("#played li[data-played-id] .replay-game")?
+            .is_some()
+        {
+            return Ok(Some(()));
+        }
+        if asked.is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(2)) {
+            asked = Some(std::time::Instant::now());
+            b.click("#played-button");
+        }
+        Ok(None)
+    });
+    let first = b.texts_of("#played li[data-played-id]").unwrap_or_default();
+    assert!(
+        first.first().is_some_and(|t| t.contains("TicTacToe")
+            && t.contains("carla")
+            && t.contains("Alfred")),
+        "{first:?}"
+    );
+    b.screenshot_at("#played", "played-list");
+    // Opened with the keyboard.
+    b.type_keys("#played li[data-played-id] .replay-game", keys::ENTER);
+    b.wait_element("#replay:not([hidden])");
+    wait_step(&page, &format!("0/{n}"));
+    assert_eq!(replay_rows(&page), "...|...|...");
+
+    // Every move: one more mark, X and O in turn, X's squares the ones we
+    // clicked, and the last step is the board the game ended on.
+    let mut before = ['.'; 9];
+    for k in 1..=n {
+        b.click("#replay-next");
+        wait_step(&page, &format!("{k}/{n}"));
+        let rows = replay_rows(&page);
+        let now: Vec<char> = rows.chars().filter(|c| *c != '|').collect();
+        let changed: Vec<usize> = (0..9).filter(|i| now[*i] != before[*i]).collect();
+        assert_eq!(changed.len(), 1, "step {k}: {rows}");
+        let mark = if k % 2 == 1 { 'X' } else { 'O' };
+        assert_eq!(now[changed[0]], mark, "step {k}: {rows}");
+        assert_eq!(before[changed[0]], '.', "step {k}: {rows}");
+        if mark == 'X' {
+            assert_eq!(Some(&changed[0]), mine.get(k / 2), "step {k}: {rows}");
+        }
+        before.copy_from_slice(&now);
+    }
+    assert_eq!(before, end.board, "the last step is the final board");
+    let note = b
+        .text_of("#replay-note")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(note.contains("win") || note.contains("draw"), "{note}");
+    b.screenshot_at("#replay", "replay-of-a-played-game");
+    b.click("#replay-close");
+    b.wait_element("#replay[hidden]");
 }
