@@ -69,8 +69,15 @@ export class ReplayView {
     this.replay = replay;
     this.returnFocus = returnFocus || null;
     const ttt = R.isTicTacToe(replay);
+    const race = !ttt && R.isLockstep(replay);
+    this.raceNames = [];
     if (ttt) {
       this.frames = R.tictactoeFrames(replay).frames;
+    } else if (race) {
+      const r = R.raceFrames(replay);
+      this.frames = r.frames;
+      this.raceNames = r.names;
+      this.goal = r.goal;
     } else {
       // Another game's board is not drawn: its events are listed instead.
       this.frames = [{ note: "The start." }].concat(
@@ -78,6 +85,7 @@ export class ReplayView {
       );
     }
     this.ttt = ttt;
+    this.race = race;
     this.k = 0;
     const box = $("#replay");
     box.hidden = false;
@@ -88,6 +96,12 @@ export class ReplayView {
       .map((s) => (ttt && s.num < 2 ? ["X", "O"][s.num] + ": " : "") + s.name + (RESULT[s.result] ? " (" + RESULT[s.result] + ")" : ""))
       .join(" · ");
     $("#replay-board").hidden = !ttt;
+    $("#replay-race").hidden = !race;
+    box.dataset.kind = ttt ? "tictactoe" : race ? "race" : "events";
+    const unit = ttt ? "move" : race ? "turn" : "event";
+    $("#replay-step-label").textContent = unit[0].toUpperCase() + unit.slice(1);
+    $("#replay-prev").setAttribute("aria-label", "Previous " + unit);
+    $("#replay-next").setAttribute("aria-label", "Next " + unit);
     this.draw();
     box.focus();
   }
@@ -133,6 +147,7 @@ export class ReplayView {
     const active = document.activeElement;
     if (active === prev && prev.disabled) (next.disabled ? $("#replay") : next).focus();
     if (active === next && next.disabled) (prev.disabled ? $("#replay") : prev).focus();
+    if (this.race) return this.drawRace(f);
     if (!this.ttt) return;
     document.querySelectorAll("#replay-board .cell").forEach((c) => {
       const q = Number(c.dataset.cell);
@@ -145,6 +160,22 @@ export class ReplayView {
     });
   }
 }
+
+/** The counters of a race at one step, as the table shows them. */
+ReplayView.prototype.drawRace = function drawRace(f) {
+  const ul = $("#replay-race");
+  ul.replaceChildren();
+  f.counters.forEach((c, i) => {
+    const li = el("li", { "data-seat": i });
+    const name = this.raceNames[i] || "seat " + (i + 1);
+    li.append(el("span", { class: "ls-name" }, name));
+    const bar = el("progress", { class: "ls-bar", max: this.goal, "aria-label": name + ": " + c + " of " + this.goal });
+    bar.value = Math.min(c, this.goal);
+    li.append(bar);
+    li.append(el("span", { class: "ls-counter" }, String(c)));
+    ul.append(li);
+  });
+};
 
 /** The page's one replay view (app.js fills it from the server's REPLAY). */
 export const view = new ReplayView();

@@ -1,10 +1,12 @@
 // Games played and their replays (the `replays` extension, docs/replays.md):
 // the server's LIST TYPE='played' and REPLAY elements read into plain
 // objects, and a TicTacToe game rebuilt move by move from its events
-// (kinds `seat`, `start`, `move`, `over`; docs/event-log.md). Pure: no
-// DOM beyond reading the elements DOMParser made.
+// (kinds `seat`, `start`, `move`, `over`; docs/event-log.md §6), or a
+// "Race to 100" game turn by turn from its relay's log (§7). Pure: no DOM
+// beyond reading the elements DOMParser made.
 
 import * as P from "./proto.js";
+import * as L from "./lockstep.js";
 
 /** Events read from one REPLAY at most (the server caps them too). */
 export const MAX_EVENTS = 10000;
@@ -125,4 +127,68 @@ export function tictactoeFrames(replay) {
   frames[0].note = "The start: " + who(0) + " against " + who(1) + ".";
   if (end) frames[frames.length - 1].note += " " + end;
   return { frames, names, end };
+}
+
+/** Whether this is a lockstep relay's log (docs/event-log.md §7). */
+export function isLockstep(replay) {
+  return replay.events.some((e) => e.kind === "turn") && replay.events.some((e) => e.kind === "setup");
+}
+
+/**
+ * The positions of a "Race to 100" game (docs/lockstep.md §5) replayed
+ * from its relay's log: the `setup` event seeds the engine, each `turn`
+ * (a MASTER frame as sent) is applied. `frames[k]` after k turns:
+ * {counters, turn, note}. A log the engine cannot follow stops the
+ * replay there, with a note saying so.
+ */
+export function raceFrames(replay) {
+  const names = [];
+  for (const s of replay.seats) names[s.num] = s.name;
+  const name = (i) => names[i] || "seat " + (i + 1);
+  const one = (bytes) => {
+    const fs = new L.Splitter().feed(bytes);
+    if (fs.length !== 1) throw new Error("not one frame");
+    return L.decode(fs[0].type, fs[0].body);
+  };
+  let setup = [];
+  let race = null;
+  const frames = [];
+  const line = (counters) => counters.map((c, i) => name(i) + " " + c).join(", ");
+  let broken = "";
+  for (const e of replay.events) {
+    try {
+      if (e.kind === "setup") {
+        const m = one(e.data);
+        if (m.kind !== "setup") throw new Error("the setup event is not a setup state");
+        setup = m.entries;
+      } else if (e.kind === "turn") {
+        const m = one(e.data);
+        if (m.kind !== "master") throw new Error("a turn event is not a master packet");
+        if (!race) {
+          const seats = Math.max(m.commands.length, names.length);
+          race = new L.Race(seats, setup);
+          frames.push({ counters: race.counters.slice(), turn: 0, note: "The start: " + line(race.counters) + "." });
+        }
+        race.apply(m.turn, m.commands);
+        const steps = m.commands.map((c, i) => (c === null ? name(i) + " away" : null)).filter(Boolean);
+        frames.push({
+          counters: race.counters.slice(),
+          turn: m.turn,
+          note: "Turn " + m.turn + ": " + line(race.counters) + (steps.length ? " (" + steps.join(", ") + ")" : "") + ".",
+        });
+      }
+    } catch (err) {
+      broken = "The log cannot be replayed past this point (" + err.message + ").";
+      break;
+    }
+  }
+  if (!frames.length) frames.push({ counters: names.map(() => 0), turn: 0, note: "No turn was played." });
+  const last = frames[frames.length - 1];
+  if (race && race.outcome) {
+    const r = race.outcome.results;
+    const winners = r.map((x, i) => (x === 0 ? i : -1)).filter((i) => i >= 0);
+    last.note += winners.length === 1 ? " " + name(winners[0]) + " wins." : " A tie.";
+  }
+  if (broken) last.note += " " + broken;
+  return { frames, names: frames[0].counters.map((_, i) => name(i)), goal: L.GOAL };
 }

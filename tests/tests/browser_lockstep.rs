@@ -315,6 +315,44 @@ fn two_browsers_race_to_100_through_ggzd() {
     ann.b.wait_element("#ls-back:not([hidden])");
     ann.b.type_keys("#ls-back", keys::ENTER);
     ann.b.wait_view("lobby");
+
+    // The relay's event log replays the race turn by turn in the replay
+    // view (docs/event-log.md §7), ending where the game ended.
+    let b = &ann.b;
+    let mut asked: Option<std::time::Instant> = None;
+    b.wait_for("the race in #played", |b| {
+        if b.try_find("#played li[data-played-id] .replay-game")?
+            .is_some()
+        {
+            return Ok(Some(()));
+        }
+        if asked.is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(2)) {
+            asked = Some(std::time::Instant::now());
+            b.click("#played-button");
+        }
+        Ok(None)
+    });
+    b.click("#played li[data-played-id] .replay-game");
+    b.wait_element("#replay[data-kind=\"race\"]:not([hidden])");
+    // `turn` is the next turn: that many turns were played.
+    let n = a.turn;
+    b.wait_text("#replay-step", "to start at 0", |t| t == format!("0/{n}"));
+    b.click("#replay-next");
+    b.wait_text("#replay-step", "to step", |t| t == format!("1/{n}"));
+    b.type_keys("#replay-next", "\u{E010}"); // End
+    b.wait_text("#replay-step", "to reach the end", |t| {
+        t == format!("{n}/{n}")
+    });
+    let end: Vec<u64> = b
+        .texts_of("#replay-race li[data-seat] .ls-counter")
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    assert_eq!(end, a.counters, "the replay ends where the race ended");
+    let note = b.text_of("#replay-note").ok().flatten().unwrap_or_default();
+    assert!(note.contains("ann wins"), "{note}");
+    b.screenshot_at("#replay", "lockstep-replay");
 }
 
 #[test]
