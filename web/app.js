@@ -827,6 +827,10 @@ function newGame(gameId) {
 
 function gameBytes(ch, bytes) {
   if (state.channel !== ch || !state.game) return;
+  // The game list may have come after the channel was opened: the game
+  // state follows the table's engine once it is known.
+  const known = state.games.get(tableGame(state.table));
+  if (known && LV.speaks(known.engine) !== isLockstep()) state.game = newGame(known.id);
   if (isLockstep()) {
     try {
       state.game.feed(bytes);

@@ -487,7 +487,7 @@ impl Scripted {
 }
 
 #[test]
-fn a_browser_shows_the_pause_and_the_desync_halt() {
+fn a_player_and_a_spectator_see_the_pause_and_the_desync_halt() {
     // Short turns, a pause after 4 turns of waiting, no drop while the
     // test looks at the pause.
     let (web, _tmp) = tuned_server(
@@ -535,6 +535,33 @@ fn a_browser_shows_the_pause_and_the_desync_halt() {
     eva.b.screenshot_at("#game", "lockstep-paused");
     let held = race_view(&eva).map(|v| v.turn).unwrap_or(0);
 
+    // A spectator comes in mid-game: the same catch-up, the same hash,
+    // and nothing to press.
+    let mut fay = Page::open("ls-fay", &web.url());
+    fay.login_guest("fay");
+    fay.enter_room(ROOM);
+    fay.join_table(table.as_str().unwrap_or_default(), true);
+    let seen = wait_race(&fay, "the spectator's catch-up", |v| v.caught_up.is_some());
+    let (turn, hash) = seen.caught_up.clone().unwrap_or_default();
+    assert_eq!(
+        listed_hash(&eva, turn),
+        Some(hash),
+        "spectator's hash of turn {turn}"
+    );
+    assert_eq!(
+        fay.b.text_of("#my-seat").ok().flatten().as_deref(),
+        Some("spectator")
+    );
+    assert_eq!(
+        fay.b.exec(
+            "return ['#ls-steps', '#ls-setup', '#ls-ready'].every(s => { \
+               const e = document.querySelector(s); return !e || e.offsetParent === null; });",
+            &[]
+        ),
+        json!(true),
+        "a spectator sees no controls"
+    );
+
     // Rob catches up: the game resumes.
     let pending = rob.demo.command(1).expect("a command is due");
     rob.send(&pending);
@@ -573,6 +600,8 @@ fn a_browser_shows_the_pause_and_the_desync_halt() {
     assert!(result.contains("rob") && result.contains("eva"), "{result}");
     assert_eq!(halted.status, "Halted");
     eva.b.screenshot_at("#game", "lockstep-desync");
+    let watched = wait_race(&fay, "the spectator sees the halt", |v| v.phase == "desync");
+    assert!(watched.result.contains("Desync"), "{}", watched.result);
     // The relay ends the table; the halt stays on screen.
     eva.b.wait_element("#ls-back:not([hidden])");
     assert_eq!(race_view(&eva).map(|v| v.phase).as_deref(), Some("desync"));
