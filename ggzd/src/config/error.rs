@@ -1,0 +1,44 @@
+//! `ConfigError`: a configuration problem with its file, line and key.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A configuration problem, located as precisely as possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file, as named by the caller; `None` for embedded defaults.
+    pub file: Option<PathBuf>,
+    /// 1-based line, if known.
+    pub line: Option<usize>,
+    /// Dotted key such as `network.port`, if the problem has one.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    pub(super) not_found: bool,
+}
+
+impl ConfigError {
+    /// True if the file does not exist (the caller may then choose to run
+    /// on defaults, as the original did).
+    pub fn is_not_found(&self) -> bool {
+        self.not_found
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}", file.display())?;
+            if let Some(line) = self.line {
+                write!(f, ":{line}")?;
+            }
+            f.write_str(": ")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, "key '{key}': ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
