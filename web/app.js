@@ -119,6 +119,7 @@ const state = {
   replayFrom: null,
   // A replay arriving in pages (NEXT, docs/replays.md §4.2).
   replayParts: null,
+  replayWanted: null,
 };
 
 const replayView = RV.view;
@@ -380,7 +381,10 @@ function result(m) {
       return;
     }
     case "replay":
-      if (!ok) state.replayParts = null;
+      if (!ok) {
+        state.replayParts = null;
+        state.replayWanted = null;
+      }
       if (!ok) $("#played-status").textContent = "Cannot replay that game: " + (P.attr(m, "REASON") || describe(code)) + ".";
       return;
     case "protocol":
@@ -517,6 +521,7 @@ function listResult(list) {
     RV.renderPlayed(games, (id, button) => {
       state.replayFrom = button;
       state.replayParts = null;
+      state.replayWanted = String(id);
       $("#played-status").textContent = "Loading the replay…";
       send(P.el("REPLAY", { ID: id }));
     });
@@ -651,6 +656,8 @@ function chatIn(m) {
 /** One page of a REPLAY: kept until the last one, then shown. */
 function replayPage(m) {
   const page = R.parseReplay(m);
+  // A page of a replay asked for before the latest click.
+  if (page.id !== state.replayWanted) return;
   const acc = state.replayParts && state.replayParts.id === page.id ? state.replayParts : page;
   if (acc !== page) {
     acc.events.push(...page.events);
@@ -666,6 +673,7 @@ function replayPage(m) {
     return;
   }
   state.replayParts = null;
+  state.replayWanted = null;
   $("#played-status").textContent = "";
   replayView.show(acc, state.replayFrom);
 }
@@ -800,7 +808,9 @@ function openChannel() {
         reject(new Error("the server refused the game connection"));
       } else if (state.channel === ch && !ch.closedByUs) {
         state.channel = null;
-        if (state.table >= 0) system("The game connection closed.");
+        // A lockstep relay closes the channel once its game is over.
+        const ended = isLockstep() && state.game.client.over;
+        if (state.table >= 0 && !ended) system("The game connection closed.");
       }
     };
   });

@@ -85,6 +85,7 @@ export class LockstepGame {
         this.message = m.nextTurn > 0 ? "Caught up at turn " + m.nextTurn + "." : "The race starts!";
         break;
       case "desync":
+      case "gameOver":
         // #game-result says it (result()), once.
         this.message = "";
         break;
