@@ -239,6 +239,7 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
                 .is_ok();
             JobDone::Banned { admin, stored }
         }
+        Job::Restore(job) => JobDone::Restore(Box::new(crate::zone::run_restore_job(store, *job))),
         Job::Replays(job) => JobDone::Replays(crate::replays::run(store, job)),
         Job::EnsureBotAccounts { names, now } => {
             for name in names {

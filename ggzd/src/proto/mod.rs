@@ -14,6 +14,7 @@ pub mod ext_replays;
 pub mod ext_reply;
 pub mod reply;
 pub mod request;
+pub mod restore;
 pub mod types;
 
 pub use decoder::{DecodeError, Decoder, Event, Limits, Progress};

@@ -215,6 +215,11 @@ pub enum Request {
     MatchCancel {
         queue: Option<String>,
     },
+    /// `RESTORE ID='n'` of the `replays` extension: relaunch a played
+    /// game from its event log (docs/replays.md; `proto/restore.rs`).
+    Restore {
+        id: Option<i64>,
+    },
     /// `REPLAY ID='n' FROM='seq'`: one page of a played game
     /// (docs/replays.md §4.2).
     Replay {
@@ -259,6 +264,7 @@ impl Request {
             Request::Extensions { .. } => "extensions",
             Request::Match { .. } => "match",
             Request::MatchCancel { .. } => "match_cancel",
+            Request::Restore { .. } => "restore",
             Request::Replay { .. } => "replay",
             Request::Misplaced(_) => "protocol",
             Request::Unknown(_) => "unknown",
@@ -461,6 +467,7 @@ pub fn parse_request(e: &Element) -> Request {
         "MATCH_CANCEL" => Request::MatchCancel {
             queue: attr_string(e, "QUEUE"),
         },
+        "RESTORE" => super::restore::parse(e),
         "REPLAY" => Request::Replay {
             id: attr_int(e, "ID"),
             from: attr_int(e, "FROM"),

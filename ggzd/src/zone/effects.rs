@@ -151,6 +151,9 @@ pub enum Job {
         reason: String,
         now: i64,
     },
+    /// Load and verify a played game for RESTORE and write its log where
+    /// the game server will read it (`zone/tables/restore.rs`).
+    Restore(Box<crate::zone::RestoreJob>),
     /// Played games: record, prune, list, replay (docs/replays.md).
     Replays(crate::replays::ReplaysJob),
 }
@@ -240,6 +243,8 @@ pub enum JobDone {
         perms: u32,
         stored: bool,
     },
+    /// A RESTORE's played game, loaded and written out (or refused).
+    Restore(Box<crate::zone::RestoreDone>),
     /// A played-games job ended (docs/replays.md).
     Replays(crate::replays::ReplaysDone),
     Nothing,

@@ -15,7 +15,7 @@ pub const CHANNEL_TOKEN: &str = "channel-token";
 pub const REJOIN: &str = "rejoin";
 /// `matchmaking`: queue notices (docs/extensions.md §4).
 pub const MATCHMAKING: &str = "matchmaking";
-/// `replays`: `LIST TYPE='played'` and `REPLAY` (docs/replays.md §4).
+/// `replays`: played games, replays and RESTORE (docs/replays.md §4).
 pub const REPLAYS: &str = "replays";
 
 /// The extensions switched on for one session; all off by default.

@@ -22,6 +22,7 @@ pub mod replays;
 mod rooms;
 mod session;
 mod tables;
+pub(crate) use tables::{RestoreDone, RestoreJob, run_restore_job};
 mod tls;
 pub use tls::{PLAIN_PASSWORD_REFUSED, TlsPolicy};
 
@@ -140,6 +141,8 @@ pub struct Zone {
     metrics: crate::metrics::ZoneMetrics,
     /// Matchmaking queues, tickets and matches waiting for players.
     matchmaker: crate::matchmaking::Matchmaker,
+    /// Tables launched by RESTORE, until they are ready or gone.
+    restores: tables::Restores,
     savegame_prunes: tables::prune_pacing::PrunePacing,
     /// Played games: pacing of their pruning, what each table recorded,
     /// requests at the workers (zone/replays.rs).
@@ -183,6 +186,7 @@ impl Zone {
             next_table_serial: 0,
             metrics: crate::metrics::ZoneMetrics::default(),
             matchmaker: crate::matchmaking::Matchmaker::default(),
+            restores: tables::Restores::default(),
             savegame_prunes: Default::default(),
             replays: Default::default(),
         };
@@ -459,6 +463,7 @@ impl Zone {
             } => self.on_admin_perm(conn, player, perm, value, sink),
             Request::Match { queue } => self.on_match(conn, queue, now, sink),
             Request::MatchCancel { queue } => self.on_match_cancel(conn, queue, sink),
+            Request::Restore { id } => self.on_restore(conn, id, now, sink),
             Request::Replay { id, from } => self.on_replay(conn, id, from, sink),
         }
     }

@@ -249,6 +249,7 @@ mod matchmaking;
 mod operator;
 mod rejoin;
 mod replays;
+mod restore;
 mod tls;
 
 #[test]

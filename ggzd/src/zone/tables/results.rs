@@ -213,6 +213,7 @@ impl Zone {
             return;
         };
         sink.end_table(serial);
+        self.restored_table_ended(serial, table.announced(), sink);
         self.record_unfinished_game(&table, sink);
         if !table.savegame.is_empty() {
             self.pace_savegame_prune(table.game, now, sink);
