@@ -184,12 +184,10 @@ pub struct PlayedSummary {
 }
 
 /// A stored game with its log and seal, as read (before verification).
-#[derive(Debug, Clone)]
-pub(crate) struct StoredPlayed {
-    pub summary: PlayedSummary,
-    pub log: Vec<u8>,
-    pub seal: Vec<u8>,
-}
+pub(crate) type StoredPlayed = super::dump::PlayedRecord;
+
+/// The zone secrets and played games of a store, for copying.
+pub(crate) type PlayedDump = (Vec<(String, Vec<u8>)>, Vec<StoredPlayed>);
 
 /// A verified played game, for a replay, a restore or an export.
 #[derive(Debug, Clone)]

@@ -188,6 +188,27 @@ impl SqliteStore {
         Ok(n as u64)
     }
 
+    /// The zone secrets and every played game, by id (for copying).
+    pub(crate) fn dump_played(&self) -> Result<super::replays::PlayedDump, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, secret FROM zone_secrets ORDER BY name")?;
+        let secrets = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM played_games ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let played = ids
+            .into_iter()
+            .filter_map(|id| self.played(id).transpose())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((secrets, played))
+    }
+
     pub(crate) fn played_count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn

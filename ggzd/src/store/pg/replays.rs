@@ -184,6 +184,30 @@ impl PgStore {
         })
     }
 
+    /// The zone secrets and every played game, by id (for copying).
+    pub(crate) fn dump_played(&self) -> Result<crate::store::replays::PlayedDump, StoreError> {
+        let (secrets, ids) = self.with(|c| {
+            let secrets = c
+                .client
+                .query("SELECT name, secret FROM zone_secrets ORDER BY name", &[])?
+                .iter()
+                .map(|r| Ok((col(r, 0)?, col(r, 1)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let ids = c
+                .client
+                .query("SELECT id FROM played_games ORDER BY id", &[])?
+                .iter()
+                .map(|r| col::<i64>(r, 0))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((secrets, ids))
+        })?;
+        let played = ids
+            .into_iter()
+            .filter_map(|id| self.played(id).transpose())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((secrets, played))
+    }
+
     pub(crate) fn played_count(&self) -> Result<u64, StoreError> {
         self.with(|c| {
             let n: i64 = col(
@@ -194,4 +218,67 @@ impl PgStore {
             Ok(u64::try_from(n).unwrap_or(0))
         })
     }
+}
+
+/// Copies the zone secrets and played games of `dump` into an empty
+/// target inside the copy's transaction, ids kept (`copy.rs`).
+pub(super) fn load_played(
+    tx: &mut postgres::Transaction<'_>,
+    dump: &crate::store::Dump,
+) -> Result<(), StoreError> {
+    // A ggzd that ran on the target may have made a secret already; the
+    // copied games are sealed with the source's.
+    if !dump.zone_secrets.is_empty() {
+        tx.execute("DELETE FROM zone_secrets", &[])?;
+    }
+    for (name, secret) in &dump.zone_secrets {
+        tx.execute(
+            "INSERT INTO zone_secrets (name, secret) VALUES ($1, $2)",
+            &[name, secret],
+        )?;
+    }
+    let game = tx.prepare(
+        "INSERT INTO played_games (id, game, ended, status, events, log, seal)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )?;
+    let seat = tx.prepare(
+        "INSERT INTO played_seats (played, seat, name, handle, seattype, result)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )?;
+    for p in &dump.played {
+        let s = &p.summary;
+        let events = i64::try_from(s.events)
+            .map_err(|_| StoreError::Corrupt("event count out of range".into()))?;
+        tx.execute(
+            &game,
+            &[
+                &s.id,
+                &s.game,
+                &s.ended,
+                &s.status.as_str(),
+                &events,
+                &p.log,
+                &p.seal,
+            ],
+        )?;
+        for st in &s.seats {
+            tx.execute(
+                &seat,
+                &[
+                    &s.id,
+                    &i64::from(st.seat),
+                    &st.name,
+                    &crate::config::canonical_name(&st.name),
+                    &st.kind.as_str(),
+                    &st.result.as_str(),
+                ],
+            )?;
+        }
+    }
+    tx.execute(
+        "SELECT setval(pg_get_serial_sequence('played_games', 'id'),
+                       COALESCE(MAX(id), 0) + 1, false) FROM played_games",
+        &[],
+    )?;
+    Ok(())
 }

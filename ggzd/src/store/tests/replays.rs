@@ -213,3 +213,31 @@ both!(
     a_damaged_log_is_corrupt,
     retention_keeps_the_newest_and_drops_the_old,
 );
+
+#[test]
+fn played_games_and_their_seal_survive_copy_to_postgres() {
+    let mut from = sqlite();
+    let bytes = log(4);
+    let first = record(&mut from, 100, &bytes, &seats());
+    let second = record(&mut from, 200, &log(2), &seats());
+    let dump = from.dump().unwrap();
+    assert_eq!(dump.played.len(), 2);
+    assert_eq!(dump.zone_secrets.len(), 1);
+
+    let mut to = postgres("copy_played");
+    // A secret the target made itself gives way to the copied one.
+    to.zone_secret_for_tests();
+    to.load(&dump).unwrap();
+    assert_eq!(to.dump().unwrap(), dump);
+    let replay = to.load_replay(first).unwrap();
+    assert_eq!(replay.raw, bytes);
+    assert!(to.load_replay(second).is_ok());
+    assert_eq!(
+        to.list_played(Some("alice"), 10).unwrap(),
+        from.list_played(Some("alice"), 10).unwrap()
+    );
+    // New games continue after the copied ids, sealed with the same key.
+    let third = record(&mut to, 300, &bytes, &seats());
+    assert!(third > second);
+    assert!(to.load_replay(third).is_ok());
+}
