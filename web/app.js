@@ -811,6 +811,10 @@ function openChannel() {
         // A lockstep relay closes the channel once its game is over.
         const ended = isLockstep() && state.game.client.over;
         if (state.table >= 0 && !ended) system("The game connection closed.");
+        if (isLockstep() && state.game.tableEnded) {
+          state.game.settle();
+          renderGame();
+        }
       }
     };
   });
@@ -929,6 +933,10 @@ function left(reason, by) {
   // for the relay to close.
   const finished = table >= 0 && isLockstep() && reason === "gameover";
   if (!finished) closeChannel();
+  if (finished) {
+    state.game.tableEnded = true;
+    if (!state.channel) state.game.settle();
+  }
   setView(finished ? "game" : "lobby");
   const why = {
     normal: "You left the table.",

@@ -97,6 +97,19 @@ export class LockstepGame {
     }
   }
 
+  /** The table ended and the channel closed without GAME_OVER or DESYNC
+   *  having arrived: nothing more will come, so the page's own engine
+   *  (hash-checked turn by turn) says how the race ended. */
+  settle() {
+    const c = this.client;
+    if (c.over) return;
+    c.over = true;
+    c.phase = "over";
+    c.unconfirmed = true;
+    if (c.race && c.race.outcome) c.gameOver = { turn: c.race.outcome.turn, results: c.race.outcome.results };
+    this.message = "";
+  }
+
   // ---- input
 
   setStep(step) {
@@ -139,6 +152,7 @@ export class LockstepGame {
     root.dataset.paused = String(!!c.paused);
     root.dataset.catchingUp = String(c.catchingUp);
     root.dataset.seat = c.seat === null ? "spectator" : String(c.seat);
+    root.dataset.confirmed = String(!c.unconfirmed);
     if (c.caughtUp) {
       root.dataset.caughtUpTurn = String(c.caughtUp.turn);
       root.dataset.caughtUpHash = c.caughtUp.hex;
@@ -226,6 +240,11 @@ export class LockstepGame {
   }
 
   result() {
+    const r = this.outcomeText();
+    return r && this.client.unconfirmed ? r + " (as this page counted; the relay's last word did not arrive)" : r;
+  }
+
+  outcomeText() {
     const c = this.client;
     if (c.desync) {
       return "Desync at turn " + c.desync.turn + " (" + this.names(c.desync.seats) + "): the game was halted; no result counts.";
