@@ -75,6 +75,12 @@ pub const ENV_GGZMODE: &str = "GGZMODE";
 /// (default [`GGZSOCKET_FD`]).
 pub const ENV_GGZSOCKET: &str = "GGZSOCKET";
 
+/// Environment variable through which our ggzd hands a savegame to a game
+/// server launched with the legacy layout, whose launch message has no
+/// savegame field (a RESTORE; docs/event-log.md §8). The crate takes it as
+/// [`Game::savegame`] when the launch message carries none.
+pub const ENV_SAVEGAME: &str = "GGZDMOD_SAVEGAME";
+
 /// Environment variable through which our ggzd tells a game server which
 /// launch layout it sends: `trunk` (0.99.x, with savegame) or `legacy`
 /// (0.0.14). Also accepted: `0.99`, `0.0.14`; case does not matter.

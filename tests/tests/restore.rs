@@ -148,7 +148,13 @@ fn play_from(dios: &mut [&mut Dio; 2], first: usize, moves: &[i32]) {
 
 /// alice and bob start a game, play `moves`, and its server is killed.
 /// Returns the id of the stored unfinished game.
-fn a_killed_game(server: &TestServer, alice: &mut Client, bob: &mut Client, game: i32) -> String {
+fn a_killed_game(
+    server: &TestServer,
+    alice: &mut Client,
+    bob: &mut Client,
+    game: i32,
+    game_name: &str,
+) -> String {
     let mut alice_dio = Dio::open(server, "alice");
     let table = launch_two_open(alice, game);
     let mut bob_dio = Dio::open(server, "bob");
@@ -156,7 +162,7 @@ fn a_killed_game(server: &TestServer, alice: &mut Client, bob: &mut Client, game
     play_from(&mut [&mut alice_dio, &mut bob_dio], 0, &[0, 3, 1]);
     kill_game_server(server, [alice, bob]);
     let p = played(alice, "unfinished");
-    assert_eq!(p.attr("GAME"), Some("TicTacToe (trunk)"), "{p:?}");
+    assert_eq!(p.attr("GAME"), Some(game_name), "{p:?}");
     let seats: Vec<(Option<&str>, Option<&str>)> = p
         .children_named("SEAT")
         .map(|s| (s.attr("NAME"), s.attr("RESULT")))
@@ -173,9 +179,21 @@ fn a_crashed_table_is_restored_from_its_log_and_finished() {
     let server = TestServer::start();
     let mut lobby = server.guest("lou");
     let (room, game) = trunk_room(&mut lobby);
-    let mut alice = player(&server, "alice", room);
-    let mut bob = player(&server, "bob", room);
-    let id = a_killed_game(&server, &mut alice, &mut bob, game);
+    crash_restore_finish(&server, room, game, "TicTacToe (trunk)");
+}
+
+/// The classic room's TicTacToe gets the legacy launch message, which has
+/// no savegame field: ggzd hands the savegame over in the environment.
+#[test]
+fn a_crashed_table_of_the_classic_room_is_restored_too() {
+    let server = TestServer::start();
+    crash_restore_finish(&server, 1, 0, "TicTacToe");
+}
+
+fn crash_restore_finish(server: &TestServer, room: i32, game: i32, game_name: &str) {
+    let mut alice = player(server, "alice", room);
+    let mut bob = player(server, "bob", room);
+    let id = a_killed_game(server, &mut alice, &mut bob, game, game_name);
 
     // alice asks; both players are told where their seats wait.
     let result = restore(&mut alice, &id);
@@ -188,9 +206,9 @@ fn a_crashed_table_is_restored_from_its_log_and_finished() {
         assert_eq!(restored.attr("SEAT"), Some(seat));
     }
     // Both JOIN, as after MATCHED; bob is to move on the restored board.
-    let mut alice_dio = Dio::open(&server, "alice");
+    let mut alice_dio = Dio::open(server, "alice");
     join(&mut alice, &table);
-    let mut bob_dio = Dio::open(&server, "bob");
+    let mut bob_dio = Dio::open(server, "bob");
     join(&mut bob, &table);
     let sync = bob_dio.until(|m| matches!(m, Msg::Sync { .. }));
     let Msg::Sync { turn, cells } = sync else {
@@ -256,7 +274,7 @@ fn corrupt_and_forged_logs_are_refused_with_a_reason() {
     let (room, game) = trunk_room(&mut lobby);
     let mut alice = player(&server, "alice", room);
     let mut bob = player(&server, "bob", room);
-    let id = a_killed_game(&server, &mut alice, &mut bob, game);
+    let id = a_killed_game(&server, &mut alice, &mut bob, game, "TicTacToe (trunk)");
     let original = stored_log(&server, &id);
     let text = String::from_utf8(original.clone()).unwrap();
 

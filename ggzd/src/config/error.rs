@@ -1,7 +1,7 @@
 //! `ConfigError`: a configuration problem with its file, line and key.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A configuration problem, located as precisely as possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,18 +27,36 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(file) = &self.file {
-            write!(f, "{}", file.display())?;
-            if let Some(line) = self.line {
-                write!(f, ":{line}")?;
-            }
-            f.write_str(": ")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, "key '{key}': ")?;
-        }
-        f.write_str(&self.message)
+        write_located(
+            f,
+            self.file.as_deref(),
+            self.line,
+            self.key.as_deref(),
+            &self.message,
+        )
     }
+}
+
+/// `file:line: key 'k': message`, leaving out what is not known (without a
+/// file, the line is left out too). Shared with `DescError`.
+pub(super) fn write_located(
+    f: &mut fmt::Formatter<'_>,
+    file: Option<&Path>,
+    line: Option<usize>,
+    key: Option<&str>,
+    message: &str,
+) -> fmt::Result {
+    if let Some(file) = file {
+        write!(f, "{}", file.display())?;
+        if let Some(line) = line {
+            write!(f, ":{line}")?;
+        }
+        f.write_str(": ")?;
+    }
+    if let Some(key) = key {
+        write!(f, "key '{key}': ")?;
+    }
+    f.write_str(message)
 }
 
 impl std::error::Error for ConfigError {}

@@ -74,21 +74,24 @@ impl Io {
 
     /// Closes the socket and frees the slot. Returns false if it was gone.
     pub(super) fn remove(&mut self, id: ConnId) -> bool {
-        let Some(entry) = self.conns.get_mut(id.slot as usize) else {
-            return false;
-        };
+        self.detach(id).is_some()
+    }
+
+    /// Takes a connection out of the slab, unwatched, its queued bytes no
+    /// longer counted, its slot free for a new generation.
+    pub(super) fn detach(&mut self, id: ConnId) -> Option<Conn> {
+        let entry = self.conns.get_mut(id.slot as usize)?;
         if entry.as_ref().is_none_or(|c| c.id != id) {
-            return false;
+            return None;
         }
-        if let Some(mut conn) = entry.take() {
-            let _ = self.poll.registry().deregister(&mut conn.stream);
-            self.queued_bytes = self.queued_bytes.saturating_sub(conn.out_bytes);
-        }
+        let mut conn = entry.take()?;
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        self.queued_bytes = self.queued_bytes.saturating_sub(conn.out_bytes);
         if let Some(generation) = self.generations.get_mut(id.slot as usize) {
             *generation = generation.wrapping_add(1);
         }
         self.free_slots.push(id.slot);
-        true
+        Some(conn)
     }
 
     pub(super) fn mark_dirty(&mut self, id: ConnId) {
@@ -106,17 +109,7 @@ impl Io {
         if self.conn(id).is_some_and(Conn::is_web) {
             return self.take_web_channel(id, table);
         }
-        let entry = self.conns.get_mut(id.slot as usize)?;
-        if entry.as_ref().is_none_or(|c| c.id != id) {
-            return None;
-        }
-        let mut conn = entry.take()?;
-        if let Some(generation) = self.generations.get_mut(id.slot as usize) {
-            *generation = generation.wrapping_add(1);
-        }
-        self.free_slots.push(id.slot);
-        let _ = self.poll.registry().deregister(&mut conn.stream);
-        self.queued_bytes = self.queued_bytes.saturating_sub(conn.out_bytes);
+        let mut conn = self.detach(id)?;
         if !matches!(conn.flush(), Flush::Drained) {
             log::warn!("a game channel still had unsent bytes at its hand-off");
         }

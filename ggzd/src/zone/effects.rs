@@ -184,6 +184,9 @@ pub struct SpawnSpec {
     pub launch: ToGame,
     /// Applied in the child before exec.
     pub limits: crate::game_limits::GameLimits,
+    /// A savegame the launch message's layout cannot carry (legacy): the
+    /// game server finds it in `GGZDMOD_SAVEGAME` (docs/event-log.md §8).
+    pub savegame_env: Option<String>,
 }
 
 /// What a game server did, as the event loop saw it.

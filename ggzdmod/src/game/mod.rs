@@ -65,7 +65,7 @@ use nix::sys::stat::{SFlag, fstat};
 use crate::wire::{
     GameState, LaunchLayout, MAX_SEATS, MAX_STRING_LEN, ReportRecord, SeatKind, ToGame, ToServer,
 };
-use crate::{ENV_GGZMODE, ENV_GGZSOCKET, ENV_LAUNCH_LAYOUT, GGZSOCKET_FD};
+use crate::{ENV_GGZMODE, ENV_GGZSOCKET, ENV_LAUNCH_LAYOUT, ENV_SAVEGAME, GGZSOCKET_FD};
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const NOSIGNAL: MsgFlags = MsgFlags::MSG_NOSIGNAL;
@@ -160,6 +160,9 @@ pub struct Game {
     event_log_dir: PathBuf,
     /// The game restores savegames: WAITING waits for it on such launches.
     restores: bool,
+    /// A savegame from the environment, for a launch message without one
+    /// (legacy layout).
+    env_savegame: Option<String>,
 }
 
 impl Game {
@@ -198,7 +201,9 @@ impl Game {
         let ctl = unsafe { OwnedFd::from_raw_fd(fd) };
         // Helpers the game may start must not inherit the control socket.
         fcntl(&ctl, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))?;
-        Game::start(ctl, layout)
+        let mut game = Game::start(ctl, layout)?;
+        game.env_savegame = std::env::var(ENV_SAVEGAME).ok().filter(|s| !s.is_empty());
+        Ok(game)
     }
 
     /// Uses an already open control socket instead of the environment
@@ -228,6 +233,7 @@ impl Game {
             event_log: None,
             event_log_dir: PathBuf::from("."),
             restores: false,
+            env_savegame: None,
         };
         let expecting = match layout {
             Some(layout) => format!("expecting the {layout} launch layout"),
@@ -265,7 +271,8 @@ impl Game {
         &self.game_name
     }
 
-    /// Savegame to restore from, if ggzd gave one (trunk layout only).
+    /// Savegame to restore from, if ggzd gave one: in the trunk launch
+    /// message, or (legacy layout) in [`ENV_SAVEGAME`](crate::ENV_SAVEGAME).
     pub fn savegame(&self) -> Option<&str> {
         self.savegame.as_deref()
     }

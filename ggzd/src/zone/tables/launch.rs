@@ -121,6 +121,12 @@ impl Zone {
         let mut argv = game.exec.clone();
         argv.extend(room.desc.executable_args.iter().cloned());
         let game_name = game.name.get(None).to_string();
+        // The legacy launch message has no savegame field: the name goes
+        // in the environment instead (docs/event-log.md §8).
+        let (savegame, savegame_env) = match game.launch_layout {
+            ggzdmod::LaunchLayout::Trunk => (savegame, None),
+            ggzdmod::LaunchLayout::Legacy => (None, savegame),
+        };
         let spec = SpawnSpec {
             argv,
             cwd: self.settings.gamedata_dir.join(&game_name),
@@ -132,6 +138,7 @@ impl Zone {
                 spectators: 0,
             },
             limits: game.limits,
+            savegame_env,
         };
         self.next_table_serial += 1;
         let serial = self.next_table_serial;

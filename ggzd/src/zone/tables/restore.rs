@@ -16,8 +16,6 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use ggzdmod::wire::LaunchLayout;
-
 use super::Seat;
 use crate::config::canonical_name;
 use crate::proto::reply as r;
@@ -140,15 +138,6 @@ impl Zone {
             .map(|g| &g.desc)
             .ok_or((ResultCode::NotInRoom, "this room has no game".to_owned()))?;
         let name = game.name.get(None).to_owned();
-        if game.launch_layout != LaunchLayout::Trunk {
-            return Err((
-                ResultCode::LaunchFail,
-                format!(
-                    "{name} uses the {} launch layout, which cannot carry a savegame",
-                    game.launch_layout
-                ),
-            ));
-        }
         Ok(RestoreJob {
             conn,
             canonical: player.canonical.clone(),

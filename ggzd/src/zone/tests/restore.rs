@@ -79,7 +79,7 @@ fn done(job: &RestoreJob, outcome: Result<Restorable, (ResultCode, String)>) -> 
 }
 
 #[test]
-fn restore_needs_the_extension_an_id_and_a_layout_with_savegames() {
+fn restore_needs_the_extension_and_an_id() {
     let mut w = world(LaunchLayout::Trunk);
     let plain = w.guest_in("lou", 1);
     w.send(plain, "<RESTORE ID='3'/>");
@@ -121,16 +121,29 @@ fn restore_needs_the_extension_an_id_and_a_layout_with_savegames() {
         "<RESULT ACTION='restore' CODE='bad options' REASON='the event log is forged'/>\n"
     );
     assert!(w.sink.spawned.is_empty());
+}
 
+#[test]
+fn a_legacy_layout_game_gets_the_savegame_in_its_environment() {
     let mut w = world(LaunchLayout::Legacy);
     let ann = with_replays(&mut w, "ann");
     w.send(ann, "<RESTORE ID='3'/>");
-    let out = reply(&mut w, ann);
-    assert!(
-        out.contains("CODE='launch fail'") && out.contains("cannot carry a savegame"),
-        "{out}"
-    );
-    assert!(w.sink.jobs.is_empty());
+    let job = take_job(&mut w);
+    let restorable = Restorable {
+        file: "restore.AbC123".into(),
+        seats: vec![
+            seat(0, "ann", PlayedSeatKind::Guest),
+            seat(1, "AI", PlayedSeatKind::Bot),
+        ],
+    };
+    w.zone
+        .on_restore_done(done(&job, Ok(restorable)), w.now, &mut w.sink);
+    let (_, spec) = &w.sink.spawned[0];
+    let ToGame::Launch { savegame, .. } = &spec.launch else {
+        panic!("{:?}", spec.launch);
+    };
+    assert_eq!(*savegame, None, "the legacy message has no savegame");
+    assert_eq!(spec.savegame_env.as_deref(), Some("restore.AbC123"));
 }
 
 #[test]

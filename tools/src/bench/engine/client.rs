@@ -172,25 +172,7 @@ pub(super) fn flush(client: &mut Client) -> Result<(), Closed> {
     if client.ws.is_some() {
         return flush_ws(client);
     }
-    let mut written = 0;
-    let result = loop {
-        let rest = client.out.get(written..).unwrap_or_default();
-        if rest.is_empty() {
-            break Ok(());
-        }
-        match client.stream.write(rest) {
-            Ok(0) => break Err(Closed::Disconnected("server stopped reading".into())),
-            Ok(n) => written += n,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => break Err(Closed::Disconnected(e.to_string())),
-        }
-    };
-    client.out.drain(..written.min(client.out.len()));
-    if client.out.is_empty() && client.out.capacity() > 4096 {
-        client.out = Vec::new();
-    }
-    result
+    write_queued(&mut client.stream, &mut client.out)
 }
 
 /// Frames queued output once the WebSocket is open (binary on a game
@@ -206,13 +188,19 @@ pub(super) fn flush_ws(client: &mut Client) -> Result<(), Closed> {
             client.out = Vec::new();
         }
     }
+    write_queued(&mut client.stream, &mut ws.wire)
+}
+
+/// Writes `queue` until it is empty or the socket is full, keeping what
+/// is left; an emptied large queue gives its memory back.
+fn write_queued(stream: &mut TcpStream, queue: &mut Vec<u8>) -> Result<(), Closed> {
     let mut written = 0;
     let result = loop {
-        let rest = ws.wire.get(written..).unwrap_or_default();
+        let rest = queue.get(written..).unwrap_or_default();
         if rest.is_empty() {
             break Ok(());
         }
-        match client.stream.write(rest) {
+        match stream.write(rest) {
             Ok(0) => break Err(Closed::Disconnected("server stopped reading".into())),
             Ok(n) => written += n,
             Err(e) if e.kind() == ErrorKind::WouldBlock => break Ok(()),
@@ -220,9 +208,9 @@ pub(super) fn flush_ws(client: &mut Client) -> Result<(), Closed> {
             Err(e) => break Err(Closed::Disconnected(e.to_string())),
         }
     };
-    ws.wire.drain(..written.min(ws.wire.len()));
-    if ws.wire.is_empty() && ws.wire.capacity() > 4096 {
-        ws.wire = Vec::new();
+    queue.drain(..written.min(queue.len()));
+    if queue.is_empty() && queue.capacity() > 4096 {
+        *queue = Vec::new();
     }
     result
 }

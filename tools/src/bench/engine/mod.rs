@@ -38,7 +38,6 @@ use std::time::Duration;
 
 use ggzd::proto::decoder::{Decoder, Limits};
 use ggzd::proto::escape::escape;
-use ggzd::proto::request::LoginKind;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
@@ -172,12 +171,7 @@ impl Engine {
     /// server's `</SESSION>`, and then [`Note::Game`]s.
     pub fn open_channel(&mut self, name: &str, notes: &mut Vec<Note>) -> ClientId {
         let request = format!("{HEADER}<CHANNEL ID='{}'/>\n</SESSION>\n", escape(name));
-        let plan = Plan {
-            name: name.to_owned(),
-            kind: LoginKind::Guest,
-            password: None,
-            room: None,
-        };
+        let plan = Plan::guest(name.to_owned(), None);
         self.connect(plan, Role::Channel, request.into_bytes(), notes)
     }
 

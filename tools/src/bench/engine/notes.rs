@@ -16,6 +16,18 @@ pub struct Plan {
     pub room: Option<u32>,
 }
 
+impl Plan {
+    /// A guest named `name`, entering `room` after logging in.
+    pub fn guest(name: String, room: Option<u32>) -> Plan {
+        Plan {
+            name,
+            kind: LoginKind::Guest,
+            password: None,
+            room,
+        }
+    }
+}
+
 /// Something a scenario should know about, produced by a turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
