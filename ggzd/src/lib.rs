@@ -6,6 +6,7 @@ pub mod abuse;
 pub mod auth;
 pub mod check_config;
 pub mod cli;
+pub mod cluster;
 pub mod client;
 pub mod completions;
 pub mod config;

@@ -10,6 +10,7 @@
 pub mod abuse;
 pub mod chat_backlog;
 pub mod control;
+pub mod cluster;
 pub mod database;
 pub(crate) mod dirscan;
 pub mod extra_dirs;
@@ -92,6 +93,8 @@ pub struct Config {
     pub database: database::DatabaseConfig,
     /// `[rejoin]`
     pub rejoin: rejoin::RejoinConfig,
+    /// `[cluster]`
+    pub cluster: cluster::ClusterConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,
@@ -762,6 +765,12 @@ impl Config {
         self.tables.check()?;
         self.control.check()?;
         self.database.check()?;
+        self.cluster.check()?;
+        ensure(
+            !self.cluster.enabled() || self.database.backend == database::Backend::Postgres,
+            "cluster.node",
+            "a cluster needs [database] backend = \"postgres\": every node shares its store",
+        )?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,
