@@ -239,6 +239,17 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
                 .is_ok();
             JobDone::Banned { admin, stored }
         }
+        Job::ReleaseName {
+            canonical,
+            node,
+            token,
+        } => {
+            if let Err(e) = store.release_name(&canonical, &node, token) {
+                // Freed with the node's other claims when it stops or dies.
+                log::error!("cannot free the cluster claim of {canonical}: {e}");
+            }
+            JobDone::Nothing
+        }
         Job::EnsureBotAccounts { names, now } => {
             for name in names {
                 if let Err(e) = store.ensure_bot_account(&name, now) {
@@ -286,6 +297,8 @@ fn login_job(store: &mut Store, params: &HashParams, job: LoginJob) -> LoginOutc
         Ok(None) => {}
         Err(e) => log::error!("cannot check bans: {e}"),
     }
+    let claim = job.claim.clone();
+    let canonical = job.canonical.clone();
     let result = match job.kind {
         LoginKind::Guest => store
             .user_exists(&job.canonical)
@@ -293,10 +306,27 @@ fn login_job(store: &mut Store, params: &HashParams, job: LoginJob) -> LoginOutc
         LoginKind::Normal => normal_login(store, params, job),
         LoginKind::First => register(store, params, job),
     };
-    result.unwrap_or_else(|e| {
+    let outcome = result.unwrap_or_else(|e| {
         log::error!("database error during login: {e}");
         LoginOutcome::Refused(ResultCode::UsrLookup)
-    })
+    });
+    match (claim, &outcome) {
+        (
+            Some(claim),
+            LoginOutcome::Accepted(_) | LoginOutcome::GuestChecked { registered: false },
+        ) => match store.claim_name(&canonical, &claim) {
+            Ok(true) => outcome,
+            Ok(false) => {
+                log::info!(target: "security", "{canonical} is logged in on another node");
+                LoginOutcome::Refused(ResultCode::AlreadyLoggedIn)
+            }
+            Err(e) => {
+                log::error!("cannot claim the name {canonical}: {e}");
+                LoginOutcome::Refused(ResultCode::UsrLookup)
+            }
+        },
+        _ => outcome,
+    }
 }
 
 fn normal_login(

@@ -28,20 +28,28 @@ pub struct PlayerInfo {
 pub enum LinkMsg {
     /// First frame each way: who this is. Whatever the receiver knew of
     /// that node's players is replaced by the snapshot that follows.
-    Hello { node: String, incarnation: u64 },
+    Hello {
+        node: String,
+        incarnation: u64,
+    },
     /// A player logged in, moved or changed (also: one snapshot entry).
     Player(PlayerInfo),
     /// The snapshot after HELLO is complete.
     SnapshotEnd,
     /// A player logged out.
-    Gone { name: String },
+    Gone {
+        name: String,
+    },
     /// Room chat, by room key.
     RoomChat {
         room: String,
         from: String,
         text: String,
     },
-    Announce { from: String, text: String },
+    Announce {
+        from: String,
+        text: String,
+    },
     /// Private chat to `to`, or a beep when `text` is `None`.
     Private {
         from: String,
@@ -360,7 +368,10 @@ mod tests {
             (vec![0, 0, 0, 0], CodecError::Truncated),
             (vec![0, 0, 0, 1, 99], CodecError::UnknownKind(99)),
             (vec![0, 0, 0, 3, GONE, 0, 5], CodecError::Truncated),
-            (vec![0, 0, 0, 5, GONE, 0, 2, 0xff, 0xfe], CodecError::NotUtf8),
+            (
+                vec![0, 0, 0, 5, GONE, 0, 2, 0xff, 0xfe],
+                CodecError::NotUtf8,
+            ),
             (vec![0, 0, 0, 2, SNAPSHOT_END, 0], CodecError::TrailingBytes),
             (vec![0, 0, 0, 3, GONE, 0xff, 0xff], CodecError::TooLong),
         ];

@@ -211,7 +211,11 @@ mod tests {
         assert_eq!(dials(&m.observe(&rows)), ["c"]);
         assert!(m.link_up("c", 3));
         m.link_down("c");
-        assert_eq!(dials(&m.observe(&rows)), ["c"], "a lost link is dialed again");
+        assert_eq!(
+            dials(&m.observe(&rows)),
+            ["c"],
+            "a lost link is dialed again"
+        );
         assert!(!m.link_up("b", 9), "a link claiming to be us");
         assert_eq!(m.peers().collect::<Vec<_>>(), ["a", "c"]);
     }

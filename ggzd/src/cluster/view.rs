@@ -91,7 +91,11 @@ impl RemoteView {
                 info,
             },
         );
-        (from != to).then_some(Moved { canonical, from, to })
+        (from != to).then_some(Moved {
+            canonical,
+            from,
+            to,
+        })
     }
 
     /// A player of `node` logged out. A name now held by another node is
@@ -186,7 +190,10 @@ mod tests {
         let moved = v.upsert("b", "x".into(), info("X", Some("ttt"))).unwrap();
         assert_eq!(moved.from.as_deref(), Some("lobby"));
         assert_eq!((v.count_in("lobby"), v.count_in("ttt")), (1, 1));
-        assert_eq!(v.remove("b", "x").unwrap().info.room.as_deref(), Some("ttt"));
+        assert_eq!(
+            v.remove("b", "x").unwrap().info.room.as_deref(),
+            Some("ttt")
+        );
         assert_eq!(v.count_in("ttt"), 0);
         assert_eq!(v.len(), 1);
     }
@@ -207,7 +214,11 @@ mod tests {
         v.upsert("b", "x".into(), info("X", Some("lobby")));
         v.upsert("b", "z".into(), info("Z", None));
         v.upsert("c", "y".into(), info("Y", Some("lobby")));
-        let mut gone: Vec<String> = v.remove_node("b").into_iter().map(|p| p.canonical).collect();
+        let mut gone: Vec<String> = v
+            .remove_node("b")
+            .into_iter()
+            .map(|p| p.canonical)
+            .collect();
         gone.sort();
         assert_eq!(gone, ["x", "z"]);
         assert_eq!(v.count_in("lobby"), 1);
@@ -222,7 +233,11 @@ mod tests {
         v.begin_snapshot("b");
         v.upsert("b", "x".into(), info("X", Some("lobby")));
         v.upsert("b", "w".into(), info("W", None));
-        let stale: Vec<String> = v.end_snapshot("b").into_iter().map(|p| p.canonical).collect();
+        let stale: Vec<String> = v
+            .end_snapshot("b")
+            .into_iter()
+            .map(|p| p.canonical)
+            .collect();
         assert_eq!(stale, ["z"]);
         assert!(v.get("x").is_some() && v.get("w").is_some());
         assert_eq!(v.count_in("lobby"), 1);

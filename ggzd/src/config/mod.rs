@@ -9,8 +9,8 @@
 
 pub mod abuse;
 pub mod chat_backlog;
-pub mod control;
 pub mod cluster;
+pub mod control;
 pub mod database;
 pub(crate) mod dirscan;
 pub mod extra_dirs;

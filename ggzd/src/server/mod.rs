@@ -4,6 +4,8 @@
 //! once per loop turn with `writev`, so a burst of chat costs one syscall
 //! per recipient, not one per message.
 
+mod cluster;
+mod cluster_registry;
 mod conn;
 mod contain;
 mod control;
@@ -142,6 +144,8 @@ struct Io {
     site: Arc<crate::web::static_files::Site>,
     /// Game channels over WebSocket, relayed (`relay.rs`).
     relays: Vec<Option<relay::RelayConn>>,
+    /// Node links and the registry, when this is a cluster node.
+    cluster: Option<cluster::ClusterIo>,
 }
 
 pub struct Server {
@@ -168,7 +172,7 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(zone: Zone, setup: ServerSetup) -> io::Result<Server> {
+    pub fn new(mut zone: Zone, setup: ServerSetup) -> io::Result<Server> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut listener = setup.listener;
@@ -196,6 +200,13 @@ impl Server {
             Arc::clone(&waker),
         )
         .map_err(|e| io::Error::other(e.to_string()))?;
+        let cluster = cluster::ClusterIo::start(
+            &setup.config.cluster,
+            &setup.store,
+            poll.registry(),
+            Arc::clone(&waker),
+            &mut zone,
+        )?;
         let (reload_tx, reload_rx) = mpsc::channel();
         // The files are named by the configuration, which a reload reads
         // again: only the loaded pair is kept here.
@@ -222,6 +233,7 @@ impl Server {
                 web: Arc::new(web_config),
                 site: Arc::new(site),
                 relays: Vec::new(),
+                cluster,
             },
             listener,
             listening: true,
@@ -316,6 +328,12 @@ impl Server {
                         self.deliver_table_events(now);
                     }
                     token if token.0 >= relay::RELAY_BASE => self.io.pump_relay(token),
+                    token if cluster::owns(token) => self.on_cluster_ready(
+                        token,
+                        event.is_readable() || event.is_read_closed() || event.is_error(),
+                        event.is_writable(),
+                        now,
+                    ),
                     token if token.0 >= CONN_BASE => {
                         let slot = (token.0 - CONN_BASE) as u32;
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
@@ -340,7 +358,9 @@ impl Server {
             }
             self.fire_timers(now);
             self.deliver_table_events(now);
+            self.cluster_turn(now);
             self.settle(now);
+            self.cluster_flush();
             if self.io.games.sweep_due(now) {
                 // Tables ended this turn: one /proc scan for all of them.
                 if let Some(next) = self.io.games.sweep(now) {
@@ -357,6 +377,9 @@ impl Server {
             }
         }
         self.io.games.kill_all_and_wait();
+        if let Some(cluster) = self.io.cluster.take() {
+            cluster.stop();
+        }
         log::info!("ggzd stopped");
         logging::flush_batch();
         self.io.workers.shutdown();
@@ -1189,6 +1212,12 @@ impl Sink for Io {
 
     fn timer(&mut self, at: Instant, key: TimerKey) {
         self.timers.add(at, Timer::Zone(key));
+    }
+
+    fn cluster(&mut self, out: crate::cluster::Outbound) {
+        if let Some(cluster) = &mut self.cluster {
+            cluster.queue(out);
+        }
     }
 
     fn backlog(&self, conn: ConnId) -> usize {

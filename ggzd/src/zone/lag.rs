@@ -174,7 +174,7 @@ impl Zone {
         let since = std::mem::replace(&mut p.rooms_reported_at, now);
         for room in self.rooms.iter().flatten() {
             if room.changed_at > since && !room.closing {
-                let update = r::update_room_players(room.id as i32, room.players.len() as u32);
+                let update = r::update_room_players(room.id as i32, self.room_count(room) as u32);
                 sink.send(conn, &msg(update));
             }
         }

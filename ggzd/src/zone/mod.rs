@@ -7,6 +7,7 @@ mod admin;
 mod channel;
 mod channel_token;
 pub mod chat;
+pub mod cluster;
 pub mod effects;
 pub(crate) mod extensions;
 pub mod flood;
@@ -138,6 +139,8 @@ pub struct Zone {
     /// Matchmaking queues, tickets and matches waiting for players.
     matchmaker: crate::matchmaking::Matchmaker,
     savegame_prunes: tables::prune_pacing::PrunePacing,
+    /// Remote players and name claims, when this zone is a cluster node.
+    cluster: Option<Box<cluster::ZoneCluster>>,
 }
 
 impl Zone {
@@ -178,6 +181,7 @@ impl Zone {
             metrics: crate::metrics::ZoneMetrics::default(),
             matchmaker: crate::matchmaking::Matchmaker::default(),
             savegame_prunes: Default::default(),
+            cluster: None,
         };
         for desc in rooms {
             zone.add_room(desc, now);
@@ -292,6 +296,7 @@ impl Zone {
             State::Player(player) => {
                 log::info!(target: "connections", "{} logged out", player.name);
                 self.names.remove(&player.canonical);
+                self.cluster_player_gone(conn, &player, sink);
                 if let Some(room) = player.room {
                     self.leave_room(conn, &player, room, None, now, sink);
                 }
