@@ -216,6 +216,7 @@ mod tests {
         new.control.max_connections = 5;
         new.metrics.listen = Some("127.0.0.1:2".parse().unwrap());
         new.database.backend = crate::config::database::Backend::Postgres;
+        new.cluster.node = "a".into();
         let plan = plan(&running, &mut new);
         assert_eq!(plan.needs_restart, RESTART_KEYS.to_vec());
         assert!(plan.changed.is_empty(), "{:?}", plan.changed);
