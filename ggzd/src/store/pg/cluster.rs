@@ -204,3 +204,62 @@ pub fn connect(target: &super::PgTarget) -> Result<Client, StoreError> {
         .connect(postgres::NoTls)
         .map_err(|e| StoreError::Unavailable(format!("cannot connect to {}: {e}", target.shown())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, StoreTarget};
+    use crate::zone::cluster::NameClaim;
+
+    fn claim(node: &str, incarnation: u64, token: i64) -> NameClaim {
+        NameClaim {
+            node: node.into(),
+            incarnation,
+            token,
+        }
+    }
+
+    #[test]
+    fn the_registry_keeps_nodes_and_one_claim_per_name() {
+        let url = ggzd_pgtest::fresh_database("cluster_registry");
+        let target = super::super::PgTarget::new(&url, None).unwrap();
+        let mut c = connect(&target).unwrap();
+        ensure_tables(&mut c).unwrap();
+        ensure_tables(&mut c).unwrap();
+        join(&mut c, "a", 1, "127.0.0.1:1").unwrap();
+        join(&mut c, "b", 2, "127.0.0.1:2").unwrap();
+        let mut rows = nodes(&mut c).unwrap();
+        rows.sort_by(|x, y| x.name.cmp(&y.name));
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[1].name.as_str(), rows[1].incarnation), ("b", 2));
+        assert_eq!(rows[1].address, "127.0.0.1:2");
+        assert!(rows[0].age < Duration::from_secs(60));
+        assert!(heartbeat(&mut c, "a", 1, "127.0.0.1:1").unwrap());
+
+        let store = Store::connect(&StoreTarget::Postgres(Box::new(target.clone()))).unwrap();
+        assert!(store.claim_name("x", &claim("a", 1, 1)).unwrap());
+        assert!(!store.claim_name("x", &claim("b", 2, 1)).unwrap());
+        // The same node takes its own claim over (a relogin after a
+        // logout whose release is still on its way).
+        assert!(store.claim_name("x", &claim("a", 1, 2)).unwrap());
+        store.release_name("x", "a", 1).unwrap();
+        assert!(
+            !store.claim_name("x", &claim("b", 2, 1)).unwrap(),
+            "a stale release frees nothing"
+        );
+        store.release_name("x", "a", 2).unwrap();
+        assert!(store.claim_name("x", &claim("b", 2, 1)).unwrap());
+
+        // b dies: whoever notices frees its row and names.
+        forget(&mut c, "b", 2).unwrap();
+        forget(&mut c, "b", 2).unwrap();
+        assert_eq!(nodes(&mut c).unwrap().len(), 1);
+        assert!(store.claim_name("x", &claim("a", 1, 3)).unwrap());
+        // a starts again: the claims of its former life go.
+        join(&mut c, "a", 5, "127.0.0.1:1").unwrap();
+        assert!(store.claim_name("x", &claim("c", 9, 1)).unwrap());
+        // A node taken for dead that beats again is back in the registry.
+        assert!(!heartbeat(&mut c, "b", 2, "127.0.0.1:2").unwrap());
+        assert_eq!(nodes(&mut c).unwrap().len(), 2);
+    }
+}
