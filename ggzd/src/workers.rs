@@ -250,6 +250,19 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
             }
             JobDone::Nothing
         }
+        Job::ClaimNames { claims } => {
+            for (name, claim) in claims {
+                match store.claim_name(&name, &claim) {
+                    Ok(true) => {}
+                    Ok(false) => log::warn!(
+                        target: "security",
+                        "{name} logged in on another node while this one was taken for dead"
+                    ),
+                    Err(e) => log::error!("cannot claim the name {name} again: {e}"),
+                }
+            }
+            JobDone::Nothing
+        }
         Job::EnsureBotAccounts { names, now } => {
             for name in names {
                 if let Err(e) = store.ensure_bot_account(&name, now) {

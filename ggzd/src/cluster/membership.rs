@@ -141,6 +141,14 @@ impl Membership {
         actions
     }
 
+    /// The link address `node` advertises in the registry, when known.
+    pub fn address_of(&self, node: &str) -> Option<&str> {
+        self.nodes
+            .get(node)
+            .map(|k| k.address.as_str())
+            .filter(|a| !a.is_empty())
+    }
+
     /// A link said HELLO as `node`. False when it must be dropped: it is
     /// this node's own name. A node the registry has not shown yet, or
     /// shows with an older incarnation, is taken at its word until the
@@ -218,6 +226,8 @@ mod tests {
         );
         assert!(!m.link_up("b", 9), "a link claiming to be us");
         assert_eq!(m.peers().collect::<Vec<_>>(), ["a", "c"]);
+        assert_eq!(m.address_of("a"), Some("127.0.0.1:7001"));
+        assert_eq!(m.address_of("z"), None);
     }
 
     #[test]

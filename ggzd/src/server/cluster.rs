@@ -6,7 +6,7 @@
 //! decode cost that link only.
 
 use std::io::{self, Read, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -39,12 +39,17 @@ struct Link {
     node: Option<String>,
     /// Said HELLO: its messages reach the zone.
     greeted: bool,
+    /// Its HELLO was vouched for: it is the link of its node.
+    up: bool,
     input: Vec<u8>,
     out: Vec<u8>,
     /// Bytes of `out` already written.
     written: usize,
     /// A dial not known to have connected yet.
     connecting: bool,
+    /// The node this link dialed; `None` for a link accepted from `peer`.
+    dialed: Option<String>,
+    peer: Option<IpAddr>,
 }
 
 pub struct ClusterIo {
@@ -57,6 +62,9 @@ pub struct ClusterIo {
     dirty: Vec<usize>,
     /// Links to drop at the end of the turn.
     doomed: Vec<usize>,
+    /// This node came back after being taken for dead: the zone must
+    /// claim its players' names again.
+    rejoined: bool,
 }
 
 impl ClusterIo {
@@ -115,6 +123,7 @@ impl ClusterIo {
             me,
             dirty: Vec::new(),
             doomed: Vec::new(),
+            rejoined: false,
         }))
     }
 
@@ -173,6 +182,7 @@ impl ClusterIo {
         &mut self,
         stream: TcpStream,
         node: Option<String>,
+        peer: Option<IpAddr>,
         poll: &PollRegistry,
     ) -> Option<usize> {
         let slot = match self.links.iter().position(Option::is_none) {
@@ -196,8 +206,11 @@ impl ClusterIo {
         let connecting = node.is_some();
         self.links[slot] = Some(Link {
             stream,
+            dialed: node.clone(),
+            peer,
             node,
             greeted: false,
+            up: false,
             input: Vec::new(),
             out: Vec::new(),
             written: 0,
@@ -212,7 +225,7 @@ impl ClusterIo {
             match self.listener.accept() {
                 Ok((stream, peer)) => {
                     log::debug!("cluster: node link from {peer}");
-                    if let Some(slot) = self.add_link(stream, None, poll) {
+                    if let Some(slot) = self.add_link(stream, None, Some(peer.ip()), poll) {
                         self.greet(slot, zone);
                     }
                 }
@@ -234,7 +247,7 @@ impl ClusterIo {
         match stream {
             Ok(stream) => {
                 log::debug!("cluster: dialing {node} at {address}");
-                match self.add_link(stream, Some(node.clone()), poll) {
+                match self.add_link(stream, Some(node.clone()), None, poll) {
                     Some(slot) => self.greet(slot, zone),
                     None => self.membership.dial_failed(&node),
                 }
@@ -384,20 +397,24 @@ impl ClusterIo {
     fn close(&mut self, slot: usize, poll: &PollRegistry) -> Option<String> {
         let mut link = self.links.get_mut(slot)?.take()?;
         let _ = poll.deregister(&mut link.stream);
-        let node = link.node?;
-        if link.greeted {
+        if link.up
+            && let Some(node) = &link.node
+        {
             log::info!("cluster: link to {node} is down");
-            self.membership.link_down(&node);
-        } else {
-            self.membership.dial_failed(&node);
+            self.membership.link_down(node);
+        } else if let Some(dialed) = &link.dialed {
+            self.membership.dial_failed(dialed);
         }
-        Some(node)
+        link.node
     }
 
     /// The link in `slot` said HELLO: other links to the same node go
     /// (the newest carries the snapshot; one link per pair). False when
     /// this one must go instead.
     fn hello(&mut self, slot: usize, node: &str, incarnation: u64, poll: &PollRegistry) -> bool {
+        if !self.vouched(slot, node) {
+            return false;
+        }
         let others: Vec<usize> = self
             .links
             .iter()
@@ -413,8 +430,48 @@ impl ClusterIo {
         if !self.membership.link_up(node, incarnation) {
             return false;
         }
+        if let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) {
+            link.up = true;
+        }
         log::info!("cluster: link to {node} is up");
         true
+    }
+
+    /// Whether the link in `slot` may speak for `node`: a dialed link must
+    /// reach the node it dialed; an accepted one must come from the
+    /// address the node advertises in the registry (a node not there yet
+    /// is refused until it is; its dial is retried at the next reading).
+    fn vouched(&self, slot: usize, node: &str) -> bool {
+        let Some(link) = self.links.get(slot).and_then(Option::as_ref) else {
+            return false;
+        };
+        if let Some(dialed) = &link.dialed {
+            if dialed != node {
+                log::warn!("cluster: dialed {dialed}, but {node} answered; link dropped");
+                return false;
+            }
+            return true;
+        }
+        let advertised = self
+            .membership
+            .address_of(node)
+            .and_then(|a| a.parse::<SocketAddr>().ok());
+        match (advertised, link.peer) {
+            (Some(addr), Some(peer)) if addr.ip() == peer => true,
+            (Some(addr), peer) => {
+                log::warn!(
+                    "cluster: a link from {peer:?} says it is {node}, which advertises {addr}; dropped"
+                );
+                false
+            }
+            (None, _) => {
+                log::info!("cluster: {node} is not in the registry yet; its link waits for it");
+                if let Some(registry) = &self.registry {
+                    registry.refresh();
+                }
+                false
+            }
+        }
     }
 
     /// Registry readings and doorbells: what membership concludes. Dials
@@ -432,6 +489,7 @@ impl ClusterIo {
                         registry.refresh();
                     }
                 }
+                RegistryEvent::Rejoined => self.rejoined = true,
                 RegistryEvent::Nodes(rows) => {
                     for action in self.membership.observe(&rows) {
                         match action {
@@ -512,8 +570,12 @@ impl super::Server {
         let poll = self.io.poll.registry();
         let dead = cluster.registry_turn(&self.zone, poll);
         cluster.reap(poll);
+        let rejoined = std::mem::take(&mut cluster.rejoined);
         for node in dead {
             self.zone.on_cluster_node_gone(&node, now, &mut self.io);
+        }
+        if rejoined {
+            self.zone.cluster_reclaim(&mut self.io);
         }
     }
 

@@ -23,6 +23,10 @@ pub enum RegistryEvent {
     Nodes(Vec<NodeRow>),
     /// The doorbell rang: the registry changed.
     Doorbell,
+    /// This node had been taken for dead (its row and claims deleted)
+    /// and is back in the registry: its players' names must be claimed
+    /// again.
+    Rejoined,
 }
 
 enum Command {
@@ -142,12 +146,18 @@ fn beat(
 ) {
     let mut next = Instant::now();
     let mut failing = false;
+    // Since when the registry has answered without a break. Heartbeats
+    // older than that say nothing about the other nodes (nobody could
+    // write them), so ages are cut to it: an outage of the database does
+    // not make every node take the others for dead.
+    let mut answering_since = Instant::now();
     loop {
         let command = match commands.recv_timeout(next.saturating_duration_since(Instant::now())) {
             Ok(command) => Some(command),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => Some(Command::Stop),
         };
+        let mut rejoined = false;
         let result = with_client(&target, &mut client, |c| match &command {
             None => {
                 if !reg::heartbeat(c, &me.node, me.incarnation, &me.address)? {
@@ -155,6 +165,7 @@ fn beat(
                         "cluster: node {} had been taken for dead; it is back in the registry",
                         me.node
                     );
+                    rejoined = true;
                 }
                 reg::nodes(c).map(Some)
             }
@@ -167,15 +178,24 @@ fn beat(
         if command.is_none() {
             next = Instant::now() + heartbeat;
         }
+        if rejoined {
+            send(events, waker, RegistryEvent::Rejoined);
+        }
         match result {
-            Ok(Some(rows)) => {
+            Ok(rows) => {
                 if failing {
                     log::info!("cluster: the registry answers again");
                     failing = false;
+                    answering_since = Instant::now();
                 }
-                send(events, waker, RegistryEvent::Nodes(rows));
+                if let Some(mut rows) = rows {
+                    let answering = answering_since.elapsed();
+                    for row in &mut rows {
+                        row.age = row.age.min(answering);
+                    }
+                    send(events, waker, RegistryEvent::Nodes(rows));
+                }
             }
-            Ok(None) => {}
             Err(e) => {
                 if !failing {
                     log::error!("cluster: registry: {e}");

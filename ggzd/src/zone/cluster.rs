@@ -109,6 +109,32 @@ impl Zone {
         }
     }
 
+    /// This node had been taken for dead, and its claims deleted: the names
+    /// of its players are claimed again (a name taken meanwhile elsewhere
+    /// is logged by the worker).
+    pub fn cluster_reclaim(&mut self, sink: &mut dyn Sink) {
+        let Some(c) = self.cluster.as_ref() else {
+            return;
+        };
+        let claims: Vec<(String, NameClaim)> = c
+            .held
+            .iter()
+            .map(|(name, token)| {
+                (
+                    name.clone(),
+                    NameClaim {
+                        node: c.node.clone(),
+                        incarnation: c.incarnation,
+                        token: *token,
+                    },
+                )
+            })
+            .collect();
+        if !claims.is_empty() {
+            sink.submit(super::Job::ClaimNames { claims });
+        }
+    }
+
     /// A player of this node logged in, moved or changed: other nodes
     /// hear of it.
     pub(crate) fn cluster_player_changed(&self, conn: ConnId, sink: &mut dyn Sink) {

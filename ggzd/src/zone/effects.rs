@@ -147,6 +147,11 @@ pub enum Job {
         node: String,
         token: i64,
     },
+    /// Claim again the names of players logged in here (this node had
+    /// been taken for dead and its claims deleted).
+    ClaimNames {
+        claims: Vec<(String, super::cluster::NameClaim)>,
+    },
     /// Keep a ban (ADMIN ban, or the operator's); the admin is answered
     /// after the commit.
     Ban {

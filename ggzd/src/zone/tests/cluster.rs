@@ -22,7 +22,7 @@ fn remote(name: &str, room: Option<&str>) -> LinkMsg {
 }
 
 impl World {
-    fn from_node(&mut self, node: &str, msg: LinkMsg) {
+    fn hear(&mut self, node: &str, msg: LinkMsg) {
         self.zone
             .on_cluster_msg(node, msg, self.now, &mut self.sink);
     }
@@ -32,9 +32,9 @@ impl World {
 fn a_remote_player_is_listed_counted_and_announced_like_a_local_one() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
-    w.from_node("b", remote("Bob", None));
+    w.hear("b", remote("Bob", None));
     assert!(w.sink.take(kim).is_empty(), "not in a room yet");
-    w.from_node("b", remote("Bob", Some("chat")));
+    w.hear("b", remote("Bob", Some("chat")));
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("ACTION='add'") && out.contains("ID='Bob'") && out.contains("FROMROOM='-1'"),
@@ -54,18 +54,18 @@ fn a_remote_player_is_listed_counted_and_announced_like_a_local_one() {
     );
 
     // Moving to the lobby is a delete here, naming where it went.
-    w.from_node("b", remote("Bob", Some("entry")));
+    w.hear("b", remote("Bob", Some("entry")));
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("ACTION='delete'") && out.contains("TOROOM='0'"),
         "{out}"
     );
-    w.from_node("b", remote("Bob", Some("chat")));
+    w.hear("b", remote("Bob", Some("chat")));
     w.sink.take(kim);
     // A logout from another node than Bob's changes nothing.
-    w.from_node("c", LinkMsg::Gone { name: "bob".into() });
+    w.hear("c", LinkMsg::Gone { name: "bob".into() });
     assert!(w.sink.take(kim).is_empty());
-    w.from_node("b", LinkMsg::Gone { name: "bob".into() });
+    w.hear("b", LinkMsg::Gone { name: "bob".into() });
     assert!(w.sink.take(kim).concat().contains("ACTION='delete'"));
     assert_eq!(w.zone.remote_player_count(), 0);
 }
@@ -100,7 +100,7 @@ fn chat_crosses_nodes_both_ways() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
     let lee = w.guest_in("lee", 0);
-    w.from_node("b", remote("Bob", Some("chat")));
+    w.hear("b", remote("Bob", Some("chat")));
     w.sink.take(kim);
     w.sink.cluster.clear();
 
@@ -128,7 +128,7 @@ fn chat_crosses_nodes_both_ways() {
         )]
     );
 
-    w.from_node(
+    w.hear(
         "b",
         LinkMsg::RoomChat {
             room: "chat".into(),
@@ -138,7 +138,7 @@ fn chat_crosses_nodes_both_ways() {
     );
     assert!(w.sink.take(kim).concat().contains("FROM='Bob'"));
     assert!(w.sink.take(lee).is_empty(), "another room");
-    w.from_node(
+    w.hear(
         "b",
         LinkMsg::Private {
             from: "Bob".into(),
@@ -147,7 +147,7 @@ fn chat_crosses_nodes_both_ways() {
         },
     );
     assert!(w.sink.take(lee).concat().contains("TYPE='beep'"));
-    w.from_node(
+    w.hear(
         "c",
         LinkMsg::Announce {
             from: "boss".into(),
@@ -162,16 +162,16 @@ fn chat_crosses_nodes_both_ways() {
 fn a_dead_node_and_a_stale_snapshot_take_their_players_away() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
-    w.from_node("b", remote("Bob", Some("chat")));
-    w.from_node("b", remote("Ben", Some("chat")));
-    w.from_node("c", remote("Cid", Some("chat")));
+    w.hear("b", remote("Bob", Some("chat")));
+    w.hear("b", remote("Ben", Some("chat")));
+    w.hear("c", remote("Cid", Some("chat")));
     w.sink.take(kim);
 
     // b says HELLO again and lists only Ben: Bob is gone.
     w.zone.on_cluster_hello("b");
-    w.from_node("b", remote("Ben", Some("chat")));
+    w.hear("b", remote("Ben", Some("chat")));
     assert!(w.sink.take(kim).is_empty(), "Ben did not move");
-    w.from_node("b", LinkMsg::SnapshotEnd);
+    w.hear("b", LinkMsg::SnapshotEnd);
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("ID='Bob'") && !out.contains("ID='Ben'"),
@@ -190,7 +190,7 @@ fn a_dead_node_and_a_stale_snapshot_take_their_players_away() {
 #[test]
 fn a_name_held_on_another_node_is_refused_and_claims_are_kept_or_freed() {
     let mut w = node();
-    w.from_node("b", remote("Bob", None));
+    w.hear("b", remote("Bob", None));
     let conn = w.connect();
     w.send(conn, "<LOGIN TYPE='guest'><NAME>bob</NAME></LOGIN>");
     w.finish_login(LoginOutcome::GuestChecked { registered: false });
