@@ -16,7 +16,7 @@ use mio::{Interest, Registry as PollRegistry, Token};
 use super::cluster_registry::{Identity, Registry, RegistryEvent};
 use crate::cluster::Outbound;
 use crate::cluster::codec::{self, LinkMsg, MAX_FRAME};
-use crate::cluster::membership::{Action, Membership};
+use crate::cluster::membership::{Action, Membership, NodeRow};
 use crate::config::cluster::ClusterConfig;
 use crate::store::StoreTarget;
 use crate::zone::Zone;
@@ -28,6 +28,22 @@ const MAX_LINKS: usize = 1024;
 /// Bytes queued for one link before it counts as stuck.
 const MAX_OUT: usize = 32 << 20;
 const READ_CHUNK: usize = 64 * 1024;
+
+/// What decoding a link's input came to.
+enum Decoded {
+    More,
+    /// A HELLO, to be vouched for before the rest is read.
+    Hello(String, u64),
+    Fatal,
+}
+
+/// Whether a link may speak for the node it names.
+enum Vouch {
+    Yes,
+    /// The node is not in the registry (yet).
+    Wait,
+    No,
+}
 
 pub fn owns(token: Token) -> bool {
     (CLUSTER_BASE..=CLUSTER_BASE + MAX_LINKS).contains(&token.0)
@@ -41,6 +57,9 @@ struct Link {
     greeted: bool,
     /// Its HELLO was vouched for: it is the link of its node.
     up: bool,
+    /// Its HELLO (incarnation) waits, since then, for the node to appear
+    /// in the registry.
+    held: Option<(u64, Instant)>,
     input: Vec<u8>,
     out: Vec<u8>,
     /// Bytes of `out` already written.
@@ -65,6 +84,7 @@ pub struct ClusterIo {
     /// This node came back after being taken for dead: the zone must
     /// claim its players' names again.
     rejoined: bool,
+    dead_after: std::time::Duration,
 }
 
 impl ClusterIo {
@@ -107,24 +127,30 @@ impl ClusterIo {
             incarnation,
             address,
         };
-        let registry = Registry::start(target, me.clone(), config.heartbeat(), waker)
-            .map_err(|e| io::Error::other(format!("cluster registry: {e}")))?;
+        let (registry, first_reading) =
+            Registry::start(target, me.clone(), config.heartbeat(), waker)
+                .map_err(|e| io::Error::other(format!("cluster registry: {e}")))?;
         zone.enable_cluster(&me.node, incarnation);
         log::info!(
             "cluster: node {} listening for node links on {bound} (advertised as {})",
             me.node,
             me.address
         );
-        Ok(Some(ClusterIo {
+        let mut io = ClusterIo {
             listener,
             links: Vec::new(),
             membership: Membership::new(&config.node, config.dead_after()),
+            dead_after: config.dead_after(),
             registry: Some(registry),
             me,
             dirty: Vec::new(),
             doomed: Vec::new(),
             rejoined: false,
-        }))
+        };
+        // Known from the start, the other nodes' links are vouched for at
+        // once (and this node dials whom it must).
+        io.apply(&first_reading, zone, poll, &mut Vec::new());
+        Ok(Some(io))
     }
 
     /// Queues a message of the zone for its link(s).
@@ -211,6 +237,7 @@ impl ClusterIo {
             node,
             greeted: false,
             up: false,
+            held: None,
             input: Vec::new(),
             out: Vec::new(),
             written: 0,
@@ -275,40 +302,79 @@ impl ClusterIo {
             }
             self.dirty.push(slot);
         }
-        if readable && !self.read(slot, &mut events) {
-            self.doomed.push(slot);
-        }
-        if let Some((node, LinkMsg::Hello { incarnation, .. })) = events.first()
-            && !self.hello(slot, &node.clone(), *incarnation, poll)
-        {
-            self.doomed.push(slot);
-            events.clear();
+        if readable {
+            self.pump(slot, poll, &mut events);
         }
         events
     }
 
-    /// Reads and decodes; false when the link must go.
-    fn read(&mut self, slot: usize, events: &mut Vec<(String, LinkMsg)>) -> bool {
-        let me = self.me.node.clone();
-        let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) else {
-            return true;
-        };
-        let mut chunk = [0u8; READ_CHUNK];
+    /// Reads and decodes until the socket is drained, a HELLO waits for
+    /// the registry, or the link must go.
+    fn pump(&mut self, slot: usize, poll: &PollRegistry, events: &mut Vec<(String, LinkMsg)>) {
         loop {
-            match link.stream.read(&mut chunk) {
-                Ok(0) => return false,
-                Ok(n) => link.input.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return false,
+            let drained = match self.fill(slot) {
+                Some(drained) => drained,
+                None => return self.doomed.push(slot),
+            };
+            match self.decode(slot, events) {
+                Decoded::Fatal => return self.doomed.push(slot),
+                Decoded::Hello(node, incarnation) => match self.vouch(slot, &node) {
+                    Vouch::Yes if self.hello(slot, &node, incarnation, poll) => continue,
+                    Vouch::Wait => {
+                        events.pop();
+                        if let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) {
+                            link.held = Some((incarnation, Instant::now()));
+                        }
+                        return;
+                    }
+                    Vouch::Yes | Vouch::No => {
+                        events.pop();
+                        return self.doomed.push(slot);
+                    }
+                },
+                Decoded::More => {}
             }
-            // Decode as we go: the buffer never holds much more than one
-            // frame beyond what was decoded.
-            if link.input.len() > MAX_FRAME + 4 + READ_CHUNK {
-                break;
+            let held = self
+                .links
+                .get(slot)
+                .and_then(Option::as_ref)
+                .is_none_or(|l| l.greeted && !l.up);
+            if drained || held {
+                return;
             }
         }
+    }
+
+    /// Reads what the socket has, up to a bound; `Some(true)` when it is
+    /// drained, `None` when the link is gone. A link waiting for the
+    /// registry reads no further than the bound: TCP holds the rest.
+    fn fill(&mut self, slot: usize) -> Option<bool> {
+        let link = self.links.get_mut(slot).and_then(Option::as_mut)?;
+        let mut chunk = [0u8; READ_CHUNK];
+        while link.input.len() <= MAX_FRAME + 4 {
+            match link.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => link.input.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Some(true),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        Some(false)
+    }
+
+    /// Decodes the frames read so far; stops after a HELLO, which must be
+    /// vouched for before anything else of the link is believed.
+    fn decode(&mut self, slot: usize, events: &mut Vec<(String, LinkMsg)>) -> Decoded {
+        let me = self.me.node.clone();
+        let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) else {
+            return Decoded::More;
+        };
+        if link.greeted && !link.up {
+            return Decoded::More;
+        }
         let mut used = 0;
+        let mut outcome = Decoded::More;
         loop {
             match codec::decode(&link.input[used..]) {
                 Ok(Some((msg, n))) => {
@@ -317,15 +383,23 @@ impl ClusterIo {
                         LinkMsg::Hello { node, incarnation } => {
                             if link.greeted || node == me {
                                 log::warn!("cluster: a second or false HELLO; link dropped");
-                                return false;
+                                return Decoded::Fatal;
                             }
                             link.greeted = true;
                             link.node = Some(node.clone());
-                            events.push((node.clone(), LinkMsg::Hello { node, incarnation }));
+                            events.push((
+                                node.clone(),
+                                LinkMsg::Hello {
+                                    node: node.clone(),
+                                    incarnation,
+                                },
+                            ));
+                            outcome = Decoded::Hello(node, incarnation);
+                            break;
                         }
                         _ if !link.greeted => {
                             log::warn!("cluster: a link spoke before HELLO; dropped");
-                            return false;
+                            return Decoded::Fatal;
                         }
                         msg => {
                             let node = link.node.clone().unwrap_or_default();
@@ -339,12 +413,45 @@ impl ClusterIo {
                         "cluster: bad bytes from {}: {e}; link dropped",
                         link.node.as_deref().unwrap_or("a node")
                     );
-                    return false;
+                    return Decoded::Fatal;
                 }
             }
         }
         link.input.drain(..used);
-        true
+        outcome
+    }
+
+    /// Links whose HELLO waited for the registry, after a new reading:
+    /// vouched for now (their HELLO and what followed go to the zone),
+    /// refused, or still waiting (for at most `dead_after`).
+    fn recheck_held(&mut self, poll: &PollRegistry, events: &mut Vec<(String, LinkMsg)>) {
+        let held: Vec<(usize, String, u64, Instant)> = self
+            .links
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, l)| {
+                let l = l.as_ref()?;
+                let (incarnation, since) = l.held?;
+                Some((slot, l.node.clone()?, incarnation, since))
+            })
+            .collect();
+        for (slot, node, incarnation, since) in held {
+            match self.vouch(slot, &node) {
+                Vouch::Yes => {
+                    if let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) {
+                        link.held = None;
+                    }
+                    if self.hello(slot, &node, incarnation, poll) {
+                        events.push((node.clone(), LinkMsg::Hello { node, incarnation }));
+                        self.pump(slot, poll, events);
+                    } else {
+                        self.doomed.push(slot);
+                    }
+                }
+                Vouch::Wait if since.elapsed() <= self.dead_after => {}
+                Vouch::Wait | Vouch::No => self.doomed.push(slot),
+            }
+        }
     }
 
     /// Writes what is queued; called once per loop turn.
@@ -412,9 +519,6 @@ impl ClusterIo {
     /// (the newest carries the snapshot; one link per pair). False when
     /// this one must go instead.
     fn hello(&mut self, slot: usize, node: &str, incarnation: u64, poll: &PollRegistry) -> bool {
-        if !self.vouched(slot, node) {
-            return false;
-        }
         let others: Vec<usize> = self
             .links
             .iter()
@@ -441,47 +545,53 @@ impl ClusterIo {
     /// reach the node it dialed; an accepted one must come from the
     /// address the node advertises in the registry (a node not there yet
     /// is refused until it is; its dial is retried at the next reading).
-    fn vouched(&self, slot: usize, node: &str) -> bool {
+    fn vouch(&self, slot: usize, node: &str) -> Vouch {
         let Some(link) = self.links.get(slot).and_then(Option::as_ref) else {
-            return false;
+            return Vouch::No;
         };
         if let Some(dialed) = &link.dialed {
             if dialed != node {
                 log::warn!("cluster: dialed {dialed}, but {node} answered; link dropped");
-                return false;
+                return Vouch::No;
             }
-            return true;
+            return Vouch::Yes;
         }
         let advertised = self
             .membership
             .address_of(node)
             .and_then(|a| a.parse::<SocketAddr>().ok());
         match (advertised, link.peer) {
-            (Some(addr), Some(peer)) if addr.ip() == peer => true,
+            (Some(addr), Some(peer)) if addr.ip() == peer => Vouch::Yes,
             (Some(addr), peer) => {
                 log::warn!(
                     "cluster: a link from {peer:?} says it is {node}, which advertises {addr}; dropped"
                 );
-                false
+                Vouch::No
             }
             (None, _) => {
-                log::info!("cluster: {node} is not in the registry yet; its link waits for it");
+                log::debug!("cluster: {node} is not in the registry yet; its link waits for it");
                 if let Some(registry) = &self.registry {
                     registry.refresh();
                 }
-                false
+                Vouch::Wait
             }
         }
     }
 
     /// Registry readings and doorbells: what membership concludes. Dials
-    /// happen here; dead nodes are returned for the zone.
-    pub fn registry_turn(&mut self, zone: &Zone, poll: &PollRegistry) -> Vec<String> {
+    /// happen here; dead nodes are returned for the zone, with what links
+    /// that waited for the registry said meanwhile.
+    pub fn registry_turn(
+        &mut self,
+        zone: &Zone,
+        poll: &PollRegistry,
+    ) -> (Vec<String>, Vec<(String, LinkMsg)>) {
         let mut events = Vec::new();
         if let Some(registry) = &self.registry {
             events.extend(registry.events());
         }
         let mut dead = Vec::new();
+        let mut read = false;
         for event in events {
             match event {
                 RegistryEvent::Doorbell => {
@@ -491,27 +601,43 @@ impl ClusterIo {
                 }
                 RegistryEvent::Rejoined => self.rejoined = true,
                 RegistryEvent::Nodes(rows) => {
-                    for action in self.membership.observe(&rows) {
-                        match action {
-                            Action::Dial { node, address } => self.dial(node, &address, zone, poll),
-                            Action::Dead {
-                                node,
-                                incarnation,
-                                forget,
-                            } => {
-                                log::info!("cluster: node {node} is dead");
-                                if forget && let Some(registry) = &self.registry {
-                                    registry.forget(&node, incarnation);
-                                }
-                                self.drop_links_of(&node, poll);
-                                dead.push(node);
-                            }
-                        }
-                    }
+                    self.apply(&rows, zone, poll, &mut dead);
+                    read = true;
                 }
             }
         }
-        dead
+        let mut said = Vec::new();
+        if read {
+            self.recheck_held(poll, &mut said);
+        }
+        (dead, said)
+    }
+
+    /// What membership concludes from a reading of the registry.
+    fn apply(
+        &mut self,
+        rows: &[NodeRow],
+        zone: &Zone,
+        poll: &PollRegistry,
+        dead: &mut Vec<String>,
+    ) {
+        for action in self.membership.observe(rows) {
+            match action {
+                Action::Dial { node, address } => self.dial(node, &address, zone, poll),
+                Action::Dead {
+                    node,
+                    incarnation,
+                    forget,
+                } => {
+                    log::info!("cluster: node {node} is dead");
+                    if forget && let Some(registry) = &self.registry {
+                        registry.forget(&node, incarnation);
+                    }
+                    self.drop_links_of(&node, poll);
+                    dead.push(node);
+                }
+            }
+        }
     }
 
     fn drop_links_of(&mut self, node: &str, poll: &PollRegistry) {
@@ -553,6 +679,10 @@ impl super::Server {
             return;
         }
         let messages = cluster.on_ready(token, readable, writable, poll);
+        self.tell_zone(messages, now);
+    }
+
+    fn tell_zone(&mut self, messages: Vec<(String, LinkMsg)>, now: Instant) {
         for (node, msg) in messages {
             match msg {
                 LinkMsg::Hello { .. } => self.zone.on_cluster_hello(&node),
@@ -568,12 +698,13 @@ impl super::Server {
             return;
         };
         let poll = self.io.poll.registry();
-        let dead = cluster.registry_turn(&self.zone, poll);
+        let (dead, said) = cluster.registry_turn(&self.zone, poll);
         cluster.reap(poll);
         let rejoined = std::mem::take(&mut cluster.rejoined);
         for node in dead {
             self.zone.on_cluster_node_gone(&node, now, &mut self.io);
         }
+        self.tell_zone(said, now);
         if rejoined {
             self.zone.cluster_reclaim(&mut self.io);
         }

@@ -52,16 +52,22 @@ pub struct Registry {
 impl Registry {
     /// Creates the tables if needed and enters this node (dropping the
     /// claims of its earlier lives) before anything is served, then starts
-    /// the threads. An error here stops the startup.
+    /// the threads. Returns a first reading of the registry, with every
+    /// age taken as zero (nothing is known dead before `dead_after` has
+    /// passed here). An error here stops the startup.
     pub fn start(
         target: &PgTarget,
         me: Identity,
         heartbeat: Duration,
         waker: Arc<mio::Waker>,
-    ) -> Result<Registry, String> {
+    ) -> Result<(Registry, Vec<NodeRow>), String> {
         let mut client = reg::connect(target).map_err(|e| e.to_string())?;
         reg::ensure_tables(&mut client).map_err(|e| e.to_string())?;
         reg::join(&mut client, &me.node, me.incarnation, &me.address).map_err(|e| e.to_string())?;
+        let mut first = reg::nodes(&mut client).map_err(|e| e.to_string())?;
+        for row in &mut first {
+            row.age = Duration::ZERO;
+        }
         let (command_tx, command_rx) = mpsc::channel();
         let (event_tx, event_rx) = mpsc::channel();
         let beat = {
@@ -91,11 +97,14 @@ impl Registry {
             .name("ggzd-cluster-listen".into())
             .spawn(move || listen(target, heartbeat, &event_tx, &waker))
             .map_err(|e| e.to_string())?;
-        Ok(Registry {
-            commands: command_tx,
-            events: event_rx,
-            beat: Some(beat),
-        })
+        Ok((
+            Registry {
+                commands: command_tx,
+                events: event_rx,
+                beat: Some(beat),
+            },
+            first,
+        ))
     }
 
     /// Read the registry now (the doorbell rang).
