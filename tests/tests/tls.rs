@@ -3,68 +3,21 @@
 //! client, and what plain or broken clients get. Certificates are made at
 //! test time with rcgen.
 
+#[path = "support/test_ca.rs"]
+mod test_ca;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ggzd::proto::request::LoginKind;
 use ggzd_e2e::*;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-    date_time_ymd,
-};
+use test_ca::{Ca, install};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// A certificate authority of our own.
-struct Ca {
-    issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl Ca {
-    fn new(name: &str) -> Ca {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        Ca { issuer }
-    }
-
-    /// A server certificate for 127.0.0.1 and localhost: (cert PEM, key PEM).
-    fn server(&self, expired: bool) -> (String, String) {
-        let mut params =
-            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
-        if expired {
-            params.not_before = date_time_ymd(2000, 1, 1);
-            params.not_after = date_time_ymd(2001, 1, 1);
-        }
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
-
-    fn write_pem(&self, path: &Path) {
-        std::fs::write(path, self.issuer.pem()).unwrap();
-    }
-}
-
-/// Writes a certificate and key where the server's config points.
-fn install(dir: &Path, (cert, key): &(String, String)) {
-    // Written beside, then renamed: the reload thread never sees half.
-    for (name, text) in [("cert.pem", cert), ("key.pem", key)] {
-        let tmp = dir.join(format!("{name}.new"));
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, dir.join(name)).unwrap();
-    }
-}
 
 fn tls_server(pair: &(String, String), extra: &str) -> (TestServer, TempDir) {
     let certs = TempDir::new("tls");
@@ -424,15 +377,8 @@ fn client_hello_in_the_same_segment_as_tls_start() {
     // even when the ClientHello came in the same write.
     let ca = Ca::new("Test CA");
     let (server, _certs) = tls_server(&ca.server(false), "");
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.issuer.der().clone()).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(ggzd::server::tls::provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    let mut tls = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut tls = rustls::ClientConnection::new(ca.client(), name).unwrap();
 
     let client = ggzd::client::Client::connect_raw(server.addr, WAIT).unwrap();
     assert_eq!(client.server().attr("TLS_SUPPORT"), Some("yes"));

@@ -1,13 +1,16 @@
 //! The `[web]` listener: the lobby protocol over WebSocket, next to plain
 //! TCP clients, and the bounds that cost only the offending connection.
 
+#[path = "support/ws_client.rs"]
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use ggzd_e2e::{ServerOptions, TestServer};
-use tungstenite::client::IntoClientRequest;
-use tungstenite::{Message, WebSocket};
+use support::{WsClient, web_addr, ws_connect, ws_connect_with_origin};
+use tungstenite::Message;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -33,128 +36,22 @@ fn web_server_with(network: &str, web: &str) -> (TestServer, SocketAddr) {
         motd: Some(long_motd()),
         ..ServerOptions::default()
     });
-    let line = server
-        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
-        .expect("web listener line");
-    let addr = line
-        .rsplit("ws://")
-        .next()
-        .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
-        .expect("web address");
+    let addr = web_addr(&server);
     (server, addr)
 }
 
-/// A browser-like client: everything received, as one text.
-struct WsClient {
-    ws: WebSocket<TcpStream>,
-    seen: String,
-    /// Where the next `wait_for` starts looking.
-    cursor: usize,
-}
-
-fn quiet(e: &tungstenite::Error) -> bool {
-    matches!(e, tungstenite::Error::Io(e) if matches!(
-        e.kind(),
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-    ))
-}
-
-impl WsClient {
-    fn connect(addr: SocketAddr, origin: Option<&str>) -> Result<WsClient, tungstenite::Error> {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
-        let mut request = format!("ws://{addr}/ws").into_client_request()?;
-        if let Some(origin) = origin {
-            request
-                .headers_mut()
-                .insert("Origin", origin.parse().expect("header value"));
-        }
-        let (ws, _) = tungstenite::client(request, stream).map_err(|e| match e {
-            tungstenite::HandshakeError::Failure(e) => e,
-            tungstenite::HandshakeError::Interrupted(_) => {
-                tungstenite::Error::Io(std::io::ErrorKind::WouldBlock.into())
-            }
-        })?;
-        ws.get_ref()
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .expect("timeout");
-        Ok(WsClient {
-            ws,
-            seen: String::new(),
-            cursor: 0,
-        })
-    }
-
-    fn send(&mut self, text: &str) {
-        self.ws.send(Message::text(text)).expect("send frame");
-    }
-
-    /// Reads until `needle` shows up past the cursor; returns the text up
-    /// to and including it.
-    fn wait_for(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(at) = self.seen.get(self.cursor..).and_then(|s| s.find(needle)) {
-                let end = self.cursor + at + needle.len();
-                let text = self.seen[self.cursor..end].to_string();
-                self.cursor = end;
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {needle:?} in {:?}",
-                &self.seen[self.cursor..]
-            );
-            match self.ws.read() {
-                Ok(Message::Text(t)) => self.seen.push_str(&t),
-                Ok(_) => {}
-                Err(e) if quiet(&e) => {}
-                Err(e) => panic!("connection ended waiting for {needle:?}: {e}"),
-            }
-        }
-    }
-
-    /// Waits for a ping from the server (tungstenite answers it).
-    fn pinged(&mut self) -> bool {
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline {
-            match self.ws.read() {
-                Ok(Message::Ping(_)) => return true,
-                Ok(Message::Text(t)) => self.seen.push_str(&t),
-                Ok(_) => {}
-                Err(e) if quiet(&e) => {}
-                Err(_) => return false,
-            }
-        }
-        false
-    }
-
-    /// Waits for the server to end the connection; true if it did.
-    fn closed_by_server(&mut self) -> bool {
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline {
-            match self.ws.read() {
-                Ok(_) => {}
-                Err(e) if quiet(&e) => {}
-                Err(_) => return true,
-            }
-        }
-        false
-    }
-
-    /// A guest login, split across frames mid-element as a stream may be.
-    fn guest(addr: SocketAddr, name: &str) -> WsClient {
-        let mut c = WsClient::connect(addr, None).expect("WebSocket handshake");
-        c.wait_for("<SERVER");
-        c.send("<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<LOGIN TYPE='gu");
-        c.send(&format!("est'>\n<NAME>{name}</NAME>\n</LOGIN>\n"));
-        let login = c.wait_for("<RESULT ACTION='login' CODE='");
-        let code = c.wait_for("'");
-        assert_eq!(code, "ok'", "login of {name}: {login}");
-        let motd = c.wait_for("</MOTD>");
-        assert!(motd.contains("Line 59 of a long message"), "{motd}");
-        c
-    }
+/// A guest login, split across frames mid-element as a stream may be.
+fn guest(addr: SocketAddr, name: &str) -> WsClient<TcpStream> {
+    let mut c = ws_connect(addr).expect("WebSocket handshake");
+    c.wait_for("<SERVER");
+    c.send("<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<LOGIN TYPE='gu");
+    c.send(&format!("est'>\n<NAME>{name}</NAME>\n</LOGIN>\n"));
+    let login = c.wait_for("<RESULT ACTION='login' CODE='");
+    let code = c.wait_for("'");
+    assert_eq!(code, "ok'", "login of {name}: {login}");
+    let motd = c.wait_for("</MOTD>");
+    assert!(motd.contains("Line 59 of a long message"), "{motd}");
+    c
 }
 
 /// Sends raw bytes on a fresh TCP connection and returns the answer's
@@ -177,7 +74,7 @@ fn raw_exchange(addr: SocketAddr, request: &[u8]) -> (TcpStream, String) {
 #[test]
 fn lobby_over_websocket_chats_with_a_tcp_client() {
     let (server, addr) = web_server();
-    let mut web = WsClient::guest(addr, "webby");
+    let mut web = guest(addr, "webby");
     web.send("<ENTER ROOM='0'/>\n");
     web.wait_for("<RESULT ACTION='enter' CODE='ok'");
     let mut kim = server.guest_in_room("kim", 0);
@@ -203,13 +100,13 @@ fn lobby_over_websocket_chats_with_a_tcp_client() {
 #[test]
 fn bad_or_oversized_frames_cost_only_their_connection() {
     let (server, addr) = web_server();
-    let mut good = WsClient::guest(addr, "steady");
+    let mut good = guest(addr, "steady");
     good.send("<ENTER ROOM='0'/>\n");
     good.wait_for("<RESULT ACTION='enter' CODE='ok'");
     let mut kim = server.guest_in_room("kim", 0);
 
     // Larger than max_message_size.
-    let mut big = WsClient::guest(addr, "big");
+    let mut big = guest(addr, "big");
     big.send(&format!("<CHAT TYPE='normal'>{}</CHAT>", "x".repeat(2000)));
     assert!(big.closed_by_server(), "oversized message must close");
 
@@ -255,9 +152,9 @@ fn origins_and_paths_are_checked() {
     let (_, answer) = raw_exchange(addr, b"<?xml version='1.0'?><SESSION>\r\n\r\n");
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
 
-    let refused = WsClient::connect(addr, Some("http://evil.example"));
+    let refused = ws_connect_with_origin(addr, "http://evil.example");
     assert!(refused.is_err(), "a foreign page is refused");
-    let mut allowed = WsClient::connect(addr, Some("http://good.example")).expect("allowed");
+    let mut allowed = ws_connect_with_origin(addr, "http://good.example").expect("allowed");
     allowed.wait_for("<SERVER");
 }
 
@@ -266,14 +163,14 @@ fn websockets_count_against_the_per_ip_limit_and_hear_pings_and_shutdown() {
     let (server, addr) = web_server_with("max_clients_per_ip = 1", "ping_interval = 1");
     let kim = server.guest("kim");
     assert!(
-        WsClient::connect(addr, None).is_err(),
+        ws_connect(addr).is_err(),
         "the second connection from 127.0.0.1 is refused"
     );
     drop(kim);
     let deadline = Instant::now() + TIMEOUT;
     let mut web = loop {
         // The server notices kim's close in its own time.
-        if let Ok(c) = WsClient::connect(addr, None) {
+        if let Ok(c) = ws_connect(addr) {
             break c;
         }
         assert!(Instant::now() < deadline, "the slot never came free");
@@ -291,7 +188,7 @@ fn websockets_count_against_the_per_ip_limit_and_hear_pings_and_shutdown() {
 fn a_websocket_that_does_not_read_is_dropped() {
     let (server, addr) = web_server_with("output_queue_limit = 4096", "[limits]\nchat_rate = 0");
     let mut talker = server.guest_in_room("talker", 0);
-    let mut sleeper = WsClient::guest(addr, "sleeper");
+    let mut sleeper = guest(addr, "sleeper");
     sleeper.send("<ENTER ROOM='0'/>\n");
     sleeper.wait_for("<RESULT ACTION='enter' CODE='ok'");
     // A small receive window makes the kernel's buffer fill quickly.
@@ -349,21 +246,14 @@ fn a_game_channel_over_websocket_reaches_the_game_server() {
         motd: Some(long_motd()),
         ..ServerOptions::default()
     });
-    let line = server
-        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
-        .expect("web listener line");
-    let addr: SocketAddr = line
-        .rsplit("ws://")
-        .next()
-        .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
-        .expect("web address");
+    let addr = web_addr(&server);
 
-    let mut lobby = WsClient::guest(addr, "webby");
+    let mut lobby = guest(addr, "webby");
     lobby.send("<ENTER ROOM='1'/>\n");
     lobby.wait_for("<RESULT ACTION='enter' CODE='ok'");
 
     // The channel: the same handshake as over TCP, then binary messages.
-    let mut game = WsClient::connect(addr, None).expect("channel handshake");
+    let mut game = ws_connect(addr).expect("channel handshake");
     game.wait_for("<SERVER");
     game.send(
         "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='webby' />\n</SESSION>\n",
@@ -376,29 +266,11 @@ fn a_game_channel_over_websocket_reaches_the_game_server() {
     );
     lobby.wait_for("<RESULT ACTION='launch' CODE='ok'");
 
-    let mut from_game = Vec::new();
-    let deadline = Instant::now() + TIMEOUT;
-    let mut said = false;
-    loop {
-        let text = String::from_utf8_lossy(&from_game).into_owned();
-        if text.contains("cwd ") {
-            break;
-        }
-        if !said && text.contains("seat 0 player webby") {
-            game.ws
-                .send(Message::binary(b"cwd\n".to_vec()))
-                .expect("game bytes");
-            said = true;
-        }
-        assert!(Instant::now() < deadline, "game said only {text:?}");
-        match game.ws.read() {
-            Ok(Message::Binary(b)) => from_game.extend_from_slice(&b),
-            Ok(_) => {}
-            Err(e) if quiet(&e) => {}
-            Err(e) => panic!("game channel ended: {e} after {text:?}"),
-        }
-    }
-    assert!(said);
+    game.wait_binary("seat 0 player webby");
+    game.ws
+        .send(Message::binary(b"cwd\n".to_vec()))
+        .expect("game bytes");
+    game.wait_binary("cwd ");
     // The browser leaves: the relay ends, and the game server hears it.
     game.ws.close(None).expect("close");
     assert!(

@@ -6,73 +6,19 @@
 
 #[path = "support/ws_client.rs"]
 mod support;
+#[path = "support/test_ca.rs"]
+mod test_ca;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::sync::Arc;
 
 use ggzd_e2e::*;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-};
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 use support::*;
+use test_ca::{Ca, install};
 use tungstenite::Message;
 
 type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
-
-/// A certificate authority of our own.
-struct Ca {
-    issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl Ca {
-    fn new(name: &str) -> Ca {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        Ca { issuer }
-    }
-
-    /// A server certificate for 127.0.0.1: (cert PEM, key PEM).
-    fn server(&self) -> (String, String) {
-        let params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
-
-    /// A client configuration that trusts only this CA.
-    fn client(&self) -> Arc<rustls::ClientConfig> {
-        let mut roots = rustls::RootCertStore::empty();
-        let der = CertificateDer::from_pem_slice(self.issuer.pem().as_bytes()).unwrap();
-        roots.add(der).unwrap();
-        Arc::new(
-            rustls::ClientConfig::builder_with_provider(ggzd::server::tls::provider())
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_root_certificates(roots)
-                .with_no_client_auth(),
-        )
-    }
-}
-
-/// Writes a certificate and key where the server's config points.
-fn install(dir: &Path, (cert, key): &(String, String)) {
-    for (name, text) in [("cert.pem", cert), ("key.pem", key)] {
-        let tmp = dir.join(format!("{name}.new"));
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, dir.join(name)).unwrap();
-    }
-}
 
 const GAME: &str = "name = \"TestGame\"\nversion = \"1\"\n\
      [launch]\nexecutable = [\"ggzd-test-game\", \"play\"]\n\
@@ -82,7 +28,7 @@ const PLAY: &str = "name = \"Play\"\ngame = \"TestGame\"\nmax_tables = 3\n";
 
 fn wss_server(ca: &Ca) -> (TestServer, TempDir, TempDir) {
     let certs = TempDir::new("wss");
-    install(certs.path(), &ca.server());
+    install(certs.path(), &ca.server(false));
     let (server, dirs) = start_with_one_game(
         "wss",
         "testgame.toml",
@@ -177,7 +123,7 @@ fn plain_websocket_is_refused_and_a_reloaded_certificate_serves_new_connections(
     old.login_guest("early", None);
 
     let second = Ca::new("second CA");
-    install(certs.path(), &second.server());
+    install(certs.path(), &second.server(false));
     server.signal(libc::SIGHUP);
     assert!(
         server

@@ -23,15 +23,13 @@ pub struct DescError {
 
 impl fmt::Display for DescError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        f.write_str(": ")?;
-        if let Some(key) = &self.key {
-            write!(f, "key '{key}': ")?;
-        }
-        f.write_str(&self.message)
+        super::error::write_located(
+            f,
+            Some(&self.file),
+            self.line,
+            self.key.as_deref(),
+            &self.message,
+        )
     }
 }
 

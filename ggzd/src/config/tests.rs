@@ -1,4 +1,6 @@
 use super::*;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 /// A fresh temporary directory for one test.
 pub(crate) fn temp_dir(tag: &str) -> PathBuf {

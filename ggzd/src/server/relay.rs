@@ -39,17 +39,7 @@ impl Io {
     /// Takes a prepared WebSocket game channel out of the connection slab
     /// and starts relaying it; returns the game server's end.
     pub(super) fn take_web_channel(&mut self, id: ConnId, table: TableSerial) -> Option<OwnedFd> {
-        let entry = self.conns.get_mut(id.slot as usize)?;
-        if entry.as_ref().is_none_or(|c| c.id != id) {
-            return None;
-        }
-        let mut conn = entry.take()?;
-        if let Some(generation) = self.generations.get_mut(id.slot as usize) {
-            *generation = generation.wrapping_add(1);
-        }
-        self.free_slots.push(id.slot);
-        let _ = self.poll.registry().deregister(&mut conn.stream);
-        self.queued_bytes = self.queued_bytes.saturating_sub(conn.out_bytes);
+        let mut conn = self.detach(id)?;
         // The channel's own `</SESSION>` goes before any game byte.
         if !matches!(conn.flush(), super::conn::Flush::Drained) {
             log::warn!("web: a game channel still had unsent bytes at its hand-off");

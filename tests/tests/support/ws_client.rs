@@ -71,7 +71,22 @@ impl<S: Read + Write> WsClient<S> {
     /// The WebSocket handshake over `stream` (whose reads should time out
     /// generously; set [`POLL`] afterwards, the waits below poll).
     pub fn handshake(url: &str, stream: S) -> Result<WsClient<S>, tungstenite::Error> {
-        let request = url.into_client_request()?;
+        Self::handshake_with_origin(url, None, stream)
+    }
+
+    /// [`WsClient::handshake`] with the `Origin` header a browser page on
+    /// `origin` would send.
+    pub fn handshake_with_origin(
+        url: &str,
+        origin: Option<&str>,
+        stream: S,
+    ) -> Result<WsClient<S>, tungstenite::Error> {
+        let mut request = url.into_client_request()?;
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("Origin", origin.parse().expect("header value"));
+        }
         let (ws, _) = tungstenite::client(request, stream).map_err(|e| match e {
             tungstenite::HandshakeError::Failure(e) => e,
             tungstenite::HandshakeError::Interrupted(_) => {
@@ -145,6 +160,22 @@ impl<S: Read + Write> WsClient<S> {
         }
     }
 
+    /// Waits for a ping from the server (tungstenite answers it).
+    pub fn pinged(&mut self) -> bool {
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            match self.ws.read() {
+                Ok(Message::Ping(_)) => return true,
+                Ok(Message::Text(t)) => self.seen.push_str(&t),
+                Ok(Message::Binary(b)) => self.binary.extend_from_slice(&b),
+                Ok(_) => {}
+                Err(e) if quiet(&e) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
     /// Waits for the server to end the connection; true if it did.
     pub fn closed_by_server(&mut self) -> bool {
         let deadline = Instant::now() + TIMEOUT;
@@ -179,14 +210,30 @@ pub fn ws_connect(addr: SocketAddr) -> Result<WsClient<TcpStream>, tungstenite::
     ws_connect_from(IpAddr::from([127, 0, 0, 1]), addr)
 }
 
+/// A plain `ws://` client from 127.0.0.1, as a page on `origin` opens it.
+pub fn ws_connect_with_origin(
+    addr: SocketAddr,
+    origin: &str,
+) -> Result<WsClient<TcpStream>, tungstenite::Error> {
+    ws_connect_as(IpAddr::from([127, 0, 0, 1]), addr, Some(origin))
+}
+
 /// A plain `ws://` client from the loopback address `from`.
 pub fn ws_connect_from(
     from: IpAddr,
     addr: SocketAddr,
 ) -> Result<WsClient<TcpStream>, tungstenite::Error> {
+    ws_connect_as(from, addr, None)
+}
+
+fn ws_connect_as(
+    from: IpAddr,
+    addr: SocketAddr,
+    origin: Option<&str>,
+) -> Result<WsClient<TcpStream>, tungstenite::Error> {
     let stream = connect_from(from, addr);
     stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
-    let client = WsClient::handshake(&format!("ws://{addr}/ws"), stream)?;
+    let client = WsClient::handshake_with_origin(&format!("ws://{addr}/ws"), origin, stream)?;
     client
         .ws
         .get_ref()

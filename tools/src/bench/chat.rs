@@ -11,8 +11,6 @@
 use std::io;
 use std::time::Duration;
 
-use ggzd::proto::request::LoginKind;
-
 use super::clock::{monotonic_ns, secs};
 use super::crowd::{self, Target};
 use super::engine::{ClientId, Engine, Note, Plan};
@@ -133,11 +131,8 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
     r.count("window", o.window as u64);
     r.text("transport", target.transport(o.tls));
     let mut engine = target.engine(o.tls)?;
-    let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| Plan {
-        name: format!("{}{i:05}", o.prefix),
-        kind: LoginKind::Guest,
-        password: None,
-        room: Some(o.room),
+    let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| {
+        Plan::guest(format!("{}{i:05}", o.prefix), Some(o.room))
     })?;
     r.real("join_all_s", secs(crowd.elapsed_ns), 3);
     crowd::settle(

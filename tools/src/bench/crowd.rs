@@ -14,7 +14,6 @@ use super::engine::{ClientId, Closed, Engine, Note, Plan};
 use super::histogram::Histogram;
 use super::procfs::Process;
 use super::report::Report;
-use ggzd::proto::LoginKind;
 
 /// Where the load goes and how long a run may take.
 #[derive(Debug, Clone, Copy)]
@@ -354,11 +353,8 @@ pub fn guests_in_room(
     prefix: &str,
     room: u32,
 ) -> io::Result<Crowd> {
-    let crowd = gather(engine, target, count, concurrency, |i| Plan {
-        name: format!("{prefix}{i:05}"),
-        kind: LoginKind::Guest,
-        password: None,
-        room: Some(room),
+    let crowd = gather(engine, target, count, concurrency, |i| {
+        Plan::guest(format!("{prefix}{i:05}"), Some(room))
     })?;
     if crowd.ready.len() < count {
         return Err(io::Error::other(format!(

@@ -5,8 +5,6 @@
 use std::io;
 use std::time::Duration;
 
-use ggzd::proto::request::LoginKind;
-
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Target};
 use super::engine::{Note, Plan};
@@ -39,11 +37,8 @@ pub fn run(target: &Target, o: &IdleOptions) -> io::Result<Report> {
     r.text("transport", target.transport(o.tls));
     let mut engine = target.engine(o.tls)?;
     let cpu0 = CpuSample::take(server);
-    let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| Plan {
-        name: format!("{}{i:05}", o.prefix),
-        kind: LoginKind::Guest,
-        password: None,
-        room: Some(o.room),
+    let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| {
+        Plan::guest(format!("{}{i:05}", o.prefix), Some(o.room))
     })?;
     let cpu_joined = CpuSample::take(server);
     let (settle_time, _) = crowd::settle(

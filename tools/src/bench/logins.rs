@@ -89,15 +89,9 @@ impl Storm {
     pub fn fill(&mut self, engine: &mut Engine, limit: u64, notes: &mut Vec<Note>) {
         while self.in_flight < self.concurrency && self.started < limit {
             let (plan, account) = match &self.who {
-                Logins::Guests { prefix } => (
-                    Plan {
-                        name: format!("{prefix}{}", self.started),
-                        kind: LoginKind::Guest,
-                        password: None,
-                        room: None,
-                    },
-                    None,
-                ),
+                Logins::Guests { prefix } => {
+                    (Plan::guest(format!("{prefix}{}", self.started), None), None)
+                }
                 Logins::Accounts { names, password } => {
                     let Some(a) = (0..names.len())
                         .map(|k| (self.next_account + k) % names.len())

@@ -10,8 +10,6 @@
 use std::io;
 use std::time::Duration;
 
-use ggzd::proto::request::LoginKind;
-
 use super::chat::{Sender, SenderNote, account, send_due};
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Target};
@@ -63,11 +61,8 @@ pub fn run(target: &Target, o: &MixedOptions) -> io::Result<Report> {
         &o.password,
         o.storm_concurrency,
     )?;
-    let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| Plan {
-        name: format!("{}{i:05}", o.prefix),
-        kind: LoginKind::Guest,
-        password: None,
-        room: Some(o.room),
+    let crowd = crowd::gather(&mut engine, target, o.clients, o.concurrency, |i| {
+        Plan::guest(format!("{}{i:05}", o.prefix), Some(o.room))
     })?;
     crowd::settle(
         &mut engine,
