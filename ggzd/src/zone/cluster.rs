@@ -289,12 +289,17 @@ impl Zone {
                     return;
                 }
                 let name = info.name.clone();
-                let moved = self
-                    .cluster
-                    .as_mut()
-                    .and_then(|c| c.view.upsert(node, canonical, info));
-                if let Some(moved) = moved {
-                    self.show_move(&name, moved, now, sink);
+                let lag = info.lag;
+                let Some(c) = self.cluster.as_mut() else {
+                    return;
+                };
+                let old_lag = c.view.get(&canonical).map(|p| p.info.lag);
+                match c.view.upsert(node, canonical, info) {
+                    Some(moved) => self.show_move(&name, moved, now, sink),
+                    None if old_lag.is_some_and(|old| old != lag) => {
+                        self.show_lag(&name, lag, sink);
+                    }
+                    None => {}
                 }
             }
             LinkMsg::SnapshotEnd => {
@@ -381,6 +386,19 @@ impl Zone {
                 self.broadcast_room(to, &msg(update), None, sink);
             }
             self.touch_room(to, now);
+        }
+    }
+
+    fn show_lag(&mut self, name: &str, lag: u8, sink: &mut dyn Sink) {
+        let room = self
+            .cluster
+            .as_ref()
+            .and_then(|c| c.view.get(&canonical_name(name)))
+            .and_then(|p| p.info.room.clone())
+            .and_then(|key| self.room_by_key(&key));
+        if let Some(id) = room {
+            let update = msg(r::update_player_lag(id as i32, name, lag));
+            self.broadcast_room(id, &update, None, sink);
         }
     }
 

@@ -138,6 +138,7 @@ impl Zone {
             let update = msg(r::update_player_lag(room as i32, &name, class));
             self.broadcast_room(room, &update, None, sink);
         }
+        self.cluster_player_changed(conn, sink);
     }
 
     pub(crate) fn schedule_room_update(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {

@@ -62,6 +62,17 @@ fn a_remote_player_is_listed_counted_and_announced_like_a_local_one() {
     );
     w.hear("b", remote("Bob", Some("chat")));
     w.sink.take(kim);
+    // A new lag class is shown as a local player's is.
+    let mut slow = remote("Bob", Some("chat"));
+    if let LinkMsg::Player(p) = &mut slow {
+        p.lag = 4;
+    }
+    w.hear("b", slow);
+    let out = w.sink.take(kim).concat();
+    assert!(
+        out.contains("ACTION='lag'") && out.contains("LAG='4'"),
+        "{out}"
+    );
     // A logout from another node than Bob's changes nothing.
     w.hear("c", LinkMsg::Gone { name: "bob".into() });
     assert!(w.sink.take(kim).is_empty());
