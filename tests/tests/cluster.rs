@@ -225,6 +225,30 @@ fn players_on_different_nodes_share_rooms_chat_and_names() {
     // Once dora logs out, her name is free on every node.
     dora.logout().unwrap();
     let _dora = registered(&b, "dora");
+
+    // Garbage on c's link port costs that connection only.
+    let line = c
+        .wait_for_log("listening for node links on ", TIMEOUT)
+        .unwrap();
+    let port: std::net::SocketAddr = line
+        .rsplit("listening for node links on ")
+        .next()
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .expect("the link address in the log");
+    let mut junk = std::net::TcpStream::connect(port).unwrap();
+    junk.write_all(b"\x00\x00\x00\x05GET / HTTP/1.0\r\n\r\n")
+        .unwrap();
+    assert!(
+        c.wait_for_log("link dropped", SLOW).is_some(),
+        "{}",
+        c.log()
+    );
+    assert_eq!(
+        request(&mut alice, "<CHAT>still one zone</CHAT>", "chat"),
+        "ok"
+    );
+    assert_eq!(chat_from(&mut carl, "normal", "alice"), "still one zone");
 }
 
 #[test]
