@@ -149,7 +149,7 @@ impl ClusterIo {
         };
         // Known from the start, the other nodes' links are vouched for at
         // once (and this node dials whom it must).
-        io.apply(&first_reading, zone, poll, &mut Vec::new());
+        io.apply(&first_reading, poll, &mut Vec::new());
         Ok(Some(io))
     }
 
@@ -164,8 +164,11 @@ impl ClusterIo {
             return;
         };
         for slot in 0..self.links.len() {
+            // Only links whose HELLO was vouched for: a link that may yet
+            // be refused hears nothing but this node's HELLO.
             let wanted = match (&target, self.links[slot].as_ref()) {
                 (_, None) => false,
+                (_, Some(link)) if !link.up => false,
                 (None, Some(_)) => true,
                 (Some(node), Some(link)) => link.node.as_deref() == Some(node.as_str()),
             };
@@ -192,12 +195,21 @@ impl ClusterIo {
     }
 
     /// HELLO and the zone's snapshot, first on every new link.
-    fn greet(&mut self, slot: usize, zone: &Zone) {
+    /// HELLO, first on every new link.
+    fn greet(&mut self, slot: usize) {
         let hello = LinkMsg::Hello {
             node: self.me.node.clone(),
             incarnation: self.me.incarnation,
         };
-        for msg in std::iter::once(hello).chain(zone.cluster_snapshot()) {
+        if let Some(frame) = codec::encode(&hello) {
+            self.push(slot, &frame);
+        }
+    }
+
+    /// The zone's snapshot, once the peer's HELLO is vouched for; deltas
+    /// follow it from then on.
+    fn send_snapshot(&mut self, slot: usize, zone: &Zone) {
+        for msg in zone.cluster_snapshot() {
             if let Some(frame) = codec::encode(&msg) {
                 self.push(slot, &frame);
             }
@@ -247,13 +259,13 @@ impl ClusterIo {
     }
 
     /// Accepts the links other nodes dial.
-    pub fn accept(&mut self, zone: &Zone, poll: &PollRegistry) {
+    pub fn accept(&mut self, poll: &PollRegistry) {
         loop {
             match self.listener.accept() {
                 Ok((stream, peer)) => {
                     log::debug!("cluster: node link from {peer}");
                     if let Some(slot) = self.add_link(stream, None, Some(peer.ip()), poll) {
-                        self.greet(slot, zone);
+                        self.greet(slot);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -266,7 +278,7 @@ impl ClusterIo {
         }
     }
 
-    fn dial(&mut self, node: String, address: &str, zone: &Zone, poll: &PollRegistry) {
+    fn dial(&mut self, node: String, address: &str, poll: &PollRegistry) {
         let stream = address
             .parse::<SocketAddr>()
             .map_err(io::Error::other)
@@ -275,7 +287,7 @@ impl ClusterIo {
             Ok(stream) => {
                 log::debug!("cluster: dialing {node} at {address}");
                 match self.add_link(stream, Some(node.clone()), None, poll) {
-                    Some(slot) => self.greet(slot, zone),
+                    Some(slot) => self.greet(slot),
                     None => self.membership.dial_failed(&node),
                 }
             }
@@ -292,6 +304,7 @@ impl ClusterIo {
         token: Token,
         readable: bool,
         writable: bool,
+        zone: &Zone,
         poll: &PollRegistry,
     ) -> Vec<(String, LinkMsg)> {
         let slot = token.0 - CLUSTER_BASE - 1;
@@ -303,14 +316,20 @@ impl ClusterIo {
             self.dirty.push(slot);
         }
         if readable {
-            self.pump(slot, poll, &mut events);
+            self.pump(slot, zone, poll, &mut events);
         }
         events
     }
 
     /// Reads and decodes until the socket is drained, a HELLO waits for
     /// the registry, or the link must go.
-    fn pump(&mut self, slot: usize, poll: &PollRegistry, events: &mut Vec<(String, LinkMsg)>) {
+    fn pump(
+        &mut self,
+        slot: usize,
+        zone: &Zone,
+        poll: &PollRegistry,
+        events: &mut Vec<(String, LinkMsg)>,
+    ) {
         loop {
             let drained = match self.fill(slot) {
                 Some(drained) => drained,
@@ -319,7 +338,7 @@ impl ClusterIo {
             match self.decode(slot, events) {
                 Decoded::Fatal => return self.doomed.push(slot),
                 Decoded::Hello(node, incarnation) => match self.vouch(slot, &node) {
-                    Vouch::Yes if self.hello(slot, &node, incarnation, poll) => continue,
+                    Vouch::Yes if self.hello(slot, &node, incarnation, zone, poll) => continue,
                     Vouch::Wait => {
                         events.pop();
                         if let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) {
@@ -424,7 +443,12 @@ impl ClusterIo {
     /// Links whose HELLO waited for the registry, after a new reading:
     /// vouched for now (their HELLO and what followed go to the zone),
     /// refused, or still waiting (for at most `dead_after`).
-    fn recheck_held(&mut self, poll: &PollRegistry, events: &mut Vec<(String, LinkMsg)>) {
+    fn recheck_held(
+        &mut self,
+        zone: &Zone,
+        poll: &PollRegistry,
+        events: &mut Vec<(String, LinkMsg)>,
+    ) {
         let held: Vec<(usize, String, u64, Instant)> = self
             .links
             .iter()
@@ -441,9 +465,9 @@ impl ClusterIo {
                     if let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) {
                         link.held = None;
                     }
-                    if self.hello(slot, &node, incarnation, poll) {
+                    if self.hello(slot, &node, incarnation, zone, poll) {
                         events.push((node.clone(), LinkMsg::Hello { node, incarnation }));
-                        self.pump(slot, poll, events);
+                        self.pump(slot, zone, poll, events);
                     } else {
                         self.doomed.push(slot);
                     }
@@ -518,7 +542,14 @@ impl ClusterIo {
     /// The link in `slot` said HELLO: other links to the same node go
     /// (the newest carries the snapshot; one link per pair). False when
     /// this one must go instead.
-    fn hello(&mut self, slot: usize, node: &str, incarnation: u64, poll: &PollRegistry) -> bool {
+    fn hello(
+        &mut self,
+        slot: usize,
+        node: &str,
+        incarnation: u64,
+        zone: &Zone,
+        poll: &PollRegistry,
+    ) -> bool {
         let others: Vec<usize> = self
             .links
             .iter()
@@ -537,6 +568,7 @@ impl ClusterIo {
         if let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) {
             link.up = true;
         }
+        self.send_snapshot(slot, zone);
         log::info!("cluster: link to {node} is up");
         true
     }
@@ -601,29 +633,23 @@ impl ClusterIo {
                 }
                 RegistryEvent::Rejoined => self.rejoined = true,
                 RegistryEvent::Nodes(rows) => {
-                    self.apply(&rows, zone, poll, &mut dead);
+                    self.apply(&rows, poll, &mut dead);
                     read = true;
                 }
             }
         }
         let mut said = Vec::new();
         if read {
-            self.recheck_held(poll, &mut said);
+            self.recheck_held(zone, poll, &mut said);
         }
         (dead, said)
     }
 
     /// What membership concludes from a reading of the registry.
-    fn apply(
-        &mut self,
-        rows: &[NodeRow],
-        zone: &Zone,
-        poll: &PollRegistry,
-        dead: &mut Vec<String>,
-    ) {
+    fn apply(&mut self, rows: &[NodeRow], poll: &PollRegistry, dead: &mut Vec<String>) {
         for action in self.membership.observe(rows) {
             match action {
-                Action::Dial { node, address } => self.dial(node, &address, zone, poll),
+                Action::Dial { node, address } => self.dial(node, &address, poll),
                 Action::Dead {
                     node,
                     incarnation,
@@ -675,10 +701,10 @@ impl super::Server {
         };
         let poll = self.io.poll.registry();
         if token.0 == CLUSTER_BASE {
-            cluster.accept(&self.zone, poll);
+            cluster.accept(poll);
             return;
         }
-        let messages = cluster.on_ready(token, readable, writable, poll);
+        let messages = cluster.on_ready(token, readable, writable, &self.zone, poll);
         self.tell_zone(messages, now);
     }
 
