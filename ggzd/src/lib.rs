@@ -22,6 +22,7 @@ pub mod paths;
 pub mod pidfile;
 pub mod proto;
 pub mod random;
+pub mod replays;
 pub mod rooms;
 pub mod savegame_files;
 pub mod server;

@@ -301,6 +301,7 @@ pub(crate) fn settings(config: &Config, port: u16) -> Settings {
         },
         tables: config.tables.clone(),
         rejoin: config.rejoin.clone(),
+        replays: crate::zone::replays::ReplaySettings::new(config),
     }
 }
 

@@ -263,6 +263,8 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
             }
             JobDone::Nothing
         }
+        Job::Restore(job) => JobDone::Restore(Box::new(crate::zone::run_restore_job(store, *job))),
+        Job::Replays(job) => JobDone::Replays(crate::replays::run(store, job)),
         Job::EnsureBotAccounts { names, now } => {
             for name in names {
                 if let Err(e) = store.ensure_bot_account(&name, now) {

@@ -1,16 +1,26 @@
 //! "Closest guess wins": a minimal ggzd game server to start from.
 //!
 //! Once every seat holds a player or a bot, each player is sent the line
-//! `guess 1-100` and answers with a number on a line of its own. Bots
+//! `guess 1-100 vN` and answers with a number on a line of its own. Bots
 //! guess 50. Whoever is closest to the secret number wins (ties possible);
 //! everyone gets `secret N: win|tie|loss`, the result goes to ggzd and the
 //! game ends. A player who leaves during the game forfeits it.
+//!
+//! The game keeps an event log (docs/event-log.md): `start`, one `guess`
+//! per accepted guess (seat, then the number as a big-endian `i32`) and
+//! `over`, reported to ggzd as the table's savegame. `vN` is the state
+//! version, the log's last sequence number. A guess may quote the version
+//! it was made against (`40 v1`); if another guess was recorded since, it
+//! is refused with `stale vM` and the player guesses again, quoting `vM`.
+//! This is the crate's stale-move helper at work (docs/event-log.md §5).
+//! A guess without a version is taken as it comes.
 //!
 //! ggzd starts it with `GGZMODE=true` and the control socket on fd 3;
 //! `GUESS_SECRET` fixes the secret (for tests).
 
 use std::io::{Read, Write};
 
+use ggzdmod::eventlog::Freshness;
 use ggzdmod::{Event, Game, GameResult, GameState, SeatKind, SeatResult};
 
 #[derive(Default)]
@@ -54,10 +64,29 @@ fn main() -> Result<(), ggzdmod::Error> {
             input.extend_from_slice(bytes);
             if let Some(end) = input.iter().position(|b| *b == b'\n') {
                 let line: Vec<u8> = input.drain(..=end).collect();
-                let guess = String::from_utf8_lossy(&line).trim().parse().ok();
+                let line = String::from_utf8_lossy(&line);
+                let mut words = line.split_whitespace();
+                let guess: Option<i32> = words.next().and_then(|w| w.parse().ok());
+                let quoted = words.next().and_then(|w| w.strip_prefix('v')?.parse().ok());
                 if game.state() == GameState::Playing {
+                    if let Some(quoted) = quoted
+                        && let Some(log) = game.event_log()
+                    {
+                        match log.check_move(quoted) {
+                            Freshness::Accept => {}
+                            Freshness::Stale { current } | Freshness::Future { last: current } => {
+                                say(game, seat, &format!("stale v{current}"));
+                                return;
+                            }
+                        }
+                    }
                     if let Some(g) = round.guesses.get_mut(seat) {
                         *g = guess;
+                    }
+                    if let (Some(n), Ok(seat_byte)) = (guess, u8::try_from(seat)) {
+                        let mut data = vec![seat_byte];
+                        data.extend_from_slice(&n.to_be_bytes());
+                        record(game, "guess", &data);
                     }
                     if all_guessed(game, &round) {
                         finish(game, &round, None);
@@ -93,9 +122,25 @@ fn maybe_start(game: &mut Game) {
         return;
     }
     if game.set_state(GameState::Playing).is_ok() {
-        for seat in 0..game.num_seats() {
-            say(game, seat, "guess 1-100");
+        // One log per game, reported to ggzd as the savegame.
+        if let Err(e) = game.start_event_log() {
+            game.log(&format!("no event log: {e}"));
         }
+        record(game, "start", &[]);
+        let version = game.event_log().map_or(0, |log| log.version());
+        for seat in 0..game.num_seats() {
+            say(game, seat, &format!("guess 1-100 v{version}"));
+        }
+    }
+}
+
+/// Appends to the event log, if there is one; a log that fails costs the
+/// log, never the game.
+fn record(game: &mut Game, kind: &str, data: &[u8]) {
+    if game.event_log().is_some()
+        && let Err(e) = game.record(kind, data)
+    {
+        game.log(&format!("event log: {e}"));
     }
 }
 
@@ -128,6 +173,11 @@ fn finish(game: &mut Game, round: &Round, leaver: Option<usize>) {
     for (seat, r) in results.iter().enumerate() {
         let word = format!("{:?}", r.result).to_lowercase();
         say(game, seat, &format!("secret {}: {word}", round.secret));
+    }
+    let outcome: Vec<u8> = results.iter().map(|r| r.result as u8).collect();
+    record(game, "over", &outcome);
+    if let Err(e) = game.finish_event_log() {
+        game.log(&format!("event log: {e}"));
     }
     if let Err(e) = game.report_results(&results) {
         game.log(&format!("report failed: {e}"));

@@ -23,6 +23,10 @@
 //! * [`game`] — the game author's end: [`Game`], which connects, keeps the
 //!   seat table, turns traffic into [`Event`]s and sends requests.
 //!
+//! * [`eventlog`] — the append-only event log a game keeps for replays
+//!   and restore, its reader, and the stale-move helper
+//!   (docs/event-log.md); [`Game::start_event_log`] reports it to ggzd.
+//!
 //! * [`testing`] — a game server binary driven as
 //!   ggzd would drive it, for the game's own tests.
 //!
@@ -45,6 +49,7 @@
 use std::os::fd::RawFd;
 
 pub mod detect;
+pub mod eventlog;
 pub mod fdpass;
 pub mod game;
 pub mod server;
@@ -69,6 +74,12 @@ pub const ENV_GGZMODE: &str = "GGZMODE";
 /// Environment variable holding the control socket's descriptor number
 /// (default [`GGZSOCKET_FD`]).
 pub const ENV_GGZSOCKET: &str = "GGZSOCKET";
+
+/// Environment variable through which our ggzd hands a savegame to a game
+/// server launched with the legacy layout, whose launch message has no
+/// savegame field (a RESTORE; docs/event-log.md §8). The crate takes it as
+/// [`Game::savegame`] when the launch message carries none.
+pub const ENV_SAVEGAME: &str = "GGZDMOD_SAVEGAME";
 
 /// Environment variable through which our ggzd tells a game server which
 /// launch layout it sends: `trunk` (0.99.x, with savegame) or `legacy`

@@ -28,7 +28,15 @@ fn guess(secret: i32) -> Command {
     );
     let mut command = Command::new(path);
     command.env("GUESS_SECRET", secret.to_string());
+    // The event log goes to the working directory, as under ggzd.
+    command.current_dir(workdir());
     command
+}
+
+fn workdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ggzdmod-guess-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 fn line(r: &mut BufReader<TcpStream>) -> String {
@@ -59,7 +67,7 @@ fn two_players_closest_wins_and_the_game_exits() {
         game.expect_state(GameState::Playing).unwrap();
         for p in [&mut ann, &mut ben] {
             assert_eq!(line(p), "welcome");
-            assert_eq!(line(p), "guess 1-100");
+            assert_eq!(line(p), "guess 1-100 v1");
         }
         ann.get_mut().write_all(b"40\n").unwrap();
         ben.get_mut().write_all(b"60\n").unwrap();
@@ -90,7 +98,7 @@ fn a_bot_guesses_fifty_and_equal_distance_ties() {
     let mut ann = BufReader::new(game.join(0, "ann").unwrap());
     game.expect_state(GameState::Playing).unwrap();
     assert_eq!(line(&mut ann), "welcome");
-    assert_eq!(line(&mut ann), "guess 1-100");
+    assert_eq!(line(&mut ann), "guess 1-100 v1");
     ann.get_mut().write_all(b"40\n").unwrap();
     assert_eq!(line(&mut ann), "secret 45: tie");
     let ToServer::Report(records) = game.expect(|m| matches!(m, ToServer::Report(_))).unwrap()
@@ -115,7 +123,7 @@ fn a_player_who_leaves_during_the_game_hands_the_win_to_the_others() {
     drop(ann);
     game.leave(0).unwrap();
     assert_eq!(line(&mut ben), "welcome");
-    assert_eq!(line(&mut ben), "guess 1-100");
+    assert_eq!(line(&mut ben), "guess 1-100 v1");
     assert_eq!(line(&mut ben), "secret 42: win");
     let ToServer::Report(records) = game.expect(|m| matches!(m, ToServer::Report(_))).unwrap()
     else {
@@ -128,4 +136,45 @@ fn a_player_who_leaves_during_the_game_hands_the_win_to_the_others() {
         [record("ben", SeatKind::Player, 0, GameResult::Win)]
     );
     game.expect_state(GameState::Done).unwrap();
+}
+
+#[test]
+fn a_guess_against_a_stale_version_is_refused_and_the_log_tells_the_game() {
+    let mut game = GameProcess::spawn(guess(42), LaunchLayout::Trunk).unwrap();
+    game.launch("guess", vec![LaunchSeat::Open, LaunchSeat::Open])
+        .unwrap();
+    game.expect_state(GameState::Waiting).unwrap();
+    let mut ann = BufReader::new(game.join(0, "ann").unwrap());
+    let mut ben = BufReader::new(game.join(1, "ben").unwrap());
+    game.expect_state(GameState::Playing).unwrap();
+    let ToServer::SavegameReport(log_name) = game
+        .expect(|m| matches!(m, ToServer::SavegameReport(_)))
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    for p in [&mut ann, &mut ben] {
+        assert_eq!(line(p), "welcome");
+        assert_eq!(line(p), "guess 1-100 v1");
+    }
+    // ann guesses against version 1: accepted, the state is now v2.
+    ann.get_mut().write_all(b"40 v1\n").unwrap();
+    // ben's guess was made against v1 too: stale, guess again.
+    ben.get_mut().write_all(b"41 v1\n").unwrap();
+    assert_eq!(line(&mut ben), "stale v2");
+    ben.get_mut().write_all(b"60 v2\n").unwrap();
+    assert_eq!(line(&mut ann), "secret 42: win");
+    assert_eq!(line(&mut ben), "secret 42: loss");
+    game.expect_state(GameState::Done).unwrap();
+    assert!(game.wait_exit().unwrap().success());
+
+    let log = ggzdmod::eventlog::load(workdir().join(&log_name), 1 << 20, 100).unwrap();
+    assert!(log.complete);
+    assert_eq!(log.game, "guess");
+    let kinds: Vec<&str> = log.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["start", "guess", "guess", "over"]);
+    assert_eq!(log.events[1].data, [0, 0, 0, 0, 40]);
+    assert_eq!(log.events[2].data, [1, 0, 0, 0, 60]);
+    assert_eq!(log.events[3].data, [0, 1], "win, loss");
+    let _ = std::fs::remove_file(workdir().join(&log_name));
 }

@@ -311,6 +311,7 @@ impl Driver {
                     }
                 }
                 Out::Log(line) => game.log(&line),
+                Out::Record(kind, bytes) => record(game, &self.cfg, kind, &bytes),
             }
         }
         self.flush(game);
@@ -320,6 +321,9 @@ impl Driver {
             while self.conns.values().any(|c| !c.out.is_empty()) && Instant::now() < until {
                 std::thread::sleep(RETRY);
                 self.flush(game);
+            }
+            if let Err(e) = game.finish_event_log() {
+                game.log(&format!("lockstep: {e}"));
             }
             if let Err(e) = game.set_state(GameState::Done) {
                 game.log(&format!("lockstep: cannot end the game: {e}"));
@@ -366,5 +370,36 @@ fn hangup(relay: &mut Relay, place: Place, now: Instant) {
         // (booted in ggzd), and the same player may take it back.
         Place::Seat(seat) => relay.channel_closed(seat, now),
         Place::Spectator(slot) => relay.spectator_left(slot),
+    }
+}
+
+/// Appends to the table's event log (docs/event-log.md §7), starting it
+/// (and reporting it to ggzd) with the game's first event. The log is
+/// bounded like the catch-up log; a log that fails is said once in ggzd's
+/// log, and the game goes on without it.
+fn record(game: &mut Game, cfg: &Config, kind: &str, bytes: &[u8]) {
+    if kind == crate::relay::EVENT_SETUP {
+        match game.start_event_log() {
+            Ok(log) => {
+                // Hex doubles the bytes; the headroom covers line overhead.
+                let max_bytes = u64::try_from(cfg.log_bytes)
+                    .unwrap_or(u64::MAX)
+                    .saturating_mul(2)
+                    .saturating_add(1 << 20);
+                log.set_limits(ggzdmod::eventlog::DEFAULT_MAX_EVENTS, max_bytes);
+            }
+            Err(e) => {
+                game.log(&format!("lockstep: no event log: {e}"));
+                return;
+            }
+        }
+    }
+    if game.event_log().is_none() {
+        return;
+    }
+    if let Err(e) = game.record(kind, bytes) {
+        game.log(&format!("lockstep: the event log stops: {e}"));
+        // Closed without its end line: ggzd keeps it as an unfinished log.
+        game.abandon_event_log();
     }
 }

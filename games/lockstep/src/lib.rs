@@ -9,7 +9,6 @@
 //!
 //! * [`wire`] — the channel's frames, one decoder and one writer;
 //! * [`config`] — the settings, from the command line;
-//! * [`turn`] — the stale-move check (state version = open turn);
 //! * [`relay`] — the rules, a sans-IO state machine with time passed in;
 //! * [`driver`] — ggzdmod events and sockets in, relay effects out;
 //! * [`demo`] — "Race to 100", the deterministic demo game and its client.
@@ -20,5 +19,4 @@ pub mod config;
 pub mod demo;
 pub mod driver;
 pub mod relay;
-pub mod turn;
 pub mod wire;

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use ggzdmod::{GameResult, GameState, Place};
 
 use crate::config::Config;
-use crate::turn::{self, Check};
 use crate::wire::{
     ErrorCode, FromRelay, PROTOCOL_VERSION, Phase, SPECTATOR_SEAT, SeatStatus, ToRelay,
     encode_from_relay,
 };
+use ggzdmod::eventlog::{Freshness, check_version};
 
 /// Longest setup message.
 pub const MAX_SETUP_MESSAGE: usize = 1024;
@@ -45,7 +45,15 @@ pub enum Out {
     Report(Vec<GameResult>),
     /// A line for ggzd's log.
     Log(String),
+    /// An event for the table's event log (docs/event-log.md §7): the
+    /// kind, and the frame as sent on the wire.
+    Record(&'static str, Rc<[u8]>),
 }
+
+/// Event kind of the setup state the game started with.
+pub const EVENT_SETUP: &str = "setup";
+/// Event kind of one master packet.
+pub const EVENT_TURN: &str = "turn";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -518,6 +526,8 @@ impl Relay {
         self.open = 0;
         self.due = Some(now + self.cfg.turn);
         self.out.push(Out::State(GameState::Playing));
+        let setup = rc(&FromRelay::SetupState(self.setup.clone()));
+        self.out.push(Out::Record(EVENT_SETUP, setup));
         self.out.push(Out::Log(format!(
             "lockstep: the game starts with {seated} players"
         )));
@@ -544,13 +554,15 @@ impl Relay {
             return self.error(place, ErrorCode::TooLarge, turn, text);
         }
         let ahead = self.cfg.max_lag_turns.min(COMMAND_WINDOW);
-        match turn::check(self.open, ahead, turn) {
-            Check::Accept => {}
-            Check::Stale { current } => {
+        // The stale-move helper of the event log, with the open turn as the
+        // state version (docs/event-log.md §5).
+        match check_version(u64::from(self.open), u64::from(ahead), u64::from(turn)) {
+            Freshness::Accept => {}
+            Freshness::Stale { current } => {
                 let text = format!("turn {turn} is closed; turn {current} is open");
                 return self.error(place, ErrorCode::StaleTurn, turn, text);
             }
-            Check::Future { last } => {
+            Freshness::Future { last } => {
                 let text = format!("turn {turn} is too far ahead; the last accepted now is {last}");
                 return self.error(place, ErrorCode::FutureTurn, turn, text);
             }
@@ -777,6 +789,7 @@ impl Relay {
             commands,
         });
         self.broadcast(&frame);
+        self.out.push(Out::Record(EVENT_TURN, Rc::clone(&frame)));
         self.keep(frame);
         self.open = open.saturating_add(1);
         self.due = Some(now + self.cfg.turn);

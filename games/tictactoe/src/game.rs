@@ -24,6 +24,7 @@ use crate::ai::BotClass;
 use crate::board::{Board, Mark, MoveError, Outcome};
 use crate::dio::PacketDecoder;
 use crate::protocol::{ClientMsg, MAX_CLIENT_PACKET, MoveStatus, PlayerEntry, ServerMsg, Variant};
+use crate::replay;
 use crate::savegame::{Entry, Recorded, Savegame};
 use crate::table::Table;
 
@@ -68,6 +69,10 @@ pub struct TicTacToe {
     seats: [Option<Connection>; SEATS],
     spectators: BTreeMap<usize, Connection>,
     savegame: Savegame,
+    /// Every game is kept in an event log (docs/event-log.md §6).
+    event_log: bool,
+    /// Why the savegame of a restore launch was refused, if it was.
+    refused: Option<String>,
 }
 
 impl TicTacToe {
@@ -82,7 +87,21 @@ impl TicTacToe {
             seats: [None, None],
             spectators: BTreeMap::new(),
             savegame,
+            event_log: true,
+            refused: None,
         }
+    }
+
+    /// No event log is written (`--no-savegame`).
+    pub fn without_event_log(mut self) -> TicTacToe {
+        self.event_log = false;
+        self
+    }
+
+    /// Why a restore launch was refused (the table then ended before it
+    /// was ready), if it was.
+    pub fn refused(&self) -> Option<&str> {
+        self.refused.as_deref()
     }
 
     /// The board (for tests and logs).
@@ -104,6 +123,18 @@ impl TicTacToe {
 
     /// The launch message arrived; ggzdmod has already reported WAITING.
     pub fn on_launch(&mut self, t: &mut dyn Table) {
+        if t.restore_pending() {
+            match self.restore(t) {
+                Ok(()) => t.set_state(GameState::Waiting),
+                Err(why) => {
+                    t.log(&format!("refusing to restore the savegame: {why}"));
+                    self.refused = Some(why);
+                    // DONE before WAITING: a failed launch for ggzd.
+                    t.set_state(GameState::Done);
+                    return;
+                }
+            }
+        }
         if t.num_seats() != SEATS {
             t.log(&format!(
                 "TicTacToe needs exactly {SEATS} seats, the table has {}; ending it",
@@ -143,6 +174,9 @@ impl TicTacToe {
             self.set_seat_connection(seat, Some(Connection::new(None)));
             let name = new.name.clone().unwrap_or_default();
             self.save(t, &Entry::Join(mark, name));
+        }
+        if matches!(new.kind, SeatKind::Player | SeatKind::Bot) {
+            self.record_seat(t, mark, new.name.as_deref().unwrap_or_default());
         }
         self.seat_event(t, joined.then_some(mark));
     }
@@ -190,6 +224,7 @@ impl TicTacToe {
                 };
                 self.set_seat_connection(seat, Some(conn));
                 self.save(t, &Entry::Join(mark, name.to_owned()));
+                self.record_seat(t, mark, name);
                 self.seat_event(t, Some(mark));
             }
             Place::Spectator(slot) => {
@@ -349,6 +384,7 @@ impl TicTacToe {
             if self.turn.is_none() {
                 self.turn = Some(Mark::Seat0);
                 self.save(t, &Entry::Start);
+                self.begin_event_log(t);
             } else {
                 self.save(t, &Entry::Continue);
             }
@@ -415,6 +451,7 @@ impl TicTacToe {
             return;
         }
         self.save(t, &Entry::Move(mark, square));
+        self.record(t, replay::MOVE, &replay::move_data(mark, square));
         let msg = ServerMsg::Move {
             player: mark,
             square,
@@ -435,6 +472,10 @@ impl TicTacToe {
     /// it ends only when nobody is left to see it.
     fn finish(&mut self, t: &mut dyn Table, outcome: Outcome) {
         self.finished = true;
+        // The log is complete before ggzd hears of the result, which ends
+        // the table once everyone has left.
+        self.record(t, replay::OVER, &replay::over_data(outcome));
+        self.end_event_log(t);
         let results: Vec<SeatResult> = (0..t.num_seats())
             .map(|seat| {
                 SeatResult::new(match (outcome, Mark::from_seat(seat)) {
@@ -595,7 +636,10 @@ impl TicTacToe {
     fn save(&mut self, t: &mut dyn Table, entry: &Entry) {
         match self.savegame.record(entry) {
             Recorded::Quiet => {}
-            Recorded::Created(name) => t.report_savegame(&name),
+            // The event log is the savegame ggzd stores; the text file of
+            // the original format is kept beside it, unreported
+            // (docs/event-log.md §6).
+            Recorded::Created(name) => t.log(&format!("text savegame {name} started")),
             Recorded::Failed(e) => t.log(&format!("savegame disabled: {e}")),
         }
     }
@@ -607,6 +651,8 @@ fn seat_mark(place: Place) -> Option<Mark> {
         Place::Spectator(_) => None,
     }
 }
+
+mod events;
 
 #[cfg(test)]
 mod tests;

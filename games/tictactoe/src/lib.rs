@@ -12,7 +12,8 @@
 //! * [`protocol`] — the message catalogue and the two protocol variants;
 //! * [`board`] — board, rules, win and draw detection;
 //! * [`ai`] — the bots;
-//! * [`savegame`] — the optional savegame log;
+//! * [`savegame`] — the optional text savegame of the original format;
+//! * [`replay`] — the event log's events, and replaying a log on restore;
 //! * [`table`] — what the game needs from ggzd and the sockets;
 //! * [`game`] — the state machine;
 //! * [`driver`] — turns ggzdmod events into state machine calls.
@@ -25,5 +26,6 @@ pub mod dio;
 pub mod driver;
 pub mod game;
 pub mod protocol;
+pub mod replay;
 pub mod savegame;
 pub mod table;

@@ -9,8 +9,9 @@
 //!
 //! Both take either launch message layout; without
 //! `GGZDMOD_LAUNCH_LAYOUT` the message itself tells (docs/launch-layout.md).
-//! * `--no-savegame`: do not write the savegame log into the working
-//!   directory.
+//! * `--no-savegame`: write neither the event log (docs/event-log.md §6)
+//!   nor the text savegame into the working directory, and do not
+//!   restore savegames.
 
 use std::process::ExitCode;
 
@@ -110,7 +111,21 @@ fn main() -> ExitCode {
         Savegame::disabled()
     };
     let mut ttt = TicTacToe::new(opts.variant, savegame);
+    if opts.savegame {
+        // A restore launch waits for the replay before WAITING
+        // (docs/event-log.md §4).
+        game.set_restores_savegames(true);
+    } else {
+        ttt = ttt.without_event_log();
+    }
     match driver::run(&mut game, &mut ttt) {
+        Ok(()) if ttt.refused().is_some() => {
+            eprintln!(
+                "ggzd-tictactoe: savegame refused: {}",
+                ttt.refused().unwrap_or_default()
+            );
+            ExitCode::FAILURE
+        }
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             game.log(&format!("TicTacToe server stops: {e}"));

@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 use std::net::Shutdown;
 
+use ggzdmod::eventlog::{Event, ParsedLog};
 use ggzdmod::{Game, GameState, Place, SeatInfo, SeatResult};
 
 /// The table as the game logic sees it.
@@ -27,6 +28,18 @@ pub trait Table {
     fn report(&mut self, results: &[SeatResult]);
     /// Tells ggzd the savegame's file name.
     fn report_savegame(&mut self, name: &str);
+    /// Starts the event log of a new game, or of a restored one that goes
+    /// on from `restored`, and reports it to ggzd (docs/event-log.md §3).
+    fn start_event_log(&mut self, restored: &[Event]) -> Result<(), String>;
+    /// Appends one event to the open event log.
+    fn record_event(&mut self, kind: &str, data: &[u8]) -> Result<(), String>;
+    /// Writes the open event log's end line.
+    fn finish_event_log(&mut self) -> Result<(), String>;
+    /// This launch restores a game and waits for the game to confirm it
+    /// (docs/event-log.md §4).
+    fn restore_pending(&self) -> bool;
+    /// The event log the table was launched with, read and checked.
+    fn savegame_log(&mut self, max_events: usize) -> Result<Option<ParsedLog>, String>;
     /// A line for ggzd's log.
     fn log(&mut self, msg: &str);
     /// Asks ggzd to remove the named player or spectator from the table.
@@ -75,6 +88,38 @@ impl Table for Game {
         if let Err(e) = Game::report_savegame(self, name) {
             Game::log(self, &format!("savegame report not sent: {e}"));
         }
+    }
+
+    fn start_event_log(&mut self, restored: &[Event]) -> Result<(), String> {
+        let started = if restored.is_empty() {
+            Game::start_event_log(self).map(|_| ())
+        } else {
+            Game::restore_event_log(self, restored).map(|_| ())
+        };
+        started.map_err(|e| e.to_string())
+    }
+
+    fn record_event(&mut self, kind: &str, data: &[u8]) -> Result<(), String> {
+        Game::record(self, kind, data)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn finish_event_log(&mut self) -> Result<(), String> {
+        Game::finish_event_log(self).map_err(|e| e.to_string())
+    }
+
+    fn restore_pending(&self) -> bool {
+        Game::restore_pending(self)
+    }
+
+    fn savegame_log(&mut self, max_events: usize) -> Result<Option<ParsedLog>, String> {
+        self.read_savegame_log(max_events).map_err(|e| {
+            format!(
+                "the savegame {:?}: {e}",
+                self.savegame().unwrap_or_default()
+            )
+        })
     }
 
     fn log(&mut self, msg: &str) {

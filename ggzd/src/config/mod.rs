@@ -22,6 +22,7 @@ mod load;
 mod logging;
 pub mod rejoin;
 pub mod reload;
+pub mod replays;
 mod sections;
 pub mod tables;
 pub mod tls;
@@ -107,6 +108,8 @@ pub struct Config {
     pub rejoin: rejoin::RejoinConfig,
     /// `[cluster]`
     pub cluster: cluster::ClusterConfig,
+    /// `[replays]`
+    pub replays: replays::ReplaysConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,

@@ -161,6 +161,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("database", a.database == b.database),
         ("rejoin", a.rejoin == b.rejoin),
         ("cluster", a.cluster == b.cluster),
+        ("replays", a.replays == b.replays),
     ]
 }
 

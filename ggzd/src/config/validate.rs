@@ -161,6 +161,7 @@ impl Config {
         )?;
         self.chat_backlog.check()?;
         self.rejoin.check()?;
+        self.replays.check()?;
         Ok(())
     }
 }

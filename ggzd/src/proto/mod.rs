@@ -10,9 +10,11 @@
 pub mod decoder;
 pub mod element;
 pub mod escape;
+pub mod ext_replays;
 pub mod ext_reply;
 pub mod reply;
 pub mod request;
+pub mod restore;
 pub mod types;
 
 pub use decoder::{DecodeError, Decoder, Event, Limits, Progress};

@@ -55,6 +55,11 @@ pub enum ListKind {
     Table,
     /// Matchmaking queues (docs/matchmaking.md §4).
     Queue,
+    /// Played games (docs/replays.md §4.1): `PLAYER`, `MAX` as given.
+    Played {
+        player: Option<String>,
+        max: Option<i64>,
+    },
     /// No TYPE: `<RESULT ACTION='list' CODE='bad options'/>`.
     Missing,
     /// Unrecognised TYPE: `<RESULT ACTION='protocol' CODE='bad options'/>`.
@@ -210,6 +215,17 @@ pub enum Request {
     MatchCancel {
         queue: Option<String>,
     },
+    /// `RESTORE ID='n'` of the `replays` extension: relaunch a played
+    /// game from its event log (docs/replays.md; `proto/restore.rs`).
+    Restore {
+        id: Option<i64>,
+    },
+    /// `REPLAY ID='n' FROM='seq'`: one page of a played game
+    /// (docs/replays.md §4.2).
+    Replay {
+        id: Option<i64>,
+        from: Option<i64>,
+    },
     /// A child-only element (NAME, PASSWORD, EMAIL, TABLE, SEAT, DESC,
     /// REASON) at the top level, or a known child in the wrong parent
     /// anywhere in the message: answered
@@ -248,6 +264,8 @@ impl Request {
             Request::Extensions { .. } => "extensions",
             Request::Match { .. } => "match",
             Request::MatchCancel { .. } => "match_cancel",
+            Request::Restore { .. } => "restore",
+            Request::Replay { .. } => "replay",
             Request::Misplaced(_) => "protocol",
             Request::Unknown(_) => "unknown",
         }
@@ -375,6 +393,10 @@ pub fn parse_request(e: &Element) -> Request {
                 Some(t) if t.eq_ignore_ascii_case("player") => ListKind::Player,
                 Some(t) if t.eq_ignore_ascii_case("table") => ListKind::Table,
                 Some(t) if t.eq_ignore_ascii_case("queue") => ListKind::Queue,
+                Some(t) if t.eq_ignore_ascii_case("played") => ListKind::Played {
+                    player: attr_string(e, "PLAYER"),
+                    max: attr_int(e, "MAX"),
+                },
                 Some(t) => ListKind::Unknown(t.to_owned()),
             },
             full: attr_bool(e, "FULL"),
@@ -444,6 +466,11 @@ pub fn parse_request(e: &Element) -> Request {
         },
         "MATCH_CANCEL" => Request::MatchCancel {
             queue: attr_string(e, "QUEUE"),
+        },
+        "RESTORE" => super::restore::parse(e),
+        "REPLAY" => Request::Replay {
+            id: attr_int(e, "ID"),
+            from: attr_int(e, "FROM"),
         },
         _ => Request::Unknown(name),
     }
@@ -904,6 +931,23 @@ mod tests {
         assert_eq!(
             parse("<MATCH_CANCEL/>"),
             Request::MatchCancel { queue: None }
+        );
+        assert_eq!(
+            parse("<LIST TYPE='played' PLAYER='Bob' MAX='5'/>"),
+            Request::List {
+                kind: ListKind::Played {
+                    player: Some("Bob".into()),
+                    max: Some(5)
+                },
+                full: false
+            }
+        );
+        assert_eq!(
+            parse("<REPLAY ID='17'/>"),
+            Request::Replay {
+                id: Some(17),
+                from: None
+            }
         );
         assert_eq!(
             parse("<LIST TYPE='Queue'/>"),

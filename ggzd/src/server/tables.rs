@@ -113,6 +113,10 @@ impl GameProcesses {
         for name in crate::systemd::SERVICE_ENV {
             command.env_remove(name);
         }
+        match &spec.savegame_env {
+            Some(savegame) => command.env(ggzdmod::ENV_SAVEGAME, savegame),
+            None => command.env_remove(ggzdmod::ENV_SAVEGAME),
+        };
         // A game server never gets the database password.
         for name in crate::config::database::PASSWORD_ENV {
             command.env_remove(name);

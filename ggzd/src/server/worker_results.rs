@@ -43,6 +43,8 @@ impl Server {
                 } => self
                     .zone
                     .on_permissions_stored(admin, target, perms, stored, &mut self.io),
+                JobDone::Restore(done) => self.zone.on_restore_done(*done, now, &mut self.io),
+                JobDone::Replays(done) => self.zone.on_replays_done(done, now, &mut self.io),
                 JobDone::Nothing => {}
             }
         }

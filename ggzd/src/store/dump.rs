@@ -1,7 +1,19 @@
 //! Everything a store holds, as plain rows: what `ggzduedit
 //! copy-to-postgres` reads from SQLite and writes into PostgreSQL.
 
-use super::{BanRecord, SavedGame, SavedSeat, StatsRecord, UserRecord};
+use super::{BanRecord, PlayedSummary, SavedGame, SavedSeat, StatsRecord, UserRecord};
+
+/// One played game with its log and seal as stored (docs/replays.md §2):
+/// copied as is, so the seal still holds under the copied zone secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlayedRecord {
+    /// The row, seats included.
+    pub summary: PlayedSummary,
+    /// The event log bytes.
+    pub log: Vec<u8>,
+    /// The HMAC-SHA256 seal.
+    pub seal: Vec<u8>,
+}
 
 /// One `matches` row with its `matchplayers` rows (handle, player type) in
 /// their order.
@@ -37,19 +49,24 @@ pub struct Dump {
     pub savegame_seats: Vec<(String, SavedSeat)>,
     /// Bans.
     pub bans: Vec<BanRecord>,
+    /// (name, bytes) of the zone secrets (the replay seal's key).
+    pub zone_secrets: Vec<(String, Vec<u8>)>,
+    /// Played games, by id.
+    pub played: Vec<PlayedRecord>,
 }
 
 impl Dump {
     /// "N users, N stats rows, ..." for the copy command's report.
     pub fn summary(&self) -> String {
         format!(
-            "{} users, {} stats rows, {} matches, {} savegames ({} seats), {} bans",
+            "{} users, {} stats rows, {} matches, {} savegames ({} seats), {} bans, {} played games",
             self.users.len(),
             self.stats.len(),
             self.matches.len(),
             self.savegames.len(),
             self.savegame_seats.len(),
-            self.bans.len()
+            self.bans.len(),
+            self.played.len()
         )
     }
 }

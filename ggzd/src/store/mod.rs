@@ -16,6 +16,8 @@
 pub mod dump;
 pub mod pg;
 pub mod rating;
+pub mod replays;
+mod replays_sqlite;
 mod report;
 mod schema;
 pub mod sqlite;
@@ -29,6 +31,10 @@ use std::time::Duration;
 
 pub use dump::{Dump, MatchRecord};
 pub use pg::{PgStore, PgTarget};
+pub use replays::{
+    NewPlayed, PlayedSeat, PlayedSeatKind, PlayedStatus, PlayedSummary, Replay, ReplayError,
+    Retention, SeatResult,
+};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 pub use types::{

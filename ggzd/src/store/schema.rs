@@ -88,8 +88,41 @@ CREATE TABLE bans (
 CREATE INDEX bans_name ON bans (name);
 ";
 
+/// Version 2: played games kept for replays and restore (docs/replays.md):
+/// one row per game with its sealed event log, its seats (`handle` is the
+/// canonical name, for listing a player's games), and the zone secrets
+/// (the replay seal's key, shared by every ggzd on the database).
+const V2: &str = "
+CREATE TABLE zone_secrets (
+    name   TEXT PRIMARY KEY,
+    secret BLOB NOT NULL
+);
+
+CREATE TABLE played_games (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    game   TEXT    NOT NULL,
+    ended  INTEGER NOT NULL,
+    status TEXT    NOT NULL,
+    events INTEGER NOT NULL,
+    log    BLOB    NOT NULL,
+    seal   BLOB    NOT NULL
+);
+CREATE INDEX played_games_ended ON played_games (ended);
+
+CREATE TABLE played_seats (
+    played   INTEGER NOT NULL REFERENCES played_games (id) ON DELETE CASCADE,
+    seat     INTEGER NOT NULL,
+    name     TEXT    NOT NULL,
+    handle   TEXT    NOT NULL,
+    seattype TEXT    NOT NULL,
+    result   TEXT    NOT NULL,
+    PRIMARY KEY (played, seat)
+);
+CREATE INDEX played_seats_handle ON played_seats (handle, played);
+";
+
 /// Migration steps; step `i` upgrades version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -79,6 +79,8 @@ impl SqliteStore {
         }
         dump.bans = self_bans(&tx)?;
         tx.commit()?;
+        // Played games are read after (copying wants ggzd stopped anyway).
+        (dump.zone_secrets, dump.played) = self.dump_played()?;
         Ok(dump)
     }
 

@@ -32,6 +32,8 @@ macro_rules! both {
     };
 }
 
+mod replays;
+
 fn sqlite() -> Store {
     Store::open_in_memory().unwrap()
 }

@@ -79,6 +79,8 @@ pub enum TimerKind {
     /// The grace of an abandoned seat (table, seat) ends (set with no
     /// connection, as `TableSync`).
     SeatGrace(TableSerial, u32),
+    /// Prune played games (paced like savegames; no connection).
+    PrunePlayed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -161,6 +163,11 @@ pub enum Job {
         reason: String,
         now: i64,
     },
+    /// Load and verify a played game for RESTORE and write its log where
+    /// the game server will read it (`zone/tables/restore.rs`).
+    Restore(Box<crate::zone::RestoreJob>),
+    /// Played games: record, prune, list, replay (docs/replays.md).
+    Replays(crate::replays::ReplaysJob),
 }
 
 #[derive(Debug)]
@@ -189,6 +196,9 @@ pub struct SpawnSpec {
     pub launch: ToGame,
     /// Applied in the child before exec.
     pub limits: crate::game_limits::GameLimits,
+    /// A savegame the launch message's layout cannot carry (legacy): the
+    /// game server finds it in `GGZDMOD_SAVEGAME` (docs/event-log.md §8).
+    pub savegame_env: Option<String>,
 }
 
 /// What a game server did, as the event loop saw it.
@@ -251,6 +261,10 @@ pub enum JobDone {
         perms: u32,
         stored: bool,
     },
+    /// A RESTORE's played game, loaded and written out (or refused).
+    Restore(Box<crate::zone::RestoreDone>),
+    /// A played-games job ended (docs/replays.md).
+    Replays(crate::replays::ReplaysDone),
     Nothing,
 }
 

@@ -15,6 +15,8 @@ pub const CHANNEL_TOKEN: &str = "channel-token";
 pub const REJOIN: &str = "rejoin";
 /// `matchmaking`: queue notices (docs/extensions.md §4).
 pub const MATCHMAKING: &str = "matchmaking";
+/// `replays`: played games, replays and RESTORE (docs/replays.md §4).
+pub const REPLAYS: &str = "replays";
 
 /// The extensions switched on for one session; all off by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,6 +24,7 @@ pub(crate) struct Extensions {
     pub channel_token: bool,
     pub rejoin: bool,
     pub matchmaking: bool,
+    pub replays: bool,
 }
 
 impl Extensions {
@@ -33,6 +36,7 @@ impl Extensions {
                 CHANNEL_TOKEN => self.channel_token = true,
                 REJOIN => self.rejoin = true,
                 MATCHMAKING => self.matchmaking = true,
+                REPLAYS => self.replays = true,
                 _ => {}
             }
         }
@@ -40,6 +44,7 @@ impl Extensions {
             (self.channel_token, CHANNEL_TOKEN),
             (self.rejoin, REJOIN),
             (self.matchmaking, MATCHMAKING),
+            (self.replays, REPLAYS),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))

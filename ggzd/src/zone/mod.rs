@@ -19,9 +19,11 @@ pub use login::unix_now;
 pub mod operator;
 pub mod perms;
 mod reconfigure;
+pub mod replays;
 mod rooms;
 mod session;
 mod tables;
+pub(crate) use tables::{RestoreDone, RestoreJob, run_restore_job};
 mod tls;
 pub use tls::{PLAIN_PASSWORD_REFUSED, TlsPolicy};
 
@@ -85,6 +87,8 @@ pub struct Settings {
     pub abuse: crate::abuse::Limits,
     /// How long a seat left mid-game is held (docs/client-server.md §11.7).
     pub rejoin: crate::config::rejoin::RejoinConfig,
+    /// Played games: retention and the bound of a REPLAY answer.
+    pub replays: replays::ReplaySettings,
 }
 
 /// The registration policy, reduced to what the zone acts on.
@@ -138,9 +142,14 @@ pub struct Zone {
     metrics: crate::metrics::ZoneMetrics,
     /// Matchmaking queues, tickets and matches waiting for players.
     matchmaker: crate::matchmaking::Matchmaker,
+    /// Tables launched by RESTORE, until they are ready or gone.
+    restores: tables::Restores,
     savegame_prunes: tables::prune_pacing::PrunePacing,
     /// Remote players and name claims, when this zone is a cluster node.
     cluster: Option<Box<cluster::ZoneCluster>>,
+    /// Played games: pacing of their pruning, what each table recorded,
+    /// requests at the workers (zone/replays.rs).
+    replays: replays::ReplayState,
 }
 
 impl Zone {
@@ -180,8 +189,10 @@ impl Zone {
             next_table_serial: 0,
             metrics: crate::metrics::ZoneMetrics::default(),
             matchmaker: crate::matchmaking::Matchmaker::default(),
+            restores: tables::Restores::default(),
             savegame_prunes: Default::default(),
             cluster: None,
+            replays: Default::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);
@@ -457,6 +468,8 @@ impl Zone {
             } => self.on_admin_perm(conn, player, perm, value, sink),
             Request::Match { queue } => self.on_match(conn, queue, now, sink),
             Request::MatchCancel { queue } => self.on_match_cancel(conn, queue, sink),
+            Request::Restore { id } => self.on_restore(conn, id, now, sink),
+            Request::Replay { id, from } => self.on_replay(conn, id, from, sink),
         }
     }
 
@@ -500,6 +513,7 @@ impl Zone {
             TimerKind::MatchDeadline(serial) => {
                 self.on_match_deadline(serial, deadline, now, sink);
             }
+            TimerKind::PrunePlayed => self.on_prune_played_timer(now, sink),
             TimerKind::SeatGrace(serial, seat) => {
                 self.on_seat_grace(serial, seat, deadline, now, sink)
             }

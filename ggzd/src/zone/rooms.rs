@@ -322,6 +322,10 @@ impl Zone {
                 }
             },
             ListKind::Queue => self.list_queues(),
+            ListKind::Played { player, max } => {
+                self.on_list_played(conn, player, max, sink);
+                return;
+            }
         };
         sink.send(conn, &msg(reply));
     }

@@ -121,6 +121,7 @@ fn settings() -> Settings {
         tls: TlsPolicy::default(),
         tables: Default::default(),
         rejoin: Default::default(),
+        replays: Default::default(),
     }
 }
 
@@ -253,6 +254,8 @@ mod extensions;
 mod matchmaking;
 mod operator;
 mod rejoin;
+mod replays;
+mod restore;
 mod tls;
 
 #[test]

@@ -392,11 +392,21 @@ impl Game {
         let slots = usize::try_from(spectators).unwrap_or(0).min(MAX_SPECTATORS);
         self.spectators = std::iter::repeat_with(|| None).take(slots).collect();
         self.game_name = game;
-        self.savegame = savegame;
+        // The legacy message has no savegame; our ggzd then passes it in
+        // the environment (docs/event-log.md §8).
+        self.savegame = match savegame {
+            Some(s) if !s.is_empty() => Some(s),
+            other => self.env_savegame.take().or(other),
+        };
         self.launched = true;
-        // libggzdmod moves to WAITING on its own once launched.
-        self.send_msg(&ToServer::State(GameState::Waiting))?;
-        self.state = GameState::Waiting;
+        // libggzdmod moves to WAITING on its own once launched; a game that
+        // restores savegames does so itself once the restore worked, so
+        // that a refused savegame is a failed launch (docs/event-log.md §4).
+        let restoring = self.restores && self.savegame.as_deref().is_some_and(|s| !s.is_empty());
+        if !restoring {
+            self.send_msg(&ToServer::State(GameState::Waiting))?;
+            self.state = GameState::Waiting;
+        }
         self.events.push_back(Event::Launch);
         Ok(())
     }

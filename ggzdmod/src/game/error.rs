@@ -37,6 +37,8 @@ pub enum Error {
     InvalidArgument(String),
     /// The control connection is closed or broken.
     Closed,
+    /// The event log could not be created or written (docs/event-log.md).
+    EventLog(String),
 }
 
 impl fmt::Display for Error {
@@ -52,6 +54,7 @@ impl fmt::Display for Error {
             Error::InvalidState(s) => write!(f, "cannot request game state {s:?}"),
             Error::InvalidArgument(s) => write!(f, "invalid argument: {s}"),
             Error::Closed => f.write_str("control connection closed"),
+            Error::EventLog(s) => write!(f, "event log: {s}"),
         }
     }
 }

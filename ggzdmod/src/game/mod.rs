@@ -53,6 +53,7 @@
 use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::errno::Errno;
@@ -64,7 +65,7 @@ use nix::sys::stat::{SFlag, fstat};
 use crate::wire::{
     GameState, LaunchLayout, MAX_SEATS, MAX_STRING_LEN, ReportRecord, SeatKind, ToGame, ToServer,
 };
-use crate::{ENV_GGZMODE, ENV_GGZSOCKET, ENV_LAUNCH_LAYOUT, GGZSOCKET_FD};
+use crate::{ENV_GGZMODE, ENV_GGZSOCKET, ENV_LAUNCH_LAYOUT, ENV_SAVEGAME, GGZSOCKET_FD};
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const NOSIGNAL: MsgFlags = MsgFlags::MSG_NOSIGNAL;
@@ -80,11 +81,13 @@ pub const DEFAULT_BOT_NAME: &str = "AI";
 mod control;
 mod error;
 mod event;
+mod eventlog;
 mod report;
 mod seats;
 
 pub use error::Error;
 pub use event::Event;
+pub use eventlog::MAX_SAVEGAME_BYTES;
 pub use report::{SeatResult, build_report};
 pub use seats::{Place, Seat, SeatInfo, Spectator};
 
@@ -151,6 +154,15 @@ pub struct Game {
     failure: Option<Error>,
     /// The control stream is finished (error or closure already reported).
     broken: bool,
+    /// The game's event log, once started (docs/event-log.md §3).
+    event_log: Option<crate::eventlog::EventLog>,
+    /// Where event logs are created.
+    event_log_dir: PathBuf,
+    /// The game restores savegames: WAITING waits for it on such launches.
+    restores: bool,
+    /// A savegame from the environment, for a launch message without one
+    /// (legacy layout).
+    env_savegame: Option<String>,
 }
 
 impl Game {
@@ -189,7 +201,9 @@ impl Game {
         let ctl = unsafe { OwnedFd::from_raw_fd(fd) };
         // Helpers the game may start must not inherit the control socket.
         fcntl(&ctl, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))?;
-        Game::start(ctl, layout)
+        let mut game = Game::start(ctl, layout)?;
+        game.env_savegame = std::env::var(ENV_SAVEGAME).ok().filter(|s| !s.is_empty());
+        Ok(game)
     }
 
     /// Uses an already open control socket instead of the environment
@@ -216,6 +230,10 @@ impl Game {
             closed: false,
             failure: None,
             broken: false,
+            event_log: None,
+            event_log_dir: PathBuf::from("."),
+            restores: false,
+            env_savegame: None,
         };
         let expecting = match layout {
             Some(layout) => format!("expecting the {layout} launch layout"),
@@ -253,7 +271,8 @@ impl Game {
         &self.game_name
     }
 
-    /// Savegame to restore from, if ggzd gave one (trunk layout only).
+    /// Savegame to restore from, if ggzd gave one: in the trunk launch
+    /// message, or (legacy layout) in [`ENV_SAVEGAME`](crate::ENV_SAVEGAME).
     pub fn savegame(&self) -> Option<&str> {
         self.savegame.as_deref()
     }

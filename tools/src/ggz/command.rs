@@ -87,6 +87,10 @@ pub enum Command {
     Cancel,
     /// List the matchmaking queues.
     Queues,
+    /// List a player's played games (default: your own).
+    GamesPlayed(Option<String>),
+    /// Show a played game move by move.
+    Replay(u64),
     /// Wait until a line containing this text has been shown.
     Wait(String),
     /// Pause.
@@ -151,6 +155,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "play the lowest free square each turn until the game ends",
     ),
     ("board", "", "draw the board again"),
+    (
+        "games-played",
+        "[PLAYER]",
+        "played games of a player (default: yours), newest first",
+    ),
+    ("replay", "ID", "show a played game move by move"),
     ("result", "", "wait for the game to end and show the result"),
     ("wait", "TEXT", "wait until a line with TEXT has been shown"),
     ("sleep", "SECONDS", "pause"),
@@ -267,6 +277,13 @@ fn parse_command(name: &str, rest: &str) -> Result<Command, String> {
         "again" | "rematch" => no_arguments(name, rest, Command::Again),
         "board" => no_arguments(name, rest, Command::Board),
         "result" => no_arguments(name, rest, Command::Result),
+        "games-played" | "played" => Ok(Command::GamesPlayed(
+            Some(rest.to_owned()).filter(|p| !p.is_empty()),
+        )),
+        "replay" => match required(rest, "replay ID")?.trim_start_matches('#').parse() {
+            Ok(id) if id > 0 => Ok(Command::Replay(id)),
+            _ => Err(format!("'{rest}' is not a played game's id")),
+        },
         "wait" => Ok(Command::Wait(required(rest, "wait TEXT")?.to_owned())),
         "sleep" => match rest.parse::<f64>() {
             Ok(s) if (0.0..=MAX_SLEEP_SECS).contains(&s) => {
@@ -359,6 +376,15 @@ mod tests {
         );
         assert_eq!(cmd("/launch"), Command::Launch(vec![]));
         assert_eq!(cmd("/play"), Command::Play(None));
+        assert_eq!(cmd("/games-played"), Command::GamesPlayed(None));
+        assert_eq!(
+            cmd("/games-played Bob"),
+            Command::GamesPlayed(Some("Bob".into()))
+        );
+        assert_eq!(cmd("/replay 17"), Command::Replay(17));
+        assert_eq!(cmd("/replay #17"), Command::Replay(17));
+        assert!(parse_line("/replay x", false).is_err());
+        assert!(parse_line("/replay", false).is_err());
         assert_eq!(cmd("/play ttt"), Command::Play(Some("ttt".into())));
         assert_eq!(cmd("/cancel"), Command::Cancel);
     }
@@ -394,7 +420,7 @@ mod tests {
                 "" => "",
                 "[force]" => "force",
                 "1-9|auto" => "auto",
-                "SECONDS" | "TABLE" => "1",
+                "SECONDS" | "TABLE" | "ID" => "1",
                 a if a.starts_with('[') => "",
                 _ => "x y",
             };

@@ -25,6 +25,7 @@ pub mod lockstep;
 pub mod output;
 pub mod raw;
 pub mod render;
+pub mod replay;
 pub mod session;
 pub mod tictactoe;
 pub mod tls;

@@ -40,9 +40,10 @@ re-passworded player stays logged in until they leave.
 Exit codes:
   0    success
   1    usage error (bad or conflicting options)
-  2    no such user (or no such file to import)
+  2    no such user (or no such file to import, or no such played game)
   3    the user exists already
-  4    database error (cannot open, locked too long, damaged)
+  4    database error (cannot open, locked too long, damaged; a played
+       game whose event log is corrupt or forged)
   5    input refused (username policy, empty or differing passwords,
        over-long real name or email, rows rejected by import-ggz)
   6    configuration file missing or invalid
@@ -127,9 +128,24 @@ pub enum Command {
     ImportGgz(ImportArgs),
     /// Copy the SQLite database of the data directory (ggzd.sqlite) into
     /// an empty PostgreSQL database: users, permissions, bans, stats,
-    /// rankings, matches and savegames, ids and order kept. Stop ggzd
+    /// rankings, matches, savegames and played games (with the seal's
+    /// key), ids and order kept. Stop ggzd
     /// first; then set [database] backend = "postgres".
     CopyToPostgres(CopyArgs),
+    /// Export one played game (docs/replays.md) as JSON: game, date,
+    /// players with their results, and every event of its log (seq, time,
+    /// kind, data in hex). The game's seal is checked first.
+    ExportGame(ExportArgs),
+}
+
+/// Options of `export-game`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The played game's id (as `ggz /games-played` lists it).
+    pub id: i64,
+    /// Write the JSON to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Options of `copy-to-postgres`.

@@ -54,6 +54,7 @@ pub mod cli;
 pub mod commands;
 pub mod copy;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod json;
 pub mod password;
@@ -232,6 +233,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), UeditError> {
         Command::Perms(args) => editor.perms(args, out),
         Command::Set(args) => editor.set(args, out),
         Command::Stats(args) => editor.stats(args, out),
+        Command::ExportGame(args) => {
+            export::export_game(&editor.store, args.id, args.out.as_deref(), out)
+        }
         // Handled above, before a database was required.
         Command::ImportGgz(_) | Command::CopyToPostgres(_) => Ok(()),
     }

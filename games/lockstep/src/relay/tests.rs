@@ -503,3 +503,47 @@ fn a_bad_frame_costs_only_its_sender() {
     t.wait(50);
     assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![0]);
 }
+
+#[test]
+fn the_setup_and_every_master_packet_are_events() {
+    let mut t = T::new(cfg(), 2);
+    t.relay.seat_joined(0, "ann", t.now);
+    t.relay.seat_joined(1, "bob", t.now);
+    t.frame(0, ToRelay::Setup(b"seed".to_vec()));
+    t.frame(0, ToRelay::Ready(true));
+    t.frame(1, ToRelay::Ready(true));
+    let outs = t.take();
+    let records: Vec<&Out> = outs
+        .iter()
+        .filter(|o| matches!(o, Out::Record(..)))
+        .collect();
+    let setup = rc(&FromRelay::SetupState(vec![(0, b"seed".to_vec())]));
+    assert_eq!(records, [&Out::Record(EVENT_SETUP, setup)]);
+    for turn in 0..3 {
+        t.cmd(0, turn, 1);
+        t.cmd(1, turn, 2);
+        t.wait(50);
+    }
+    let outs = t.take();
+    // Each turn event is the master packet exactly as sent to the players.
+    let sent: Vec<Rc<[u8]>> = outs
+        .iter()
+        .filter_map(|o| match o {
+            Out::Send(Place::Seat(0), bytes)
+                if bytes.get(4) == Some(&crate::wire::relay_type::MASTER) =>
+            {
+                Some(Rc::clone(bytes))
+            }
+            _ => None,
+        })
+        .collect();
+    let turns: Vec<Rc<[u8]>> = outs
+        .iter()
+        .filter_map(|o| match o {
+            Out::Record(kind, bytes) if *kind == EVENT_TURN => Some(Rc::clone(bytes)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(turns.len(), 3);
+    assert_eq!(turns, sent);
+}

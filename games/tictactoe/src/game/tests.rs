@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::*;
 use crate::board::SQUARES;
+use ggzdmod::eventlog::{Event, ParsedLog};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Rec {
@@ -17,6 +18,9 @@ enum Rec {
     Savegame(String),
 }
 
+/// One event as the fake table keeps it: kind and data.
+type Logged = (String, Vec<u8>);
+
 struct FakeTable {
     seats: Vec<SeatInfo>,
     state: GameState,
@@ -24,6 +28,10 @@ struct FakeTable {
     logs: Vec<String>,
     /// Places whose writes fail with this error.
     broken: HashMap<Place, io::ErrorKind>,
+    /// Every event log started: its events, and whether it was finished.
+    event_logs: Vec<(Vec<Logged>, bool)>,
+    /// A restore launch's savegame (`None`: an ordinary launch).
+    restore: Option<Result<Option<ParsedLog>, String>>,
 }
 
 impl FakeTable {
@@ -35,7 +43,17 @@ impl FakeTable {
             recs: Vec::new(),
             logs: Vec::new(),
             broken: HashMap::new(),
+            event_logs: Vec::new(),
+            restore: None,
         }
+    }
+
+    /// The events of the log open now (or last).
+    fn events(&self) -> Vec<(String, Vec<u8>)> {
+        self.event_logs
+            .last()
+            .map(|l| l.0.clone())
+            .unwrap_or_default()
     }
 
     fn take(&mut self) -> Vec<Rec> {
@@ -75,6 +93,38 @@ impl Table for FakeTable {
     }
     fn log(&mut self, msg: &str) {
         self.logs.push(msg.to_owned());
+    }
+    fn start_event_log(&mut self, restored: &[Event]) -> Result<(), String> {
+        let events = restored
+            .iter()
+            .map(|e| (e.kind.clone(), e.data.clone()))
+            .collect();
+        if let Some(last) = self.event_logs.last_mut() {
+            last.1 = true;
+        }
+        self.event_logs.push((events, false));
+        Ok(())
+    }
+    fn record_event(&mut self, kind: &str, data: &[u8]) -> Result<(), String> {
+        match self.event_logs.last_mut() {
+            Some((events, false)) => {
+                events.push((kind.to_owned(), data.to_vec()));
+                Ok(())
+            }
+            _ => Err("no event log is open".to_owned()),
+        }
+    }
+    fn finish_event_log(&mut self) -> Result<(), String> {
+        if let Some(last) = self.event_logs.last_mut() {
+            last.1 = true;
+        }
+        Ok(())
+    }
+    fn restore_pending(&self) -> bool {
+        self.restore.is_some() && self.state == GameState::Created
+    }
+    fn savegame_log(&mut self, _max_events: usize) -> Result<Option<ParsedLog>, String> {
+        self.restore.clone().unwrap_or(Ok(None))
     }
     fn boot(&mut self, name: &str) {
         self.recs.push(Rec::Boot(name.to_owned()));
@@ -778,9 +828,15 @@ fn savegame_follows_the_game() {
     let mut t = FakeTable::new(vec![open(), open()]);
     g.on_launch(&mut t);
     join(&mut g, &mut t, 0, "alice");
-    let Some(Rec::Savegame(name)) = t.take().first().cloned() else {
-        panic!("the savegame is reported first");
-    };
+    assert!(
+        !t.take().iter().any(|r| matches!(r, Rec::Savegame(_))),
+        "the text savegame is not reported: the event log is"
+    );
+    let name = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("savegame."))
+        .expect("the text savegame is written");
     join(&mut g, &mut t, 1, "bob");
     for (place, sq) in [(S0, 4), (S1, 0), (S0, 1), (S1, 3), (S0, 7)] {
         send_move(&mut g, &mut t, place, sq);
@@ -1007,4 +1063,232 @@ fn a_watcher_coming_and_going_after_game_over_changes_nothing() {
     assert_eq!(t.state, GameState::Waiting);
     assert_eq!(*g.board(), board);
     assert!(g.is_finished());
+}
+
+// ----- the event log and restore (docs/event-log.md §4, §6) -----------------
+
+fn kinds(events: &[(String, Vec<u8>)]) -> Vec<&str> {
+    events.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+#[test]
+fn every_move_is_an_event() {
+    let (mut g, mut t) = launched(Variant::Classic, vec![open(), open()]);
+    join(&mut g, &mut t, 0, "alice");
+    assert!(t.event_logs.is_empty(), "the log starts with the game");
+    join(&mut g, &mut t, 1, "bob");
+    assert_eq!(t.event_logs.len(), 1);
+    for (place, sq) in [(S0, 4), (S1, 0), (S0, 1), (S1, 3), (S0, 7)] {
+        send_move(&mut g, &mut t, place, sq);
+    }
+    let (events, finished) = t.event_logs[0].clone();
+    assert!(finished);
+    assert_eq!(
+        events,
+        [
+            ("seat".to_owned(), b"\x00alice".to_vec()),
+            ("seat".to_owned(), b"\x01bob".to_vec()),
+            ("start".to_owned(), vec![]),
+            ("move".to_owned(), vec![0, 4]),
+            ("move".to_owned(), vec![1, 0]),
+            ("move".to_owned(), vec![0, 1]),
+            ("move".to_owned(), vec![1, 3]),
+            ("move".to_owned(), vec![0, 7]),
+            ("over".to_owned(), vec![0]),
+        ]
+    );
+    // The log replays to the same board.
+    let numbered: Vec<Event> = events
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, data))| Event {
+            seq: i as u64 + 1,
+            time_ms: 0,
+            kind: kind.clone(),
+            data: data.clone(),
+        })
+        .collect();
+    let replayed = crate::replay::replay(&numbered).unwrap();
+    assert_eq!(replayed.board, *g.board());
+
+    // A rematch: bob leaves, carol sits down, a new log.
+    leave(&mut g, &mut t, 1);
+    join(&mut g, &mut t, 1, "carol");
+    assert_eq!(t.event_logs.len(), 2);
+    assert_eq!(kinds(&t.events()), ["seat", "seat", "start"]);
+    assert_eq!(t.events()[1].1, b"\x01carol");
+}
+
+#[test]
+fn bots_and_replaced_players_are_seat_events() {
+    let (mut g, mut t) = launched(Variant::Classic, vec![open(), info(SeatKind::Bot, "AI")]);
+    join(&mut g, &mut t, 0, "alice");
+    assert_eq!(kinds(&t.events()), ["seat", "seat", "start"]);
+    assert_eq!(t.events()[1].1, b"\x01AI");
+    send_move(&mut g, &mut t, S0, 4);
+    // alice drops mid-game and comes back to her held seat.
+    let old = t.seats[0].clone();
+    let held = info(SeatKind::Abandoned, "alice");
+    t.seats[0] = held.clone();
+    g.on_seat_change(&mut t, 0, &old, &held);
+    join(&mut g, &mut t, 0, "alice");
+    let events = t.events();
+    assert_eq!(
+        kinds(&events),
+        ["seat", "seat", "start", "move", "move", "seat"]
+    );
+    assert_eq!(events[5].1, b"\x00alice");
+}
+
+#[test]
+fn no_event_log_without_savegames() {
+    let mut g = TicTacToe::new(Variant::Classic, Savegame::disabled()).without_event_log();
+    let mut t = FakeTable::new(vec![open(), open()]);
+    g.on_launch(&mut t);
+    join(&mut g, &mut t, 0, "alice");
+    join(&mut g, &mut t, 1, "bob");
+    send_move(&mut g, &mut t, S0, 4);
+    assert!(t.event_logs.is_empty());
+}
+
+fn logged(events: &[(&str, &[u8])]) -> ParsedLog {
+    ParsedLog {
+        game: "TicTacToe".to_owned(),
+        events: events
+            .iter()
+            .enumerate()
+            .map(|(i, (kind, data))| Event {
+                seq: i as u64 + 1,
+                time_ms: 1_000,
+                kind: (*kind).to_owned(),
+                data: data.to_vec(),
+            })
+            .collect(),
+        complete: false,
+    }
+}
+
+/// A restore launch: seats reserved for alice and bob, the game not yet
+/// confirmed (ggzdmod waits for the game).
+fn restore_launch(log: Result<Option<ParsedLog>, String>) -> (TicTacToe, FakeTable) {
+    let mut g = TicTacToe::new(Variant::Classic, Savegame::disabled());
+    let mut t = FakeTable::new(vec![
+        info(SeatKind::Reserved, "alice"),
+        info(SeatKind::Reserved, "bob"),
+    ]);
+    t.state = GameState::Created;
+    t.restore = Some(log);
+    g.on_launch(&mut t);
+    (g, t)
+}
+
+const HALF_GAME: &[(&str, &[u8])] = &[
+    ("seat", b"\x00alice"),
+    ("seat", b"\x01bob"),
+    ("start", b""),
+    ("move", &[0, 4]),
+    ("move", &[1, 0]),
+    ("move", &[0, 8]),
+];
+
+#[test]
+fn a_restored_game_goes_on_where_it_stopped() {
+    let (mut g, mut t) = restore_launch(Ok(Some(logged(HALF_GAME))));
+    assert_eq!(g.refused(), None);
+    assert_eq!(
+        t.take(),
+        [Rec::State(GameState::Waiting)],
+        "the launch is confirmed"
+    );
+    assert_eq!(g.board().get(4), Some(Mark::Seat0));
+    assert_eq!(g.board().get(0), Some(Mark::Seat1));
+    assert_eq!(g.turn(), Some(Mark::Seat1));
+    // The new log starts with the restored events.
+    assert_eq!(t.event_logs.len(), 1);
+    assert_eq!(t.events().len(), HALF_GAME.len());
+    // Both players take their reserved seats: bob, on turn, is asked to move.
+    join(&mut g, &mut t, 0, "alice");
+    join(&mut g, &mut t, 1, "bob");
+    let recs = t.take();
+    assert!(recs.contains(&Rec::State(GameState::Playing)));
+    assert!(recs.contains(&sent(S1, ServerMsg::ReqMove)));
+    let sync = ServerMsg::Sync {
+        turn: Some(Mark::Seat1),
+        cells: g.board().to_wire(),
+    };
+    assert!(
+        recs.contains(&sent(S1, sync)),
+        "bob gets the restored board"
+    );
+    // The game finishes as any other; bob wins on the first column.
+    send_move(&mut g, &mut t, S1, 3);
+    send_move(&mut g, &mut t, S0, 2);
+    send_move(&mut g, &mut t, S1, 6);
+    assert!(g.is_finished());
+    let events = t.events();
+    assert_eq!(
+        kinds(&events[6..]),
+        ["seat", "seat", "move", "move", "move", "over"]
+    );
+    assert_eq!(events.last().unwrap().1, [1]);
+    assert!(t.event_logs[0].1, "finished");
+}
+
+#[test]
+fn illegal_or_unfitting_logs_fail_the_launch() {
+    let mut taken = HALF_GAME.to_vec();
+    taken.push(("move", &[1, 4]));
+    let mallory: Vec<(&str, &[u8])> = [("seat", &b"\x00mallory"[..])]
+        .into_iter()
+        .chain(HALF_GAME[1..].iter().copied())
+        .collect();
+    let cases: Vec<(Result<Option<ParsedLog>, String>, &str)> = vec![
+        (Ok(Some(logged(&taken))), "already taken"),
+        (Ok(Some(logged(&mallory))), "reserved for \"alice\""),
+        (Ok(Some(logged(&HALF_GAME[..2]))), "no started game"),
+        (
+            Err("line 3: the chain check does not match".into()),
+            "chain",
+        ),
+    ];
+    for (log, why) in cases {
+        let (g, mut t) = restore_launch(log);
+        assert!(
+            g.refused().is_some_and(|r| r.contains(why)),
+            "{:?}",
+            g.refused()
+        );
+        assert_eq!(t.take(), [Rec::State(GameState::Done)], "never WAITING");
+        assert!(t.logs.iter().any(|l| l.contains("refusing to restore")));
+        assert!(t.event_logs.is_empty());
+    }
+}
+
+#[test]
+fn a_finished_game_restores_finished() {
+    let mut log = HALF_GAME.to_vec();
+    log.extend_from_slice(&[
+        ("move", &[1, 3]),
+        ("move", &[0, 2]),
+        ("move", &[1, 6]),
+        ("over", &[1]),
+    ]);
+    let (mut g, mut t) = restore_launch(Ok(Some(logged(&log))));
+    assert!(g.is_finished());
+    assert!(t.event_logs[0].1, "its log is closed at once");
+    // The first to come back gets the final board.
+    join(&mut g, &mut t, 0, "alice");
+    let board = ServerMsg::Sync {
+        turn: g.turn(),
+        cells: g.board().to_wire(),
+    };
+    assert!(t.take().contains(&sent(S0, board)));
+    assert_eq!(t.state, GameState::Waiting);
+    // Both seats filled again: a fresh game, as after any seat left and
+    // refilled (docs/tictactoe-rematch.md), in a new log.
+    join(&mut g, &mut t, 1, "bob");
+    assert_eq!(t.state, GameState::Playing);
+    assert!(!g.is_finished());
+    assert_eq!(t.event_logs.len(), 2);
+    assert_eq!(kinds(&t.events()), ["seat", "seat", "start"]);
 }

@@ -32,9 +32,11 @@ pub use updates::{
 pub use views::{
     GameView, PlayerInfoView, PlayerView, RankingView, RoomView, SeatView, StatsView, TableView,
 };
-// The extensions' writer (`ext_reply.rs`) builds its elements the same way.
+// The extensions' writers (`ext_reply.rs`, `ext_replays.rs`,
+// `restore.rs`) build their elements the same way.
 pub(super) use lists::{list_close, list_open};
-pub(super) use write::{attr, attr_num, end_empty, open};
+pub(super) use session::result_open;
+pub(super) use write::{attr, attr_num, close_line, end_empty, end_start_line, open};
 
 #[cfg(test)]
 mod tests;

@@ -53,7 +53,7 @@ pub fn session_end() -> String {
 // ---------------------------------------------------------------------------
 // Results
 
-pub(super) fn result_open(out: &mut String, action: &str, code: ResultCode) {
+pub(in crate::proto) fn result_open(out: &mut String, action: &str, code: ResultCode) {
     open(out, "RESULT");
     attr(out, "ACTION", action);
     attr(out, "CODE", code.as_str());

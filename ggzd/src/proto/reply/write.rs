@@ -29,7 +29,7 @@ pub(in crate::proto) fn open(out: &mut String, name: &str) {
 }
 
 /// Ends a start tag and the line: `>\n`.
-pub(super) fn end_start_line(out: &mut String) {
+pub(in crate::proto) fn end_start_line(out: &mut String) {
     out.push_str(">\n");
 }
 
@@ -38,7 +38,7 @@ pub(in crate::proto) fn end_empty(out: &mut String) {
     out.push_str("/>\n");
 }
 
-pub(super) fn close_line(out: &mut String, name: &str) {
+pub(in crate::proto) fn close_line(out: &mut String, name: &str) {
     out.push_str("</");
     out.push_str(name);
     out.push_str(">\n");

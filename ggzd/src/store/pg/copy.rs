@@ -16,12 +16,14 @@ const TABLES: &[&str] = &[
     "savegames",
     "savegameplayers",
     "bans",
+    "played_games",
+    "played_seats",
 ];
 
 impl PgStore {
     /// Everything in the database, in insertion order.
     pub fn dump(&self) -> Result<Dump, StoreError> {
-        self.with(|c| {
+        let mut dump = self.with(|c| {
             let client = &mut c.client;
             let mut dump = Dump::default();
             for r in client.query(
@@ -94,7 +96,9 @@ impl PgStore {
                 dump.bans.push(ban_from_row(&r)?);
             }
             Ok(dump)
-        })
+        })?;
+        (dump.zone_secrets, dump.played) = self.dump_played()?;
+        Ok(dump)
     }
 
     /// Writes `dump` into this database in one transaction, keeping ids
@@ -195,6 +199,7 @@ impl PgStore {
             for (id, name, address, expires, reason, created) in &dump.bans {
                 tx.execute(&ban, &[id, name, address, expires, reason, created])?;
             }
+            super::replays::load_played(&mut tx, dump)?;
             // Ids were given explicitly: new rows continue after them.
             for table in ["users", "matches", "bans"] {
                 tx.execute(

@@ -19,6 +19,7 @@ mod accounts;
 pub mod cluster;
 mod copy;
 mod games;
+mod replays;
 pub mod schema;
 pub mod target;
 

@@ -82,6 +82,23 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) -> Result<(TableSerial, u32), ResultCode> {
+        self.start_table_with_savegame(room_id, seats, owner, desc, launcher, None, now, sink)
+    }
+
+    /// [`Zone::start_table`] with the savegame of the launch message
+    /// (trunk layout only): a RESTORE (docs/event-log.md §4).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn start_table_with_savegame(
+        &mut self,
+        room_id: u32,
+        seats: Vec<Seat>,
+        owner: String,
+        desc: String,
+        launcher: Option<ConnId>,
+        savegame: Option<String>,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) -> Result<(TableSerial, u32), ResultCode> {
         let room = self.room(room_id).ok_or(ResultCode::NotInRoom)?;
         let game_id = room.game.ok_or(ResultCode::NotInRoom)?;
         let game = &self.games.get(game_id).ok_or(ResultCode::NotInRoom)?.desc;
@@ -104,17 +121,24 @@ impl Zone {
         let mut argv = game.exec.clone();
         argv.extend(room.desc.executable_args.iter().cloned());
         let game_name = game.name.get(None).to_string();
+        // The legacy launch message has no savegame field: the name goes
+        // in the environment instead (docs/event-log.md §8).
+        let (savegame, savegame_env) = match game.launch_layout {
+            ggzdmod::LaunchLayout::Trunk => (savegame, None),
+            ggzdmod::LaunchLayout::Legacy => (None, savegame),
+        };
         let spec = SpawnSpec {
             argv,
             cwd: self.settings.gamedata_dir.join(&game_name),
             layout: game.launch_layout,
             launch: ToGame::Launch {
                 game: game.internal_name.clone(),
-                savegame: None,
+                savegame,
                 seats: launch_seats,
                 spectators: 0,
             },
             limits: game.limits,
+            savegame_env,
         };
         self.next_table_serial += 1;
         let serial = self.next_table_serial;
@@ -198,7 +222,9 @@ impl Zone {
         let Some(launcher) =
             launcher.filter(|c| self.player(*c).is_some_and(|p| p.launching == Some(id)))
         else {
-            if self.matched_table_ready(serial, room, id, now, sink) {
+            if self.matched_table_ready(serial, room, id, now, sink)
+                || self.restored_table_ready(serial, room, id, now, sink)
+            {
                 return;
             }
             // The launcher left meanwhile: nobody to play.

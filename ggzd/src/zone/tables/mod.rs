@@ -12,6 +12,7 @@ mod guard;
 mod info;
 mod launch;
 pub(crate) mod prune_pacing;
+mod restore;
 mod results;
 mod seats;
 mod update;
@@ -24,6 +25,10 @@ use crate::proto::request::TableRequest;
 use crate::proto::types::{LeaveReason, SeatKind, TableStatus};
 
 pub(crate) use guard::escape_log;
+#[cfg(test)]
+pub(crate) use restore::Restorable;
+pub(crate) use restore::{RestoreDone, RestoreJob, Restores, run_restore_job};
+pub(in crate::zone) use results::check_records;
 use std::time::Instant;
 
 use guard::GameGuard;

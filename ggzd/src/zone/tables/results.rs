@@ -39,6 +39,7 @@ impl Zone {
             return;
         }
         table.guard.reports_refused = false;
+        self.record_reported_game(room, id, &records, sink);
         let Some(table) = self.table(room, id) else {
             return;
         };
@@ -52,7 +53,10 @@ impl Zone {
             log::warn!(target: "tables", "table {id} in room {room}: report of {} records for {} seats ignored", records.len(), table.seats.len());
             return;
         }
-        let checked = check_records(&table.seats, &records);
+        let checked: Vec<(&ReportRecord, String)> = check_records(&table.seats, &records)
+            .into_iter()
+            .map(|(rec, name, _)| (rec, name))
+            .collect();
         if checked.len() < records.len() {
             let names: Vec<String> = records
                 .iter()
@@ -209,6 +213,8 @@ impl Zone {
             return;
         };
         sink.end_table(serial);
+        self.restored_table_ended(serial, table.announced(), sink);
+        self.record_unfinished_game(&table, sink);
         if !table.savegame.is_empty() {
             self.pace_savegame_prune(table.game, now, sink);
         }
@@ -370,11 +376,12 @@ impl Zone {
 /// Keeps the records of a report that name a seat of the table: a player
 /// (seated or abandoned) by name, a named bot by name, an anonymous bot as
 /// "AI". Each seat counts once. Returns each kept record with the name to
-/// book it under: the seat's, so a record cannot pick another spelling.
-fn check_records<'a>(
+/// book it under (the seat's, so a record cannot pick another spelling)
+/// and the seat's number.
+pub(in crate::zone) fn check_records<'a>(
     seats: &[Seat],
     records: &'a [ReportRecord],
-) -> Vec<(&'a ReportRecord, String)> {
+) -> Vec<(&'a ReportRecord, String, usize)> {
     let mut used = vec![false; seats.len()];
     let mut kept = Vec::new();
     for rec in records {
@@ -401,7 +408,7 @@ fn check_records<'a>(
             if let Some(u) = used.get_mut(num) {
                 *u = true;
             }
-            kept.push((rec, seat.name.clone().unwrap_or_else(|| "AI".into())));
+            kept.push((rec, seat.name.clone().unwrap_or_else(|| "AI".into()), num));
         }
     }
     kept
@@ -450,7 +457,7 @@ mod tests {
         ];
         let kept: Vec<String> = check_records(&seats, &records)
             .into_iter()
-            .map(|(_, name)| name)
+            .map(|(_, name, _)| name)
             .collect();
         assert_eq!(kept, vec!["Alice", "bob", "AI", "Tarantula"]);
     }

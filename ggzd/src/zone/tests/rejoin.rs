@@ -47,7 +47,7 @@ fn playable() -> Settings {
     }
 }
 
-fn world() -> World {
+pub(super) fn world() -> World {
     world_with(playable())
 }
 
@@ -58,7 +58,7 @@ impl World {
         c
     }
 
-    fn game(&mut self, serial: TableSerial, message: ToServer) {
+    pub(super) fn game(&mut self, serial: TableSerial, message: ToServer) {
         self.zone.on_table_event(
             serial,
             TableEvent::Message(message),
@@ -85,7 +85,7 @@ impl World {
     }
 
     /// ann and bob playing at table 1 of room 1.
-    fn playing(&mut self) -> (ConnId, ConnId, TableSerial) {
+    pub(super) fn playing(&mut self) -> (ConnId, ConnId, TableSerial) {
         let (ann, serial) = self.launch("<SEAT NUM='0' TYPE='open'/><SEAT NUM='1' TYPE='open'/>");
         let bob = self.guest_in("bob", 1);
         self.channel("bob");

@@ -149,6 +149,8 @@ impl Session {
                     self.wait_for(Until::Autoplay);
                 }
             }
+            Command::GamesPlayed(player) => self.games_played(player),
+            Command::Replay(id) => self.replay(id),
             Command::Wait(text) => self.wait_for(Until::Text(text)),
             Command::Sleep(d) => {
                 self.wait = Some(Wait {

@@ -47,6 +47,7 @@ use super::zone::{Zone, ZoneEvent};
 mod commands;
 mod game;
 mod rejoin;
+mod replays;
 mod starttls;
 mod wait;
 
@@ -177,6 +178,10 @@ enum Pending {
     Chat,
     Match(String),
     MatchCancel,
+    /// `/games-played` of this player.
+    Played(String),
+    /// `/replay` of this game, one page at a time.
+    Replay(u64),
 }
 
 impl Pending {
@@ -192,6 +197,8 @@ impl Pending {
             Pending::Chat => "chat",
             Pending::Match(_) => "match",
             Pending::MatchCancel => "match_cancel",
+            Pending::Played(_) => "list",
+            Pending::Replay(_) => "replay",
         }
     }
 }
@@ -283,6 +290,8 @@ pub fn run(options: Options) -> Exit {
         last_view: None,
         show_next_list: false,
         rejoin: None,
+        replays_on: false,
+        replay: None,
     };
     let greeting_deadline = Instant::now() + session.options.timeout;
     session.wait = Some(Wait {
@@ -393,6 +402,10 @@ struct Session {
     show_next_list: bool,
     /// A held seat (room, table) to take back once its room is entered.
     rejoin: Option<(i32, i32)>,
+    /// The server switched on the `replays` extension.
+    replays_on: bool,
+    /// A replay whose pages are coming in.
+    replay: Option<crate::ggz::replay::Replay>,
 }
 
 impl Session {
@@ -650,6 +663,9 @@ impl Session {
             self.on_rejoin(e);
             return;
         }
+        if self.on_replays_element(e) {
+            return;
+        }
         for event in self.zone.apply(e) {
             self.on_zone_event(event);
         }
@@ -843,6 +859,9 @@ impl Session {
                 self.close_game();
             }
             ZoneEvent::Extensions(names) => {
+                if names.iter().any(|n| n == "replays") {
+                    self.replays_on = true;
+                }
                 if names.iter().any(|n| n == "matchmaking") {
                     self.list("queue", false);
                 }

@@ -6,7 +6,7 @@
 use super::*;
 
 /// The extensions this client asks for, sent before its LOGIN.
-pub(super) const EXTENSIONS: &str = "<EXTENSIONS NAMES='rejoin'/>\n";
+pub(super) const EXTENSIONS: &str = "<EXTENSIONS NAMES='rejoin replays'/>\n";
 
 impl Session {
     /// `<REJOIN ROOM TABLE SEAT/>`: enter the room (if need be), then sit.

@@ -1,0 +1,279 @@
+//! The writer: one file, one line per event, each written whole and at once.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{
+    CHECK_BYTES, DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, Event, FILE_PREFIX, Freshness,
+    MAX_EVENT_DATA, MAX_GAME_LEN, chain_next, chain_start, check_version, header_line, hex,
+    valid_kind,
+};
+
+/// Characters of the random part of a file name.
+const NAME_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/// Names tried before giving up on collisions.
+const NAME_ATTEMPTS: u32 = 32;
+
+/// An open event log being written.
+///
+/// Every [`append`](EventLog::append) writes one whole line with a single
+/// `write` on an unbuffered file, so the file on disk is always the log up
+/// to the last event (or, if the process dies inside that one write, up to
+/// a truncated last line, which [`parse`](super::parse) reports as corrupt
+/// rather than misreading). Nothing is synced to disk: the log must
+/// survive the game server, not the machine.
+#[derive(Debug)]
+pub struct EventLog {
+    file: File,
+    path: PathBuf,
+    name: String,
+    game: String,
+    chain: [u8; CHECK_BYTES],
+    seq: u64,
+    bytes: u64,
+    max_events: u64,
+    max_bytes: u64,
+    finished: bool,
+    /// A write failed: what is on disk is unknown, so nothing more is
+    /// appended.
+    broken: bool,
+}
+
+impl EventLog {
+    /// Creates `events.XXXXXX` in `dir` (never overwriting a file) and
+    /// writes its first line for `game`.
+    pub fn create(dir: impl AsRef<Path>, game: &str) -> io::Result<EventLog> {
+        if game.is_empty() || game.len() > MAX_GAME_LEN {
+            return Err(invalid(format!(
+                "game name of {} bytes (1..{MAX_GAME_LEN})",
+                game.len()
+            )));
+        }
+        let (file, name) = create_unique(dir.as_ref())?;
+        let header = header_line(game);
+        let mut log = EventLog {
+            file,
+            path: dir.as_ref().join(&name),
+            name,
+            game: game.to_owned(),
+            chain: chain_start(&header),
+            seq: 0,
+            bytes: 0,
+            max_events: DEFAULT_MAX_EVENTS,
+            max_bytes: DEFAULT_MAX_BYTES,
+            finished: false,
+            broken: false,
+        };
+        log.write_line(&header, true)?;
+        Ok(log)
+    }
+
+    /// Creates a new log (as [`create`](EventLog::create)) that starts with
+    /// `events`, copied with their kinds, data and times: the log of a
+    /// restored game, which then goes on from where the old one stopped.
+    /// The events must be numbered 1, 2, 3… (as [`parse`](super::parse)
+    /// returns them).
+    pub fn create_from(
+        dir: impl AsRef<Path>,
+        game: &str,
+        events: &[Event],
+    ) -> io::Result<EventLog> {
+        let mut log = EventLog::create(dir, game)?;
+        for event in events {
+            if event.seq != log.seq.saturating_add(1) {
+                return Err(invalid(format!(
+                    "restored event {} out of sequence after {}",
+                    event.seq, log.seq
+                )));
+            }
+            log.append_at(&event.kind, &event.data, event.time_ms)?;
+        }
+        Ok(log)
+    }
+
+    /// Bounds this log: appending more than `max_events` events, or growing
+    /// the file past `max_bytes`, fails with `FileTooLarge` (the defaults
+    /// are [`DEFAULT_MAX_EVENTS`] and [`DEFAULT_MAX_BYTES`]).
+    pub fn set_limits(&mut self, max_events: u64, max_bytes: u64) {
+        self.max_events = max_events;
+        self.max_bytes = max_bytes;
+    }
+
+    /// Appends one event with the current time and returns its sequence
+    /// number, the new [`version`](EventLog::version). The line is on disk
+    /// (in the kernel's hands) when this returns.
+    ///
+    /// Fails without writing for an invalid kind (`[a-z][a-z0-9_-]*`, at
+    /// most 32 bytes), data over [`MAX_EVENT_DATA`], a finished log or one
+    /// past its limits; after a failed write the log refuses every further
+    /// event.
+    pub fn append(&mut self, kind: &str, data: &[u8]) -> io::Result<u64> {
+        self.append_at(kind, data, now_ms())
+    }
+
+    fn append_at(&mut self, kind: &str, data: &[u8], time_ms: u64) -> io::Result<u64> {
+        if !valid_kind(kind) {
+            return Err(invalid(format!("invalid event kind {kind:?}")));
+        }
+        if data.len() > MAX_EVENT_DATA {
+            return Err(invalid(format!(
+                "event data of {} bytes (at most {MAX_EVENT_DATA})",
+                data.len()
+            )));
+        }
+        if self.finished {
+            return Err(invalid("the event log is finished".to_owned()));
+        }
+        if self.seq >= self.max_events {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!(
+                    "the event log holds its limit of {} events",
+                    self.max_events
+                ),
+            ));
+        }
+        let seq = self.seq.saturating_add(1);
+        let data_hex = if data.is_empty() {
+            "-".to_owned()
+        } else {
+            hex(data)
+        };
+        let text = format!("{seq} {time_ms} {kind} {data_hex}");
+        let check = chain_next(&self.chain, &text);
+        self.write_line(&format!("{text} {}", hex(&check)), true)?;
+        self.chain = check;
+        self.seq = seq;
+        Ok(seq)
+    }
+
+    /// Writes the end line: the game is over and nothing follows. A log
+    /// without it reads back as [`complete`](super::ParsedLog::complete)
+    /// `false`. Finishing twice does nothing.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        let text = format!("end {}", self.seq);
+        let check = chain_next(&self.chain, &text);
+        // Beyond the byte bound if need be: a few dozen bytes that tell
+        // the reader the game closed the log.
+        self.write_line(&format!("{text} {}", hex(&check)), false)?;
+        self.chain = check;
+        self.finished = true;
+        Ok(())
+    }
+
+    /// The file's name (no directory): what is reported to ggzd.
+    pub fn file_name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The game name of the first line.
+    pub fn game(&self) -> &str {
+        &self.game
+    }
+
+    /// The state version: the sequence number of the last event (0 before
+    /// the first).
+    pub fn version(&self) -> u64 {
+        self.seq
+    }
+
+    /// Whether the end line has been written.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Checks a move that quotes state version `quoted` against this log:
+    /// only the current version is accepted ([`check_version`] with no
+    /// window ahead).
+    pub fn check_move(&self, quoted: u64) -> Freshness {
+        check_version(self.seq, 0, quoted)
+    }
+
+    fn write_line(&mut self, text: &str, bounded: bool) -> io::Result<()> {
+        if self.broken {
+            return Err(io::Error::other("an earlier write to the event log failed"));
+        }
+        let len = u64::try_from(text.len())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        if bounded && self.bytes.saturating_add(len) > self.max_bytes {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("the event log would pass {} bytes", self.max_bytes),
+            ));
+        }
+        let mut line = Vec::with_capacity(text.len() + 1);
+        line.extend_from_slice(text.as_bytes());
+        line.push(b'\n');
+        if let Err(e) = self.file.write_all(&line) {
+            self.broken = true;
+            return Err(e);
+        }
+        self.bytes = self.bytes.saturating_add(len);
+        Ok(())
+    }
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Creates `events.XXXXXX` in `dir` without overwriting anything.
+fn create_unique(dir: &Path) -> io::Result<(File, String)> {
+    let mut seed = random_seed();
+    let mut last_err = io::Error::other("no event log name tried");
+    for _ in 0..NAME_ATTEMPTS {
+        let mut name = String::from(FILE_PREFIX);
+        for _ in 0..6 {
+            seed = xorshift(seed);
+            let pick = usize::try_from(seed % NAME_CHARS.len() as u64).unwrap_or(0);
+            name.push(char::from(NAME_CHARS.get(pick).copied().unwrap_or(b'x')));
+        }
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dir.join(&name))
+        {
+            Ok(file) => return Ok((file, name)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err)
+}
+
+/// Time, pid and a per-process counter mixed: names need not be
+/// unpredictable (`create_new` handles collisions), only rarely equal.
+fn random_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    (nanos ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1
+}
+
+fn xorshift(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
+}
