@@ -7,6 +7,7 @@ pub mod auth;
 pub mod check_config;
 pub mod cli;
 pub mod client;
+pub mod cluster;
 pub mod completions;
 pub mod config;
 pub mod control;

@@ -457,6 +457,30 @@ fn run_shared(store: &mut Store, params: &HashParams, job: Job, outage: &Outage)
                 .is_ok();
             JobDone::Banned { admin, stored }
         }
+        Job::ReleaseName {
+            canonical,
+            node,
+            token,
+        } => {
+            if let Err(e) = store.release_name(&canonical, &node, token) {
+                // Freed with the node's other claims when it stops or dies.
+                log::error!("cannot free the cluster claim of {canonical}: {e}");
+            }
+            JobDone::Nothing
+        }
+        Job::ClaimNames { claims } => {
+            for (name, claim) in claims {
+                match store.claim_name(&name, &claim) {
+                    Ok(true) => {}
+                    Ok(false) => log::warn!(
+                        target: "security",
+                        "{name} logged in on another node while this one was taken for dead"
+                    ),
+                    Err(e) => log::error!("cannot claim the name {name} again: {e}"),
+                }
+            }
+            JobDone::Nothing
+        }
         Job::Restore(job) => JobDone::Restore(Box::new(crate::zone::run_restore_job(store, *job))),
         Job::Replays(job) => JobDone::Replays(crate::replays::run(store, job)),
         Job::EnsureBotAccounts { names, now } => {
@@ -511,6 +535,7 @@ fn login_job(
         Ok(None) => {}
         Err(e) => log_store_error("cannot check bans", &e),
     }
+    let claim = job.claim.clone();
     let canonical = job.canonical.clone();
     let guest = job.kind == LoginKind::Guest;
     let result = match job.kind {
@@ -520,7 +545,7 @@ fn login_job(
         LoginKind::Normal => normal_login(store, params, job),
         LoginKind::First => register(store, params, job),
     };
-    match result {
+    let outcome = match result {
         Ok(outcome) => {
             if matches!(
                 outcome,
@@ -552,6 +577,27 @@ fn login_job(
             log::error!("database error during login: {e}");
             LoginOutcome::Refused(ResultCode::UsrLookup)
         }
+    };
+    match (claim, &outcome) {
+        (
+            Some(claim),
+            LoginOutcome::Accepted(_) | LoginOutcome::GuestChecked { registered: false },
+        ) => match store.claim_name(&canonical, &claim) {
+            Ok(true) => outcome,
+            Ok(false) => {
+                log::info!(target: "security", "{canonical} is logged in on another node");
+                LoginOutcome::Refused(ResultCode::AlreadyLoggedIn)
+            }
+            Err(e) if e.is_unavailable() => {
+                log::debug!("cannot claim the name {canonical}: {e}");
+                LoginOutcome::StoreUnavailable
+            }
+            Err(e) => {
+                log::error!("cannot claim the name {canonical}: {e}");
+                LoginOutcome::Refused(ResultCode::UsrLookup)
+            }
+        },
+        _ => outcome,
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod abuse;
 pub mod chat_backlog;
+pub mod cluster;
 pub mod control;
 pub mod database;
 pub(crate) mod dirscan;
@@ -105,6 +106,8 @@ pub struct Config {
     pub database: database::DatabaseConfig,
     /// `[rejoin]`
     pub rejoin: rejoin::RejoinConfig,
+    /// `[cluster]`
+    pub cluster: cluster::ClusterConfig,
     /// `[replays]`
     pub replays: replays::ReplaysConfig,
     /// Where the configuration came from; `None` for embedded defaults.

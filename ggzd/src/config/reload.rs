@@ -30,7 +30,7 @@ impl Overrides {
 /// (database, pid file, game working directories) and the worker threads
 /// with their hashing parameters, the store backend. Changing them needs
 /// a restart.
-pub const RESTART_KEYS: [&str; 13] = [
+pub const RESTART_KEYS: [&str; 14] = [
     "network.interface",
     "network.port",
     "network.listen_backlog",
@@ -44,6 +44,7 @@ pub const RESTART_KEYS: [&str; 13] = [
     "control",
     "metrics",
     "database",
+    "cluster",
 ];
 
 /// The outcome of comparing the running configuration with a new one.
@@ -114,6 +115,9 @@ pub fn plan(running: &Config, new: &mut Config) -> ReloadPlan {
     // Every worker holds a connection to the store opened at startup.
     keep("database", running.database != new.database);
     new.database = running.database.clone();
+    // The node's name, links and registry thread live from startup on.
+    keep("cluster", running.cluster != new.cluster);
+    new.cluster = running.cluster.clone();
     ReloadPlan {
         needs_restart,
         changed: changed_sections(running, new),
@@ -156,6 +160,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("chat_backlog", a.chat_backlog == b.chat_backlog),
         ("database", a.database == b.database),
         ("rejoin", a.rejoin == b.rejoin),
+        ("cluster", a.cluster == b.cluster),
         ("replays", a.replays == b.replays),
     ]
 }
@@ -212,6 +217,7 @@ mod tests {
         new.control.max_connections = 5;
         new.metrics.listen = Some("127.0.0.1:2".parse().unwrap());
         new.database.backend = crate::config::database::Backend::Postgres;
+        new.cluster.node = "a".into();
         let plan = plan(&running, &mut new);
         assert_eq!(plan.needs_restart, RESTART_KEYS.to_vec());
         assert!(plan.changed.is_empty(), "{:?}", plan.changed);

@@ -37,6 +37,12 @@ impl Config {
         self.tables.check()?;
         self.control.check()?;
         self.database.check()?;
+        self.cluster.check()?;
+        ensure(
+            !self.cluster.enabled() || self.database.backend == super::database::Backend::Postgres,
+            "cluster.node",
+            "a cluster needs [database] backend = \"postgres\": every node shares its store",
+        )?;
         let net = &self.network;
         ensure(
             net.listen_backlog >= 1,

@@ -31,6 +31,16 @@ pub fn refused(job: Job) -> JobDone {
             JobDone::Nothing
         }
         Job::PruneSavegames { .. } | Job::EnsureBotAccounts { .. } => JobDone::Nothing,
+        // A claim left behind is taken over by this node's next login of
+        // the name, or freed with the node; nobody waits for the answer.
+        Job::ReleaseName { canonical, .. } => {
+            log::warn!(target: "cluster", "job queue full: the claim of {canonical} stays until taken over");
+            JobDone::Nothing
+        }
+        Job::ClaimNames { claims } => {
+            log::warn!(target: "cluster", "job queue full: {} names not claimed again", claims.len());
+            JobDone::Nothing
+        }
         Job::Rankings { conn, .. } => JobDone::Rankings {
             conn,
             rows: Vec::new(),
@@ -97,6 +107,7 @@ mod tests {
                 confirm_required: false,
                 address: "127.0.0.1".into(),
                 now: 0,
+                claim: None,
             },
         };
         match refused(job) {

@@ -5,6 +5,8 @@
 //! per recipient, not one per message.
 
 mod accept;
+mod cluster;
+mod cluster_registry;
 mod conn;
 mod contain;
 mod control;
@@ -139,6 +141,8 @@ struct Io {
     site: Arc<crate::web::static_files::Site>,
     /// Game channels over WebSocket, relayed (`relay.rs`).
     relays: Vec<Option<relay::RelayConn>>,
+    /// Node links and the registry, when this is a cluster node.
+    cluster: Option<cluster::ClusterIo>,
 }
 
 pub struct Server {
@@ -165,7 +169,7 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(zone: Zone, setup: ServerSetup) -> io::Result<Server> {
+    pub fn new(mut zone: Zone, setup: ServerSetup) -> io::Result<Server> {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut listener = setup.listener;
@@ -193,6 +197,13 @@ impl Server {
             Arc::clone(&waker),
         )
         .map_err(|e| io::Error::other(e.to_string()))?;
+        let cluster = cluster::ClusterIo::start(
+            &setup.config.cluster,
+            &setup.store,
+            poll.registry(),
+            Arc::clone(&waker),
+            &mut zone,
+        )?;
         let (reload_tx, reload_rx) = mpsc::channel();
         // The files are named by the configuration, which a reload reads
         // again: only the loaded pair is kept here.
@@ -219,6 +230,7 @@ impl Server {
                 web: Arc::new(web_config),
                 site: Arc::new(site),
                 relays: Vec::new(),
+                cluster,
             },
             listener,
             listening: true,
@@ -313,6 +325,12 @@ impl Server {
                         self.deliver_table_events(now);
                     }
                     token if token.0 >= relay::RELAY_BASE => self.io.pump_relay(token),
+                    token if cluster::owns(token) => self.on_cluster_ready(
+                        token,
+                        event.is_readable() || event.is_read_closed() || event.is_error(),
+                        event.is_writable(),
+                        now,
+                    ),
                     token if token.0 >= CONN_BASE => {
                         let slot = (token.0 - CONN_BASE) as u32;
                         if event.is_readable() || event.is_read_closed() || event.is_error() {
@@ -337,7 +355,9 @@ impl Server {
             }
             self.fire_timers(now);
             self.deliver_table_events(now);
+            self.cluster_turn(now);
             self.settle(now);
+            self.cluster_flush();
             if self.io.games.sweep_due(now) {
                 // Tables ended this turn: one /proc scan for all of them.
                 if let Some(next) = self.io.games.sweep(now) {
@@ -354,6 +374,9 @@ impl Server {
             }
         }
         self.io.games.kill_all_and_wait();
+        if let Some(cluster) = self.io.cluster.take() {
+            cluster.stop();
+        }
         log::info!("ggzd stopped");
         logging::flush_batch();
         self.io.workers.shutdown();

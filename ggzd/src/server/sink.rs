@@ -114,6 +114,12 @@ impl Sink for Io {
         self.timers.add(at, Timer::Zone(key));
     }
 
+    fn cluster(&mut self, out: crate::cluster::Outbound) {
+        if let Some(cluster) = &mut self.cluster {
+            cluster.queue(out);
+        }
+    }
+
     fn backlog(&self, conn: ConnId) -> usize {
         self.conn(conn).map_or(0, |c| c.out_bytes)
     }

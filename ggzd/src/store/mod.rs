@@ -453,6 +453,27 @@ impl Store {
         each!(mut self, s => s.reset_stats(handle, game))
     }
 
+    /// Claims a name for a login on a cluster node (docs/cluster.md §4).
+    /// Without PostgreSQL there is no cluster, and every claim holds.
+    pub fn claim_name(
+        &self,
+        name: &str,
+        claim: &crate::zone::cluster::NameClaim,
+    ) -> Result<bool, StoreError> {
+        match &self.backend {
+            Backend::Postgres(s) => s.claim_name(name, &claim.node, claim.incarnation, claim.token),
+            Backend::Sqlite(_) => Ok(true),
+        }
+    }
+
+    /// Frees a name claimed by `claim_name`.
+    pub fn release_name(&self, name: &str, node: &str, token: i64) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Postgres(s) => s.release_name(name, node, token),
+            Backend::Sqlite(_) => Ok(()),
+        }
+    }
+
     /// Everything in the database, in insertion order.
     pub fn dump(&mut self) -> Result<Dump, StoreError> {
         each!(mut self, s => s.dump())

@@ -213,7 +213,17 @@ impl Zone {
                 };
                 let canonical = crate::config::canonical_name(&to);
                 let Some(target) = self.names.get(&canonical).copied() else {
-                    return ResultCode::UsrLookup;
+                    // Not here: maybe on another node of the cluster.
+                    let text = matches!(kind, ChatKind::Private).then_some(text);
+                    return match self.cluster_private(sender, &canonical, text, sink) {
+                        None => ResultCode::UsrLookup,
+                        Some(Err(code)) => code,
+                        Some(Ok(())) => {
+                            self.reply(conn, "chat", ResultCode::Ok, sink);
+                            self.metrics.chat(kind.as_str());
+                            ResultCode::Ok
+                        }
+                    };
                 };
                 let Some(receiver) = self.player(target) else {
                     return ResultCode::UsrLookup;
@@ -262,6 +272,7 @@ impl Zone {
                     sink.send(conn, &line);
                     1
                 } else {
+                    self.cluster_chat(None, &from, text, sink);
                     self.broadcast_rooms(&line, sink)
                 }
             }
@@ -271,6 +282,7 @@ impl Zone {
                     sink.send(conn, &line);
                     1
                 } else {
+                    self.cluster_chat(Some(room), &from, text, sink);
                     self.broadcast_room(room, &line, None, sink)
                 }
             }

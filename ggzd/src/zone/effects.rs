@@ -142,6 +142,18 @@ pub enum Job {
     RefreshPermissions {
         players: Vec<OnlineCheck>,
     },
+    /// Free a name's claim in the cluster registry (logout, or a login
+    /// that did not complete).
+    ReleaseName {
+        canonical: String,
+        node: String,
+        token: i64,
+    },
+    /// Claim again the names of players logged in here (this node had
+    /// been taken for dead and its claims deleted).
+    ClaimNames {
+        claims: Vec<(String, super::cluster::NameClaim)>,
+    },
     /// Keep a ban (ADMIN ban, or the operator's); the admin is answered
     /// after the commit.
     Ban {
@@ -214,6 +226,9 @@ pub struct LoginJob {
     /// The client's address, for bans.
     pub address: String,
     pub now: i64,
+    /// In a cluster: the name's claim this login must take in the
+    /// registry (docs/cluster.md §4).
+    pub claim: Option<super::cluster::NameClaim>,
 }
 
 /// A finished job, handed back to the zone on the event loop.
@@ -328,6 +343,8 @@ pub trait Sink {
     fn end_table(&mut self, table: TableSerial);
     /// Bytes queued for a connection and not yet handed to the kernel.
     fn backlog(&self, conn: ConnId) -> usize;
+    /// A message for other nodes of the cluster (never called without one).
+    fn cluster(&mut self, _out: crate::cluster::Outbound) {}
     /// Whether a prepared game channel's peer still holds its end open
     /// (has not hung up).
     fn channel_alive(&self, _conn: ConnId) -> bool {

@@ -138,6 +138,7 @@ impl Zone {
             let update = msg(r::update_player_lag(room as i32, &name, class));
             self.broadcast_room(room, &update, None, sink);
         }
+        self.cluster_player_changed(conn, sink);
     }
 
     pub(crate) fn schedule_room_update(&mut self, conn: ConnId, now: Instant, sink: &mut dyn Sink) {
@@ -174,7 +175,7 @@ impl Zone {
         let since = std::mem::replace(&mut p.rooms_reported_at, now);
         for room in self.rooms.iter().flatten() {
             if room.changed_at > since && !room.closing {
-                let update = r::update_room_players(room.id as i32, room.players.len() as u32);
+                let update = r::update_room_players(room.id as i32, self.room_count(room) as u32);
                 sink.send(conn, &msg(update));
             }
         }

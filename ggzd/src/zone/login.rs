@@ -66,7 +66,9 @@ impl Zone {
             Err(_) => return fail(ResultCode::BadUsername, sink, first),
         }
         let canonical = canonical_name(&name);
-        if kind != LoginKind::Guest && self.names.contains_key(&canonical) {
+        if kind != LoginKind::Guest
+            && (self.names.contains_key(&canonical) || self.remote_has(&canonical))
+        {
             return fail(ResultCode::AlreadyLoggedIn, sink, first);
         }
         let password = match kind {
@@ -83,7 +85,9 @@ impl Zone {
             .session(conn)
             .map(|s| s.peer.to_string())
             .unwrap_or_default();
+        let claim = self.new_claim(conn, &canonical);
         let job = LoginJob {
+            claim,
             kind,
             canonical: canonical.clone(),
             password: password.clone(),
@@ -143,7 +147,12 @@ impl Zone {
         sink: &mut dyn Sink,
     ) {
         let banned = self.account_login(conn, &outcome, now);
+        let claimed = matches!(
+            outcome,
+            LoginOutcome::Accepted(_) | LoginOutcome::GuestChecked { registered: false }
+        );
         self.finish_login(conn, outcome, now, sink);
+        self.settle_claim(conn, claimed, sink);
         let half_closed = self.session(conn).is_some_and(|s| s.half_closed);
         if banned || half_closed {
             sink.close(conn, Close::AfterFlush);
@@ -210,7 +219,12 @@ impl Zone {
             LoginOutcome::GuestChecked { registered: false } => None,
             LoginOutcome::Accepted(account) => Some(account),
         };
-        if self.names.contains_key(&pending.canonical) {
+        if self.names.contains_key(&pending.canonical)
+            || self
+                .cluster
+                .as_ref()
+                .is_some_and(|c| c.view.get(&pending.canonical).is_some())
+        {
             return refuse(ResultCode::AlreadyLoggedIn, sink);
         }
         let PendingLogin {
@@ -252,6 +266,7 @@ impl Zone {
             session.state = State::Player(Box::new(player));
         }
         self.names.insert(canonical, conn);
+        self.cluster_player_changed(conn, sink);
         self.metrics.login(label, true);
         self.leave_prelogin(conn);
         log::info!(target: "connections", "{name} logged in ({})", kind_name(kind));

@@ -7,6 +7,7 @@ mod admin;
 mod channel;
 mod channel_token;
 pub mod chat;
+pub mod cluster;
 pub mod effects;
 pub(crate) mod extensions;
 pub mod flood;
@@ -144,6 +145,8 @@ pub struct Zone {
     /// Tables launched by RESTORE, until they are ready or gone.
     restores: tables::Restores,
     savegame_prunes: tables::prune_pacing::PrunePacing,
+    /// Remote players and name claims, when this zone is a cluster node.
+    cluster: Option<Box<cluster::ZoneCluster>>,
     /// Played games: pacing of their pruning, what each table recorded,
     /// requests at the workers (zone/replays.rs).
     replays: replays::ReplayState,
@@ -188,6 +191,7 @@ impl Zone {
             matchmaker: crate::matchmaking::Matchmaker::default(),
             restores: tables::Restores::default(),
             savegame_prunes: Default::default(),
+            cluster: None,
             replays: Default::default(),
         };
         for desc in rooms {
@@ -303,6 +307,7 @@ impl Zone {
             State::Player(player) => {
                 log::info!(target: "connections", "{} logged out", player.name);
                 self.names.remove(&player.canonical);
+                self.cluster_player_gone(conn, &player, sink);
                 if let Some(room) = player.room {
                     self.leave_room(conn, &player, room, None, now, sink);
                 }

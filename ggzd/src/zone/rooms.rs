@@ -151,7 +151,7 @@ impl Zone {
                 Some(room) if !may_enter(room.desc.restriction, player.perms) => {
                     ResultCode::NoPermission
                 }
-                Some(room) if room.players.len() >= room.desc.max_players as usize => {
+                Some(room) if self.room_count(room) >= room.desc.max_players as usize => {
                     ResultCode::RoomFull
                 }
                 Some(room) => {
@@ -191,6 +191,7 @@ impl Zone {
         self.broadcast_room(to, &update, Some(conn), sink);
         log::debug!("{} entered room {to}", player.name);
         self.restore_player(conn, player);
+        self.cluster_player_changed(conn, sink);
     }
 
     // Moving a player needs the player and the rooms at once; taking the
@@ -302,10 +303,11 @@ impl Zone {
                                 .collect()
                         })
                         .unwrap_or_default();
-                    let views: Vec<PlayerView> = players
+                    let mut views: Vec<PlayerView> = players
                         .into_iter()
                         .map(|p| self.player_view(p, room_id))
                         .collect();
+                    views.extend(self.remote_views(room_id));
                     r::list_players(room_id as i32, &views)
                 }
             },
@@ -334,7 +336,7 @@ impl Zone {
             name: room.desc.name.get(lang),
             refname: room.desc.name.get(None),
             game: room.game.map_or(-1, |g| g as i32),
-            players: room.players.len() as u32,
+            players: self.room_count(room) as u32,
             description: room.desc.description.get(lang),
         }
     }

@@ -28,6 +28,8 @@ struct Recorder {
     backlogs: Vec<(ConnId, usize)>,
     /// Prepared channels whose peer closed them.
     dead_channels: Vec<ConnId>,
+    /// Messages for other cluster nodes.
+    cluster: Vec<crate::cluster::Outbound>,
 }
 
 impl Sink for Recorder {
@@ -72,6 +74,9 @@ impl Sink for Recorder {
     }
     fn channel_alive(&self, conn: ConnId) -> bool {
         !self.dead_channels.contains(&conn)
+    }
+    fn cluster(&mut self, out: crate::cluster::Outbound) {
+        self.cluster.push(out);
     }
 }
 
@@ -244,6 +249,7 @@ impl World {
 
 mod channel_tokens;
 mod channels;
+mod cluster;
 mod extensions;
 mod matchmaking;
 mod operator;

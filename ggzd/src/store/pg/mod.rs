@@ -16,6 +16,7 @@
 //! none.
 
 mod accounts;
+pub mod cluster;
 mod copy;
 mod games;
 pub mod health;

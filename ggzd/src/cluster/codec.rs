@@ -1,0 +1,390 @@
+//! The node-link wire (docs/cluster.md §3): length-prefixed frames, each a
+//! kind byte and its fields. Every length and count is bounded; bytes that
+//! do not decode are an error for that one link, which is dropped and
+//! rebuilt by a fresh snapshot.
+
+/// Largest frame body (kind byte and fields) accepted or written.
+pub const MAX_FRAME: usize = 64 * 1024;
+/// Longest node or player name, room key or other short string.
+pub const MAX_NAME: usize = 256;
+
+/// One player as other nodes see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlayerInfo {
+    /// As typed at login; shown to everyone.
+    pub name: String,
+    /// The key of the room the player is in (room keys are the same on
+    /// every node: they come from the same room files).
+    pub room: Option<String>,
+    pub guest: bool,
+    pub perms: u32,
+    pub lag: u8,
+    /// Sits or watches at a table (of its own node).
+    pub at_table: bool,
+}
+
+/// What travels on a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkMsg {
+    /// First frame each way: who this is. Whatever the receiver knew of
+    /// that node's players is replaced by the snapshot that follows.
+    Hello {
+        node: String,
+        incarnation: u64,
+    },
+    /// A player logged in, moved or changed (also: one snapshot entry).
+    Player(PlayerInfo),
+    /// The snapshot after HELLO is complete.
+    SnapshotEnd,
+    /// A player logged out.
+    Gone {
+        name: String,
+    },
+    /// Room chat, by room key.
+    RoomChat {
+        room: String,
+        from: String,
+        text: String,
+    },
+    Announce {
+        from: String,
+        text: String,
+    },
+    /// Private chat to `to`, or a beep when `text` is `None`.
+    Private {
+        from: String,
+        to: String,
+        text: Option<String>,
+    },
+}
+
+const HELLO: u8 = 1;
+const PLAYER: u8 = 2;
+const SNAPSHOT_END: u8 = 3;
+const GONE: u8 = 4;
+const ROOM_CHAT: u8 = 5;
+const ANNOUNCE: u8 = 6;
+const PRIVATE: u8 = 7;
+const BEEP: u8 = 8;
+
+/// Why a link's bytes were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodecError {
+    FrameTooLarge(usize),
+    UnknownKind(u8),
+    Truncated,
+    TooLong,
+    NotUtf8,
+    TrailingBytes,
+}
+
+impl std::fmt::Display for CodecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodecError::FrameTooLarge(n) => write!(f, "frame of {n} bytes is too large"),
+            CodecError::UnknownKind(k) => write!(f, "unknown frame kind {k}"),
+            CodecError::Truncated => f.write_str("frame ends inside a field"),
+            CodecError::TooLong => f.write_str("a field is too long"),
+            CodecError::NotUtf8 => f.write_str("a string is not UTF-8"),
+            CodecError::TrailingBytes => f.write_str("bytes after the last field"),
+        }
+    }
+}
+
+/// The frame of `msg`, length prefix included. `None` when a field is
+/// past its bound (never sent: the receiver would drop the link).
+pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
+    let mut w = Writer(vec![0, 0, 0, 0]);
+    match msg {
+        LinkMsg::Hello { node, incarnation } => {
+            w.byte(HELLO);
+            w.short(node)?;
+            w.0.extend_from_slice(&incarnation.to_be_bytes());
+        }
+        LinkMsg::Player(p) => {
+            w.byte(PLAYER);
+            w.short(&p.name)?;
+            w.short(p.room.as_deref().unwrap_or(""))?;
+            w.byte(u8::from(p.room.is_some()) | u8::from(p.guest) << 1 | u8::from(p.at_table) << 2);
+            w.0.extend_from_slice(&p.perms.to_be_bytes());
+            w.byte(p.lag);
+        }
+        LinkMsg::SnapshotEnd => w.byte(SNAPSHOT_END),
+        LinkMsg::Gone { name } => {
+            w.byte(GONE);
+            w.short(name)?;
+        }
+        LinkMsg::RoomChat { room, from, text } => {
+            w.byte(ROOM_CHAT);
+            w.short(room)?;
+            w.short(from)?;
+            w.long(text)?;
+        }
+        LinkMsg::Announce { from, text } => {
+            w.byte(ANNOUNCE);
+            w.short(from)?;
+            w.long(text)?;
+        }
+        LinkMsg::Private { from, to, text } => {
+            w.byte(if text.is_some() { PRIVATE } else { BEEP });
+            w.short(from)?;
+            w.short(to)?;
+            if let Some(text) = text {
+                w.long(text)?;
+            }
+        }
+    }
+    let body = w.0.len() - 4;
+    if body > MAX_FRAME {
+        return None;
+    }
+    w.0[..4].copy_from_slice(&(body as u32).to_be_bytes());
+    Some(w.0)
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+
+    fn short(&mut self, s: &str) -> Option<()> {
+        if s.len() > MAX_NAME {
+            return None;
+        }
+        self.0.extend_from_slice(&(s.len() as u16).to_be_bytes());
+        self.0.extend_from_slice(s.as_bytes());
+        Some(())
+    }
+
+    fn long(&mut self, s: &str) -> Option<()> {
+        if s.len() > MAX_FRAME {
+            return None;
+        }
+        self.0.extend_from_slice(&(s.len() as u32).to_be_bytes());
+        self.0.extend_from_slice(s.as_bytes());
+        Some(())
+    }
+}
+
+/// The first complete frame of `buf` and how many bytes it took: `Ok(None)`
+/// when more bytes are needed. A reader never needs to hold more than
+/// `MAX_FRAME + 4` bytes of one frame.
+pub fn decode(buf: &[u8]) -> Result<Option<(LinkMsg, usize)>, CodecError> {
+    let Some(head) = buf.get(..4) else {
+        return Ok(None);
+    };
+    let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+    if len > MAX_FRAME {
+        return Err(CodecError::FrameTooLarge(len));
+    }
+    if len == 0 {
+        return Err(CodecError::Truncated);
+    }
+    let Some(body) = buf.get(4..4 + len) else {
+        return Ok(None);
+    };
+    Ok(Some((parse(body)?, 4 + len)))
+}
+
+fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
+    let mut r = Reader(body);
+    let msg = match r.byte()? {
+        HELLO => LinkMsg::Hello {
+            node: r.short()?,
+            incarnation: u64::from_be_bytes(r.array::<8>()?),
+        },
+        PLAYER => {
+            let name = r.short()?;
+            let room = r.short()?;
+            let flags = r.byte()?;
+            let perms = u32::from_be_bytes(r.array::<4>()?);
+            let lag = r.byte()?;
+            LinkMsg::Player(PlayerInfo {
+                name,
+                room: (flags & 1 != 0).then_some(room),
+                guest: flags & 2 != 0,
+                perms,
+                lag,
+                at_table: flags & 4 != 0,
+            })
+        }
+        SNAPSHOT_END => LinkMsg::SnapshotEnd,
+        GONE => LinkMsg::Gone { name: r.short()? },
+        ROOM_CHAT => LinkMsg::RoomChat {
+            room: r.short()?,
+            from: r.short()?,
+            text: r.long()?,
+        },
+        ANNOUNCE => LinkMsg::Announce {
+            from: r.short()?,
+            text: r.long()?,
+        },
+        PRIVATE => LinkMsg::Private {
+            from: r.short()?,
+            to: r.short()?,
+            text: Some(r.long()?),
+        },
+        BEEP => LinkMsg::Private {
+            from: r.short()?,
+            to: r.short()?,
+            text: None,
+        },
+        other => return Err(CodecError::UnknownKind(other)),
+    };
+    if !r.0.is_empty() {
+        return Err(CodecError::TrailingBytes);
+    }
+    Ok(msg)
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], CodecError> {
+        if self.0.len() < n {
+            return Err(CodecError::Truncated);
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn byte(&mut self) -> Result<u8, CodecError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], CodecError> {
+        let mut out = [0; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn string(&mut self, len: usize, max: usize) -> Result<String, CodecError> {
+        if len > max {
+            return Err(CodecError::TooLong);
+        }
+        let bytes = self.take(len)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| CodecError::NotUtf8)
+    }
+
+    fn short(&mut self) -> Result<String, CodecError> {
+        let len = u16::from_be_bytes(self.array::<2>()?) as usize;
+        self.string(len, MAX_NAME)
+    }
+
+    fn long(&mut self) -> Result<String, CodecError> {
+        let len = u32::from_be_bytes(self.array::<4>()?) as usize;
+        self.string(len, MAX_FRAME)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples() -> Vec<LinkMsg> {
+        vec![
+            LinkMsg::Hello {
+                node: "node-a".into(),
+                incarnation: u64::MAX - 7,
+            },
+            LinkMsg::Player(PlayerInfo {
+                name: "Ålice".into(),
+                room: Some("lobby".into()),
+                guest: true,
+                perms: 0x8000_0001,
+                lag: 3,
+                at_table: true,
+            }),
+            LinkMsg::Player(PlayerInfo {
+                name: "bob".into(),
+                room: None,
+                guest: false,
+                perms: 7,
+                lag: 1,
+                at_table: false,
+            }),
+            LinkMsg::SnapshotEnd,
+            LinkMsg::Gone { name: "bob".into() },
+            LinkMsg::RoomChat {
+                room: "tictactoe".into(),
+                from: "a".into(),
+                text: "hi <there> & ünïcode".into(),
+            },
+            LinkMsg::Announce {
+                from: "admin".into(),
+                text: String::new(),
+            },
+            LinkMsg::Private {
+                from: "a".into(),
+                to: "b".into(),
+                text: Some("psst".into()),
+            },
+            LinkMsg::Private {
+                from: "a".into(),
+                to: "b".into(),
+                text: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_message_round_trips_even_byte_by_byte() {
+        let mut all = Vec::new();
+        for msg in samples() {
+            all.extend(encode(&msg).unwrap());
+        }
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        for b in all {
+            buf.push(b);
+            while let Some((msg, used)) = decode(&buf).unwrap() {
+                buf.drain(..used);
+                got.push(msg);
+            }
+        }
+        assert_eq!(got, samples());
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn oversized_fields_are_never_encoded() {
+        let long = "x".repeat(MAX_NAME + 1);
+        assert!(encode(&LinkMsg::Gone { name: long }).is_none());
+        let text = "y".repeat(MAX_FRAME);
+        let chat = LinkMsg::Announce {
+            from: "a".into(),
+            text,
+        };
+        assert!(encode(&chat).is_none(), "the frame would pass its bound");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let cases: Vec<(Vec<u8>, CodecError)> = vec![
+            (vec![0, 1, 0, 1, 9], CodecError::FrameTooLarge(0x0001_0001)),
+            (vec![0, 0, 0, 0], CodecError::Truncated),
+            (vec![0, 0, 0, 1, 99], CodecError::UnknownKind(99)),
+            (vec![0, 0, 0, 3, GONE, 0, 5], CodecError::Truncated),
+            (
+                vec![0, 0, 0, 5, GONE, 0, 2, 0xff, 0xfe],
+                CodecError::NotUtf8,
+            ),
+            (vec![0, 0, 0, 2, SNAPSHOT_END, 0], CodecError::TrailingBytes),
+            (vec![0, 0, 0, 3, GONE, 0xff, 0xff], CodecError::TooLong),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(decode(&bytes), Err(want), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn a_partial_frame_waits_for_more() {
+        let frame = encode(&LinkMsg::SnapshotEnd).unwrap();
+        assert_eq!(decode(&frame[..3]), Ok(None));
+        assert_eq!(decode(&frame[..4]), Ok(None));
+        assert_eq!(decode(&frame), Ok(Some((LinkMsg::SnapshotEnd, 5))));
+    }
+}
