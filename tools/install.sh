@@ -21,7 +21,8 @@
 #   PREFIX/share/ggzd/web/ (the web client; ggzd serves the copy built into
 #   it unless [web] static_dir points here)
 #   SYSCONFDIR/ggzd/{ggzd.toml,ggzd.motd} SYSCONFDIR/logrotate.d/ggzd
-#   PREFIX/lib/systemd/system/ggzd.{service,socket}, ggzd-web.socket
+#   PREFIX/lib/systemd/system/ggzd.{service,socket}, ggzd-web.socket,
+#   ggzd@.service (one instance per cluster node, docs/cluster.md)
 #   PREFIX/lib/{sysusers.d,tmpfiles.d}/ggzd.conf
 #   bash, zsh and fish completions below PREFIX/share
 # An existing configuration (ggzd.toml, ggzd.motd) is kept; the new one is
@@ -146,6 +147,7 @@ done
 put_config "$src/conf/ggzd.toml" "$sysconfdir/ggzd/ggzd.toml"
 put_config "$src/conf/ggzd.motd" "$sysconfdir/ggzd/ggzd.motd"
 put_subst "$src/conf/ggzd.service" "$p/lib/systemd/system/ggzd.service"
+put_subst "$src/conf/ggzd@.service" "$p/lib/systemd/system/ggzd@.service"
 put_subst "$src/conf/ggzd.socket" "$p/lib/systemd/system/ggzd.socket"
 put_subst "$src/conf/ggzd-web.socket" "$p/lib/systemd/system/ggzd-web.socket"
 put_subst "$src/conf/ggzd.sysusers" "$p/lib/sysusers.d/ggzd.conf"

@@ -5,6 +5,9 @@
 
 import * as P from "./proto.js";
 import * as D from "./dio.js";
+import * as LV from "./lockstep-view.js";
+import * as R from "./replay.js";
+import * as RV from "./replay-view.js";
 
 const $ = (sel) => document.querySelector(sel);
 const STORE_KEY = "ggzd.login";
@@ -110,7 +113,16 @@ const state = {
   queueLists: 0,
   queuesUnsupported: false,
   waitingQueue: null,
+  // LIST TYPE='played' sent and not answered; the button a REPLAY was
+  // asked from (focus returns there when the replay closes).
+  playedLists: 0,
+  replayFrom: null,
+  // A replay arriving in pages (NEXT, docs/replays.md §4.2).
+  replayParts: null,
+  replayWanted: null,
 };
+
+const replayView = RV.view;
 
 // ---------------------------------------------------------------- storage
 
@@ -146,6 +158,7 @@ function forget() {
 
 function setView(view) {
   document.body.dataset.view = view;
+  if (view === "login") $("#replay").hidden = true;
   $("#login-view").hidden = view !== "login";
   $("#lobby-view").hidden = view === "login";
   $("#chat").hidden = view === "login";
@@ -216,6 +229,8 @@ function resetLobby() {
   state.queueLists = 0;
   state.queuesUnsupported = false;
   state.waitingQueue = null;
+  state.playedLists = 0;
+  $("#replay").hidden = true;
   state.joinAfterEnter = null;
   state.fallbackTried = false;
   closeChannel();
@@ -248,7 +263,7 @@ function connect() {
   ws.onopen = () => {
     if (state.ws !== ws) return;
     ws.send(P.HEADER);
-    ws.send(P.el("EXTENSIONS", { NAMES: "channel-token rejoin matchmaking" }));
+    ws.send(P.el("EXTENSIONS", { NAMES: "channel-token rejoin matchmaking replays" }));
     const lang = (navigator.language || "").replace("-", "_");
     if (/^[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})?$/.test(lang)) ws.send(P.textEl("LANGUAGE", {}, lang));
     setConnection("open", "Connected");
@@ -342,6 +357,8 @@ function handle(m) {
       return goToTable(P.intAttr(m, "ROOM"), P.intAttr(m, "TABLE"), P.intAttr(m, "SEAT"), false);
     case "RANKINGS":
       return rankings(m);
+    case "REPLAY":
+      return replayPage(m);
     default:
       break;
   }
@@ -356,9 +373,20 @@ function result(m) {
       return loginResult(m, ok, code);
     case "list": {
       const list = P.child(m, "LIST");
-      if (ok && list) listResult(list);
+      if (ok && list) return listResult(list);
+      if (!ok && state.playedLists > 0) {
+        state.playedLists -= 1;
+        $("#played-status").textContent = "Cannot list the games: " + describe(code) + ".";
+      }
       return;
     }
+    case "replay":
+      if (!ok) {
+        state.replayParts = null;
+        state.replayWanted = null;
+      }
+      if (!ok) $("#played-status").textContent = "Cannot replay that game: " + (P.attr(m, "REASON") || describe(code)) + ".";
+      return;
     case "protocol":
       if (state.queueLists > 0) {
         // This server lists no queues: stop asking.
@@ -421,7 +449,10 @@ function loginResult(m, ok, code) {
     state.autoLogin = null;
     setView("login");
     if (auto) $("#login-name").value = auto.name;
-    $("#login-error").textContent = "Login failed: " + describe(code) + ".";
+    // REASON (an extension) says why when the code alone cannot, e.g.
+    // the server's database being away.
+    const reason = P.attr(m, "REASON");
+    $("#login-error").textContent = "Login failed: " + (reason || describe(code)) + ".";
     $("#login-name").focus();
     return;
   }
@@ -486,6 +517,17 @@ function listResult(list) {
     for (const t of P.children(list, "TABLE")) setTable(t);
     renderTables();
     maybeReclaimSeat();
+  } else if (type === "played") {
+    if (state.playedLists > 0) state.playedLists -= 1;
+    const games = R.parsePlayed(list);
+    $("#played-status").textContent = games.length ? games.length + " game(s), newest first." : "";
+    RV.renderPlayed(games, (id, button) => {
+      state.replayFrom = button;
+      state.replayParts = null;
+      state.replayWanted = String(id);
+      $("#played-status").textContent = "Loading the replay…";
+      send(P.el("REPLAY", { ID: id }));
+    });
   } else if (type === "queue") {
     if (state.queueLists > 0) state.queueLists -= 1;
     state.queues = P.children(list, "QUEUE").map((q) => ({
@@ -612,6 +654,31 @@ function chatIn(m) {
   const kind = kinds.includes(type) ? type : "normal";
   if (kind === "beep") addChat("beep", from, from + " beeps you.");
   else addChat(kind, from, m.textContent);
+}
+
+/** One page of a REPLAY: kept until the last one, then shown. */
+function replayPage(m) {
+  const page = R.parseReplay(m);
+  // A page of a replay asked for before the latest click.
+  if (page.id !== state.replayWanted) return;
+  const acc = state.replayParts && state.replayParts.id === page.id ? state.replayParts : page;
+  if (acc !== page) {
+    acc.events.push(...page.events);
+    acc.bad += page.bad;
+  }
+  const last = acc.events.length ? acc.events[acc.events.length - 1].seq : 0;
+  const next = P.intAttr(m, "NEXT", -1);
+  // Another page only while it makes progress and the whole stays bounded.
+  if (next > last && acc.events.length < R.MAX_EVENTS) {
+    state.replayParts = acc;
+    $("#played-status").textContent = "Loading the replay… (" + acc.events.length + " events)";
+    send(P.el("REPLAY", { ID: acc.id, FROM: next }));
+    return;
+  }
+  state.replayParts = null;
+  state.replayWanted = null;
+  $("#played-status").textContent = "";
+  replayView.show(acc, state.replayFrom);
 }
 
 function rankings(m) {
@@ -744,14 +811,53 @@ function openChannel() {
         reject(new Error("the server refused the game connection"));
       } else if (state.channel === ch && !ch.closedByUs) {
         state.channel = null;
-        if (state.table >= 0) system("The game connection closed.");
+        // A lockstep relay closes the channel once its game is over.
+        const ended = isLockstep() && state.game.client.over;
+        if (state.table >= 0 && !ended) system("The game connection closed.");
+        if (isLockstep() && state.game.tableEnded) {
+          state.game.settle();
+          renderGame();
+        }
       }
     };
   });
 }
 
+const isLockstep = (g = state.game) => !!g && g.kind === "lockstep";
+
+/** The game id of a table: from the table list, else the room's game
+ *  (a REJOIN may come before the new room's table list). */
+function tableGame(id) {
+  const t = state.tables.get(id);
+  if (t) return t.game;
+  const room = state.rooms.get(state.room);
+  return room ? room.game : -1;
+}
+
+/** The page's state of a game: TicTacToe (dio.js) or a lockstep table
+ *  (lockstep-view.js), by the game's protocol engine. */
+function newGame(gameId) {
+  const game = state.games.get(gameId);
+  if (game && LV.speaks(game.engine)) return new LV.LockstepGame((bytes) => sendGame(bytes));
+  return new D.Game();
+}
+
 function gameBytes(ch, bytes) {
   if (state.channel !== ch || !state.game) return;
+  // The game list may have come after the channel was opened: the game
+  // state follows the table's engine once it is known.
+  const known = state.games.get(tableGame(state.table));
+  if (known && LV.speaks(known.engine) !== isLockstep()) state.game = newGame(known.id);
+  if (isLockstep()) {
+    try {
+      state.game.feed(bytes);
+    } catch (e) {
+      system("Unreadable game data (" + e.message + "); leaving the game connection.");
+      closeChannel();
+    }
+    renderGame();
+    return;
+  }
   let msgs;
   try {
     msgs = ch.packets.feed(bytes);
@@ -770,7 +876,7 @@ function sendGame(buf) {
 }
 
 /** Prepares a channel, then sends the request that hands it over. */
-async function withChannel(request, spectator, sync) {
+async function withChannel(request, spectator, sync, gameId) {
   if (state.busy) return;
   if (state.table >= 0) {
     system("Leave your table first.");
@@ -779,7 +885,7 @@ async function withChannel(request, spectator, sync) {
   state.busy = true;
   renderTables();
   try {
-    state.game = new D.Game();
+    state.game = newGame(gameId);
     state.spectator = spectator;
     state.syncAfterJoin = sync;
     await openChannel();
@@ -798,19 +904,21 @@ function joinTable(id, spectator, seat, sync = false) {
     P.el("JOIN", { TABLE: id, SPECTATOR: spectator ? "true" : "false", SEAT: seat === undefined || seat < 0 ? undefined : seat }),
     spectator,
     sync,
+    tableGame(id),
   );
 }
 
 function joined(table, spectator) {
   state.table = table;
   state.spectator = spectator;
-  if (!state.game) state.game = new D.Game();
+  if (!state.game) state.game = newGame(tableGame(table));
   remember({ room: state.room });
   setView("game");
   if (state.syncAfterJoin) {
     state.syncAfterJoin = false;
-    // The board of a game in progress comes back (docs/tictactoe.md §2.3).
-    sendGame(D.reqSync());
+    // The board of a game in progress comes back (docs/tictactoe.md §2.3);
+    // a lockstep relay replays the game by itself (docs/lockstep.md §3.10).
+    if (!isLockstep()) sendGame(D.reqSync());
   }
   renderTables();
   renderGame();
@@ -822,8 +930,17 @@ function left(reason, by) {
   const table = state.table;
   state.table = -1;
   state.reseatStep = null;
-  closeChannel();
-  setView("lobby");
+  // A lockstep table ends with its game (docs/lockstep.md §3.6, §3.7): the
+  // final counters and the result stay up until the player goes back. The
+  // relay's last frames may still be on their way, so its channel is left
+  // for the relay to close.
+  const finished = table >= 0 && isLockstep() && reason === "gameover";
+  if (!finished) closeChannel();
+  if (finished) {
+    state.game.tableEnded = true;
+    if (!state.channel) state.game.settle();
+  }
+  setView(finished ? "game" : "lobby");
   const why = {
     normal: "You left the table.",
     boot: "You were removed from the table" + (by ? " by " + by : "") + ".",
@@ -1044,6 +1161,10 @@ function renderGame() {
   const atTable = state.table >= 0 && g;
   $("#leave-table").hidden = state.table < 0;
   $("#game-table").textContent = state.table >= 0 ? String(state.table) : "";
+  $("#game").dataset.engine = isLockstep(g) ? "lockstep" : "tictactoe";
+  $("#lockstep").hidden = !isLockstep(g);
+  $("#ls-back").hidden = true;
+  if (isLockstep(g)) return renderLockstep(g, atTable);
   if (g && !state.spectator && g.seat < 0) {
     // The trunk protocol names no seat: the lobby's table does.
     const t = state.tables.get(state.table);
@@ -1091,6 +1212,23 @@ function renderGame() {
   $("#game-record").textContent =
     atTable && g.over && me && me.wins !== undefined ? `Your record: ${me.wins}-${me.losses || 0}-${me.ties || 0} (wins-losses-ties)` : "";
   $("#play-again").hidden = !(atTable && g.over && !state.spectator && seat >= 0);
+}
+
+/** The lockstep table's own section, and the contract's shared lines. */
+function renderLockstep(g, atTable) {
+  const shown = g.render();
+  // After the table ended, the finished race stays on screen (see left()).
+  const show = atTable || document.body.dataset.view === "game";
+  $("#ls-back").hidden = atTable || !show;
+  if (atTable) g.tableId = state.table;
+  else if (show && g.tableId !== undefined) $("#game-table").textContent = String(g.tableId);
+  $("#my-seat").textContent = show ? shown.seat : "";
+  $("#game-players").textContent = "";
+  $("#game-status").textContent = show ? shown.status : "";
+  $("#game-result").textContent = show ? shown.result : "";
+  $("#game-record").textContent = "";
+  $("#play-again").hidden = true;
+  document.body.dataset.myTurn = "false";
 }
 
 // ---------------------------------------------------------------- user actions
@@ -1147,7 +1285,7 @@ function launchTable(ev) {
     }
     seats.push({ type, name: type === "open" ? "" : name });
   }
-  withChannel(P.launch(game, $("#launch-desc").value, seats), false, false);
+  withChannel(P.launch(game, $("#launch-desc").value, seats), false, false, game);
 }
 
 function wire() {
@@ -1198,7 +1336,7 @@ function wire() {
   $("#board").addEventListener("click", (ev) => {
     const cell = ev.target.closest("button.cell");
     const g = state.game;
-    if (!cell || !g || state.spectator) return;
+    if (!cell || !g || state.spectator || isLockstep(g)) return;
     const q = Number(cell.dataset.cell);
     if (g.move(q)) {
       sendGame(D.sndMove(q));
@@ -1212,6 +1350,25 @@ function wire() {
   $("#cancel-play").addEventListener("click", () => {
     if (state.waitingQueue !== null) send(P.el("MATCH_CANCEL", { QUEUE: state.waitingQueue }));
   });
+  $("#ls-back").addEventListener("click", () => {
+    if (state.table >= 0) return;
+    closeChannel();
+    setView("lobby");
+    renderGame();
+    const next = document.querySelector("#lobby-view button:not([disabled]), #rooms li.current");
+    if (next) next.focus();
+  });
+  LV.wireLockstep(() => (isLockstep() && state.table >= 0 ? state.game : null), renderGame);
+  $("#played-button").addEventListener("click", () => {
+    if (!state.ext.has("replays")) {
+      $("#played-status").textContent = "This server keeps no games for replay.";
+      return;
+    }
+    state.playedLists += 1;
+    $("#played-status").textContent = "Loading…";
+    send(P.el("LIST", { TYPE: "played" }));
+  });
+  RV.wireReplay(replayView);
   $("#reconnect").addEventListener("click", connect);
   $("#logout").addEventListener("click", () => {
     forget();

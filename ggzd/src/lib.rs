@@ -17,6 +17,7 @@ pub mod matchmaking;
 pub mod metrics;
 pub mod motd;
 pub mod numlist;
+pub mod outage;
 pub mod paths;
 pub mod pidfile;
 pub mod proto;

@@ -5,19 +5,37 @@
 //! sleep in `recv`, so nothing polls. A worker wakes the event loop only
 //! if no wake-up is pending yet: results that pile up while the loop is
 //! busy are collected together, for one wake-up.
+//!
+//! On PostgreSQL the workers share an [`Outage`]: while the server is
+//! away, jobs fail at once (`store/pg/health.rs`), an idle worker looks
+//! for the server's return with a growing pause, game results wait in a
+//! bounded queue to be written when it is back, and guests are let in
+//! unless their name is known to be registered (docs/postgresql.md §5).
+//! However slow the store, no more than [`MAX_IN_FLIGHT`] jobs wait: past
+//! that, each is answered at once as a store failure.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use crate::auth::{self, HashParams, Verdict};
+use crate::outage::{Deferred, Outage};
 use crate::proto::request::LoginKind;
 use crate::proto::types::ResultCode;
 use crate::store::{CreateOutcome, NewUser, Store, StoreError, StoreTarget};
 use crate::zone::perms;
 use crate::zone::{Account, Job, JobDone, LoginJob, LoginOutcome, OnlineCheck, Refreshed};
+
+/// Jobs submitted and not yet collected, at most; past it a job is
+/// answered at once as if the store had failed it.
+pub const MAX_IN_FLIGHT: usize = 4096;
+
+/// Deferred writes one worker makes between two jobs, so jobs keep
+/// moving while a long backlog drains.
+const DEFERRED_PER_TURN: usize = 32;
 
 pub struct Workers {
     jobs: Option<Sender<Job>>,
@@ -28,6 +46,11 @@ pub struct Workers {
     /// Jobs submitted and not yet collected (every job has one result):
     /// the queue depth the operator sees. Only the event loop touches it.
     in_flight: std::cell::Cell<usize>,
+    /// Jobs answered without running (the queue was full), collected with
+    /// the others.
+    refused: std::cell::RefCell<Vec<JobDone>>,
+    waker: Arc<mio::Waker>,
+    outage: Arc<Outage>,
 }
 
 impl Workers {
@@ -43,16 +66,27 @@ impl Workers {
         let (done_tx, done_rx) = mpsc::channel::<JobDone>();
         let job_rx = Arc::new(Mutex::new(job_rx));
         let wake_pending = Arc::new(AtomicBool::new(false));
+        let health = match target {
+            StoreTarget::Postgres(t) => Some(Arc::new(crate::store::pg::Health::new(t.shown()))),
+            StoreTarget::Sqlite { .. } => None,
+        };
+        let outage = Arc::new(Outage::new(health));
         let mut threads = Vec::new();
         for index in 0..count.max(1) {
-            let store = Store::connect(target)?;
+            let mut store = Store::connect(target)?;
+            if let Some(health) = &outage.health {
+                store.watch_health(health);
+            }
             let job_rx = Arc::clone(&job_rx);
-            let done_tx = done_tx.clone();
-            let waker = Arc::clone(&waker);
-            let wake_pending = Arc::clone(&wake_pending);
+            let shared = Shared {
+                done: done_tx.clone(),
+                waker: Arc::clone(&waker),
+                wake_pending: Arc::clone(&wake_pending),
+                outage: Arc::clone(&outage),
+            };
             let spawned = std::thread::Builder::new()
                 .name(format!("ggzd-worker-{index}"))
-                .spawn(move || work(store, params, &job_rx, &done_tx, &waker, &wake_pending));
+                .spawn(move || work(store, params, &job_rx, &shared));
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(e) => log::error!("cannot start worker thread: {e}"),
@@ -70,10 +104,26 @@ impl Workers {
             wake_pending,
             threads,
             in_flight: std::cell::Cell::new(0),
+            refused: std::cell::RefCell::new(Vec::new()),
+            waker,
+            outage,
         })
     }
 
     pub fn submit(&self, job: Job) {
+        if self.in_flight.get() >= MAX_IN_FLIGHT {
+            log::warn!("the job queue is full ({MAX_IN_FLIGHT}); a job is refused");
+            self.refused
+                .borrow_mut()
+                .push(crate::outage::refuse::refused(job));
+            self.in_flight.set(self.in_flight.get() + 1);
+            if !self.wake_pending.swap(true, Ordering::AcqRel)
+                && let Err(e) = self.waker.wake()
+            {
+                log::error!("cannot wake the event loop: {e}");
+            }
+            return;
+        }
         if let Some(jobs) = &self.jobs {
             if jobs.send(job).is_err() {
                 log::error!("worker threads are gone; job dropped");
@@ -88,15 +138,27 @@ impl Workers {
         self.in_flight.get()
     }
 
+    /// The store's reachability, for `/metrics`.
+    pub fn store_gauges(&self) -> crate::metrics::StoreGauges {
+        self.outage.gauges()
+    }
+
     /// Results ready now; never blocks.
     pub fn completed(&self) -> impl Iterator<Item = JobDone> + '_ {
         // Cleared before the results are taken: a result sent from here on
         // either is taken now or wakes the loop again. A swap, not a store:
         // reading the worker's `true` makes its result visible here.
         self.wake_pending.swap(false, Ordering::AcqRel);
-        self.done
-            .try_iter()
-            .inspect(|_| self.in_flight.set(self.in_flight.get().saturating_sub(1)))
+        let refused = std::mem::take(&mut *self.refused.borrow_mut());
+        refused
+            .into_iter()
+            .chain(self.done.try_iter())
+            .inspect(|done| {
+                // A late report answers no submitted job.
+                if !matches!(done, JobDone::LateReport { .. }) {
+                    self.in_flight.set(self.in_flight.get().saturating_sub(1));
+                }
+            })
     }
 
     /// Lets queued jobs finish, then stops the threads.
@@ -108,32 +170,162 @@ impl Workers {
     }
 }
 
-fn work(
-    mut store: Store,
-    params: HashParams,
-    jobs: &Mutex<Receiver<Job>>,
-    done: &Sender<JobDone>,
-    waker: &mio::Waker,
-    wake_pending: &AtomicBool,
-) {
-    lower_priority();
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = job else {
-            return;
-        };
-        let result = run(&mut store, &params, job);
-        if done.send(result).is_err() {
-            return;
+/// What one worker thread holds besides its store.
+struct Shared {
+    done: Sender<JobDone>,
+    waker: Arc<mio::Waker>,
+    wake_pending: Arc<AtomicBool>,
+    outage: Arc<Outage>,
+}
+
+impl Shared {
+    /// Hands a result to the event loop; false when it is gone.
+    fn send(&self, result: JobDone) -> bool {
+        if self.done.send(result).is_err() {
+            return false;
         }
-        if !wake_pending.swap(true, Ordering::AcqRel)
-            && let Err(e) = waker.wake()
+        if !self.wake_pending.swap(true, Ordering::AcqRel)
+            && let Err(e) = self.waker.wake()
         {
             log::error!("cannot wake the event loop: {e}");
         }
+        true
+    }
+}
+
+fn work(mut store: Store, params: HashParams, jobs: &Mutex<Receiver<Job>>, shared: &Shared) {
+    lower_priority();
+    loop {
+        let job = {
+            let Ok(rx) = jobs.lock() else {
+                return;
+            };
+            // While the store is away, the worker waiting for jobs also
+            // wakes now and then to see whether it is back.
+            match shared.outage.idle_wait(Instant::now()) {
+                None => match rx.recv() {
+                    Ok(job) => Some(job),
+                    Err(_) => return,
+                },
+                Some(wait) => match rx.recv_timeout(wait) {
+                    Ok(job) => Some(job),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                },
+            }
+        };
+        match job {
+            Some(job) => {
+                let result = run_shared(&mut store, &params, job, &shared.outage);
+                if !shared.send(result) {
+                    return;
+                }
+            }
+            None => {
+                if let Err(e) = store.probe() {
+                    log::debug!("store probe: {e}");
+                }
+            }
+        }
+        if !write_deferred(&mut store, shared) {
+            return;
+        }
+    }
+}
+
+/// Writes held while the store was away, once it is back; false when the
+/// event loop is gone.
+fn write_deferred(store: &mut Store, shared: &Shared) -> bool {
+    for _ in 0..DEFERRED_PER_TURN {
+        if !shared.outage.store_up() {
+            return true;
+        }
+        let Some(write) = shared.outage.deferred().pop() else {
+            return true;
+        };
+        match write {
+            Deferred::Report(report) => {
+                match store.apply_game_report(
+                    &report.game,
+                    report.flags,
+                    &report.participants,
+                    &report.savegame,
+                    report.now,
+                ) {
+                    Ok(updated) => {
+                        log::info!(target: "tables", "stored a {} report held during the outage", report.game);
+                        let done = JobDone::LateReport {
+                            game: report.game,
+                            updated,
+                        };
+                        if !shared.send(done) {
+                            return false;
+                        }
+                    }
+                    Err(e) if e.is_unavailable() => {
+                        hold_again(shared, Deferred::Report(report));
+                        return true;
+                    }
+                    Err(e) => {
+                        log::error!(target: "tables", "cannot store a {} report held during the outage: {e}", report.game);
+                    }
+                }
+            }
+            Deferred::Savegame {
+                game,
+                owner,
+                savegame,
+                table_key,
+                now,
+            } => match store.record_savegame(&game, &owner, &savegame, &table_key, now) {
+                Ok(()) => {}
+                Err(e) if e.is_unavailable() => {
+                    hold_again(
+                        shared,
+                        Deferred::Savegame {
+                            game,
+                            owner,
+                            savegame,
+                            table_key,
+                            now,
+                        },
+                    );
+                    return true;
+                }
+                Err(e) => {
+                    log::error!(target: "tables", "cannot record savegame {savegame}: {e}");
+                }
+            },
+        }
+    }
+    true
+}
+
+fn hold_again(shared: &Shared, write: Deferred) {
+    if shared.outage.deferred().put_back(write).is_err() {
+        log::error!(target: "tables", "too many game results wait for the database; one is lost");
+    }
+}
+
+/// Holds a write that failed because the store is away.
+fn defer(outage: &Outage, write: Deferred, what: &str) {
+    match outage.deferred().push(write) {
+        Ok(()) => {
+            log::warn!(target: "tables", "database unavailable: {what} will be stored when it is back");
+        }
+        Err(_) => {
+            log::error!(target: "tables", "database unavailable and too many results wait: {what} is lost");
+        }
+    }
+}
+
+/// A store error in the log: one line per failed request normally, but
+/// during an outage (already logged once by the store) only at debug level.
+fn log_store_error(what: &str, e: &StoreError) {
+    if e.is_unavailable() {
+        log::debug!("{what}: {e}");
+    } else {
+        log::error!("{what}: {e}");
     }
 }
 
@@ -151,11 +343,16 @@ fn lower_priority() {
     }
 }
 
+/// Runs one job on its own (tests, tools): no outage handling.
 pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
+    run_shared(store, params, job, &Outage::new(None))
+}
+
+fn run_shared(store: &mut Store, params: &HashParams, job: Job, outage: &Outage) -> JobDone {
     match job {
         Job::Login { conn, login } => JobDone::Login {
             conn,
-            outcome: login_job(store, params, login),
+            outcome: login_job(store, params, login, outage),
         },
         Job::GameReport(report) => {
             let result = store.apply_game_report(
@@ -165,13 +362,22 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
                 &report.savegame,
                 report.now,
             );
-            let updated = result.unwrap_or_else(|e| {
-                log::error!(target: "tables", "cannot store a {} report: {e}", report.game);
-                Vec::new()
-            });
+            let (table, game) = (report.table, report.game.clone());
+            let updated = match result {
+                Ok(updated) => updated,
+                Err(e) if e.is_unavailable() && outage.health.is_some() => {
+                    let what = format!("a {game} report");
+                    defer(outage, Deferred::Report(report), &what);
+                    Vec::new()
+                }
+                Err(e) => {
+                    log::error!(target: "tables", "cannot store a {game} report: {e}");
+                    Vec::new()
+                }
+            };
             JobDone::GameReport {
-                table: report.table,
-                game: report.game,
+                table,
+                game,
                 updated,
             }
         }
@@ -182,8 +388,20 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
             table_key,
             now,
         } => {
-            if let Err(e) = store.record_savegame(&game, &owner, &savegame, &table_key, now) {
-                log::error!(target: "tables", "cannot record savegame {savegame}: {e}");
+            match store.record_savegame(&game, &owner, &savegame, &table_key, now) {
+                Ok(()) => {}
+                Err(e) if e.is_unavailable() && outage.health.is_some() => {
+                    let what = format!("savegame {savegame}");
+                    let write = Deferred::Savegame {
+                        game,
+                        owner,
+                        savegame,
+                        table_key,
+                        now,
+                    };
+                    defer(outage, write, &what);
+                }
+                Err(e) => log::error!(target: "tables", "cannot record savegame {savegame}: {e}"),
             }
             JobDone::Nothing
         }
@@ -199,7 +417,7 @@ pub fn run(store: &mut Store, params: &HashParams, job: Job) -> JobDone {
         Job::Rankings { conn, game } => JobDone::Rankings {
             conn,
             rows: store.rankings(&game, 10).unwrap_or_else(|e| {
-                log::error!("cannot read rankings of {game}: {e}");
+                log_store_error(&format!("cannot read rankings of {game}"), &e);
                 Vec::new()
             }),
         },
@@ -279,15 +497,22 @@ fn recheck(store: &mut Store, player: OnlineCheck) -> Refreshed {
     }
 }
 
-fn login_job(store: &mut Store, params: &HashParams, job: LoginJob) -> LoginOutcome {
+fn login_job(
+    store: &mut Store,
+    params: &HashParams,
+    job: LoginJob,
+    outage: &Outage,
+) -> LoginOutcome {
     match store.active_ban(&job.canonical, &job.address, job.now) {
         Ok(Some(reason)) => {
             log::info!(target: "security", "banned login of {} from {}: {reason}", job.canonical, job.address);
             return LoginOutcome::Refused(ResultCode::UsrLookup);
         }
         Ok(None) => {}
-        Err(e) => log::error!("cannot check bans: {e}"),
+        Err(e) => log_store_error("cannot check bans", &e),
     }
+    let canonical = job.canonical.clone();
+    let guest = job.kind == LoginKind::Guest;
     let result = match job.kind {
         LoginKind::Guest => store
             .user_exists(&job.canonical)
@@ -295,10 +520,39 @@ fn login_job(store: &mut Store, params: &HashParams, job: LoginJob) -> LoginOutc
         LoginKind::Normal => normal_login(store, params, job),
         LoginKind::First => register(store, params, job),
     };
-    result.unwrap_or_else(|e| {
-        log::error!("database error during login: {e}");
-        LoginOutcome::Refused(ResultCode::UsrLookup)
-    })
+    match result {
+        Ok(outcome) => {
+            if matches!(
+                outcome,
+                LoginOutcome::GuestChecked { registered: true }
+                    | LoginOutcome::Accepted(_)
+                    | LoginOutcome::WrongPassword
+                    | LoginOutcome::Refused(ResultCode::UsernameAlreadyTaken)
+            ) {
+                outage.names().insert(&canonical);
+            }
+            outcome
+        }
+        // A guest needs the store only to learn that the name is not
+        // registered; while it is away, the names seen registered decide.
+        Err(e) if guest && e.is_unavailable() => {
+            let registered = outage.names().contains(&canonical);
+            log::info!(
+                target: "security",
+                "database unavailable: guest {canonical} {}",
+                if registered { "refused, a registered name" } else { "admitted unchecked" }
+            );
+            LoginOutcome::GuestChecked { registered }
+        }
+        Err(e) if e.is_unavailable() => {
+            log::debug!("login of {canonical}: {e}");
+            LoginOutcome::StoreUnavailable
+        }
+        Err(e) => {
+            log::error!("database error during login: {e}");
+            LoginOutcome::Refused(ResultCode::UsrLookup)
+        }
+    }
 }
 
 fn normal_login(

@@ -5,9 +5,12 @@
 //!
 //! The binaries must be built first (`cargo build --workspace`); the README's
 //! test command does that. `GGZD_TEST_STORE=postgres` runs every server on
-//! PostgreSQL instead of SQLite (`store.rs`).
+//! PostgreSQL instead of SQLite (`store.rs`). `GGZD_E2E_TTT_SERVER=PATH`
+//! plays TicTacToe with another game server, e.g. the original C one
+//! (`ttt_server.rs`).
 
 pub mod store;
+pub mod ttt_server;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -147,6 +150,7 @@ impl TestServer {
             .unwrap_or_else(|| repo_dir().join("rooms"));
         let games = options
             .games_dir
+            .or_else(|| ttt_server::games_dir(&repo_dir().join("games"), dir.path()))
             .unwrap_or_else(|| repo_dir().join("games"));
         let data_dir = options
             .data_dir

@@ -109,3 +109,40 @@ fn nonreaders_scenario_reports_kernel_memory_and_drops() {
     assert!(number(&json, "nonreaders_dropped") <= 5.0, "{json}");
     assert!(number(&json, "tcp_mem_peak_kib") >= 0.0, "{json}");
 }
+
+#[test]
+fn logins_spread_round_robin_over_several_targets() {
+    let a = TestServer::start();
+    let b = TestServer::start();
+    let output = std::process::Command::new(bin("ggzd-bench"))
+        .args(["-s", &a.addr.to_string(), "-s", &b.addr.to_string()])
+        .args(["--json", "--timeout", "60"])
+        .args(["logins", "--count", "40", "--concurrency", "4"])
+        .output()
+        .expect("run ggzd-bench");
+    let json = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{json}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(number(&json, "logins_ok"), 40.0, "{json}");
+    assert_eq!(
+        field(&json, "targets"),
+        format!("\"{}=20 {}=20\"", a.addr, b.addr),
+        "{json}"
+    );
+    assert!(a.count_log("logged in") > 0 && b.count_log("logged in") > 0);
+    // Comma separated is the same; a remote target is still refused.
+    let refused = std::process::Command::new(bin("ggzd-bench"))
+        .args(["-s", &format!("{},10.0.0.1:5688", a.addr)])
+        .args(["logins", "--count", "1"])
+        .output()
+        .expect("run ggzd-bench");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("loopback"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

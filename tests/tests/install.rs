@@ -215,6 +215,7 @@ fn installed_tree_runs_without_the_checkout() {
         "etc/ggzd/ggzd.motd",
         "etc/logrotate.d/ggzd",
         "lib/systemd/system/ggzd.service",
+        "lib/systemd/system/ggzd@.service",
         "lib/systemd/system/ggzd.socket",
         "lib/systemd/system/ggzd-web.socket",
         "lib/sysusers.d/ggzd.conf",
@@ -241,6 +242,13 @@ fn installed_tree_runs_without_the_checkout() {
         prefix.display()
     );
     assert!(unit.contains(&exec), "{unit}");
+    let node_unit =
+        std::fs::read_to_string(prefix.join("lib/systemd/system/ggzd@.service")).unwrap();
+    let node_exec = format!(
+        "ExecStart={0}/bin/ggzd --foreground --file {0}/etc/ggzd/%i.toml",
+        prefix.display()
+    );
+    assert!(node_unit.contains(&node_exec), "{node_unit}");
     let tmpfiles = std::fs::read_to_string(prefix.join("lib/tmpfiles.d/ggzd.conf")).unwrap();
     assert!(
         tmpfiles.contains(&format!("d {}/var/lib/ggzd ", prefix.display())),

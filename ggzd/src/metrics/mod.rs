@@ -288,6 +288,58 @@ pub struct Gauges {
     /// Untranslated names by game id, for the per-game counters.
     pub game_names: Vec<String>,
     pub matchmaking: matchmaking::MatchmakingGauges,
+    pub store: StoreGauges,
+}
+
+/// The store's reachability (PostgreSQL; docs/postgresql.md §5).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StoreGauges {
+    /// False on SQLite: nothing is rendered.
+    pub watched: bool,
+    pub up: bool,
+    pub outages: u64,
+    /// Game results waiting for the store.
+    pub deferred: usize,
+    /// Game results lost because too many waited.
+    pub deferred_dropped: u64,
+}
+
+fn render_store(out: &mut String, s: &StoreGauges) {
+    if !s.watched {
+        return;
+    }
+    header(
+        out,
+        "ggzd_store_up",
+        "gauge",
+        "1 while the database can be reached, 0 during an outage.",
+    );
+    let _ = writeln!(out, "ggzd_store_up {}", u8::from(s.up));
+    header(
+        out,
+        "ggzd_store_outages_total",
+        "counter",
+        "Times the database became unreachable.",
+    );
+    let _ = writeln!(out, "ggzd_store_outages_total {}", s.outages);
+    header(
+        out,
+        "ggzd_store_deferred_writes",
+        "gauge",
+        "Game results and savegame records waiting for the database.",
+    );
+    let _ = writeln!(out, "ggzd_store_deferred_writes {}", s.deferred);
+    header(
+        out,
+        "ggzd_store_deferred_dropped_total",
+        "counter",
+        "Game results and savegame records lost because too many waited.",
+    );
+    let _ = writeln!(
+        out,
+        "ggzd_store_deferred_dropped_total {}",
+        s.deferred_dropped
+    );
 }
 
 /// Escapes a label value for the text format.
@@ -452,6 +504,7 @@ pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
         "LOGINs waiting in the fair queue for a free worker.",
     );
     let _ = writeln!(out, "ggzd_login_queue_depth {}", g.login_queue);
+    render_store(&mut out, &g.store);
     header(
         &mut out,
         "ggzd_control_requests_total",
@@ -507,6 +560,25 @@ mod tests {
             text.contains("ggzd_tables_ended_total{game=\"Tic\\\"Tac\",outcome=\"gameover\"} 1\n")
         );
         assert!(text.contains("ggzd_tables_launched_total{game=\"A\"} 0\n"));
+        assert!(!text.contains("ggzd_store_up"), "SQLite has no outages");
+    }
+
+    #[test]
+    fn the_store_gauges_show_an_outage() {
+        let gauges = Gauges {
+            store: StoreGauges {
+                watched: true,
+                up: false,
+                outages: 2,
+                deferred: 3,
+                deferred_dropped: 0,
+            },
+            ..Default::default()
+        };
+        let text = render(&ZoneMetrics::default(), &IoMetrics::default(), &gauges);
+        assert!(text.contains("ggzd_store_up 0\n"), "{text}");
+        assert!(text.contains("ggzd_store_outages_total 2\n"), "{text}");
+        assert!(text.contains("ggzd_store_deferred_writes 3\n"), "{text}");
     }
 
     #[test]

@@ -15,6 +15,26 @@ pub fn extensions(names: &[&str]) -> String {
     out
 }
 
+/// A refused LOGIN with the reason, for a client that uses extensions:
+/// `<RESULT ACTION='login' CODE='…' REASON='…'/>`, or for a registration
+/// the original's open/close form (docs/postgresql.md §5).
+pub fn login_refused_with_reason(
+    code: super::types::ResultCode,
+    first: bool,
+    reason: &str,
+) -> String {
+    let mut out = String::new();
+    super::reply::result_open(&mut out, "login", code);
+    attr(&mut out, "REASON", reason);
+    if first {
+        super::reply::end_start_line(&mut out);
+        super::reply::close_line(&mut out, "RESULT");
+    } else {
+        end_empty(&mut out);
+    }
+    out
+}
+
 /// `<CHANNELTOKEN TOKEN='…'/>`: the single-use token for the next game
 /// channel (docs/extensions.md §2).
 pub fn channel_token(token: &str) -> String {
@@ -85,6 +105,19 @@ pub fn rejoin(room: u32, table: u32, seat: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_refusal_carries_its_reason() {
+        use crate::proto::types::ResultCode;
+        assert_eq!(
+            login_refused_with_reason(ResultCode::UsrLookup, false, "database unavailable"),
+            "<RESULT ACTION='login' CODE='usr lookup' REASON='database unavailable'/>\n"
+        );
+        assert_eq!(
+            login_refused_with_reason(ResultCode::UsrLookup, true, "x"),
+            "<RESULT ACTION='login' CODE='usr lookup' REASON='x'>\n</RESULT>\n"
+        );
+    }
 
     #[test]
     fn queue_list_and_matched() {

@@ -21,6 +21,7 @@ mod signal_dispatch;
 mod signals;
 mod sink;
 mod slots;
+mod spawn;
 mod tables;
 mod timer_dispatch;
 mod timers;

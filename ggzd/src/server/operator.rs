@@ -201,6 +201,7 @@ impl Server {
             login_queue: census.login_queue,
             game_names: self.zone.game_names(),
             matchmaking: self.zone.queue_gauges(now),
+            store: self.io.workers.store_gauges(),
         };
         metrics::render(self.zone.metrics(), &self.operator.counters, &gauges)
     }

@@ -1,4 +1,5 @@
-//! Game server processes: fork/exec with the control socket on fd 3, the
+//! Game server processes: started with the control socket on fd 3
+//! (`spawn.rs`; fork/exec for games with resource limits), the
 //! ggzdmod channel to each, and reaping. A game server is untrusted: it
 //! gets fds 0-2 and 3 only, runs in its own process group under the
 //! resource limits of its game description, and whatever it does wrong
@@ -20,6 +21,7 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
 use super::contain::{self, Seeds};
+use super::spawn;
 use crate::zone::{SpawnSpec, TableEvent, TableSerial};
 
 /// Tokens of control sockets start here, far above connection tokens.
@@ -100,69 +102,33 @@ impl GameProcesses {
         };
         let (ours, theirs) =
             control_socketpair().map_err(|e| format!("cannot make a control socket: {e}"))?;
-        let child_fd: RawFd = theirs.as_raw_fd();
-        let limits = rlimits(&spec.limits);
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .env(ggzdmod::ENV_GGZMODE, "true")
-            .env(ggzdmod::ENV_GGZSOCKET, ggzdmod::GGZSOCKET_FD.to_string())
-            .env(ggzdmod::ENV_LAUNCH_LAYOUT, spec.layout.as_str())
-            .stdin(Stdio::null())
-            .process_group(0);
-        for name in crate::systemd::SERVICE_ENV {
-            command.env_remove(name);
+        let pid = if spawn::usable(&spec.limits) {
+            let mut set = vec![
+                (ggzdmod::ENV_GGZMODE, "true".to_string()),
+                (ggzdmod::ENV_GGZSOCKET, ggzdmod::GGZSOCKET_FD.to_string()),
+                (ggzdmod::ENV_LAUNCH_LAYOUT, spec.layout.as_str().to_string()),
+            ];
+            let mut remove: Vec<&str> = crate::systemd::SERVICE_ENV
+                .iter()
+                .chain(crate::config::database::PASSWORD_ENV.iter())
+                .copied()
+                .collect();
+            match &spec.savegame_env {
+                Some(savegame) => set.push((ggzdmod::ENV_SAVEGAME, savegame.clone())),
+                None => remove.push(ggzdmod::ENV_SAVEGAME),
+            }
+            spawn::spawn(&spawn::Request {
+                argv: &spec.argv,
+                set: &set,
+                remove: &remove,
+                cwd: spec.cwd.is_dir().then_some(spec.cwd.as_path()),
+                control: theirs.as_raw_fd(),
+            })
+        } else {
+            fork_exec(program, args, &spec, theirs.as_raw_fd())
         }
-        match &spec.savegame_env {
-            Some(savegame) => command.env(ggzdmod::ENV_SAVEGAME, savegame),
-            None => command.env_remove(ggzdmod::ENV_SAVEGAME),
-        };
-        // A game server never gets the database password.
-        for name in crate::config::database::PASSWORD_ENV {
-            command.env_remove(name);
-        }
-        if spec.cwd.is_dir() {
-            command.current_dir(&spec.cwd);
-        }
-        // SAFETY: between fork and exec only async-signal-safe calls:
-        // dup2, fcntl, close_range, signal and setrlimit.
-        unsafe {
-            command.pre_exec(move || {
-                if child_fd == ggzdmod::GGZSOCKET_FD {
-                    // Already fd 3: only close-on-exec must go.
-                    if libc::fcntl(child_fd, libc::F_SETFD, 0) < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                } else if libc::dup2(child_fd, ggzdmod::GGZSOCKET_FD) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // Nothing but 0-2 and 3 crosses into the game server, not
-                // even descriptors ggzd itself inherited without
-                // close-on-exec. (Failure on old kernels is harmless: our
-                // own descriptors are all close-on-exec.)
-                libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32);
-                // Game servers expect EPIPE, not death, when a player
-                // vanishes: the original's children inherited SIG_IGN.
-                libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-                for (resource, value) in limits.iter().flatten() {
-                    let limit = libc::rlimit {
-                        rlim_cur: *value,
-                        rlim_max: *value,
-                    };
-                    if libc::setrlimit(*resource, &limit) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                }
-                Ok(())
-            });
-        }
-        let child = command
-            .spawn()
-            .map_err(|e| format!("cannot start {program}: {e}"))?;
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
         drop(theirs);
-        let pid = Pid::from_raw(child.id() as i32);
-        // Reaped through SIGCHLD with waitpid, not through `child`.
-        drop(child);
         let mut channel = match ServerChannel::new(ours, spec.layout) {
             Ok(channel) => channel,
             Err(e) => {
@@ -488,6 +454,77 @@ impl GameProcesses {
 
 /// The resource limits of a game description as `setrlimit` arguments,
 /// computed before the fork (nothing is allocated after it).
+/// The fork path: for games with resource limits, which only the child
+/// itself can set between fork and exec (`spawn.rs` says why it is not
+/// the default).
+fn fork_exec(
+    program: &str,
+    args: &[String],
+    spec: &SpawnSpec,
+    child_fd: RawFd,
+) -> std::io::Result<Pid> {
+    let limits = rlimits(&spec.limits);
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env(ggzdmod::ENV_GGZMODE, "true")
+        .env(ggzdmod::ENV_GGZSOCKET, ggzdmod::GGZSOCKET_FD.to_string())
+        .env(ggzdmod::ENV_LAUNCH_LAYOUT, spec.layout.as_str())
+        .stdin(Stdio::null())
+        .process_group(0);
+    for name in crate::systemd::SERVICE_ENV {
+        command.env_remove(name);
+    }
+    match &spec.savegame_env {
+        Some(savegame) => command.env(ggzdmod::ENV_SAVEGAME, savegame),
+        None => command.env_remove(ggzdmod::ENV_SAVEGAME),
+    };
+    // A game server never gets the database password.
+    for name in crate::config::database::PASSWORD_ENV {
+        command.env_remove(name);
+    }
+    if spec.cwd.is_dir() {
+        command.current_dir(&spec.cwd);
+    }
+    // SAFETY: between fork and exec only async-signal-safe calls:
+    // dup2, fcntl, close_range, signal and setrlimit.
+    unsafe {
+        command.pre_exec(move || {
+            if child_fd == ggzdmod::GGZSOCKET_FD {
+                // Already fd 3: only close-on-exec must go.
+                if libc::fcntl(child_fd, libc::F_SETFD, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(child_fd, ggzdmod::GGZSOCKET_FD) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Nothing but 0-2 and 3 crosses into the game server, not
+            // even descriptors ggzd itself inherited without
+            // close-on-exec. (Failure on old kernels is harmless: our
+            // own descriptors are all close-on-exec.)
+            libc::syscall(libc::SYS_close_range, 4u32, u32::MAX, 0u32);
+            // Game servers expect EPIPE, not death, when a player
+            // vanishes: the original's children inherited SIG_IGN.
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+            for (resource, value) in limits.iter().flatten() {
+                let limit = libc::rlimit {
+                    rlim_cur: *value,
+                    rlim_max: *value,
+                };
+                if libc::setrlimit(*resource, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    let child = command.spawn()?;
+    let pid = Pid::from_raw(child.id() as i32);
+    // Reaped through SIGCHLD with waitpid, not through `child`.
+    drop(child);
+    Ok(pid)
+}
+
 fn rlimits(
     limits: &crate::game_limits::GameLimits,
 ) -> [Option<(libc::__rlimit_resource_t, libc::rlim_t)>; 4] {

@@ -21,6 +21,9 @@ impl Server {
                 } => self
                     .zone
                     .on_report_done(table, game, updated, now, &mut self.io),
+                JobDone::LateReport { game, updated } => {
+                    self.zone.on_late_report(&game, updated, &mut self.io)
+                }
                 JobDone::Rankings { conn, rows } => {
                     self.zone.on_rankings_done(conn, rows, &mut self.io)
                 }

@@ -65,8 +65,8 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     /// PostgreSQL refused a statement, or the connection broke during it.
     Postgres(postgres::Error),
-    /// The PostgreSQL server cannot be reached now; the next request tries
-    /// again.
+    /// The PostgreSQL server cannot be reached now; a later request tries
+    /// again (store/pg/health.rs).
     Unavailable(String),
     /// The database settings are unusable (a malformed URL).
     Config(String),
@@ -100,6 +100,14 @@ impl fmt::Display for StoreError {
             ),
             StoreError::Corrupt(what) => write!(f, "database is damaged: {what}"),
         }
+    }
+}
+
+impl StoreError {
+    /// The database could not be reached, so nothing of the request was
+    /// done: trying it again later is safe.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
     }
 }
 
@@ -202,6 +210,23 @@ impl Store {
     /// A private in-memory SQLite database (tests, tools).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         Ok(Store::from(SqliteStore::open_in_memory()?))
+    }
+
+    /// Shares `health` with this store's connection attempts (PostgreSQL;
+    /// an SQLite file has no server to lose).
+    pub fn watch_health(&mut self, health: &std::sync::Arc<pg::Health>) {
+        if let Backend::Postgres(s) = &mut self.backend {
+            s.watch_health(std::sync::Arc::clone(health));
+        }
+    }
+
+    /// Reconnects if the connection is gone and an attempt is due (an
+    /// idle worker watching for the server's return).
+    pub fn probe(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Postgres(s) => s.probe(),
+        }
     }
 
     /// `"sqlite"` or `"postgres"`.

@@ -24,6 +24,16 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("app.js", include_bytes!("../../../web/app.js")),
     ("proto.js", include_bytes!("../../../web/proto.js")),
     ("dio.js", include_bytes!("../../../web/dio.js")),
+    ("lockstep.js", include_bytes!("../../../web/lockstep.js")),
+    (
+        "lockstep-view.js",
+        include_bytes!("../../../web/lockstep-view.js"),
+    ),
+    ("replay.js", include_bytes!("../../../web/replay.js")),
+    (
+        "replay-view.js",
+        include_bytes!("../../../web/replay-view.js"),
+    ),
     ("favicon.svg", include_bytes!("../../../web/favicon.svg")),
 ];
 
@@ -290,6 +300,24 @@ mod tests {
         assert_eq!(
             header(&js, "Content-Type"),
             Some("text/javascript; charset=utf-8")
+        );
+    }
+
+    #[test]
+    fn every_file_of_web_is_embedded() {
+        // A module the page imports but the binary lacks would only show
+        // as a 404 in a browser.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') && !EMBEDDED.iter().any(|(n, _)| *n == name) {
+                missing.push(name);
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "web/ files not in EMBEDDED: {missing:?}"
         );
     }
 

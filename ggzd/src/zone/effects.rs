@@ -229,6 +229,12 @@ pub enum JobDone {
         game: String,
         updated: Vec<(String, StatsRecord)>,
     },
+    /// A report held while the store was away has been committed since
+    /// (its table has long been answered with a `GameReport` of no rows).
+    LateReport {
+        game: String,
+        updated: Vec<(String, StatsRecord)>,
+    },
     Rankings {
         conn: ConnId,
         rows: Vec<(u32, String, i64)>,
@@ -264,6 +270,9 @@ pub enum LoginOutcome {
     /// The account exists and the password is wrong (answered as
     /// `usr lookup`, and counted by the failed-login throttle).
     WrongPassword,
+    /// The store cannot be reached (PostgreSQL away): `usr lookup`, with
+    /// a reason for clients that use extensions (docs/postgresql.md §5).
+    StoreUnavailable,
 }
 
 /// An online player whose stored permissions and bans are read again.

@@ -17,6 +17,10 @@ use crate::proto::reply as r;
 use crate::proto::request::{LoginKind, LoginRequest};
 use crate::proto::types::ResultCode;
 
+/// `REASON` of a login refused because the store is away, for clients
+/// that use extensions (docs/postgresql.md §5).
+pub const STORE_UNAVAILABLE: &str = "database unavailable, try again later";
+
 /// Registration stores at most this many bytes of the password.
 const STORED_PASSWORD_BYTES: usize = 16;
 
@@ -159,6 +163,7 @@ impl Zone {
             // The client left while the job ran.
             return;
         };
+        let uses_extensions = session.ext != super::extensions::Extensions::default();
         let pending = match std::mem::replace(&mut session.state, State::Fresh) {
             State::LoggingIn(pending) => pending,
             other => {
@@ -183,6 +188,20 @@ impl Zone {
             sink.send(conn, &msg(text));
         };
         let account = match outcome {
+            LoginOutcome::StoreUnavailable if uses_extensions => {
+                // Same code as for an original client, plus why: our
+                // clients tell "try later" from a wrong password.
+                metrics.login(label, false);
+                log::info!(target: "security", "login of {} refused: database unavailable", pending.name);
+                let text = crate::proto::ext_reply::login_refused_with_reason(
+                    ResultCode::UsrLookup,
+                    first,
+                    STORE_UNAVAILABLE,
+                );
+                sink.send(conn, &msg(text));
+                return;
+            }
+            LoginOutcome::StoreUnavailable => return refuse(ResultCode::UsrLookup, sink),
             LoginOutcome::Refused(code) => return refuse(code, sink),
             LoginOutcome::WrongPassword => return refuse(ResultCode::UsrLookup, sink),
             LoginOutcome::GuestChecked { registered: true } => {

@@ -291,6 +291,36 @@ fn guest_with_a_registered_name_is_refused() {
 }
 
 #[test]
+fn a_login_while_the_store_is_away_says_why_to_clients_with_extensions() {
+    let mut w = World::standard();
+    let plain = w.connect();
+    w.send(
+        plain,
+        "<LOGIN TYPE='normal'><NAME>bob</NAME><PASSWORD>pw</PASSWORD></LOGIN>",
+    );
+    w.finish_login(LoginOutcome::StoreUnavailable);
+    assert_eq!(
+        w.sink.take(plain),
+        vec!["<RESULT ACTION='login' CODE='usr lookup'/>\n"]
+    );
+    let ours = w.connect();
+    w.send(ours, "<EXTENSIONS NAMES='rejoin'/>");
+    w.sink.take(ours);
+    w.send(
+        ours,
+        "<LOGIN TYPE='first'><NAME>newbie</NAME><PASSWORD>pw</PASSWORD></LOGIN>",
+    );
+    w.finish_login(LoginOutcome::StoreUnavailable);
+    assert_eq!(
+        w.sink.take(ours),
+        vec![format!(
+            "<RESULT ACTION='login' CODE='usr lookup' REASON='{}'>\n</RESULT>\n",
+            super::login::STORE_UNAVAILABLE
+        )]
+    );
+}
+
+#[test]
 fn two_pending_logins_of_one_name_let_only_the_first_in() {
     let mut w = World::standard();
     let a = w.connect();

@@ -109,9 +109,10 @@ impl Game {
                 None => PollTimeout::NONE,
                 Some(d) => {
                     let left = d.saturating_duration_since(Instant::now());
-                    let ms = left.as_millis().min(i32::MAX as u128);
-                    // Round up so we do not spin on sub-millisecond leftovers.
-                    let ms = if ms == 0 && !left.is_zero() { 1 } else { ms };
+                    // Round up: poll(2) counts whole milliseconds, and a
+                    // wait cut short by the fraction wakes the caller before
+                    // its deadline only to wait again for the rest.
+                    let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128);
                     PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
                 }
             };

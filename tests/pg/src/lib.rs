@@ -14,6 +14,10 @@
 //! ignores SIGINT/SIGTERM/SIGHUP so a Ctrl-C on `cargo test` cannot kill it
 //! before it has cleaned up.
 //!
+//! [`Cluster::stop`] and [`Cluster::restart`] take the server away and
+//! bring it back mid-test (outage tests); stopping affects every test of
+//! the process, so such a test lives in a test binary of its own.
+//!
 //! Binaries come from `GGZD_TEST_PG_BIN` or Debian's PostgreSQL 15
 //! (`/usr/lib/postgresql/15/bin`, package postgresql-15).
 
@@ -43,6 +47,8 @@ pub struct Cluster {
     /// watchdog to stop the cluster.
     _lifeline: Mutex<ChildStdin>,
     next_db: AtomicU32,
+    /// `runuser -u nobody --` as root, else nothing.
+    as_user: Vec<&'static str>,
 }
 
 static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
@@ -64,6 +70,16 @@ pub fn fresh_database(tag: &str) -> String {
         Ok(url) => url,
         Err(e) => panic!("throwaway PostgreSQL: {e}"),
     }
+}
+
+/// The server's command-line options: socket in `dir` only, no TCP, no
+/// durability (a test cluster), room for many connections.
+fn server_options(dir: &Path) -> String {
+    format!(
+        "-h '' -k {} -p {PORT} -c fsync=off -c synchronous_commit=off \
+         -c full_page_writes=off -c max_connections=400",
+        dir.display()
+    )
 }
 
 fn is_root() -> bool {
@@ -105,6 +121,7 @@ impl Cluster {
             Vec::new()
         };
         let data = dir.join("data");
+        let options = server_options(&dir);
         let mut initdb = Command::new(as_user.first().copied().unwrap_or("env"));
         initdb
             .args(as_user.iter().skip(1))
@@ -137,7 +154,7 @@ impl Cluster {
         let script = format!(
             r#"trap '' INT TERM HUP
 {run} "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/log" -w -t 60 \
-  -o "-h '' -k $PG_DIR -p {PORT} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+  -o "$PG_OPTIONS" \
   start >/dev/null 2>&1 || {{ echo failed; exit 1; }}
 echo started
 cat >/dev/null
@@ -151,6 +168,7 @@ rm -rf "$PG_DIR"
             .env("PG_BIN", &bin_dir)
             .env("PG_DATA", &data)
             .env("PG_DIR", &dir)
+            .env("PG_OPTIONS", &options)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -173,7 +191,50 @@ rm -rf "$PG_DIR"
             dir,
             _lifeline: Mutex::new(lifeline),
             next_db: AtomicU32::new(0),
+            as_user,
         })
+    }
+
+    /// `pg_ctl` with `args`, as the user the cluster runs as.
+    fn pg_ctl(&self, args: &[&std::ffi::OsStr]) -> Result<(), String> {
+        let mut cmd = Command::new(self.as_user.first().copied().unwrap_or("env"));
+        cmd.args(self.as_user.iter().skip(1))
+            .arg(self.bin_dir.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let out = cmd.output().map_err(|e| format!("pg_ctl: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("pg_ctl: {}", String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+
+    /// Stops the server (fast shutdown: sessions are ended, connections
+    /// closed, the socket removed) and waits until it is down.
+    pub fn stop(&self) -> Result<(), String> {
+        self.pg_ctl(&["-m", "fast", "-w", "stop"].map(std::ffi::OsStr::new))
+    }
+
+    /// Starts the server again after [`Cluster::stop`], with the same
+    /// settings, and waits until it accepts connections.
+    pub fn restart(&self) -> Result<(), String> {
+        let log = self.dir.join("log");
+        let options = server_options(&self.dir);
+        self.pg_ctl(&[
+            std::ffi::OsStr::new("-l"),
+            log.as_os_str(),
+            std::ffi::OsStr::new("-w"),
+            std::ffi::OsStr::new("-t"),
+            std::ffi::OsStr::new("60"),
+            std::ffi::OsStr::new("-o"),
+            std::ffi::OsStr::new(&options),
+            std::ffi::OsStr::new("start"),
+        ])
     }
 
     /// The directory holding the socket.

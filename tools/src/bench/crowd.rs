@@ -14,11 +14,17 @@ use super::engine::{ClientId, Closed, Engine, Note, Plan};
 use super::histogram::Histogram;
 use super::procfs::Process;
 use super::report::Report;
+use super::spread::Targets;
 
 /// Where the load goes and how long a run may take.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Target {
+    /// The first target; scenarios with blocking helper clients (storm,
+    /// nonreaders) use only this one.
     pub server: SocketAddr,
+    /// Every target (`-s` more than once), engines spread their
+    /// connections over them.
+    pub targets: Targets,
     /// The server process, for its memory and CPU figures.
     pub process: Option<Process>,
     /// The run's deadline (monotonic ns): every phase stops by then.
@@ -33,10 +39,30 @@ impl Target {
     pub fn new(server: SocketAddr, process: Option<Process>, timeout_s: f64) -> Target {
         Target {
             server,
+            targets: Targets::new(vec![server]),
             process,
             deadline_ns: monotonic_ns().saturating_add(ns_from_secs(timeout_s)),
             web: None,
         }
+    }
+
+    /// The same run, spread over `servers` (the first is `server`).
+    pub fn with_targets(self, servers: Vec<SocketAddr>) -> Target {
+        let server = servers.first().copied().unwrap_or(self.server);
+        Target {
+            server,
+            targets: Targets::new(servers),
+            ..self
+        }
+    }
+
+    /// An engine over plain TCP for this run's targets.
+    pub fn plain_engine(&self) -> io::Result<Engine> {
+        let mut engine = Engine::new(self.server)?;
+        if self.targets.servers().len() > 1 {
+            engine.spread_over(self.targets.clone());
+        }
+        Ok(engine)
     }
 
     /// The same target, with its clients over WebSocket to `web`.
@@ -47,7 +73,7 @@ impl Target {
     /// An engine for this target: over WebSocket when `web` is set, else
     /// plain TCP (or TLS after the greeting with `tls`).
     pub fn engine(&self, tls: bool) -> io::Result<Engine> {
-        let mut engine = Engine::new(self.server)?;
+        let mut engine = self.plain_engine()?;
         if tls {
             engine.use_tls()?;
         }
@@ -69,18 +95,19 @@ impl Target {
     /// Checks, with the project's blocking client, that a GGZ server
     /// answers at the address, for a clear error before any load starts.
     pub fn probe(&self) -> io::Result<()> {
-        let client = Client::connect(self.server, Duration::from_secs(5)).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("no GGZ server at {} ({e}); is ggzd running?", self.server),
-            )
-        })?;
-        let version = client.server().attr("VERSION").unwrap_or_default();
-        if version != "10" {
-            return Err(io::Error::other(format!(
-                "{} speaks protocol version {version:?}, not 10",
-                self.server
-            )));
+        for &server in self.targets.servers() {
+            let client = Client::connect(server, Duration::from_secs(5)).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("no GGZ server at {server} ({e}); is ggzd running?"),
+                )
+            })?;
+            let version = client.server().attr("VERSION").unwrap_or_default();
+            if version != "10" {
+                return Err(io::Error::other(format!(
+                    "{server} speaks protocol version {version:?}, not 10"
+                )));
+            }
         }
         Ok(())
     }

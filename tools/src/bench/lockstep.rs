@@ -336,7 +336,7 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
     let players = o.players.max(1);
     r.count("tables", tables as u64);
     r.count("players", players as u64);
-    let mut engine = Engine::new(target.server)?;
+    let mut engine = target.plain_engine()?;
     let total = tables * players;
     let crowd = crowd::guests_in_room(
         &mut engine,

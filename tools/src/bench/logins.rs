@@ -240,7 +240,7 @@ pub fn run(target: &Target, o: &LoginOptions) -> io::Result<Report> {
     r.text("kind", if o.registered { "registered" } else { "guest" });
     r.count("count", o.count as u64);
     r.count("concurrency", o.concurrency as u64);
-    let mut engine = Engine::new(target.server)?;
+    let mut engine = target.plain_engine()?;
     let who = if o.registered {
         let names = account_names(&o.prefix, o.accounts.max(o.concurrency + 1));
         r.count("accounts", names.len() as u64);

@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::chat::{Sender, SenderNote, account, send_due};
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Target};
-use super::engine::{Engine, Plan};
+use super::engine::Plan;
 use super::logins::{self, Logins, Storm};
 use super::procfs::CpuSample;
 use super::report::Report;
@@ -51,7 +51,7 @@ pub fn run(target: &Target, o: &MixedOptions) -> io::Result<Report> {
     r.real("rate_per_sender", o.rate, 1);
     r.real("phase_s", o.phase_s, 1);
     r.count("storm_concurrency", o.storm_concurrency as u64);
-    let mut engine = Engine::new(target.server)?;
+    let mut engine = target.plain_engine()?;
     let names = logins::account_names(&o.account_prefix, o.accounts.max(o.storm_concurrency + 1));
     r.count("accounts", names.len() as u64);
     logins::register(

@@ -39,6 +39,7 @@ pub mod queue;
 pub mod report;
 pub mod scan;
 pub mod setup;
+pub mod spread;
 pub mod storm;
 pub mod tables;
 pub mod target;

@@ -281,7 +281,7 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
     r.count("players", players as u64);
     r.count("room", u64::from(o.room));
     r.real("rate_per_s", o.rate, 1);
-    let mut engine = Engine::new(target.server)?;
+    let mut engine = target.plain_engine()?;
     let crowd = crowd::guests_in_room(&mut engine, target, players, players, &o.prefix, o.room)?;
     let mut run = Run::default();
     for (p, &id) in crowd.ready.iter().enumerate() {

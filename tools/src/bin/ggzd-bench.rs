@@ -35,9 +35,17 @@ struct Cli {
 
 #[derive(Debug, Args)]
 struct Global {
-    /// Server address (host:port).
-    #[arg(long, short = 's', global = true, default_value = "127.0.0.1:5688")]
-    server: String,
+    /// Server address (host:port). Give it more than once (or comma
+    /// separated) for the nodes of one zone: player connections go round
+    /// robin across them, each game channel to its player's node.
+    #[arg(
+        long,
+        short = 's',
+        global = true,
+        default_value = "127.0.0.1:5688",
+        value_delimiter = ','
+    )]
+    server: Vec<String>,
     /// Allow a server address that is not loopback.
     #[arg(long, global = true)]
     allow_remote: bool,
@@ -291,7 +299,31 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
         })?;
         return wakeups::run(&process, *secs).map(Some);
     }
-    let addr = target::resolve(&g.server, g.allow_remote)?;
+    let servers = g
+        .server
+        .iter()
+        .map(|s| target::resolve(s, g.allow_remote))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let Some(&addr) = servers.first() else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "no --server given",
+        ));
+    };
+    let several = servers.len() > 1;
+    if several
+        && (g.web.is_some()
+            || matches!(
+                cli.scenario,
+                Scenario::Storm { .. } | Scenario::Nonreaders { .. }
+            ))
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "several --server targets apply to idle, chat, logins, mixed, tables, lockstep \
+             and queue over plain TCP or TLS (not with --web, storm or nonreaders)",
+        ));
+    }
     let web = g
         .web
         .as_deref()
@@ -308,8 +340,10 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             "--web applies to idle, chat and tables only",
         ));
     }
-    let t = Target::new(addr, process, g.timeout).with_web(web);
-    let report = match cli.scenario {
+    let t = Target::new(addr, process, g.timeout)
+        .with_web(web)
+        .with_targets(servers);
+    let mut report = match cli.scenario {
         Scenario::Idle {
             clients,
             room,
@@ -482,6 +516,10 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
         )?,
         Scenario::Wakeups { .. } | Scenario::WriteConfig { .. } => return Ok(None),
     };
+    if several {
+        // How the clients were spread: player connections per target.
+        report.text("targets", t.targets.summary());
+    }
     Ok(Some(report))
 }
 

@@ -18,16 +18,20 @@
 mod accounts;
 mod copy;
 mod games;
+pub mod health;
 mod replays;
 pub mod schema;
 pub mod target;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 use postgres::types::FromSql;
 use postgres::{Client, NoTls, Row, Statement};
 
+pub use health::Health;
 pub use target::PgTarget;
 
 use super::StoreError;
@@ -66,6 +70,9 @@ pub struct PgStore {
     /// because the store's reading methods take `&self`, as SQLite's do;
     /// a store belongs to one thread at a time.
     conn: RefCell<Option<Conn>>,
+    /// Shared with the other workers' stores: while the server is away,
+    /// connections are attempted by one worker at a time, with backoff.
+    health: Option<Arc<Health>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -83,9 +90,52 @@ impl PgStore {
         let store = PgStore {
             target: target.clone(),
             conn: RefCell::new(None),
+            health: None,
         };
         store.with(|_| Ok(()))?;
         Ok(store)
+    }
+
+    /// From now on, connection attempts go through `health` (ggzd's
+    /// workers share one; tools connect directly).
+    pub fn watch_health(&mut self, health: Arc<Health>) {
+        self.health = Some(health);
+    }
+
+    /// One round trip to the server, connecting first if an attempt is
+    /// due: an idle worker noticing the server is back.
+    pub fn probe(&self) -> Result<(), StoreError> {
+        self.with(|c| Ok(c.client.batch_execute("SELECT 1")?))
+    }
+
+    /// A new connection, through the shared gate: while the server is
+    /// known to be away, this fails at once unless this caller's attempt
+    /// is due.
+    fn reconnect(&self) -> Result<Conn, StoreError> {
+        let Some(health) = &self.health else {
+            return self.connect();
+        };
+        let probe = match health.gate(Instant::now()) {
+            health::Gate::Go => false,
+            health::Gate::Probe => true,
+            health::Gate::FailFast { down_for } => {
+                return Err(StoreError::Unavailable(format!(
+                    "{} unreachable for {} s",
+                    self.target.shown(),
+                    down_for.as_secs()
+                )));
+            }
+        };
+        match self.connect() {
+            Ok(conn) => {
+                health.connected(Instant::now());
+                Ok(conn)
+            }
+            Err(e) => {
+                health.connect_failed(Instant::now(), probe, &e);
+                Err(e)
+            }
+        }
     }
 
     fn connect(&self) -> Result<Conn, StoreError> {
@@ -103,21 +153,41 @@ impl PgStore {
     /// that is not the server refusing a statement (a broken socket, a
     /// timeout, the server shutting down) drops the connection, so the
     /// next call starts afresh.
-    fn with<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with<T>(
+        &self,
+        mut f: impl FnMut(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut slot = self
             .conn
             .try_borrow_mut()
             .map_err(|_| StoreError::Corrupt("store used re-entrantly".into()))?;
-        let mut conn = match slot.take() {
-            Some(conn) if !conn.client.is_closed() => conn,
-            _ => self.connect()?,
+        let (mut conn, reused) = match slot.take() {
+            Some(conn) if !conn.client.is_closed() => (conn, true),
+            _ => (self.reconnect()?, false),
         };
-        let result = f(&mut conn);
-        let broken = match &result {
-            Err(StoreError::Postgres(e)) => e.as_db_error().is_none() || conn.client.is_closed(),
-            _ => false,
-        };
-        if broken {
+        let mut result = f(&mut conn);
+        if reused && is_broken(&result, &conn) {
+            // A connection that sat idle while the server restarted or
+            // went away fails on first use, before the server saw
+            // anything of `f` (or in the middle of a transaction the
+            // server then rolled back): one more try on a new connection
+            // either works or finds the server away. (Only a COMMIT whose
+            // answer was lost with the socket could be applied twice; the
+            // window is one round trip at the moment the server dies.)
+            log::info!(
+                "the database connection to {} was closed; connecting again",
+                self.target.shown()
+            );
+            conn = self.reconnect()?;
+            result = f(&mut conn);
+        }
+        if !is_broken(&result, &conn)
+            && let Some(health) = &self.health
+        {
+            // The server answered: whatever failed before, it is back.
+            health.connected(Instant::now());
+        }
+        if is_broken(&result, &conn) {
             log::warn!(
                 "lost the database connection to {}; reconnecting on the next request",
                 self.target.shown()
@@ -149,6 +219,15 @@ impl PgStore {
                 .map(|r| col::<String>(r, 0))
                 .collect()
         })
+    }
+}
+
+/// An error that is not the server refusing a statement (a broken socket,
+/// a timeout, the server shutting down): the connection is useless.
+fn is_broken<T>(result: &Result<T, StoreError>, conn: &Conn) -> bool {
+    match result {
+        Err(StoreError::Postgres(e)) => e.as_db_error().is_none() || conn.client.is_closed(),
+        _ => false,
     }
 }
 

@@ -45,6 +45,14 @@ impl PgTarget {
         // by keepalives instead of a worker waiting forever.
         config.keepalives(true);
         config.keepalives_idle(Duration::from_secs(30));
+        // Probes every 5 s, three unanswered ones end it: a job waits at
+        // most about 45 s for a vanished server, not the kernel's 11 min.
+        config.keepalives_interval(Duration::from_secs(5));
+        config.keepalives_retries(3);
+        // A request sent to a server that no longer answers fails after
+        // 10 s without an acknowledgement, rather than after minutes of
+        // retransmissions (TCP only; a unix socket fails at once).
+        config.tcp_user_timeout(Duration::from_secs(10));
         let shown = describe(&config);
         Ok(PgTarget { config, shown })
     }

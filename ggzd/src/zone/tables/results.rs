@@ -155,27 +155,7 @@ impl Zone {
         sink: &mut dyn Sink,
     ) {
         let room = self.table_by_serial(serial).map(|(room, _)| room);
-        for (handle, stats) in updated {
-            let Some(conn) = self.names.get(&handle).copied() else {
-                continue;
-            };
-            let Some(player) = self.player_mut(conn) else {
-                continue;
-            };
-            match player.stats.iter_mut().find(|(g, _)| *g == game) {
-                Some((_, s)) => *s = stats,
-                None => player.stats.push((game.clone(), stats)),
-            }
-            let player_room = player.room;
-            if room.is_some()
-                && player_room == room
-                && let (Some(room), Some(player)) = (room, self.player(conn))
-            {
-                let view = self.player_view(player, room);
-                let update = r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
-                self.broadcast_room(room, &msg(update), None, sink);
-            }
-        }
+        self.refresh_stats(room, false, &game, updated, sink);
         let Some((room, id)) = self.table_by_serial(serial) else {
             return;
         };
@@ -187,6 +167,56 @@ impl Zone {
             && let Some(reason) = table.end_deferred.take()
         {
             self.end_table(serial, reason, now, sink);
+        }
+    }
+
+    /// A report held while the store was away has been written: the
+    /// players' statistics change as for any report; the table, if it
+    /// still exists, was told long ago.
+    pub fn on_late_report(
+        &mut self,
+        game: &str,
+        updated: Vec<(String, crate::store::StatsRecord)>,
+        sink: &mut dyn Sink,
+    ) {
+        self.refresh_stats(None, true, game, updated, sink);
+    }
+
+    /// New statistics rows of online players; the players in `room` (the
+    /// table's), or for a `late` report the player's own room, see the
+    /// change.
+    fn refresh_stats(
+        &mut self,
+        room: Option<u32>,
+        late: bool,
+        game: &str,
+        updated: Vec<(String, crate::store::StatsRecord)>,
+        sink: &mut dyn Sink,
+    ) {
+        for (handle, stats) in updated {
+            let Some(conn) = self.names.get(&handle).copied() else {
+                continue;
+            };
+            let Some(player) = self.player_mut(conn) else {
+                continue;
+            };
+            match player.stats.iter_mut().find(|(g, _)| *g == *game) {
+                Some((_, s)) => *s = stats,
+                None => player.stats.push((game.to_owned(), stats)),
+            }
+            // A late report has no table room left to tell: the player's
+            // own room sees the change.
+            let player_room = player.room;
+            let shown = if late {
+                player_room
+            } else {
+                room.filter(|_| player_room == room)
+            };
+            if let (Some(room), Some(player)) = (shown, self.player(conn)) {
+                let view = self.player_view(player, room);
+                let update = r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
+                self.broadcast_room(room, &msg(update), None, sink);
+            }
         }
     }
 

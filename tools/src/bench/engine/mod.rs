@@ -92,6 +92,8 @@ pub struct Engine {
     web: Option<SocketAddr>,
     /// Payload unwrapped from WebSocket frames, reused between reads.
     ws_buf: Vec<u8>,
+    /// Several targets: where each connection goes (`spread.rs`).
+    spread: Option<super::spread::Spread>,
 }
 
 /// One readiness event, copied out of `events` so handlers may borrow the
@@ -129,7 +131,14 @@ impl Engine {
             tls: None,
             web: None,
             ws_buf: Vec::new(),
+            spread: None,
         })
+    }
+
+    /// Connections opened from now on go to `targets`: players round
+    /// robin, channels to their player's target.
+    pub fn spread_over(&mut self, targets: super::spread::Targets) {
+        self.spread = Some(super::spread::Spread::new(targets));
     }
 
     /// Clients opened from now on connect to ggzd's `[web]` listener at
@@ -194,7 +203,12 @@ impl Engine {
             }
         };
         let started = monotonic_ns();
-        let to = self.web.unwrap_or(self.server);
+        let to = match (&mut self.spread, self.web) {
+            (_, Some(web)) => web,
+            (Some(spread), None) if role == Role::Player => spread.player(&plan.name),
+            (Some(spread), None) => spread.channel(&plan.name),
+            (None, None) => self.server,
+        };
         let registered = TcpStream::connect(to).and_then(|mut stream| {
             self.poll.registry().register(
                 &mut stream,

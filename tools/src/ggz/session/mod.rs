@@ -721,7 +721,15 @@ impl Session {
         }
         let code = e.attr("CODE").unwrap_or_default();
         if code != "ok" {
-            self.say(&format!("error: login refused: {}", clean(code)));
+            // REASON comes with extensions on (the store away, say).
+            match e.attr("REASON") {
+                Some(reason) => self.say(&format!(
+                    "error: login refused: {} ({})",
+                    clean(code),
+                    clean(reason)
+                )),
+                None => self.say(&format!("error: login refused: {}", clean(code))),
+            }
             self.wait = None;
             self.finish(Exit::Refused);
             return;
