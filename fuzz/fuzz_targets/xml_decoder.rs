@@ -4,7 +4,7 @@
 //! reachable by short inputs; bits 1–3: number of cut points), then two
 //! bytes per cut point, then the stream. The stream is decoded whole and
 //! again delivered in the chosen chunks; the decoder promises identical
-//! results whatever the split (decoder.rs module docs).
+//! results whatever the split (`proto/decoder/mod.rs` module docs).
 //!
 //! Checked besides "no panic":
 //! * `consumed` never exceeds the bytes offered;
