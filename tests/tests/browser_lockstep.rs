@@ -76,6 +76,9 @@ struct RaceView {
     result: String,
     status: String,
     caught_up: Option<(u64, String)>,
+    /// `#lockstep[data-confirmed]`: "false" when the page settled on its
+    /// own engine's outcome because the relay's GAME_OVER never came.
+    confirmed: String,
 }
 
 const READ: &str = "const ls = document.querySelector('#lockstep');\
@@ -86,7 +89,7 @@ const READ: &str = "const ls = document.querySelector('#lockstep');\
         .map(e => Number(e.textContent)),\
       hash: t('#ls-hash'), result: t('#game-result'), status: t('#game-status'),\
       cuTurn: ls.dataset.caughtUpTurn === undefined ? null : Number(ls.dataset.caughtUpTurn),\
-      cuHash: ls.dataset.caughtUpHash || null };";
+      cuHash: ls.dataset.caughtUpHash || null, confirmed: ls.dataset.confirmed || '' };";
 
 fn race_view(page: &Page) -> Option<RaceView> {
     let v = page.b.try_exec(READ, &[]).ok()?;
@@ -114,6 +117,7 @@ fn race_view(page: &Page) -> Option<RaceView> {
             .get("cuTurn")
             .and_then(Value::as_u64)
             .zip(v.get("cuHash").and_then(Value::as_str).map(str::to_string)),
+        confirmed: s("confirmed"),
     })
 }
 
@@ -188,6 +192,10 @@ fn both_finished(host: &Page, guest: &Page) -> (RaceView, RaceView) {
     assert_eq!(a.counters, b.counters, "both engines end in the same state");
     assert_eq!(a.hash, b.hash, "both engines end with the same hash");
     assert_eq!(a.turn, b.turn);
+    // Each page heard the relay's own GAME_OVER (a lost last frame once
+    // hid behind the page's fallback).
+    assert_ne!(a.confirmed, "false", "the host's GAME_OVER was lost");
+    assert_ne!(b.confirmed, "false", "the guest's GAME_OVER was lost");
     let best = a.counters.iter().copied().max().unwrap_or(0);
     assert!(best >= 100, "nobody reached 100: {:?}", a.counters);
     let (ra, rb) = (a.result.to_lowercase(), b.result.to_lowercase());

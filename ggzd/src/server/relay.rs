@@ -133,7 +133,14 @@ impl Io {
                         moved |= n > 0;
                     }
                     Step::Again => {}
-                    Step::Failed(e) => break Some((e, false)),
+                    // The game server's end is closed: what it wrote
+                    // before (the last GAME_OVER) is still read below
+                    // and reaches the browser before the close.
+                    Step::Failed(e) => {
+                        log::debug!(target: "connections", "web: a game server took no more input: {e}");
+                        r.relay.game_unwritable();
+                        moved = true;
+                    }
                 }
             }
             let room = r.relay.game_room().min(CHUNK);
@@ -150,7 +157,15 @@ impl Io {
                         moved = true;
                     }
                     Step::Again => game_empty = true,
-                    Step::Failed(e) => break Some((e, false)),
+                    // A unix socket reports ECONNRESET only once its data
+                    // is read (the game closed with our input unread):
+                    // an end like EOF, the browser still gets the rest.
+                    Step::Failed(e) => {
+                        log::debug!(target: "connections", "web: a game server's end failed: {e}");
+                        r.relay.game_unwritable();
+                        r.relay.game_finished();
+                        moved = true;
+                    }
                 }
             }
             if !r.relay.client_output().is_empty() {
@@ -238,5 +253,43 @@ fn write(stream: &mut impl Write, bytes: &[u8]) -> Step {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => Step::Failed(e.to_string()),
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The premise of the pump's game-side error handling: a game server
+    /// that exits with our input unread makes our writes fail and our
+    /// reads end in an error, but only after what it wrote before.
+    #[test]
+    fn a_game_end_closed_with_unread_input_still_yields_its_last_words() {
+        let (ours, game) = StdUnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let mut ours = ours;
+        let mut game = game;
+        assert!(matches!(write(&mut ours, b"input"), Step::Got(5)));
+        game.write_all(b"GAME_OVER").unwrap();
+        drop(game);
+        assert!(matches!(write(&mut ours, b"more"), Step::Failed(_)));
+        let mut relay = Relay::with_config(&crate::config::web::WebConfig::default());
+        let mut buf = [0u8; 64];
+        loop {
+            match read(&mut ours, &mut buf) {
+                Step::Got(0) => {
+                    relay.game_finished();
+                    break;
+                }
+                Step::Got(n) => relay.from_game(&buf[..n]).unwrap(),
+                Step::Again => panic!("a closed peer never leaves us waiting"),
+                Step::Failed(_) => {
+                    relay.game_unwritable();
+                    relay.game_finished();
+                    break;
+                }
+            }
+        }
+        assert_eq!(relay.client_output(), b"\x82\x09GAME_OVER\x88\x00");
     }
 }

@@ -18,6 +18,10 @@ pub struct Relay {
     limit: usize,
     client_closed: bool,
     game_closed: bool,
+    /// The game server's end refused a write (it closed): what the
+    /// client sends is dropped, but what the game wrote before is still
+    /// read and relayed.
+    game_deaf: bool,
 }
 
 impl Relay {
@@ -30,6 +34,7 @@ impl Relay {
             limit,
             client_closed: false,
             game_closed: false,
+            game_deaf: false,
         }
     }
 
@@ -65,6 +70,9 @@ impl Relay {
     pub fn from_client(&mut self, bytes: &[u8]) -> Result<(), String> {
         let input = self.ws.feed(bytes)?;
         for message in input.messages {
+            if self.game_deaf {
+                continue;
+            }
             if self.to_game.len() - self.to_game_pos + message.len() > self.limit {
                 return Err("the client sent past the relay's room".into());
             }
@@ -95,6 +103,17 @@ impl Relay {
             self.game_closed = true;
             self.ws.close();
         }
+    }
+
+    /// A write to the game server failed (its end is closed, typically
+    /// with our unread input, which makes writes fail with EPIPE and
+    /// reads end in ECONNRESET after the data). The game's last words
+    /// (a GAME_OVER) may still wait in the socket: the relay keeps
+    /// reading them and only drops what was owed to the game.
+    pub fn game_unwritable(&mut self) {
+        self.game_deaf = true;
+        self.to_game = Vec::new();
+        self.to_game_pos = 0;
     }
 
     /// Bytes for the game server's socket.
@@ -216,5 +235,28 @@ mod tests {
         r.client_written(7);
         assert!(r.finished());
         assert!(!r.closed_by_client(), "the game server ended it");
+    }
+
+    #[test]
+    fn a_game_that_closed_with_unread_input_still_has_its_last_words_relayed() {
+        let mut r = relay(4096);
+        // The browser's next input arrives as the game server exits.
+        r.from_client(&frame(true, 0x2, b"input")).unwrap();
+        assert_eq!(r.game_output(), b"input");
+        // Writing it fails (EPIPE): the input is dropped, not the relay.
+        r.game_unwritable();
+        assert!(r.game_output().is_empty());
+        assert!(!r.finished());
+        assert!(r.game_room() > 0, "what the game wrote is still read");
+        r.from_client(&frame(true, 0x2, b"more")).unwrap();
+        assert!(r.game_output().is_empty(), "nobody reads it any more");
+        r.from_game(b"over").unwrap();
+        // Then EOF, or ECONNRESET after the data: the same end.
+        r.game_finished();
+        assert_eq!(r.client_output(), b"\x82\x04over\x88\x00");
+        assert!(!r.finished(), "not before the last frame is written");
+        r.client_written(8);
+        assert!(r.finished());
+        assert!(!r.closed_by_client());
     }
 }
