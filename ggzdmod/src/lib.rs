@@ -54,6 +54,7 @@ pub mod fdpass;
 pub mod game;
 pub mod server;
 pub mod testing;
+pub mod unique_file;
 pub mod wire;
 
 pub use game::{

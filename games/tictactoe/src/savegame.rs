@@ -9,18 +9,12 @@
 //! Writing is best effort: when the file cannot be created or written the
 //! game goes on without it.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::board::Mark;
-
-/// Characters of the random file name suffix.
-const NAME_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-/// How many names to try before giving up on collisions.
-const NAME_ATTEMPTS: u32 = 16;
 
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +99,7 @@ impl Savegame {
             .map_or(0, |d| d.as_secs());
         let mut created = None;
         if let State::NotYetCreated(dir) = &self.state {
-            match create_unique(dir) {
+            match ggzdmod::unique_file::create_unique(dir, "savegame.") {
                 Ok((file, name)) => {
                     self.state = State::Open(file);
                     created = Some(name);
@@ -132,46 +126,6 @@ impl Savegame {
         }
         created.map_or(Recorded::Quiet, Recorded::Created)
     }
-}
-
-/// Creates `savegame.XXXXXX` in `dir` without overwriting anything.
-fn create_unique(dir: &Path) -> io::Result<(File, String)> {
-    let mut seed = random_seed();
-    let mut last_err = io::Error::other("no savegame name tried");
-    for _ in 0..NAME_ATTEMPTS {
-        let mut name = String::from("savegame.");
-        for _ in 0..6 {
-            seed = xorshift(seed);
-            let pick = usize::try_from(seed % NAME_CHARS.len() as u64).unwrap_or(0);
-            name.push(char::from(NAME_CHARS.get(pick).copied().unwrap_or(b'x')));
-        }
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(dir.join(&name))
-        {
-            Ok(file) => return Ok((file, name)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = e,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last_err)
-}
-
-/// Enough randomness for a file name: time and pid mixed. Collisions are
-/// handled by `create_new`, so quality does not matter.
-fn random_seed() -> u64 {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    (nanos ^ (u64::from(std::process::id()) << 32)) | 1
-}
-
-fn xorshift(mut x: u64) -> u64 {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    x
 }
 
 #[cfg(test)]

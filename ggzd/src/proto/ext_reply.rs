@@ -93,8 +93,14 @@ pub fn matched(queue: &str, room: i32, table: i32, seat: u32) -> String {
 /// `<REJOIN ROOM='r' TABLE='t' SEAT='s'/>`: a seat is held for this
 /// player at that table (docs/extensions.md §3).
 pub fn rejoin(room: u32, table: u32, seat: u32) -> String {
+    seat_notice("REJOIN", room, table, seat)
+}
+
+/// `<TAG ROOM='r' TABLE='t' SEAT='s'/>`: a seat held for this player, which
+/// our clients take with JOIN (REJOIN, RESTORED).
+pub(super) fn seat_notice(tag: &str, room: u32, table: u32, seat: u32) -> String {
     let mut out = String::new();
-    open(&mut out, "REJOIN");
+    open(&mut out, tag);
     attr_num(&mut out, "ROOM", room);
     attr_num(&mut out, "TABLE", table);
     attr_num(&mut out, "SEAT", seat);

@@ -3,7 +3,7 @@
 //! players. Kept apart so that the element is one small file.
 
 use super::element::Element;
-use super::reply::{attr, attr_num, end_empty, open, result_open};
+use super::reply::{attr, attr_num, end_empty, result_open};
 use super::request::Request;
 use super::types::{ResultCode, parse_int};
 
@@ -37,35 +37,13 @@ pub fn result_refused(code: ResultCode, reason: &str) -> String {
 /// `<RESTORED ROOM='r' TABLE='t' SEAT='s'/>`: a seat of a restored game is
 /// reserved for this player; the client JOINs it as after MATCHED.
 pub fn restored(room: u32, table: u32, seat: u32) -> String {
-    let mut out = String::new();
-    open(&mut out, "RESTORED");
-    attr_num(&mut out, "ROOM", room);
-    attr_num(&mut out, "TABLE", table);
-    attr_num(&mut out, "SEAT", seat);
-    end_empty(&mut out);
-    out
+    super::ext_reply::seat_notice("RESTORED", room, table, seat)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::decoder::{Decoder, Event, Limits};
-    use crate::proto::request::parse_request;
-
-    fn request(xml: &str) -> Request {
-        let mut dec = Decoder::new(Limits::SERVER);
-        let input = format!("<SESSION>{xml}");
-        let mut off = 0;
-        loop {
-            let p = dec.feed(&input.as_bytes()[off..]).unwrap();
-            off += p.consumed;
-            match p.event {
-                Some(Event::Element(e)) => return parse_request(&e),
-                Some(_) => {}
-                None => panic!("incomplete: {xml}"),
-            }
-        }
-    }
+    use crate::proto::request::tests::parse as request;
 
     #[test]
     fn the_request_and_its_answers() {

@@ -1,6 +1,6 @@
 //! The writer: one file, one line per event, each written whole and at once.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,12 +10,6 @@ use super::{
     MAX_EVENT_DATA, MAX_GAME_LEN, chain_next, chain_start, check_version, header_line, hex,
     valid_kind,
 };
-
-/// Characters of the random part of a file name.
-const NAME_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-/// Names tried before giving up on collisions.
-const NAME_ATTEMPTS: u32 = 32;
 
 /// An open event log being written.
 ///
@@ -52,7 +46,7 @@ impl EventLog {
                 game.len()
             )));
         }
-        let (file, name) = create_unique(dir.as_ref())?;
+        let (file, name) = crate::unique_file::create_unique(dir.as_ref(), FILE_PREFIX)?;
         let header = header_line(game);
         let mut log = EventLog {
             file,
@@ -233,47 +227,4 @@ fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// Creates `events.XXXXXX` in `dir` without overwriting anything.
-fn create_unique(dir: &Path) -> io::Result<(File, String)> {
-    let mut seed = random_seed();
-    let mut last_err = io::Error::other("no event log name tried");
-    for _ in 0..NAME_ATTEMPTS {
-        let mut name = String::from(FILE_PREFIX);
-        for _ in 0..6 {
-            seed = xorshift(seed);
-            let pick = usize::try_from(seed % NAME_CHARS.len() as u64).unwrap_or(0);
-            name.push(char::from(NAME_CHARS.get(pick).copied().unwrap_or(b'x')));
-        }
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(dir.join(&name))
-        {
-            Ok(file) => return Ok((file, name)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = e,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last_err)
-}
-
-/// Time, pid and a per-process counter mixed: names need not be
-/// unpredictable (`create_new` handles collisions), only rarely equal.
-fn random_seed() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    (nanos ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1
-}
-
-fn xorshift(mut x: u64) -> u64 {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    x
 }

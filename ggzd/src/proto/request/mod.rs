@@ -17,7 +17,7 @@ mod rooms;
 mod session;
 mod tables;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use extensions::{MAX_EXTENSION_NAME_LEN, MAX_EXTENSION_NAMES};
 pub use parse::parse_request;

@@ -2,7 +2,7 @@ use super::*;
 use crate::proto::decoder::{Decoder, Event, Limits};
 
 /// Decodes one message written as XML text.
-fn parse(xml: &str) -> Request {
+pub(crate) fn parse(xml: &str) -> Request {
     let mut dec = Decoder::new(Limits::SERVER);
     let input = format!("<SESSION>{xml}");
     let mut off = 0;
