@@ -63,6 +63,37 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// Adds an account to `server`'s database with ggzduedit (through the
+/// server's own config file, so it lands in whichever store the server
+/// uses), with `role` when given.
+pub fn add_account(server: &TestServer, name: &str, password: &str, role: Option<&str>) {
+    let mut cmd = Command::new(bin("ggzduedit"));
+    cmd.arg("-f")
+        .arg(server.dir.path().join("ggzd.toml"))
+        .args(["add", name, "--password-stdin"]);
+    if let Some(role) = role {
+        cmd.args(["--role", role]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ggzduedit");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("password to ggzduedit");
+    }
+    let out = child.wait_with_output().expect("ggzduedit");
+    assert!(
+        out.status.success(),
+        "ggzduedit add {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A scratch directory removed on drop.
 pub struct TempDir(PathBuf);
 

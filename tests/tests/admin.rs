@@ -1,30 +1,9 @@
 //! Moderation over TCP: an admin made with ggzduedit gags, kicks, bans and
 //! changes permissions; bans survive a restart.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use ggzd_e2e::*;
-
-/// Adds an account with `role` to the server's database with ggzduedit.
-fn add_account(server: &TestServer, name: &str, role: &str) {
-    let mut child = Command::new(bin("ggzduedit"))
-        .arg("-f")
-        .arg(server.dir.path().join("ggzd.toml"))
-        .args(["add", name, "--password-stdin", "--role", role])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"pw\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn login(server: &TestServer, name: &str) -> Client {
     let mut c = server.connect();
@@ -41,8 +20,8 @@ fn login(server: &TestServer, name: &str) -> Client {
 #[test]
 fn an_admin_moderates_over_the_protocol() {
     let server = TestServer::start();
-    add_account(&server, "boss", "admin");
-    add_account(&server, "dave", "registered");
+    add_account(&server, "boss", "pw", Some("admin"));
+    add_account(&server, "dave", "pw", Some("registered"));
     let mut boss = login(&server, "boss");
     enter(&mut boss, 0);
     let mut dave = login(&server, "dave");
@@ -130,7 +109,7 @@ fn bans_outlive_a_restart() {
         ..Default::default()
     };
     let mut server = TestServer::start_with(options.clone());
-    add_account(&server, "boss", "admin");
+    add_account(&server, "boss", "pw", Some("admin"));
     let mut boss = login(&server, "boss");
     enter(&mut boss, 0);
     let mut troll = server.guest_in_room("troll", 0);
@@ -175,7 +154,7 @@ fn bans_outlive_a_restart() {
 #[test]
 fn permission_changes_by_the_tool_reach_online_players_at_once() {
     let server = TestServer::start();
-    add_account(&server, "dave", "registered");
+    add_account(&server, "dave", "pw", Some("registered"));
     let mut dave = login(&server, "dave");
     enter(&mut dave, 0);
     let mut watcher = server.guest_in_room("watcher", 0);

@@ -13,7 +13,7 @@ use std::thread;
 
 use ggzd_e2e::browser::{Browser, WebServer};
 use ggzd_e2e::web_page::{GameView, Page, best_move};
-use ggzd_e2e::{ServerOptions, bin};
+use ggzd_e2e::{ServerOptions, add_account, bin};
 use serde_json::json;
 
 /// The TicTacToe room of the repository's `rooms/` (protocol 5, room 1).
@@ -84,39 +84,12 @@ fn the_webdriver_client_drives_a_page() {
     assert!(std::fs::metadata(shot).map(|m| m.len()).unwrap_or(0) > 100);
 }
 
-/// `ggzduedit add NAME --password-stdin` on the running server's store,
-/// found through its config file (SQLite or PostgreSQL alike; `-d` would
-/// mean SQLite).
-fn add_account(web: &WebServer, name: &str, password: &str) {
-    let server = &web.server;
-    let mut child = Command::new(bin("ggzduedit"))
-        .arg("-f")
-        .arg(server.dir.path().join("ggzd.toml"))
-        .args(["add", name, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ggzduedit");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{password}\n").as_bytes());
-    let output = child.wait_with_output().expect("ggzduedit");
-    assert!(
-        output.status.success(),
-        "ggzduedit add {name}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[test]
 fn two_browser_players_play_to_a_win_and_both_see_their_stats() {
     let web = server();
     // Registered players, since guests keep no records: alice registers
     // in the page, bob's account is made by the operator beforehand.
-    add_account(&web, "bob", "bob-pw-22");
+    add_account(&web.server, "bob", "bob-pw-22", None);
     let mut alice = Page::open("alice", &web.url());
     let mut bob = Page::open("bob", &web.url());
     alice.register("alice", "alice-pw-1");

@@ -5,7 +5,7 @@
 //! Every wait is generous and nothing asserts on time.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ggzd_e2e::*;
@@ -198,7 +198,7 @@ fn players_on_different_nodes_share_rooms_chat_and_names() {
         "registration on a"
     );
     let mut dora = registered(&c, "dora");
-    add_account(&a, "boss", "admin");
+    add_account(&a, "boss", "pw", Some("admin"));
     let mut boss = registered(&c, "boss");
     enter(&mut boss, 0);
     assert_eq!(
@@ -332,25 +332,5 @@ fn a_cluster_without_postgres_is_refused_by_check_config() {
     assert!(
         said.contains("cluster.node") && said.contains("postgres"),
         "{said}"
-    );
-}
-
-/// Adds an account with `role` to the (shared) database with ggzduedit.
-fn add_account(server: &TestServer, name: &str, role: &str) {
-    let mut child = Command::new(bin("ggzduedit"))
-        .arg("-f")
-        .arg(server.dir.path().join("ggzd.toml"))
-        .args(["add", name, "--password-stdin", "--role", role])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"pw\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
