@@ -6,8 +6,6 @@
 // A test crate: helpers outside #[test] fns may panic on failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,48 +13,10 @@ use ggzdmod::eventlog::{self, EventLog};
 use ggzdmod::testing::GameProcess;
 use ggzdmod::{GameState, LaunchLayout, LaunchSeat, ToGame, ToServer};
 use tictactoe::board::{Mark, Outcome};
-use tictactoe::dio::PacketDecoder;
-use tictactoe::protocol::{ClientMsg, ServerMsg};
+use tictactoe::protocol::ServerMsg;
 
-struct Player {
-    stream: TcpStream,
-    decoder: PacketDecoder,
-}
-
-impl Player {
-    fn new(stream: TcpStream) -> Player {
-        Player {
-            stream,
-            decoder: PacketDecoder::new(1024),
-        }
-    }
-
-    fn until(&mut self, wanted: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
-        loop {
-            while let Some(payload) = self.decoder.next_packet().unwrap() {
-                let msg = ServerMsg::parse(&payload).unwrap();
-                if wanted(&msg) {
-                    return msg;
-                }
-            }
-            let mut buf = [0u8; 256];
-            let n = self.stream.read(&mut buf).unwrap();
-            assert!(n > 0, "the game server closed the connection");
-            self.decoder.push(&buf[..n]);
-        }
-    }
-
-    fn play(&mut self, square: i32) {
-        self.until(|m| *m == ServerMsg::ReqMove);
-        self.stream
-            .write_all(&ClientMsg::Move(square).encode())
-            .unwrap();
-        assert_eq!(
-            self.until(|m| matches!(m, ServerMsg::RspMove(_))),
-            ServerMsg::RspMove(tictactoe::protocol::MoveStatus::Ok)
-        );
-    }
-}
+mod support;
+use support::Player;
 
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ttt-restore-{tag}-{}", std::process::id()));
@@ -110,9 +70,9 @@ fn a_killed_game_is_restored_and_finished() {
     first.expect_state(GameState::Playing).unwrap();
     let log_name = reported(&mut first);
     assert!(log_name.starts_with("events."));
-    ann.play(0);
-    ben.play(3);
-    ann.play(1);
+    ann.play_accepted(0);
+    ben.play_accepted(3);
+    ann.play_accepted(1);
     // ann's move is in the log once ben hears of it.
     ben.until(|m| matches!(m, ServerMsg::Move { .. }));
     drop(first); // killed mid-game
@@ -138,10 +98,10 @@ fn a_killed_game_is_restored_and_finished() {
     };
     assert_eq!(turn, Some(Mark::Seat1));
     assert_eq!(&cells[..4], [0, 0, -1, 1]);
-    ben.play(2);
-    ann.play(4);
-    ben.play(5);
-    ann.play(8);
+    ben.play_accepted(2);
+    ann.play_accepted(4);
+    ben.play_accepted(5);
+    ann.play_accepted(8);
     let over = |m: &ServerMsg| matches!(m, ServerMsg::GameOver(_));
     assert_eq!(
         ben.until(over),

@@ -5,54 +5,15 @@
 // A test crate: helpers outside #[test] fns may panic on failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 
 use ggzdmod::testing::GameProcess;
 use ggzdmod::{GameResult, GameState, LaunchLayout, LaunchSeat, ReportRecord, SeatKind, ToServer};
 use tictactoe::board::{Mark, Outcome};
-use tictactoe::dio::PacketDecoder;
-use tictactoe::protocol::{ClientMsg, ServerMsg};
+use tictactoe::protocol::ServerMsg;
 
-/// A player's connection and the DIO packets not read yet.
-struct Player {
-    stream: TcpStream,
-    decoder: PacketDecoder,
-}
-
-impl Player {
-    fn new(stream: TcpStream) -> Player {
-        Player {
-            stream,
-            decoder: PacketDecoder::new(1024),
-        }
-    }
-
-    /// Reads messages until one `wanted` accepts (the socket's read
-    /// timeout, set by the helper, ends a wait for nothing).
-    fn until(&mut self, wanted: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
-        loop {
-            while let Some(payload) = self.decoder.next_packet().unwrap() {
-                let msg = ServerMsg::parse(&payload).unwrap();
-                if wanted(&msg) {
-                    return msg;
-                }
-            }
-            let mut buf = [0u8; 256];
-            let n = self.stream.read(&mut buf).unwrap();
-            assert!(n > 0, "the game server closed the connection");
-            self.decoder.push(&buf[..n]);
-        }
-    }
-
-    fn play(&mut self, square: i32) {
-        self.until(|m| *m == ServerMsg::ReqMove);
-        self.stream
-            .write_all(&ClientMsg::Move(square).encode())
-            .unwrap();
-    }
-}
+mod support;
+use support::Player;
 
 #[test]
 fn three_in_a_row_wins_and_is_reported() {
