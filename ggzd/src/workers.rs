@@ -569,14 +569,7 @@ fn login_job(
             );
             LoginOutcome::GuestChecked { registered }
         }
-        Err(e) if e.is_unavailable() => {
-            log::debug!("login of {canonical}: {e}");
-            LoginOutcome::StoreUnavailable
-        }
-        Err(e) => {
-            log::error!("database error during login: {e}");
-            LoginOutcome::Refused(ResultCode::UsrLookup)
-        }
+        Err(e) => login_store_failure(&format!("login of {canonical}"), &e),
     };
     match (claim, &outcome) {
         (
@@ -588,16 +581,21 @@ fn login_job(
                 log::info!(target: "security", "{canonical} is logged in on another node");
                 LoginOutcome::Refused(ResultCode::AlreadyLoggedIn)
             }
-            Err(e) if e.is_unavailable() => {
-                log::debug!("cannot claim the name {canonical}: {e}");
-                LoginOutcome::StoreUnavailable
-            }
-            Err(e) => {
-                log::error!("cannot claim the name {canonical}: {e}");
-                LoginOutcome::Refused(ResultCode::UsrLookup)
-            }
+            Err(e) => login_store_failure(&format!("name claim of {canonical}"), &e),
         },
         _ => outcome,
+    }
+}
+
+/// A login the store failed: while it is away the client is told to come
+/// back later; any other error is a fault worth an error line.
+fn login_store_failure(what: &str, e: &StoreError) -> LoginOutcome {
+    if e.is_unavailable() {
+        log::debug!("{what}: {e}");
+        LoginOutcome::StoreUnavailable
+    } else {
+        log::error!("database error in the {what}: {e}");
+        LoginOutcome::Refused(ResultCode::UsrLookup)
     }
 }
 
