@@ -78,6 +78,25 @@ fn done(job: &RestoreJob, outcome: Result<Restorable, (ResultCode, String)>) -> 
     }
 }
 
+/// Guest ann asks to restore game `id` (ann against the bot), and the
+/// store answers with a verified log in `restore.AbC123`.
+fn ann_restores_against_the_bot(layout: LaunchLayout, id: u32) -> (World, ConnId) {
+    let mut w = world(layout);
+    let ann = with_replays(&mut w, "ann");
+    w.send(ann, &format!("<RESTORE ID='{id}'/>"));
+    let job = take_job(&mut w);
+    let restorable = Restorable {
+        file: "restore.AbC123".into(),
+        seats: vec![
+            seat(0, "ann", PlayedSeatKind::Guest),
+            seat(1, "AI", PlayedSeatKind::Bot),
+        ],
+    };
+    w.zone
+        .on_restore_done(done(&job, Ok(restorable)), w.now, &mut w.sink);
+    (w, ann)
+}
+
 #[test]
 fn restore_needs_the_extension_and_an_id() {
     let mut w = world(LaunchLayout::Trunk);
@@ -125,19 +144,7 @@ fn restore_needs_the_extension_and_an_id() {
 
 #[test]
 fn a_legacy_layout_game_gets_the_savegame_in_its_environment() {
-    let mut w = world(LaunchLayout::Legacy);
-    let ann = with_replays(&mut w, "ann");
-    w.send(ann, "<RESTORE ID='3'/>");
-    let job = take_job(&mut w);
-    let restorable = Restorable {
-        file: "restore.AbC123".into(),
-        seats: vec![
-            seat(0, "ann", PlayedSeatKind::Guest),
-            seat(1, "AI", PlayedSeatKind::Bot),
-        ],
-    };
-    w.zone
-        .on_restore_done(done(&job, Ok(restorable)), w.now, &mut w.sink);
+    let (w, _) = ann_restores_against_the_bot(LaunchLayout::Legacy, 3);
     let (_, spec) = &w.sink.spawned[0];
     let ToGame::Launch { savegame, .. } = &spec.launch else {
         panic!("{:?}", spec.launch);
@@ -206,19 +213,7 @@ fn a_restored_table_reserves_the_seats_and_tells_the_players() {
 
 #[test]
 fn a_launch_the_game_server_refuses_is_a_clear_failure() {
-    let mut w = world(LaunchLayout::Trunk);
-    let ann = with_replays(&mut w, "ann");
-    w.send(ann, "<RESTORE ID='7'/>");
-    let job = take_job(&mut w);
-    let restorable = Restorable {
-        file: "restore.AbC123".into(),
-        seats: vec![
-            seat(0, "ann", PlayedSeatKind::Guest),
-            seat(1, "AI", PlayedSeatKind::Bot),
-        ],
-    };
-    w.zone
-        .on_restore_done(done(&job, Ok(restorable)), w.now, &mut w.sink);
+    let (mut w, ann) = ann_restores_against_the_bot(LaunchLayout::Trunk, 7);
     let (serial, spec) = w.sink.spawned[0].clone();
     let ToGame::Launch { seats, .. } = &spec.launch else {
         panic!();
@@ -268,19 +263,7 @@ fn seats_that_do_not_fit_the_game_are_refused() {
 
 #[test]
 fn a_game_server_that_ignores_the_savegame_fails_the_restore() {
-    let mut w = world(LaunchLayout::Trunk);
-    let ann = with_replays(&mut w, "ann");
-    w.send(ann, "<RESTORE ID='7'/>");
-    let job = take_job(&mut w);
-    let restorable = Restorable {
-        file: "restore.AbC123".into(),
-        seats: vec![
-            seat(0, "ann", PlayedSeatKind::Guest),
-            seat(1, "AI", PlayedSeatKind::Bot),
-        ],
-    };
-    w.zone
-        .on_restore_done(done(&job, Ok(restorable)), w.now, &mut w.sink);
+    let (mut w, ann) = ann_restores_against_the_bot(LaunchLayout::Trunk, 7);
     let serial = w.sink.spawned[0].0;
     // WAITING at once, no new log: it started a fresh game.
     w.zone.on_table_event(
