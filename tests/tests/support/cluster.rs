@@ -1,0 +1,129 @@
+//! The three-node harness of the cluster tests (docs/cluster.md): nodes on
+//! one throwaway PostgreSQL, their links, and what a client of one node
+//! sees of the zone. Included with `#[path]` by the cluster test files.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use ggzd_e2e::*;
+
+/// Long enough for a dead node to be noticed on a loaded machine.
+pub const SLOW: Duration = Duration::from_secs(90);
+
+pub fn database() -> String {
+    ggzd_pgtest::fresh_database("cluster")
+}
+
+/// Node `name` of the zone on database `url`.
+pub fn node(url: &str, name: &str) -> TestServer {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: format!(
+            "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
+             [cluster]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\n\
+             heartbeat = 1\ndead_after = 4\n"
+        ),
+        ..ServerOptions::default()
+    });
+    server
+        .wait_for_log("cluster: node", TIMEOUT)
+        .unwrap_or_else(|| panic!("node {name} did not join:\n{}", server.log()));
+    server
+}
+
+/// Waits until `server` has a link up to each of `peers`.
+pub fn wait_links(server: &TestServer, peers: &[&str]) {
+    for peer in peers {
+        let line = format!("cluster: link to {peer} is up");
+        assert!(
+            server.wait_for_log(&line, SLOW).is_some(),
+            "no link to {peer}:\n{}",
+            server.log()
+        );
+    }
+}
+
+/// Three nodes a, b and c, linked with each other.
+pub fn zone(url: &str) -> [TestServer; 3] {
+    let a = node(url, "a");
+    let b = node(url, "b");
+    let c = node(url, "c");
+    wait_links(&a, &["b", "c"]);
+    wait_links(&b, &["a", "c"]);
+    wait_links(&c, &["a", "b"]);
+    [a, b, c]
+}
+
+/// The names `LIST player` shows in the client's room, sorted.
+pub fn players(client: &mut Client) -> Vec<String> {
+    client.send("<LIST TYPE='player'/>").unwrap();
+    let result = client.expect_result("list", TIMEOUT).unwrap();
+    let mut names: Vec<String> = result
+        .child("LIST")
+        .map(|l| {
+            l.children_named("PLAYER")
+                .filter_map(|p| p.attr("ID").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Asks `LIST player` until it shows exactly `want`.
+pub fn wait_players(client: &mut Client, want: &[&str]) {
+    let deadline = Instant::now() + SLOW;
+    loop {
+        let got = players(client);
+        if got == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "players {got:?}, want {want:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The player count `LIST room` gives room `id`.
+pub fn room_count(client: &mut Client, id: &str) -> Option<String> {
+    client.send("<LIST TYPE='room'/>").unwrap();
+    let result = client.expect_result("list", TIMEOUT).unwrap();
+    let list = result.child("LIST")?;
+    let room = list
+        .children_named("ROOM")
+        .find(|r| r.attr("ID") == Some(id))?;
+    room.attr("PLAYERS").map(str::to_string)
+}
+
+pub fn chat_from(client: &mut Client, kind: &str, from: &str) -> String {
+    let line = client
+        .recv_until(SLOW, |e| {
+            e.is("CHAT") && e.attr("TYPE") == Some(kind) && e.attr("FROM") == Some(from)
+        })
+        .unwrap_or_else(|e| panic!("no {kind} chat from {from}: {e}"));
+    line.text
+}
+
+pub fn login(server: &TestServer, kind: LoginKind, name: &str, password: Option<&str>) -> String {
+    let mut c = server.connect();
+    c.login(kind, name, password, None).unwrap().code
+}
+
+/// A registered login on `server`. Its name may still be held for a
+/// moment by a session that just ended on another node: that is retried.
+pub fn registered(server: &TestServer, name: &str) -> Client {
+    let deadline = Instant::now() + SLOW;
+    loop {
+        let mut c = server.connect();
+        let code = c
+            .login(LoginKind::Normal, name, Some("pw"), None)
+            .unwrap()
+            .code;
+        if code == "ok" {
+            c.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
+            return c;
+        }
+        assert_eq!(code, "already logged in", "login of {name}");
+        assert!(Instant::now() < deadline, "{name} still refused");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
