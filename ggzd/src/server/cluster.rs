@@ -738,6 +738,10 @@ impl super::Server {
 
     /// Once per loop turn, last: the links' queued output.
     pub(super) fn cluster_flush(&mut self) {
+        if self.io.cluster.is_some() {
+            // Tables that changed this turn go out as whole states.
+            self.zone.cluster_sync_tables(&mut self.io);
+        }
         if let Some(cluster) = self.io.cluster.as_mut() {
             cluster.flush();
         }

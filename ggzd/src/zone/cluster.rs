@@ -36,6 +36,8 @@ pub(crate) struct ZoneCluster {
     pending: HashMap<ConnId, (String, i64)>,
     /// Claims of logged-in players, by canonical name.
     held: HashMap<String, i64>,
+    /// Tables across nodes (`zone/cluster_tables.rs`).
+    pub tables: super::cluster_tables::ClusterTables,
 }
 
 impl Zone {
@@ -48,6 +50,7 @@ impl Zone {
             next_token: 1,
             pending: HashMap::new(),
             held: HashMap::new(),
+            tables: Default::default(),
         }));
     }
 
@@ -192,6 +195,7 @@ impl Zone {
             .filter_map(|conn| self.player(*conn))
             .map(|p| LinkMsg::Player(self.player_info(p)))
             .collect();
+        out.extend(self.cluster_table_snapshot());
         out.push(LinkMsg::SnapshotEnd);
         out
     }
@@ -265,6 +269,7 @@ impl Zone {
         if let Some(c) = self.cluster.as_mut() {
             c.view.begin_snapshot(node);
         }
+        self.cluster_tables_begin(node);
     }
 
     /// A message from the node `node`.
@@ -309,6 +314,10 @@ impl Zone {
                     .map(|c| c.view.end_snapshot(node))
                     .unwrap_or_default();
                 self.show_gone(stale, now, sink);
+                self.cluster_tables_end(node, sink);
+            }
+            m @ (LinkMsg::Table(_) | LinkMsg::TableGone { .. }) => {
+                self.on_cluster_table(node, m, sink);
             }
             LinkMsg::Gone { name } => {
                 let canonical = canonical_name(&name);
@@ -352,9 +361,10 @@ impl Zone {
             log::info!(target: "connections", "node {node} is gone with {} player(s)", gone.len());
         }
         self.show_gone(gone, now, sink);
+        self.cluster_tables_node_gone(node, sink);
     }
 
-    fn room_by_key(&self, key: &str) -> Option<u32> {
+    pub(super) fn room_by_key(&self, key: &str) -> Option<u32> {
         self.rooms
             .iter()
             .flatten()

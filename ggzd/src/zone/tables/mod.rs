@@ -149,6 +149,7 @@ impl Zone {
     }
 
     fn broadcast_table_room(&self, room: u32, text: String, sink: &mut dyn Sink) {
+        self.cluster_table_touched(room);
         self.broadcast_room(room, &msg(text), None, sink);
     }
 }

@@ -54,6 +54,12 @@ impl Zone {
         }
         let room = player.room.ok_or(ResultCode::NotInRoom)?;
         let id = u32::try_from(table_id).map_err(|_| ResultCode::NoTable)?;
+        if self.table(room, id).is_none()
+            && let Some(code) = self.remote_join(room, id, &player.name, spectator)
+        {
+            self.consume_channel(conn, sink);
+            return Err(code);
+        }
         let table = self.table(room, id).ok_or(ResultCode::NoTable)?;
         if matches!(
             table.status,

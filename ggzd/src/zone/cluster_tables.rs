@@ -1,0 +1,356 @@
+//! Tables across nodes (docs/cluster.md §8): this node's tables go to the
+//! other nodes as whole states (in the snapshot, then whenever one changed),
+//! and the other nodes' tables are shown here in `LIST TYPE='table'` and by
+//! the same `UPDATE TYPE='table'` lines a local table sends. Without a
+//! cluster nothing here runs.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use super::Zone;
+use super::effects::{ConnId, Sink, msg};
+use crate::cluster::tables::{RemoteTable, RemoteTables, SeatState, TableChange, TableState};
+use crate::cluster::{LinkMsg, Outbound};
+use crate::proto::reply::{self as r, SeatView, TableView};
+use crate::proto::types::ResultCode;
+
+/// The zone's side of tables across nodes.
+#[derive(Default)]
+pub(crate) struct ClusterTables {
+    pub remote: RemoteTables,
+    /// What the other nodes were last told of each local table, by
+    /// (room, id).
+    sent: HashMap<(u32, u32), TableState>,
+    /// Rooms whose tables changed since the last [`Zone::cluster_sync_tables`].
+    /// Marked from `&self` paths (room broadcasts), hence the cell.
+    dirty: RefCell<HashSet<u32>>,
+}
+
+impl Zone {
+    /// A table of `room` was announced to the room: other nodes hear of
+    /// it at the end of the turn.
+    pub(crate) fn cluster_table_touched(&self, room: u32) {
+        if let Some(c) = self.cluster.as_ref() {
+            c.tables.dirty.borrow_mut().insert(room);
+        }
+    }
+
+    /// Once per loop turn: every local table that changed since the last
+    /// call goes to the other nodes, whole; a table that ended goes as
+    /// TABLE_GONE.
+    pub fn cluster_sync_tables(&mut self, sink: &mut dyn Sink) {
+        let Some(c) = self.cluster.as_ref() else {
+            return;
+        };
+        let rooms: Vec<u32> = c.tables.dirty.borrow_mut().drain().collect();
+        if rooms.is_empty() {
+            return;
+        }
+        let mut out = Vec::new();
+        let mut now_sent = Vec::new();
+        let mut gone = Vec::new();
+        for room_id in rooms {
+            let current: HashMap<u32, TableState> = self
+                .room(room_id)
+                .map(|room| {
+                    room.tables
+                        .values()
+                        .filter(|t| t.status != crate::proto::types::TableStatus::Created)
+                        .map(|t| (t.id, local_state(&room.desc.key, t)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (key, old) in c.tables.sent.iter().filter(|((r, _), _)| *r == room_id) {
+                if !current.contains_key(&key.1) {
+                    out.push(LinkMsg::TableGone {
+                        room: old.room.clone(),
+                        id: old.id,
+                    });
+                    gone.push(*key);
+                }
+            }
+            for (id, state) in current {
+                if c.tables.sent.get(&(room_id, id)) != Some(&state) {
+                    out.push(LinkMsg::Table(state.clone()));
+                    now_sent.push(((room_id, id), state));
+                }
+            }
+        }
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        for key in gone {
+            c.tables.sent.remove(&key);
+        }
+        c.tables.sent.extend(now_sent);
+        for m in out {
+            sink.cluster(Outbound::All(m));
+        }
+    }
+
+    /// This node's tables, for the snapshot a new link starts with.
+    pub(crate) fn cluster_table_snapshot(&self) -> Vec<LinkMsg> {
+        self.rooms
+            .iter()
+            .flatten()
+            .flat_map(|room| {
+                room.tables
+                    .values()
+                    .filter(|t| t.status != crate::proto::types::TableStatus::Created)
+                    .map(|t| LinkMsg::Table(local_state(&room.desc.key, t)))
+            })
+            .collect()
+    }
+
+    /// A node's snapshot begins: its tables not in it go at its end.
+    pub(crate) fn cluster_tables_begin(&mut self, node: &str) {
+        if let Some(c) = self.cluster.as_mut() {
+            c.tables.remote.begin_snapshot(node);
+        }
+    }
+
+    /// A node's snapshot ended: its tables it did not list are deleted.
+    pub(crate) fn cluster_tables_end(&mut self, node: &str, sink: &mut dyn Sink) {
+        let changes = self
+            .cluster
+            .as_mut()
+            .map(|c| c.tables.remote.end_snapshot(node))
+            .unwrap_or_default();
+        self.show_table_changes(changes, sink);
+    }
+
+    /// A table state or its end from `node`.
+    pub(crate) fn on_cluster_table(&mut self, node: &str, m: LinkMsg, sink: &mut dyn Sink) {
+        let changes = match m {
+            LinkMsg::Table(state) => {
+                // A room this node does not have cannot show it.
+                let Some(first) = self
+                    .room_by_key(&state.room)
+                    .and_then(|id| self.room(id))
+                    .map(|room| room.desc.max_tables.saturating_add(1))
+                else {
+                    return;
+                };
+                match self.cluster.as_mut() {
+                    Some(c) => c.tables.remote.upsert(node, state, first),
+                    None => return,
+                }
+            }
+            LinkMsg::TableGone { room, id } => self
+                .cluster
+                .as_mut()
+                .and_then(|c| c.tables.remote.remove(node, &room, id))
+                .into_iter()
+                .collect(),
+            _ => return,
+        };
+        self.show_table_changes(changes, sink);
+    }
+
+    /// A node died: its tables go from every room here, and the players
+    /// of this node that sat at or watched one are told the table ended.
+    pub(crate) fn cluster_tables_node_gone(&mut self, node: &str, sink: &mut dyn Sink) {
+        let Some((changes, people)) = self
+            .cluster
+            .as_mut()
+            .map(|c| c.tables.remote.remove_node(node))
+        else {
+            return;
+        };
+        if !changes.is_empty() {
+            log::info!(target: "tables", "node {node} is gone with {} table(s)", changes.len());
+        }
+        for name in people {
+            if let Some(&conn) = self.names.get(&crate::config::canonical_name(&name)) {
+                self.tell_table_lost(conn, node, sink);
+            }
+        }
+        self.show_table_changes(changes, sink);
+    }
+
+    fn tell_table_lost(&self, conn: ConnId, node: &str, sink: &mut dyn Sink) {
+        let text = format!("The table's server ({node}) is gone; the table has ended.");
+        sink.send(conn, &msg(r::chat("private", "", Some(&text))));
+    }
+
+    /// Remote tables of a room, for `LIST TYPE='table'`.
+    pub(crate) fn remote_table_views(&self, room_id: u32) -> Vec<TableView<'_>> {
+        let (Some(c), Some(room)) = (self.cluster.as_ref(), self.room(room_id)) else {
+            return Vec::new();
+        };
+        let game = room.game.map_or(-1, |g| g as i32);
+        c.tables
+            .remote
+            .in_room(&room.desc.key)
+            .map(|t| remote_view(t, game))
+            .collect()
+    }
+
+    /// Whether a remote table is shown as `id` in the room (local launches
+    /// never take such an id).
+    pub(crate) fn remote_table_shown(&self, room_key: &str, id: u32) -> bool {
+        self.cluster
+            .as_ref()
+            .is_some_and(|c| c.tables.remote.is_shown(room_key, id))
+    }
+
+    /// A JOIN of a table this room does not have locally: `None` when no
+    /// other node has it either (the caller answers as for any unknown
+    /// table). A remote table full for this player is refused as a local
+    /// one would be; joining one across nodes is not possible yet.
+    pub(crate) fn remote_join(
+        &self,
+        room_id: u32,
+        id: u32,
+        name: &str,
+        spectator: bool,
+    ) -> Option<ResultCode> {
+        let c = self.cluster.as_ref()?;
+        let room = self.room(room_id)?;
+        let table = c.tables.remote.get(&room.desc.key, id)?;
+        let mine = |s: &SeatState| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        };
+        use crate::cluster::tables::SeatKind;
+        let free = table.state.seats.iter().any(|s| {
+            s.kind == SeatKind::Open
+                || (matches!(s.kind, SeatKind::Reserved | SeatKind::Abandoned) && mine(s))
+        });
+        Some(if !spectator && !free {
+            ResultCode::TableFull
+        } else {
+            ResultCode::BadOptions
+        })
+    }
+
+    fn show_table_changes(&mut self, changes: Vec<TableChange>, sink: &mut dyn Sink) {
+        for change in changes {
+            if let Some((room_id, text)) = self.table_change_text(&change) {
+                self.broadcast_room(room_id, &msg(text), None, sink);
+            }
+        }
+    }
+
+    /// The UPDATE a local client gets for one change of a remote table.
+    fn table_change_text(&self, change: &TableChange) -> Option<(u32, String)> {
+        let (room_key, shown) = match change {
+            TableChange::Add { room, shown }
+            | TableChange::Delete { room, shown, .. }
+            | TableChange::Resize { room, shown }
+            | TableChange::Status { room, shown, .. }
+            | TableChange::Desc { room, shown }
+            | TableChange::SeatJoin { room, shown, .. }
+            | TableChange::SeatLeave { room, shown, .. }
+            | TableChange::Seat { room, shown, .. }
+            | TableChange::SpectatorJoin { room, shown, .. }
+            | TableChange::SpectatorLeave { room, shown, .. } => (room, *shown),
+        };
+        let room_id = self.room_by_key(room_key)?;
+        let rid = room_id as i32;
+        let sid = shown as i32;
+        if let TableChange::Delete { seats, .. } = change {
+            return Some((room_id, r::update_table_delete(rid, sid, *seats)));
+        }
+        let c = self.cluster.as_ref()?;
+        let t = c.tables.remote.get(room_key, shown)?;
+        let game = self.room(room_id)?.game.map_or(-1, |g| g as i32);
+        let seats = t.state.seats.len() as u32;
+        let slots = t.state.spectators.len() as u32;
+        let player_seat = |num: u32, name: &'_ str| -> String {
+            let view = SeatView {
+                num,
+                kind: crate::cluster::tables::SeatKind::Player,
+                name: Some(name),
+            };
+            match change {
+                TableChange::SeatJoin { .. } => r::update_table_join_seat(rid, sid, seats, &view),
+                _ => r::update_table_leave_seat(rid, sid, seats, &view),
+            }
+        };
+        let text = match change {
+            TableChange::Add { .. } => r::update_table_add(rid, &remote_view(t, game)),
+            TableChange::Resize { .. } => r::update_table_resize(rid, &remote_view(t, game)),
+            TableChange::Status { status, seats, .. } => {
+                r::update_table_status(rid, sid, i32::from(*status), *seats)
+            }
+            TableChange::Desc { .. } => r::update_table_desc(rid, sid, &t.state.desc),
+            TableChange::SeatJoin { num, name, .. } | TableChange::SeatLeave { num, name, .. } => {
+                player_seat(*num, name)
+            }
+            TableChange::Seat { num, .. } => {
+                let seat = t.state.seats.get(*num as usize)?;
+                r::update_table_seat(
+                    rid,
+                    sid,
+                    seats,
+                    &SeatView {
+                        num: *num,
+                        kind: seat.kind,
+                        name: seat.name.as_deref(),
+                    },
+                )
+            }
+            TableChange::SpectatorJoin { num, name, .. } => {
+                r::update_table_join_spectator(rid, sid, slots, *num, name)
+            }
+            TableChange::SpectatorLeave { num, name, .. } => {
+                r::update_table_leave_spectator(rid, sid, slots, *num, name)
+            }
+            TableChange::Delete { .. } => return None,
+        };
+        Some((room_id, text))
+    }
+}
+
+/// A local table as the link carries it.
+fn local_state(room_key: &str, t: &super::tables::Table) -> TableState {
+    TableState {
+        room: room_key.to_string(),
+        id: t.id,
+        status: t.status.as_i32() as i8,
+        desc: t.desc.clone(),
+        seats: t
+            .seats
+            .iter()
+            .map(|s| SeatState {
+                kind: s.kind,
+                name: s.name.clone(),
+            })
+            .collect(),
+        spectators: t
+            .spectators
+            .iter()
+            .map(|s| s.as_ref().map(|s| s.name.clone()))
+            .collect(),
+    }
+}
+
+/// A remote table as room lists show it, under its id on this node.
+fn remote_view(t: &RemoteTable, game: i32) -> TableView<'_> {
+    TableView {
+        id: t.shown as i32,
+        game,
+        status: i32::from(t.state.status),
+        desc: &t.state.desc,
+        seats: t
+            .state
+            .seats
+            .iter()
+            .enumerate()
+            .map(|(num, s)| SeatView {
+                num: num as u32,
+                kind: s.kind,
+                name: s.name.as_deref(),
+            })
+            .collect(),
+        spectators: t
+            .state
+            .spectators
+            .iter()
+            .enumerate()
+            .filter_map(|(num, s)| s.as_deref().map(|n| (num as u32, n)))
+            .collect(),
+    }
+}
