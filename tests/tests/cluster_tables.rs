@@ -163,3 +163,152 @@ fn tables_are_listed_on_every_node_and_die_with_theirs() {
     assert_eq!(request(&mut carl, "<CHAT>still here</CHAT>", "chat"), "ok");
     assert_eq!(chat_from(&mut bob, "normal", "carl"), "still here");
 }
+
+fn registered_in_room(server: &TestServer, name: &str) -> Client {
+    let mut c = server.connect();
+    assert_eq!(
+        c.login(LoginKind::First, name, Some("pw"), None)
+            .unwrap()
+            .code,
+        "ok"
+    );
+    c.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
+    enter(&mut c, ROOM);
+    c
+}
+
+fn join(client: &mut Client, table: &str, spectator: bool) {
+    client
+        .send(&format!("<JOIN TABLE='{table}' SPECTATOR='{spectator}'/>"))
+        .unwrap();
+    assert_eq!(result_code(client, "join"), "ok");
+    let join = client.recv_until(SLOW, |e| e.is("JOIN")).unwrap();
+    assert_eq!(join.attr("TABLE"), Some(table));
+}
+
+fn leave(client: &mut Client) -> String {
+    client
+        .send("<LEAVE FORCE='false' SPECTATOR='false'/>")
+        .unwrap();
+    assert_eq!(result_code(client, "leave"), "ok");
+    let leave = client.recv_until(SLOW, |e| e.is("LEAVE")).unwrap();
+    leave.attr("REASON").unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_player_of_another_node_joins_plays_and_is_watched_across_nodes() {
+    use ggzd_e2e::dio::*;
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut ann = registered_in_room(&a, "ann");
+    let mut bob = registered_in_room(&b, "bob");
+    let mut cy = c.guest_in_room("cy", ROOM);
+    wait_players(&mut cy, &["ann", "bob", "cy"]);
+
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    assert_eq!(ann_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(0));
+
+    // bob, on b, joins ann's table on a with his channel opened on b.
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let table = seated(&on_b, "across", "ann").unwrap();
+    let mut bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &table, false);
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::Players(_))),
+        Msg::Players(vec![(3, "ann".into()), (3, "bob".into())])
+    );
+    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
+
+    // cy, on c, sees both seated and watches: the game's traffic reaches
+    // a spectator whose channel is relayed too.
+    let on_c = wait_tables(&mut cy, "ann and bob at the table on c", |l| {
+        seated(l, "across", "ann").is_some() && seated(l, "across", "bob").is_some()
+    });
+    let mut cy_dio = Dio::open(&c, "cy");
+    join(&mut cy, &seated(&on_c, "across", "bob").unwrap(), true);
+
+    // ann wins on the rising diagonal: 4, 2, 6 against 0, 1.
+    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0, 2, 1, 6]);
+    assert_eq!(
+        ann_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+    assert_eq!(
+        cy_dio.until(|m| matches!(m, Msg::Move { square: 6, .. })),
+        Msg::Move {
+            player: 0,
+            square: 6
+        }
+    );
+
+    // Everyone leaves; the table goes from c's list.
+    assert_eq!(leave(&mut cy), "normal");
+    assert_eq!(leave(&mut bob), "normal");
+    leave(&mut ann);
+    wait_tables(&mut cy, "the table gone from c", |l| l.is_empty());
+
+    // The result was stored by a: the stats are the same on c.
+    ann.logout().unwrap();
+    bob.logout().unwrap();
+    let mut bob_on_c = registered(&c, "bob");
+    enter(&mut bob_on_c, ROOM);
+    bob_on_c.send("<LIST TYPE='player'/>").unwrap();
+    let list = bob_on_c.expect_result("list", TIMEOUT).unwrap();
+    let me = list
+        .child("LIST")
+        .unwrap()
+        .children_named("PLAYER")
+        .find(|p| p.attr("ID") == Some("bob"))
+        .unwrap()
+        .clone();
+    assert_eq!((me.attr("WINS"), me.attr("LOSSES")), (Some("0"), Some("1")));
+}
+
+#[test]
+fn a_killed_table_node_ends_the_game_for_players_of_other_nodes() {
+    use ggzd_e2e::dio::*;
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut cy = c.guest_in_room("cy", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let mut bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
+    // Mid-game.
+    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+
+    a.signal(libc::SIGKILL);
+    // bob is told the table ended, and his relayed channel closes.
+    let notice = bob
+        .recv_until(SLOW, |e| e.is("CHAT") && e.attr("TYPE") == Some("private"))
+        .expect("a notice that the table's server is gone");
+    assert!(notice.text.contains("gone"), "{}", notice.text);
+    let left = bob.recv_until(SLOW, |e| e.is("LEAVE")).unwrap();
+    assert_eq!(left.attr("REASON"), Some("gameerror"));
+    bob_dio.stream.set_read_timeout(Some(SLOW)).unwrap();
+    let mut rest = Vec::new();
+    use std::io::Read;
+    let _ = bob_dio.stream.read_to_end(&mut rest);
+    // The table leaves b's and c's lists; b and c go on.
+    wait_tables(&mut bob, "the table gone from b", |l| l.is_empty());
+    wait_tables(&mut cy, "the table gone from c", |l| l.is_empty());
+    assert_eq!(request(&mut cy, "<CHAT>still here</CHAT>", "chat"), "ok");
+    assert_eq!(chat_from(&mut bob, "normal", "cy"), "still here");
+    // bob is at no table any more: he may launch one of his own.
+    let _g = open_game_channel(&b, "bob");
+    launch(&mut bob, "<SEAT NUM='1' TYPE='open'/>");
+}

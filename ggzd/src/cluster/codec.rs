@@ -69,6 +69,30 @@ pub enum LinkMsg {
         room: String,
         id: u32,
     },
+    /// A player of the sender asks for a seat (or a spectator slot) at a
+    /// table of the receiver. `seat` is the seat asked for, if any.
+    JoinRequest {
+        req: u32,
+        player: String,
+        room: String,
+        id: u32,
+        spectator: bool,
+        seat: Option<u32>,
+    },
+    /// The answer to JoinRequest `req`: a result code (the original's
+    /// number, docs/client-server.md), and on success the one-time token
+    /// the game channel's relay connection presents.
+    JoinAnswer {
+        req: u32,
+        code: i8,
+        token: [u8; 16],
+    },
+    /// A player of the sender left a table of the receiver.
+    LeaveTable {
+        player: String,
+        room: String,
+        id: u32,
+    },
     // ----- end of the tables block -----
 }
 
@@ -83,6 +107,9 @@ const BEEP: u8 = 8;
 // Tables across nodes (engineer "xtables": kinds 9-29).
 const TABLE: u8 = 9;
 const TABLE_GONE: u8 = 10;
+const JOIN_REQUEST: u8 = 11;
+const JOIN_ANSWER: u8 = 12;
+const LEAVE_TABLE: u8 = 13;
 
 /// Why a link's bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +186,34 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
         }
         LinkMsg::TableGone { room, id } => {
             w.byte(TABLE_GONE);
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+        }
+        LinkMsg::JoinRequest {
+            req,
+            player,
+            room,
+            id,
+            spectator,
+            seat,
+        } => {
+            w.byte(JOIN_REQUEST);
+            w.0.extend_from_slice(&req.to_be_bytes());
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            w.byte(u8::from(*spectator));
+            w.0.extend_from_slice(&seat.map_or(-1, i64::from).to_be_bytes());
+        }
+        LinkMsg::JoinAnswer { req, code, token } => {
+            w.byte(JOIN_ANSWER);
+            w.0.extend_from_slice(&req.to_be_bytes());
+            w.byte(*code as u8);
+            w.0.extend_from_slice(token);
+        }
+        LinkMsg::LeaveTable { player, room, id } => {
+            w.byte(LEAVE_TABLE);
+            w.short(player)?;
             w.short(room)?;
             w.0.extend_from_slice(&id.to_be_bytes());
         }
@@ -262,6 +317,24 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
         },
         TABLE => LinkMsg::Table(read_table(&mut r)?),
         TABLE_GONE => LinkMsg::TableGone {
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+        },
+        JOIN_REQUEST => LinkMsg::JoinRequest {
+            req: u32::from_be_bytes(r.array::<4>()?),
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+            spectator: r.byte()? != 0,
+            seat: u32::try_from(i64::from_be_bytes(r.array::<8>()?)).ok(),
+        },
+        JOIN_ANSWER => LinkMsg::JoinAnswer {
+            req: u32::from_be_bytes(r.array::<4>()?),
+            code: r.byte()? as i8,
+            token: r.array::<16>()?,
+        },
+        LEAVE_TABLE => LinkMsg::LeaveTable {
+            player: r.short()?,
             room: r.short()?,
             id: u32::from_be_bytes(r.array::<4>()?),
         },
@@ -455,6 +528,32 @@ mod tests {
             LinkMsg::TableGone {
                 room: "tictactoe".into(),
                 id: u32::MAX,
+            },
+            LinkMsg::JoinRequest {
+                req: 3,
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
+                spectator: false,
+                seat: Some(1),
+            },
+            LinkMsg::JoinRequest {
+                req: u32::MAX,
+                player: "cy".into(),
+                room: "r".into(),
+                id: 2,
+                spectator: true,
+                seat: None,
+            },
+            LinkMsg::JoinAnswer {
+                req: 3,
+                code: -4,
+                token: [7; 16],
+            },
+            LinkMsg::LeaveTable {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
             },
         ]
     }

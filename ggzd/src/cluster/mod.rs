@@ -19,4 +19,12 @@ pub enum Outbound {
     All(LinkMsg),
     /// To the node named.
     To(String, LinkMsg),
+    /// Relay the prepared game channel `channel` (a client connection of
+    /// this node) to a table of `node`, presenting `token`
+    /// (docs/cluster.md §8).
+    Relay {
+        channel: crate::zone::ConnId,
+        node: String,
+        token: [u8; 16],
+    },
 }

@@ -364,6 +364,144 @@ pub fn diff(shown: u32, old: &TableState, new: &TableState) -> Vec<TableChange> 
     out
 }
 
+// ----- the game channel's relay connection ------------------------------
+
+/// The first bytes of a relay connection on the link listener. As a link
+/// frame's length they would be far past `MAX_FRAME`, so a relay can never
+/// be taken for a link, nor a link for a relay.
+pub const RELAY_MAGIC: [u8; 4] = *b"GGZR";
+/// The whole header: the magic, then the 16-byte token.
+pub const RELAY_HEADER: usize = 20;
+
+/// The header a relay connection starts with.
+pub fn relay_header(token: &[u8; 16]) -> [u8; RELAY_HEADER] {
+    let mut out = [0u8; RELAY_HEADER];
+    out[..4].copy_from_slice(&RELAY_MAGIC);
+    out[4..].copy_from_slice(token);
+    out
+}
+
+/// What the first bytes of an accepted connection say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Header {
+    /// Not a relay: a node link.
+    Link,
+    /// A relay, its header not complete yet.
+    More,
+    /// A relay presenting this token.
+    Relay([u8; 16]),
+}
+
+/// Reads the header from the bytes peeked so far (never more than
+/// [`RELAY_HEADER`] are looked at).
+pub fn parse_header(peeked: &[u8]) -> Header {
+    let n = peeked.len().min(4);
+    if peeked[..n] != RELAY_MAGIC[..n] {
+        return Header::Link;
+    }
+    match peeked.get(4..RELAY_HEADER) {
+        Some(token) => {
+            let mut t = [0u8; 16];
+            t.copy_from_slice(token);
+            Header::Relay(t)
+        }
+        None => Header::More,
+    }
+}
+
+// ----- JOINs forwarded to a table's node --------------------------------
+
+/// Most JOINs awaiting their answer, over all links.
+pub const MAX_PENDING_JOINS: usize = 1024;
+
+/// One forwarded JOIN, as the asking node keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingJoin<C> {
+    /// Who asked (a connection of this node).
+    pub player: C,
+    pub node: String,
+    pub room: String,
+    /// The id shown on this node.
+    pub shown: u32,
+    pub spectator: bool,
+    pub deadline: std::time::Instant,
+}
+
+/// The forwarded JOINs of this node: at most one per player, at most
+/// [`MAX_PENDING_JOINS`] in all; each ends with its answer, its deadline
+/// or its link.
+#[derive(Debug)]
+pub struct PendingJoins<C> {
+    next: u32,
+    by_req: HashMap<u32, PendingJoin<C>>,
+}
+
+impl<C> Default for PendingJoins<C> {
+    fn default() -> Self {
+        PendingJoins {
+            next: 1,
+            by_req: HashMap::new(),
+        }
+    }
+}
+
+impl<C: Copy + PartialEq> PendingJoins<C> {
+    /// Registers a JOIN; `None` when the player has one under way or the
+    /// bound is reached.
+    pub fn add(&mut self, join: PendingJoin<C>) -> Option<u32> {
+        if self.by_req.len() >= MAX_PENDING_JOINS || self.has(join.player) {
+            return None;
+        }
+        let req = self.next;
+        self.next = self.next.wrapping_add(1).max(1);
+        self.by_req.insert(req, join);
+        Some(req)
+    }
+
+    pub fn has(&self, player: C) -> bool {
+        self.by_req.values().any(|p| p.player == player)
+    }
+
+    /// The answer to `req` came from `node` (an answer from another node
+    /// is not believed).
+    pub fn answer(&mut self, node: &str, req: u32) -> Option<PendingJoin<C>> {
+        if self.by_req.get(&req)?.node != node {
+            return None;
+        }
+        self.by_req.remove(&req)
+    }
+
+    /// JOINs whose deadline passed, or (with `node`) every JOIN to it.
+    pub fn take_expired(
+        &mut self,
+        now: std::time::Instant,
+        node: Option<&str>,
+    ) -> Vec<PendingJoin<C>> {
+        let reqs: Vec<u32> = self
+            .by_req
+            .iter()
+            .filter(|(_, p)| node.map_or(p.deadline <= now, |n| p.node == n))
+            .map(|(req, _)| *req)
+            .collect();
+        reqs.into_iter()
+            .filter_map(|req| self.by_req.remove(&req))
+            .collect()
+    }
+
+    /// The player is gone: its JOIN is forgotten.
+    pub fn forget(&mut self, player: C) {
+        self.by_req.retain(|_, p| p.player != player);
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_req.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_req.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,5 +708,51 @@ mod tests {
         assert_eq!(v.len(), MAX_TABLES_PER_NODE);
         v.upsert("b", table("ttt", 1), 1);
         assert_eq!(v.len(), MAX_TABLES_PER_NODE + 1);
+    }
+    #[test]
+    fn the_relay_header_is_read_exactly_and_never_taken_for_a_link() {
+        let token = [9u8; 16];
+        let h = relay_header(&token);
+        assert_eq!(parse_header(&h), Header::Relay(token));
+        assert_eq!(parse_header(&h[..3]), Header::More);
+        assert_eq!(parse_header(&h[..19]), Header::More);
+        assert_eq!(parse_header(&[]), Header::More);
+        // A link starts with a frame length of at most 64 KiB.
+        assert_eq!(parse_header(&[0, 0, 0, 9, 1]), Header::Link);
+        assert_eq!(parse_header(b"GGZX"), Header::Link);
+        assert!(u32::from_be_bytes(RELAY_MAGIC) as usize > crate::cluster::codec::MAX_FRAME);
+    }
+
+    #[test]
+    fn forwarded_joins_are_one_per_player_bounded_and_end_by_answer_deadline_or_link() {
+        let now = std::time::Instant::now();
+        let join = |player: u32, node: &str, secs: u64| PendingJoin {
+            player,
+            node: node.to_string(),
+            room: "ttt".into(),
+            shown: 11,
+            spectator: false,
+            deadline: now + std::time::Duration::from_secs(secs),
+        };
+        let mut p = PendingJoins::default();
+        let r1 = p.add(join(1, "a", 10)).unwrap();
+        assert!(p.add(join(1, "a", 10)).is_none(), "one per player");
+        let r2 = p.add(join(2, "b", 1)).unwrap();
+        let _r3 = p.add(join(3, "a", 10)).unwrap();
+        assert!(p.answer("b", r1).is_none(), "only its node answers");
+        assert_eq!(p.answer("a", r1).map(|j| j.player), Some(1));
+        assert!(p.answer("a", r1).is_none(), "answered once");
+        let late = p.take_expired(now + std::time::Duration::from_secs(2), None);
+        assert_eq!(late.iter().map(|j| j.player).collect::<Vec<_>>(), vec![2]);
+        assert!(p.answer("b", r2).is_none());
+        let lost = p.take_expired(now, Some("a"));
+        assert_eq!(lost.len(), 1);
+        assert!(p.is_empty());
+        for n in 0..MAX_PENDING_JOINS as u32 {
+            assert!(p.add(join(100 + n, "a", 10)).is_some());
+        }
+        assert!(p.add(join(7, "a", 10)).is_none(), "bounded");
+        p.forget(100);
+        assert_eq!(p.len(), MAX_PENDING_JOINS - 1);
     }
 }

@@ -38,6 +38,8 @@ pub(crate) struct ZoneCluster {
     held: HashMap<String, i64>,
     /// Tables across nodes (`zone/cluster_tables.rs`).
     pub tables: super::cluster_tables::ClusterTables,
+    /// JOIN and LEAVE across nodes (`zone/cluster_seats.rs`).
+    pub seats: super::cluster_seats::ClusterSeats,
 }
 
 impl Zone {
@@ -51,6 +53,7 @@ impl Zone {
             pending: HashMap::new(),
             held: HashMap::new(),
             tables: Default::default(),
+            seats: Default::default(),
         }));
     }
 
@@ -319,6 +322,9 @@ impl Zone {
             m @ (LinkMsg::Table(_) | LinkMsg::TableGone { .. }) => {
                 self.on_cluster_table(node, m, sink);
             }
+            m @ (LinkMsg::JoinRequest { .. }
+            | LinkMsg::JoinAnswer { .. }
+            | LinkMsg::LeaveTable { .. }) => self.on_cluster_seat_msg(node, m, now, sink),
             LinkMsg::Gone { name } => {
                 let canonical = canonical_name(&name);
                 let gone = self
@@ -361,7 +367,7 @@ impl Zone {
             log::info!(target: "connections", "node {node} is gone with {} player(s)", gone.len());
         }
         self.show_gone(gone, now, sink);
-        self.cluster_tables_node_gone(node, sink);
+        self.cluster_tables_node_gone(node, now, sink);
     }
 
     pub(super) fn room_by_key(&self, key: &str) -> Option<u32> {

@@ -6,13 +6,13 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 use super::Zone;
-use super::effects::{ConnId, Sink, msg};
+use super::effects::{Sink, msg};
 use crate::cluster::tables::{RemoteTable, RemoteTables, SeatState, TableChange, TableState};
 use crate::cluster::{LinkMsg, Outbound};
 use crate::proto::reply::{self as r, SeatView, TableView};
-use crate::proto::types::ResultCode;
 
 /// The zone's side of tables across nodes.
 #[derive(Default)]
@@ -79,10 +79,13 @@ impl Zone {
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
-        for key in gone {
-            c.tables.sent.remove(&key);
+        for key in &gone {
+            c.tables.sent.remove(key);
         }
         c.tables.sent.extend(now_sent);
+        for (room, id) in gone {
+            self.guests_table_gone(room, id);
+        }
         for m in out {
             sink.cluster(Outbound::All(m));
         }
@@ -147,10 +150,16 @@ impl Zone {
         self.show_table_changes(changes, sink);
     }
 
-    /// A node died: its tables go from every room here, and the players
-    /// of this node that sat at or watched one are told the table ended.
-    pub(crate) fn cluster_tables_node_gone(&mut self, node: &str, sink: &mut dyn Sink) {
-        let Some((changes, people)) = self
+    /// A node died: its tables go from every room here, the players of
+    /// this node at them are told the table ended, and its players leave
+    /// the tables of this node.
+    pub(crate) fn cluster_tables_node_gone(
+        &mut self,
+        node: &str,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
+        let Some((changes, _)) = self
             .cluster
             .as_mut()
             .map(|c| c.tables.remote.remove_node(node))
@@ -160,17 +169,8 @@ impl Zone {
         if !changes.is_empty() {
             log::info!(target: "tables", "node {node} is gone with {} table(s)", changes.len());
         }
-        for name in people {
-            if let Some(&conn) = self.names.get(&crate::config::canonical_name(&name)) {
-                self.tell_table_lost(conn, node, sink);
-            }
-        }
-        self.show_table_changes(changes, sink);
-    }
-
-    fn tell_table_lost(&self, conn: ConnId, node: &str, sink: &mut dyn Sink) {
-        let text = format!("The table's server ({node}) is gone; the table has ended.");
-        sink.send(conn, &msg(r::chat("private", "", Some(&text))));
+        self.show_table_changes_of(changes, true, sink);
+        self.guests_node_gone(node, now, sink);
     }
 
     /// Remote tables of a room, for `LIST TYPE='table'`.
@@ -194,39 +194,21 @@ impl Zone {
             .is_some_and(|c| c.tables.remote.is_shown(room_key, id))
     }
 
-    /// A JOIN of a table this room does not have locally: `None` when no
-    /// other node has it either (the caller answers as for any unknown
-    /// table). A remote table full for this player is refused as a local
-    /// one would be; joining one across nodes is not possible yet.
-    pub(crate) fn remote_join(
-        &self,
-        room_id: u32,
-        id: u32,
-        name: &str,
-        spectator: bool,
-    ) -> Option<ResultCode> {
-        let c = self.cluster.as_ref()?;
-        let room = self.room(room_id)?;
-        let table = c.tables.remote.get(&room.desc.key, id)?;
-        let mine = |s: &SeatState| {
-            s.name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        };
-        use crate::cluster::tables::SeatKind;
-        let free = table.state.seats.iter().any(|s| {
-            s.kind == SeatKind::Open
-                || (matches!(s.kind, SeatKind::Reserved | SeatKind::Abandoned) && mine(s))
-        });
-        Some(if !spectator && !free {
-            ResultCode::TableFull
-        } else {
-            ResultCode::BadOptions
-        })
+    fn show_table_changes(&mut self, changes: Vec<TableChange>, sink: &mut dyn Sink) {
+        self.show_table_changes_of(changes, false, sink);
     }
 
-    fn show_table_changes(&mut self, changes: Vec<TableChange>, sink: &mut dyn Sink) {
+    /// `node_died`: the tables deleted went with their node.
+    fn show_table_changes_of(
+        &mut self,
+        changes: Vec<TableChange>,
+        node_died: bool,
+        sink: &mut dyn Sink,
+    ) {
         for change in changes {
+            if let TableChange::Delete { room, shown, .. } = &change {
+                self.remote_table_ended(room, *shown, node_died, sink);
+            }
             if let Some((room_id, text)) = self.table_change_text(&change) {
                 self.broadcast_room(room_id, &msg(text), None, sink);
             }

@@ -55,10 +55,9 @@ impl Zone {
         let room = player.room.ok_or(ResultCode::NotInRoom)?;
         let id = u32::try_from(table_id).map_err(|_| ResultCode::NoTable)?;
         if self.table(room, id).is_none()
-            && let Some(code) = self.remote_join(room, id, &player.name, spectator)
+            && let Some(result) = self.remote_join(conn, room, id, spectator, seat, now, sink)
         {
-            self.consume_channel(conn, sink);
-            return Err(code);
+            return result;
         }
         let table = self.table(room, id).ok_or(ResultCode::NoTable)?;
         if matches!(
@@ -77,7 +76,7 @@ impl Zone {
 
     /// A failed join attempt still uses up the prepared channel, as
     /// clients expect; we close it rather than leak it.
-    pub(super) fn consume_channel(&mut self, conn: ConnId, sink: &mut dyn Sink) {
+    pub(crate) fn consume_channel(&mut self, conn: ConnId, sink: &mut dyn Sink) {
         if let Some(channel) = self.player_mut(conn).and_then(|p| p.channel.take()) {
             sink.close(channel, crate::zone::Close::Now);
             self.release_channel_session(channel);
@@ -86,7 +85,7 @@ impl Zone {
 
     /// The channel's session ends here; its socket goes to a game server
     /// or is closed by the sink.
-    pub(super) fn release_channel_session(&mut self, channel: ConnId) {
+    pub(crate) fn release_channel_session(&mut self, channel: ConnId) {
         if let Some(slot) = self.sessions.get_mut(channel.slot as usize)
             && slot.as_ref().is_some_and(|s| s.id == channel)
             && let Some(session) = slot.take()
@@ -120,7 +119,7 @@ impl Zone {
         Ok(())
     }
 
-    pub(super) fn choose_seat(
+    pub(crate) fn choose_seat(
         table: &Table,
         name: &str,
         requested: Option<i64>,
@@ -311,6 +310,9 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
+        if self.remote_leave(conn, true, sink) {
+            return;
+        }
         let Some(player) = self.player(conn) else {
             return;
         };
@@ -433,7 +435,7 @@ impl Zone {
         }
     }
 
-    pub(super) fn kill_if_empty(&mut self, room: u32, id: u32, now: Instant, sink: &mut dyn Sink) {
+    pub(crate) fn kill_if_empty(&mut self, room: u32, id: u32, now: Instant, sink: &mut dyn Sink) {
         let Some(table) = self.table(room, id) else {
             return;
         };
@@ -457,6 +459,9 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
+        if self.remote_leave(conn, false, sink) {
+            return;
+        }
         let Some((room, launching, place)) =
             self.player(conn).map(|p| (p.room, p.launching, p.place))
         else {
