@@ -227,8 +227,28 @@ fn a_player_of_another_node_joins_plays_and_is_watched_across_nodes() {
     let on_c = wait_tables(&mut cy, "ann and bob at the table on c", |l| {
         seated(l, "across", "ann").is_some() && seated(l, "across", "bob").is_some()
     });
+    let shown_on_c = seated(&on_c, "across", "bob").unwrap();
+    // Room lists of c show where the players of a and b sit.
+    cy.send("<LIST TYPE='player'/>").unwrap();
+    let list = cy.expect_result("list", TIMEOUT).unwrap();
+    let at: Vec<(String, String)> = list
+        .child("LIST")
+        .unwrap()
+        .children_named("PLAYER")
+        .map(|p| {
+            (
+                p.attr("ID").unwrap_or("").to_string(),
+                p.attr("TABLE").unwrap_or("").to_string(),
+            )
+        })
+        .filter(|(id, _)| id != "cy")
+        .collect();
+    assert!(
+        at.iter().all(|(_, t)| *t == shown_on_c) && at.len() == 2,
+        "{at:?}"
+    );
     let mut cy_dio = Dio::open(&c, "cy");
-    join(&mut cy, &seated(&on_c, "across", "bob").unwrap(), true);
+    join(&mut cy, &shown_on_c, true);
 
     // ann wins on the rising diagonal: 4, 2, 6 against 0, 1.
     play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0, 2, 1, 6]);

@@ -208,7 +208,16 @@ impl Zone {
         let (Some(c), Some(room)) = (self.cluster.as_ref(), self.room(room)) else {
             return Vec::new();
         };
-        c.view.in_room(&room.desc.key).map(remote_view).collect()
+        // Where each sits, from the tables' own states (ids as shown here).
+        let seated = self.seated_in_room(room.id);
+        c.view
+            .in_room(&room.desc.key)
+            .map(|p| {
+                let mut view = remote_view(p);
+                view.table = seated.get(&p.canonical).map_or(-1, |id| *id as i32);
+                view
+            })
+            .collect()
     }
 
     /// Room chat or an announcement of a local player, for other nodes.
@@ -440,9 +449,9 @@ impl Zone {
     }
 }
 
-/// A remote player as room lists show it. Its table is on its own node
-/// (tables across nodes come later), so it shows none; statistics are read
-/// by its own node and not carried.
+/// A remote player as room lists show it, at no table (the caller fills in
+/// the table from the tables' states); statistics are read by its own node
+/// and not carried.
 fn remote_view(p: &RemotePlayer) -> PlayerView<'_> {
     PlayerView {
         name: &p.info.name,

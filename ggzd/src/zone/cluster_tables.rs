@@ -10,8 +10,11 @@ use std::time::Instant;
 
 use super::Zone;
 use super::effects::{Sink, msg};
-use crate::cluster::tables::{RemoteTable, RemoteTables, SeatState, TableChange, TableState};
+use crate::cluster::tables::{
+    RemoteTable, RemoteTables, SeatKind, SeatState, TableChange, TableState,
+};
 use crate::cluster::{LinkMsg, Outbound};
+use crate::config::canonical_name;
 use crate::proto::reply::{self as r, SeatView, TableView};
 
 /// The zone's side of tables across nodes.
@@ -184,6 +187,35 @@ impl Zone {
             .in_room(&room.desc.key)
             .map(|t| remote_view(t, game))
             .collect()
+    }
+
+    /// Who sits at or watches which table of a room (local and remote
+    /// tables, ids as shown here), by canonical name: what room lists
+    /// show for players of other nodes.
+    pub(crate) fn seated_in_room(&self, room_id: u32) -> HashMap<String, u32> {
+        let mut out = HashMap::new();
+        let (Some(c), Some(room)) = (self.cluster.as_ref(), self.room(room_id)) else {
+            return out;
+        };
+        for t in room.tables.values() {
+            let seated = t.seats.iter().filter(|s| s.kind == SeatKind::Player);
+            for name in seated.filter_map(|s| s.name.as_deref()) {
+                out.insert(canonical_name(name), t.id);
+            }
+            for s in t.spectators.iter().flatten() {
+                out.insert(canonical_name(&s.name), t.id);
+            }
+        }
+        for t in c.tables.remote.in_room(&room.desc.key) {
+            let seated = t.state.seats.iter().filter(|s| s.kind == SeatKind::Player);
+            for name in seated.filter_map(|s| s.name.as_deref()) {
+                out.insert(canonical_name(name), t.shown);
+            }
+            for name in t.state.spectators.iter().flatten() {
+                out.insert(canonical_name(name), t.shown);
+            }
+        }
+        out
     }
 
     /// Whether a remote table is shown as `id` in the room (local launches

@@ -202,6 +202,7 @@ impl Zone {
             if let Some(p) = self.player_mut(conn) {
                 p.place = None;
             }
+            self.cluster_player_changed(conn, sink);
             sink.send(conn, &msg(r::leave(LeaveReason::Boot, Some("[server]"))));
         }
         self.game_broadcast(room, id, update, now, sink);

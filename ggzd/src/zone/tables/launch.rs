@@ -65,6 +65,7 @@ impl Zone {
         if let Some(p) = self.player_mut(conn) {
             p.launching = Some(id);
         }
+        self.cluster_player_changed(conn, sink);
         Ok(())
     }
 
