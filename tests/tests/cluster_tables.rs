@@ -332,3 +332,58 @@ fn a_killed_table_node_ends_the_game_for_players_of_other_nodes() {
     let _g = open_game_channel(&b, "bob");
     launch(&mut bob, "<SEAT NUM='1' TYPE='open'/>");
 }
+
+#[test]
+fn a_dropped_player_logs_in_on_another_node_and_takes_the_held_seat_back() {
+    use ggzd_e2e::dio::*;
+    let url = database();
+    let [a, b, _c] = zone(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let table = seated(&on_b, "across", "ann").unwrap();
+    let mut bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &table, false);
+    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+
+    // ann's client dies mid-game: her seat on a is held for her.
+    drop(ann);
+    drop(ann_dio);
+    wait_tables(&mut bob, "ann's seat held", |l| {
+        l.iter()
+            .any(|(_, _, seats)| seats.first().is_some_and(|s| s.0 == "abandoned"))
+    });
+    // She logs in again on b (once a has freed her name) and joins.
+    let deadline = Instant::now() + SLOW;
+    let mut ann = loop {
+        let mut client = b.connect();
+        let code = client
+            .login(LoginKind::Guest, "ann", None, None)
+            .unwrap()
+            .code;
+        if code == "ok" {
+            client.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
+            enter(&mut client, ROOM);
+            break client;
+        }
+        assert!(Instant::now() < deadline, "ann still refused: {code}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut ann_dio = Dio::open(&b, "ann");
+    join(&mut ann, &table, false);
+    let Msg::Sync { cells, .. } = ann_dio.until(|m| matches!(m, Msg::Sync { .. })) else {
+        unreachable!()
+    };
+    assert_eq!((cells[4], cells[0]), (0, 1), "the board came back");
+    // They play it out, both from b: ann completes the middle column.
+    play(&mut [&mut ann_dio, &mut bob_dio], &[1, 8, 7]);
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+}
