@@ -322,6 +322,8 @@ impl Zone {
             } else {
                 LeaveReason::GameOver
             };
+            // As a local table's end: RESULT leave, then LEAVE.
+            self.reply(conn, "leave", ResultCode::Ok, sink);
             sink.send(conn, &msg(r::leave(reason, None)));
             self.cluster_player_changed(conn, sink);
         }
