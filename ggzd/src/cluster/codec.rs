@@ -93,6 +93,15 @@ pub enum LinkMsg {
         room: String,
         id: u32,
     },
+    /// A player of the receiver no longer sits at (or watches) a table of
+    /// the sender: booted, or its channel was refused. `reason` is a
+    /// LEAVE reason (0 normal, 1 boot, 2 gameover, 3 gameerror).
+    SeatLost {
+        player: String,
+        room: String,
+        id: u32,
+        reason: u8,
+    },
     // ----- end of the tables block -----
 }
 
@@ -110,6 +119,7 @@ const TABLE_GONE: u8 = 10;
 const JOIN_REQUEST: u8 = 11;
 const JOIN_ANSWER: u8 = 12;
 const LEAVE_TABLE: u8 = 13;
+const SEAT_LOST: u8 = 14;
 
 /// Why a link's bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +226,18 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.short(player)?;
             w.short(room)?;
             w.0.extend_from_slice(&id.to_be_bytes());
+        }
+        LinkMsg::SeatLost {
+            player,
+            room,
+            id,
+            reason,
+        } => {
+            w.byte(SEAT_LOST);
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            w.byte(*reason);
         }
     }
     let body = w.0.len() - 4;
@@ -337,6 +359,12 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
             player: r.short()?,
             room: r.short()?,
             id: u32::from_be_bytes(r.array::<4>()?),
+        },
+        SEAT_LOST => LinkMsg::SeatLost {
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+            reason: r.byte()?,
         },
         other => return Err(CodecError::UnknownKind(other)),
     };
@@ -554,6 +582,12 @@ mod tests {
                 player: "bob".into(),
                 room: "tictactoe".into(),
                 id: 1,
+            },
+            LinkMsg::SeatLost {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
+                reason: 1,
             },
         ]
     }

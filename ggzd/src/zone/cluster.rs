@@ -333,7 +333,8 @@ impl Zone {
             }
             m @ (LinkMsg::JoinRequest { .. }
             | LinkMsg::JoinAnswer { .. }
-            | LinkMsg::LeaveTable { .. }) => self.on_cluster_seat_msg(node, m, now, sink),
+            | LinkMsg::LeaveTable { .. }
+            | LinkMsg::SeatLost { .. }) => self.on_cluster_seat_msg(node, m, now, sink),
             LinkMsg::Gone { name } => {
                 let canonical = canonical_name(&name);
                 let gone = self

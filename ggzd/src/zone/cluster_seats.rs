@@ -497,16 +497,18 @@ impl Zone {
             log::warn!(target: "tables", "a relay connection for {} was refused", grant.name);
             return None;
         }
-        let num = self
-            .guest_seat(
-                &grant.node,
-                &grant.name,
-                grant.room,
-                grant.id,
-                grant.spectator,
-                grant.seat,
-            )
-            .ok()?;
+        let Ok(num) = self.guest_seat(
+            &grant.node,
+            &grant.name,
+            grant.room,
+            grant.id,
+            grant.spectator,
+            grant.seat,
+        ) else {
+            // Taken meanwhile: the player's node must not think it sits.
+            self.tell_seat_lost(&grant.node, &grant.name, grant.room, grant.id, 3, sink);
+            return None;
+        };
         let c = self.cluster.as_mut()?;
         c.seats.next_guest = c.seats.next_guest.wrapping_add(1);
         let stand_in = ConnId {
@@ -609,7 +611,100 @@ impl Zone {
         }) else {
             return;
         };
-        self.guest_vacate(stand_in, now, sink);
+        self.guest_vacate(stand_in, true, now, sink);
+    }
+
+    /// The stand-in of the player `name` of another node at this table.
+    pub(crate) fn guest_at(&self, room: u32, id: u32, name: &str) -> Option<ConnId> {
+        let c = self.cluster.as_ref()?;
+        c.seats
+            .guests
+            .iter()
+            .find(|(_, g)| g.room == room && g.id == id && g.name.eq_ignore_ascii_case(name))
+            .map(|(conn, _)| *conn)
+    }
+
+    /// Boots a player of another node (its table's owner or game server
+    /// asked): the seat opens and its node is told. `false` when
+    /// `stand_in` is no such player.
+    pub(crate) fn boot_guest(
+        &mut self,
+        stand_in: ConnId,
+        by: &str,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        let Some((node, name, room, id)) = self.cluster.as_ref().and_then(|c| {
+            let g = c.seats.guests.get(&stand_in)?;
+            Some((g.node.clone(), g.name.clone(), g.room, g.id))
+        }) else {
+            return false;
+        };
+        log::info!(target: "tables", "{by} boots {name} of {node} from table {id}");
+        self.guest_vacate(stand_in, false, now, sink);
+        self.tell_seat_lost(&node, &name, room, id, 1, sink);
+        true
+    }
+
+    fn tell_seat_lost(
+        &self,
+        node: &str,
+        name: &str,
+        room: u32,
+        id: u32,
+        reason: u8,
+        sink: &mut dyn Sink,
+    ) {
+        if let Some(room) = self.room(room) {
+            sink.cluster(Outbound::To(
+                node.to_string(),
+                LinkMsg::SeatLost {
+                    player: name.to_string(),
+                    room: room.desc.key.clone(),
+                    id,
+                    reason,
+                },
+            ));
+        }
+    }
+
+    /// The table's node says a player of this node lost its seat.
+    fn on_seat_lost(
+        &mut self,
+        node: &str,
+        name: &str,
+        room: &str,
+        id: u32,
+        reason: u8,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(&conn) = self.names.get(&canonical_name(name)) else {
+            return;
+        };
+        let Some(c) = self.cluster.as_mut() else {
+            return;
+        };
+        let matches = c
+            .seats
+            .away
+            .get(&conn)
+            .is_some_and(|a| a.node == node && a.room == room && a.origin == id);
+        if !matches {
+            return;
+        }
+        c.seats.away.remove(&conn);
+        if let Some(p) = self.player_mut(conn) {
+            p.place = None;
+        }
+        let reason = match reason {
+            0 => LeaveReason::Normal,
+            1 => LeaveReason::Boot,
+            2 => LeaveReason::GameOver,
+            _ => LeaveReason::GameError,
+        };
+        self.reply(conn, "leave", ResultCode::Ok, sink);
+        sink.send(conn, &msg(r::leave(reason, None)));
+        self.cluster_player_changed(conn, sink);
     }
 
     /// Every player of a dead node leaves the tables of this node (a seat
@@ -628,7 +723,7 @@ impl Zone {
             })
             .unwrap_or_default();
         for stand_in in stand_ins {
-            self.guest_vacate(stand_in, now, sink);
+            self.guest_vacate(stand_in, true, now, sink);
         }
     }
 
@@ -642,8 +737,14 @@ impl Zone {
     }
 
     /// A guest leaves its seat or slot, as `vacate` does for a local
-    /// player (a seat left mid-game is held).
-    fn guest_vacate(&mut self, stand_in: ConnId, now: Instant, sink: &mut dyn Sink) {
+    /// player (with `keep_seat`, a seat left mid-game is held).
+    fn guest_vacate(
+        &mut self,
+        stand_in: ConnId,
+        keep_seat: bool,
+        now: Instant,
+        sink: &mut dyn Sink,
+    ) {
         let Some(guest) = self
             .cluster
             .as_mut()
@@ -682,7 +783,7 @@ impl Zone {
                 &guest.name,
             )
         } else {
-            abandon = super::tables::abandoned::mid_game(table);
+            abandon = keep_seat && super::tables::abandoned::mid_game(table);
             let Some(seat) = table
                 .seats
                 .get_mut(index as usize)
@@ -752,6 +853,12 @@ impl Zone {
             LinkMsg::LeaveTable { player, room, id } => {
                 self.on_leave_table(node, &player, &room, id, now, sink)
             }
+            LinkMsg::SeatLost {
+                player,
+                room,
+                id,
+                reason,
+            } => self.on_seat_lost(node, &player, &room, id, reason, sink),
             _ => {}
         }
     }

@@ -244,6 +244,9 @@ impl Zone {
         let Some(target) = target else {
             return;
         };
+        if self.boot_guest(target, "[server]", now, sink) {
+            return;
+        }
         let Some(place) = self.player(target).and_then(|p| p.place) else {
             return;
         };

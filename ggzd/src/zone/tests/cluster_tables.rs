@@ -270,3 +270,51 @@ fn a_join_from_another_node_gets_a_token_only_for_a_seat_it_may_take() {
         .cluster_relay_arrived(&[8; 16], &|_| true, w.now, &mut w.sink);
     assert!(refused.is_none());
 }
+
+#[test]
+fn a_player_booted_by_the_tables_node_is_told() {
+    let mut w = node();
+    let kim = w.guest_in("kim", 1);
+    let open = [(SeatKind::Player, Some("ann")), (SeatKind::Open, None)];
+    w.hear_from("b", LinkMsg::Table(remote_table(6, &open)));
+    w.channel_for("kim");
+    w.sink.cluster.clear();
+    w.send(kim, "<JOIN TABLE='1' SPECTATOR='false'/>");
+    let Some(Outbound::To(_, LinkMsg::JoinRequest { req, .. })) = w.sink.cluster.pop() else {
+        panic!("no JOIN_REQUEST");
+    };
+    w.hear_from(
+        "b",
+        LinkMsg::JoinAnswer {
+            req,
+            code: 0,
+            token: [2; 16],
+        },
+    );
+    w.sink.take(kim);
+    // Another node's word, or another table's, changes nothing.
+    let lost = |id| LinkMsg::SeatLost {
+        player: "KIM".into(),
+        room: "chat".into(),
+        id,
+        reason: 1,
+    };
+    w.hear_from("c", lost(6));
+    w.hear_from("b", lost(7));
+    assert!(w.sink.take(kim).is_empty());
+    w.hear_from("b", lost(6));
+    let out = w.sink.take(kim).concat();
+    assert!(
+        out.contains("ACTION='leave' CODE='ok'") && out.contains("REASON='boot'"),
+        "{out}"
+    );
+    // At no table now: a LEAVE is a plain one, not sent to b.
+    w.sink.cluster.clear();
+    w.send(kim, "<LEAVE FORCE='false' SPECTATOR='false'/>");
+    assert!(
+        !w.sink
+            .cluster
+            .iter()
+            .any(|o| matches!(o, Outbound::To(_, LinkMsg::LeaveTable { .. })))
+    );
+}
