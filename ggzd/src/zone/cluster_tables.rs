@@ -16,14 +16,15 @@ use crate::cluster::tables::{
 use crate::cluster::{LinkMsg, Outbound};
 use crate::config::canonical_name;
 use crate::proto::reply::{self as r, SeatView, TableView};
+use crate::proto::types::TableStatus;
 
 /// The zone's side of tables across nodes.
 #[derive(Default)]
 pub(crate) struct ClusterTables {
     pub remote: RemoteTables,
-    /// What the other nodes were last told of each local table, by
-    /// (room, id).
-    sent: HashMap<(u32, u32), TableState>,
+    /// What the other nodes were last told of each local table, by room
+    /// and id.
+    sent: HashMap<u32, HashMap<u32, TableState>>,
     /// Rooms whose tables changed since the last [`Zone::cluster_sync_tables`].
     /// Marked from `&self` paths (room broadcasts), hence the cell.
     dirty: RefCell<HashSet<u32>>,
@@ -52,40 +53,54 @@ impl Zone {
         let mut out = Vec::new();
         let mut now_sent = Vec::new();
         let mut gone = Vec::new();
+        let none = HashMap::new();
         for room_id in rooms {
-            let current: HashMap<u32, TableState> = self
-                .room(room_id)
-                .map(|room| {
-                    room.tables
-                        .values()
-                        .filter(|t| t.status != crate::proto::types::TableStatus::Created)
-                        .map(|t| (t.id, local_state(&room.desc.key, t)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            for (key, old) in c.tables.sent.iter().filter(|((r, _), _)| *r == room_id) {
-                if !current.contains_key(&key.1) {
+            let sent = c.tables.sent.get(&room_id).unwrap_or(&none);
+            let Some(room) = self.room(room_id) else {
+                gone.extend(sent.keys().map(|id| (room_id, *id)));
+                out.extend(sent.values().map(|old| LinkMsg::TableGone {
+                    room: old.room.clone(),
+                    id: old.id,
+                }));
+                continue;
+            };
+            let announced = |t: &&super::tables::Table| t.status != TableStatus::Created;
+            for (id, old) in sent {
+                if room.tables.get(id).filter(announced).is_none() {
                     out.push(LinkMsg::TableGone {
                         room: old.room.clone(),
                         id: old.id,
                     });
-                    gone.push(*key);
+                    gone.push((room_id, *id));
                 }
             }
-            for (id, state) in current {
-                if c.tables.sent.get(&(room_id, id)) != Some(&state) {
+            // Compared in place: only a table that changed is copied.
+            for t in room.tables.values().filter(announced) {
+                if sent.get(&t.id).is_none_or(|old| !same(old, t)) {
+                    let state = local_state(&room.desc.key, t);
                     out.push(LinkMsg::Table(state.clone()));
-                    now_sent.push(((room_id, id), state));
+                    now_sent.push((room_id, state));
                 }
             }
         }
         let Some(c) = self.cluster.as_mut() else {
             return;
         };
-        for key in &gone {
-            c.tables.sent.remove(key);
+        for (room, id) in &gone {
+            if let Some(sent) = c.tables.sent.get_mut(room) {
+                sent.remove(id);
+                if sent.is_empty() {
+                    c.tables.sent.remove(room);
+                }
+            }
         }
-        c.tables.sent.extend(now_sent);
+        for (room, state) in now_sent {
+            c.tables
+                .sent
+                .entry(room)
+                .or_default()
+                .insert(state.id, state);
+        }
         for (room, id) in gone {
             self.guests_table_gone(room, id);
         }
@@ -102,7 +117,7 @@ impl Zone {
             .flat_map(|room| {
                 room.tables
                     .values()
-                    .filter(|t| t.status != crate::proto::types::TableStatus::Created)
+                    .filter(|t| t.status != TableStatus::Created)
                     .map(|t| LinkMsg::Table(local_state(&room.desc.key, t)))
             })
             .collect()
@@ -316,6 +331,24 @@ impl Zone {
         };
         Some((room_id, text))
     }
+}
+
+/// Whether `t` is still what `sent` says (no copy made).
+fn same(sent: &TableState, t: &super::tables::Table) -> bool {
+    sent.status == t.status.as_i32() as i8
+        && sent.desc == t.desc
+        && sent.seats.len() == t.seats.len()
+        && sent
+            .seats
+            .iter()
+            .zip(&t.seats)
+            .all(|(a, b)| a.kind == b.kind && a.name == b.name)
+        && sent.spectators.len() == t.spectators.len()
+        && sent
+            .spectators
+            .iter()
+            .zip(&t.spectators)
+            .all(|(a, b)| a.as_deref() == b.as_ref().map(|s| s.name.as_str()))
 }
 
 /// A local table as the link carries it.

@@ -199,6 +199,9 @@ impl Zone {
         );
         let update = r::update_table_resize(room as i32, &table.view());
         for conn in removed {
+            if self.boot_guest(conn, "[server]", now, sink) {
+                continue;
+            }
             if let Some(p) = self.player_mut(conn) {
                 p.place = None;
             }

@@ -318,3 +318,128 @@ fn a_player_booted_by_the_tables_node_is_told() {
             .any(|o| matches!(o, Outbound::To(_, LinkMsg::LeaveTable { .. })))
     );
 }
+
+fn tables_said(out: &[Outbound]) -> Vec<TableState> {
+    out.iter()
+        .filter_map(|o| match o {
+            Outbound::All(LinkMsg::Table(t)) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_tables_node_sends_its_tables_and_seats_players_of_other_nodes() {
+    use ggzdmod::wire::ToGame;
+    let mut w = super::rejoin::world();
+    w.zone.enable_cluster("a", 7);
+    let (_ann, _bob, serial) = w.playing();
+    w.sink.cluster.clear();
+    w.zone.cluster_sync_tables(&mut w.sink);
+    let said = tables_said(&w.sink.cluster);
+    assert_eq!(said.len(), 1, "{:?}", w.sink.cluster);
+    assert_eq!(
+        (said[0].room.as_str(), said[0].id, said[0].status),
+        ("ttt", 1, 2)
+    );
+    let names: Vec<Option<&str>> = said[0].seats.iter().map(|s| s.name.as_deref()).collect();
+    assert_eq!(names, [Some("ann"), Some("bob")]);
+    // Nothing changed: nothing is sent.
+    w.sink.cluster.clear();
+    w.zone.cluster_sync_tables(&mut w.sink);
+    assert!(w.sink.cluster.is_empty());
+    assert_eq!(
+        w.zone.cluster_snapshot().len(),
+        4,
+        "2 players, the table, the end"
+    );
+
+    // cy of node b watches: a token, then its relay seats it.
+    w.hear_from(
+        "b",
+        LinkMsg::Player(PlayerInfo {
+            name: "cy".into(),
+            room: Some("ttt".into()),
+            guest: true,
+            perms: perms::GUEST,
+            lag: 1,
+            at_table: false,
+        }),
+    );
+    let ask = |spectator| LinkMsg::JoinRequest {
+        req: 4,
+        player: "cy".into(),
+        room: "ttt".into(),
+        id: 1,
+        spectator,
+        seat: None,
+    };
+    w.sink.cluster.clear();
+    w.hear_from("b", ask(false));
+    assert!(matches!(
+        w.sink.cluster.as_slice(),
+        [Outbound::To(_, LinkMsg::JoinAnswer { code: -4, .. })]
+    ));
+    w.sink.cluster.clear();
+    w.hear_from("b", ask(true));
+    let token = match w.sink.cluster.as_slice() {
+        [
+            Outbound::To(
+                to,
+                LinkMsg::JoinAnswer {
+                    req: 4,
+                    code: 0,
+                    token,
+                },
+            ),
+        ] if to == "b" => *token,
+        other => panic!("{other:?}"),
+    };
+    // From another address than b's: refused, and the token is spent.
+    assert!(
+        w.zone
+            .cluster_relay_arrived(&token, &|_| false, w.now, &mut w.sink)
+            .is_none()
+    );
+    w.sink.cluster.clear();
+    w.hear_from("b", ask(true));
+    let Some(Outbound::To(_, LinkMsg::JoinAnswer { token, .. })) = w.sink.cluster.pop() else {
+        panic!("no answer");
+    };
+    let seated = w
+        .zone
+        .cluster_relay_arrived(&token, &|node| node == "b", w.now, &mut w.sink);
+    assert_eq!(
+        seated,
+        Some((
+            serial,
+            ToGame::SpectatorSeat {
+                num: 0,
+                name: "cy".into()
+            }
+        ))
+    );
+    // Used once only.
+    assert!(
+        w.zone
+            .cluster_relay_arrived(&token, &|_| true, w.now, &mut w.sink)
+            .is_none()
+    );
+    w.sink.cluster.clear();
+    w.zone.cluster_sync_tables(&mut w.sink);
+    let said = tables_said(&w.sink.cluster);
+    assert_eq!(said[0].spectators, [Some("cy".to_string())]);
+
+    // b dies: cy leaves the table here.
+    w.sink.to_tables.clear();
+    w.zone.on_cluster_node_gone("b", w.now, &mut w.sink);
+    assert!(w.sink.to_tables.iter().any(|(s, m, _)| *s == serial
+        && *m
+            == ToGame::SpectatorSeat {
+                num: 0,
+                name: String::new()
+            }));
+    w.sink.cluster.clear();
+    w.zone.cluster_sync_tables(&mut w.sink);
+    assert_eq!(tables_said(&w.sink.cluster)[0].spectators, [None]);
+}
