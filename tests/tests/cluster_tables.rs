@@ -268,6 +268,14 @@ fn a_player_of_another_node_joins_plays_and_is_watched_across_nodes() {
         }
     );
 
+    // a has stored the result once ann, at a, sees her new statistics.
+    ann.recv_until(SLOW, |e| {
+        e.is("UPDATE")
+            && e.attr("ACTION") == Some("stats")
+            && e.child("PLAYER").and_then(|p| p.attr("ID")) == Some("ann")
+    })
+    .expect("UPDATE stats for ann on a");
+
     // Everyone leaves; the table goes from c's list.
     assert_eq!(leave(&mut cy), "normal");
     assert_eq!(leave(&mut bob), "normal");
