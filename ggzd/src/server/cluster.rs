@@ -838,6 +838,8 @@ impl super::Server {
         self.zone.cluster_seats_sweep(now, None, &mut self.io);
         for node in dead {
             self.io.end_channel_relays_of(&node);
+            self.zone
+                .cluster_seats_sweep(now, Some(&node), &mut self.io);
             self.zone.on_cluster_node_gone(&node, now, &mut self.io);
         }
         self.tell_zone(said, now);
