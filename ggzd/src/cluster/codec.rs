@@ -7,6 +7,16 @@
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Longest node or player name, room key or other short string.
 pub const MAX_NAME: usize = 256;
+/// The link's version, written after HELLO's incarnation. Frames carry no
+/// version of their own: both ends of a link must speak the same one, and
+/// a HELLO of another version drops the link (logged) rather than letting
+/// frames of another shape be misread. 2: PLAYER carries table and stats.
+pub const LINK_VERSION: u16 = 2;
+
+/// The statistics a player shows for its room's game (the same fields a
+/// local player's `LIST player` entry has); each part only when the game
+/// keeps it.
+pub use crate::proto::reply::StatsView as PlayerStats;
 
 /// One player as other nodes see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +29,13 @@ pub struct PlayerInfo {
     pub guest: bool,
     pub perms: u32,
     pub lag: u8,
-    /// Sits or watches at a table (of its own node).
+    /// Sits or watches at a table.
     pub at_table: bool,
+    /// The id of that table, -1 for none.
+    pub table: i32,
+    /// For the game of its room; `None` when it has none to show (a guest,
+    /// `no_stats`, a room without a game or a game without statistics).
+    pub stats: Option<PlayerStats>,
 }
 
 /// What travels on a link.
@@ -76,6 +91,8 @@ pub enum CodecError {
     TooLong,
     NotUtf8,
     TrailingBytes,
+    /// A HELLO of another link version.
+    Version(u16),
 }
 
 impl std::fmt::Display for CodecError {
@@ -87,6 +104,10 @@ impl std::fmt::Display for CodecError {
             CodecError::TooLong => f.write_str("a field is too long"),
             CodecError::NotUtf8 => f.write_str("a string is not UTF-8"),
             CodecError::TrailingBytes => f.write_str("bytes after the last field"),
+            CodecError::Version(v) => write!(
+                f,
+                "the node speaks link version {v}, this one {LINK_VERSION} (every node of a zone must run the same ggzd)"
+            ),
         }
     }
 }
@@ -100,6 +121,7 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.byte(HELLO);
             w.short(node)?;
             w.0.extend_from_slice(&incarnation.to_be_bytes());
+            w.0.extend_from_slice(&LINK_VERSION.to_be_bytes());
         }
         LinkMsg::Player(p) => {
             w.byte(PLAYER);
@@ -108,6 +130,8 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.byte(u8::from(p.room.is_some()) | u8::from(p.guest) << 1 | u8::from(p.at_table) << 2);
             w.0.extend_from_slice(&p.perms.to_be_bytes());
             w.byte(p.lag);
+            w.0.extend_from_slice(&p.table.to_be_bytes());
+            w.stats(p.stats.as_ref());
         }
         LinkMsg::SnapshotEnd => w.byte(SNAPSHOT_END),
         LinkMsg::Gone { name } => {
@@ -158,6 +182,28 @@ impl Writer {
         Some(())
     }
 
+    /// A presence byte (1 = stats, 2 = records, 4 = rating, 8 = high
+    /// score), then the parts present.
+    fn stats(&mut self, stats: Option<&PlayerStats>) {
+        let Some(s) = stats else {
+            self.byte(0);
+            return;
+        };
+        self.byte(
+            1 | u8::from(s.records.is_some()) << 1
+                | u8::from(s.rating.is_some()) << 2
+                | u8::from(s.highscore.is_some()) << 3,
+        );
+        if let Some((w, l, t, f)) = s.records {
+            for n in [w, l, t, f] {
+                self.0.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+        for n in [s.rating, s.highscore].into_iter().flatten() {
+            self.0.extend_from_slice(&n.to_be_bytes());
+        }
+    }
+
     fn long(&mut self, s: &str) -> Option<()> {
         if s.len() > MAX_FRAME {
             return None;
@@ -191,16 +237,23 @@ pub fn decode(buf: &[u8]) -> Result<Option<(LinkMsg, usize)>, CodecError> {
 fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
     let mut r = Reader(body);
     let msg = match r.byte()? {
-        HELLO => LinkMsg::Hello {
-            node: r.short()?,
-            incarnation: u64::from_be_bytes(r.array::<8>()?),
-        },
+        HELLO => {
+            let node = r.short()?;
+            let incarnation = u64::from_be_bytes(r.array::<8>()?);
+            let version = u16::from_be_bytes(r.array::<2>()?);
+            if version != LINK_VERSION {
+                return Err(CodecError::Version(version));
+            }
+            LinkMsg::Hello { node, incarnation }
+        }
         PLAYER => {
             let name = r.short()?;
             let room = r.short()?;
             let flags = r.byte()?;
             let perms = u32::from_be_bytes(r.array::<4>()?);
             let lag = r.byte()?;
+            let table = i32::from_be_bytes(r.array::<4>()?);
+            let stats = r.stats()?;
             LinkMsg::Player(PlayerInfo {
                 name,
                 room: (flags & 1 != 0).then_some(room),
@@ -208,6 +261,8 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
                 perms,
                 lag,
                 at_table: flags & 4 != 0,
+                table,
+                stats,
             })
         }
         SNAPSHOT_END => LinkMsg::SnapshotEnd,
@@ -269,6 +324,41 @@ impl Reader<'_> {
         String::from_utf8(bytes.to_vec()).map_err(|_| CodecError::NotUtf8)
     }
 
+    fn u32(&mut self) -> Result<u32, CodecError> {
+        Ok(u32::from_be_bytes(self.array::<4>()?))
+    }
+
+    fn i64(&mut self) -> Result<i64, CodecError> {
+        Ok(i64::from_be_bytes(self.array::<8>()?))
+    }
+
+    fn stats(&mut self) -> Result<Option<PlayerStats>, CodecError> {
+        let present = self.byte()?;
+        if present & 1 == 0 {
+            return Ok(None);
+        }
+        let records = if present & 2 != 0 {
+            Some((self.u32()?, self.u32()?, self.u32()?, self.u32()?))
+        } else {
+            None
+        };
+        let rating = if present & 4 != 0 {
+            Some(self.i64()?)
+        } else {
+            None
+        };
+        let highscore = if present & 8 != 0 {
+            Some(self.i64()?)
+        } else {
+            None
+        };
+        Ok(Some(PlayerStats {
+            records,
+            rating,
+            highscore,
+        }))
+    }
+
     fn short(&mut self) -> Result<String, CodecError> {
         let len = u16::from_be_bytes(self.array::<2>()?) as usize;
         self.string(len, MAX_NAME)
@@ -297,6 +387,26 @@ mod tests {
                 perms: 0x8000_0001,
                 lag: 3,
                 at_table: true,
+                table: 12,
+                stats: Some(PlayerStats {
+                    records: Some((1, 2, 3, u32::MAX)),
+                    rating: Some(-1500),
+                    highscore: None,
+                }),
+            }),
+            LinkMsg::Player(PlayerInfo {
+                name: "carl".into(),
+                room: Some("ttt".into()),
+                guest: false,
+                perms: 0,
+                lag: 2,
+                at_table: false,
+                table: -1,
+                stats: Some(PlayerStats {
+                    records: None,
+                    rating: None,
+                    highscore: Some(i64::MIN),
+                }),
             }),
             LinkMsg::Player(PlayerInfo {
                 name: "bob".into(),
@@ -305,6 +415,8 @@ mod tests {
                 perms: 7,
                 lag: 1,
                 at_table: false,
+                table: -1,
+                stats: None,
             }),
             LinkMsg::SnapshotEnd,
             LinkMsg::Gone { name: "bob".into() },
@@ -378,6 +490,21 @@ mod tests {
         for (bytes, want) in cases {
             assert_eq!(decode(&bytes), Err(want), "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn a_hello_of_another_link_version_is_refused() {
+        let mut frame = encode(&LinkMsg::Hello {
+            node: "n".into(),
+            incarnation: 1,
+        })
+        .unwrap();
+        let n = frame.len();
+        frame[n - 2..].copy_from_slice(&1u16.to_be_bytes());
+        assert_eq!(decode(&frame), Err(CodecError::Version(1)));
+        // A HELLO of version 1 had no version at all: too short.
+        let old = [0, 0, 0, 12, HELLO, 0, 1, b'n', 0, 0, 0, 0, 0, 0, 0, 1];
+        assert_eq!(decode(&old), Err(CodecError::Truncated));
     }
 
     #[test]

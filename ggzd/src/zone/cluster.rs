@@ -181,6 +181,8 @@ impl Zone {
             perms: p.perms,
             lag: p.lag,
             at_table: p.table().is_some(),
+            table: p.table().map_or(-1, |t| t as i32),
+            stats: p.room.and_then(|room| self.player_view(p, room).stats),
         }
     }
 
@@ -289,17 +291,21 @@ impl Zone {
                     return;
                 }
                 let name = info.name.clone();
-                let lag = info.lag;
+                let (lag, stats) = (info.lag, info.stats);
                 let Some(c) = self.cluster.as_mut() else {
                     return;
                 };
-                let old_lag = c.view.get(&canonical).map(|p| p.info.lag);
+                let old = c.view.get(&canonical).map(|p| (p.info.lag, p.info.stats));
                 match c.view.upsert(node, canonical, info) {
                     Some(moved) => self.show_move(&name, moved, now, sink),
-                    None if old_lag.is_some_and(|old| old != lag) => {
-                        self.show_lag(&name, lag, sink);
+                    None => {
+                        if old.is_some_and(|(old, _)| old != lag) {
+                            self.show_lag(&name, lag, sink);
+                        }
+                        if old.is_some_and(|(_, old)| old != stats) {
+                            self.show_stats(&name, stats, sink);
+                        }
                     }
-                    None => {}
                 }
             }
             LinkMsg::SnapshotEnd => {
@@ -402,6 +408,22 @@ impl Zone {
         }
     }
 
+    fn show_stats(&mut self, name: &str, stats: Option<r::StatsView>, sink: &mut dyn Sink) {
+        if let Some(id) = self.remote_room(name) {
+            let update = msg(r::update_player_stats(id as i32, name, stats.as_ref()));
+            self.broadcast_room(id, &update, None, sink);
+        }
+    }
+
+    /// The local room a remote player is in.
+    fn remote_room(&self, name: &str) -> Option<u32> {
+        self.cluster
+            .as_ref()
+            .and_then(|c| c.view.get(&canonical_name(name)))
+            .and_then(|p| p.info.room.clone())
+            .and_then(|key| self.room_by_key(&key))
+    }
+
     fn show_gone(&mut self, gone: Vec<RemotePlayer>, now: Instant, sink: &mut dyn Sink) {
         for player in gone {
             if let Some(id) = player
@@ -424,16 +446,16 @@ impl Zone {
     }
 }
 
-/// A remote player as room lists show it. Its table is on its own node
-/// (tables across nodes come later), so it shows none; statistics are read
-/// by its own node and not carried.
+/// A remote player as room lists show it: its table and its statistics
+/// for the room's game are as its own node last said (docs/cluster.md §3,
+/// PLAYER).
 fn remote_view(p: &RemotePlayer) -> PlayerView<'_> {
     PlayerView {
         name: &p.info.name,
         kind: perms::player_kind(p.info.guest, p.info.perms),
-        table: -1,
+        table: p.info.table,
         perms: p.info.perms,
         lag: p.info.lag,
-        stats: None,
+        stats: p.info.stats,
     }
 }

@@ -203,6 +203,7 @@ impl Zone {
                 p.place = None;
             }
             sink.send(conn, &msg(r::leave(LeaveReason::Boot, Some("[server]"))));
+            self.cluster_player_changed(conn, sink);
         }
         self.game_broadcast(room, id, update, now, sink);
     }

@@ -221,6 +221,7 @@ impl Zone {
                 index: num as u32,
             });
         }
+        self.cluster_player_changed(conn, sink);
         log::info!(target: "tables", "{name} sits at table {id} seat {num} in room {room}");
         self.broadcast_table_room(room, update, sink);
         if !auto {
@@ -290,6 +291,7 @@ impl Zone {
                 index: slot as u32,
             });
         }
+        self.cluster_player_changed(conn, sink);
         self.broadcast_table_room(room, update, sink);
         self.reply(conn, "join", ResultCode::Ok, sink);
         sink.send(conn, &msg(r::join(id as i32, true)));
@@ -362,6 +364,7 @@ impl Zone {
         if let Some(p) = self.player_mut(conn) {
             p.place = None;
         }
+        self.cluster_player_changed(conn, sink);
         let Some(table) = self.table_mut(room, place.table) else {
             return;
         };
