@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod membership;
+pub mod outbox;
 pub mod view;
 
 pub use codec::{LinkMsg, PlayerInfo};

@@ -5,6 +5,7 @@
 //! rebuilt (its snapshot resynchronises the peer); bytes that do not
 //! decode cost that link only.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use super::cluster_registry::{Identity, Registry, RegistryEvent};
 use crate::cluster::Outbound;
 use crate::cluster::codec::{self, LinkMsg, MAX_FRAME};
 use crate::cluster::membership::{Action, Membership, NodeRow};
+use crate::cluster::outbox::{self, Outbox};
 use crate::config::cluster::ClusterConfig;
 use crate::store::StoreTarget;
 use crate::zone::Zone;
@@ -85,6 +87,8 @@ pub struct ClusterIo {
     /// claim its players' names again.
     rejoined: bool,
     dead_after: std::time::Duration,
+    /// Chat for live peers whose link is down, by node.
+    outboxes: HashMap<String, Outbox>,
 }
 
 impl ClusterIo {
@@ -146,6 +150,7 @@ impl ClusterIo {
             dirty: Vec::new(),
             doomed: Vec::new(),
             rejoined: false,
+            outboxes: HashMap::new(),
         };
         // Known from the start, the other nodes' links are vouched for at
         // once (and this node dials whom it must).
@@ -163,6 +168,9 @@ impl ClusterIo {
             log::debug!("cluster: a message past the link's bounds is not sent");
             return;
         };
+        if outbox::holds(&msg) {
+            self.hold_for_down_links(target.as_deref(), &frame);
+        }
         for slot in 0..self.links.len() {
             // Only links whose HELLO was vouched for: a link that may yet
             // be refused hears nothing but this node's HELLO.
@@ -174,6 +182,38 @@ impl ClusterIo {
             };
             if wanted {
                 self.push(slot, &frame);
+            }
+        }
+    }
+
+    /// Chat for live peers whose link is down (being redialed, or not
+    /// vouched for yet) waits in their outbox for the new link.
+    fn hold_for_down_links(&mut self, target: Option<&str>, frame: &[u8]) {
+        let down: Vec<String> = self
+            .membership
+            .peers()
+            .filter(|peer| target.is_none_or(|t| t == *peer))
+            .filter(|peer| {
+                !self
+                    .links
+                    .iter()
+                    .flatten()
+                    .any(|l| l.up && l.node.as_deref() == Some(*peer))
+            })
+            .map(str::to_string)
+            .collect();
+        for peer in down {
+            if self
+                .outboxes
+                .entry(peer.clone())
+                .or_default()
+                .push(frame.to_vec())
+            {
+                log::warn!(
+                    "cluster: chat held for {peer} while its link is down passes {} frames or {} bytes; the oldest is dropped",
+                    outbox::MAX_FRAMES,
+                    outbox::MAX_BYTES
+                );
             }
         }
     }
@@ -569,6 +609,16 @@ impl ClusterIo {
             link.up = true;
         }
         self.send_snapshot(slot, zone);
+        if let Some(mut held) = self.outboxes.remove(node) {
+            let (frames, dropped) = held.take();
+            log::info!(
+                "cluster: {} chat frame(s) held for {node} follow its snapshot ({dropped} dropped)",
+                frames.len()
+            );
+            for frame in frames {
+                self.push(slot, &frame);
+            }
+        }
         log::info!("cluster: link to {node} is up");
         true
     }
@@ -656,6 +706,14 @@ impl ClusterIo {
                     forget,
                 } => {
                     log::info!("cluster: node {node} is dead");
+                    if let Some(held) = self.outboxes.remove(&node)
+                        && !held.is_empty()
+                    {
+                        log::info!(
+                            "cluster: {} chat frame(s) held for {node} are discarded",
+                            held.len()
+                        );
+                    }
                     if forget && let Some(registry) = &self.registry {
                         registry.forget(&node, incarnation);
                     }
