@@ -127,3 +127,103 @@ fn a_remote_players_table_and_stats_show_in_room_lists() {
         attr_of(e, "LOSSES").as_deref() == Some("1")
     });
 }
+
+/// The MATCHED `client` receives, with the private line for original
+/// clients that comes with it.
+fn matched(client: &mut Client) -> Element {
+    let m = client
+        .recv_until(SLOW, |e| e.is("MATCHED"))
+        .unwrap_or_else(|e| panic!("no MATCHED: {e}"));
+    let line = client
+        .recv_until(SLOW, |e| e.is("CHAT") && e.attr("TYPE") == Some("private"))
+        .unwrap();
+    assert!(line.text.contains("is yours"), "{}", line.text);
+    m
+}
+
+/// The index (in `nodes`) of the node that runs queue `ttt`, once one
+/// says so `n` times in all.
+fn runner(nodes: &[&TestServer], skip: Option<usize>) -> usize {
+    let deadline = std::time::Instant::now() + SLOW;
+    loop {
+        for (i, node) in nodes.iter().enumerate() {
+            if Some(i) != skip && node.count_log("this node runs queue ttt now") > 0 {
+                return i;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nobody runs queue ttt"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The table ids `LIST table` shows in the client's room.
+fn tables(client: &mut Client) -> Vec<String> {
+    client.send("<LIST TYPE='table'/>").unwrap();
+    let list = client.expect_result("list", TIMEOUT).unwrap();
+    list.child("LIST")
+        .map(|l| {
+            l.children_named("TABLE")
+                .filter_map(|t| t.attr("ID").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn players_on_two_nodes_are_matched_by_the_queues_runner_who_can_be_replaced() {
+    let url = database();
+    let tmp = TempDir::new("cluster-queue");
+    let rooms = tmp.path().join("rooms");
+    queue_rooms(&rooms);
+    let a = node_in(&url, "a", &rooms);
+    let b = node_in(&url, "b", &rooms);
+    let c = node_in(&url, "c", &rooms);
+    wait_links(&a, &["b", "c"]);
+    wait_links(&b, &["a", "c"]);
+    wait_links(&c, &["a", "b"]);
+    let nodes = [&a, &b, &c];
+    let run = runner(&nodes, None);
+    let others: Vec<usize> = (0..3).filter(|i| *i != run).collect();
+    let (x, y) = (nodes[others[0]], nodes[others[1]]);
+
+    // Two players on the two nodes that do not run the queue.
+    let mut xena = x.guest_in_room("xena", ROOM);
+    let mut yuri = y.guest_in_room("yuri", ROOM);
+    let mut watcher = nodes[run].guest_in_room("watcher", ROOM);
+    wait_players(&mut watcher, &["watcher", "xena", "yuri"]);
+    wait_players(&mut xena, &["watcher", "xena", "yuri"]);
+    wait_players(&mut yuri, &["watcher", "xena", "yuri"]);
+    assert_eq!(request(&mut xena, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    assert_eq!(request(&mut yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    let (mx, my) = (matched(&mut xena), matched(&mut yuri));
+    assert_eq!(mx.attr("QUEUE"), Some("ttt"));
+    assert_eq!(mx.attr("ROOM"), Some("1"));
+    assert_eq!(mx.attr("TABLE"), my.attr("TABLE"));
+    assert_ne!(mx.attr("SEAT"), my.attr("SEAT"));
+    // The table is the runner's: its own players see it in the room.
+    let table = mx.attr("TABLE").unwrap().to_string();
+    assert!(
+        tables(&mut watcher).contains(&table),
+        "{}",
+        nodes[run].log()
+    );
+
+    // xena queues again; then the runner dies. Another node takes the
+    // queue over, xena's node hands it her ticket, and yuri's new one
+    // makes the pair.
+    assert_eq!(request(&mut xena, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    drop(watcher);
+    nodes[run].signal(libc::SIGKILL);
+    let next = runner(&nodes, Some(run));
+    assert!(others.contains(&next));
+    assert_eq!(request(&mut yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    let (mx, my) = (matched(&mut xena), matched(&mut yuri));
+    assert_eq!(mx.attr("TABLE"), my.attr("TABLE"));
+    assert_ne!(mx.attr("SEAT"), my.attr("SEAT"));
+    for i in others {
+        assert_eq!(nodes[i].count_log("panicked"), 0, "{}", nodes[i].log());
+    }
+}

@@ -71,6 +71,32 @@ pub enum LinkMsg {
         to: String,
         text: Option<String>,
     },
+    // ----- matchmaking across nodes (docs/cluster.md §8) -----
+    /// The sender runs exactly these queues (it holds their locks).
+    QueueRunner {
+        queues: Vec<String>,
+    },
+    /// A ticket of the sender's player `name` for `queue`, which the
+    /// receiver runs; the rating in thousandths.
+    Ticket {
+        queue: String,
+        name: String,
+        rating_milli: i64,
+    },
+    /// That player's ticket in `queue` (every queue when `None`) ends.
+    TicketCancel {
+        queue: Option<String>,
+        name: String,
+    },
+    /// The receiver's player `name` was matched by the sender: table
+    /// `table` of the room `room` (a key) on the sender, seat `seat`.
+    Matched {
+        queue: String,
+        name: String,
+        room: String,
+        table: i32,
+        seat: u32,
+    },
 }
 
 const HELLO: u8 = 1;
@@ -81,6 +107,13 @@ const ROOM_CHAT: u8 = 5;
 const ANNOUNCE: u8 = 6;
 const PRIVATE: u8 = 7;
 const BEEP: u8 = 8;
+// Kinds 30-39: matchmaking across nodes.
+const QUEUE_RUNNER: u8 = 30;
+const TICKET: u8 = 31;
+const TICKET_CANCEL: u8 = 32;
+const MATCHED: u8 = 33;
+/// Most queue names in one QUEUE_RUNNER.
+const MAX_QUEUE_NAMES: usize = 256;
 
 /// Why a link's bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +189,45 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             if let Some(text) = text {
                 w.long(text)?;
             }
+        }
+        LinkMsg::QueueRunner { queues } => {
+            w.byte(QUEUE_RUNNER);
+            if queues.len() > MAX_QUEUE_NAMES {
+                return None;
+            }
+            w.0.extend_from_slice(&(queues.len() as u16).to_be_bytes());
+            for q in queues {
+                w.short(q)?;
+            }
+        }
+        LinkMsg::Ticket {
+            queue,
+            name,
+            rating_milli,
+        } => {
+            w.byte(TICKET);
+            w.short(queue)?;
+            w.short(name)?;
+            w.0.extend_from_slice(&rating_milli.to_be_bytes());
+        }
+        LinkMsg::TicketCancel { queue, name } => {
+            w.byte(TICKET_CANCEL);
+            w.short(queue.as_deref().unwrap_or(""))?;
+            w.short(name)?;
+        }
+        LinkMsg::Matched {
+            queue,
+            name,
+            room,
+            table,
+            seat,
+        } => {
+            w.byte(MATCHED);
+            w.short(queue)?;
+            w.short(name)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&table.to_be_bytes());
+            w.0.extend_from_slice(&seat.to_be_bytes());
         }
     }
     let body = w.0.len() - 4;
@@ -285,6 +357,36 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
             from: r.short()?,
             to: r.short()?,
             text: None,
+        },
+        QUEUE_RUNNER => {
+            let n = u16::from_be_bytes(r.array::<2>()?) as usize;
+            if n > MAX_QUEUE_NAMES {
+                return Err(CodecError::TooLong);
+            }
+            let mut queues = Vec::with_capacity(n);
+            for _ in 0..n {
+                queues.push(r.short()?);
+            }
+            LinkMsg::QueueRunner { queues }
+        }
+        TICKET => LinkMsg::Ticket {
+            queue: r.short()?,
+            name: r.short()?,
+            rating_milli: r.i64()?,
+        },
+        TICKET_CANCEL => {
+            let queue = r.short()?;
+            LinkMsg::TicketCancel {
+                queue: (!queue.is_empty()).then_some(queue),
+                name: r.short()?,
+            }
+        }
+        MATCHED => LinkMsg::Matched {
+            queue: r.short()?,
+            name: r.short()?,
+            room: r.short()?,
+            table: i32::from_be_bytes(r.array::<4>()?),
+            seat: r.u32()?,
         },
         other => return Err(CodecError::UnknownKind(other)),
     };
@@ -439,6 +541,30 @@ mod tests {
                 to: "b".into(),
                 text: None,
             },
+            LinkMsg::QueueRunner {
+                queues: vec!["ttt".into(), "chess blitz".into()],
+            },
+            LinkMsg::QueueRunner { queues: Vec::new() },
+            LinkMsg::Ticket {
+                queue: "ttt".into(),
+                name: "Ann".into(),
+                rating_milli: -1_500_250,
+            },
+            LinkMsg::TicketCancel {
+                queue: Some("ttt".into()),
+                name: "Ann".into(),
+            },
+            LinkMsg::TicketCancel {
+                queue: None,
+                name: "Ann".into(),
+            },
+            LinkMsg::Matched {
+                queue: "ttt".into(),
+                name: "Ann".into(),
+                room: "tictactoe".into(),
+                table: 3,
+                seat: 1,
+            },
         ]
     }
 
@@ -486,6 +612,10 @@ mod tests {
             ),
             (vec![0, 0, 0, 2, SNAPSHOT_END, 0], CodecError::TrailingBytes),
             (vec![0, 0, 0, 3, GONE, 0xff, 0xff], CodecError::TooLong),
+            (
+                vec![0, 0, 0, 3, QUEUE_RUNNER, 0x01, 0x01],
+                CodecError::TooLong,
+            ),
         ];
         for (bytes, want) in cases {
             assert_eq!(decode(&bytes), Err(want), "{bytes:?}");

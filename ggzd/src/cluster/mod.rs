@@ -8,6 +8,7 @@
 pub mod codec;
 pub mod membership;
 pub mod outbox;
+pub mod queues;
 pub mod view;
 
 pub use codec::{LinkMsg, PlayerInfo};

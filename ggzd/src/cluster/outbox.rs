@@ -13,11 +13,18 @@ pub const MAX_FRAMES: usize = 4096;
 /// Most bytes (frames with their length prefix) held for one peer.
 pub const MAX_BYTES: usize = 4 << 20;
 
-/// Whether a message is chat worth holding for a link being rebuilt.
+/// Whether a message is worth holding for a link being rebuilt: chat, and
+/// matchmaking's tickets and matches (a lost one would leave a player
+/// queued forever or never told its table).
 pub fn holds(msg: &LinkMsg) -> bool {
     matches!(
         msg,
-        LinkMsg::RoomChat { .. } | LinkMsg::Announce { .. } | LinkMsg::Private { .. }
+        LinkMsg::RoomChat { .. }
+            | LinkMsg::Announce { .. }
+            | LinkMsg::Private { .. }
+            | LinkMsg::Ticket { .. }
+            | LinkMsg::TicketCancel { .. }
+            | LinkMsg::Matched { .. }
     )
 }
 

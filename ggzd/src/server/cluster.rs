@@ -14,6 +14,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry as PollRegistry, Token};
 
+use super::cluster_lock::QueueLocks;
 use super::cluster_registry::{Identity, Registry, RegistryEvent};
 use crate::cluster::Outbound;
 use crate::cluster::codec::{self, LinkMsg, MAX_FRAME};
@@ -89,6 +90,11 @@ pub struct ClusterIo {
     dead_after: std::time::Duration,
     /// Chat for live peers whose link is down, by node.
     outboxes: HashMap<String, Outbox>,
+    /// The matchmaking queues' advisory locks.
+    locks: Option<QueueLocks>,
+    /// A registry reading arrived this turn (the queue names are checked
+    /// against the locks wanted then).
+    read: bool,
 }
 
 impl ClusterIo {
@@ -131,10 +137,18 @@ impl ClusterIo {
             incarnation,
             address,
         };
+        let waker_for_locks = Arc::clone(&waker);
         let (registry, first_reading) =
             Registry::start(target, me.clone(), config.heartbeat(), waker)
                 .map_err(|e| io::Error::other(format!("cluster registry: {e}")))?;
         zone.enable_cluster(&me.node, incarnation);
+        let locks = QueueLocks::start(
+            target,
+            zone.queue_names(),
+            config.heartbeat(),
+            waker_for_locks,
+        )
+        .map_err(|e| io::Error::other(format!("cluster queue locks: {e}")))?;
         log::info!(
             "cluster: node {} listening for node links on {bound} (advertised as {})",
             me.node,
@@ -151,6 +165,8 @@ impl ClusterIo {
             doomed: Vec::new(),
             rejoined: false,
             outboxes: HashMap::new(),
+            locks: Some(locks),
+            read: false,
         };
         // Known from the start, the other nodes' links are vouched for at
         // once (and this node dials whom it must).
@@ -685,6 +701,7 @@ impl ClusterIo {
                 RegistryEvent::Nodes(rows) => {
                     self.apply(&rows, poll, &mut dead);
                     read = true;
+                    self.read = true;
                 }
             }
         }
@@ -739,6 +756,9 @@ impl ClusterIo {
 
     /// The server stops: this node leaves the registry.
     pub fn stop(mut self) {
+        if let Some(locks) = self.locks.take() {
+            locks.stop();
+        }
         if let Some(registry) = self.registry.take() {
             registry.stop();
         }
@@ -791,6 +811,26 @@ impl super::Server {
         self.tell_zone(said, now);
         if rejoined {
             self.zone.cluster_reclaim(&mut self.io);
+        }
+        self.queue_locks_turn(now);
+    }
+
+    /// The queues' locks: a change of what this node runs goes to the
+    /// zone; at each registry reading the queues offered (which a reload
+    /// may change) go to the lock thread.
+    fn queue_locks_turn(&mut self, now: Instant) {
+        let Some(cluster) = self.io.cluster.as_mut() else {
+            return;
+        };
+        let read = std::mem::take(&mut cluster.read);
+        let Some(locks) = cluster.locks.as_mut() else {
+            return;
+        };
+        if read {
+            locks.set_queues(self.zone.queue_names());
+        }
+        if let Some(held) = locks.changed() {
+            self.zone.cluster_queues_held(held, now, &mut self.io);
         }
     }
 

@@ -36,6 +36,9 @@ pub(crate) struct ZoneCluster {
     pending: HashMap<ConnId, (String, i64)>,
     /// Claims of logged-in players, by canonical name.
     held: HashMap<String, i64>,
+    /// Who runs which matchmaking queue, and the tickets across nodes
+    /// (`zone/cluster_queue.rs`).
+    pub queues: crate::cluster::queues::QueueBook,
 }
 
 impl Zone {
@@ -48,6 +51,7 @@ impl Zone {
             next_token: 1,
             pending: HashMap::new(),
             held: HashMap::new(),
+            queues: Default::default(),
         }));
     }
 
@@ -194,6 +198,7 @@ impl Zone {
             .filter_map(|conn| self.player(*conn))
             .map(|p| LinkMsg::Player(self.player_info(p)))
             .collect();
+        out.extend(self.queue_runner_msg());
         out.push(LinkMsg::SnapshotEnd);
         out
     }
@@ -318,6 +323,7 @@ impl Zone {
             }
             LinkMsg::Gone { name } => {
                 let canonical = canonical_name(&name);
+                self.cluster_queue_player_gone(node, &canonical);
                 let gone = self
                     .cluster
                     .as_mut()
@@ -343,12 +349,17 @@ impl Zone {
                     self.metrics.chat_delivered(1);
                 }
             }
+            queue_msg @ (LinkMsg::QueueRunner { .. }
+            | LinkMsg::Ticket { .. }
+            | LinkMsg::TicketCancel { .. }
+            | LinkMsg::Matched { .. }) => self.on_cluster_queue_msg(node, queue_msg, now, sink),
         }
     }
 
     /// A node died (or restarted, or its link's snapshot is being
     /// replaced): its players leave every room here.
     pub fn on_cluster_node_gone(&mut self, node: &str, now: Instant, sink: &mut dyn Sink) {
+        self.cluster_queue_node_gone(node);
         let gone = self
             .cluster
             .as_mut()
@@ -360,7 +371,7 @@ impl Zone {
         self.show_gone(gone, now, sink);
     }
 
-    fn room_by_key(&self, key: &str) -> Option<u32> {
+    pub(crate) fn room_by_key(&self, key: &str) -> Option<u32> {
         self.rooms
             .iter()
             .flatten()

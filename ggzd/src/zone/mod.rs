@@ -8,6 +8,7 @@ mod channel;
 mod channel_token;
 pub mod chat;
 pub mod cluster;
+mod cluster_queue;
 pub mod effects;
 pub(crate) mod extensions;
 pub mod flood;

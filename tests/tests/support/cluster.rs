@@ -181,3 +181,33 @@ pub fn wait_log_count(server: &TestServer, needle: &str, n: usize) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Node `name` of the zone on database `url`, with its rooms from `rooms`.
+pub fn node_in(url: &str, name: &str, rooms: &std::path::Path) -> TestServer {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: format!(
+            "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
+             [cluster]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\n\
+             heartbeat = 1\ndead_after = 4\n"
+        ),
+        rooms_dir: Some(rooms.to_path_buf()),
+        ..ServerOptions::default()
+    });
+    server
+        .wait_for_log("cluster: node", TIMEOUT)
+        .unwrap_or_else(|| panic!("node {name} did not join:\n{}", server.log()));
+    server
+}
+
+/// The lobby and a Tic-Tac-Toe room (`ttt`, room 1) with queue `ttt`
+/// (two players, a round every 0.2 s), in `dir`.
+pub fn queue_rooms(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("entry.toml"), "name = \"Lobby\"\nmax_tables = 0\n").unwrap();
+    std::fs::write(
+        dir.join("ttt.toml"),
+        "name = \"Tic-Tac-Toe\"\ngame = \"TicTacToe\"\n\
+         [[queue]]\nname = \"ttt\"\nmin_players = 2\nmax_players = 2\ninterval = 0.2\n",
+    )
+    .unwrap();
+}
