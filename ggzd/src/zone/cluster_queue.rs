@@ -164,8 +164,12 @@ impl Zone {
         }
     }
 
-    /// What a new link hears before SNAPSHOT_END: the queues run here.
+    /// What a new link hears before SNAPSHOT_END: the queues run here
+    /// (nothing in a zone without queues).
     pub(crate) fn queue_runner_msg(&self) -> Option<LinkMsg> {
+        if self.matchmaker.queues.is_empty() {
+            return None;
+        }
         let c = self.cluster.as_ref()?;
         Some(LinkMsg::QueueRunner {
             queues: c.queues.mine(),
