@@ -251,6 +251,7 @@ mod channel_tokens;
 mod channels;
 mod cluster;
 mod cluster_player;
+mod cluster_queue;
 mod extensions;
 mod matchmaking;
 mod operator;
