@@ -121,6 +121,11 @@ fn step(
     wanted: &[String],
     held: &mut BTreeSet<String>,
 ) -> Result<(), String> {
+    if wanted.is_empty() && held.is_empty() {
+        // A zone without queues needs no connection for them.
+        *client = None;
+        return Ok(());
+    }
     let c = match client {
         Some(c) if !c.is_closed() => c,
         _ => {
@@ -128,6 +133,12 @@ fn step(
             client.insert(reg::connect(target).map_err(|e| e.to_string())?)
         }
     };
+    // Holding every lock it wants, the thread would send nothing and
+    // could miss that its connection (and so its locks) went with a
+    // restart of the server: one round trip a heartbeat finds out.
+    if !held.is_empty() {
+        c.simple_query("SELECT 1").map_err(|e| e.to_string())?;
+    }
     let gone: Vec<String> = held
         .iter()
         .filter(|q| !wanted.contains(q))
