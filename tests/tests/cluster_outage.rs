@@ -2,7 +2,8 @@
 //! (docs/cluster.md §6): room and private chat go on across nodes, every
 //! node refuses a registration with the clean `usr lookup`, no node takes
 //! another for dead; when the server is back, registration and login work
-//! again on every node, with no restart of any node.
+//! again on every node, and a node runs the matchmaking queue again, with
+//! no restart of any node.
 //!
 //! This stops the whole throwaway cluster of the test process, so it is
 //! the only test of this binary.
@@ -119,6 +120,32 @@ fn three_nodes_chat_through_a_postgres_outage_and_all_recovers_without_restarts(
         wait_players(client, &["alice", "bob", "carl"]);
     }
     room_chat(&mut carl, "carl", &mut [&mut alice, &mut bob], "after");
+
+    // The matchmaking queue's lock went with the outage and was taken
+    // again after it: two players on two nodes are matched once more.
+    let nodes = [&a, &b, &c];
+    assert!(
+        nodes
+            .iter()
+            .any(|n| n.count_log("no longer runs queue tictactoe") > 0),
+        "nobody lost the queue's lock"
+    );
+    let mut xena = a.guest_in_room("xena", 1);
+    let mut yuri = c.guest_in_room("yuri", 1);
+    wait_players(&mut xena, &["xena", "yuri"]);
+    for client in [&mut xena, &mut yuri] {
+        assert_eq!(request(client, "<MATCH QUEUE='tictactoe'/>", "match"), "ok");
+    }
+    let tables: Vec<String> = [&mut xena, &mut yuri]
+        .into_iter()
+        .map(|client| {
+            let m = client
+                .recv_until(SLOW, |e| e.is("MATCHED"))
+                .unwrap_or_else(|e| panic!("no MATCHED after the outage: {e}"));
+            m.attr("TABLE").unwrap_or_default().to_string()
+        })
+        .collect();
+    assert_eq!(tables[0], tables[1]);
     for (node, others) in [(&a, ["b", "c"]), (&b, ["a", "c"]), (&c, ["a", "b"])] {
         for other in others {
             assert_eq!(
