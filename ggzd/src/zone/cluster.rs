@@ -323,7 +323,6 @@ impl Zone {
             }
             LinkMsg::Gone { name } => {
                 let canonical = canonical_name(&name);
-                self.cluster_queue_player_gone(node, &canonical);
                 let gone = self
                     .cluster
                     .as_mut()
@@ -437,6 +436,9 @@ impl Zone {
 
     fn show_gone(&mut self, gone: Vec<RemotePlayer>, now: Instant, sink: &mut dyn Sink) {
         for player in gone {
+            // Logged out, left out of a snapshot, or its node died: its
+            // tickets here end with it.
+            self.cluster_queue_player_gone(&player.node, &player.canonical);
             if let Some(id) = player
                 .info
                 .room

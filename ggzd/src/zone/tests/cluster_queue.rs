@@ -207,3 +207,29 @@ fn a_cancel_or_leaving_the_room_ends_a_forwarded_ticket_at_the_runner() {
     w.send(kim, "<LIST TYPE='queue'/>");
     assert!(w.sink.take(kim).concat().contains("WAITING='0'"));
 }
+
+#[test]
+fn a_remote_player_left_out_of_a_snapshot_takes_its_ticket_along() {
+    let mut w = node();
+    w.zone
+        .cluster_queues_held(vec!["ttt".into()], w.now, &mut w.sink);
+    let ann = w.guest_in("ann", 1);
+    w.zone
+        .on_cluster_msg("b", remote("Bob", "play"), w.now, &mut w.sink);
+    w.zone
+        .on_cluster_msg("b", ticket("Bob"), w.now, &mut w.sink);
+    let waiting = |w: &mut World| {
+        w.send(ann, "<LIST TYPE='queue'/>");
+        let out = w.sink.take(ann).concat();
+        out.split("WAITING='")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .map(str::to_string)
+    };
+    assert_eq!(waiting(&mut w).as_deref(), Some("1"));
+    // b's link is rebuilt and its snapshot no longer lists Bob.
+    w.zone.on_cluster_hello("b");
+    w.zone
+        .on_cluster_msg("b", LinkMsg::SnapshotEnd, w.now, &mut w.sink);
+    assert_eq!(waiting(&mut w).as_deref(), Some("0"));
+}
