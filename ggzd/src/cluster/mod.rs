@@ -8,6 +8,8 @@
 pub mod codec;
 pub mod membership;
 pub mod tables;
+pub mod outbox;
+pub mod queues;
 pub mod view;
 
 pub use codec::{LinkMsg, PlayerInfo};

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod cluster;
 mod cluster_seats;
 mod cluster_tables;
+mod cluster_queue;
 pub mod effects;
 pub(crate) mod extensions;
 pub mod flood;

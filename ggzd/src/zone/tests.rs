@@ -251,6 +251,8 @@ mod channel_tokens;
 mod channels;
 mod cluster;
 mod cluster_tables;
+mod cluster_player;
+mod cluster_queue;
 mod extensions;
 mod matchmaking;
 mod operator;
