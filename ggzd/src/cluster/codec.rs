@@ -295,6 +295,7 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.short(room)?;
             w.0.extend_from_slice(&id.to_be_bytes());
             w.byte(*reason);
+        }
         LinkMsg::QueueRunner { queues } => {
             w.byte(QUEUE_RUNNER);
             if queues.len() > MAX_QUEUE_NAMES {
@@ -491,6 +492,7 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
             room: r.short()?,
             id: u32::from_be_bytes(r.array::<4>()?),
             reason: r.byte()?,
+        },
         QUEUE_RUNNER => {
             let n = u16::from_be_bytes(r.array::<2>()?) as usize;
             if n > MAX_QUEUE_NAMES {
@@ -800,6 +802,7 @@ mod tests {
                 room: "tictactoe".into(),
                 id: 1,
                 reason: 1,
+            },
             LinkMsg::QueueRunner {
                 queues: vec!["ttt".into(), "chess blitz".into()],
             },

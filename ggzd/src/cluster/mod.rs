@@ -7,9 +7,9 @@
 
 pub mod codec;
 pub mod membership;
-pub mod tables;
 pub mod outbox;
 pub mod queues;
+pub mod tables;
 pub mod view;
 
 pub use codec::{LinkMsg, PlayerInfo};
