@@ -144,6 +144,14 @@ impl RemoteTables {
             .and_then(|key| self.tables.get(key))
     }
 
+    /// The id shown here for table `id` of `node` in room `room` (what a
+    /// client of this node must be told of that table).
+    pub fn shown_of(&self, node: &str, room: &str, id: u32) -> Option<u32> {
+        self.tables
+            .get(&(node.to_string(), room.to_string(), id))
+            .map(|t| t.shown)
+    }
+
     /// The remote tables of a room, by shown id.
     pub fn in_room<'a>(&'a self, room: &'a str) -> impl Iterator<Item = &'a RemoteTable> + 'a {
         self.shown
@@ -555,6 +563,10 @@ mod tests {
             }]
         );
         assert_eq!(v.get("ttt", 12).map(|t| t.node.as_str()), Some("b"));
+        // A node's own id reads as the id shown here.
+        assert_eq!(v.shown_of("b", "ttt", 1), Some(12));
+        assert_eq!(v.shown_of("a", "other", 1), Some(11));
+        assert_eq!(v.shown_of("b", "ttt", 2), None);
         assert!(v.is_shown("ttt", 11) && !v.is_shown("ttt", 13));
         // A freed id is given again.
         v.remove("a", "ttt", 1);

@@ -256,7 +256,7 @@ impl Zone {
                 room,
                 table,
                 seat,
-            } => self.on_remote_matched(&queue, &name, &room, table, seat, sink),
+            } => self.on_remote_matched(node, &queue, &name, &room, table, seat, sink),
             _ => {}
         }
     }
@@ -299,8 +299,13 @@ impl Zone {
         }
     }
 
+    /// The runner `node` matched a player of ours. Its table id is its
+    /// own; the client is told the id this node shows that table under
+    /// (docs/cluster.md §9), so its JOIN is the cross-node JOIN of §8.
+    #[allow(clippy::too_many_arguments)]
     fn on_remote_matched(
         &mut self,
+        node: &str,
         queue: &str,
         name: &str,
         room: &str,
@@ -318,11 +323,25 @@ impl Zone {
         let Some(room_id) = self.room_by_key(room) else {
             return;
         };
+        // The runner sends the table's TABLE before MATCHED on the same
+        // link, so it is known here unless this node could not believe it
+        // (its bound of tables per node): then the seat goes unclaimed and
+        // the runner's no-show rule ends the match.
+        let shown = u32::try_from(table).ok().and_then(|id| {
+            self.cluster
+                .as_ref()
+                .and_then(|c| c.tables.remote.shown_of(node, room, id))
+        });
+        let Some(shown) = shown else {
+            log::warn!(target: "tables", "{name} is matched by {node} at its table {table} in room {room}, which this node does not know; the match is dropped");
+            return;
+        };
+        let table = shown as i32;
         let room_name = self
             .room(room_id)
             .map(|r| r.desc.name.get(None).to_owned())
             .unwrap_or_default();
-        log::info!(target: "tables", "{name} is matched by another node: table {table}, seat {seat}");
+        log::info!(target: "tables", "{name} is matched by {node}: table {table} here, seat {seat}");
         sink.send(
             conn,
             &msg(ext_reply::matched(queue, room_id as i32, table, seat)),

@@ -380,6 +380,9 @@ impl Zone {
             .map(|r| r.desc.name.get(None).to_owned())
             .unwrap_or_default();
         log::info!(target: "tables", "table {id} in room {room} is ready for queue {queue}");
+        // Other nodes hear of the table before any MATCHED naming it (same
+        // link, in order), so they can show it under their own id.
+        self.cluster_sync_tables(sink);
         for (conn, name, seat) in seats {
             if self.cluster_tell_matched(conn, &queue, room, id, seat, sink) {
                 continue;

@@ -91,6 +91,22 @@ fn the_runner_matches_a_remote_ticket_and_tells_its_node() {
         .iter()
         .filter(|o| matches!(o, Outbound::To(_, LinkMsg::Matched { .. })))
         .collect();
+    // The table's state goes out first, so b knows the table MATCHED names.
+    let table_at = w
+        .sink
+        .cluster
+        .iter()
+        .position(|o| matches!(o, Outbound::All(LinkMsg::Table(t)) if t.room == "play"));
+    let matched_at = w
+        .sink
+        .cluster
+        .iter()
+        .position(|o| matches!(o, Outbound::To(_, LinkMsg::Matched { .. })));
+    assert!(
+        matches!((table_at, matched_at), (Some(t), Some(m)) if t < m),
+        "{:?}",
+        w.sink.cluster
+    );
     let [
         Outbound::To(
             node,
@@ -143,25 +159,39 @@ fn a_ticket_is_forwarded_kept_and_sent_again_to_a_new_runner() {
         &mut w.sink,
     );
     assert_eq!(sent(&w, "c"), 1);
-    // c's MATCHED reaches kim as a local match would.
-    w.zone.on_cluster_msg(
-        "c",
-        LinkMsg::Matched {
-            queue: "ttt".into(),
-            name: "kim".into(),
-            room: "play".into(),
-            table: 9,
-            seat: 1,
-        },
-        w.now,
-        &mut w.sink,
-    );
+    // c's table 3 is shown here as 11 (above the room's 10 local ids); a
+    // local table 3 would be another one.
+    w.zone
+        .on_cluster_msg("c", matched_table(3, "kim"), w.now, &mut w.sink);
+    w.sink.take(kim);
+    // c's MATCHED reaches kim as a local match would, with this node's id.
+    w.zone
+        .on_cluster_msg("c", matched_msg(3, "kim"), w.now, &mut w.sink);
     let out = w.sink.take(kim).concat();
     assert!(
-        out.contains("<MATCHED QUEUE='ttt' ROOM='1' TABLE='9' SEAT='1'/>")
+        out.contains("<MATCHED QUEUE='ttt' ROOM='1' TABLE='11' SEAT='1'/>")
             && out.contains("TYPE='private'")
-            && out.contains("table 9"),
+            && out.contains("table 11 in room Play")
+            && !out.contains("table 3"),
         "{out}"
+    );
+    // JOIN of that id is the cross-node JOIN of c's table 3, and the
+    // seat reserved for kim counts as free for her.
+    let channel = w.connect();
+    w.send(channel, "<CHANNEL ID='kim'/></SESSION>");
+    w.sink.take(channel);
+    w.sink.cluster.clear();
+    w.send(kim, "<JOIN TABLE='11'/>");
+    let answer = w.sink.take(kim).concat();
+    assert!(
+        w.sink.cluster.iter().any(|o| matches!(
+            o,
+            Outbound::To(n, LinkMsg::JoinRequest { player, room, id: 3, .. })
+                if n == "c" && player == "kim" && room == "play"
+        )),
+        "{:?} {:?}",
+        w.sink.cluster,
+        answer
     );
     // The match took the ticket: a later runner hears nothing of it.
     w.zone.on_cluster_msg(
@@ -173,6 +203,74 @@ fn a_ticket_is_forwarded_kept_and_sent_again_to_a_new_runner() {
         &mut w.sink,
     );
     assert_eq!(sent(&w, "d"), 0);
+}
+
+/// A table of runner `c` in room `play`, its seat 1 reserved for `name`.
+fn matched_table(id: u32, name: &str) -> LinkMsg {
+    use crate::cluster::tables::{SeatKind, SeatState, TableState};
+    LinkMsg::Table(TableState {
+        room: "play".into(),
+        id,
+        status: 1,
+        desc: "Play now: ttt".into(),
+        seats: vec![
+            SeatState {
+                kind: SeatKind::Reserved,
+                name: Some("other".into()),
+            },
+            SeatState {
+                kind: SeatKind::Reserved,
+                name: Some(name.into()),
+            },
+        ],
+        spectators: Vec::new(),
+    })
+}
+
+fn matched_msg(id: i32, name: &str) -> LinkMsg {
+    LinkMsg::Matched {
+        queue: "ttt".into(),
+        name: name.into(),
+        room: "play".into(),
+        table: id,
+        seat: 1,
+    }
+}
+
+#[test]
+fn a_matched_naming_a_table_this_node_does_not_know_is_dropped() {
+    let mut w = node();
+    let kim = w.guest_in("kim", 1);
+    w.zone.on_cluster_msg(
+        "c",
+        LinkMsg::QueueRunner {
+            queues: vec!["ttt".into()],
+        },
+        w.now,
+        &mut w.sink,
+    );
+    w.send(kim, "<MATCH QUEUE='ttt'/>");
+    w.sink.take(kim);
+    // Another node's table of that number is not c's.
+    w.zone
+        .on_cluster_msg("d", matched_table(3, "kim"), w.now, &mut w.sink);
+    w.sink.take(kim);
+    w.zone
+        .on_cluster_msg("c", matched_msg(3, "kim"), w.now, &mut w.sink);
+    let out = w.sink.take(kim).concat();
+    assert!(!out.contains("MATCHED") && !out.contains("is yours"), "{out}");
+    // The ticket ended with the match all the same: nothing to re-send.
+    w.zone.on_cluster_node_gone("c", w.now, &mut w.sink);
+    w.sink.cluster.clear();
+    w.zone.on_cluster_msg(
+        "e",
+        LinkMsg::QueueRunner {
+            queues: vec!["ttt".into()],
+        },
+        w.now,
+        &mut w.sink,
+    );
+    assert!(w.sink.cluster.is_empty(), "{:?}", w.sink.cluster);
 }
 
 #[test]
