@@ -87,10 +87,15 @@ fn a_remote_players_table_and_stats_show_in_room_lists() {
         .attr("TABLE")
         .unwrap()
         .to_string();
-    // Seated on a: b lists alice at her table.
+    // Seated on a: b lists alice at her table, under b's id for it
+    // (docs/cluster.md §8).
     wait_listed(&mut bob, "alice", |e| {
-        attr_of(e, "TABLE").as_deref() == Some(table.as_str())
+        attr_of(e, "TABLE").is_some_and(|t| t != "-1")
     });
+    let on_b = listed(&mut bob, "alice")
+        .and_then(|e| attr_of(&e, "TABLE"))
+        .unwrap_or_default();
+    assert!(tables(&mut bob).contains(&on_b), "{on_b}");
     let mut amy_dio = Dio::open(&a, "amy");
     assert_eq!(
         request(
@@ -128,8 +133,8 @@ fn a_remote_players_table_and_stats_show_in_room_lists() {
     });
 }
 
-/// The MATCHED `client` receives, with the private line for original
-/// clients that comes with it.
+/// The MATCHED `client` receives, checked against the private line for
+/// original clients that comes with it (the same table and seat).
 fn matched(client: &mut Client) -> Element {
     let m = client
         .recv_until(SLOW, |e| e.is("MATCHED"))
@@ -137,7 +142,12 @@ fn matched(client: &mut Client) -> Element {
     let line = client
         .recv_until(SLOW, |e| e.is("CHAT") && e.attr("TYPE") == Some("private"))
         .unwrap();
-    assert!(line.text.contains("is yours"), "{}", line.text);
+    let told = format!(
+        "table {} in room Tic-Tac-Toe is yours, seat {}.",
+        m.attr("TABLE").unwrap_or("?"),
+        m.attr("SEAT").unwrap_or("?")
+    );
+    assert!(line.text.contains(&told), "{} / {told}", line.text);
     m
 }
 
@@ -201,15 +211,21 @@ fn players_on_two_nodes_are_matched_by_the_queues_runner_who_can_be_replaced() {
     let (mx, my) = (matched(&mut xena), matched(&mut yuri));
     assert_eq!(mx.attr("QUEUE"), Some("ttt"));
     assert_eq!(mx.attr("ROOM"), Some("1"));
-    assert_eq!(mx.attr("TABLE"), my.attr("TABLE"));
     assert_ne!(mx.attr("SEAT"), my.attr("SEAT"));
-    // The table is the runner's: its own players see it in the room.
-    let table = mx.attr("TABLE").unwrap().to_string();
-    assert!(
-        tables(&mut watcher).contains(&table),
-        "{}",
-        nodes[run].log()
-    );
+    // The table is the runner's; each player is told the id its own node
+    // shows it under.
+    for (client, m) in [(&mut xena, &mx), (&mut yuri, &my)] {
+        let table = m.attr("TABLE").unwrap().to_string();
+        let listed = tables(client);
+        assert!(
+            listed.contains(&table),
+            "{table} not in {listed:?}\n{}\n{}\n{}",
+            x.log(),
+            y.log(),
+            nodes[run].log()
+        );
+    }
+    assert_eq!(tables(&mut watcher).len(), 1);
 
     // xena queues again; then the runner dies. Another node takes the
     // queue over, xena's node hands it her ticket, and yuri's new one
@@ -221,9 +237,111 @@ fn players_on_two_nodes_are_matched_by_the_queues_runner_who_can_be_replaced() {
     assert!(others.contains(&next));
     assert_eq!(request(&mut yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
     let (mx, my) = (matched(&mut xena), matched(&mut yuri));
-    assert_eq!(mx.attr("TABLE"), my.attr("TABLE"));
     assert_ne!(mx.attr("SEAT"), my.attr("SEAT"));
     for i in others {
         assert_eq!(nodes[i].count_log("panicked"), 0, "{}", nodes[i].log());
+    }
+}
+
+/// A JOIN of the table `m` (a MATCHED) names; `with_seat` as our clients
+/// send it, otherwise as an original client reading the private line
+/// would (the seat reserved for the name is taken).
+fn join_matched(client: &mut Client, m: &Element, with_seat: bool) {
+    let table = m.attr("TABLE").unwrap();
+    let xml = if with_seat {
+        format!(
+            "<JOIN TABLE='{table}' SEAT='{}' SPECTATOR='false'/>",
+            m.attr("SEAT").unwrap()
+        )
+    } else {
+        format!("<JOIN TABLE='{table}' SPECTATOR='false'/>")
+    };
+    assert_eq!(request(client, &xml, "join"), "ok");
+    let join = client.recv_until(SLOW, |e| e.is("JOIN")).unwrap();
+    assert_eq!(join.attr("TABLE"), Some(table));
+}
+
+#[test]
+fn players_matched_on_two_other_nodes_join_and_play_their_table() {
+    let url = database();
+    let tmp = TempDir::new("cluster-queue-play");
+    let rooms = tmp.path().join("rooms");
+    queue_rooms(&rooms);
+    let a = node_in(&url, "a", &rooms);
+    let b = node_in(&url, "b", &rooms);
+    let c = node_in(&url, "c", &rooms);
+    wait_links(&a, &["b", "c"]);
+    wait_links(&b, &["a", "c"]);
+    wait_links(&c, &["a", "b"]);
+    let nodes = [&a, &b, &c];
+    let run = runner(&nodes, None);
+    let others: Vec<usize> = (0..3).filter(|i| *i != run).collect();
+    let (x, y) = (nodes[others[0]], nodes[others[1]]);
+
+    let mut xena = registered_in_room(x, "xena");
+    let mut yuri = registered_in_room(y, "yuri");
+    let mut watcher = nodes[run].guest_in_room("watcher", ROOM);
+    wait_players(&mut watcher, &["watcher", "xena", "yuri"]);
+    wait_players(&mut xena, &["watcher", "xena", "yuri"]);
+    wait_players(&mut yuri, &["watcher", "xena", "yuri"]);
+    assert_eq!(request(&mut xena, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    assert_eq!(request(&mut yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    let (mx, my) = (matched(&mut xena), matched(&mut yuri));
+
+    // Each opens its channel on its own node and JOINs the id it was told.
+    let mut xena_dio = Dio::open(x, "xena");
+    let mut yuri_dio = Dio::open(y, "yuri");
+    join_matched(&mut xena, &mx, true);
+    join_matched(&mut yuri, &my, false);
+    let seat = |m: &Element| m.attr("SEAT").unwrap().parse::<i32>().unwrap();
+    assert_eq!(
+        xena_dio.until(|m| matches!(m, Msg::Seat(_))),
+        Msg::Seat(seat(&mx))
+    );
+    assert_eq!(
+        yuri_dio.until(|m| matches!(m, Msg::Seat(_))),
+        Msg::Seat(seat(&my))
+    );
+
+    // Seat 0 wins on the rising diagonal: 4, 2, 6 against 0, 1.
+    let (first, second) = if seat(&mx) == 0 {
+        (&mut xena_dio, &mut yuri_dio)
+    } else {
+        (&mut yuri_dio, &mut xena_dio)
+    };
+    play(&mut [&mut *first, &mut *second], &[4, 0, 2, 1, 6]);
+    assert_eq!(
+        first.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+    assert_eq!(
+        second.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+
+    // The runner stored the result. Their own nodes learn the new
+    // statistics only from the database: logged in again on the third
+    // node, both are listed there with them.
+    let (winner, loser) = if seat(&mx) == 0 {
+        ("xena", "yuri")
+    } else {
+        ("yuri", "xena")
+    };
+    xena.logout().unwrap();
+    yuri.logout().unwrap();
+    let mut again = Vec::new();
+    for name in ["xena", "yuri"] {
+        let mut client = support::registered(nodes[run], name);
+        enter(&mut client, ROOM);
+        again.push(client);
+    }
+    wait_listed(&mut watcher, winner, |e| {
+        attr_of(e, "WINS").as_deref() == Some("1")
+    });
+    wait_listed(&mut watcher, loser, |e| {
+        attr_of(e, "LOSSES").as_deref() == Some("1")
+    });
+    for node in nodes {
+        assert_eq!(node.count_log("panicked"), 0, "{}", node.log());
     }
 }
