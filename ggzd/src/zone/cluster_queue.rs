@@ -247,7 +247,8 @@ impl Zone {
                 if let Some(&conn) = self.names.get(&canonical)
                     && let Some(c) = self.cluster.as_mut()
                 {
-                    c.queues.unforward(conn, queue.as_deref());
+                    let refused = c.queues.unforward(conn, queue.as_deref());
+                    self.tell_ticket_refused(conn, &refused, sink);
                 }
             }
             LinkMsg::Matched {
@@ -258,6 +259,23 @@ impl Zone {
                 seat,
             } => self.on_remote_matched(node, &queue, &name, &room, table, seat, sink),
             _ => {}
+        }
+    }
+
+    /// The runner refused tickets its player's node had already answered
+    /// `ok`: a late RESULT could be taken for the answer to a later
+    /// request, so the player hears it the way original clients hear of
+    /// matches, a private line (docs/cluster.md §9).
+    fn tell_ticket_refused(&self, conn: ConnId, queues: &[String], sink: &mut dyn Sink) {
+        for q in queues {
+            let text = format!(
+                "Play now ({q}): the queue did not take your ticket (you may be in a \
+                 no-show cooldown, or the queue is full). Try again later."
+            );
+            sink.send(
+                conn,
+                &msg(r::chat("private", &self.settings.admin_name, Some(&text))),
+            );
         }
     }
 

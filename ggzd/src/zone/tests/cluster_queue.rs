@@ -258,7 +258,10 @@ fn a_matched_naming_a_table_this_node_does_not_know_is_dropped() {
     w.zone
         .on_cluster_msg("c", matched_msg(3, "kim"), w.now, &mut w.sink);
     let out = w.sink.take(kim).concat();
-    assert!(!out.contains("MATCHED") && !out.contains("is yours"), "{out}");
+    assert!(
+        !out.contains("MATCHED") && !out.contains("is yours"),
+        "{out}"
+    );
     // The ticket ended with the match all the same: nothing to re-send.
     w.zone.on_cluster_node_gone("c", w.now, &mut w.sink);
     w.sink.cluster.clear();
@@ -271,6 +274,36 @@ fn a_matched_naming_a_table_this_node_does_not_know_is_dropped() {
         &mut w.sink,
     );
     assert!(w.sink.cluster.is_empty(), "{:?}", w.sink.cluster);
+}
+
+#[test]
+fn a_ticket_the_runner_refuses_ends_here_and_its_player_is_told() {
+    let mut w = node();
+    w.zone.on_cluster_msg(
+        "c",
+        LinkMsg::QueueRunner {
+            queues: vec!["ttt".into()],
+        },
+        w.now,
+        &mut w.sink,
+    );
+    let kim = w.guest_in("kim", 1);
+    w.send(kim, "<MATCH QUEUE='ttt'/>");
+    w.sink.take(kim);
+    let refusal = LinkMsg::TicketCancel {
+        queue: Some("ttt".into()),
+        name: "kim".into(),
+    };
+    w.zone
+        .on_cluster_msg("c", refusal.clone(), w.now, &mut w.sink);
+    let out = w.sink.take(kim).concat();
+    assert!(
+        out.contains("TYPE='private'") && out.contains("did not take your ticket"),
+        "{out}"
+    );
+    // Told once: the ticket is gone, a second refusal says nothing.
+    w.zone.on_cluster_msg("c", refusal, w.now, &mut w.sink);
+    assert!(w.sink.take(kim).concat().is_empty());
 }
 
 #[test]
