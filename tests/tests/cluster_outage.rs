@@ -145,7 +145,21 @@ fn three_nodes_chat_through_a_postgres_outage_and_all_recovers_without_restarts(
             m.attr("TABLE").unwrap_or_default().to_string()
         })
         .collect();
-    assert_eq!(tables[0], tables[1]);
+    // One table, on the runner; each is told the id its own node shows
+    // it under (docs/cluster.md §8, §9), which its room lists.
+    for (client, table) in [&mut xena, &mut yuri].into_iter().zip(&tables) {
+        client.send("<LIST TYPE='table'/>").unwrap();
+        let list = client.expect_result("list", TIMEOUT).unwrap();
+        let listed: Vec<&str> = list
+            .child("LIST")
+            .map(|l| {
+                l.children_named("TABLE")
+                    .filter_map(|t| t.attr("ID"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(listed, [table.as_str()]);
+    }
     for (node, others) in [(&a, ["b", "c"]), (&b, ["a", "c"]), (&c, ["a", "b"])] {
         for other in others {
             assert_eq!(
