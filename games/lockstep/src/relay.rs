@@ -800,7 +800,7 @@ impl Relay {
         self.out.push(Out::Record(EVENT_TURN, Rc::clone(&frame)));
         self.keep(frame);
         self.open = open.saturating_add(1);
-        self.due = Some(next_slot(due, self.cfg.turn, now));
+        self.due = Some(now + self.cfg.turn);
         true
     }
 
@@ -901,25 +901,6 @@ impl Relay {
             }
         }
     }
-}
-
-/// When the turn after one due at `due` and closed at `now` is due: the
-/// next slot of a fixed grid, one turn length apart from the start (or the
-/// last resume), after `now` (docs/lockstep.md §3.4). A turn that closes
-/// late does not push the following ones back, so the game keeps its pace
-/// and each table keeps the phase of its own start; one that closes more
-/// than a turn late skips the slots it missed, so turns never come
-/// quicker than one per slot.
-fn next_slot(due: Instant, turn: Duration, now: Instant) -> Instant {
-    let late = now.saturating_duration_since(due).as_nanos();
-    let Some(missed) = late.checked_div(turn.as_nanos()) else {
-        return now;
-    };
-    u32::try_from(missed.saturating_add(1))
-        .ok()
-        .and_then(|k| turn.checked_mul(k))
-        .and_then(|d| due.checked_add(d))
-        .unwrap_or(now + turn)
 }
 
 /// The seats outside the largest group of equal values; all of them if no

@@ -2,24 +2,11 @@
 //! (`ggzd-lockstep`, docs/lockstep.md) running turns at once.
 //!
 //! Every table is launched and filled, each player sends READY, and the
-//! game runs: a player answers each master packet with a hash, and plays in
-//! time on its own clock: one tick per turn length, starting one turn
-//! length after CAUGHT_UP arrived, it sends its command for the next turn
-//! at the first tick after the master packet of the turn before arrived.
-//! The relay's turns are due on the same grid from its start
-//! (docs/lockstep.md §3.4), a little earlier than the player's ticks (by
-//! the trip of CAUGHT_UP), so a turn closes as soon as its last command
-//! arrives, and a table whose players keep up runs at the full pace of
-//! its turn length. Each table keeps the phase it started with: a
-//! generator that falls behind for a moment sends late, but its next ticks
-//! stay where they were instead of bunching tables into bursts.
-//!
-//! Tables start spread over one turn length, as tables started by people
-//! at independent moments would: table t's players hold their READY until
-//! the clock reaches t/M of a turn (modulo the turn length), so the M
-//! tables' turns fall evenly over the turn instead of in the bursts the
-//! setup's batches would give them. This is part of the setup (a warm-up),
-//! which the measured window does not include.
+//! game runs: a player answers each master packet with a hash, and sends
+//! its command for the next turn one turn length after the master packet
+//! arrived, as a client that plays in time does. The relay closes a turn
+//! when it is due and every command is in, so with this pacing it closes
+//! as soon as the last command arrives.
 //!
 //! Reported: turns delivered per second (master packets, counted once per
 //! table), the master-packet latency from the last command of a turn being
@@ -27,8 +14,7 @@
 //! the clients: two loopback hops and the relay's work), and the CPU of
 //! the game servers per table (from `/proc`, over the measured window).
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::fs;
 use std::io;
 use std::time::Duration;
@@ -68,8 +54,6 @@ struct Seat {
     channel: Option<ClientId>,
     channel_ready: bool,
     joined: bool,
-    /// The player's clock: when its first tick (turn 0's command) was.
-    clock: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -99,10 +83,9 @@ struct Run {
     game: u32,
     tables: Vec<Table>,
     owner: Vec<Option<Who>>,
-    /// (when, table, seat, turn): commands to send, earliest first.
-    due: BinaryHeap<Reverse<(u64, usize, usize, u32)>>,
-    /// (when, channel): READYs held to spread the tables' starts.
-    readies: BinaryHeap<Reverse<(u64, ClientId)>>,
+    /// (when, table, seat, turn): commands to send, in time order (all
+    /// wait the same turn length, so arrival order is time order).
+    due: VecDeque<(u64, usize, usize, u32)>,
     latency: Histogram,
     turns: u64,
     pauses: u64,
@@ -236,20 +219,13 @@ impl Run {
         match msg {
             FromRelay::Welcome { turn_ms, .. } => {
                 table.turn_ms = u64::from(turn_ms);
-                let tick = table.turn_ms * 1_000_000;
-                let tables = self.tables.len().max(1) as u64;
-                let phase = (t as u64).saturating_mul(tick) / tables;
-                let wait = (phase + tick - now % tick.max(1)) % tick.max(1);
-                self.readies.push(Reverse((now + wait, id)));
+                engine.send(id, &encode_to_relay(&ToRelay::Ready(true)), notes);
             }
             FromRelay::CaughtUp { next_turn } => {
                 table.running = true;
-                let when = now + table.turn_ms * 1_000_000;
-                if let Some(seat) = table.seats.get_mut(s) {
-                    seat.clock = Some(when);
-                }
                 if self.sending {
-                    self.due.push(Reverse((when, t, s, next_turn)));
+                    let when = now + table.turn_ms * 1_000_000;
+                    self.due.push_back((when, t, s, next_turn));
                 }
             }
             FromRelay::Master { turn, .. } => {
@@ -277,10 +253,8 @@ impl Run {
                 };
                 engine.send(id, &encode_to_relay(&hash), notes);
                 if self.sending {
-                    let tick = table.turn_ms * 1_000_000;
-                    let clock = table.seats.get(s).and_then(|seat| seat.clock);
-                    let when = next_tick(clock, tick, now);
-                    self.due.push(Reverse((when, t, s, turn + 1)));
+                    let when = now + table.turn_ms * 1_000_000;
+                    self.due.push_back((when, t, s, turn + 1));
                 }
             }
             FromRelay::Error { code, text, .. } => {
@@ -314,18 +288,11 @@ impl Run {
     /// Sends the commands whose time has come.
     fn send_due(&mut self, engine: &mut Engine, notes: &mut Vec<Note>) {
         let now = monotonic_ns();
-        while let Some(&Reverse((when, id))) = self.readies.peek() {
+        while let Some(&(when, t, s, turn)) = self.due.front() {
             if when > now {
                 break;
             }
-            self.readies.pop();
-            engine.send(id, &encode_to_relay(&ToRelay::Ready(true)), notes);
-        }
-        while let Some(&Reverse((when, t, s, turn))) = self.due.peek() {
-            if when > now {
-                break;
-            }
-            self.due.pop();
+            self.due.pop_front();
             let Some(table) = self.tables.get_mut(t) else {
                 continue;
             };
@@ -347,21 +314,7 @@ impl Run {
     }
 
     fn next_due(&self) -> Option<u64> {
-        let command = self.due.peek().map(|d| d.0.0);
-        let ready = self.readies.peek().map(|r| r.0.0);
-        command.into_iter().chain(ready).min()
-    }
-}
-
-/// The first tick of a player's clock (ticks `tick` ns apart from
-/// `clock`) at or after `now`; without a clock, one tick from now.
-fn next_tick(clock: Option<u64>, tick: u64, now: u64) -> u64 {
-    match clock {
-        Some(first) if now > first && tick > 0 => {
-            first.saturating_add((now - first).div_ceil(tick).saturating_mul(tick))
-        }
-        Some(first) => first,
-        None => now.saturating_add(tick),
+        self.due.front().map(|d| d.0)
     }
 }
 
@@ -436,7 +389,6 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
                 channel: None,
                 channel_ready: false,
                 joined: false,
-                clock: None,
             })
             .collect();
         run.tables.push(Table {
@@ -568,20 +520,4 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
         &mut r,
     )?;
     Ok(r)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::next_tick;
-
-    #[test]
-    fn a_player_sends_on_the_next_tick_of_its_own_clock() {
-        // Ticks at 100, 150, 200, ...
-        assert_eq!(next_tick(Some(100), 50, 90), 100);
-        assert_eq!(next_tick(Some(100), 50, 101), 150);
-        assert_eq!(next_tick(Some(100), 50, 150), 150);
-        // A master packet that came after a tick waits for the one after.
-        assert_eq!(next_tick(Some(100), 50, 151), 200);
-        assert_eq!(next_tick(None, 50, 7), 57);
-    }
 }

@@ -175,46 +175,6 @@ fn a_turn_closes_when_due_and_complete() {
 }
 
 #[test]
-fn turns_keep_the_grid_of_the_start_when_a_command_is_late() {
-    let mut t = T::started();
-    let start = t.now;
-    let ms = Duration::from_millis;
-    // Turn 0 closes 20 ms late: turn 1 is still due at 100 ms, not 120.
-    t.wait(70);
-    t.cmd(0, 0, 1);
-    t.cmd(1, 0, 1);
-    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![0]);
-    t.cmd(0, 1, 1);
-    t.cmd(1, 1, 1);
-    assert_eq!(t.relay.next_wakeup(t.now), Some(start + ms(100)));
-    t.wait(30);
-    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![1]);
-    // Turn 2 closes 70 ms late (at 220 ms): the slot at 200 ms is gone, so
-    // turn 3 is due at the next one, 250 ms; never two turns in one slot.
-    for seat in 0..2 {
-        let hash = ToRelay::Hash {
-            turn: 1,
-            hash: vec![0; 8],
-        };
-        t.frame(seat, hash);
-    }
-    t.wait(120);
-    t.cmd(0, 2, 1);
-    t.cmd(1, 2, 1);
-    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![2]);
-    t.cmd(0, 3, 1);
-    t.cmd(1, 3, 1);
-    assert_eq!(t.relay.next_wakeup(t.now), Some(start + ms(250)));
-    assert!(masters(&to(&t.take(), Place::Seat(0))).is_empty());
-    t.wait(30);
-    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![3]);
-    assert_eq!(
-        next_slot(start, Duration::ZERO, start + ms(5)),
-        start + ms(5)
-    );
-}
-
-#[test]
 fn stale_future_duplicate_and_oversized_commands_are_refused() {
     let mut t = T::started();
     t.cmd(0, 0, 1);
