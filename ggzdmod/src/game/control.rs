@@ -128,8 +128,8 @@ impl Game {
                     continue;
                 }
             }
-            for (place, revents) in data {
-                if self.check_readable(place, revents) {
+            for place in data {
+                if self.check_readable(place) {
                     self.events.push_back(match place {
                         Place::Seat(seat) => Event::PlayerData { seat },
                         Place::Spectator(spectator) => Event::SpectatorData { spectator },
@@ -144,14 +144,7 @@ impl Game {
     /// would spin on data events until ggzd's seat change arrives. So once
     /// nothing but the end of file is left, it is reported one last time
     /// and the socket is no longer watched.
-    ///
-    /// Plain `POLLIN` (no hang-up, no error, no `POLLRDHUP`) means bytes
-    /// are waiting, so the probe, one `recv` per ready socket per wake-up,
-    /// is made only when the peer may have gone.
-    fn check_readable(&mut self, place: Place, revents: PollFlags) -> bool {
-        if revents == PollFlags::POLLIN {
-            return true;
-        }
+    fn check_readable(&mut self, place: Place) -> bool {
         let (stream, hung_up) = match place {
             Place::Seat(i) => match self.seats.get_mut(i) {
                 Some(Seat {
@@ -192,25 +185,19 @@ impl Game {
     /// `None` on timeout; otherwise whether the control socket is ready and
     /// which places have data.
     #[allow(clippy::type_complexity)]
-    fn wait_ready(
-        &self,
-        wait: PollTimeout,
-    ) -> Result<Option<(bool, Vec<(Place, PollFlags)>)>, Error> {
-        // POLLRDHUP (Linux) tells a peer's end of file apart from data, so
-        // `check_readable` needs no probe for plain data.
-        let watch = PollFlags::POLLIN | PollFlags::from_bits_retain(libc::POLLRDHUP);
+    fn wait_ready(&self, wait: PollTimeout) -> Result<Option<(bool, Vec<Place>)>, Error> {
         let mut places = Vec::new();
         let mut fds = vec![PollFd::new(self.ctl.as_fd(), PollFlags::POLLIN)];
         for (i, seat) in self.seats.iter().enumerate() {
             if let (Some(s), false) = (&seat.stream, seat.hung_up) {
                 places.push(Place::Seat(i));
-                fds.push(PollFd::new(s.as_fd(), watch));
+                fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
             }
         }
         for (i, slot) in self.spectators.iter().enumerate() {
             if let Some(s) = slot.as_ref().filter(|s| !s.hung_up) {
                 places.push(Place::Spectator(i));
-                fds.push(PollFd::new(s.stream.as_fd(), watch));
+                fds.push(PollFd::new(s.stream.as_fd(), PollFlags::POLLIN));
             }
         }
         let n = match poll(&mut fds, wait) {
@@ -227,7 +214,8 @@ impl Game {
         let ctl_ready = it.next().is_some_and(ready);
         let data = it
             .zip(places)
-            .filter_map(|(fd, p)| fd.revents().filter(|r| !r.is_empty()).map(|r| (p, r)))
+            .filter(|(fd, _)| ready(fd))
+            .map(|(_, p)| p)
             .collect();
         Ok(Some((ctl_ready, data)))
     }
