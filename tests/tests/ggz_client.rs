@@ -569,6 +569,22 @@ fn pty() -> (std::fs::File, std::fs::File) {
     }
 }
 
+/// `ggz` as a guest `name`, interactive on a fresh pty that is not its
+/// controlling terminal (so a Ctrl-C reaches it only as a key); the pty's
+/// controller side and the process.
+fn ggz_on_a_pty(server: &TestServer, name: &str) -> (std::fs::File, std::process::Child) {
+    let (controller, terminal) = pty();
+    let child = Command::new(bin("ggz"))
+        .args(["--name", name, &addr(server)])
+        .env_remove("GGZ_PASSWORD")
+        .stdin(terminal.try_clone().unwrap())
+        .stdout(terminal.try_clone().unwrap())
+        .stderr(terminal)
+        .spawn()
+        .expect("start ggz");
+    (controller, child)
+}
+
 /// Reads from the controller until `needle` shows up (or panics).
 fn read_until(controller: &mut std::fs::File, seen: &mut String, needle: &str) {
     use std::os::fd::AsRawFd;
@@ -595,15 +611,7 @@ fn read_until(controller: &mut std::fs::File, seen: &mut String, needle: &str) {
 #[test]
 fn interactive_on_a_terminal_completes_plays_and_leaves_on_ctrl_c() {
     let server = TestServer::start();
-    let (mut controller, terminal) = pty();
-    let mut child = Command::new(bin("ggz"))
-        .args(["--name", "nia", &addr(&server)])
-        .env_remove("GGZ_PASSWORD")
-        .stdin(terminal.try_clone().unwrap())
-        .stdout(terminal.try_clone().unwrap())
-        .stderr(terminal)
-        .spawn()
-        .expect("start ggz");
+    let (mut controller, mut child) = ggz_on_a_pty(&server, "nia");
     let mut seen = String::new();
     read_until(&mut controller, &mut seen, "type /help for commands");
     // Tab completes the command name.
@@ -645,15 +653,7 @@ fn ctrl_c_typed_with_the_line_before_it_still_logs_out() {
     // Enter and Ctrl-C in one read of the terminal: the line editor must
     // keep the key that came after the line it returned.
     let server = TestServer::start();
-    let (mut controller, terminal) = pty();
-    let mut child = Command::new(bin("ggz"))
-        .args(["--name", "nils", &addr(&server)])
-        .env_remove("GGZ_PASSWORD")
-        .stdin(terminal.try_clone().unwrap())
-        .stdout(terminal.try_clone().unwrap())
-        .stderr(terminal)
-        .spawn()
-        .expect("start ggz");
+    let (mut controller, mut child) = ggz_on_a_pty(&server, "nils");
     let mut seen = String::new();
     read_until(&mut controller, &mut seen, "type /help for commands");
     controller.write_all(b"/enter 1\r\x03").unwrap();
