@@ -33,6 +33,11 @@ pub enum Request {
         text: String,
     },
     Reload,
+    /// A played game as ggzduedit's JSON (docs/replays.md §5).
+    #[serde(rename = "export-game")]
+    ExportGame {
+        id: i64,
+    },
 }
 
 impl Request {
@@ -48,6 +53,7 @@ impl Request {
             Request::Ban { .. } => "ban",
             Request::Announce { .. } => "announce",
             Request::Reload => "reload",
+            Request::ExportGame { .. } => "export-game",
         }
     }
 }

@@ -2,21 +2,10 @@
 //! crate's; what is ours is the text: the original's `never` for 0, and
 //! the lenient reading of timestamps as SQL databases print them.
 
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, Month, PrimitiveDateTime, Time};
 
-/// `2024-05-01 12:00:00 UTC`; `never` for 0 (the original's "no login yet").
-/// A time outside years -9999..=9999 is shown as its number of seconds.
-pub fn utc(unix: i64) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    if unix == 0 {
-        return "never".to_owned();
-    }
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(FORMAT).ok())
-        .unwrap_or_else(|| format!("@{unix}"))
-}
+// The export's `date_utc` and these reports read alike: one function.
+pub use ggzd::replays::export::utc;
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (or with `T`, optional fraction and `Z`,
 /// as SQL timestamps print; seconds and the whole time optional) as UTC;
