@@ -128,6 +128,10 @@ mod tests {
             Ok(Request::Announce { text: "hi".into() })
         );
         assert_eq!(parse(br#"{"cmd":"reload"}"#), Ok(Request::Reload));
+        assert_eq!(
+            parse(br#"{"cmd":"export-game","id":17}"#),
+            Ok(Request::ExportGame { id: 17 })
+        );
     }
 
     #[test]
@@ -135,6 +139,7 @@ mod tests {
         assert!(parse(b"status").is_err());
         assert!(parse(br#"{"cmd":"launch"}"#).is_err());
         assert!(parse(br#"{"cmd":"gag"}"#).is_err());
+        assert!(parse(br#"{"cmd":"export-game","id":"x"}"#).is_err());
         assert!(parse(b"\xff").is_err());
     }
 
