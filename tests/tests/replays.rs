@@ -331,6 +331,20 @@ fn replay_refused(c: &mut Client, id: &str) -> Element {
     answer
 }
 
+/// Both exports refuse played game `id`, naming why with `words`:
+/// ggzduedit with status 4, ggzd-ctl with status 2, neither writing JSON.
+fn exports_refused(server: &TestServer, id: &str, words: &str) {
+    for (output, status) in [
+        (export_game(server, id), 4),
+        (ctl_export(server, id, None), 2),
+    ] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(status), "{stderr}");
+        assert!(stderr.contains(words), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
 #[test]
 fn a_corrupt_or_forged_game_is_refused_for_replay_and_both_exports() {
     if store::on_postgres() {
@@ -347,28 +361,12 @@ fn a_corrupt_or_forged_game_is_refused_for_replay_and_both_exports() {
     // Corrupt: alice's second move now says square 3; the chain breaks.
     set_stored_log(&server, &id, &corrupted(&original));
     assert_refused_as_corrupt(&replay_refused(&mut bob, &id));
-    let export = export_game(&server, &id);
-    let stderr = String::from_utf8_lossy(&export.stderr);
-    assert_eq!(export.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("corrupt: line "), "{stderr}");
-    assert!(export.stdout.is_empty());
-    let by_ctl = ctl_export(&server, &id, None);
-    let stderr = String::from_utf8_lossy(&by_ctl.stderr);
-    assert_eq!(by_ctl.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("corrupt: line "), "{stderr}");
+    exports_refused(&server, &id, "corrupt: line ");
 
     // Forged: the same change with every check recomputed; the seal tells.
     set_stored_log(&server, &id, &forged(&original));
     assert_refused_as_forged(&replay_refused(&mut alice, &id));
-    let export = export_game(&server, &id);
-    let stderr = String::from_utf8_lossy(&export.stderr);
-    assert_eq!(export.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("forged"), "{stderr}");
-    assert!(export.stdout.is_empty());
-    let by_ctl = ctl_export(&server, &id, None);
-    let stderr = String::from_utf8_lossy(&by_ctl.stderr);
-    assert_eq!(by_ctl.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("forged"), "{stderr}");
+    exports_refused(&server, &id, "forged");
 
     // Put back, it replays as before.
     set_stored_log(&server, &id, &original);

@@ -127,9 +127,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_read_as_utc_text() {
+    fn formats_known_times() {
         assert_eq!(utc(0), "never");
+        assert_eq!(utc(1), "1970-01-01 00:00:01 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(utc(-1), "1969-12-31 23:59:59 UTC");
         assert_eq!(utc(i64::MAX), format!("@{}", i64::MAX));
     }
 }
