@@ -414,6 +414,19 @@ fn run_shared(store: &mut Store, params: &HashParams, job: Job, outage: &Outage)
             crate::savegame_files::prune(&dir, keep, max_age_days, &protect);
             JobDone::Nothing
         }
+        Job::ReloadStats { handle, game } => match store.player_stats(&handle, &game) {
+            Ok(stats) => JobDone::StatsReloaded {
+                game,
+                updated: vec![(handle, stats)],
+            },
+            Err(e) => {
+                log_store_error(
+                    &format!("cannot read the {game} statistics of {handle}"),
+                    &e,
+                );
+                JobDone::Nothing
+            }
+        },
         Job::Rankings { conn, game } => JobDone::Rankings {
             conn,
             rows: store.rankings(&game, 10).unwrap_or_else(|e| {

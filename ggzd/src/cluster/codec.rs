@@ -117,6 +117,13 @@ pub enum LinkMsg {
         id: u32,
         reason: u8,
     },
+    /// A table of the sender stored a game report naming the receiver's
+    /// player `player` (the stats key the report used): its statistics
+    /// for `game` (the untranslated game name) changed in the database.
+    StatsChanged {
+        player: String,
+        game: String,
+    },
     // ----- end of the tables block -----
     // ----- matchmaking across nodes (docs/cluster.md §8) -----
     /// The sender runs exactly these queues (it holds their locks).
@@ -161,6 +168,7 @@ const JOIN_REQUEST: u8 = 11;
 const JOIN_ANSWER: u8 = 12;
 const LEAVE_TABLE: u8 = 13;
 const SEAT_LOST: u8 = 14;
+const STATS_CHANGED: u8 = 15;
 // Kinds 30-39: matchmaking across nodes.
 const QUEUE_RUNNER: u8 = 30;
 const TICKET: u8 = 31;
@@ -295,6 +303,11 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.short(room)?;
             w.0.extend_from_slice(&id.to_be_bytes());
             w.byte(*reason);
+        }
+        LinkMsg::StatsChanged { player, game } => {
+            w.byte(STATS_CHANGED);
+            w.short(player)?;
+            w.short(game)?;
         }
         LinkMsg::QueueRunner { queues } => {
             w.byte(QUEUE_RUNNER);
@@ -492,6 +505,10 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
             room: r.short()?,
             id: u32::from_be_bytes(r.array::<4>()?),
             reason: r.byte()?,
+        },
+        STATS_CHANGED => LinkMsg::StatsChanged {
+            player: r.short()?,
+            game: r.short()?,
         },
         QUEUE_RUNNER => {
             let n = u16::from_be_bytes(r.array::<2>()?) as usize;
@@ -803,6 +820,10 @@ mod tests {
                 id: 1,
                 reason: 1,
             },
+            LinkMsg::StatsChanged {
+                player: "Bob".into(),
+                game: "TicTacToe".into(),
+            },
             LinkMsg::QueueRunner {
                 queues: vec!["ttt".into(), "chess blitz".into()],
             },
@@ -852,7 +873,12 @@ mod tests {
     #[test]
     fn oversized_fields_are_never_encoded() {
         let long = "x".repeat(MAX_NAME + 1);
-        assert!(encode(&LinkMsg::Gone { name: long }).is_none());
+        assert!(encode(&LinkMsg::Gone { name: long.clone() }).is_none());
+        let stats = LinkMsg::StatsChanged {
+            player: "bob".into(),
+            game: long,
+        };
+        assert!(encode(&stats).is_none());
         let text = "y".repeat(MAX_FRAME);
         let chat = LinkMsg::Announce {
             from: "a".into(),
@@ -890,6 +916,16 @@ mod tests {
             ),
             (
                 vec![0, 0, 0, 3, QUEUE_RUNNER, 0x01, 0x01],
+                CodecError::TooLong,
+            ),
+            // STATS_CHANGED: player "b", then no game.
+            (
+                vec![0, 0, 0, 4, STATS_CHANGED, 0, 1, b'b'],
+                CodecError::Truncated,
+            ),
+            // STATS_CHANGED: a game name past the bound.
+            (
+                vec![0, 0, 0, 6, STATS_CHANGED, 0, 0, 0x01, 0x01, 0],
                 CodecError::TooLong,
             ),
         ];

@@ -41,6 +41,12 @@ pub fn refused(job: Job) -> JobDone {
             log::warn!(target: "cluster", "job queue full: {} names not claimed again", claims.len());
             JobDone::Nothing
         }
+        // The player's own node shows the old statistics until its next
+        // game or login.
+        Job::ReloadStats { handle, .. } => {
+            log::warn!(target: "tables", "job queue full: the statistics of {handle} are not read again");
+            JobDone::Nothing
+        }
         Job::Rankings { conn, .. } => JobDone::Rankings {
             conn,
             rows: Vec::new(),

@@ -25,6 +25,9 @@ impl Server {
                 JobDone::LateReport { game, updated } => {
                     self.zone.on_late_report(&game, updated, &mut self.io)
                 }
+                JobDone::StatsReloaded { game, updated } => {
+                    self.zone.on_late_report(&game, updated, &mut self.io)
+                }
                 JobDone::Rankings { conn, rows } => {
                     self.zone.on_rankings_done(conn, rows, &mut self.io)
                 }

@@ -342,6 +342,9 @@ impl Zone {
             m @ (LinkMsg::Table(_) | LinkMsg::TableGone { .. }) => {
                 self.on_cluster_table(node, m, sink);
             }
+            LinkMsg::StatsChanged { player, game } => {
+                self.on_cluster_stats_changed(node, &player, &game, sink)
+            }
             m @ (LinkMsg::JoinRequest { .. }
             | LinkMsg::JoinAnswer { .. }
             | LinkMsg::LeaveTable { .. }

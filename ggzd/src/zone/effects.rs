@@ -125,6 +125,13 @@ pub enum Job {
         /// Savegames of tables still running.
         protect: Vec<String>,
     },
+    /// Read again one player's stored statistics for a game: a table of
+    /// another node stored a report naming this node's player
+    /// (docs/cluster.md §8).
+    ReloadStats {
+        handle: String,
+        game: String,
+    },
     /// The top of a game's rankings, for RANKINGS.
     Rankings {
         conn: ConnId,
@@ -253,6 +260,12 @@ pub enum JobDone {
     Rankings {
         conn: ConnId,
         rows: Vec<(u32, String, i64)>,
+    },
+    /// A player's statistics read again after another node's table
+    /// stored a report (`Job::ReloadStats`).
+    StatsReloaded {
+        game: String,
+        updated: Vec<(String, StatsRecord)>,
     },
     /// A ban was stored (or not).
     Banned {

@@ -8,6 +8,7 @@ use super::guard::{REPORT_NAME_MAX, REPORT_RATE};
 use super::{Seat, escape_log};
 
 use super::prune_pacing::Prune;
+use crate::config::canonical_name;
 use crate::proto::reply::{self as r, SeatView};
 use crate::proto::types::{LeaveReason, ResultCode, SeatKind, TableStatus};
 use crate::store::{GameResult as StoreResult, Participant, ParticipantKind, StatsFlags};
@@ -77,12 +78,12 @@ impl Zone {
                     SeatKind::Abandoned => ParticipantKind::Abandoned,
                     _ => return None,
                 };
+                let canonical = canonical_name(name);
                 let registered = kind == ParticipantKind::Player
-                    && self
-                        .names
-                        .get(&crate::config::canonical_name(name))
-                        .and_then(|c| self.player(*c))
-                        .is_some_and(|p| !p.guest);
+                    && match self.names.get(&canonical) {
+                        Some(c) => self.player(*c).is_some_and(|p| !p.guest),
+                        None => self.remote_registered(&canonical),
+                    };
                 Some(Participant {
                     name: name.clone(),
                     seat_type: kind,
@@ -194,7 +195,8 @@ impl Zone {
         sink: &mut dyn Sink,
     ) {
         for (handle, stats) in updated {
-            let Some(conn) = self.names.get(&handle).copied() else {
+            let Some(conn) = self.names.get(&canonical_name(&handle)).copied() else {
+                self.cluster_stats_changed(&handle, game, sink);
                 continue;
             };
             let Some(player) = self.player_mut(conn) else {
