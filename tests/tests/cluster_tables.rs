@@ -395,3 +395,184 @@ fn a_dropped_player_logs_in_on_another_node_and_takes_the_held_seat_back() {
         Msg::GameOver(0)
     );
 }
+
+/// Waits for the lobby UPDATE saying `name` now watches a table.
+fn spectator_joined(client: &mut Client, name: &str) {
+    client
+        .recv_until(SLOW, |e| {
+            e.is("UPDATE")
+                && e.attr("ACTION") == Some("join")
+                && e.child("TABLE")
+                    .and_then(|t| t.child("SPECTATOR"))
+                    .is_some_and(|s| s.text == name)
+        })
+        .unwrap_or_else(|e| panic!("no UPDATE of {name} watching: {e}"));
+}
+
+#[test]
+fn table_chat_and_info_reach_the_table_across_nodes() {
+    use ggzd_e2e::dio::*;
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut cy = c.guest_in_room("cy", ROOM);
+    let mut dan = c.guest_in_room("dan", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+
+    // bob (on b) sits at ann's table on a; cy (on c) watches it.
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let _bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+    let on_c = wait_tables(&mut cy, "bob seated, seen on c", |l| {
+        seated(l, "across", "bob").is_some()
+    });
+    let _cy_dio = Dio::open(&c, "cy");
+    join(&mut cy, &seated(&on_c, "across", "bob").unwrap(), true);
+    spectator_joined(&mut ann, "cy");
+
+    // A line of bob's reaches the table's node and everyone at the
+    // table, on every node, bob included (as a local table chat does).
+    assert_eq!(
+        request(&mut bob, "<CHAT TYPE='table'>from b</CHAT>", "chat"),
+        "ok"
+    );
+    for client in [&mut ann, &mut cy, &mut bob] {
+        assert_eq!(chat_from(client, "table", "bob"), "from b");
+    }
+    // The table's own player and the watcher on c are heard the same way.
+    assert_eq!(
+        request(&mut ann, "<CHAT TYPE='table'>from a</CHAT>", "chat"),
+        "ok"
+    );
+    for client in [&mut ann, &mut bob, &mut cy] {
+        assert_eq!(chat_from(client, "table", "ann"), "from a");
+    }
+    assert_eq!(
+        request(&mut cy, "<CHAT TYPE='table'>from c</CHAT>", "chat"),
+        "ok"
+    );
+    for client in [&mut ann, &mut bob, &mut cy] {
+        assert_eq!(chat_from(client, "table", "cy"), "from c");
+    }
+    // Someone at no table is refused as on a single node.
+    assert_eq!(
+        request(&mut dan, "<CHAT TYPE='table'>nope</CHAT>", "chat"),
+        "no table"
+    );
+
+    // INFO at another node's table lists the seats the table's node knows.
+    bob.send("<INFO/>").unwrap();
+    let info = bob.recv_until(SLOW, |e| e.is("INFO")).unwrap();
+    let seats: Vec<&str> = info
+        .children_named("PLAYERINFO")
+        .filter_map(|p| p.attr("SEAT"))
+        .collect();
+    assert_eq!(seats, vec!["0", "1"]);
+    bob.send("<INFO SEAT='1'/>").unwrap();
+    let info = bob.recv_until(SLOW, |e| e.is("INFO")).unwrap();
+    let seats: Vec<&str> = info
+        .children_named("PLAYERINFO")
+        .filter_map(|p| p.attr("SEAT"))
+        .collect();
+    assert_eq!(seats, vec!["1"]);
+}
+
+#[test]
+fn ggz_takes_a_seat_held_on_another_node_back_by_itself() {
+    use ggzd_e2e::dio::*;
+    use std::process::{Command, Stdio};
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut cy = c.guest_in_room("cy", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let mut bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+
+    // bob's client dies mid-game: a holds his seat, and c sees it held.
+    drop(bob);
+    drop(bob_dio);
+    wait_tables(&mut cy, "bob's seat held, seen on c", |l| {
+        l.iter()
+            .any(|(_, _, seats)| seats.get(1).is_some_and(|s| s.0 == "abandoned"))
+    });
+
+    // bob comes back with `ggz` on c, whose script only plays: the room,
+    // the channel and the JOIN come from the REJOIN that c sends. Until b
+    // has freed his name the login is refused: ggz is started again.
+    let deadline = Instant::now() + SLOW;
+    let ggz = 'started: loop {
+        let mut ggz = Command::new(bin("ggz"))
+            .args(["--script", "--timeout", "60", "--name", "bob"])
+            .arg(c.addr.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ggz");
+        {
+            use std::io::Write;
+            let mut stdin = ggz.stdin.take().expect("stdin");
+            stdin
+                .write_all(b"/wait your turn\n/move 9\n/result\n")
+                .expect("script");
+        }
+        loop {
+            let back = ann.recv_until(Duration::from_secs(1), |e| {
+                e.is("UPDATE")
+                    && e.attr("ACTION") == Some("join")
+                    && e.child("TABLE")
+                        .and_then(|t| t.child("SEAT"))
+                        .is_some_and(|s| s.attr("NUM") == Some("1") && s.text == "bob")
+            });
+            if back.is_ok() {
+                break 'started ggz;
+            }
+            if ggz.try_wait().ok().flatten().is_some() {
+                let out = ggz.wait_with_output().expect("ggz ends");
+                assert!(
+                    Instant::now() < deadline,
+                    "ggz never got back: {}",
+                    String::from_utf8_lossy(&out.stdout)
+                );
+                std::thread::sleep(Duration::from_millis(300));
+                break;
+            }
+        }
+    };
+    if ggzd_e2e::ttt_server::sends_seats() {
+        // The game server has bob back before ann moves.
+        ann_dio.until(|m| matches!(m, Msg::Players(p) if p[1] == (3, "bob".into())));
+    } else {
+        // A trunk server asks again once both seats are back.
+        ann_dio.until(|m| *m == Msg::ReqMove);
+    }
+    for square in [1, 7] {
+        ann_dio.until(|m| *m == Msg::ReqMove);
+        ann_dio.send_move(square);
+        assert_eq!(
+            ann_dio.until(|m| matches!(m, Msg::RspMove(_))),
+            Msg::RspMove(0)
+        );
+    }
+    let out = ggz.wait_with_output().expect("ggz ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("taking it back"), "{stdout}");
+    assert!(
+        stdout.contains("result: game over: X (ann) wins - you lost"),
+        "{stdout}"
+    );
+}

@@ -9,6 +9,7 @@ mod channel_token;
 pub mod chat;
 pub mod cluster;
 mod cluster_seats;
+mod cluster_table_talk;
 mod cluster_tables;
 pub mod effects;
 pub(crate) mod extensions;
