@@ -576,3 +576,49 @@ fn ggz_takes_a_seat_held_on_another_node_back_by_itself() {
         "{stdout}"
     );
 }
+
+/// Resumes a stopped node however the test ends.
+struct Resume<'a>(&'a TestServer);
+
+impl Drop for Resume<'_> {
+    fn drop(&mut self) {
+        self.0.signal(libc::SIGCONT);
+    }
+}
+
+#[test]
+fn a_join_the_frozen_table_node_never_answers_fails_after_its_deadline() {
+    let url = database();
+    let [a, b] = slow_to_die_pair(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let _ann_game = open_game_channel(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let table = seated(&on_b, "across", "ann").unwrap();
+
+    // a is frozen (not dead: b still has its link and its heartbeat is
+    // young enough). bob's JOIN is forwarded and never answered.
+    a.signal(libc::SIGSTOP);
+    let resume = Resume(&a);
+    let _bob_game = open_game_channel(&b, "bob");
+    bob.send(&format!("<JOIN TABLE='{table}' SPECTATOR='false'/>"))
+        .unwrap();
+    let result = bob
+        .expect_result("join", SLOW)
+        .expect("a RESULT join once the wait is over");
+    assert_eq!(result.attr("CODE"), Some("join fail"));
+    // b went on meanwhile.
+    assert_eq!(request(&mut bob, "<CHAT>still here</CHAT>", "chat"), "ok");
+
+    // a runs again: its late answer to the old JOIN is ignored, and a new
+    // JOIN seats bob.
+    drop(resume);
+    let _bob_game = open_game_channel(&b, "bob");
+    join(&mut bob, &table, false);
+    wait_tables(&mut ann, "bob seated at ann's table", |l| {
+        seated(l, "across", "bob").is_some()
+    });
+}

@@ -127,3 +127,28 @@ pub fn registered(server: &TestServer, name: &str) -> Client {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+// ----- engineer "xtables" -----------------------------------------------
+
+/// Nodes a and b that take each other for dead only after two minutes:
+/// a node stopped for less is merely slow.
+pub fn slow_to_die_pair(url: &str) -> [TestServer; 2] {
+    let node = |name: &str| {
+        let server = TestServer::start_with(ServerOptions {
+            extra_config: format!(
+                "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
+                 [cluster]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\n\
+                 heartbeat = 1\ndead_after = 120\n"
+            ),
+            ..ServerOptions::default()
+        });
+        server
+            .wait_for_log("cluster: node", TIMEOUT)
+            .unwrap_or_else(|| panic!("node {name} did not join:\n{}", server.log()));
+        server
+    };
+    let (a, b) = (node("a"), node("b"));
+    wait_links(&a, &["b"]);
+    wait_links(&b, &["a"]);
+    [a, b]
+}
