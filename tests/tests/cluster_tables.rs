@@ -622,3 +622,76 @@ fn a_join_the_frozen_table_node_never_answers_fails_after_its_deadline() {
         seated(l, "across", "bob").is_some()
     });
 }
+
+#[test]
+fn a_browser_game_channel_is_relayed_to_the_tables_node() {
+    use ggzd_e2e::dio::*;
+    use tungstenite::client::IntoClientRequest;
+    let url = database();
+    let [a, b] = pair_with(&url, "[web]\nlisten = \"127.0.0.1:0\"\n");
+    let web: std::net::SocketAddr = b
+        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
+        .and_then(|line| {
+            line.rsplit("ws://")
+                .next()
+                .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
+        })
+        .expect("web address");
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+
+    // bob's game channel is a WebSocket on b; the table is on a.
+    let stream = std::net::TcpStream::connect(web).unwrap();
+    stream.set_read_timeout(Some(SLOW)).unwrap();
+    let upgrade = format!("ws://{web}/ws").into_client_request().unwrap();
+    let (mut channel, _) = tungstenite::client(upgrade, stream).expect("handshake");
+    channel
+        .send(tungstenite::Message::text(
+            "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='bob' />\n</SESSION>\n",
+        ))
+        .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("</SESSION>") {
+        if let tungstenite::Message::Text(t) = channel.read().expect("channel answer") {
+            seen.push_str(&t);
+        }
+    }
+    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+
+    // ann moves; the game server's bytes reach the browser on b, up to
+    // its own turn.
+    ann_dio.until(|m| *m == Msg::ReqMove);
+    ann_dio.send_move(4);
+    assert_eq!(
+        ann_dio.until(|m| matches!(m, Msg::RspMove(_))),
+        Msg::RspMove(0)
+    );
+    let req_move = [0u8, 6, 0, 0, 0, 4];
+    let mut bytes: Vec<u8> = Vec::new();
+    while !bytes.windows(req_move.len()).any(|w| w == req_move) {
+        match channel.read().expect("game bytes over the relay") {
+            tungstenite::Message::Binary(b) => bytes.extend_from_slice(&b),
+            tungstenite::Message::Close(_) => panic!("the channel closed: {bytes:?}"),
+            _ => {}
+        }
+    }
+    // The browser's move reaches the game server on a.
+    let mut packet = vec![0u8, 10, 0, 0, 0, 0];
+    packet.extend_from_slice(&0i32.to_be_bytes());
+    channel
+        .send(tungstenite::Message::binary(packet))
+        .expect("send a move");
+    assert_eq!(
+        ann_dio.until(|m| matches!(m, Msg::Move { .. })),
+        Msg::Move {
+            player: 1,
+            square: 0
+        }
+    );
+}
