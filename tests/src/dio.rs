@@ -58,6 +58,11 @@ impl Dio {
             }
         }
     }
+
+    /// Reads up to the game's end: `Msg::GameOver(winner)`.
+    pub fn until_game_over(&mut self) -> Msg {
+        self.until(|m| matches!(m, Msg::GameOver(_)))
+    }
 }
 
 fn parse(payload: &[u8]) -> Msg {

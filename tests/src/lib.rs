@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 pub mod browser;
 pub mod dio;
+pub mod game_procs;
+pub mod metrics;
 pub mod web_page;
 
 pub use ggzd::client::Client;

@@ -298,6 +298,25 @@ impl Page {
         self.b.wait_element(&css);
     }
 
+    /// Waits until "Games played" (`#played`) lists a game to replay; the
+    /// list is asked for again (`#played-button`) every 2 seconds, since
+    /// ggzd records a game on a worker after its report.
+    pub fn wait_played_listed(&self, what: &str) {
+        let mut asked: Option<std::time::Instant> = None;
+        self.b.wait_for(what, |b| {
+            if b.try_find("#played li[data-played-id] .replay-game")?
+                .is_some()
+            {
+                return Ok(Some(()));
+            }
+            if asked.is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(2)) {
+                asked = Some(std::time::Instant::now());
+                b.click("#played-button");
+            }
+            Ok(None)
+        });
+    }
+
     /// Types `text` into `#chat-input` with `#chat-target` = `target` and
     /// sends it with `#chat-send`.
     pub fn chat(&self, target: &str, text: &str) {

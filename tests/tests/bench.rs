@@ -132,7 +132,8 @@ fn logins_spread_round_robin_over_several_targets() {
         format!("\"{}=20 {}=20\"", a.addr, b.addr),
         "{json}"
     );
-    assert!(a.count_log("logged in") > 0 && b.count_log("logged in") > 0);
+    assert!(a.wait_for_log("logged in", TIMEOUT).is_some());
+    assert!(b.wait_for_log("logged in", TIMEOUT).is_some());
     // Comma separated is the same; a remote target is still refused.
     let refused = std::process::Command::new(bin("ggzd-bench"))
         .args(["-s", &format!("{},10.0.0.1:5688", a.addr)])

@@ -91,8 +91,11 @@ fn tables_play_tictactoe_over_websocket_channels() {
     assert!(json.contains("\"failed\":false"), "{json}");
     assert_eq!(number(&json, "games"), 6.0, "{json}");
     assert!(number(&json, "server_cpu_ms_per_game") >= 0.0, "{json}");
+    // The bench may be gone before ggzd has seen its channels close.
     assert!(
-        server.count_log("game channel relay ends") > 0,
+        server
+            .wait_for_log("game channel relay ends", TIMEOUT)
+            .is_some(),
         "the channels went through the WebSocket relay"
     );
 }

@@ -326,20 +326,8 @@ fn two_browsers_race_to_100_through_ggzd() {
 
     // The relay's event log replays the race turn by turn in the replay
     // view (docs/event-log.md §7), ending where the game ended.
+    ann.wait_played_listed("the race in #played");
     let b = &ann.b;
-    let mut asked: Option<std::time::Instant> = None;
-    b.wait_for("the race in #played", |b| {
-        if b.try_find("#played li[data-played-id] .replay-game")?
-            .is_some()
-        {
-            return Ok(Some(()));
-        }
-        if asked.is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(2)) {
-            asked = Some(std::time::Instant::now());
-            b.click("#played-button");
-        }
-        Ok(None)
-    });
     b.click("#played li[data-played-id] .replay-game");
     b.wait_element("#replay[data-kind=\"race\"]:not([hidden])");
     // `turn` is the next turn: that many turns were played.

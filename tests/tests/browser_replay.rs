@@ -238,20 +238,8 @@ fn a_game_played_in_the_browser_is_replayed_move_by_move() {
 
     // The list of games played names this one, newest first. It is
     // recorded by a worker after the game's report: ask until it shows.
+    page.wait_played_listed("the game in #played");
     let b = &page.b;
-    let mut asked: Option<std::time::Instant> = None;
-    b.wait_for("the game in #played", |b| {
-        if b.try_find("#played li[data-played-id] .replay-game")?
-            .is_some()
-        {
-            return Ok(Some(()));
-        }
-        if asked.is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(2)) {
-            asked = Some(std::time::Instant::now());
-            b.click("#played-button");
-        }
-        Ok(None)
-    });
     let first = b.texts_of("#played li[data-played-id]").unwrap_or_default();
     assert!(
         first.first().is_some_and(|t| t.contains("TicTacToe")

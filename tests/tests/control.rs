@@ -3,12 +3,13 @@
 //! endpoint scraped with a plain TCP client, and the systemd STATUS= line.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use ggzd_e2e::metrics::{metrics_addr, sample, scrape};
 use ggzd_e2e::*;
 use serde_json::Value;
 
@@ -218,42 +219,13 @@ fn odd_control_requests_get_an_error_and_cost_nothing_else() {
     assert_eq!(code, 0);
 }
 
-fn scrape(addr: SocketAddr) -> String {
-    let mut stream = TcpStream::connect(addr).expect("connect to metrics");
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    response
-}
-
-/// The value of a sample line, e.g. `ggzd_rooms` or
-/// `ggzd_logins_total{kind="guest",outcome="ok"}`.
-fn sample(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
-}
-
 #[test]
 fn metrics_count_logins_chats_and_tables() {
     let server = TestServer::start_with(ServerOptions {
         extra_config: "[metrics]\nlisten = \"127.0.0.1:0\"\n".into(),
         ..Default::default()
     });
-    let line = server
-        .wait_for_log("metrics on http://", TIMEOUT)
-        .expect("metrics address logged");
-    let addr: SocketAddr = line
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.trim().strip_suffix("/metrics"))
-        .and_then(|a| a.parse().ok())
-        .expect("address");
+    let addr = metrics_addr(&server);
 
     let before = scrape(addr);
     let guests_ok = "ggzd_logins_total{kind=\"guest\",outcome=\"ok\"}";

@@ -569,6 +569,22 @@ fn pty() -> (std::fs::File, std::fs::File) {
     }
 }
 
+/// `ggz` as a guest `name`, interactive on a fresh pty that is not its
+/// controlling terminal (so a Ctrl-C reaches it only as a key); the pty's
+/// controller side and the process.
+fn ggz_on_a_pty(server: &TestServer, name: &str) -> (std::fs::File, std::process::Child) {
+    let (controller, terminal) = pty();
+    let child = Command::new(bin("ggz"))
+        .args(["--name", name, &addr(server)])
+        .env_remove("GGZ_PASSWORD")
+        .stdin(terminal.try_clone().unwrap())
+        .stdout(terminal.try_clone().unwrap())
+        .stderr(terminal)
+        .spawn()
+        .expect("start ggz");
+    (controller, child)
+}
+
 /// Reads from the controller until `needle` shows up (or panics).
 fn read_until(controller: &mut std::fs::File, seen: &mut String, needle: &str) {
     use std::os::fd::AsRawFd;
@@ -595,15 +611,7 @@ fn read_until(controller: &mut std::fs::File, seen: &mut String, needle: &str) {
 #[test]
 fn interactive_on_a_terminal_completes_plays_and_leaves_on_ctrl_c() {
     let server = TestServer::start();
-    let (mut controller, terminal) = pty();
-    let mut child = Command::new(bin("ggz"))
-        .args(["--name", "nia", &addr(&server)])
-        .env_remove("GGZ_PASSWORD")
-        .stdin(terminal.try_clone().unwrap())
-        .stdout(terminal.try_clone().unwrap())
-        .stderr(terminal)
-        .spawn()
-        .expect("start ggz");
+    let (mut controller, mut child) = ggz_on_a_pty(&server, "nia");
     let mut seen = String::new();
     read_until(&mut controller, &mut seen, "type /help for commands");
     // Tab completes the command name.
@@ -617,21 +625,41 @@ fn interactive_on_a_terminal_completes_plays_and_leaves_on_ctrl_c() {
     read_until(&mut controller, &mut seen, "4 | X | 6");
     controller.write_all(b"\x03").unwrap();
     read_until(&mut controller, &mut seen, "interrupted; logging out");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("ggz did not exit after Ctrl-C:\n{seen}");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(130), "{seen}");
+    assert_eq!(exit_after_ctrl_c(&mut child, &seen), Some(130), "{seen}");
     assert!(!seen.contains("panicked"), "{seen}");
     // The session ended properly: the name is free again at once.
     let mut c = server.guest("nia");
+    c.logout().unwrap();
+}
+
+/// Waits for `ggz` to exit after Ctrl-C; the code it exited with.
+fn exit_after_ctrl_c(child: &mut std::process::Child, seen: &str) -> Option<i32> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ggz did not exit after Ctrl-C:\n{seen}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_typed_with_the_line_before_it_still_logs_out() {
+    // Enter and Ctrl-C in one read of the terminal: the line editor must
+    // keep the key that came after the line it returned.
+    let server = TestServer::start();
+    let (mut controller, mut child) = ggz_on_a_pty(&server, "nils");
+    let mut seen = String::new();
+    read_until(&mut controller, &mut seen, "type /help for commands");
+    controller.write_all(b"/enter 1\r\x03").unwrap();
+    read_until(&mut controller, &mut seen, "interrupted; logging out");
+    assert_eq!(exit_after_ctrl_c(&mut child, &seen), Some(130), "{seen}");
+    let mut c = server.guest("nils");
     c.logout().unwrap();
 }
 

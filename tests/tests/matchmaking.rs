@@ -9,6 +9,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
+use ggzd_e2e::metrics::{metrics_addr, sample, scrape};
 use ggzd_e2e::*;
 
 /// Room 1 holds the queue; game 0 is TicTacToe.
@@ -415,25 +416,6 @@ fn bench_queue_scenario_reports_matches_and_time_in_queue() {
     assert_eq!(report["failed"], false, "{out}");
 }
 
-/// The value of a sample line of a metrics scrape.
-fn sample(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
-}
-
-fn scrape(addr: &str) -> String {
-    let mut stream = TcpStream::connect(addr).expect("connect to metrics");
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-}
-
 #[test]
 fn metrics_show_queue_sizes_matches_and_waits() {
     let tmp = TempDir::new("mm-metrics");
@@ -444,23 +426,17 @@ fn metrics_show_queue_sizes_matches_and_waits() {
         extra_config: "[metrics]\nlisten = \"127.0.0.1:0\"\n".into(),
         ..Default::default()
     });
-    let line = server.wait_for_log("metrics on http://", TIMEOUT).unwrap();
-    let addr = line
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.trim().strip_suffix("/metrics"))
-        .unwrap()
-        .to_string();
+    let addr = metrics_addr(&server);
     let mut alice = server.guest_in_room("alice", ROOM);
     let mut bob = server.guest_in_room("bob", ROOM);
     assert_eq!(request(&mut alice, "<MATCH QUEUE='ttt'/>", "match"), "ok");
-    let text = scrape(&addr);
+    let text = scrape(addr);
     assert_eq!(sample(&text, "ggzd_queue_waiting{queue=\"ttt\"}"), 1.0);
     assert_eq!(sample(&text, "ggzd_matches_total"), 0.0);
     assert_eq!(request(&mut bob, "<MATCH QUEUE='ttt'/>", "match"), "ok");
     matched(&mut alice);
     matched(&mut bob);
-    let text = scrape(&addr);
+    let text = scrape(addr);
     assert_eq!(sample(&text, "ggzd_queue_waiting{queue=\"ttt\"}"), 0.0);
     assert_eq!(sample(&text, "ggzd_matches_total"), 1.0);
     assert_eq!(sample(&text, "ggzd_queue_wait_seconds_count"), 2.0);

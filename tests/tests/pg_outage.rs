@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use ggzd_e2e::dio::*;
+use ggzd_e2e::metrics::{metrics_addr, scrape};
 use ggzd_e2e::*;
 
 /// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
@@ -42,30 +43,6 @@ fn chat(from: &mut Client, to: &mut Client, text: &str) {
         .recv_until(TIMEOUT, |e| e.is("CHAT") && e.text.trim() == text)
         .unwrap_or_else(|e| panic!("no chat line {text:?}: {e}"));
     assert!(heard.is("CHAT"));
-}
-
-/// The `/metrics` address the server logged.
-fn metrics_addr(server: &TestServer) -> std::net::SocketAddr {
-    let line = server
-        .wait_for_log("metrics on http://", TIMEOUT)
-        .expect("metrics address logged");
-    line.rsplit("http://")
-        .next()
-        .and_then(|a| a.trim().strip_suffix("/metrics"))
-        .and_then(|a| a.parse().ok())
-        .expect("metrics address")
-}
-
-fn scrape(addr: std::net::SocketAddr) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect to metrics");
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
 }
 
 #[test]
@@ -146,14 +123,8 @@ fn chat_and_games_go_on_while_postgres_is_down_and_all_recovers() {
     chat(&mut guest, &mut alice, "a guest talks");
     // The game is played to the end; its result waits for the store.
     play(&mut [&mut alice_dio, &mut bob_dio], &[2, 1, 6]);
-    assert_eq!(
-        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(alice_dio.until_game_over(), Msg::GameOver(0));
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
     assert!(
         server
             .wait_for_log("will be stored when it is back", TIMEOUT)

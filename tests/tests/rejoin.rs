@@ -178,14 +178,8 @@ fn a_killed_client_logs_back_in_takes_its_seat_and_finishes_the_game() {
 
     // And they play it out: alice completes the middle column.
     play(&mut [&mut alice_dio, &mut bob_dio], &[1, 8, 7]);
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        carol_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
+    assert_eq!(carol_dio.until_game_over(), Msg::GameOver(0));
 }
 
 #[test]

@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 use ggzd_e2e::dio::*;
 use ggzd_e2e::*;
 
+#[path = "support/played_db.rs"]
+mod played_db;
+use played_db::*;
+
 /// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
 const ROOM: i32 = 1;
 /// Recording and pruning happen on workers after the game: poll this long.
@@ -128,14 +132,8 @@ fn play_a_game(server: &TestServer) -> (Client, Client) {
     play(&mut [&mut alice_dio, &mut bob_dio], &squares[..4]);
     alice_dio.until(|m| *m == Msg::ReqMove);
     alice_dio.send_move(squares[4]);
-    assert_eq!(
-        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(alice_dio.until_game_over(), Msg::GameOver(0));
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
     (alice, bob)
 }
 
@@ -260,6 +258,31 @@ fn a_tictactoe_game_is_listed_replayed_shown_by_ggz_and_exported() {
         assert_eq!(j["data"], data.as_str());
         assert!(j["time"].as_u64().is_some_and(|t| t > 0));
     }
+    // ggzd-ctl asks the running server for the same document, byte for byte.
+    let by_ctl = server.dir.path().join("game-ctl.json");
+    let output = ctl_export(&server, &id, Some(&by_ctl));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!(
+            "exported played game {id} ({} events) to {}\n",
+            events.len(),
+            by_ctl.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read(&by_ctl).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+    let to_stdout = ctl_export(&server, &id, None);
+    assert_eq!(to_stdout.stdout, std::fs::read(&file).unwrap());
+    let missing = ctl_export(&server, "999999", None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no played game 999999"));
     // An unknown id: exit status 2.
     let missing = Command::new(bin("ggzduedit"))
         .arg("-f")
@@ -268,6 +291,86 @@ fn a_tictactoe_game_is_listed_replayed_shown_by_ggz_and_exported() {
         .output()
         .expect("run ggzduedit");
     assert_eq!(missing.status.code(), Some(2));
+}
+
+/// `ggzduedit export-game id` on the server's database.
+fn export_game(server: &TestServer, id: &str) -> std::process::Output {
+    Command::new(bin("ggzduedit"))
+        .arg("-f")
+        .arg(server.dir.path().join("ggzd.toml"))
+        .args(["export-game", id])
+        .output()
+        .expect("run ggzduedit")
+}
+
+/// `ggzd-ctl export-game id [--out file]` through the server's control
+/// socket.
+fn ctl_export(
+    server: &TestServer,
+    id: &str,
+    out: Option<&std::path::Path>,
+) -> std::process::Output {
+    let mut ctl = Command::new(bin("ggzd-ctl"));
+    ctl.arg("-s")
+        .arg(server.dir.path().join("data").join("ggzd.ctl"))
+        .args(["export-game", id]);
+    if let Some(out) = out {
+        ctl.arg("--out").arg(out);
+    }
+    ctl.output().expect("run ggzd-ctl")
+}
+
+/// The refusal of `REPLAY ID=id`.
+fn replay_refused(c: &mut Client, id: &str) -> Element {
+    c.send(&format!("<REPLAY ID='{id}'/>")).unwrap();
+    let answer = c
+        .recv_until(TIMEOUT, |e| e.is("REPLAY") || e.is("RESULT"))
+        .unwrap();
+    assert!(answer.is("RESULT"), "replayed anyway: {answer:?}");
+    assert_eq!(answer.attr("ACTION"), Some("replay"));
+    answer
+}
+
+/// Both exports refuse played game `id`, naming why with `words`:
+/// ggzduedit with status 4, ggzd-ctl with status 2, neither writing JSON.
+fn exports_refused(server: &TestServer, id: &str, words: &str) {
+    for (output, status) in [
+        (export_game(server, id), 4),
+        (ctl_export(server, id, None), 2),
+    ] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(status), "{stderr}");
+        assert!(stderr.contains(words), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_corrupt_or_forged_game_is_refused_for_replay_and_both_exports() {
+    if store::on_postgres() {
+        // The test edits the SQLite file (support/played_db.rs).
+        return;
+    }
+    let server = TestServer::start();
+    let (mut alice, mut bob) = play_a_game(&server);
+    let games = played_until(&mut alice, None, |g| !g.is_empty());
+    let id = games[0].attr("ID").unwrap().to_owned();
+    let original = stored_log(&server, &id);
+    let (_, events) = replay(&mut bob, &id);
+
+    // Corrupt: alice's second move now says square 3; the chain breaks.
+    set_stored_log(&server, &id, &corrupted(&original));
+    assert_refused_as_corrupt(&replay_refused(&mut bob, &id));
+    exports_refused(&server, &id, "corrupt: line ");
+
+    // Forged: the same change with every check recomputed; the seal tells.
+    set_stored_log(&server, &id, &forged(&original));
+    assert_refused_as_forged(&replay_refused(&mut alice, &id));
+    exports_refused(&server, &id, "forged");
+
+    // Put back, it replays as before.
+    set_stored_log(&server, &id, &original);
+    assert_eq!(replay(&mut bob, &id).1, events);
 }
 
 #[test]

@@ -8,7 +8,12 @@
 use std::time::{Duration, Instant};
 
 use ggzd_e2e::dio::*;
+use ggzd_e2e::game_procs::kill_the_game_server;
 use ggzd_e2e::*;
+
+#[path = "support/played_db.rs"]
+mod played_db;
+use played_db::*;
 
 /// A room offering a game with the trunk launch layout, which carries the
 /// savegame: "TicTacToe (trunk)". Returns (room, game).
@@ -64,34 +69,10 @@ fn join(client: &mut Client, table: &str) {
     client.recv_until(TIMEOUT, |e| e.is("JOIN")).unwrap();
 }
 
-/// Direct children of ggzd that are TicTacToe game servers: only the test
-/// server's own.
-fn game_server_pids(ggzd: i32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let ppid = stat
-                .rsplit(") ")
-                .next()
-                .and_then(|rest| rest.split_whitespace().nth(1))
-                .and_then(|p| p.parse::<i32>().ok());
-            ppid == Some(ggzd) && stat.contains("(ggzd-tictactoe)")
-        })
-        .collect()
-}
-
 /// Kills the one game server of the test's ggzd; both players are told
 /// the table ended.
 fn kill_game_server(server: &TestServer, players: [&mut Client; 2]) {
-    let pids = game_server_pids(server.pid());
-    assert_eq!(pids.len(), 1, "one game server for one table");
-    // SAFETY: killing a child of the test's own ggzd.
-    unsafe {
-        libc::kill(pids[0], libc::SIGKILL);
-    }
+    kill_the_game_server(server);
     for p in players {
         let leave = p.recv_until(TIMEOUT, |e| e.is("LEAVE")).unwrap();
         assert_eq!(leave.attr("REASON"), Some("gameerror"));
@@ -220,46 +201,14 @@ fn crash_restore_finish(server: &TestServer, room: i32, game: i32, game_name: &s
     play_from(&mut [&mut alice_dio, &mut bob_dio], 1, &[2, 4, 5]);
     alice_dio.until(|m| *m == Msg::ReqMove);
     alice_dio.send_move(8);
-    assert_eq!(
-        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(alice_dio.until_game_over(), Msg::GameOver(0));
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
     // The restored game is stored finished, with the whole story.
     let p = played(&mut alice, "finished");
     let results: Vec<Option<&str>> = p.children_named("SEAT").map(|s| s.attr("RESULT")).collect();
     assert_eq!(results, [Some("win"), Some("loss")]);
     // seat, seat, start, 3 moves; the new log: seat, seat, 4 moves, over.
     assert_eq!(p.attr("EVENTS"), Some("13"), "{p:?}");
-}
-
-/// Rewrites the log of played game `id` in the server's SQLite file.
-fn set_stored_log(server: &TestServer, id: &str, log: &[u8]) {
-    let db = server.dir.path().join("data").join("ggzd.sqlite");
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.busy_timeout(TIMEOUT).unwrap();
-    let n = conn
-        .execute(
-            "UPDATE played_games SET log = ?1 WHERE id = ?2",
-            rusqlite::params![log, id.parse::<i64>().unwrap()],
-        )
-        .unwrap();
-    assert_eq!(n, 1);
-}
-
-fn stored_log(server: &TestServer, id: &str) -> Vec<u8> {
-    let db = server.dir.path().join("data").join("ggzd.sqlite");
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.busy_timeout(TIMEOUT).unwrap();
-    conn.query_row(
-        "SELECT log FROM played_games WHERE id = ?1",
-        [id.parse::<i64>().unwrap()],
-        |row| row.get(0),
-    )
-    .unwrap()
 }
 
 #[test]
@@ -276,46 +225,15 @@ fn corrupt_and_forged_logs_are_refused_with_a_reason() {
     let mut bob = player(&server, "bob", room);
     let id = a_killed_game(&server, &mut alice, &mut bob, game, "TicTacToe (trunk)");
     let original = stored_log(&server, &id);
-    let text = String::from_utf8(original.clone()).unwrap();
 
     // Corrupt: alice's second move now says cell 2; the chain breaks.
-    let move_line = text
-        .lines()
-        .filter(|l| l.contains(" move "))
-        .nth(2)
-        .unwrap()
-        .to_owned();
-    assert!(move_line.contains(" move 0001 "), "{move_line}");
-    let corrupt = text.replacen(
-        &move_line,
-        &move_line.replace(" move 0001 ", " move 0002 "),
-        1,
-    );
-    set_stored_log(&server, &id, corrupt.as_bytes());
-    let result = restore(&mut alice, &id);
-    assert_eq!(result.attr("CODE"), Some("bad options"));
-    let reason = result.attr("REASON").unwrap_or_default();
-    assert!(
-        reason.starts_with("the event log is corrupt: line ") && reason.contains("chain"),
-        "{reason}"
-    );
+    set_stored_log(&server, &id, &corrupted(&original));
+    assert_refused_as_corrupt(&restore(&mut alice, &id));
 
     // Forged: the same change with every check recomputed. The log is
     // well formed; only the seal tells.
-    let parsed = ggzdmod::eventlog::parse(&original, 100).unwrap();
-    let dir = TempDir::new("forge");
-    let mut events = parsed.events.clone();
-    let last = events.last_mut().unwrap();
-    assert_eq!(last.data, [0, 1]);
-    last.data = vec![0, 2];
-    let forged =
-        ggzdmod::eventlog::EventLog::create_from(dir.path(), &parsed.game, &events).unwrap();
-    let forged = std::fs::read(forged.path()).unwrap();
-    assert!(ggzdmod::eventlog::parse(&forged, 100).is_ok());
-    set_stored_log(&server, &id, &forged);
-    let result = restore(&mut alice, &id);
-    assert_eq!(result.attr("CODE"), Some("bad options"));
-    assert_eq!(result.attr("REASON"), Some("the event log is forged"));
+    set_stored_log(&server, &id, &forged(&original));
+    assert_refused_as_forged(&restore(&mut alice, &id));
 
     // The untouched log restores.
     set_stored_log(&server, &id, &original);

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use ggzd_e2e::dio::*;
+use ggzd_e2e::game_procs::kill_the_game_server;
 use ggzd_e2e::*;
 
 /// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
@@ -143,14 +144,8 @@ fn two_players_play_tictactoe_to_a_win() {
     bob_dio.send_move(1);
     alice_dio.until(|m| *m == Msg::ReqMove);
     alice_dio.send_move(6);
-    assert_eq!(
-        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(alice_dio.until_game_over(), Msg::GameOver(0));
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
 
     let a = stats_of(&mut alice, "alice");
     assert_eq!((a.attr("WINS"), a.attr("LOSSES")), (Some("1"), Some("0")));
@@ -192,10 +187,7 @@ fn two_players_play_tictactoe_to_a_draw() {
         &mut [&mut alice_dio, &mut bob_dio],
         &[0, 1, 2, 4, 3, 5, 7, 6, 8],
     );
-    assert_eq!(
-        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(2)
-    );
+    assert_eq!(alice_dio.until_game_over(), Msg::GameOver(2));
     let a = stats_of(&mut bob, "alice");
     assert_eq!(a.attr("TIES"), Some("1"));
     let b = stats_of(&mut bob, "bob");
@@ -399,24 +391,6 @@ fn a_player_leaves_and_rejoins_a_running_game() {
     assert_eq!((cells[4], cells[0]), (0, 1), "the board survived the leave");
 }
 
-/// Direct children of ggzd that are TicTacToe game servers.
-fn game_server_pids(ggzd: i32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let ppid = stat
-                .rsplit(") ")
-                .next()
-                .and_then(|rest| rest.split_whitespace().nth(1))
-                .and_then(|p| p.parse::<i32>().ok());
-            ppid == Some(ggzd) && stat.contains("(ggzd-tictactoe)")
-        })
-        .collect()
-}
-
 #[test]
 fn killing_the_game_server_mid_game_ends_the_table_with_gameerror() {
     let server = TestServer::start();
@@ -424,12 +398,7 @@ fn killing_the_game_server_mid_game_ends_the_table_with_gameerror() {
     let mut dio = Dio::open(&server, "kim");
     launch(&mut kim, "<SEAT NUM='1' TYPE='bot'>Alfred</SEAT>");
     dio.until(|m| *m == Msg::ReqMove);
-    let pids = game_server_pids(server.pid());
-    assert_eq!(pids.len(), 1, "one game server for one table");
-    // SAFETY: killing the test's own game server child.
-    unsafe {
-        libc::kill(pids[0], libc::SIGKILL);
-    }
+    kill_the_game_server(&server);
     expect_gameover(&mut kim, "gameerror");
     kim.send("<LIST TYPE='table'/>").unwrap();
     let list = kim.expect_result("list", TIMEOUT).unwrap();

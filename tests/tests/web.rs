@@ -9,8 +9,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use ggzd_e2e::{ServerOptions, TestServer};
-use support::{WsClient, web_addr, ws_connect, ws_connect_with_origin};
-use tungstenite::Message;
+use support::{
+    WsClient, close_channel, launch_and_relay, web_addr, ws_connect, ws_connect_with_origin,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -210,7 +211,8 @@ fn a_websocket_that_does_not_read_is_dropped() {
                 && e.child("PLAYER").and_then(|p| p.attr("ID")) == Some("sleeper");
         }
     }
-    assert!(server.count_log("does not read") > 0);
+    // Logged by ggzd on its stderr, read by another thread: wait for it.
+    assert!(server.wait_for_log("does not read", TIMEOUT).is_some());
     // The talker is still served.
     talker.send("<PING ID='sync'/>\n").expect("ping");
     talker
@@ -260,22 +262,7 @@ fn a_game_channel_over_websocket_reaches_the_game_server() {
     );
     game.wait_for("</SESSION>");
 
-    lobby.send(
-        "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>web table</DESC>\n\
-         <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n",
-    );
-    lobby.wait_for("<RESULT ACTION='launch' CODE='ok'");
-
-    game.wait_binary("seat 0 player webby");
-    game.ws
-        .send(Message::binary(b"cwd\n".to_vec()))
-        .expect("game bytes");
-    game.wait_binary("cwd ");
+    launch_and_relay(&mut lobby, &mut game, "web table", "webby");
     // The browser leaves: the relay ends, and the game server hears it.
-    game.ws.close(None).expect("close");
-    assert!(
-        server
-            .wait_for_log("game channel relay ends", TIMEOUT)
-            .is_some()
-    );
+    close_channel(&server, &mut game);
 }

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use ggzd_e2e::*;
 use support::*;
 use test_ca::{Ca, install};
-use tungstenite::Message;
 
 type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 
@@ -93,22 +92,8 @@ fn lobby_and_game_channel_over_wss() {
          <CHANNEL ID='secure' TOKEN='{token}'/>\n</SESSION>\n"
     ));
     game.wait_for("</SESSION>");
-    lobby.send(
-        "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>wss table</DESC>\n\
-         <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n",
-    );
-    lobby.wait_for("<RESULT ACTION='launch' CODE='ok'");
-    game.wait_binary("seat 0 player secure");
-    game.ws
-        .send(Message::binary(b"cwd\n".to_vec()))
-        .expect("game bytes");
-    game.wait_binary("cwd ");
-    game.ws.close(None).expect("close");
-    assert!(
-        server
-            .wait_for_log("game channel relay ends", TIMEOUT)
-            .is_some()
-    );
+    launch_and_relay(&mut lobby, &mut game, "wss table", "secure");
+    close_channel(&server, &mut game);
 }
 
 #[test]

@@ -9,7 +9,6 @@ use std::net::IpAddr;
 
 use ggzd_e2e::*;
 use support::*;
-use tungstenite::Message;
 
 const GAME: &str = "name = \"TestGame\"\nversion = \"1\"\n\
      [launch]\nexecutable = [\"ggzd-test-game\", \"play\"]\n\
@@ -63,16 +62,7 @@ fn a_token_admits_a_channel_from_another_address_once() {
     );
 
     // The channel admitted by the token reaches the game server.
-    lobby.send(
-        "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>token table</DESC>\n\
-         <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n",
-    );
-    lobby.wait_for("<RESULT ACTION='launch' CODE='ok'");
-    game.wait_binary("seat 0 player webby");
-    game.ws
-        .send(Message::binary(b"cwd\n".to_vec()))
-        .expect("game bytes");
-    game.wait_binary("cwd ");
+    launch_and_relay(&mut lobby, &mut game, "token table", "webby");
 }
 
 #[test]

@@ -28,6 +28,13 @@ const RETRY: Duration = Duration::from_millis(5);
 /// the game tells ggzd it is done.
 const FINAL_FLUSH: Duration = Duration::from_millis(500);
 
+/// The event log holds turns in memory up to this many bytes or this age
+/// and writes them together (docs/event-log.md §3.1): one write per
+/// second of play instead of one per turn. Also written at every pause,
+/// seat change and the end.
+const LOG_BUFFER_BYTES: usize = 16 * 1024;
+const LOG_BUFFER_AGE: Duration = Duration::from_secs(1);
+
 /// Frame limit for client frames: a command at its limit, or the largest
 /// setup message, plus turn number and type.
 fn max_client_frame(cfg: &Config) -> u32 {
@@ -54,6 +61,8 @@ pub struct Driver {
     conns: HashMap<Place, Conn>,
     /// Output queue bound per client: a whole catch-up must fit.
     queue_limit: usize,
+    /// The relay's effects being carried out (kept for its allocation).
+    outs: Vec<Out>,
 }
 
 impl Driver {
@@ -65,6 +74,7 @@ impl Driver {
             relay: None,
             conns: HashMap::new(),
             queue_limit,
+            outs: Vec::new(),
         }
     }
 
@@ -113,6 +123,9 @@ impl Driver {
                 old_stream,
             } => {
                 drop(old_stream);
+                // The table may end with this change: what the log holds
+                // goes to disk first.
+                flush_event_log(game);
                 let place = Place::Seat(seat);
                 if old.kind == SeatKind::Player {
                     self.conns.remove(&place);
@@ -269,7 +282,10 @@ impl Driver {
             return false;
         };
         let mut done = false;
-        for out in relay.drain() {
+        let mut outs = std::mem::take(&mut self.outs);
+        relay.drain_into(&mut outs);
+        let paused = relay.paused();
+        for out in outs.drain(..) {
             match out {
                 Out::Send(place, bytes) => {
                     let limit = self.queue_limit;
@@ -313,6 +329,11 @@ impl Driver {
                 Out::Log(line) => game.log(&line),
                 Out::Record(kind, bytes) => record(game, &self.cfg, kind, &bytes),
             }
+        }
+        self.outs = outs;
+        if paused {
+            // A pause may last: the turns so far go to disk now.
+            flush_event_log(game);
         }
         self.flush(game);
         if done {
@@ -373,6 +394,21 @@ fn hangup(relay: &mut Relay, place: Place, now: Instant) {
     }
 }
 
+/// Writes what the event log holds; a log that cannot be written is said
+/// once in ggzd's log and given up, as in [`record`].
+fn flush_event_log(game: &mut Game) {
+    let Some(log) = game.event_log_mut() else {
+        return;
+    };
+    if log.held_bytes() == 0 {
+        return;
+    }
+    if let Err(e) = log.flush() {
+        game.log(&format!("lockstep: the event log stops: {e}"));
+        game.abandon_event_log();
+    }
+}
+
 /// Appends to the table's event log (docs/event-log.md §7), starting it
 /// (and reporting it to ggzd) with the game's first event. The log is
 /// bounded like the catch-up log; a log that fails is said once in ggzd's
@@ -387,6 +423,8 @@ fn record(game: &mut Game, cfg: &Config, kind: &str, bytes: &[u8]) {
                     .saturating_mul(2)
                     .saturating_add(1 << 20);
                 log.set_limits(ggzdmod::eventlog::DEFAULT_MAX_EVENTS, max_bytes);
+                // Nothing written yet can fail here: the header is out.
+                let _ = log.set_buffer(LOG_BUFFER_BYTES, LOG_BUFFER_AGE);
             }
             Err(e) => {
                 game.log(&format!("lockstep: no event log: {e}"));

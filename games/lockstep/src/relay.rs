@@ -152,6 +152,12 @@ impl Relay {
         std::mem::take(&mut self.out)
     }
 
+    /// Moves the effects produced so far to the end of `into`, keeping
+    /// both vectors' memory for the next turn.
+    pub fn drain_into(&mut self, into: &mut Vec<Out>) {
+        into.append(&mut self.out);
+    }
+
     /// The turn collecting commands.
     pub fn open_turn(&self) -> u32 {
         self.open
@@ -179,6 +185,13 @@ impl Relay {
         }
         let due = self.due?;
         if due > now {
+            // A turn still missing a command closes when that command
+            // arrives, which wakes the shell anyway: a timer at the
+            // deadline would be a wake-up per turn that does nothing. Until
+            // then only the pause threshold needs the clock.
+            if self.paused.is_none() && !self.all_commands_in() {
+                return Some(due + self.cfg.turn * self.cfg.max_lag_turns);
+            }
             return Some(due);
         }
         // Past due, the turn waits for commands, which wake us anyway;
@@ -760,15 +773,10 @@ impl Relay {
         if now < due || !self.seats.iter().any(SeatState::playing) {
             return false;
         }
-        let open = self.open;
-        let all_in = self
-            .seats
-            .iter()
-            .filter(|s| s.playing())
-            .all(|s| s.pending.front().is_some_and(|(t, _)| *t == open));
-        if !all_in {
+        if !self.all_commands_in() {
             return false;
         }
+        let open = self.open;
         let commands = self
             .seats
             .iter_mut()
@@ -794,6 +802,15 @@ impl Relay {
         self.open = open.saturating_add(1);
         self.due = Some(now + self.cfg.turn);
         true
+    }
+
+    /// Whether every connected player's command for the open turn is in.
+    fn all_commands_in(&self) -> bool {
+        let open = self.open;
+        self.seats
+            .iter()
+            .filter(|s| s.playing())
+            .all(|s| s.pending.front().is_some_and(|(t, _)| *t == open))
     }
 
     /// Appends a master packet to the bounded log; past the bound the log

@@ -10,8 +10,9 @@ pub mod request;
 use std::time::{Duration, Instant};
 
 use crate::proto::types::ResultCode;
+use crate::replays::ReplaysJob;
 use crate::zone::operator::{Moderated, Moderation};
-use crate::zone::{Sink, Zone};
+use crate::zone::{Job, Sink, Zone};
 use request::Request;
 
 /// Reason given to a kicked player when the operator gives none.
@@ -45,6 +46,9 @@ pub enum Outcome {
     Reply(serde_json::Value),
     /// A ban waits for its commit; `JobDone::Banned` brings the ticket.
     AwaitBan,
+    /// A worker builds the answer (an export); `ReplaysDone::Exported`
+    /// brings it with the ticket.
+    AwaitJob,
     /// Start a reload (or join the one running); answer when it is done.
     Reload,
 }
@@ -65,6 +69,11 @@ pub fn handle(
         Request::Reload => {
             log::info!(target: "admin", "the operator asks for a reload");
             return Outcome::Reload;
+        }
+        Request::ExportGame { id } => {
+            // The database and the JSON are a worker's (docs/control.md).
+            sink.submit(Job::Replays(ReplaysJob::Export { ticket, id }));
+            return Outcome::AwaitJob;
         }
         Request::Announce { text } => {
             if text.is_empty() || text.len() > zone.settings().chat.max_length {

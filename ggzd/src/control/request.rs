@@ -33,6 +33,11 @@ pub enum Request {
         text: String,
     },
     Reload,
+    /// A played game as ggzduedit's JSON (docs/replays.md §5).
+    #[serde(rename = "export-game")]
+    ExportGame {
+        id: i64,
+    },
 }
 
 impl Request {
@@ -48,6 +53,7 @@ impl Request {
             Request::Ban { .. } => "ban",
             Request::Announce { .. } => "announce",
             Request::Reload => "reload",
+            Request::ExportGame { .. } => "export-game",
         }
     }
 }
@@ -122,6 +128,10 @@ mod tests {
             Ok(Request::Announce { text: "hi".into() })
         );
         assert_eq!(parse(br#"{"cmd":"reload"}"#), Ok(Request::Reload));
+        assert_eq!(
+            parse(br#"{"cmd":"export-game","id":17}"#),
+            Ok(Request::ExportGame { id: 17 })
+        );
     }
 
     #[test]
@@ -129,6 +139,7 @@ mod tests {
         assert!(parse(b"status").is_err());
         assert!(parse(br#"{"cmd":"launch"}"#).is_err());
         assert!(parse(br#"{"cmd":"gag"}"#).is_err());
+        assert!(parse(br#"{"cmd":"export-game","id":"x"}"#).is_err());
         assert!(parse(b"\xff").is_err());
     }
 

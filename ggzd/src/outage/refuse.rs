@@ -82,6 +82,10 @@ pub fn refused(job: Job) -> JobDone {
                 conn,
                 text: ext_replays::refused("replay", ResultCode::InTransit, BUSY),
             },
+            ReplaysJob::Export { ticket, .. } => ReplaysDone::Exported {
+                ticket,
+                reply: serde_json::json!({ "ok": false, "error": BUSY }),
+            },
         }),
     }
 }

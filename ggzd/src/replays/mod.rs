@@ -3,6 +3,7 @@
 //! `LIST TYPE='played'` and `REPLAY`. The zone decides (zone/replays.rs);
 //! everything that reads a file or the database happens here.
 
+pub mod export;
 pub mod record;
 
 use std::path::PathBuf;
@@ -60,6 +61,11 @@ pub enum ReplaysJob {
         from: u64,
         max_bytes: usize,
     },
+    /// `export-game` of the control socket, answered to `ticket`.
+    Export {
+        ticket: u64,
+        id: i64,
+    },
 }
 
 /// What came of it.
@@ -74,6 +80,11 @@ pub enum ReplaysDone {
     Answer {
         conn: ConnId,
         text: String,
+    },
+    /// The control socket's answer to `ticket` (docs/control.md).
+    Exported {
+        ticket: u64,
+        reply: serde_json::Value,
     },
 }
 
@@ -109,6 +120,42 @@ pub fn run(store: &mut Store, job: ReplaysJob) -> ReplaysDone {
             conn,
             text: replay_answer(store, id, from, max_bytes),
         },
+        ReplaysJob::Export { ticket, id } => ReplaysDone::Exported {
+            ticket,
+            reply: export_reply(store, id),
+        },
+    }
+}
+
+/// The largest export sent through the control socket. Its replies are
+/// one line each, and a connection is dropped once 8 MiB wait for it
+/// (docs/control.md): the document, escaped into a JSON string, must stay
+/// well below that. ggzduedit exports any size from the database.
+pub const MAX_CONTROL_EXPORT: usize = 2 * 1024 * 1024;
+
+fn export_reply(store: &Store, id: i64) -> serde_json::Value {
+    let error = |text: String| serde_json::json!({ "ok": false, "error": text });
+    let replay = match store.load_replay(id) {
+        Ok(replay) => replay,
+        Err(ReplayError::UnknownId) => return error(format!("no played game {id}")),
+        Err(ReplayError::Store(e)) => {
+            log::error!("cannot load played game {id}: {e}");
+            return error("database error".to_owned());
+        }
+        Err(refused) => return error(format!("played game {id}: {refused}")),
+    };
+    match export::to_json(&replay) {
+        Ok(json) if json.len() <= MAX_CONTROL_EXPORT => serde_json::json!({
+            "ok": true,
+            "events": replay.log.events.len(),
+            "json": json,
+        }),
+        Ok(json) => error(format!(
+            "played game {id} is too large for the control socket ({} bytes); \
+             use ggzduedit export-game",
+            json.len()
+        )),
+        Err(e) => error(format!("played game {id}: {e}")),
     }
 }
 

@@ -124,7 +124,7 @@ impl Server {
             };
             match outcome {
                 Outcome::Reply(reply) => self.answer_control(ticket, &reply),
-                Outcome::AwaitBan => {}
+                Outcome::AwaitBan | Outcome::AwaitJob => {}
                 Outcome::Reload => {
                     self.operator.reload_waiters.push(ticket);
                     if !self.operator.reloading {
@@ -147,6 +147,17 @@ impl Server {
     /// The operator's ban was committed (or not).
     pub(super) fn operator_ban_done(&mut self, ticket: u64, stored: bool, now: Instant) {
         self.answer_control(ticket, &control::ban_done(stored));
+        self.run_control(now);
+    }
+
+    /// A worker's answer to a control request (an export).
+    pub(super) fn operator_job_done(
+        &mut self,
+        ticket: u64,
+        reply: &serde_json::Value,
+        now: Instant,
+    ) {
+        self.answer_control(ticket, reply);
         self.run_control(now);
     }
 

@@ -121,7 +121,13 @@ impl Server {
     pub(super) fn accept_web(&mut self, now: Instant) {
         while let Some(listener) = &self.web_listener {
             match listener.accept() {
-                Ok((stream, addr)) => self.add_web_connection(stream, addr, now),
+                Ok((stream, addr)) => {
+                    // The same bound as a plain client's: a browser that
+                    // stops reading must fill our output queue (and be
+                    // dropped), not megabytes of kernel buffer first.
+                    super::listener::bound_send_buffer(&stream, self.io.send_buffer);
+                    self.add_web_connection(stream, addr, now)
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::Server;
+use crate::replays::ReplaysDone;
 use crate::zone::{JobDone, Moderator};
 
 impl Server {
@@ -47,6 +48,9 @@ impl Server {
                     .zone
                     .on_permissions_stored(admin, target, perms, stored, &mut self.io),
                 JobDone::Restore(done) => self.zone.on_restore_done(*done, now, &mut self.io),
+                JobDone::Replays(ReplaysDone::Exported { ticket, reply }) => {
+                    self.operator_job_done(ticket, &reply, now)
+                }
                 JobDone::Replays(done) => self.zone.on_replays_done(done, now, &mut self.io),
                 JobDone::Nothing => {}
             }

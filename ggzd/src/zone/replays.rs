@@ -183,6 +183,9 @@ impl Zone {
                     sink.send(conn, &msg(text));
                 }
             }
+            // The control socket's: the event loop answers it before the
+            // zone sees results (server/worker_results.rs).
+            ReplaysDone::Exported { .. } => {}
         }
     }
 

@@ -333,3 +333,76 @@ fn stale_versions() {
     assert_eq!(log.check_move(2), Freshness::Future { last: 1 });
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_buffered_log_writes_whole_lines_together() {
+    let dir = temp_dir("buffered");
+    let mut log = EventLog::create(&dir, "G").unwrap();
+    let header = std::fs::read(log.path()).unwrap();
+    log.set_buffer(200, std::time::Duration::from_secs(3600))
+        .unwrap();
+    log.append("turn", &[1; 10]).unwrap();
+    log.append("turn", &[2; 10]).unwrap();
+    // Held: the file is still the header alone, a valid empty log.
+    assert_eq!(std::fs::read(log.path()).unwrap(), header);
+    assert!(log.held_bytes() > 0);
+    assert!(parse(&header, 10).unwrap().events.is_empty());
+    // The byte bound writes everything held, whole lines only.
+    while log.held_bytes() > 0 {
+        log.append("turn", &[3; 10]).unwrap();
+    }
+    let on_disk = std::fs::read(log.path()).unwrap();
+    let parsed = parse(&on_disk, 100).unwrap();
+    assert_eq!(parsed.events.len() as u64, log.version());
+    assert!(!parsed.complete);
+    // A cut at any line boundary is a valid, shorter log.
+    let lines: Vec<usize> = on_disk
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
+    for (n, end) in lines.iter().enumerate() {
+        let cut = parse(&on_disk[..*end], 100).unwrap();
+        assert_eq!(cut.events.len(), n);
+    }
+    // Explicit flush, then finish with lines held: all of it, end line last.
+    log.append("turn", &[4; 10]).unwrap();
+    log.flush().unwrap();
+    assert_eq!(log.held_bytes(), 0);
+    log.append("turn", &[5; 10]).unwrap();
+    log.finish().unwrap();
+    let parsed = parse(&std::fs::read(log.path()).unwrap(), 100).unwrap();
+    assert!(parsed.complete);
+    assert_eq!(parsed.events.len() as u64, log.version());
+    assert_eq!(parsed.events.last().unwrap().data, vec![5; 10]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_buffered_log_writes_old_lines_and_on_drop() {
+    let dir = temp_dir("buffered-age");
+    let mut log = EventLog::create(&dir, "G").unwrap();
+    // Age zero: every append writes what is held.
+    log.set_buffer(1 << 20, std::time::Duration::ZERO).unwrap();
+    log.append("turn", b"a").unwrap();
+    assert_eq!(log.held_bytes(), 0);
+    log.set_buffer(1 << 20, std::time::Duration::from_secs(3600))
+        .unwrap();
+    log.append("turn", b"b").unwrap();
+    log.append("turn", b"c").unwrap();
+    let path = log.path().to_owned();
+    assert_eq!(
+        parse(&std::fs::read(&path).unwrap(), 10)
+            .unwrap()
+            .events
+            .len(),
+        1
+    );
+    // Dropped open (the game server ends without finishing the log).
+    drop(log);
+    let parsed = parse(&std::fs::read(&path).unwrap(), 10).unwrap();
+    assert_eq!(parsed.events.len(), 3);
+    assert!(!parsed.complete);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

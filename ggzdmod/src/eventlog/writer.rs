@@ -1,9 +1,10 @@
-//! The writer: one file, one line per event, each written whole and at once.
+//! The writer: one file, one line per event, each written whole and at once
+//! (or, when buffered, several whole lines at once).
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{
     CHECK_BYTES, DEFAULT_MAX_BYTES, DEFAULT_MAX_EVENTS, Event, FILE_PREFIX, Freshness,
@@ -19,6 +20,11 @@ use super::{
 /// a truncated last line, which [`parse`](super::parse) reports as corrupt
 /// rather than misreading). Nothing is synced to disk: the log must
 /// survive the game server, not the machine.
+///
+/// A game that appends many small events (a lockstep relay: one per turn)
+/// may trade that for fewer writes with [`set_buffer`](EventLog::set_buffer):
+/// whole lines are then held in memory and written together, and a game
+/// server that dies loses the lines it held (docs/event-log.md §3.1).
 #[derive(Debug)]
 pub struct EventLog {
     file: File,
@@ -34,6 +40,15 @@ pub struct EventLog {
     /// A write failed: what is on disk is unknown, so nothing more is
     /// appended.
     broken: bool,
+    /// Whole lines not written yet (empty when unbuffered).
+    held: Vec<u8>,
+    /// When the oldest held line was appended.
+    held_since: Option<Instant>,
+    /// Held bytes that make [`append`](EventLog::append) write; 0:
+    /// unbuffered.
+    buffer_bytes: usize,
+    /// Held lines older than this are written by the next append.
+    buffer_age: Duration,
 }
 
 impl EventLog {
@@ -60,6 +75,10 @@ impl EventLog {
             max_bytes: DEFAULT_MAX_BYTES,
             finished: false,
             broken: false,
+            held: Vec::new(),
+            held_since: None,
+            buffer_bytes: 0,
+            buffer_age: Duration::ZERO,
         };
         log.write_line(&header, true)?;
         Ok(log)
@@ -96,9 +115,49 @@ impl EventLog {
         self.max_bytes = max_bytes;
     }
 
+    /// Holds appended lines in memory and writes them together, with one
+    /// `write`, once they reach `bytes` or the oldest is `max_age` old (as
+    /// seen by the next append), and on [`flush`](EventLog::flush),
+    /// [`finish`](EventLog::finish) and drop. `bytes == 0` writes every
+    /// line at once again (the default). Lines are only ever written
+    /// whole, so a game server that dies leaves a log cut at a line
+    /// boundary, missing at most the lines it held (docs/event-log.md
+    /// §3.1). The header line is always written at once.
+    pub fn set_buffer(&mut self, bytes: usize, max_age: Duration) -> io::Result<()> {
+        self.buffer_bytes = bytes;
+        self.buffer_age = max_age;
+        if bytes == 0 {
+            return self.flush();
+        }
+        Ok(())
+    }
+
+    /// Writes the lines held by [`set_buffer`](EventLog::set_buffer) now.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        if self.broken {
+            return Err(io::Error::other("an earlier write to the event log failed"));
+        }
+        self.held_since = None;
+        let result = self.file.write_all(&self.held);
+        self.held.clear();
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    /// Bytes appended but not written yet.
+    pub fn held_bytes(&self) -> usize {
+        self.held.len()
+    }
+
     /// Appends one event with the current time and returns its sequence
-    /// number, the new [`version`](EventLog::version). The line is on disk
-    /// (in the kernel's hands) when this returns.
+    /// number, the new [`version`](EventLog::version). Unbuffered (the
+    /// default), the line is on disk (in the kernel's hands) when this
+    /// returns; see [`set_buffer`](EventLog::set_buffer) otherwise.
     ///
     /// Fails without writing for an invalid kind (`[a-z][a-z0-9_-]*`, at
     /// most 32 bytes), data over [`MAX_EVENT_DATA`], a finished log or one
@@ -154,7 +213,8 @@ impl EventLog {
         let text = format!("end {}", self.seq);
         let check = chain_next(&self.chain, &text);
         // Beyond the byte bound if need be: a few dozen bytes that tell
-        // the reader the game closed the log.
+        // the reader the game closed the log. Written with what is held.
+        self.buffer_bytes = 0;
         self.write_line(&format!("{text} {}", hex(&check)), false)?;
         self.chain = check;
         self.finished = true;
@@ -207,15 +267,26 @@ impl EventLog {
                 format!("the event log would pass {} bytes", self.max_bytes),
             ));
         }
-        let mut line = Vec::with_capacity(text.len() + 1);
-        line.extend_from_slice(text.as_bytes());
-        line.push(b'\n');
-        if let Err(e) = self.file.write_all(&line) {
-            self.broken = true;
-            return Err(e);
-        }
+        self.held.extend_from_slice(text.as_bytes());
+        self.held.push(b'\n');
         self.bytes = self.bytes.saturating_add(len);
+        if self.held.len() >= self.buffer_bytes {
+            return self.flush();
+        }
+        let now = Instant::now();
+        let since = *self.held_since.get_or_insert(now);
+        if now.saturating_duration_since(since) >= self.buffer_age {
+            return self.flush();
+        }
         Ok(())
+    }
+}
+
+impl Drop for EventLog {
+    /// A log dropped while open (the game server is ending without
+    /// finishing it) still gets every line appended so far.
+    fn drop(&mut self) {
+        let _ = self.flush();
     }
 }
 

@@ -122,63 +122,94 @@ pub struct Browser {
     profile: TempDir,
 }
 
+/// Starts chromedriver on a port of its choosing; the process and the port,
+/// or why not (its exit status and the end of its log).
+fn spawn_driver(driver_path: &Path, profile: &Path) -> Result<(Child, u16), String> {
+    let log_path = profile.join("chromedriver.log");
+    let mut command = Command::new(driver_path);
+    // Port 0: chromedriver picks a free port and prints it, so two
+    // parallel tests never race for one.
+    command
+        .arg("--port=0")
+        .arg(format!("--log-path={}", log_path.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        // The crash handler chromium starts leaves the process group
+        // (setsid) and keeps its database below the config home: with
+        // the config home in our profile directory it names that
+        // directory on its command line, and drop finds it.
+        .env("XDG_CONFIG_HOME", profile.join("config"))
+        .env("XDG_CACHE_HOME", profile.join("cache"))
+        // Its own process group: chromium and its helpers inherit it,
+        // so one kill on drop reaches them all.
+        .process_group(0);
+    // SAFETY: prctl is async-signal-safe. If the test process dies
+    // without dropping us, the kernel ends the driver.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let mut driver = command
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", driver_path.display()))?;
+    let Some(stdout) = driver.stdout.take() else {
+        kill_group(&mut driver, profile);
+        return Err("no stdout from chromedriver".into());
+    };
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                let port: Option<u16> = rest.trim().trim_end_matches('.').parse().ok();
+                let _ = port_tx.send(port);
+                break;
+            }
+        }
+        // Keep draining so the driver never blocks on a full pipe.
+        for _ in lines {}
+    });
+    match port_rx.recv_timeout(BROWSER_TIMEOUT) {
+        Ok(Some(port)) => Ok((driver, port)),
+        answer => {
+            // Killed and reaped first: its status is kept (a signal if it
+            // was still running), and its group id was not yet free.
+            kill_group(&mut driver, profile);
+            let status = driver.try_wait();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            Err(format!(
+                "{answer:?}, exit status {status:?}, log tail:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ))
+        }
+    }
+}
+
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium.
     pub fn start(label: &str) -> Browser {
         let (chromium, driver_path) = require_binaries();
         let profile = TempDir::new(&format!("chromium-{label}"));
-        let mut command = Command::new(&driver_path);
-        // Port 0: chromedriver picks a free port and prints it, so two
-        // parallel tests never race for one.
-        command
-            .arg("--port=0")
-            .arg(format!(
-                "--log-path={}",
-                profile.path().join("chromedriver.log").display()
-            ))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            // The crash handler chromium starts leaves the process group
-            // (setsid) and keeps its database below the config home: with
-            // the config home in our profile directory it names that
-            // directory on its command line, and drop finds it.
-            .env("XDG_CONFIG_HOME", profile.path().join("config"))
-            .env("XDG_CACHE_HOME", profile.path().join("cache"))
-            // Its own process group: chromium and its helpers inherit it,
-            // so one kill on drop reaches them all.
-            .process_group(0);
-        // SAFETY: prctl is async-signal-safe. If the test process dies
-        // without dropping us, the kernel ends the driver.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let mut driver = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver_path.display()));
-        let stdout = driver.stdout.take().expect("chromedriver stdout");
-        let (port_tx, port_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            for line in lines.by_ref() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                    let port: Option<u16> = rest.trim().trim_end_matches('.').parse().ok();
-                    let _ = port_tx.send(port);
-                    break;
+        // A driver that dies before it reports its port (seen once among
+        // parallel tests, with no trace left) is started again; what the
+        // attempts said is shown if none comes up.
+        let mut failures = Vec::new();
+        let (driver, port) = loop {
+            match spawn_driver(&driver_path, profile.path()) {
+                Ok(started) => break started,
+                Err(why) if failures.len() < 2 => failures.push(why),
+                Err(why) => {
+                    failures.push(why);
+                    panic!(
+                        "chromedriver did not report its port:\n{}",
+                        failures.join("\n")
+                    );
                 }
-            }
-            // Keep draining so the driver never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let port = match port_rx.recv_timeout(BROWSER_TIMEOUT) {
-            Ok(Some(port)) => port,
-            _ => {
-                kill_group(&mut driver, profile.path());
-                panic!("chromedriver did not report its port");
             }
         };
         let mut browser = Browser {

@@ -241,3 +241,35 @@ fn ws_connect_as(
         .expect("timeout");
     Ok(client)
 }
+
+/// `lobby` (in room 1 of a server whose game 0 is the test game) launches
+/// a two-seat table described `desc`; `game`, `player`'s channel, opened
+/// before, is relayed to the game server: it hears that `player` sits in
+/// seat 0, and the game server answers its `cwd`.
+pub fn launch_and_relay<S: Read + Write, T: Read + Write>(
+    lobby: &mut WsClient<S>,
+    game: &mut WsClient<T>,
+    desc: &str,
+    player: &str,
+) {
+    lobby.send(&format!(
+        "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>{desc}</DESC>\n\
+         <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n"
+    ));
+    lobby.wait_for("<RESULT ACTION='launch' CODE='ok'");
+    game.wait_binary(&format!("seat 0 player {player}"));
+    game.ws
+        .send(Message::binary(b"cwd\n".to_vec()))
+        .expect("game bytes");
+    game.wait_binary("cwd ");
+}
+
+/// The browser closes its channel `game`: the relay ends, and ggzd says so.
+pub fn close_channel<T: Read + Write>(server: &ggzd_e2e::TestServer, game: &mut WsClient<T>) {
+    game.ws.close(None).expect("close");
+    assert!(
+        server
+            .wait_for_log("game channel relay ends", TIMEOUT)
+            .is_some()
+    );
+}

@@ -66,6 +66,9 @@ struct Table {
     /// Per turn not yet received by every player: (turn, when its last
     /// command was sent, players that received its master packet).
     sent: VecDeque<(u32, u64, usize)>,
+    /// When the first seat last received a master packet: the table's
+    /// turn phase.
+    last_master: Option<u64>,
     failed: bool,
 }
 
@@ -135,7 +138,12 @@ impl Run {
         let Some(who) = self.owner.get(id).copied().flatten() else {
             return;
         };
-        let now = monotonic_ns();
+        // A frame counts from when it was read, not from when this loop
+        // got to it behind the rest of the batch.
+        let now = match &note {
+            Note::Frame { at, .. } => *at,
+            _ => monotonic_ns(),
+        };
         match (note, who) {
             (Note::ChannelReady { .. }, Who::Channel(t, s)) => {
                 let Some(table) = self.tables.get_mut(t) else {
@@ -233,8 +241,11 @@ impl Run {
                         table.sent.drain(..=pos);
                     }
                 }
-                if s == 0 && self.measuring {
-                    self.turns += 1;
+                if s == 0 {
+                    table.last_master = Some(now);
+                    if self.measuring {
+                        self.turns += 1;
+                    }
                 }
                 let hash = ToRelay::Hash {
                     turn,
@@ -307,6 +318,21 @@ impl Run {
     }
 }
 
+/// How many tables share the busiest millisecond of the turn: each table's
+/// phase is when its last master packet arrived, modulo its turn length.
+/// Spread evenly, 500 tables at 50 ms turns give 10 per millisecond; a
+/// much larger figure means turns come in bursts.
+fn busiest_phase(tables: &[Table]) -> u64 {
+    let mut counts: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+    for t in tables.iter().filter(|t| t.running && !t.failed) {
+        if let Some(at) = t.last_master {
+            let ms = at / 1_000_000;
+            *counts.entry(ms % t.turn_ms.max(1)).or_default() += 1;
+        }
+    }
+    counts.values().copied().max().unwrap_or(0)
+}
+
 /// CPU time of the server's children (the running game servers), from
 /// `/proc/PID/task/*/children`.
 fn children_cpu(server: &Process) -> Option<Duration> {
@@ -372,6 +398,7 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
             running: false,
             turn_ms: 50,
             sent: VecDeque::new(),
+            last_master: None,
             failed: false,
         });
         for (s, &player) in group.iter().enumerate() {
@@ -465,6 +492,7 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
         3,
     );
     r.machine_cpu("lockstep", cpu1.machine_since(&cpu0));
+    r.count("tables_in_busiest_ms", busiest_phase(&run.tables));
     r.text("failures", crowd::describe(&run.failures));
     r.count("pauses", run.pauses);
     if !run.failures.is_empty() {

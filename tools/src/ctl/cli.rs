@@ -13,7 +13,8 @@ Exit codes:
   1    usage error
   2    the server refused the request (no such player, bad text, ...)
   3    cannot reach the control socket, or it broke off
-  4    configuration file missing or invalid";
+  4    configuration file missing or invalid
+  5    the --out file cannot be written";
 
 /// Sees and steers a running ggzd through its control socket.
 #[derive(Debug, Parser)]
@@ -67,6 +68,14 @@ pub enum Command {
     },
     /// Re-read the MOTD, rooms and game descriptions (as SIGHUP does).
     Reload,
+    /// Write a played game, its seal checked, as ggzduedit export-game's JSON.
+    ExportGame {
+        /// The played game's id (as `ggz /games-played` lists it).
+        id: i64,
+        /// Write the JSON to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 impl Command {
@@ -91,6 +100,7 @@ impl Command {
             }
             Command::Announce { text } => json!({ "cmd": "announce", "text": joined(text) }),
             Command::Reload => json!({ "cmd": "reload" }),
+            Command::ExportGame { id, .. } => json!({ "cmd": "export-game", "id": id }),
         }
     }
 }
@@ -111,5 +121,10 @@ mod tests {
         assert!(cli.json);
         assert_eq!(cli.command.request(), serde_json::json!({"cmd": "status"}));
         assert!(Cli::try_parse_from(["ggzd-ctl", "announce"]).is_err());
+        let cli = Cli::parse_from(["ggzd-ctl", "export-game", "17", "--out", "g.json"]);
+        assert_eq!(
+            cli.command.request(),
+            serde_json::json!({"cmd": "export-game", "id": 17})
+        );
     }
 }

@@ -21,6 +21,7 @@ pub const EXIT_USAGE: u8 = 1;
 pub const EXIT_REFUSED: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
 pub const EXIT_CONFIG: u8 = 4;
+pub const EXIT_OUTPUT: u8 = 5;
 
 /// Longest reply read (a `who` of thousands of players fits).
 const MAX_REPLY: u64 = 16 << 20;
@@ -51,6 +52,15 @@ pub fn main() -> ExitCode {
         }
     };
     let ok = reply.get("ok").and_then(Value::as_bool) == Some(true);
+    if ok
+        && let Command::ExportGame {
+            out: Some(path), ..
+        } = &cli.command
+        && let Err(e) = std::fs::write(path, exported(&reply))
+    {
+        eprintln!("ggzd-ctl: {}: {e}", path.display());
+        return ExitCode::from(EXIT_OUTPUT);
+    }
     let mut out = io::stdout().lock();
     let printed = if cli.json {
         writeln!(out, "{reply}")
@@ -122,5 +132,23 @@ fn text(command: &Command, reply: &Value) -> String {
         Command::Gag { name } => format!("gagged {name}\n"),
         Command::Ungag { name } => format!("ungagged {name}\n"),
         Command::Ban { name, .. } => format!("banned {name}\n"),
+        Command::ExportGame { out: None, .. } => exported(reply).to_owned(),
+        Command::ExportGame {
+            id,
+            out: Some(path),
+        } => format!(
+            "exported played game {id} ({} events) to {}\n",
+            reply.get("events").and_then(Value::as_u64).unwrap_or(0),
+            path.display()
+        ),
     }
+}
+
+/// The document of an `export-game` reply, as the server built it: the
+/// same bytes as `ggzduedit export-game` writes.
+fn exported(reply: &Value) -> &str {
+    reply
+        .get("json")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }

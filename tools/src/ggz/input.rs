@@ -201,42 +201,6 @@ pub fn spawn_editor(
     Ok((rx, Box::new(EditorOutput { printer })))
 }
 
-/// The terminal settings at start, put back when dropped: the session can
-/// end (server gone, signal) while the line editor has the terminal in raw
-/// mode on its thread.
-pub struct TerminalRestore {
-    saved: Option<libc::termios>,
-}
-
-impl TerminalRestore {
-    /// Remembers stdin's terminal settings, if stdin is a terminal.
-    pub fn save() -> TerminalRestore {
-        // SAFETY: termios is plain data that tcgetattr fills completely on
-        // success; it is only used then.
-        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
-        // SAFETY: fd 0 and a valid pointer; failure (not a tty) is handled.
-        let ok = unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut termios) } == 0;
-        TerminalRestore {
-            saved: ok.then_some(termios),
-        }
-    }
-}
-
-impl Drop for TerminalRestore {
-    fn drop(&mut self) {
-        if let Some(termios) = &self.saved {
-            // SAFETY: puts back settings read from the same fd.
-            unsafe {
-                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, termios);
-            }
-            // Bracketed paste off, as the editor leaves it between lines.
-            let mut out = io::stdout();
-            let _ = io::Write::write_all(&mut out, b"\x1b[?2004l");
-            let _ = io::Write::flush(&mut out);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@
 //! * [`lockstep`]: "Race to 100" at a lockstep relay table.
 //! * [`render`]: events as lines of text.
 //! * [`input`], [`output`]: the keyboard (or script) and the screen.
+//! * [`terminal`]: the terminal's mode while a session runs.
 //! * [`link`]: a nonblocking socket with bounded buffers.
 //! * [`tls`]: which certificates the client trusts.
 //! * [`session`]: the event loop tying them together.
@@ -27,6 +28,7 @@ pub mod raw;
 pub mod render;
 pub mod replay;
 pub mod session;
+pub mod terminal;
 pub mod tictactoe;
 pub mod tls;
 pub mod zone;

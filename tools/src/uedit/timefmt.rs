@@ -2,21 +2,10 @@
 //! crate's; what is ours is the text: the original's `never` for 0, and
 //! the lenient reading of timestamps as SQL databases print them.
 
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, Month, PrimitiveDateTime, Time};
 
-/// `2024-05-01 12:00:00 UTC`; `never` for 0 (the original's "no login yet").
-/// A time outside years -9999..=9999 is shown as its number of seconds.
-pub fn utc(unix: i64) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    if unix == 0 {
-        return "never".to_owned();
-    }
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(FORMAT).ok())
-        .unwrap_or_else(|| format!("@{unix}"))
-}
+// The export's `date_utc` and these reports read alike: one function.
+pub use ggzd::replays::export::utc;
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (or with `T`, optional fraction and `Z`,
 /// as SQL timestamps print; seconds and the whole time optional) as UTC;
@@ -46,16 +35,6 @@ pub fn parse_utc(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_known_times() {
-        assert_eq!(utc(0), "never");
-        assert_eq!(utc(1), "1970-01-01 00:00:01 UTC");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
-        assert_eq!(utc(-1), "1969-12-31 23:59:59 UTC");
-        assert_eq!(utc(i64::MAX), format!("@{}", i64::MAX));
-    }
 
     #[test]
     fn parses_what_it_formats() {

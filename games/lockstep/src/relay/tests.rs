@@ -145,10 +145,12 @@ fn a_turn_closes_when_due_and_complete() {
         Some(t.now + Duration::from_millis(50))
     );
     t.wait(50);
-    // Closed at once when due and complete; the next turn is due later.
+    // Closed at once when due and complete. The next turn is due later,
+    // but without its commands only the pause threshold needs a timer
+    // (the last command wakes the relay); once they are in, its deadline.
     assert_eq!(
         t.relay.next_wakeup(t.now),
-        Some(t.now + Duration::from_millis(50))
+        Some(t.now + Duration::from_millis(50 + 2 * 50))
     );
     let msgs = to(&t.take(), Place::Seat(1));
     assert_eq!(
@@ -163,6 +165,10 @@ fn a_turn_closes_when_due_and_complete() {
     t.cmd(0, 1, 1);
     t.cmd(0, 2, 1);
     t.cmd(1, 1, 1);
+    assert_eq!(
+        t.relay.next_wakeup(t.now),
+        Some(t.now + Duration::from_millis(50))
+    );
     t.wait(50);
     assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![1]);
     assert_eq!(t.relay.open_turn(), 2);

@@ -176,3 +176,15 @@ fn logins_and_chats_are_counted() {
     w.send(kim, "<CHAT TYPE='normal'>hello</CHAT>");
     assert_eq!(w.zone.metrics().chats(), 1);
 }
+
+#[test]
+fn an_export_is_built_by_a_worker_and_answered_with_its_ticket() {
+    let mut w = World::standard();
+    let outcome = ask(&mut w, r#"{"cmd":"export-game","id":17}"#, 9);
+    assert_eq!(outcome, Outcome::AwaitJob);
+    let Some(Job::Replays(crate::replays::ReplaysJob::Export { ticket, id })) = w.sink.jobs.pop()
+    else {
+        panic!("no export job: {:?}", w.sink.jobs);
+    };
+    assert_eq!((ticket, id), (9, 17));
+}

@@ -239,6 +239,7 @@ pub(super) fn scan_frames(input: &[u8], ctx: &mut Context<'_>) -> (usize, After)
             id: ctx.id,
             kind: *kind,
             body: body.to_vec(),
+            at: ctx.now,
         });
         pos += 4 + len;
     }

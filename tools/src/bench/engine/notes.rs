@@ -66,6 +66,9 @@ pub enum Note {
         id: ClientId,
         kind: u8,
         body: Vec<u8>,
+        /// When the read that completed it returned (`monotonic_ns`): a
+        /// frame's arrival, not when the scenario got round to it.
+        at: u64,
     },
     /// `<MATCHED/>`: a matchmaking round reserved this seat.
     Matched { id: ClientId, table: u32, seat: u32 },

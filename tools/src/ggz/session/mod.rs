@@ -40,6 +40,7 @@ use super::lockstep::{self as lockstep_view, LockstepView};
 use super::output::{Output, Stdout};
 use super::raw::{self, RawView};
 use super::render::{self, clean};
+use super::terminal::TerminalRestore;
 use super::tictactoe::{self as ttt, GameEvent, TicTacToeView};
 use super::tls::Trust;
 use super::zone::{Zone, ZoneEvent};
@@ -240,7 +241,7 @@ pub fn run(options: Options) -> Exit {
         }
     };
     let words: Words = Arc::new(Mutex::new(Vec::new()));
-    let _restore_terminal = (!options.script).then(input::TerminalRestore::save);
+    let _restore_terminal = (!options.script).then(TerminalRestore::take);
     let (input, mut out): (Receiver<Input>, Box<dyn Output>) = if options.script {
         (input::spawn_plain(Arc::clone(&waker)), Box::new(Stdout))
     } else {
