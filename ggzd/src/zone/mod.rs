@@ -10,6 +10,7 @@ pub mod chat;
 pub mod cluster;
 mod cluster_queue;
 mod cluster_seats;
+mod cluster_table_talk;
 mod cluster_tables;
 pub mod effects;
 pub(crate) mod extensions;
