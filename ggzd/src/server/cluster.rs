@@ -736,7 +736,8 @@ impl super::Server {
         }
     }
 
-    /// Once per loop turn, last: the links' queued output.
+    /// Twice per loop turn: the links' queued output, before the clients'
+    /// queues are written and again after (see `Server::run`).
     pub(super) fn cluster_flush(&mut self) {
         if let Some(cluster) = self.io.cluster.as_mut() {
             cluster.flush();
