@@ -65,7 +65,10 @@ trap 'exit 130' INT TERM
 # log_wait FILE PATTERN COUNT: waits (30 s at most) for COUNT lines.
 log_wait() {
     n=0
-    while [ "$(grep -c -- "$2" "$1" 2>/dev/null || true)" -lt "$3" ]; do
+    while :; do
+        # The file may not exist yet: the node's shell opens it.
+        seen=$(grep -c -- "$2" "$1" 2>/dev/null || true)
+        [ "${seen:-0}" -ge "$3" ] && return 0
         n=$((n + 1))
         if [ $n -gt 300 ]; then
             echo "timed out waiting for '$2' in $1:" >&2
@@ -79,34 +82,35 @@ log_wait() {
 # start_zone: fresh database, NODES fresh nodes, all linked; sets S and P.
 start_zone() {
     PG="$WORK/pg"
-    url=$(tools/throwaway-pg.sh start "$PG" bench)
+    url=$(tools/throwaway-pg.sh start "$PG" bench) || return 1
     S=""
     P=""
     i=1
     while [ $i -le "$NODES" ]; do
         dir="$WORK/n$i"
         rm -rf "$dir"
-        "$B" write-config --dir "$dir" --source . >/dev/null
+        "$B" write-config --dir "$dir" --source . >/dev/null || return 1
         printf '\n[database]\nbackend = "postgres"\nurl = "%s"\n\n[cluster]\nnode = "n%s"\nlisten = "127.0.0.1:0"\n' \
             "$url" "$i" >> "$dir/ggzd.toml"
         "$BIN/ggzd" -F -f "$dir/ggzd.toml" 2> "$dir/ggzd.log" &
         PIDS="$PIDS $!"
         P="${P:+$P,}$!"
-        log_wait "$dir/ggzd.log" "listening on" 1
+        log_wait "$dir/ggzd.log" "listening on" 1 || return 1
         port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$dir/ggzd.log" | head -1 | sed 's/.*://')
         S="$S -s 127.0.0.1:$port"
         i=$((i + 1))
     done
     i=1
     while [ $i -le "$NODES" ]; do
-        log_wait "$WORK/n$i/ggzd.log" "cluster: link to .* is up" $((NODES - 1))
+        log_wait "$WORK/n$i/ggzd.log" "cluster: link to .* is up" $((NODES - 1)) || return 1
         i=$((i + 1))
     done
 }
 
 # bench ARGS...: one ggzd-bench run on a fresh zone.
 bench() {
-    start_zone
+    # Called in `||` lists, where `set -e` does not apply: failures return.
+    start_zone || { stop_nodes; return 1; }
     echo "== $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg), $NODES nodes (pids $P): ggzd-bench $*"
     status=0
     # shellcheck disable=SC2086

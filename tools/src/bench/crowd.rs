@@ -235,6 +235,7 @@ pub fn gather(
                 | Note::ChannelReady { .. }
                 | Note::Game { .. }
                 | Note::Frame { .. }
+                | Note::TableSeat { .. }
                 | Note::Matched { .. } => {}
             }
         }
@@ -364,7 +365,9 @@ pub fn leave_all(
             }
         }
         let elapsed = monotonic_ns().saturating_sub(started);
-        if (engine.live() == 0 && next >= ids.len()) || elapsed >= limit_ns {
+        // Done when every client asked has ended (others may stay open).
+        let answered = engine.live() == 0 || pending == 0;
+        if (answered && next >= ids.len()) || elapsed >= limit_ns {
             break;
         }
         let Some(left) = target.left() else {

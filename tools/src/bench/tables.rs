@@ -22,8 +22,10 @@
 //! its game server live on the launcher's node, and the joiner's node
 //! relays the joiner's game channel to it (docs/cluster.md), so every
 //! game's channel is relayed. `--same-node` keeps each pair on one node,
-//! for the baseline. A JOIN of a cross-node pair that its node refuses
-//! (it may not have heard of the new table yet) is sent again, a few times.
+//! for the baseline. The joiner of a cross-node pair joins by the id its
+//! own node gives the table (learnt from the room's table updates that
+//! show the launcher seated); a JOIN its node refuses is sent again, a few
+//! times.
 
 use std::io;
 use std::time::Duration;
@@ -71,6 +73,9 @@ pub enum Placement {
 const JOIN_RETRIES: u32 = 20;
 /// How long after a refusal the JOIN goes again.
 const JOIN_RETRY_NS: u64 = 2_000_000;
+/// How long a cross-node joiner waits for its node to show the table
+/// after it was launched (it comes over the node link).
+const TABLE_SHOWN_NS: u64 = 10_000_000_000;
 
 /// Players to gather for `pairs` pairs over `nodes` targets: with a
 /// placement, every node gets enough of each role (round robin gives
@@ -187,6 +192,12 @@ struct Pair {
     joiner_left: bool,
     started_ns: u64,
     launch_sent_ns: u64,
+    /// The table as the joiner's node shows it (cross-node: each node
+    /// gives another node's table an id of its own), from the updates the
+    /// joiner sees with the launcher seated.
+    joiner_table: Option<u32>,
+    /// When `RESULT launch ok` came.
+    launched_ns: u64,
     /// JOINs sent again in this game after a refusal (cross-node).
     join_retries: u32,
     /// When the next JOIN goes, if one waits.
@@ -207,8 +218,9 @@ struct Churn {
     finished: u64,
     failures: Failures,
     last_finish_ns: u64,
-    /// A refused JOIN is sent again (cross-node pairs).
-    retry_joins: bool,
+    /// Pairs are on two nodes: the joiner joins by its own node's id of
+    /// the table, and a refused JOIN is sent again.
+    cross_node: bool,
     /// JOINs sent again, in all.
     join_retries: u64,
 }
@@ -252,6 +264,8 @@ impl Churn {
             pair.game_over = false;
             pair.launcher_left = false;
             pair.joiner_left = false;
+            pair.joiner_table = None;
+            pair.launched_ns = 0;
             pair.join_retries = 0;
             pair.join_due_ns = None;
             pair.started_ns = monotonic_ns();
@@ -289,6 +303,7 @@ impl Churn {
             | Note::LeftTable { id }
             | Note::ChannelReady { id }
             | Note::Game { id, .. }
+            | Note::TableSeat { id, .. }
             | Note::Closed { id, .. } => *id,
             _ => return None,
         };
@@ -326,6 +341,7 @@ impl Churn {
                 (TableAction::Launch, None) => {
                     self.launch.record(now.saturating_sub(pair.launch_sent_ns));
                     pair.launched = true;
+                    pair.launched_ns = now;
                     self.try_join(engine, p, notes);
                 }
                 (TableAction::Leave, None) => {}
@@ -342,7 +358,7 @@ impl Churn {
             ) => match (action, refused) {
                 (TableAction::Join, None) => pair.joined = true,
                 (TableAction::Join, Some(_))
-                    if self.retry_joins && !pair.joined && pair.join_retries < JOIN_RETRIES =>
+                    if self.cross_node && !pair.joined && pair.join_retries < JOIN_RETRIES =>
                 {
                     pair.join_retries += 1;
                     pair.join_due_ns = Some(now.saturating_add(JOIN_RETRY_NS));
@@ -358,6 +374,14 @@ impl Churn {
                 self.try_join(engine, p, notes);
             }
             (Note::Seated { .. }, Who::Joiner) => {}
+            (Note::TableSeat { table, name, .. }, Who::Joiner)
+                if self.cross_node
+                    && name == pair.launcher_name
+                    && matches!(pair.step, Step::Launching | Step::Playing) =>
+            {
+                pair.joiner_table = Some(table);
+                self.try_join(engine, p, notes);
+            }
             (Note::LeftTable { .. }, Who::Launcher | Who::Joiner) => {
                 if who == Who::Launcher {
                     pair.launcher_left = true;
@@ -447,11 +471,44 @@ impl Churn {
         if pair.step != Step::Launching || !pair.launched || !pair.joiner_channel_ready {
             return;
         }
-        let Some(table) = pair.table else {
+        let table = if self.cross_node {
+            pair.joiner_table
+        } else {
+            pair.table
+        };
+        let Some(table) = table else {
             return;
         };
         pair.step = Step::Playing;
         send_join(engine, pair.joiner, table, notes);
+    }
+
+    /// Cross-node pairs whose joiner's node has not shown the launched
+    /// table for `TABLE_SHOWN_NS` fail (the nodes do not list each
+    /// other's tables, or the link is down).
+    fn unseen_tables(&mut self, engine: &mut Engine, now: u64) {
+        if !self.cross_node {
+            return;
+        }
+        let overdue: Vec<usize> = self
+            .pairs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.step == Step::Launching
+                    && p.launched
+                    && p.joiner_table.is_none()
+                    && now.saturating_sub(p.launched_ns) > TABLE_SHOWN_NS
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for p in overdue {
+            self.fail(
+                engine,
+                p,
+                "the joiner's node never showed the launched table".into(),
+            );
+        }
     }
 
     /// JOINs whose retry is due go again; returns when the next one is due.
@@ -463,7 +520,7 @@ impl Churn {
     ) -> Option<u64> {
         let mut next: Option<u64> = None;
         for pair in self.pairs.iter_mut().filter(|p| p.step == Step::Playing) {
-            match (pair.join_due_ns, pair.table) {
+            match (pair.join_due_ns, pair.joiner_table.or(pair.table)) {
                 (Some(due), Some(table)) if due <= now => {
                     pair.join_due_ns = None;
                     send_join(engine, pair.joiner, table, notes);
@@ -545,7 +602,7 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     )?;
     let mut churn = Churn {
         game_type: o.game,
-        retry_joins: placement == Placement::CrossNode,
+        cross_node: placement == Placement::CrossNode,
         ..Churn::default()
     };
     for (p, &(launcher, joiner)) in chosen.iter().enumerate() {
@@ -568,6 +625,8 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
             joiner_left: false,
             started_ns: 0,
             launch_sent_ns: 0,
+            joiner_table: None,
+            launched_ns: 0,
             join_retries: 0,
             join_due_ns: None,
         });
@@ -595,6 +654,7 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
             r.fail("the run timed out (--timeout) with games in progress");
             break;
         };
+        churn.unseen_tables(&mut engine, monotonic_ns());
         let retry_in = churn
             .retry_due_joins(&mut engine, monotonic_ns(), &mut notes)
             .map(|due| Duration::from_nanos(due.saturating_sub(monotonic_ns())));
@@ -639,7 +699,7 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     r.real("games_per_s", churn.finished as f64 / secs(elapsed), 1);
     r.latency("launch_to_ready", &churn.launch);
     r.latency("game", &churn.game);
-    if churn.retry_joins {
+    if churn.cross_node {
         r.count("join_retries", churn.join_retries);
     }
     let (generator, server_cpu) = cpu1.since(&cpu0);

@@ -285,6 +285,16 @@ pub(super) fn scan_lines(
             }
             Line::Join { table } => ctx.notes.push(Note::Seated { id: ctx.id, table }),
             Line::Leave => ctx.notes.push(Note::LeftTable { id: ctx.id }),
+            Line::TableStart { table } => client.table_in_view = Some(table),
+            Line::SeatPlayer { name } => {
+                if let Some(table) = client.table_in_view {
+                    ctx.notes.push(Note::TableSeat {
+                        id: ctx.id,
+                        table,
+                        name: String::from_utf8_lossy(name).into_owned(),
+                    });
+                }
+            }
             Line::Matched { table, seat } => ctx.notes.push(Note::Matched {
                 id: ctx.id,
                 table,

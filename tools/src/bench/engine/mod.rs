@@ -252,6 +252,7 @@ impl Engine {
                         tls: None,
                         ws: self.web.map(|addr| Box::new(WsLink::new(addr))),
                         framed: false,
+                        table_in_view: None,
                     });
                     self.live += 1;
                 }

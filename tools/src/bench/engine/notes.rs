@@ -67,6 +67,14 @@ pub enum Note {
         kind: u8,
         body: Vec<u8>,
     },
+    /// A table update or list showed `name` in a seat of `table` (the id
+    /// this client's server gives it: with several nodes, a table of
+    /// another node has an id of each node's own, docs/cluster.md).
+    TableSeat {
+        id: ClientId,
+        table: u32,
+        name: String,
+    },
     /// `<MATCHED/>`: a matchmaking round reserved this seat.
     Matched { id: ClientId, table: u32, seat: u32 },
 }
