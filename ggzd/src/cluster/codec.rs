@@ -8,6 +8,10 @@ pub const MAX_FRAME: usize = 64 * 1024;
 /// Longest node or player name, room key or other short string.
 pub const MAX_NAME: usize = 256;
 
+use super::tables::{
+    MAX_TABLE_DESC, MAX_TABLE_SEATS, MAX_TABLE_SPECTATORS, SeatKind, SeatState, TableState,
+};
+
 /// One player as other nodes see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlayerInfo {
@@ -56,6 +60,49 @@ pub enum LinkMsg {
         to: String,
         text: Option<String>,
     },
+    // ----- tables across nodes (engineer "xtables", kinds 9-29) -----
+    /// The whole state of one of the sender's tables (also: one snapshot
+    /// entry). The receiver diffs it against what it had.
+    Table(TableState),
+    /// One of the sender's tables ended.
+    TableGone {
+        room: String,
+        id: u32,
+    },
+    /// A player of the sender asks for a seat (or a spectator slot) at a
+    /// table of the receiver. `seat` is the seat asked for, if any.
+    JoinRequest {
+        req: u32,
+        player: String,
+        room: String,
+        id: u32,
+        spectator: bool,
+        seat: Option<u32>,
+    },
+    /// The answer to JoinRequest `req`: a result code (the original's
+    /// number, docs/client-server.md), and on success the one-time token
+    /// the game channel's relay connection presents.
+    JoinAnswer {
+        req: u32,
+        code: i8,
+        token: [u8; 16],
+    },
+    /// A player of the sender left a table of the receiver.
+    LeaveTable {
+        player: String,
+        room: String,
+        id: u32,
+    },
+    /// A player of the receiver no longer sits at (or watches) a table of
+    /// the sender: booted, or its channel was refused. `reason` is a
+    /// LEAVE reason (0 normal, 1 boot, 2 gameover, 3 gameerror).
+    SeatLost {
+        player: String,
+        room: String,
+        id: u32,
+        reason: u8,
+    },
+    // ----- end of the tables block -----
 }
 
 const HELLO: u8 = 1;
@@ -66,6 +113,13 @@ const ROOM_CHAT: u8 = 5;
 const ANNOUNCE: u8 = 6;
 const PRIVATE: u8 = 7;
 const BEEP: u8 = 8;
+// Tables across nodes (engineer "xtables": kinds 9-29).
+const TABLE: u8 = 9;
+const TABLE_GONE: u8 = 10;
+const JOIN_REQUEST: u8 = 11;
+const JOIN_ANSWER: u8 = 12;
+const LEAVE_TABLE: u8 = 13;
+const SEAT_LOST: u8 = 14;
 
 /// Why a link's bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +130,8 @@ pub enum CodecError {
     TooLong,
     NotUtf8,
     TrailingBytes,
+    /// A field's value is outside its table (e.g. a seat kind).
+    BadValue,
 }
 
 impl std::fmt::Display for CodecError {
@@ -87,6 +143,7 @@ impl std::fmt::Display for CodecError {
             CodecError::TooLong => f.write_str("a field is too long"),
             CodecError::NotUtf8 => f.write_str("a string is not UTF-8"),
             CodecError::TrailingBytes => f.write_str("bytes after the last field"),
+            CodecError::BadValue => f.write_str("a field's value is out of range"),
         }
     }
 }
@@ -132,6 +189,55 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             if let Some(text) = text {
                 w.long(text)?;
             }
+        }
+        LinkMsg::Table(t) => {
+            w.byte(TABLE);
+            write_table(&mut w, t)?;
+        }
+        LinkMsg::TableGone { room, id } => {
+            w.byte(TABLE_GONE);
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+        }
+        LinkMsg::JoinRequest {
+            req,
+            player,
+            room,
+            id,
+            spectator,
+            seat,
+        } => {
+            w.byte(JOIN_REQUEST);
+            w.0.extend_from_slice(&req.to_be_bytes());
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            w.byte(u8::from(*spectator));
+            w.0.extend_from_slice(&seat.map_or(-1, i64::from).to_be_bytes());
+        }
+        LinkMsg::JoinAnswer { req, code, token } => {
+            w.byte(JOIN_ANSWER);
+            w.0.extend_from_slice(&req.to_be_bytes());
+            w.byte(*code as u8);
+            w.0.extend_from_slice(token);
+        }
+        LinkMsg::LeaveTable { player, room, id } => {
+            w.byte(LEAVE_TABLE);
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+        }
+        LinkMsg::SeatLost {
+            player,
+            room,
+            id,
+            reason,
+        } => {
+            w.byte(SEAT_LOST);
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            w.byte(*reason);
         }
     }
     let body = w.0.len() - 4;
@@ -231,12 +337,107 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
             to: r.short()?,
             text: None,
         },
+        TABLE => LinkMsg::Table(read_table(&mut r)?),
+        TABLE_GONE => LinkMsg::TableGone {
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+        },
+        JOIN_REQUEST => LinkMsg::JoinRequest {
+            req: u32::from_be_bytes(r.array::<4>()?),
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+            spectator: r.byte()? != 0,
+            seat: u32::try_from(i64::from_be_bytes(r.array::<8>()?)).ok(),
+        },
+        JOIN_ANSWER => LinkMsg::JoinAnswer {
+            req: u32::from_be_bytes(r.array::<4>()?),
+            code: r.byte()? as i8,
+            token: r.array::<16>()?,
+        },
+        LEAVE_TABLE => LinkMsg::LeaveTable {
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+        },
+        SEAT_LOST => LinkMsg::SeatLost {
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+            reason: r.byte()?,
+        },
         other => return Err(CodecError::UnknownKind(other)),
     };
     if !r.0.is_empty() {
         return Err(CodecError::TrailingBytes);
     }
     Ok(msg)
+}
+
+/// TABLE's fields: room key, id, status (a signed byte), description, the
+/// seats (count, then kind and name each; an empty name is none) and the
+/// spectator slots (count, then a name each; empty is a free slot).
+fn write_table(w: &mut Writer, t: &TableState) -> Option<()> {
+    if t.seats.len() > MAX_TABLE_SEATS
+        || t.spectators.len() > MAX_TABLE_SPECTATORS
+        || t.desc.len() > MAX_TABLE_DESC
+    {
+        return None;
+    }
+    w.short(&t.room)?;
+    w.0.extend_from_slice(&t.id.to_be_bytes());
+    w.byte(t.status as u8);
+    w.long(&t.desc)?;
+    w.byte(t.seats.len() as u8);
+    for seat in &t.seats {
+        w.byte(seat.kind.to_wire() as u8);
+        w.short(seat.name.as_deref().unwrap_or(""))?;
+    }
+    w.byte(t.spectators.len() as u8);
+    for spectator in &t.spectators {
+        w.short(spectator.as_deref().unwrap_or(""))?;
+    }
+    Some(())
+}
+
+fn read_table(r: &mut Reader<'_>) -> Result<TableState, CodecError> {
+    let room = r.short()?;
+    let id = u32::from_be_bytes(r.array::<4>()?);
+    let status = r.byte()? as i8;
+    let desc = r.long()?;
+    if desc.len() > MAX_TABLE_DESC {
+        return Err(CodecError::TooLong);
+    }
+    let count = r.byte()? as usize;
+    if count > MAX_TABLE_SEATS {
+        return Err(CodecError::TooLong);
+    }
+    let mut seats = Vec::with_capacity(count);
+    for _ in 0..count {
+        let kind = SeatKind::from_wire(i32::from(r.byte()?)).ok_or(CodecError::BadValue)?;
+        let name = r.short()?;
+        seats.push(SeatState {
+            kind,
+            name: (!name.is_empty()).then_some(name),
+        });
+    }
+    let count = r.byte()? as usize;
+    if count > MAX_TABLE_SPECTATORS {
+        return Err(CodecError::TooLong);
+    }
+    let mut spectators = Vec::with_capacity(count);
+    for _ in 0..count {
+        let name = r.short()?;
+        spectators.push((!name.is_empty()).then_some(name));
+    }
+    Ok(TableState {
+        room,
+        id,
+        status,
+        desc,
+        seats,
+        spectators,
+    })
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -327,6 +528,67 @@ mod tests {
                 to: "b".into(),
                 text: None,
             },
+            LinkMsg::Table(TableState {
+                room: "tictactoe".into(),
+                id: 7,
+                status: 2,
+                desc: "a game <for> all".into(),
+                seats: vec![
+                    SeatState {
+                        kind: SeatKind::Player,
+                        name: Some("ann".into()),
+                    },
+                    SeatState {
+                        kind: SeatKind::Open,
+                        name: None,
+                    },
+                ],
+                spectators: vec![None, Some("cy".into())],
+            }),
+            LinkMsg::Table(TableState {
+                room: "r".into(),
+                id: 1,
+                status: -1,
+                desc: String::new(),
+                seats: Vec::new(),
+                spectators: Vec::new(),
+            }),
+            LinkMsg::TableGone {
+                room: "tictactoe".into(),
+                id: u32::MAX,
+            },
+            LinkMsg::JoinRequest {
+                req: 3,
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
+                spectator: false,
+                seat: Some(1),
+            },
+            LinkMsg::JoinRequest {
+                req: u32::MAX,
+                player: "cy".into(),
+                room: "r".into(),
+                id: 2,
+                spectator: true,
+                seat: None,
+            },
+            LinkMsg::JoinAnswer {
+                req: 3,
+                code: -4,
+                token: [7; 16],
+            },
+            LinkMsg::LeaveTable {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
+            },
+            LinkMsg::SeatLost {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
+                reason: 1,
+            },
         ]
     }
 
@@ -374,6 +636,20 @@ mod tests {
             ),
             (vec![0, 0, 0, 2, SNAPSHOT_END, 0], CodecError::TrailingBytes),
             (vec![0, 0, 0, 3, GONE, 0xff, 0xff], CodecError::TooLong),
+            // TABLE: room "r", id 1, status 1, no desc, 33 seats.
+            (
+                vec![
+                    0, 0, 0, 15, TABLE, 0, 1, b'r', 0, 0, 0, 1, 1, 0, 0, 0, 0, 33, 0,
+                ],
+                CodecError::TooLong,
+            ),
+            // TABLE: one seat of kind 9.
+            (
+                vec![
+                    0, 0, 0, 18, TABLE, 0, 1, b'r', 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 9, 0, 0, 0,
+                ],
+                CodecError::BadValue,
+            ),
         ];
         for (bytes, want) in cases {
             assert_eq!(decode(&bytes), Err(want), "{bytes:?}");

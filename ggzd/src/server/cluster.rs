@@ -66,6 +66,9 @@ struct Link {
     written: usize,
     /// A dial not known to have connected yet.
     connecting: bool,
+    /// Our HELLO went out. An accepted connection hears it only once its
+    /// first bytes show a link rather than a relayed game channel.
+    hello_sent: bool,
     /// The node this link dialed; `None` for a link accepted from `peer`.
     dialed: Option<String>,
     peer: Option<IpAddr>,
@@ -85,6 +88,10 @@ pub struct ClusterIo {
     /// claim its players' names again.
     rejoined: bool,
     dead_after: std::time::Duration,
+    /// Game channels relayed to other nodes' tables (`cluster_channel.rs`).
+    pub(super) channels: super::cluster_channel::Channels,
+    /// Relay connections that presented their header, for the zone.
+    pub(super) arrived: Vec<(TcpStream, IpAddr, [u8; 16])>,
 }
 
 impl ClusterIo {
@@ -141,6 +148,8 @@ impl ClusterIo {
             links: Vec::new(),
             membership: Membership::new(&config.node, config.dead_after()),
             dead_after: config.dead_after(),
+            channels: Default::default(),
+            arrived: Vec::new(),
             registry: Some(registry),
             me,
             dirty: Vec::new(),
@@ -158,6 +167,8 @@ impl ClusterIo {
         let (target, msg) = match out {
             Outbound::All(msg) => (None, msg),
             Outbound::To(node, msg) => (Some(node), msg),
+            // Started by the loop (`Io::start_channel_relay`).
+            Outbound::Relay { .. } => return,
         };
         let Some(frame) = codec::encode(&msg) else {
             log::debug!("cluster: a message past the link's bounds is not sent");
@@ -197,6 +208,9 @@ impl ClusterIo {
     /// HELLO and the zone's snapshot, first on every new link.
     /// HELLO, first on every new link.
     fn greet(&mut self, slot: usize) {
+        if let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) {
+            link.hello_sent = true;
+        }
         let hello = LinkMsg::Hello {
             node: self.me.node.clone(),
             incarnation: self.me.incarnation,
@@ -254,6 +268,7 @@ impl ClusterIo {
             out: Vec::new(),
             written: 0,
             connecting,
+            hello_sent: false,
         });
         Some(slot)
     }
@@ -264,9 +279,8 @@ impl ClusterIo {
             match self.listener.accept() {
                 Ok((stream, peer)) => {
                     log::debug!("cluster: node link from {peer}");
-                    if let Some(slot) = self.add_link(stream, None, Some(peer.ip()), poll) {
-                        self.greet(slot);
-                    }
+                    // Greeted once its first bytes show a link (`sniff`).
+                    self.add_link(stream, None, Some(peer.ip()), poll);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -330,6 +344,9 @@ impl ClusterIo {
         poll: &PollRegistry,
         events: &mut Vec<(String, LinkMsg)>,
     ) {
+        if !self.sniff(slot, poll) {
+            return;
+        }
         loop {
             let drained = match self.fill(slot) {
                 Some(drained) => drained,
@@ -362,6 +379,61 @@ impl ClusterIo {
                 return;
             }
         }
+    }
+
+    /// An accepted connection's first bytes: a relayed game channel's
+    /// header (read exactly, never a byte more: the rest is the game's) or
+    /// a link, greeted now. False when there is nothing more to do with
+    /// the slot for now.
+    fn sniff(&mut self, slot: usize, poll: &PollRegistry) -> bool {
+        use crate::cluster::tables::{Header, RELAY_HEADER, parse_header};
+        let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) else {
+            return false;
+        };
+        if link.hello_sent {
+            return true;
+        }
+        let mut head = [0u8; RELAY_HEADER];
+        let n = match link.stream.peek(&mut head) {
+            Ok(0) => {
+                self.doomed.push(slot);
+                return false;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return false,
+            Err(_) => {
+                self.doomed.push(slot);
+                return false;
+            }
+        };
+        match parse_header(&head[..n]) {
+            Header::More => false,
+            Header::Link => {
+                self.greet(slot);
+                true
+            }
+            Header::Relay(token) => {
+                let Some(mut link) = self.links.get_mut(slot).and_then(Option::take) else {
+                    return false;
+                };
+                let _ = poll.deregister(&mut link.stream);
+                // The header was peeked whole: this read takes exactly it.
+                match link.stream.read(&mut head) {
+                    Ok(RELAY_HEADER) => {}
+                    _ => return false,
+                }
+                if let Some(peer) = link.peer {
+                    self.arrived.push((link.stream, peer, token));
+                }
+                false
+            }
+        }
+    }
+
+    /// The advertised link address of `node`, if the registry has it.
+    pub(super) fn address_of(&self, node: &str) -> Option<String> {
+        self.membership.address_of(node).map(str::to_string)
     }
 
     /// Reads what the socket has, up to a bound; `Some(true)` when it is
@@ -705,7 +777,38 @@ impl super::Server {
             return;
         }
         let messages = cluster.on_ready(token, readable, writable, &self.zone, poll);
+        let arrived = std::mem::take(&mut cluster.arrived);
         self.tell_zone(messages, now);
+        for (stream, peer, token) in arrived {
+            self.relay_arrived(stream, peer, token, now);
+        }
+    }
+
+    /// A relayed game channel presented its token: the zone seats its
+    /// player, and the socket goes to the game server as a local channel
+    /// does. Refused, it is closed.
+    fn relay_arrived(&mut self, stream: TcpStream, peer: IpAddr, token: [u8; 16], now: Instant) {
+        // The node the token was granted to must be the one calling: the
+        // connection comes from the address it advertises.
+        let granted = self.zone.cluster_grant_node(&token);
+        let ip = granted
+            .as_deref()
+            .and_then(|node| self.io.cluster.as_ref()?.address_of(node))
+            .and_then(|a| a.parse::<SocketAddr>().ok())
+            .map(|a| a.ip());
+        let vouch = |node: &str| granted.as_deref() == Some(node) && ip == Some(peer);
+        match self
+            .zone
+            .cluster_relay_arrived(&token, &vouch, now, &mut self.io)
+        {
+            Some((serial, msg)) => {
+                super::listener::bound_send_buffer(&stream, self.io.send_buffer);
+                self.io
+                    .games
+                    .send(serial, &msg, Some(std::os::fd::OwnedFd::from(stream)));
+            }
+            None => log::info!("cluster: a relayed game channel from {peer} was refused"),
+        }
     }
 
     fn tell_zone(&mut self, messages: Vec<(String, LinkMsg)>, now: Instant) {
@@ -725,9 +828,16 @@ impl super::Server {
         };
         let poll = self.io.poll.registry();
         let (dead, said) = cluster.registry_turn(&self.zone, poll);
-        cluster.reap(poll);
+        let down = cluster.reap(poll);
         let rejoined = std::mem::take(&mut cluster.rejoined);
+        for node in down {
+            // JOINs forwarded over a lost link get no answer.
+            self.zone
+                .cluster_seats_sweep(now, Some(&node), &mut self.io);
+        }
+        self.zone.cluster_seats_sweep(now, None, &mut self.io);
         for node in dead {
+            self.io.end_channel_relays_of(&node);
             self.zone.on_cluster_node_gone(&node, now, &mut self.io);
         }
         self.tell_zone(said, now);
@@ -739,6 +849,10 @@ impl super::Server {
     /// Twice per loop turn: the links' queued output, before the clients'
     /// queues are written and again after (see `Server::run`).
     pub(super) fn cluster_flush(&mut self) {
+        if self.io.cluster.is_some() {
+            // Tables that changed this turn go out as whole states.
+            self.zone.cluster_sync_tables(&mut self.io);
+        }
         if let Some(cluster) = self.io.cluster.as_mut() {
             cluster.flush();
         }

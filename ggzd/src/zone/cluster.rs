@@ -36,6 +36,10 @@ pub(crate) struct ZoneCluster {
     pending: HashMap<ConnId, (String, i64)>,
     /// Claims of logged-in players, by canonical name.
     held: HashMap<String, i64>,
+    /// Tables across nodes (`zone/cluster_tables.rs`).
+    pub tables: super::cluster_tables::ClusterTables,
+    /// JOIN and LEAVE across nodes (`zone/cluster_seats.rs`).
+    pub seats: super::cluster_seats::ClusterSeats,
 }
 
 impl Zone {
@@ -48,6 +52,8 @@ impl Zone {
             next_token: 1,
             pending: HashMap::new(),
             held: HashMap::new(),
+            tables: Default::default(),
+            seats: Default::default(),
         }));
     }
 
@@ -192,6 +198,7 @@ impl Zone {
             .filter_map(|conn| self.player(*conn))
             .map(|p| LinkMsg::Player(self.player_info(p)))
             .collect();
+        out.extend(self.cluster_table_snapshot());
         out.push(LinkMsg::SnapshotEnd);
         out
     }
@@ -201,7 +208,16 @@ impl Zone {
         let (Some(c), Some(room)) = (self.cluster.as_ref(), self.room(room)) else {
             return Vec::new();
         };
-        c.view.in_room(&room.desc.key).map(remote_view).collect()
+        // Where each sits, from the tables' own states (ids as shown here).
+        let seated = self.seated_in_room(room.id);
+        c.view
+            .in_room(&room.desc.key)
+            .map(|p| {
+                let mut view = remote_view(p);
+                view.table = seated.get(&p.canonical).map_or(-1, |id| *id as i32);
+                view
+            })
+            .collect()
     }
 
     /// Room chat or an announcement of a local player, for other nodes.
@@ -265,6 +281,7 @@ impl Zone {
         if let Some(c) = self.cluster.as_mut() {
             c.view.begin_snapshot(node);
         }
+        self.cluster_tables_begin(node);
     }
 
     /// A message from the node `node`.
@@ -309,7 +326,15 @@ impl Zone {
                     .map(|c| c.view.end_snapshot(node))
                     .unwrap_or_default();
                 self.show_gone(stale, now, sink);
+                self.cluster_tables_end(node, sink);
             }
+            m @ (LinkMsg::Table(_) | LinkMsg::TableGone { .. }) => {
+                self.on_cluster_table(node, m, sink);
+            }
+            m @ (LinkMsg::JoinRequest { .. }
+            | LinkMsg::JoinAnswer { .. }
+            | LinkMsg::LeaveTable { .. }
+            | LinkMsg::SeatLost { .. }) => self.on_cluster_seat_msg(node, m, now, sink),
             LinkMsg::Gone { name } => {
                 let canonical = canonical_name(&name);
                 let gone = self
@@ -352,9 +377,10 @@ impl Zone {
             log::info!(target: "connections", "node {node} is gone with {} player(s)", gone.len());
         }
         self.show_gone(gone, now, sink);
+        self.cluster_tables_node_gone(node, now, sink);
     }
 
-    fn room_by_key(&self, key: &str) -> Option<u32> {
+    pub(super) fn room_by_key(&self, key: &str) -> Option<u32> {
         self.rooms
             .iter()
             .flatten()
@@ -424,9 +450,9 @@ impl Zone {
     }
 }
 
-/// A remote player as room lists show it. Its table is on its own node
-/// (tables across nodes come later), so it shows none; statistics are read
-/// by its own node and not carried.
+/// A remote player as room lists show it, at no table (the caller fills in
+/// the table from the tables' states); statistics are read by its own node
+/// and not carried.
 fn remote_view(p: &RemotePlayer) -> PlayerView<'_> {
     PlayerView {
         name: &p.info.name,

@@ -250,6 +250,7 @@ impl World {
 mod channel_tokens;
 mod channels;
 mod cluster;
+mod cluster_tables;
 mod extensions;
 mod matchmaking;
 mod operator;

@@ -258,6 +258,7 @@ impl Zone {
         {
             p.launching = None;
             self.reply(launcher, "launch", ResultCode::LaunchFail, sink);
+            self.cluster_player_changed(launcher, sink);
         }
         if announced && reason == LeaveReason::GameOver {
             let status = r::update_table_status(
@@ -312,6 +313,7 @@ impl Zone {
                 p.place = None;
                 self.reply(conn, "leave", ResultCode::Ok, sink);
                 sink.send(conn, &msg(r::leave(reason, None)));
+                self.cluster_player_changed(conn, sink);
             }
         }
         self.tables_active = self.table_index.len();
