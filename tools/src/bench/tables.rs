@@ -532,9 +532,45 @@ impl Churn {
         next
     }
 
+    /// Where the pairs still busy are, for a report that timed out.
+    fn in_progress(&self) -> String {
+        self.pairs
+            .iter()
+            .filter(|p| p.step != Step::Idle)
+            .map(|p| {
+                format!(
+                    "{:?} (launched {}, table {:?}/{:?}, joined {}, moves {}, over {}, left {}/{})",
+                    p.step,
+                    p.launched,
+                    p.table,
+                    p.joiner_table,
+                    p.joined,
+                    p.moves,
+                    p.game_over,
+                    p.launcher_left,
+                    p.joiner_left
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     fn busy(&self) -> bool {
         self.pairs.iter().any(|p| p.step != Step::Idle)
     }
+}
+
+/// CPU of the game servers every node has reaped (the tables of a zone
+/// run on the nodes that launched them).
+fn game_servers_cpu(target: &Target) -> Option<Duration> {
+    if target.nodes.is_empty() {
+        return None;
+    }
+    let mut total = Duration::ZERO;
+    for node in &target.nodes {
+        total += node.children_cpu_time().ok()?;
+    }
+    Some(total)
 }
 
 fn send_join(engine: &mut Engine, joiner: ClientId, table: u32, notes: &mut Vec<Note>) {
@@ -637,7 +673,7 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     let mut notes = Vec::new();
     let cpu0 = CpuSample::take(server);
     let nodes0 = NodesSample::take(&target.nodes);
-    let games_cpu0 = server.and_then(|s| s.children_cpu_time().ok());
+    let games_cpu0 = game_servers_cpu(target);
     let started = monotonic_ns();
     let end = started.saturating_add(ns_from_secs(o.secs));
     churn.last_finish_ns = started;
@@ -651,7 +687,10 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     let tolerated = 10 + o.games / 100;
     while churn.busy() {
         let Some(left) = target.left() else {
-            r.fail("the run timed out (--timeout) with games in progress");
+            r.fail(format!(
+                "the run timed out (--timeout) with games in progress: {}",
+                churn.in_progress()
+            ));
             break;
         };
         churn.unseen_tables(&mut engine, monotonic_ns());
@@ -690,7 +729,7 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     }
     let cpu1 = CpuSample::take(server);
     let nodes1 = NodesSample::take(&target.nodes);
-    let games_cpu1 = server.and_then(|s| s.children_cpu_time().ok());
+    let games_cpu1 = game_servers_cpu(target);
     let elapsed = churn.last_finish_ns.saturating_sub(started);
 
     r.count("games", churn.finished);
