@@ -83,6 +83,46 @@ fn chat_over_three_nodes_splits_cross_node_deliveries() {
 }
 
 #[test]
+fn tables_across_nodes_relay_every_game_channel() {
+    let url = database();
+    let nodes = zone(&url);
+    let servers: Vec<String> = nodes.iter().map(|n| n.addr.to_string()).collect();
+    let pids: Vec<String> = nodes.iter().map(|n| n.pid().to_string()).collect();
+    // Room 1 of the repository's rooms is Tic-Tac-Toe. Each pair's
+    // launcher is on one node and its joiner on the next, so the joiner's
+    // node relays its channel to the table's node (docs/cluster.md §8).
+    let output = Command::new(bin("ggzd-bench"))
+        .args(["-s", &servers.join(",")])
+        .args(["--pid", &pids.join(",")])
+        .args(["--json", "--timeout", "120"])
+        .args(["tables", "--pairs", "3", "--room", "1", "--games", "6"])
+        .args(["--secs", "60", "--cross-node"])
+        .output()
+        .expect("run ggzd-bench");
+    let json = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{json}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(field(&json, "placement"), "\"cross-node\"", "{json}");
+    assert_eq!(number(&json, "games"), 6.0, "{json}");
+    assert_eq!(field(&json, "failures"), "\"none\"", "{json}");
+    for key in ["tables_nodes_cpu_s", "tables_game_servers_cpu_s"] {
+        assert!(number(&json, key) >= 0.0, "{key}: {json}");
+    }
+    // Every node relayed its joiners' channels to the other nodes'
+    // tables: none was played on one node alone.
+    for node in &nodes {
+        assert!(
+            node.count_log("a game channel is relayed to") > 0,
+            "{}",
+            node.log()
+        );
+    }
+}
+
+#[test]
 fn cross_node_tables_need_several_nodes() {
     let server = TestServer::start();
     let output = Command::new(bin("ggzd-bench"))
