@@ -7,6 +7,16 @@
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Longest node or player name, room key or other short string.
 pub const MAX_NAME: usize = 256;
+/// The link's version, written after HELLO's incarnation. Frames carry no
+/// version of their own: both ends of a link must speak the same one, and
+/// a HELLO of another version drops the link (logged) rather than letting
+/// frames of another shape be misread. 2: PLAYER carries table and stats.
+pub const LINK_VERSION: u16 = 2;
+
+/// The statistics a player shows for its room's game (the same fields a
+/// local player's `LIST player` entry has); each part only when the game
+/// keeps it.
+pub use crate::proto::reply::StatsView as PlayerStats;
 
 use super::tables::{
     MAX_TABLE_DESC, MAX_TABLE_SEATS, MAX_TABLE_SPECTATORS, SeatKind, SeatState, TableState,
@@ -23,8 +33,13 @@ pub struct PlayerInfo {
     pub guest: bool,
     pub perms: u32,
     pub lag: u8,
-    /// Sits or watches at a table (of its own node).
+    /// Sits or watches at a table.
     pub at_table: bool,
+    /// The id of that table, -1 for none.
+    pub table: i32,
+    /// For the game of its room; `None` when it has none to show (a guest,
+    /// `no_stats`, a room without a game or a game without statistics).
+    pub stats: Option<PlayerStats>,
 }
 
 /// What travels on a link.
@@ -103,6 +118,32 @@ pub enum LinkMsg {
         reason: u8,
     },
     // ----- end of the tables block -----
+    // ----- matchmaking across nodes (docs/cluster.md §8) -----
+    /// The sender runs exactly these queues (it holds their locks).
+    QueueRunner {
+        queues: Vec<String>,
+    },
+    /// A ticket of the sender's player `name` for `queue`, which the
+    /// receiver runs; the rating in thousandths.
+    Ticket {
+        queue: String,
+        name: String,
+        rating_milli: i64,
+    },
+    /// That player's ticket in `queue` (every queue when `None`) ends.
+    TicketCancel {
+        queue: Option<String>,
+        name: String,
+    },
+    /// The receiver's player `name` was matched by the sender: table
+    /// `table` of the room `room` (a key) on the sender, seat `seat`.
+    Matched {
+        queue: String,
+        name: String,
+        room: String,
+        table: i32,
+        seat: u32,
+    },
 }
 
 const HELLO: u8 = 1;
@@ -120,6 +161,13 @@ const JOIN_REQUEST: u8 = 11;
 const JOIN_ANSWER: u8 = 12;
 const LEAVE_TABLE: u8 = 13;
 const SEAT_LOST: u8 = 14;
+// Kinds 30-39: matchmaking across nodes.
+const QUEUE_RUNNER: u8 = 30;
+const TICKET: u8 = 31;
+const TICKET_CANCEL: u8 = 32;
+const MATCHED: u8 = 33;
+/// Most queue names in one QUEUE_RUNNER.
+const MAX_QUEUE_NAMES: usize = 256;
 
 /// Why a link's bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +180,8 @@ pub enum CodecError {
     TrailingBytes,
     /// A field's value is outside its table (e.g. a seat kind).
     BadValue,
+    /// A HELLO of another link version.
+    Version(u16),
 }
 
 impl std::fmt::Display for CodecError {
@@ -144,6 +194,10 @@ impl std::fmt::Display for CodecError {
             CodecError::NotUtf8 => f.write_str("a string is not UTF-8"),
             CodecError::TrailingBytes => f.write_str("bytes after the last field"),
             CodecError::BadValue => f.write_str("a field's value is out of range"),
+            CodecError::Version(v) => write!(
+                f,
+                "the node speaks link version {v}, this one {LINK_VERSION} (every node of a zone must run the same ggzd)"
+            ),
         }
     }
 }
@@ -157,6 +211,7 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.byte(HELLO);
             w.short(node)?;
             w.0.extend_from_slice(&incarnation.to_be_bytes());
+            w.0.extend_from_slice(&LINK_VERSION.to_be_bytes());
         }
         LinkMsg::Player(p) => {
             w.byte(PLAYER);
@@ -165,6 +220,8 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.byte(u8::from(p.room.is_some()) | u8::from(p.guest) << 1 | u8::from(p.at_table) << 2);
             w.0.extend_from_slice(&p.perms.to_be_bytes());
             w.byte(p.lag);
+            w.0.extend_from_slice(&p.table.to_be_bytes());
+            w.stats(p.stats.as_ref());
         }
         LinkMsg::SnapshotEnd => w.byte(SNAPSHOT_END),
         LinkMsg::Gone { name } => {
@@ -239,6 +296,45 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.0.extend_from_slice(&id.to_be_bytes());
             w.byte(*reason);
         }
+        LinkMsg::QueueRunner { queues } => {
+            w.byte(QUEUE_RUNNER);
+            if queues.len() > MAX_QUEUE_NAMES {
+                return None;
+            }
+            w.0.extend_from_slice(&(queues.len() as u16).to_be_bytes());
+            for q in queues {
+                w.short(q)?;
+            }
+        }
+        LinkMsg::Ticket {
+            queue,
+            name,
+            rating_milli,
+        } => {
+            w.byte(TICKET);
+            w.short(queue)?;
+            w.short(name)?;
+            w.0.extend_from_slice(&rating_milli.to_be_bytes());
+        }
+        LinkMsg::TicketCancel { queue, name } => {
+            w.byte(TICKET_CANCEL);
+            w.short(queue.as_deref().unwrap_or(""))?;
+            w.short(name)?;
+        }
+        LinkMsg::Matched {
+            queue,
+            name,
+            room,
+            table,
+            seat,
+        } => {
+            w.byte(MATCHED);
+            w.short(queue)?;
+            w.short(name)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&table.to_be_bytes());
+            w.0.extend_from_slice(&seat.to_be_bytes());
+        }
     }
     let body = w.0.len() - 4;
     if body > MAX_FRAME {
@@ -262,6 +358,28 @@ impl Writer {
         self.0.extend_from_slice(&(s.len() as u16).to_be_bytes());
         self.0.extend_from_slice(s.as_bytes());
         Some(())
+    }
+
+    /// A presence byte (1 = stats, 2 = records, 4 = rating, 8 = high
+    /// score), then the parts present.
+    fn stats(&mut self, stats: Option<&PlayerStats>) {
+        let Some(s) = stats else {
+            self.byte(0);
+            return;
+        };
+        self.byte(
+            1 | u8::from(s.records.is_some()) << 1
+                | u8::from(s.rating.is_some()) << 2
+                | u8::from(s.highscore.is_some()) << 3,
+        );
+        if let Some((w, l, t, f)) = s.records {
+            for n in [w, l, t, f] {
+                self.0.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+        for n in [s.rating, s.highscore].into_iter().flatten() {
+            self.0.extend_from_slice(&n.to_be_bytes());
+        }
     }
 
     fn long(&mut self, s: &str) -> Option<()> {
@@ -297,16 +415,23 @@ pub fn decode(buf: &[u8]) -> Result<Option<(LinkMsg, usize)>, CodecError> {
 fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
     let mut r = Reader(body);
     let msg = match r.byte()? {
-        HELLO => LinkMsg::Hello {
-            node: r.short()?,
-            incarnation: u64::from_be_bytes(r.array::<8>()?),
-        },
+        HELLO => {
+            let node = r.short()?;
+            let incarnation = u64::from_be_bytes(r.array::<8>()?);
+            let version = u16::from_be_bytes(r.array::<2>()?);
+            if version != LINK_VERSION {
+                return Err(CodecError::Version(version));
+            }
+            LinkMsg::Hello { node, incarnation }
+        }
         PLAYER => {
             let name = r.short()?;
             let room = r.short()?;
             let flags = r.byte()?;
             let perms = u32::from_be_bytes(r.array::<4>()?);
             let lag = r.byte()?;
+            let table = i32::from_be_bytes(r.array::<4>()?);
+            let stats = r.stats()?;
             LinkMsg::Player(PlayerInfo {
                 name,
                 room: (flags & 1 != 0).then_some(room),
@@ -314,6 +439,8 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
                 perms,
                 lag,
                 at_table: flags & 4 != 0,
+                table,
+                stats,
             })
         }
         SNAPSHOT_END => LinkMsg::SnapshotEnd,
@@ -365,6 +492,36 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
             room: r.short()?,
             id: u32::from_be_bytes(r.array::<4>()?),
             reason: r.byte()?,
+        },
+        QUEUE_RUNNER => {
+            let n = u16::from_be_bytes(r.array::<2>()?) as usize;
+            if n > MAX_QUEUE_NAMES {
+                return Err(CodecError::TooLong);
+            }
+            let mut queues = Vec::with_capacity(n);
+            for _ in 0..n {
+                queues.push(r.short()?);
+            }
+            LinkMsg::QueueRunner { queues }
+        }
+        TICKET => LinkMsg::Ticket {
+            queue: r.short()?,
+            name: r.short()?,
+            rating_milli: r.i64()?,
+        },
+        TICKET_CANCEL => {
+            let queue = r.short()?;
+            LinkMsg::TicketCancel {
+                queue: (!queue.is_empty()).then_some(queue),
+                name: r.short()?,
+            }
+        }
+        MATCHED => LinkMsg::Matched {
+            queue: r.short()?,
+            name: r.short()?,
+            room: r.short()?,
+            table: i32::from_be_bytes(r.array::<4>()?),
+            seat: r.u32()?,
         },
         other => return Err(CodecError::UnknownKind(other)),
     };
@@ -470,6 +627,41 @@ impl Reader<'_> {
         String::from_utf8(bytes.to_vec()).map_err(|_| CodecError::NotUtf8)
     }
 
+    fn u32(&mut self) -> Result<u32, CodecError> {
+        Ok(u32::from_be_bytes(self.array::<4>()?))
+    }
+
+    fn i64(&mut self) -> Result<i64, CodecError> {
+        Ok(i64::from_be_bytes(self.array::<8>()?))
+    }
+
+    fn stats(&mut self) -> Result<Option<PlayerStats>, CodecError> {
+        let present = self.byte()?;
+        if present & 1 == 0 {
+            return Ok(None);
+        }
+        let records = if present & 2 != 0 {
+            Some((self.u32()?, self.u32()?, self.u32()?, self.u32()?))
+        } else {
+            None
+        };
+        let rating = if present & 4 != 0 {
+            Some(self.i64()?)
+        } else {
+            None
+        };
+        let highscore = if present & 8 != 0 {
+            Some(self.i64()?)
+        } else {
+            None
+        };
+        Ok(Some(PlayerStats {
+            records,
+            rating,
+            highscore,
+        }))
+    }
+
     fn short(&mut self) -> Result<String, CodecError> {
         let len = u16::from_be_bytes(self.array::<2>()?) as usize;
         self.string(len, MAX_NAME)
@@ -498,6 +690,26 @@ mod tests {
                 perms: 0x8000_0001,
                 lag: 3,
                 at_table: true,
+                table: 12,
+                stats: Some(PlayerStats {
+                    records: Some((1, 2, 3, u32::MAX)),
+                    rating: Some(-1500),
+                    highscore: None,
+                }),
+            }),
+            LinkMsg::Player(PlayerInfo {
+                name: "carl".into(),
+                room: Some("ttt".into()),
+                guest: false,
+                perms: 0,
+                lag: 2,
+                at_table: false,
+                table: -1,
+                stats: Some(PlayerStats {
+                    records: None,
+                    rating: None,
+                    highscore: Some(i64::MIN),
+                }),
             }),
             LinkMsg::Player(PlayerInfo {
                 name: "bob".into(),
@@ -506,6 +718,8 @@ mod tests {
                 perms: 7,
                 lag: 1,
                 at_table: false,
+                table: -1,
+                stats: None,
             }),
             LinkMsg::SnapshotEnd,
             LinkMsg::Gone { name: "bob".into() },
@@ -589,6 +803,30 @@ mod tests {
                 id: 1,
                 reason: 1,
             },
+            LinkMsg::QueueRunner {
+                queues: vec!["ttt".into(), "chess blitz".into()],
+            },
+            LinkMsg::QueueRunner { queues: Vec::new() },
+            LinkMsg::Ticket {
+                queue: "ttt".into(),
+                name: "Ann".into(),
+                rating_milli: -1_500_250,
+            },
+            LinkMsg::TicketCancel {
+                queue: Some("ttt".into()),
+                name: "Ann".into(),
+            },
+            LinkMsg::TicketCancel {
+                queue: None,
+                name: "Ann".into(),
+            },
+            LinkMsg::Matched {
+                queue: "ttt".into(),
+                name: "Ann".into(),
+                room: "tictactoe".into(),
+                table: 3,
+                seat: 1,
+            },
         ]
     }
 
@@ -650,10 +888,29 @@ mod tests {
                 ],
                 CodecError::BadValue,
             ),
+            (
+                vec![0, 0, 0, 3, QUEUE_RUNNER, 0x01, 0x01],
+                CodecError::TooLong,
+            ),
         ];
         for (bytes, want) in cases {
             assert_eq!(decode(&bytes), Err(want), "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn a_hello_of_another_link_version_is_refused() {
+        let mut frame = encode(&LinkMsg::Hello {
+            node: "n".into(),
+            incarnation: 1,
+        })
+        .unwrap();
+        let n = frame.len();
+        frame[n - 2..].copy_from_slice(&1u16.to_be_bytes());
+        assert_eq!(decode(&frame), Err(CodecError::Version(1)));
+        // A HELLO of version 1 had no version at all: too short.
+        let old = [0, 0, 0, 12, HELLO, 0, 1, b'n', 0, 0, 0, 0, 0, 0, 0, 1];
+        assert_eq!(decode(&old), Err(CodecError::Truncated));
     }
 
     #[test]

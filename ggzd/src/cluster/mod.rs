@@ -7,6 +7,8 @@
 
 pub mod codec;
 pub mod membership;
+pub mod outbox;
+pub mod queues;
 pub mod tables;
 pub mod view;
 

@@ -5,6 +5,7 @@
 //! rebuilt (its snapshot resynchronises the peer); bytes that do not
 //! decode cost that link only.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -13,10 +14,12 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry as PollRegistry, Token};
 
+use super::cluster_lock::QueueLocks;
 use super::cluster_registry::{Identity, Registry, RegistryEvent};
 use crate::cluster::Outbound;
 use crate::cluster::codec::{self, LinkMsg, MAX_FRAME};
 use crate::cluster::membership::{Action, Membership, NodeRow};
+use crate::cluster::outbox::{self, Outbox};
 use crate::config::cluster::ClusterConfig;
 use crate::store::StoreTarget;
 use crate::zone::Zone;
@@ -92,6 +95,13 @@ pub struct ClusterIo {
     pub(super) channels: super::cluster_channel::Channels,
     /// Relay connections that presented their header, for the zone.
     pub(super) arrived: Vec<(TcpStream, IpAddr, [u8; 16])>,
+    /// Chat for live peers whose link is down, by node.
+    outboxes: HashMap<String, Outbox>,
+    /// The matchmaking queues' advisory locks.
+    locks: Option<QueueLocks>,
+    /// A registry reading arrived this turn (the queue names are checked
+    /// against the locks wanted then).
+    read: bool,
 }
 
 impl ClusterIo {
@@ -134,10 +144,18 @@ impl ClusterIo {
             incarnation,
             address,
         };
+        let waker_for_locks = Arc::clone(&waker);
         let (registry, first_reading) =
             Registry::start(target, me.clone(), config.heartbeat(), waker)
                 .map_err(|e| io::Error::other(format!("cluster registry: {e}")))?;
         zone.enable_cluster(&me.node, incarnation);
+        let locks = QueueLocks::start(
+            target,
+            zone.queue_names(),
+            config.heartbeat(),
+            waker_for_locks,
+        )
+        .map_err(|e| io::Error::other(format!("cluster queue locks: {e}")))?;
         log::info!(
             "cluster: node {} listening for node links on {bound} (advertised as {})",
             me.node,
@@ -155,6 +173,9 @@ impl ClusterIo {
             dirty: Vec::new(),
             doomed: Vec::new(),
             rejoined: false,
+            outboxes: HashMap::new(),
+            locks: Some(locks),
+            read: false,
         };
         // Known from the start, the other nodes' links are vouched for at
         // once (and this node dials whom it must).
@@ -174,6 +195,9 @@ impl ClusterIo {
             log::debug!("cluster: a message past the link's bounds is not sent");
             return;
         };
+        if outbox::holds(&msg) {
+            self.hold_for_down_links(target.as_deref(), &frame);
+        }
         for slot in 0..self.links.len() {
             // Only links whose HELLO was vouched for: a link that may yet
             // be refused hears nothing but this node's HELLO.
@@ -185,6 +209,38 @@ impl ClusterIo {
             };
             if wanted {
                 self.push(slot, &frame);
+            }
+        }
+    }
+
+    /// Chat for live peers whose link is down (being redialed, or not
+    /// vouched for yet) waits in their outbox for the new link.
+    fn hold_for_down_links(&mut self, target: Option<&str>, frame: &[u8]) {
+        let down: Vec<String> = self
+            .membership
+            .peers()
+            .filter(|peer| target.is_none_or(|t| t == *peer))
+            .filter(|peer| {
+                !self
+                    .links
+                    .iter()
+                    .flatten()
+                    .any(|l| l.up && l.node.as_deref() == Some(*peer))
+            })
+            .map(str::to_string)
+            .collect();
+        for peer in down {
+            if self
+                .outboxes
+                .entry(peer.clone())
+                .or_default()
+                .push(frame.to_vec())
+            {
+                log::warn!(
+                    "cluster: chat held for {peer} while its link is down passes {} frames or {} bytes; the oldest is dropped",
+                    outbox::MAX_FRAMES,
+                    outbox::MAX_BYTES
+                );
             }
         }
     }
@@ -641,6 +697,16 @@ impl ClusterIo {
             link.up = true;
         }
         self.send_snapshot(slot, zone);
+        if let Some(mut held) = self.outboxes.remove(node) {
+            let (frames, dropped) = held.take();
+            log::info!(
+                "cluster: {} chat frame(s) held for {node} follow its snapshot ({dropped} dropped)",
+                frames.len()
+            );
+            for frame in frames {
+                self.push(slot, &frame);
+            }
+        }
         log::info!("cluster: link to {node} is up");
         true
     }
@@ -707,6 +773,7 @@ impl ClusterIo {
                 RegistryEvent::Nodes(rows) => {
                     self.apply(&rows, poll, &mut dead);
                     read = true;
+                    self.read = true;
                 }
             }
         }
@@ -728,6 +795,14 @@ impl ClusterIo {
                     forget,
                 } => {
                     log::info!("cluster: node {node} is dead");
+                    if let Some(held) = self.outboxes.remove(&node)
+                        && !held.is_empty()
+                    {
+                        log::info!(
+                            "cluster: {} chat frame(s) held for {node} are discarded",
+                            held.len()
+                        );
+                    }
                     if forget && let Some(registry) = &self.registry {
                         registry.forget(&node, incarnation);
                     }
@@ -753,6 +828,9 @@ impl ClusterIo {
 
     /// The server stops: this node leaves the registry.
     pub fn stop(mut self) {
+        if let Some(locks) = self.locks.take() {
+            locks.stop();
+        }
         if let Some(registry) = self.registry.take() {
             registry.stop();
         }
@@ -838,11 +916,33 @@ impl super::Server {
         self.zone.cluster_seats_sweep(now, None, &mut self.io);
         for node in dead {
             self.io.end_channel_relays_of(&node);
+            self.zone
+                .cluster_seats_sweep(now, Some(&node), &mut self.io);
             self.zone.on_cluster_node_gone(&node, now, &mut self.io);
         }
         self.tell_zone(said, now);
         if rejoined {
             self.zone.cluster_reclaim(&mut self.io);
+        }
+        self.queue_locks_turn(now);
+    }
+
+    /// The queues' locks: a change of what this node runs goes to the
+    /// zone; at each registry reading the queues offered (which a reload
+    /// may change) go to the lock thread.
+    fn queue_locks_turn(&mut self, now: Instant) {
+        let Some(cluster) = self.io.cluster.as_mut() else {
+            return;
+        };
+        let read = std::mem::take(&mut cluster.read);
+        let Some(locks) = cluster.locks.as_mut() else {
+            return;
+        };
+        if read {
+            locks.set_queues(self.zone.queue_names());
+        }
+        if let Some(held) = locks.changed() {
+            self.zone.cluster_queues_held(held, now, &mut self.io);
         }
     }
 

@@ -7,6 +7,7 @@
 mod accept;
 mod cluster;
 mod cluster_channel;
+mod cluster_lock;
 mod cluster_registry;
 mod conn;
 mod contain;

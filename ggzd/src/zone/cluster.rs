@@ -40,6 +40,9 @@ pub(crate) struct ZoneCluster {
     pub tables: super::cluster_tables::ClusterTables,
     /// JOIN and LEAVE across nodes (`zone/cluster_seats.rs`).
     pub seats: super::cluster_seats::ClusterSeats,
+    /// Who runs which matchmaking queue, and the tickets across nodes
+    /// (`zone/cluster_queue.rs`).
+    pub queues: crate::cluster::queues::QueueBook,
 }
 
 impl Zone {
@@ -54,6 +57,7 @@ impl Zone {
             held: HashMap::new(),
             tables: Default::default(),
             seats: Default::default(),
+            queues: Default::default(),
         }));
     }
 
@@ -187,6 +191,8 @@ impl Zone {
             perms: p.perms,
             lag: p.lag,
             at_table: p.table().is_some(),
+            table: p.table().map_or(-1, |t| t as i32),
+            stats: p.room.and_then(|room| self.player_view(p, room).stats),
         }
     }
 
@@ -199,6 +205,7 @@ impl Zone {
             .map(|p| LinkMsg::Player(self.player_info(p)))
             .collect();
         out.extend(self.cluster_table_snapshot());
+        out.extend(self.queue_runner_msg());
         out.push(LinkMsg::SnapshotEnd);
         out
     }
@@ -306,17 +313,21 @@ impl Zone {
                     return;
                 }
                 let name = info.name.clone();
-                let lag = info.lag;
+                let (lag, stats) = (info.lag, info.stats);
                 let Some(c) = self.cluster.as_mut() else {
                     return;
                 };
-                let old_lag = c.view.get(&canonical).map(|p| p.info.lag);
+                let old = c.view.get(&canonical).map(|p| (p.info.lag, p.info.stats));
                 match c.view.upsert(node, canonical, info) {
                     Some(moved) => self.show_move(&name, moved, now, sink),
-                    None if old_lag.is_some_and(|old| old != lag) => {
-                        self.show_lag(&name, lag, sink);
+                    None => {
+                        if old.is_some_and(|(old, _)| old != lag) {
+                            self.show_lag(&name, lag, sink);
+                        }
+                        if old.is_some_and(|(_, old)| old != stats) {
+                            self.show_stats(&name, stats, sink);
+                        }
                     }
-                    None => {}
                 }
             }
             LinkMsg::SnapshotEnd => {
@@ -362,12 +373,17 @@ impl Zone {
                     self.metrics.chat_delivered(1);
                 }
             }
+            queue_msg @ (LinkMsg::QueueRunner { .. }
+            | LinkMsg::Ticket { .. }
+            | LinkMsg::TicketCancel { .. }
+            | LinkMsg::Matched { .. }) => self.on_cluster_queue_msg(node, queue_msg, now, sink),
         }
     }
 
     /// A node died (or restarted, or its link's snapshot is being
     /// replaced): its players leave every room here.
     pub fn on_cluster_node_gone(&mut self, node: &str, now: Instant, sink: &mut dyn Sink) {
+        self.cluster_queue_node_gone(node);
         let gone = self
             .cluster
             .as_mut()
@@ -380,7 +396,7 @@ impl Zone {
         self.cluster_tables_node_gone(node, now, sink);
     }
 
-    pub(super) fn room_by_key(&self, key: &str) -> Option<u32> {
+    pub(crate) fn room_by_key(&self, key: &str) -> Option<u32> {
         self.rooms
             .iter()
             .flatten()
@@ -401,12 +417,15 @@ impl Zone {
             self.touch_room(from, now);
         }
         if let Some(to) = to {
+            let table = self.seated_in_room(to).get(&moved.canonical).copied();
             let view = self
                 .cluster
                 .as_ref()
                 .and_then(|c| c.view.get(&moved.canonical))
                 .map(|p| {
-                    r::update_player_add(to as i32, from.map_or(-1, |f| f as i32), &remote_view(p))
+                    let mut view = remote_view(p);
+                    view.table = table.map_or(-1, |id| id as i32);
+                    r::update_player_add(to as i32, from.map_or(-1, |f| f as i32), &view)
                 });
             if let Some(update) = view {
                 self.broadcast_room(to, &msg(update), None, sink);
@@ -428,8 +447,27 @@ impl Zone {
         }
     }
 
+    fn show_stats(&mut self, name: &str, stats: Option<r::StatsView>, sink: &mut dyn Sink) {
+        if let Some(id) = self.remote_room(name) {
+            let update = msg(r::update_player_stats(id as i32, name, stats.as_ref()));
+            self.broadcast_room(id, &update, None, sink);
+        }
+    }
+
+    /// The local room a remote player is in.
+    fn remote_room(&self, name: &str) -> Option<u32> {
+        self.cluster
+            .as_ref()
+            .and_then(|c| c.view.get(&canonical_name(name)))
+            .and_then(|p| p.info.room.clone())
+            .and_then(|key| self.room_by_key(&key))
+    }
+
     fn show_gone(&mut self, gone: Vec<RemotePlayer>, now: Instant, sink: &mut dyn Sink) {
         for player in gone {
+            // Logged out, left out of a snapshot, or its node died: its
+            // tickets here end with it.
+            self.cluster_queue_player_gone(&player.node, &player.canonical);
             if let Some(id) = player
                 .info
                 .room
@@ -450,9 +488,10 @@ impl Zone {
     }
 }
 
-/// A remote player as room lists show it, at no table (the caller fills in
-/// the table from the tables' states); statistics are read by its own node
-/// and not carried.
+/// A remote player as room lists show it: its statistics for the room's
+/// game as its own node last said (docs/cluster.md §3, PLAYER), at no
+/// table: its node numbers tables its own way, so callers put in this
+/// node's id for the table it sits at (`seated_in_room`, docs/cluster.md §8).
 fn remote_view(p: &RemotePlayer) -> PlayerView<'_> {
     PlayerView {
         name: &p.info.name,
@@ -460,6 +499,6 @@ fn remote_view(p: &RemotePlayer) -> PlayerView<'_> {
         table: -1,
         perms: p.info.perms,
         lag: p.info.lag,
-        stats: None,
+        stats: p.info.stats,
     }
 }

@@ -8,6 +8,7 @@ mod channel;
 mod channel_token;
 pub mod chat;
 pub mod cluster;
+mod cluster_queue;
 mod cluster_seats;
 mod cluster_tables;
 pub mod effects;

@@ -226,6 +226,7 @@ impl Zone {
     ) {
         // A ticket is bound to the room it was asked from.
         self.matchmaker.cancel(conn, None);
+        self.cluster_cancel_tickets(conn, &player.name, None, sink);
         let Some(room) = self.room_mut(room_id) else {
             return;
         };

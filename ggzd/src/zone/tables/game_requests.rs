@@ -207,6 +207,7 @@ impl Zone {
             }
             self.cluster_player_changed(conn, sink);
             sink.send(conn, &msg(r::leave(LeaveReason::Boot, Some("[server]"))));
+            self.cluster_player_changed(conn, sink);
         }
         self.game_broadcast(room, id, update, now, sink);
     }

@@ -217,6 +217,7 @@ impl Zone {
                 let update = r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
                 self.broadcast_room(room, &msg(update), None, sink);
             }
+            self.cluster_player_changed(conn, sink);
         }
     }
 

@@ -239,6 +239,8 @@ fn a_join_from_another_node_gets_a_token_only_for_a_seat_it_may_take() {
             perms: perms::GUEST,
             lag: 1,
             at_table: false,
+            table: -1,
+            stats: None,
         }),
     );
     w.sink.cluster.clear();
@@ -364,6 +366,8 @@ fn the_tables_node_sends_its_tables_and_seats_players_of_other_nodes() {
             perms: perms::GUEST,
             lag: 1,
             at_table: false,
+            table: -1,
+            stats: None,
         }),
     );
     let ask = |spectator| LinkMsg::JoinRequest {
