@@ -12,7 +12,7 @@
 #
 # Environment: NODES (default 3), BIN (default target/release: ggzd,
 # ggzd-bench, and ggzd-tictactoe for tables), WORK (default a new
-# /tmp/bench-cluster.XXXXXX), RUNS (runs per measure of the whole set,
+# /tmp/bench-cluster.XXXXXX, removed at the end), RUNS (runs per measure of the whole set,
 # default 1), JSON=1 for ggzd-bench --json. Run it from the source tree
 # after `cargo build --release -p ggzd -p ggzd-tools -p tictactoe`; as
 # root the database runs as "nobody" (throwaway-pg.sh).
@@ -27,7 +27,13 @@ for exe in "$BIN/ggzd" "$B"; do
 done
 [ "$NODES" -ge 1 ] 2>/dev/null || { echo "NODES must be a number >= 1" >&2; exit 2; }
 
-WORK=${WORK:-$(mktemp -d /tmp/bench-cluster.XXXXXX)}
+# A WORK given is kept (only what this script put there goes); the
+# default one is removed.
+OWN_WORK=0
+if [ -z "${WORK:-}" ]; then
+    WORK=$(mktemp -d /tmp/bench-cluster.XXXXXX)
+    OWN_WORK=1
+fi
 mkdir -p "$WORK"
 # The database may run as another user (nobody, as root): it must reach pg/.
 chmod 755 "$WORK"
@@ -57,7 +63,15 @@ stop_nodes() {
 
 cleanup() {
     stop_nodes
-    rm -rf "$WORK"
+    if [ "$OWN_WORK" = 1 ]; then
+        rm -rf "$WORK"
+    else
+        i=1
+        while [ $i -le "$NODES" ]; do
+            rm -rf "$WORK/n$i"
+            i=$((i + 1))
+        done
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
