@@ -359,6 +359,12 @@ impl Server {
             self.fire_timers(now);
             self.deliver_table_events(now);
             self.cluster_turn(now);
+            // The links go first: a chat line for a room fanned out here
+            // and on other nodes reaches them before this node spends its
+            // turn writing to its own clients, so the nodes fan out in
+            // parallel. Dropping an overflowed client in `settle` may
+            // queue more (its GONE): the second flush sends that.
+            self.cluster_flush();
             self.settle(now);
             self.cluster_flush();
             if self.io.games.sweep_due(now) {
