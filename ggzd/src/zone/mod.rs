@@ -15,6 +15,7 @@ mod guard;
 mod lag;
 mod login;
 mod matchmaking;
+mod prespawn;
 pub use login::unix_now;
 pub mod operator;
 pub mod perms;
