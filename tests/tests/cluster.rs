@@ -188,8 +188,8 @@ fn a_killed_node_takes_only_its_players_and_a_restarted_one_rejoins() {
     let mut bea = b.guest_in_room("bea", 0);
     wait_players(&mut bea, &["alice", "bea", "carl"]);
     wait_players(&mut alice, &["alice", "bea", "carl"]);
-    // Chat is not held for a link that is still being made: wait until c
-    // too sees bea.
+    // c too sees bea once its link to the new b is up (chat sent before
+    // that waits in b's outbox for c, docs/cluster.md §3).
     wait_players(&mut carl, &["alice", "bea", "carl"]);
     assert_eq!(request(&mut bea, "<CHAT>back again</CHAT>", "chat"), "ok");
     assert_eq!(chat_from(&mut alice, "normal", "bea"), "back again");

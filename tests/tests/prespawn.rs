@@ -1,5 +1,5 @@
 //! Game servers started ahead of their tables (`[matchmaking] prespawn`,
-//! docs/matchmaking.md §9): a match served by a warm game server, which
+//! docs/matchmaking.md §10): a match served by a warm game server, which
 //! the pool then replaces; a warm one that dies is replaced too; reload
 //! and shutdown leave no process and no descriptor behind. With
 //! `GGZD_E2E_TTT_SERVER` the warm game servers are the original C ones.

@@ -7,6 +7,20 @@
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Longest node or player name, room key or other short string.
 pub const MAX_NAME: usize = 256;
+/// The link's version, written after HELLO's incarnation. Frames carry no
+/// version of their own: both ends of a link must speak the same one, and
+/// a HELLO of another version drops the link (logged) rather than letting
+/// frames of another shape be misread. 2: PLAYER carries table and stats.
+pub const LINK_VERSION: u16 = 2;
+
+/// The statistics a player shows for its room's game (the same fields a
+/// local player's `LIST player` entry has); each part only when the game
+/// keeps it.
+pub use crate::proto::reply::StatsView as PlayerStats;
+
+use super::tables::{
+    MAX_TABLE_DESC, MAX_TABLE_SEATS, MAX_TABLE_SPECTATORS, SeatKind, SeatState, TableState,
+};
 
 /// One player as other nodes see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +33,13 @@ pub struct PlayerInfo {
     pub guest: bool,
     pub perms: u32,
     pub lag: u8,
-    /// Sits or watches at a table (of its own node).
+    /// Sits or watches at a table.
     pub at_table: bool,
+    /// The id of that table, -1 for none.
+    pub table: i32,
+    /// For the game of its room; `None` when it has none to show (a guest,
+    /// `no_stats`, a room without a game or a game without statistics).
+    pub stats: Option<PlayerStats>,
 }
 
 /// What travels on a link.
@@ -56,6 +75,75 @@ pub enum LinkMsg {
         to: String,
         text: Option<String>,
     },
+    // ----- tables across nodes (engineer "xtables", kinds 9-29) -----
+    /// The whole state of one of the sender's tables (also: one snapshot
+    /// entry). The receiver diffs it against what it had.
+    Table(TableState),
+    /// One of the sender's tables ended.
+    TableGone {
+        room: String,
+        id: u32,
+    },
+    /// A player of the sender asks for a seat (or a spectator slot) at a
+    /// table of the receiver. `seat` is the seat asked for, if any.
+    JoinRequest {
+        req: u32,
+        player: String,
+        room: String,
+        id: u32,
+        spectator: bool,
+        seat: Option<u32>,
+    },
+    /// The answer to JoinRequest `req`: a result code (the original's
+    /// number, docs/client-server.md), and on success the one-time token
+    /// the game channel's relay connection presents.
+    JoinAnswer {
+        req: u32,
+        code: i8,
+        token: [u8; 16],
+    },
+    /// A player of the sender left a table of the receiver.
+    LeaveTable {
+        player: String,
+        room: String,
+        id: u32,
+    },
+    /// A player of the receiver no longer sits at (or watches) a table of
+    /// the sender: booted, or its channel was refused. `reason` is a
+    /// LEAVE reason (0 normal, 1 boot, 2 gameover, 3 gameerror).
+    SeatLost {
+        player: String,
+        room: String,
+        id: u32,
+        reason: u8,
+    },
+    // ----- end of the tables block -----
+    // ----- matchmaking across nodes (docs/cluster.md §8) -----
+    /// The sender runs exactly these queues (it holds their locks).
+    QueueRunner {
+        queues: Vec<String>,
+    },
+    /// A ticket of the sender's player `name` for `queue`, which the
+    /// receiver runs; the rating in thousandths.
+    Ticket {
+        queue: String,
+        name: String,
+        rating_milli: i64,
+    },
+    /// That player's ticket in `queue` (every queue when `None`) ends.
+    TicketCancel {
+        queue: Option<String>,
+        name: String,
+    },
+    /// The receiver's player `name` was matched by the sender: table
+    /// `table` of the room `room` (a key) on the sender, seat `seat`.
+    Matched {
+        queue: String,
+        name: String,
+        room: String,
+        table: i32,
+        seat: u32,
+    },
 }
 
 const HELLO: u8 = 1;
@@ -66,6 +154,20 @@ const ROOM_CHAT: u8 = 5;
 const ANNOUNCE: u8 = 6;
 const PRIVATE: u8 = 7;
 const BEEP: u8 = 8;
+// Tables across nodes (engineer "xtables": kinds 9-29).
+const TABLE: u8 = 9;
+const TABLE_GONE: u8 = 10;
+const JOIN_REQUEST: u8 = 11;
+const JOIN_ANSWER: u8 = 12;
+const LEAVE_TABLE: u8 = 13;
+const SEAT_LOST: u8 = 14;
+// Kinds 30-39: matchmaking across nodes.
+const QUEUE_RUNNER: u8 = 30;
+const TICKET: u8 = 31;
+const TICKET_CANCEL: u8 = 32;
+const MATCHED: u8 = 33;
+/// Most queue names in one QUEUE_RUNNER.
+const MAX_QUEUE_NAMES: usize = 256;
 
 /// Why a link's bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +178,10 @@ pub enum CodecError {
     TooLong,
     NotUtf8,
     TrailingBytes,
+    /// A field's value is outside its table (e.g. a seat kind).
+    BadValue,
+    /// A HELLO of another link version.
+    Version(u16),
 }
 
 impl std::fmt::Display for CodecError {
@@ -87,6 +193,11 @@ impl std::fmt::Display for CodecError {
             CodecError::TooLong => f.write_str("a field is too long"),
             CodecError::NotUtf8 => f.write_str("a string is not UTF-8"),
             CodecError::TrailingBytes => f.write_str("bytes after the last field"),
+            CodecError::BadValue => f.write_str("a field's value is out of range"),
+            CodecError::Version(v) => write!(
+                f,
+                "the node speaks link version {v}, this one {LINK_VERSION} (every node of a zone must run the same ggzd)"
+            ),
         }
     }
 }
@@ -100,6 +211,7 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.byte(HELLO);
             w.short(node)?;
             w.0.extend_from_slice(&incarnation.to_be_bytes());
+            w.0.extend_from_slice(&LINK_VERSION.to_be_bytes());
         }
         LinkMsg::Player(p) => {
             w.byte(PLAYER);
@@ -108,6 +220,8 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.byte(u8::from(p.room.is_some()) | u8::from(p.guest) << 1 | u8::from(p.at_table) << 2);
             w.0.extend_from_slice(&p.perms.to_be_bytes());
             w.byte(p.lag);
+            w.0.extend_from_slice(&p.table.to_be_bytes());
+            w.stats(p.stats.as_ref());
         }
         LinkMsg::SnapshotEnd => w.byte(SNAPSHOT_END),
         LinkMsg::Gone { name } => {
@@ -133,6 +247,94 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
                 w.long(text)?;
             }
         }
+        LinkMsg::Table(t) => {
+            w.byte(TABLE);
+            write_table(&mut w, t)?;
+        }
+        LinkMsg::TableGone { room, id } => {
+            w.byte(TABLE_GONE);
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+        }
+        LinkMsg::JoinRequest {
+            req,
+            player,
+            room,
+            id,
+            spectator,
+            seat,
+        } => {
+            w.byte(JOIN_REQUEST);
+            w.0.extend_from_slice(&req.to_be_bytes());
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            w.byte(u8::from(*spectator));
+            w.0.extend_from_slice(&seat.map_or(-1, i64::from).to_be_bytes());
+        }
+        LinkMsg::JoinAnswer { req, code, token } => {
+            w.byte(JOIN_ANSWER);
+            w.0.extend_from_slice(&req.to_be_bytes());
+            w.byte(*code as u8);
+            w.0.extend_from_slice(token);
+        }
+        LinkMsg::LeaveTable { player, room, id } => {
+            w.byte(LEAVE_TABLE);
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+        }
+        LinkMsg::SeatLost {
+            player,
+            room,
+            id,
+            reason,
+        } => {
+            w.byte(SEAT_LOST);
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            w.byte(*reason);
+        }
+        LinkMsg::QueueRunner { queues } => {
+            w.byte(QUEUE_RUNNER);
+            if queues.len() > MAX_QUEUE_NAMES {
+                return None;
+            }
+            w.0.extend_from_slice(&(queues.len() as u16).to_be_bytes());
+            for q in queues {
+                w.short(q)?;
+            }
+        }
+        LinkMsg::Ticket {
+            queue,
+            name,
+            rating_milli,
+        } => {
+            w.byte(TICKET);
+            w.short(queue)?;
+            w.short(name)?;
+            w.0.extend_from_slice(&rating_milli.to_be_bytes());
+        }
+        LinkMsg::TicketCancel { queue, name } => {
+            w.byte(TICKET_CANCEL);
+            w.short(queue.as_deref().unwrap_or(""))?;
+            w.short(name)?;
+        }
+        LinkMsg::Matched {
+            queue,
+            name,
+            room,
+            table,
+            seat,
+        } => {
+            w.byte(MATCHED);
+            w.short(queue)?;
+            w.short(name)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&table.to_be_bytes());
+            w.0.extend_from_slice(&seat.to_be_bytes());
+        }
     }
     let body = w.0.len() - 4;
     if body > MAX_FRAME {
@@ -156,6 +358,28 @@ impl Writer {
         self.0.extend_from_slice(&(s.len() as u16).to_be_bytes());
         self.0.extend_from_slice(s.as_bytes());
         Some(())
+    }
+
+    /// A presence byte (1 = stats, 2 = records, 4 = rating, 8 = high
+    /// score), then the parts present.
+    fn stats(&mut self, stats: Option<&PlayerStats>) {
+        let Some(s) = stats else {
+            self.byte(0);
+            return;
+        };
+        self.byte(
+            1 | u8::from(s.records.is_some()) << 1
+                | u8::from(s.rating.is_some()) << 2
+                | u8::from(s.highscore.is_some()) << 3,
+        );
+        if let Some((w, l, t, f)) = s.records {
+            for n in [w, l, t, f] {
+                self.0.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+        for n in [s.rating, s.highscore].into_iter().flatten() {
+            self.0.extend_from_slice(&n.to_be_bytes());
+        }
     }
 
     fn long(&mut self, s: &str) -> Option<()> {
@@ -191,16 +415,23 @@ pub fn decode(buf: &[u8]) -> Result<Option<(LinkMsg, usize)>, CodecError> {
 fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
     let mut r = Reader(body);
     let msg = match r.byte()? {
-        HELLO => LinkMsg::Hello {
-            node: r.short()?,
-            incarnation: u64::from_be_bytes(r.array::<8>()?),
-        },
+        HELLO => {
+            let node = r.short()?;
+            let incarnation = u64::from_be_bytes(r.array::<8>()?);
+            let version = u16::from_be_bytes(r.array::<2>()?);
+            if version != LINK_VERSION {
+                return Err(CodecError::Version(version));
+            }
+            LinkMsg::Hello { node, incarnation }
+        }
         PLAYER => {
             let name = r.short()?;
             let room = r.short()?;
             let flags = r.byte()?;
             let perms = u32::from_be_bytes(r.array::<4>()?);
             let lag = r.byte()?;
+            let table = i32::from_be_bytes(r.array::<4>()?);
+            let stats = r.stats()?;
             LinkMsg::Player(PlayerInfo {
                 name,
                 room: (flags & 1 != 0).then_some(room),
@@ -208,6 +439,8 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
                 perms,
                 lag,
                 at_table: flags & 4 != 0,
+                table,
+                stats,
             })
         }
         SNAPSHOT_END => LinkMsg::SnapshotEnd,
@@ -231,12 +464,137 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
             to: r.short()?,
             text: None,
         },
+        TABLE => LinkMsg::Table(read_table(&mut r)?),
+        TABLE_GONE => LinkMsg::TableGone {
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+        },
+        JOIN_REQUEST => LinkMsg::JoinRequest {
+            req: u32::from_be_bytes(r.array::<4>()?),
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+            spectator: r.byte()? != 0,
+            seat: u32::try_from(i64::from_be_bytes(r.array::<8>()?)).ok(),
+        },
+        JOIN_ANSWER => LinkMsg::JoinAnswer {
+            req: u32::from_be_bytes(r.array::<4>()?),
+            code: r.byte()? as i8,
+            token: r.array::<16>()?,
+        },
+        LEAVE_TABLE => LinkMsg::LeaveTable {
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+        },
+        SEAT_LOST => LinkMsg::SeatLost {
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+            reason: r.byte()?,
+        },
+        QUEUE_RUNNER => {
+            let n = u16::from_be_bytes(r.array::<2>()?) as usize;
+            if n > MAX_QUEUE_NAMES {
+                return Err(CodecError::TooLong);
+            }
+            let mut queues = Vec::with_capacity(n);
+            for _ in 0..n {
+                queues.push(r.short()?);
+            }
+            LinkMsg::QueueRunner { queues }
+        }
+        TICKET => LinkMsg::Ticket {
+            queue: r.short()?,
+            name: r.short()?,
+            rating_milli: r.i64()?,
+        },
+        TICKET_CANCEL => {
+            let queue = r.short()?;
+            LinkMsg::TicketCancel {
+                queue: (!queue.is_empty()).then_some(queue),
+                name: r.short()?,
+            }
+        }
+        MATCHED => LinkMsg::Matched {
+            queue: r.short()?,
+            name: r.short()?,
+            room: r.short()?,
+            table: i32::from_be_bytes(r.array::<4>()?),
+            seat: r.u32()?,
+        },
         other => return Err(CodecError::UnknownKind(other)),
     };
     if !r.0.is_empty() {
         return Err(CodecError::TrailingBytes);
     }
     Ok(msg)
+}
+
+/// TABLE's fields: room key, id, status (a signed byte), description, the
+/// seats (count, then kind and name each; an empty name is none) and the
+/// spectator slots (count, then a name each; empty is a free slot).
+fn write_table(w: &mut Writer, t: &TableState) -> Option<()> {
+    if t.seats.len() > MAX_TABLE_SEATS
+        || t.spectators.len() > MAX_TABLE_SPECTATORS
+        || t.desc.len() > MAX_TABLE_DESC
+    {
+        return None;
+    }
+    w.short(&t.room)?;
+    w.0.extend_from_slice(&t.id.to_be_bytes());
+    w.byte(t.status as u8);
+    w.long(&t.desc)?;
+    w.byte(t.seats.len() as u8);
+    for seat in &t.seats {
+        w.byte(seat.kind.to_wire() as u8);
+        w.short(seat.name.as_deref().unwrap_or(""))?;
+    }
+    w.byte(t.spectators.len() as u8);
+    for spectator in &t.spectators {
+        w.short(spectator.as_deref().unwrap_or(""))?;
+    }
+    Some(())
+}
+
+fn read_table(r: &mut Reader<'_>) -> Result<TableState, CodecError> {
+    let room = r.short()?;
+    let id = u32::from_be_bytes(r.array::<4>()?);
+    let status = r.byte()? as i8;
+    let desc = r.long()?;
+    if desc.len() > MAX_TABLE_DESC {
+        return Err(CodecError::TooLong);
+    }
+    let count = r.byte()? as usize;
+    if count > MAX_TABLE_SEATS {
+        return Err(CodecError::TooLong);
+    }
+    let mut seats = Vec::with_capacity(count);
+    for _ in 0..count {
+        let kind = SeatKind::from_wire(i32::from(r.byte()?)).ok_or(CodecError::BadValue)?;
+        let name = r.short()?;
+        seats.push(SeatState {
+            kind,
+            name: (!name.is_empty()).then_some(name),
+        });
+    }
+    let count = r.byte()? as usize;
+    if count > MAX_TABLE_SPECTATORS {
+        return Err(CodecError::TooLong);
+    }
+    let mut spectators = Vec::with_capacity(count);
+    for _ in 0..count {
+        let name = r.short()?;
+        spectators.push((!name.is_empty()).then_some(name));
+    }
+    Ok(TableState {
+        room,
+        id,
+        status,
+        desc,
+        seats,
+        spectators,
+    })
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -269,6 +627,41 @@ impl Reader<'_> {
         String::from_utf8(bytes.to_vec()).map_err(|_| CodecError::NotUtf8)
     }
 
+    fn u32(&mut self) -> Result<u32, CodecError> {
+        Ok(u32::from_be_bytes(self.array::<4>()?))
+    }
+
+    fn i64(&mut self) -> Result<i64, CodecError> {
+        Ok(i64::from_be_bytes(self.array::<8>()?))
+    }
+
+    fn stats(&mut self) -> Result<Option<PlayerStats>, CodecError> {
+        let present = self.byte()?;
+        if present & 1 == 0 {
+            return Ok(None);
+        }
+        let records = if present & 2 != 0 {
+            Some((self.u32()?, self.u32()?, self.u32()?, self.u32()?))
+        } else {
+            None
+        };
+        let rating = if present & 4 != 0 {
+            Some(self.i64()?)
+        } else {
+            None
+        };
+        let highscore = if present & 8 != 0 {
+            Some(self.i64()?)
+        } else {
+            None
+        };
+        Ok(Some(PlayerStats {
+            records,
+            rating,
+            highscore,
+        }))
+    }
+
     fn short(&mut self) -> Result<String, CodecError> {
         let len = u16::from_be_bytes(self.array::<2>()?) as usize;
         self.string(len, MAX_NAME)
@@ -297,6 +690,26 @@ mod tests {
                 perms: 0x8000_0001,
                 lag: 3,
                 at_table: true,
+                table: 12,
+                stats: Some(PlayerStats {
+                    records: Some((1, 2, 3, u32::MAX)),
+                    rating: Some(-1500),
+                    highscore: None,
+                }),
+            }),
+            LinkMsg::Player(PlayerInfo {
+                name: "carl".into(),
+                room: Some("ttt".into()),
+                guest: false,
+                perms: 0,
+                lag: 2,
+                at_table: false,
+                table: -1,
+                stats: Some(PlayerStats {
+                    records: None,
+                    rating: None,
+                    highscore: Some(i64::MIN),
+                }),
             }),
             LinkMsg::Player(PlayerInfo {
                 name: "bob".into(),
@@ -305,6 +718,8 @@ mod tests {
                 perms: 7,
                 lag: 1,
                 at_table: false,
+                table: -1,
+                stats: None,
             }),
             LinkMsg::SnapshotEnd,
             LinkMsg::Gone { name: "bob".into() },
@@ -326,6 +741,91 @@ mod tests {
                 from: "a".into(),
                 to: "b".into(),
                 text: None,
+            },
+            LinkMsg::Table(TableState {
+                room: "tictactoe".into(),
+                id: 7,
+                status: 2,
+                desc: "a game <for> all".into(),
+                seats: vec![
+                    SeatState {
+                        kind: SeatKind::Player,
+                        name: Some("ann".into()),
+                    },
+                    SeatState {
+                        kind: SeatKind::Open,
+                        name: None,
+                    },
+                ],
+                spectators: vec![None, Some("cy".into())],
+            }),
+            LinkMsg::Table(TableState {
+                room: "r".into(),
+                id: 1,
+                status: -1,
+                desc: String::new(),
+                seats: Vec::new(),
+                spectators: Vec::new(),
+            }),
+            LinkMsg::TableGone {
+                room: "tictactoe".into(),
+                id: u32::MAX,
+            },
+            LinkMsg::JoinRequest {
+                req: 3,
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
+                spectator: false,
+                seat: Some(1),
+            },
+            LinkMsg::JoinRequest {
+                req: u32::MAX,
+                player: "cy".into(),
+                room: "r".into(),
+                id: 2,
+                spectator: true,
+                seat: None,
+            },
+            LinkMsg::JoinAnswer {
+                req: 3,
+                code: -4,
+                token: [7; 16],
+            },
+            LinkMsg::LeaveTable {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
+            },
+            LinkMsg::SeatLost {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 1,
+                reason: 1,
+            },
+            LinkMsg::QueueRunner {
+                queues: vec!["ttt".into(), "chess blitz".into()],
+            },
+            LinkMsg::QueueRunner { queues: Vec::new() },
+            LinkMsg::Ticket {
+                queue: "ttt".into(),
+                name: "Ann".into(),
+                rating_milli: -1_500_250,
+            },
+            LinkMsg::TicketCancel {
+                queue: Some("ttt".into()),
+                name: "Ann".into(),
+            },
+            LinkMsg::TicketCancel {
+                queue: None,
+                name: "Ann".into(),
+            },
+            LinkMsg::Matched {
+                queue: "ttt".into(),
+                name: "Ann".into(),
+                room: "tictactoe".into(),
+                table: 3,
+                seat: 1,
             },
         ]
     }
@@ -374,10 +874,43 @@ mod tests {
             ),
             (vec![0, 0, 0, 2, SNAPSHOT_END, 0], CodecError::TrailingBytes),
             (vec![0, 0, 0, 3, GONE, 0xff, 0xff], CodecError::TooLong),
+            // TABLE: room "r", id 1, status 1, no desc, 33 seats.
+            (
+                vec![
+                    0, 0, 0, 15, TABLE, 0, 1, b'r', 0, 0, 0, 1, 1, 0, 0, 0, 0, 33, 0,
+                ],
+                CodecError::TooLong,
+            ),
+            // TABLE: one seat of kind 9.
+            (
+                vec![
+                    0, 0, 0, 18, TABLE, 0, 1, b'r', 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 9, 0, 0, 0,
+                ],
+                CodecError::BadValue,
+            ),
+            (
+                vec![0, 0, 0, 3, QUEUE_RUNNER, 0x01, 0x01],
+                CodecError::TooLong,
+            ),
         ];
         for (bytes, want) in cases {
             assert_eq!(decode(&bytes), Err(want), "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn a_hello_of_another_link_version_is_refused() {
+        let mut frame = encode(&LinkMsg::Hello {
+            node: "n".into(),
+            incarnation: 1,
+        })
+        .unwrap();
+        let n = frame.len();
+        frame[n - 2..].copy_from_slice(&1u16.to_be_bytes());
+        assert_eq!(decode(&frame), Err(CodecError::Version(1)));
+        // A HELLO of version 1 had no version at all: too short.
+        let old = [0, 0, 0, 12, HELLO, 0, 1, b'n', 0, 0, 0, 0, 0, 0, 0, 1];
+        assert_eq!(decode(&old), Err(CodecError::Truncated));
     }
 
     #[test]

@@ -173,6 +173,8 @@ mod tests {
             perms: 0,
             lag: 1,
             at_table: false,
+            table: -1,
+            stats: None,
         }
     }
 

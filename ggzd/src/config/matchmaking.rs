@@ -1,5 +1,5 @@
 //! `[matchmaking]`: server-wide settings of the matchmaking queues
-//! (docs/matchmaking.md §9). The queues themselves are in room files.
+//! (docs/matchmaking.md §10). The queues themselves are in room files.
 
 use serde::Deserialize;
 

@@ -1,4 +1,4 @@
-//! Game servers started ahead of their tables (docs/matchmaking.md §9):
+//! Game servers started ahead of their tables (docs/matchmaking.md §10):
 //! the bookkeeping of the warm pool, sans-IO.
 //!
 //! Why: a matched player is told MATCHED only once the table's game

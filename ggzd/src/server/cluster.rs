@@ -5,6 +5,7 @@
 //! rebuilt (its snapshot resynchronises the peer); bytes that do not
 //! decode cost that link only.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -13,10 +14,12 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry as PollRegistry, Token};
 
+use super::cluster_lock::QueueLocks;
 use super::cluster_registry::{Identity, Registry, RegistryEvent};
 use crate::cluster::Outbound;
 use crate::cluster::codec::{self, LinkMsg, MAX_FRAME};
 use crate::cluster::membership::{Action, Membership, NodeRow};
+use crate::cluster::outbox::{self, Outbox};
 use crate::config::cluster::ClusterConfig;
 use crate::store::StoreTarget;
 use crate::zone::Zone;
@@ -66,6 +69,9 @@ struct Link {
     written: usize,
     /// A dial not known to have connected yet.
     connecting: bool,
+    /// Our HELLO went out. An accepted connection hears it only once its
+    /// first bytes show a link rather than a relayed game channel.
+    hello_sent: bool,
     /// The node this link dialed; `None` for a link accepted from `peer`.
     dialed: Option<String>,
     peer: Option<IpAddr>,
@@ -85,6 +91,17 @@ pub struct ClusterIo {
     /// claim its players' names again.
     rejoined: bool,
     dead_after: std::time::Duration,
+    /// Game channels relayed to other nodes' tables (`cluster_channel.rs`).
+    pub(super) channels: super::cluster_channel::Channels,
+    /// Relay connections that presented their header, for the zone.
+    pub(super) arrived: Vec<(TcpStream, IpAddr, [u8; 16])>,
+    /// Chat for live peers whose link is down, by node.
+    outboxes: HashMap<String, Outbox>,
+    /// The matchmaking queues' advisory locks.
+    locks: Option<QueueLocks>,
+    /// A registry reading arrived this turn (the queue names are checked
+    /// against the locks wanted then).
+    read: bool,
 }
 
 impl ClusterIo {
@@ -127,10 +144,18 @@ impl ClusterIo {
             incarnation,
             address,
         };
+        let waker_for_locks = Arc::clone(&waker);
         let (registry, first_reading) =
             Registry::start(target, me.clone(), config.heartbeat(), waker)
                 .map_err(|e| io::Error::other(format!("cluster registry: {e}")))?;
         zone.enable_cluster(&me.node, incarnation);
+        let locks = QueueLocks::start(
+            target,
+            zone.queue_names(),
+            config.heartbeat(),
+            waker_for_locks,
+        )
+        .map_err(|e| io::Error::other(format!("cluster queue locks: {e}")))?;
         log::info!(
             "cluster: node {} listening for node links on {bound} (advertised as {})",
             me.node,
@@ -141,11 +166,16 @@ impl ClusterIo {
             links: Vec::new(),
             membership: Membership::new(&config.node, config.dead_after()),
             dead_after: config.dead_after(),
+            channels: Default::default(),
+            arrived: Vec::new(),
             registry: Some(registry),
             me,
             dirty: Vec::new(),
             doomed: Vec::new(),
             rejoined: false,
+            outboxes: HashMap::new(),
+            locks: Some(locks),
+            read: false,
         };
         // Known from the start, the other nodes' links are vouched for at
         // once (and this node dials whom it must).
@@ -158,11 +188,16 @@ impl ClusterIo {
         let (target, msg) = match out {
             Outbound::All(msg) => (None, msg),
             Outbound::To(node, msg) => (Some(node), msg),
+            // Started by the loop (`Io::start_channel_relay`).
+            Outbound::Relay { .. } => return,
         };
         let Some(frame) = codec::encode(&msg) else {
             log::debug!("cluster: a message past the link's bounds is not sent");
             return;
         };
+        if outbox::holds(&msg) {
+            self.hold_for_down_links(target.as_deref(), &frame);
+        }
         for slot in 0..self.links.len() {
             // Only links whose HELLO was vouched for: a link that may yet
             // be refused hears nothing but this node's HELLO.
@@ -174,6 +209,38 @@ impl ClusterIo {
             };
             if wanted {
                 self.push(slot, &frame);
+            }
+        }
+    }
+
+    /// Chat for live peers whose link is down (being redialed, or not
+    /// vouched for yet) waits in their outbox for the new link.
+    fn hold_for_down_links(&mut self, target: Option<&str>, frame: &[u8]) {
+        let down: Vec<String> = self
+            .membership
+            .peers()
+            .filter(|peer| target.is_none_or(|t| t == *peer))
+            .filter(|peer| {
+                !self
+                    .links
+                    .iter()
+                    .flatten()
+                    .any(|l| l.up && l.node.as_deref() == Some(*peer))
+            })
+            .map(str::to_string)
+            .collect();
+        for peer in down {
+            if self
+                .outboxes
+                .entry(peer.clone())
+                .or_default()
+                .push(frame.to_vec())
+            {
+                log::warn!(
+                    "cluster: chat held for {peer} while its link is down passes {} frames or {} bytes; the oldest is dropped",
+                    outbox::MAX_FRAMES,
+                    outbox::MAX_BYTES
+                );
             }
         }
     }
@@ -197,6 +264,9 @@ impl ClusterIo {
     /// HELLO and the zone's snapshot, first on every new link.
     /// HELLO, first on every new link.
     fn greet(&mut self, slot: usize) {
+        if let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) {
+            link.hello_sent = true;
+        }
         let hello = LinkMsg::Hello {
             node: self.me.node.clone(),
             incarnation: self.me.incarnation,
@@ -254,6 +324,7 @@ impl ClusterIo {
             out: Vec::new(),
             written: 0,
             connecting,
+            hello_sent: false,
         });
         Some(slot)
     }
@@ -264,9 +335,8 @@ impl ClusterIo {
             match self.listener.accept() {
                 Ok((stream, peer)) => {
                     log::debug!("cluster: node link from {peer}");
-                    if let Some(slot) = self.add_link(stream, None, Some(peer.ip()), poll) {
-                        self.greet(slot);
-                    }
+                    // Greeted once its first bytes show a link (`sniff`).
+                    self.add_link(stream, None, Some(peer.ip()), poll);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -330,6 +400,9 @@ impl ClusterIo {
         poll: &PollRegistry,
         events: &mut Vec<(String, LinkMsg)>,
     ) {
+        if !self.sniff(slot, poll) {
+            return;
+        }
         loop {
             let drained = match self.fill(slot) {
                 Some(drained) => drained,
@@ -362,6 +435,61 @@ impl ClusterIo {
                 return;
             }
         }
+    }
+
+    /// An accepted connection's first bytes: a relayed game channel's
+    /// header (read exactly, never a byte more: the rest is the game's) or
+    /// a link, greeted now. False when there is nothing more to do with
+    /// the slot for now.
+    fn sniff(&mut self, slot: usize, poll: &PollRegistry) -> bool {
+        use crate::cluster::tables::{Header, RELAY_HEADER, parse_header};
+        let Some(link) = self.links.get_mut(slot).and_then(Option::as_mut) else {
+            return false;
+        };
+        if link.hello_sent {
+            return true;
+        }
+        let mut head = [0u8; RELAY_HEADER];
+        let n = match link.stream.peek(&mut head) {
+            Ok(0) => {
+                self.doomed.push(slot);
+                return false;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return false,
+            Err(_) => {
+                self.doomed.push(slot);
+                return false;
+            }
+        };
+        match parse_header(&head[..n]) {
+            Header::More => false,
+            Header::Link => {
+                self.greet(slot);
+                true
+            }
+            Header::Relay(token) => {
+                let Some(mut link) = self.links.get_mut(slot).and_then(Option::take) else {
+                    return false;
+                };
+                let _ = poll.deregister(&mut link.stream);
+                // The header was peeked whole: this read takes exactly it.
+                match link.stream.read(&mut head) {
+                    Ok(RELAY_HEADER) => {}
+                    _ => return false,
+                }
+                if let Some(peer) = link.peer {
+                    self.arrived.push((link.stream, peer, token));
+                }
+                false
+            }
+        }
+    }
+
+    /// The advertised link address of `node`, if the registry has it.
+    pub(super) fn address_of(&self, node: &str) -> Option<String> {
+        self.membership.address_of(node).map(str::to_string)
     }
 
     /// Reads what the socket has, up to a bound; `Some(true)` when it is
@@ -569,6 +697,16 @@ impl ClusterIo {
             link.up = true;
         }
         self.send_snapshot(slot, zone);
+        if let Some(mut held) = self.outboxes.remove(node) {
+            let (frames, dropped) = held.take();
+            log::info!(
+                "cluster: {} chat frame(s) held for {node} follow its snapshot ({dropped} dropped)",
+                frames.len()
+            );
+            for frame in frames {
+                self.push(slot, &frame);
+            }
+        }
         log::info!("cluster: link to {node} is up");
         true
     }
@@ -635,6 +773,7 @@ impl ClusterIo {
                 RegistryEvent::Nodes(rows) => {
                     self.apply(&rows, poll, &mut dead);
                     read = true;
+                    self.read = true;
                 }
             }
         }
@@ -656,6 +795,14 @@ impl ClusterIo {
                     forget,
                 } => {
                     log::info!("cluster: node {node} is dead");
+                    if let Some(held) = self.outboxes.remove(&node)
+                        && !held.is_empty()
+                    {
+                        log::info!(
+                            "cluster: {} chat frame(s) held for {node} are discarded",
+                            held.len()
+                        );
+                    }
                     if forget && let Some(registry) = &self.registry {
                         registry.forget(&node, incarnation);
                     }
@@ -681,6 +828,9 @@ impl ClusterIo {
 
     /// The server stops: this node leaves the registry.
     pub fn stop(mut self) {
+        if let Some(locks) = self.locks.take() {
+            locks.stop();
+        }
         if let Some(registry) = self.registry.take() {
             registry.stop();
         }
@@ -705,7 +855,38 @@ impl super::Server {
             return;
         }
         let messages = cluster.on_ready(token, readable, writable, &self.zone, poll);
+        let arrived = std::mem::take(&mut cluster.arrived);
         self.tell_zone(messages, now);
+        for (stream, peer, token) in arrived {
+            self.relay_arrived(stream, peer, token, now);
+        }
+    }
+
+    /// A relayed game channel presented its token: the zone seats its
+    /// player, and the socket goes to the game server as a local channel
+    /// does. Refused, it is closed.
+    fn relay_arrived(&mut self, stream: TcpStream, peer: IpAddr, token: [u8; 16], now: Instant) {
+        // The node the token was granted to must be the one calling: the
+        // connection comes from the address it advertises.
+        let granted = self.zone.cluster_grant_node(&token);
+        let ip = granted
+            .as_deref()
+            .and_then(|node| self.io.cluster.as_ref()?.address_of(node))
+            .and_then(|a| a.parse::<SocketAddr>().ok())
+            .map(|a| a.ip());
+        let vouch = |node: &str| granted.as_deref() == Some(node) && ip == Some(peer);
+        match self
+            .zone
+            .cluster_relay_arrived(&token, &vouch, now, &mut self.io)
+        {
+            Some((serial, msg)) => {
+                super::listener::bound_send_buffer(&stream, self.io.send_buffer);
+                self.io
+                    .games
+                    .send(serial, &msg, Some(std::os::fd::OwnedFd::from(stream)));
+            }
+            None => log::info!("cluster: a relayed game channel from {peer} was refused"),
+        }
     }
 
     fn tell_zone(&mut self, messages: Vec<(String, LinkMsg)>, now: Instant) {
@@ -725,19 +906,52 @@ impl super::Server {
         };
         let poll = self.io.poll.registry();
         let (dead, said) = cluster.registry_turn(&self.zone, poll);
-        cluster.reap(poll);
+        let down = cluster.reap(poll);
         let rejoined = std::mem::take(&mut cluster.rejoined);
+        for node in down {
+            // JOINs forwarded over a lost link get no answer.
+            self.zone
+                .cluster_seats_sweep(now, Some(&node), &mut self.io);
+        }
+        self.zone.cluster_seats_sweep(now, None, &mut self.io);
         for node in dead {
+            self.io.end_channel_relays_of(&node);
+            self.zone
+                .cluster_seats_sweep(now, Some(&node), &mut self.io);
             self.zone.on_cluster_node_gone(&node, now, &mut self.io);
         }
         self.tell_zone(said, now);
         if rejoined {
             self.zone.cluster_reclaim(&mut self.io);
         }
+        self.queue_locks_turn(now);
+    }
+
+    /// The queues' locks: a change of what this node runs goes to the
+    /// zone; at each registry reading the queues offered (which a reload
+    /// may change) go to the lock thread.
+    fn queue_locks_turn(&mut self, now: Instant) {
+        let Some(cluster) = self.io.cluster.as_mut() else {
+            return;
+        };
+        let read = std::mem::take(&mut cluster.read);
+        let Some(locks) = cluster.locks.as_mut() else {
+            return;
+        };
+        if read {
+            locks.set_queues(self.zone.queue_names());
+        }
+        if let Some(held) = locks.changed() {
+            self.zone.cluster_queues_held(held, now, &mut self.io);
+        }
     }
 
     /// Once per loop turn, last: the links' queued output.
     pub(super) fn cluster_flush(&mut self) {
+        if self.io.cluster.is_some() {
+            // Tables that changed this turn go out as whole states.
+            self.zone.cluster_sync_tables(&mut self.io);
+        }
         if let Some(cluster) = self.io.cluster.as_mut() {
             cluster.flush();
         }

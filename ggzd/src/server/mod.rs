@@ -6,6 +6,8 @@
 
 mod accept;
 mod cluster;
+mod cluster_channel;
+mod cluster_lock;
 mod cluster_registry;
 mod conn;
 mod contain;
@@ -331,6 +333,7 @@ impl Server {
                         self.deliver_table_events(now);
                     }
                     token if token.0 >= relay::RELAY_BASE => self.io.pump_relay(token),
+                    token if cluster_channel::owns(token) => self.io.pump_channel_relay(token),
                     token if cluster::owns(token) => self.on_cluster_ready(
                         token,
                         event.is_readable() || event.is_read_closed() || event.is_error(),

@@ -115,6 +115,14 @@ impl Sink for Io {
     }
 
     fn cluster(&mut self, out: crate::cluster::Outbound) {
+        if let crate::cluster::Outbound::Relay {
+            channel,
+            node,
+            token,
+        } = out
+        {
+            return self.start_channel_relay(channel, &node, token);
+        }
         if let Some(cluster) = &mut self.cluster {
             cluster.queue(out);
         }

@@ -36,6 +36,13 @@ pub(crate) struct ZoneCluster {
     pending: HashMap<ConnId, (String, i64)>,
     /// Claims of logged-in players, by canonical name.
     held: HashMap<String, i64>,
+    /// Tables across nodes (`zone/cluster_tables.rs`).
+    pub tables: super::cluster_tables::ClusterTables,
+    /// JOIN and LEAVE across nodes (`zone/cluster_seats.rs`).
+    pub seats: super::cluster_seats::ClusterSeats,
+    /// Who runs which matchmaking queue, and the tickets across nodes
+    /// (`zone/cluster_queue.rs`).
+    pub queues: crate::cluster::queues::QueueBook,
 }
 
 impl Zone {
@@ -48,6 +55,9 @@ impl Zone {
             next_token: 1,
             pending: HashMap::new(),
             held: HashMap::new(),
+            tables: Default::default(),
+            seats: Default::default(),
+            queues: Default::default(),
         }));
     }
 
@@ -181,6 +191,8 @@ impl Zone {
             perms: p.perms,
             lag: p.lag,
             at_table: p.table().is_some(),
+            table: p.table().map_or(-1, |t| t as i32),
+            stats: p.room.and_then(|room| self.player_view(p, room).stats),
         }
     }
 
@@ -192,6 +204,8 @@ impl Zone {
             .filter_map(|conn| self.player(*conn))
             .map(|p| LinkMsg::Player(self.player_info(p)))
             .collect();
+        out.extend(self.cluster_table_snapshot());
+        out.extend(self.queue_runner_msg());
         out.push(LinkMsg::SnapshotEnd);
         out
     }
@@ -201,7 +215,16 @@ impl Zone {
         let (Some(c), Some(room)) = (self.cluster.as_ref(), self.room(room)) else {
             return Vec::new();
         };
-        c.view.in_room(&room.desc.key).map(remote_view).collect()
+        // Where each sits, from the tables' own states (ids as shown here).
+        let seated = self.seated_in_room(room.id);
+        c.view
+            .in_room(&room.desc.key)
+            .map(|p| {
+                let mut view = remote_view(p);
+                view.table = seated.get(&p.canonical).map_or(-1, |id| *id as i32);
+                view
+            })
+            .collect()
     }
 
     /// Room chat or an announcement of a local player, for other nodes.
@@ -265,6 +288,7 @@ impl Zone {
         if let Some(c) = self.cluster.as_mut() {
             c.view.begin_snapshot(node);
         }
+        self.cluster_tables_begin(node);
     }
 
     /// A message from the node `node`.
@@ -289,17 +313,21 @@ impl Zone {
                     return;
                 }
                 let name = info.name.clone();
-                let lag = info.lag;
+                let (lag, stats) = (info.lag, info.stats);
                 let Some(c) = self.cluster.as_mut() else {
                     return;
                 };
-                let old_lag = c.view.get(&canonical).map(|p| p.info.lag);
+                let old = c.view.get(&canonical).map(|p| (p.info.lag, p.info.stats));
                 match c.view.upsert(node, canonical, info) {
                     Some(moved) => self.show_move(&name, moved, now, sink),
-                    None if old_lag.is_some_and(|old| old != lag) => {
-                        self.show_lag(&name, lag, sink);
+                    None => {
+                        if old.is_some_and(|(old, _)| old != lag) {
+                            self.show_lag(&name, lag, sink);
+                        }
+                        if old.is_some_and(|(_, old)| old != stats) {
+                            self.show_stats(&name, stats, sink);
+                        }
                     }
-                    None => {}
                 }
             }
             LinkMsg::SnapshotEnd => {
@@ -309,7 +337,15 @@ impl Zone {
                     .map(|c| c.view.end_snapshot(node))
                     .unwrap_or_default();
                 self.show_gone(stale, now, sink);
+                self.cluster_tables_end(node, sink);
             }
+            m @ (LinkMsg::Table(_) | LinkMsg::TableGone { .. }) => {
+                self.on_cluster_table(node, m, sink);
+            }
+            m @ (LinkMsg::JoinRequest { .. }
+            | LinkMsg::JoinAnswer { .. }
+            | LinkMsg::LeaveTable { .. }
+            | LinkMsg::SeatLost { .. }) => self.on_cluster_seat_msg(node, m, now, sink),
             LinkMsg::Gone { name } => {
                 let canonical = canonical_name(&name);
                 let gone = self
@@ -337,12 +373,17 @@ impl Zone {
                     self.metrics.chat_delivered(1);
                 }
             }
+            queue_msg @ (LinkMsg::QueueRunner { .. }
+            | LinkMsg::Ticket { .. }
+            | LinkMsg::TicketCancel { .. }
+            | LinkMsg::Matched { .. }) => self.on_cluster_queue_msg(node, queue_msg, now, sink),
         }
     }
 
     /// A node died (or restarted, or its link's snapshot is being
     /// replaced): its players leave every room here.
     pub fn on_cluster_node_gone(&mut self, node: &str, now: Instant, sink: &mut dyn Sink) {
+        self.cluster_queue_node_gone(node);
         let gone = self
             .cluster
             .as_mut()
@@ -352,9 +393,10 @@ impl Zone {
             log::info!(target: "connections", "node {node} is gone with {} player(s)", gone.len());
         }
         self.show_gone(gone, now, sink);
+        self.cluster_tables_node_gone(node, now, sink);
     }
 
-    fn room_by_key(&self, key: &str) -> Option<u32> {
+    pub(crate) fn room_by_key(&self, key: &str) -> Option<u32> {
         self.rooms
             .iter()
             .flatten()
@@ -375,12 +417,15 @@ impl Zone {
             self.touch_room(from, now);
         }
         if let Some(to) = to {
+            let table = self.seated_in_room(to).get(&moved.canonical).copied();
             let view = self
                 .cluster
                 .as_ref()
                 .and_then(|c| c.view.get(&moved.canonical))
                 .map(|p| {
-                    r::update_player_add(to as i32, from.map_or(-1, |f| f as i32), &remote_view(p))
+                    let mut view = remote_view(p);
+                    view.table = table.map_or(-1, |id| id as i32);
+                    r::update_player_add(to as i32, from.map_or(-1, |f| f as i32), &view)
                 });
             if let Some(update) = view {
                 self.broadcast_room(to, &msg(update), None, sink);
@@ -402,8 +447,27 @@ impl Zone {
         }
     }
 
+    fn show_stats(&mut self, name: &str, stats: Option<r::StatsView>, sink: &mut dyn Sink) {
+        if let Some(id) = self.remote_room(name) {
+            let update = msg(r::update_player_stats(id as i32, name, stats.as_ref()));
+            self.broadcast_room(id, &update, None, sink);
+        }
+    }
+
+    /// The local room a remote player is in.
+    fn remote_room(&self, name: &str) -> Option<u32> {
+        self.cluster
+            .as_ref()
+            .and_then(|c| c.view.get(&canonical_name(name)))
+            .and_then(|p| p.info.room.clone())
+            .and_then(|key| self.room_by_key(&key))
+    }
+
     fn show_gone(&mut self, gone: Vec<RemotePlayer>, now: Instant, sink: &mut dyn Sink) {
         for player in gone {
+            // Logged out, left out of a snapshot, or its node died: its
+            // tickets here end with it.
+            self.cluster_queue_player_gone(&player.node, &player.canonical);
             if let Some(id) = player
                 .info
                 .room
@@ -424,9 +488,10 @@ impl Zone {
     }
 }
 
-/// A remote player as room lists show it. Its table is on its own node
-/// (tables across nodes come later), so it shows none; statistics are read
-/// by its own node and not carried.
+/// A remote player as room lists show it: its statistics for the room's
+/// game as its own node last said (docs/cluster.md §3, PLAYER), at no
+/// table: its node numbers tables its own way, so callers put in this
+/// node's id for the table it sits at (`seated_in_room`, docs/cluster.md §8).
 fn remote_view(p: &RemotePlayer) -> PlayerView<'_> {
     PlayerView {
         name: &p.info.name,
@@ -434,6 +499,6 @@ fn remote_view(p: &RemotePlayer) -> PlayerView<'_> {
         table: -1,
         perms: p.info.perms,
         lag: p.info.lag,
-        stats: None,
+        stats: p.info.stats,
     }
 }

@@ -69,6 +69,12 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
+        if let Some(code) = queue
+            .as_deref()
+            .and_then(|q| self.cluster_match(conn, q, sink))
+        {
+            return self.reply(conn, "match", code, sink);
+        }
         let code = match self.ask_match(conn, queue.as_deref(), now) {
             Ok(Some(at)) => {
                 if let Some(q) = queue.as_deref().and_then(|n| self.matchmaker.by_name(n)) {
@@ -162,6 +168,9 @@ impl Zone {
             .is_none_or(|n| self.matchmaker.by_name(n).is_some());
         let code = if known {
             self.matchmaker.cancel(conn, queue.as_deref());
+            if let Some(name) = self.player(conn).map(|p| p.name.clone()) {
+                self.cluster_cancel_tickets(conn, &name, queue.as_deref(), sink);
+            }
             ResultCode::Ok
         } else {
             ResultCode::BadOptions
@@ -229,6 +238,7 @@ impl Zone {
             .filter(|t| {
                 self.player(t.conn)
                     .is_some_and(|p| p.room == Some(room) && p.table().is_none())
+                    || self.remote_ticket_ready(t.conn, room, true)
             })
             .map(|t| t.conn)
             .collect();
@@ -371,6 +381,9 @@ impl Zone {
             .unwrap_or_default();
         log::info!(target: "tables", "table {id} in room {room} is ready for queue {queue}");
         for (conn, name, seat) in seats {
+            if self.cluster_tell_matched(conn, &queue, room, id, seat, sink) {
+                continue;
+            }
             if self.player(conn).is_none_or(|p| p.name != name) {
                 continue;
             }
@@ -380,10 +393,7 @@ impl Zone {
             );
             // Original clients know nothing of MATCHED: a private line and
             // the room's table UPDATE tell them the same.
-            let text = format!(
-                "Play now ({queue}): table {id} in room {room_name} is yours, seat {seat}. \
-                 Join table {id} to play."
-            );
+            let text = super::cluster_queue::matched_text(&queue, id as i32, &room_name, seat);
             sink.send(
                 conn,
                 &msg(r::chat("private", &self.settings.admin_name, Some(&text))),
@@ -469,6 +479,7 @@ impl Zone {
             .filter(|t| {
                 self.player(t.conn)
                     .is_some_and(|pl| pl.name == t.name && pl.room == Some(p.room))
+                    || self.remote_ticket_ready(t.conn, p.room, false)
             })
             .collect();
         if let Some(at) = self.matchmaker.requeue(p.queue, back, now) {

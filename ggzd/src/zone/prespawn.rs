@@ -1,5 +1,5 @@
 //! Which game servers are worth starting ahead of their tables
-//! (docs/matchmaking.md §9): those of the rooms that offer queues, where
+//! (docs/matchmaking.md §10): those of the rooms that offer queues, where
 //! a round launches a burst of tables at once and every player of them
 //! waits for their game servers.
 

@@ -226,6 +226,7 @@ impl Zone {
     ) {
         // A ticket is bound to the room it was asked from.
         self.matchmaker.cancel(conn, None);
+        self.cluster_cancel_tickets(conn, &player.name, None, sink);
         let Some(room) = self.room_mut(room_id) else {
             return;
         };
@@ -314,10 +315,11 @@ impl Zone {
             ListKind::Table => match player.room {
                 None => r::result("list", ResultCode::NotInRoom),
                 Some(room_id) => {
-                    let views: Vec<_> = self
+                    let mut views: Vec<_> = self
                         .room(room_id)
                         .map(|room| room.tables.values().map(|t| t.view()).collect())
                         .unwrap_or_default();
+                    views.extend(self.remote_table_views(room_id));
                     r::list_tables(room_id as i32, &views)
                 }
             },

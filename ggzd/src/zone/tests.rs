@@ -250,6 +250,9 @@ impl World {
 mod channel_tokens;
 mod channels;
 mod cluster;
+mod cluster_player;
+mod cluster_queue;
+mod cluster_tables;
 mod extensions;
 mod matchmaking;
 mod operator;

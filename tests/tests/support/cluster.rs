@@ -127,3 +127,87 @@ pub fn registered(server: &TestServer, name: &str) -> Client {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+// ---------------------------------------------------------------------------
+// clusterops: link addresses, incarnations and a hand-made HELLO, for tests
+// that provoke a link rebuild.
+
+/// The address `server` listens on for node links, from its log.
+pub fn link_addr(server: &TestServer) -> std::net::SocketAddr {
+    let line = server
+        .wait_for_log("listening for node links on ", TIMEOUT)
+        .expect("the link address in the log");
+    line.rsplit("listening for node links on ")
+        .next()
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .expect("a link address")
+}
+
+/// The incarnation the registry of database `url` holds for `node`.
+pub fn incarnation(url: &str, node: &str) -> u64 {
+    let db = ggzd_pgtest::Cluster::database_of(url).expect("a database name");
+    let pg = ggzd_pgtest::cluster().expect("the throwaway PostgreSQL");
+    let out = pg
+        .sql(
+            db,
+            &format!("SELECT incarnation FROM cluster_nodes WHERE name = '{node}'"),
+        )
+        .expect("the registry");
+    out.trim().parse().expect("an incarnation")
+}
+
+/// A HELLO frame of link version 2 (docs/cluster.md §3).
+pub fn hello_frame(node: &str, incarnation: u64) -> Vec<u8> {
+    let mut body = vec![1u8];
+    body.extend_from_slice(&(node.len() as u16).to_be_bytes());
+    body.extend_from_slice(node.as_bytes());
+    body.extend_from_slice(&incarnation.to_be_bytes());
+    body.extend_from_slice(&2u16.to_be_bytes());
+    let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+    frame.extend(body);
+    frame
+}
+
+/// Waits until `needle` appears at least `n` times in the log of `server`.
+pub fn wait_log_count(server: &TestServer, needle: &str, n: usize) {
+    let deadline = Instant::now() + SLOW;
+    while server.count_log(needle) < n {
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} not {n} times:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Node `name` of the zone on database `url`, with its rooms from `rooms`.
+pub fn node_in(url: &str, name: &str, rooms: &std::path::Path) -> TestServer {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: format!(
+            "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
+             [cluster]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\n\
+             heartbeat = 1\ndead_after = 4\n"
+        ),
+        rooms_dir: Some(rooms.to_path_buf()),
+        ..ServerOptions::default()
+    });
+    server
+        .wait_for_log("cluster: node", TIMEOUT)
+        .unwrap_or_else(|| panic!("node {name} did not join:\n{}", server.log()));
+    server
+}
+
+/// The lobby and a Tic-Tac-Toe room (`ttt`, room 1) with queue `ttt`
+/// (two players, a round every 0.2 s), in `dir`.
+pub fn queue_rooms(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("entry.toml"), "name = \"Lobby\"\nmax_tables = 0\n").unwrap();
+    std::fs::write(
+        dir.join("ttt.toml"),
+        "name = \"Tic-Tac-Toe\"\ngame = \"TicTacToe\"\n\
+         [[queue]]\nname = \"ttt\"\nmin_players = 2\nmax_players = 2\ninterval = 0.2\n",
+    )
+    .unwrap();
+}

@@ -122,7 +122,7 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
          [web]\n# For --web: the address is in ggzd's \"WebSocket clients at\" line.\n\
          listen = \"127.0.0.1:0\"\n\n\
          [matchmaking]\n# Game servers started ahead of their tables in the rooms with\n\
-         # queues (docs/matchmaking.md §9): more than a `queue` round's burst.\n\
+         # queues (docs/matchmaking.md §10): more than a `queue` round's burst.\n\
          prespawn = {PRESPAWN}\n",
         max_clients = o.max_clients,
         data = toml_path(&data),

@@ -155,7 +155,7 @@ impl Zone {
     /// Marks a seat just left mid-game as abandoned with its player's name
     /// and starts its grace. The game server and the room are told by the
     /// caller's usual leave messages plus the seat's new kind here.
-    pub(super) fn hold_seat(
+    pub(crate) fn hold_seat(
         &mut self,
         room: u32,
         id: u32,
@@ -268,7 +268,7 @@ impl Zone {
     }
 
     /// The seat was taken back (or changed otherwise): its grace ends.
-    pub(super) fn forget_hold(&mut self, room: u32, id: u32, num: u32) {
+    pub(crate) fn forget_hold(&mut self, room: u32, id: u32, num: u32) {
         if let Some(table) = self.table_mut(room, id) {
             table.holds.release(num);
         }

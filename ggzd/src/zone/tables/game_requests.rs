@@ -199,10 +199,15 @@ impl Zone {
         );
         let update = r::update_table_resize(room as i32, &table.view());
         for conn in removed {
+            if self.boot_guest(conn, "[server]", now, sink) {
+                continue;
+            }
             if let Some(p) = self.player_mut(conn) {
                 p.place = None;
             }
+            self.cluster_player_changed(conn, sink);
             sink.send(conn, &msg(r::leave(LeaveReason::Boot, Some("[server]"))));
+            self.cluster_player_changed(conn, sink);
         }
         self.game_broadcast(room, id, update, now, sink);
     }
@@ -243,6 +248,9 @@ impl Zone {
         let Some(target) = target else {
             return;
         };
+        if self.boot_guest(target, "[server]", now, sink) {
+            return;
+        }
         let Some(place) = self.player(target).and_then(|p| p.place) else {
             return;
         };

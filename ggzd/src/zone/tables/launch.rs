@@ -66,6 +66,7 @@ impl Zone {
         if let Some(p) = self.player_mut(conn) {
             p.launching = Some(id);
         }
+        self.cluster_player_changed(conn, sink);
         Ok(())
     }
 
@@ -109,7 +110,9 @@ impl Zone {
             return Err(ResultCode::RoomFull);
         }
         let id = (1..=room.desc.max_tables)
-            .find(|id| !room.tables.contains_key(id))
+            .find(|id| {
+                !room.tables.contains_key(id) && !self.remote_table_shown(&room.desc.key, *id)
+            })
             .ok_or(ResultCode::RoomFull)?;
         let launch_seats: Vec<LaunchSeat> = seats
             .iter()

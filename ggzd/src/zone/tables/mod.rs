@@ -6,7 +6,7 @@
 //! loop starts and talks to; the zone only decides, through the sink, what
 //! to send it.
 
-mod abandoned;
+pub(crate) mod abandoned;
 mod game_requests;
 mod guard;
 mod info;
@@ -110,7 +110,7 @@ impl Table {
         }
     }
 
-    fn seat_count(&self) -> u32 {
+    pub(crate) fn seat_count(&self) -> u32 {
         self.seats.len() as u32
     }
 }
@@ -133,7 +133,7 @@ impl Zone {
         self.room(room).and_then(|r| r.tables.get(&id))
     }
 
-    fn table_mut(&mut self, room: u32, id: u32) -> Option<&mut Table> {
+    pub(crate) fn table_mut(&mut self, room: u32, id: u32) -> Option<&mut Table> {
         self.rooms
             .get_mut(room as usize)
             .and_then(Option::as_mut)
@@ -148,7 +148,8 @@ impl Zone {
         self.table_index.len()
     }
 
-    fn broadcast_table_room(&self, room: u32, text: String, sink: &mut dyn Sink) {
+    pub(crate) fn broadcast_table_room(&self, room: u32, text: String, sink: &mut dyn Sink) {
+        self.cluster_table_touched(room);
         self.broadcast_room(room, &msg(text), None, sink);
     }
 }

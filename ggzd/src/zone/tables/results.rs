@@ -217,6 +217,7 @@ impl Zone {
                 let update = r::update_player_stats(room as i32, &player.name, view.stats.as_ref());
                 self.broadcast_room(room, &msg(update), None, sink);
             }
+            self.cluster_player_changed(conn, sink);
         }
     }
 
@@ -258,6 +259,7 @@ impl Zone {
         {
             p.launching = None;
             self.reply(launcher, "launch", ResultCode::LaunchFail, sink);
+            self.cluster_player_changed(launcher, sink);
         }
         if announced && reason == LeaveReason::GameOver {
             let status = r::update_table_status(
@@ -312,6 +314,7 @@ impl Zone {
                 p.place = None;
                 self.reply(conn, "leave", ResultCode::Ok, sink);
                 sink.send(conn, &msg(r::leave(reason, None)));
+                self.cluster_player_changed(conn, sink);
             }
         }
         self.tables_active = self.table_index.len();

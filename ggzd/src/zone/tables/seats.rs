@@ -54,6 +54,11 @@ impl Zone {
         }
         let room = player.room.ok_or(ResultCode::NotInRoom)?;
         let id = u32::try_from(table_id).map_err(|_| ResultCode::NoTable)?;
+        if self.table(room, id).is_none()
+            && let Some(result) = self.remote_join(conn, room, id, spectator, seat, now, sink)
+        {
+            return result;
+        }
         let table = self.table(room, id).ok_or(ResultCode::NoTable)?;
         if matches!(
             table.status,
@@ -71,7 +76,7 @@ impl Zone {
 
     /// A failed join attempt still uses up the prepared channel, as
     /// clients expect; we close it rather than leak it.
-    pub(super) fn consume_channel(&mut self, conn: ConnId, sink: &mut dyn Sink) {
+    pub(crate) fn consume_channel(&mut self, conn: ConnId, sink: &mut dyn Sink) {
         if let Some(channel) = self.player_mut(conn).and_then(|p| p.channel.take()) {
             sink.close(channel, crate::zone::Close::Now);
             self.release_channel_session(channel);
@@ -80,7 +85,7 @@ impl Zone {
 
     /// The channel's session ends here; its socket goes to a game server
     /// or is closed by the sink.
-    pub(super) fn release_channel_session(&mut self, channel: ConnId) {
+    pub(crate) fn release_channel_session(&mut self, channel: ConnId) {
         if let Some(slot) = self.sessions.get_mut(channel.slot as usize)
             && slot.as_ref().is_some_and(|s| s.id == channel)
             && let Some(session) = slot.take()
@@ -114,7 +119,7 @@ impl Zone {
         Ok(())
     }
 
-    pub(super) fn choose_seat(
+    pub(crate) fn choose_seat(
         table: &Table,
         name: &str,
         requested: Option<i64>,
@@ -221,6 +226,7 @@ impl Zone {
                 index: num as u32,
             });
         }
+        self.cluster_player_changed(conn, sink);
         log::info!(target: "tables", "{name} sits at table {id} seat {num} in room {room}");
         self.broadcast_table_room(room, update, sink);
         if !auto {
@@ -290,6 +296,7 @@ impl Zone {
                 index: slot as u32,
             });
         }
+        self.cluster_player_changed(conn, sink);
         self.broadcast_table_room(room, update, sink);
         self.reply(conn, "join", ResultCode::Ok, sink);
         sink.send(conn, &msg(r::join(id as i32, true)));
@@ -305,6 +312,9 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
+        if self.remote_leave(conn, true, sink) {
+            return;
+        }
         let Some(player) = self.player(conn) else {
             return;
         };
@@ -362,6 +372,7 @@ impl Zone {
         if let Some(p) = self.player_mut(conn) {
             p.place = None;
         }
+        self.cluster_player_changed(conn, sink);
         let Some(table) = self.table_mut(room, place.table) else {
             return;
         };
@@ -427,7 +438,7 @@ impl Zone {
         }
     }
 
-    pub(super) fn kill_if_empty(&mut self, room: u32, id: u32, now: Instant, sink: &mut dyn Sink) {
+    pub(crate) fn kill_if_empty(&mut self, room: u32, id: u32, now: Instant, sink: &mut dyn Sink) {
         let Some(table) = self.table(room, id) else {
             return;
         };
@@ -451,6 +462,9 @@ impl Zone {
         now: Instant,
         sink: &mut dyn Sink,
     ) {
+        if self.remote_leave(conn, false, sink) {
+            return;
+        }
         let Some((room, launching, place)) =
             self.player(conn).map(|p| (p.room, p.launching, p.place))
         else {

@@ -145,6 +145,10 @@ impl Zone {
                     .first()
                     .and_then(|s| s.name.clone())
                     .ok_or(ResultCode::BadOptions)?;
+                if let Some(guest) = self.guest_at(room, id, &target_name) {
+                    self.boot_guest(guest, &name, now, sink);
+                    return Ok(());
+                }
                 let target = self
                     .names
                     .get(&crate::config::canonical_name(&target_name))

@@ -18,6 +18,8 @@ fn remote(name: &str, room: Option<&str>) -> LinkMsg {
         perms: perms::GUEST,
         lag: 1,
         at_table: false,
+        table: -1,
+        stats: None,
     })
 }
 

@@ -21,7 +21,7 @@ fn tictactoe() -> crate::games::GameDesc {
 }
 
 /// The lobby and a TicTacToe room (1) with queue `q`.
-fn world(q: crate::matchmaking::QueueDesc) -> World {
+pub(super) fn world(q: crate::matchmaking::QueueDesc) -> World {
     let mut play = room("play", "Play");
     play.game = Some("TicTacToe".into());
     play.max_tables = 10;
@@ -42,7 +42,7 @@ fn world(q: crate::matchmaking::QueueDesc) -> World {
 }
 
 /// Fires every matchmaking timer that is due by `w.now`.
-fn fire_due(w: &mut World) {
+pub(super) fn fire_due(w: &mut World) {
     let due: Vec<(Instant, TimerKey)> = w
         .sink
         .timers

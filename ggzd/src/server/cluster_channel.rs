@@ -1,0 +1,260 @@
+//! Game channels relayed to a table of another node (docs/cluster.md §8).
+//! The client opens its channel on this node as always; once the table's
+//! node has granted the JOIN, this node dials that node's link listener,
+//! sends a fixed 20-byte header with the one-time token, and then moves
+//! bytes both ways between the client's socket and that connection. The
+//! table's node reads exactly the header and hands the socket to its game
+//! server, which sees an ordinary socket. Buffers are bounded each way: a
+//! side is not read while the other side's buffer is full (backpressure
+//! down to TCP). Either side closing ends both.
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+
+use mio::net::TcpStream;
+use mio::{Interest, Token};
+
+use super::Io;
+use crate::cluster::tables::relay_header;
+use crate::zone::ConnId;
+
+/// Relayed channels' tokens: two per relay (the client, then the table's
+/// node), after the node links' tokens.
+pub const CHANNEL_BASE: usize = super::cluster::CLUSTER_BASE + 4096;
+/// Most channels relayed at once.
+pub const MAX_RELAYED: usize = 4096;
+/// Bytes held per direction of one relay.
+const CAP: usize = 64 * 1024;
+
+pub fn owns(token: Token) -> bool {
+    (CHANNEL_BASE..CHANNEL_BASE + 2 * MAX_RELAYED).contains(&token.0)
+}
+
+struct ChannelRelay {
+    client: TcpStream,
+    table: TcpStream,
+    /// The table's node, whose death ends the relay.
+    node: String,
+    /// Client → table node (starts with the header).
+    up: Vec<u8>,
+    /// Table node → client.
+    down: Vec<u8>,
+    client_done: bool,
+    table_done: bool,
+}
+
+#[derive(Default)]
+pub struct Channels {
+    relays: Vec<Option<ChannelRelay>>,
+}
+
+impl Io {
+    /// Starts relaying the prepared channel `channel` to `node`, which
+    /// granted `token`. On any failure the client's channel is closed,
+    /// which its game client reads as the end of the game.
+    pub(super) fn start_channel_relay(&mut self, channel: ConnId, node: &str, token: [u8; 16]) {
+        let Some(mut conn) = self.detach(channel) else {
+            return;
+        };
+        if conn.is_web() {
+            // A browser's channel is WebSocket-framed: not relayed across
+            // nodes (docs/cluster.md §8).
+            log::info!(target: "connections", "a web game channel cannot be relayed to {node}; closed");
+            return;
+        }
+        if !matches!(conn.flush(), super::conn::Flush::Drained) {
+            log::warn!("a game channel still had unsent bytes at its relay");
+        }
+        let address = self
+            .cluster
+            .as_ref()
+            .and_then(|c| c.address_of(node))
+            .and_then(|a| a.parse::<SocketAddr>().ok());
+        let Some(address) = address else {
+            log::warn!(target: "connections", "no address for {node}; a relayed channel is closed");
+            return;
+        };
+        let table = match TcpStream::connect(address) {
+            Ok(stream) => stream,
+            Err(e) => {
+                log::warn!(target: "connections", "cannot reach {node} for a game channel: {e}");
+                return;
+            }
+        };
+        let Some(cluster) = self.cluster.as_mut() else {
+            return;
+        };
+        let relays = &mut cluster.channels.relays;
+        let index = match relays.iter().position(Option::is_none) {
+            Some(i) => i,
+            None if relays.len() < MAX_RELAYED => {
+                relays.push(None);
+                relays.len() - 1
+            }
+            None => {
+                log::warn!(target: "connections", "too many relayed game channels; one is closed");
+                return;
+            }
+        };
+        let mut relay = ChannelRelay {
+            client: conn.stream,
+            table,
+            node: node.to_string(),
+            up: relay_header(&token).to_vec(),
+            down: Vec::new(),
+            client_done: false,
+            table_done: false,
+        };
+        let _ = relay.table.set_nodelay(true);
+        let registry = self.poll.registry();
+        let token = CHANNEL_BASE + 2 * index;
+        let both = Interest::READABLE | Interest::WRITABLE;
+        if registry
+            .register(&mut relay.client, Token(token), both)
+            .and_then(|()| registry.register(&mut relay.table, Token(token + 1), both))
+            .is_err()
+        {
+            log::error!("cannot watch a relayed game channel");
+            return;
+        }
+        if let Some(slot) = relays.get_mut(index) {
+            *slot = Some(relay);
+        }
+        log::info!(target: "connections", "a game channel is relayed to {node}");
+        self.pump_channel_relay(Token(token));
+    }
+
+    /// Moves what both sides allow until nothing moves; ends the relay
+    /// when a side is done and what it sent has gone on.
+    pub(super) fn pump_channel_relay(&mut self, token: Token) {
+        let index = (token.0 - CHANNEL_BASE) / 2;
+        let Some(r) = self
+            .cluster
+            .as_mut()
+            .and_then(|c| c.channels.relays.get_mut(index))
+            .and_then(Option::as_mut)
+        else {
+            return;
+        };
+        let mut buf = [0u8; 16 * 1024];
+        let failed = loop {
+            let mut moved = false;
+            match carry(
+                &mut r.client,
+                &mut r.up,
+                &mut r.table,
+                &mut buf,
+                r.client_done,
+            ) {
+                Ok((m, done)) => {
+                    moved |= m;
+                    r.client_done |= done;
+                }
+                Err(e) => break Some(e),
+            }
+            match carry(
+                &mut r.table,
+                &mut r.down,
+                &mut r.client,
+                &mut buf,
+                r.table_done,
+            ) {
+                Ok((m, done)) => {
+                    moved |= m;
+                    r.table_done |= done;
+                }
+                Err(e) => break Some(e),
+            }
+            if (r.client_done && r.up.is_empty()) || (r.table_done && r.down.is_empty()) {
+                break Some("a side closed".to_string());
+            }
+            if !moved {
+                break None;
+            }
+        };
+        if let Some(why) = failed {
+            self.end_channel_relay(index, &why);
+        }
+    }
+
+    fn end_channel_relay(&mut self, index: usize, why: &str) {
+        let Some(mut r) = self
+            .cluster
+            .as_mut()
+            .and_then(|c| c.channels.relays.get_mut(index))
+            .and_then(Option::take)
+        else {
+            return;
+        };
+        log::info!(target: "connections", "a game channel relayed to {} ends: {why}", r.node);
+        let registry = self.poll.registry();
+        let _ = registry.deregister(&mut r.client);
+        let _ = registry.deregister(&mut r.table);
+    }
+
+    /// The node died: its relayed channels end (the sockets close).
+    pub(super) fn end_channel_relays_of(&mut self, node: &str) {
+        let ends: Vec<usize> = self
+            .cluster
+            .as_ref()
+            .map(|c| {
+                c.channels
+                    .relays
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.as_ref().is_some_and(|r| r.node == node))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for index in ends {
+            self.end_channel_relay(index, "its node is gone");
+        }
+    }
+}
+
+/// One direction: reads `from` while `held` has room (and `from` is not
+/// done), writes `held` to `to`. Returns whether bytes moved and whether
+/// `from` reached its end.
+fn carry(
+    from: &mut TcpStream,
+    held: &mut Vec<u8>,
+    to: &mut TcpStream,
+    buf: &mut [u8],
+    done: bool,
+) -> Result<(bool, bool), String> {
+    let mut moved = false;
+    let mut ended = false;
+    if !done && held.len() < CAP {
+        let room = (CAP - held.len()).min(buf.len());
+        match from.read(buf.get_mut(..room).unwrap_or_default()) {
+            Ok(0) => ended = true,
+            Ok(n) => {
+                held.extend_from_slice(buf.get(..n).unwrap_or_default());
+                moved = true;
+            }
+            Err(e) if again(&e) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if !held.is_empty() {
+        match to.write(held) {
+            Ok(0) => return Err("wrote nothing".into()),
+            Ok(n) => {
+                held.drain(..n);
+                moved = true;
+            }
+            Err(e) if again(&e) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok((moved, ended))
+}
+
+/// Not an error: try later (a dial still connecting says `NotConnected`).
+fn again(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted | io::ErrorKind::NotConnected
+    )
+}

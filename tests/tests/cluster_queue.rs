@@ -1,0 +1,229 @@
+//! Three nodes on one throwaway PostgreSQL (docs/cluster.md): a remote
+//! player's table and statistics in room lists, and matchmaking queues run
+//! by one node at a time across the zone (docs/matchmaking.md §8).
+//! Every wait is generous and nothing asserts on time.
+
+use ggzd_e2e::dio::*;
+use ggzd_e2e::*;
+
+#[path = "support/cluster.rs"]
+mod support;
+use support::*;
+
+/// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
+const ROOM: i32 = 1;
+
+/// The `PLAYER` entry `LIST player` gives for `name`, as its attributes.
+fn listed(client: &mut Client, name: &str) -> Option<Vec<(String, String)>> {
+    client.send("<LIST TYPE='player'/>").unwrap();
+    let result = client.expect_result("list", TIMEOUT).unwrap();
+    let list = result.child("LIST")?;
+    let player = list
+        .children_named("PLAYER")
+        .find(|p| p.attr("ID") == Some(name))?;
+    Some(
+        ["TABLE", "WINS", "LOSSES", "RATING"]
+            .iter()
+            .filter_map(|a| Some((a.to_string(), player.attr(a)?.to_string())))
+            .collect(),
+    )
+}
+
+fn attr_of(entry: &[(String, String)], name: &str) -> Option<String> {
+    entry
+        .iter()
+        .find(|(a, _)| a == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// Asks `LIST player` until `name`'s entry satisfies `ok`.
+fn wait_listed(client: &mut Client, name: &str, ok: impl Fn(&[(String, String)]) -> bool) {
+    let deadline = std::time::Instant::now() + SLOW;
+    loop {
+        let entry = listed(client, name);
+        if entry.as_deref().is_some_and(&ok) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} listed as {entry:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+fn registered_in_room(server: &TestServer, name: &str) -> Client {
+    let mut c = server.connect();
+    let reply = c.login(LoginKind::First, name, Some("pw"), None).unwrap();
+    assert_eq!(reply.code, "ok", "registration of {name}");
+    c.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
+    enter(&mut c, ROOM);
+    c
+}
+
+#[test]
+fn a_remote_players_table_and_stats_show_in_room_lists() {
+    let url = database();
+    let [a, b, _c] = zone(&url);
+    let mut alice = registered_in_room(&a, "alice");
+    let mut amy = registered_in_room(&a, "amy");
+    let mut bob = b.guest_in_room("bob", ROOM);
+    wait_players(&mut bob, &["alice", "amy", "bob"]);
+    wait_listed(&mut bob, "alice", |e| {
+        attr_of(e, "TABLE").as_deref() == Some("-1") && attr_of(e, "WINS").as_deref() == Some("0")
+    });
+
+    let mut alice_dio = Dio::open(&a, "alice");
+    alice
+        .send(
+            "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>across</DESC>\n\
+             <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n",
+        )
+        .unwrap();
+    assert_eq!(result_code(&mut alice, "launch"), "ok");
+    let table = alice
+        .recv_until(TIMEOUT, |e| e.is("JOIN"))
+        .unwrap()
+        .attr("TABLE")
+        .unwrap()
+        .to_string();
+    // Seated on a: b lists alice at her table.
+    wait_listed(&mut bob, "alice", |e| {
+        attr_of(e, "TABLE").as_deref() == Some(table.as_str())
+    });
+    let mut amy_dio = Dio::open(&a, "amy");
+    assert_eq!(
+        request(
+            &mut amy,
+            &format!("<JOIN TABLE='{table}' SPECTATOR='false'/>"),
+            "join"
+        ),
+        "ok"
+    );
+    amy_dio.until(|m| matches!(m, Msg::Seat(_)));
+    // Private chat to a player seated on another node follows the local rule.
+    assert_eq!(
+        request(
+            &mut bob,
+            "<CHAT TYPE='private' TO='alice'>hi</CHAT>",
+            "chat"
+        ),
+        "at table"
+    );
+    play(&mut [&mut alice_dio, &mut amy_dio], &[4, 0, 2, 1, 6]);
+    assert_eq!(
+        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+    // The win reaches b's room as an UPDATE and in the list.
+    bob.recv_until(SLOW, |e| {
+        e.is("UPDATE")
+            && e.attr("ACTION") == Some("stats")
+            && e.child("PLAYER")
+                .is_some_and(|p| p.attr("ID") == Some("alice") && p.attr("WINS") == Some("1"))
+    })
+    .unwrap_or_else(|e| panic!("no stats update for alice on b: {e}\n{}", a.log()));
+    wait_listed(&mut bob, "amy", |e| {
+        attr_of(e, "LOSSES").as_deref() == Some("1")
+    });
+}
+
+/// The MATCHED `client` receives, with the private line for original
+/// clients that comes with it.
+fn matched(client: &mut Client) -> Element {
+    let m = client
+        .recv_until(SLOW, |e| e.is("MATCHED"))
+        .unwrap_or_else(|e| panic!("no MATCHED: {e}"));
+    let line = client
+        .recv_until(SLOW, |e| e.is("CHAT") && e.attr("TYPE") == Some("private"))
+        .unwrap();
+    assert!(line.text.contains("is yours"), "{}", line.text);
+    m
+}
+
+/// The index (in `nodes`) of the node that runs queue `ttt`, once one
+/// says so `n` times in all.
+fn runner(nodes: &[&TestServer], skip: Option<usize>) -> usize {
+    let deadline = std::time::Instant::now() + SLOW;
+    loop {
+        for (i, node) in nodes.iter().enumerate() {
+            if Some(i) != skip && node.count_log("this node runs queue ttt now") > 0 {
+                return i;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nobody runs queue ttt"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The table ids `LIST table` shows in the client's room.
+fn tables(client: &mut Client) -> Vec<String> {
+    client.send("<LIST TYPE='table'/>").unwrap();
+    let list = client.expect_result("list", TIMEOUT).unwrap();
+    list.child("LIST")
+        .map(|l| {
+            l.children_named("TABLE")
+                .filter_map(|t| t.attr("ID").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn players_on_two_nodes_are_matched_by_the_queues_runner_who_can_be_replaced() {
+    let url = database();
+    let tmp = TempDir::new("cluster-queue");
+    let rooms = tmp.path().join("rooms");
+    queue_rooms(&rooms);
+    let a = node_in(&url, "a", &rooms);
+    let b = node_in(&url, "b", &rooms);
+    let c = node_in(&url, "c", &rooms);
+    wait_links(&a, &["b", "c"]);
+    wait_links(&b, &["a", "c"]);
+    wait_links(&c, &["a", "b"]);
+    let nodes = [&a, &b, &c];
+    let run = runner(&nodes, None);
+    let others: Vec<usize> = (0..3).filter(|i| *i != run).collect();
+    let (x, y) = (nodes[others[0]], nodes[others[1]]);
+
+    // Two players on the two nodes that do not run the queue.
+    let mut xena = x.guest_in_room("xena", ROOM);
+    let mut yuri = y.guest_in_room("yuri", ROOM);
+    let mut watcher = nodes[run].guest_in_room("watcher", ROOM);
+    wait_players(&mut watcher, &["watcher", "xena", "yuri"]);
+    wait_players(&mut xena, &["watcher", "xena", "yuri"]);
+    wait_players(&mut yuri, &["watcher", "xena", "yuri"]);
+    assert_eq!(request(&mut xena, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    assert_eq!(request(&mut yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    let (mx, my) = (matched(&mut xena), matched(&mut yuri));
+    assert_eq!(mx.attr("QUEUE"), Some("ttt"));
+    assert_eq!(mx.attr("ROOM"), Some("1"));
+    assert_eq!(mx.attr("TABLE"), my.attr("TABLE"));
+    assert_ne!(mx.attr("SEAT"), my.attr("SEAT"));
+    // The table is the runner's: its own players see it in the room.
+    let table = mx.attr("TABLE").unwrap().to_string();
+    assert!(
+        tables(&mut watcher).contains(&table),
+        "{}",
+        nodes[run].log()
+    );
+
+    // xena queues again; then the runner dies. Another node takes the
+    // queue over, xena's node hands it her ticket, and yuri's new one
+    // makes the pair.
+    assert_eq!(request(&mut xena, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    drop(watcher);
+    nodes[run].signal(libc::SIGKILL);
+    let next = runner(&nodes, Some(run));
+    assert!(others.contains(&next));
+    assert_eq!(request(&mut yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    let (mx, my) = (matched(&mut xena), matched(&mut yuri));
+    assert_eq!(mx.attr("TABLE"), my.attr("TABLE"));
+    assert_ne!(mx.attr("SEAT"), my.attr("SEAT"));
+    for i in others {
+        assert_eq!(nodes[i].count_log("panicked"), 0, "{}", nodes[i].log());
+    }
+}

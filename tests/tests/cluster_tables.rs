@@ -1,0 +1,397 @@
+//! Tables across nodes (docs/cluster.md §8): a table lives on the node
+//! that launched it and is listed on every node, announced there with the
+//! same `UPDATE TYPE='table'` lines as a local one; a JOIN of a remote
+//! table that is full or does not exist is refused as a local one is; a
+//! node killed with SIGKILL takes only its own tables with it. Three nodes
+//! on one throwaway PostgreSQL; every wait is generous and nothing asserts
+//! on time.
+
+use std::time::{Duration, Instant};
+
+use ggzd_e2e::*;
+
+#[path = "support/cluster.rs"]
+mod support;
+use support::*;
+
+/// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
+const ROOM: i32 = 1;
+
+/// Launches a two-seat TicTacToe table with `second` as seat 1; returns
+/// its id on the launcher's node.
+fn launch(client: &mut Client, second: &str) -> String {
+    client
+        .send(&format!(
+            "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>across</DESC>\n<SEAT NUM='0' TYPE='open'/>\n{second}\n</TABLE>\n</LAUNCH>\n"
+        ))
+        .unwrap();
+    assert_eq!(result_code(client, "launch"), "ok");
+    let join = client.recv_until(SLOW, |e| e.is("JOIN")).unwrap();
+    join.attr("TABLE").unwrap().to_string()
+}
+
+/// Each table of `LIST table` as (id, description, [(seat type, name)]).
+type Listed = (String, String, Vec<(String, String)>);
+
+fn tables(client: &mut Client) -> Vec<Listed> {
+    client.send("<LIST TYPE='table'/>").unwrap();
+    let result = client.expect_result("list", TIMEOUT).unwrap();
+    let mut out: Vec<Listed> = result
+        .child("LIST")
+        .map(|l| {
+            l.children_named("TABLE")
+                .map(|t| {
+                    (
+                        t.attr("ID").unwrap_or_default().to_string(),
+                        t.child("DESC").map(|d| d.text.clone()).unwrap_or_default(),
+                        t.children_named("SEAT")
+                            .map(|s| (s.attr("TYPE").unwrap_or("").to_string(), s.text.clone()))
+                            .collect(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Asks `LIST table` until `check` accepts it; returns that list.
+fn wait_tables(client: &mut Client, what: &str, check: impl Fn(&[Listed]) -> bool) -> Vec<Listed> {
+    let deadline = Instant::now() + SLOW;
+    loop {
+        let got = tables(client);
+        if check(&got) {
+            return got;
+        }
+        assert!(Instant::now() < deadline, "{what}: tables {got:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn seated(list: &[Listed], desc: &str, name: &str) -> Option<String> {
+    list.iter()
+        .find(|(_, d, seats)| {
+            d == desc && seats.iter().any(|(kind, n)| kind == "player" && n == name)
+        })
+        .map(|(id, _, _)| id.clone())
+}
+
+#[test]
+fn tables_are_listed_on_every_node_and_die_with_theirs() {
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut carl = c.guest_in_room("carl", ROOM);
+    wait_players(&mut bob, &["bob", "carl"]);
+
+    // ann launches on a, against the bot: the table is full.
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let _ann_game = open_game_channel(&a, "ann");
+    let local_id = launch(&mut ann, "<SEAT NUM='1' TYPE='bot'/>");
+    assert_eq!(local_id, "1", "a node's own ids are as on a single node");
+
+    // b and c are told as of a local table, and list it.
+    for client in [&mut bob, &mut carl] {
+        client
+            .recv_until(SLOW, |e| {
+                e.is("UPDATE") && e.attr("TYPE") == Some("table") && e.attr("ACTION") == Some("add")
+            })
+            .expect("UPDATE table add on another node");
+    }
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let remote_id = seated(&on_b, "across", "ann").unwrap();
+    assert_ne!(remote_id, local_id, "shown above the room's local id range");
+    let on_c = wait_tables(&mut carl, "ann's table on c", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    assert!(
+        on_c.iter()
+            .any(|(_, d, s)| d == "across" && s.get(1).is_some_and(|s| s.0 == "bot")),
+        "{on_c:?}"
+    );
+
+    // bob launches a table of his own on b: a has it too, under its own id.
+    let _bob_game = open_game_channel(&b, "bob");
+    let bob_table = launch(&mut bob, "<SEAT NUM='1' TYPE='open'/>");
+    assert_eq!(bob_table, "1", "b's own first table, beside a's");
+    wait_tables(&mut ann, "bob's table on a", |l| {
+        seated(l, "across", "bob").is_some() && seated(l, "across", "ann").is_some()
+    });
+
+    // A JOIN of a remote table that is full, or of one no node has, is
+    // refused as a local one is.
+    let _carl_game = open_game_channel(&c, "carl");
+    assert_eq!(
+        request(
+            &mut carl,
+            &format!(
+                "<JOIN TABLE='{}' SPECTATOR='false'/>",
+                seated(&on_c, "across", "ann").unwrap()
+            ),
+            "join"
+        ),
+        "table full"
+    );
+    let _carl_game = open_game_channel(&c, "carl");
+    assert_eq!(
+        request(&mut carl, "<JOIN TABLE='77' SPECTATOR='false'/>", "join"),
+        "no table"
+    );
+
+    // kill -9 a: its table leaves b's and c's lists; bob's stays.
+    a.signal(libc::SIGKILL);
+    for client in [&mut bob, &mut carl] {
+        client
+            .recv_until(SLOW, |e| {
+                e.is("UPDATE")
+                    && e.attr("TYPE") == Some("table")
+                    && e.attr("ACTION") == Some("delete")
+            })
+            .expect("UPDATE table delete of the dead node's table");
+    }
+    let left = wait_tables(&mut carl, "only bob's table on c", |l| {
+        l.len() == 1 && seated(l, "across", "bob").is_some()
+    });
+    assert_eq!(left.len(), 1);
+    let left = tables(&mut bob);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].0, bob_table);
+    // Nothing else broke: b and c still chat.
+    assert_eq!(request(&mut carl, "<CHAT>still here</CHAT>", "chat"), "ok");
+    assert_eq!(chat_from(&mut bob, "normal", "carl"), "still here");
+}
+
+fn registered_in_room(server: &TestServer, name: &str) -> Client {
+    let mut c = server.connect();
+    assert_eq!(
+        c.login(LoginKind::First, name, Some("pw"), None)
+            .unwrap()
+            .code,
+        "ok"
+    );
+    c.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
+    enter(&mut c, ROOM);
+    c
+}
+
+fn join(client: &mut Client, table: &str, spectator: bool) {
+    client
+        .send(&format!("<JOIN TABLE='{table}' SPECTATOR='{spectator}'/>"))
+        .unwrap();
+    assert_eq!(result_code(client, "join"), "ok");
+    let join = client.recv_until(SLOW, |e| e.is("JOIN")).unwrap();
+    assert_eq!(join.attr("TABLE"), Some(table));
+}
+
+fn leave(client: &mut Client) -> String {
+    client
+        .send("<LEAVE FORCE='false' SPECTATOR='false'/>")
+        .unwrap();
+    assert_eq!(result_code(client, "leave"), "ok");
+    let leave = client.recv_until(SLOW, |e| e.is("LEAVE")).unwrap();
+    leave.attr("REASON").unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_player_of_another_node_joins_plays_and_is_watched_across_nodes() {
+    use ggzd_e2e::dio::*;
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut ann = registered_in_room(&a, "ann");
+    let mut bob = registered_in_room(&b, "bob");
+    let mut cy = c.guest_in_room("cy", ROOM);
+    wait_players(&mut cy, &["ann", "bob", "cy"]);
+
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    assert_eq!(ann_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(0));
+
+    // bob, on b, joins ann's table on a with his channel opened on b.
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let table = seated(&on_b, "across", "ann").unwrap();
+    let mut bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &table, false);
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::Players(_))),
+        Msg::Players(vec![(3, "ann".into()), (3, "bob".into())])
+    );
+    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
+
+    // cy, on c, sees both seated and watches: the game's traffic reaches
+    // a spectator whose channel is relayed too.
+    let on_c = wait_tables(&mut cy, "ann and bob at the table on c", |l| {
+        seated(l, "across", "ann").is_some() && seated(l, "across", "bob").is_some()
+    });
+    let shown_on_c = seated(&on_c, "across", "bob").unwrap();
+    // Room lists of c show where the players of a and b sit.
+    cy.send("<LIST TYPE='player'/>").unwrap();
+    let list = cy.expect_result("list", TIMEOUT).unwrap();
+    let at: Vec<(String, String)> = list
+        .child("LIST")
+        .unwrap()
+        .children_named("PLAYER")
+        .map(|p| {
+            (
+                p.attr("ID").unwrap_or("").to_string(),
+                p.attr("TABLE").unwrap_or("").to_string(),
+            )
+        })
+        .filter(|(id, _)| id != "cy")
+        .collect();
+    assert!(
+        at.iter().all(|(_, t)| *t == shown_on_c) && at.len() == 2,
+        "{at:?}"
+    );
+    let mut cy_dio = Dio::open(&c, "cy");
+    join(&mut cy, &shown_on_c, true);
+
+    // ann wins on the rising diagonal: 4, 2, 6 against 0, 1.
+    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0, 2, 1, 6]);
+    assert_eq!(
+        ann_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+    assert_eq!(
+        cy_dio.until(|m| matches!(m, Msg::Move { square: 6, .. })),
+        Msg::Move {
+            player: 0,
+            square: 6
+        }
+    );
+
+    // a has stored the result once ann, at a, sees her new statistics.
+    ann.recv_until(SLOW, |e| {
+        e.is("UPDATE")
+            && e.attr("ACTION") == Some("stats")
+            && e.child("PLAYER").and_then(|p| p.attr("ID")) == Some("ann")
+    })
+    .expect("UPDATE stats for ann on a");
+
+    // Everyone leaves; the table goes from c's list.
+    assert_eq!(leave(&mut cy), "normal");
+    assert_eq!(leave(&mut bob), "normal");
+    leave(&mut ann);
+    wait_tables(&mut cy, "the table gone from c", |l| l.is_empty());
+
+    // The result was stored by a: the stats are the same on c.
+    ann.logout().unwrap();
+    bob.logout().unwrap();
+    let mut bob_on_c = registered(&c, "bob");
+    enter(&mut bob_on_c, ROOM);
+    bob_on_c.send("<LIST TYPE='player'/>").unwrap();
+    let list = bob_on_c.expect_result("list", TIMEOUT).unwrap();
+    let me = list
+        .child("LIST")
+        .unwrap()
+        .children_named("PLAYER")
+        .find(|p| p.attr("ID") == Some("bob"))
+        .unwrap()
+        .clone();
+    assert_eq!((me.attr("WINS"), me.attr("LOSSES")), (Some("0"), Some("1")));
+}
+
+#[test]
+fn a_killed_table_node_ends_the_game_for_players_of_other_nodes() {
+    use ggzd_e2e::dio::*;
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut cy = c.guest_in_room("cy", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let mut bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
+    // Mid-game.
+    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+
+    a.signal(libc::SIGKILL);
+    // bob is told the table ended, and his relayed channel closes.
+    let notice = bob
+        .recv_until(SLOW, |e| e.is("CHAT") && e.attr("TYPE") == Some("private"))
+        .expect("a notice that the table's server is gone");
+    assert!(notice.text.contains("gone"), "{}", notice.text);
+    let left = bob.recv_until(SLOW, |e| e.is("LEAVE")).unwrap();
+    assert_eq!(left.attr("REASON"), Some("gameerror"));
+    bob_dio.stream.set_read_timeout(Some(SLOW)).unwrap();
+    let mut rest = Vec::new();
+    use std::io::Read;
+    let _ = bob_dio.stream.read_to_end(&mut rest);
+    // The table leaves b's and c's lists; b and c go on.
+    wait_tables(&mut bob, "the table gone from b", |l| l.is_empty());
+    wait_tables(&mut cy, "the table gone from c", |l| l.is_empty());
+    assert_eq!(request(&mut cy, "<CHAT>still here</CHAT>", "chat"), "ok");
+    assert_eq!(chat_from(&mut bob, "normal", "cy"), "still here");
+    // bob is at no table any more: he may launch one of his own.
+    let _g = open_game_channel(&b, "bob");
+    launch(&mut bob, "<SEAT NUM='1' TYPE='open'/>");
+}
+
+#[test]
+fn a_dropped_player_logs_in_on_another_node_and_takes_the_held_seat_back() {
+    use ggzd_e2e::dio::*;
+    let url = database();
+    let [a, b, _c] = zone(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let table = seated(&on_b, "across", "ann").unwrap();
+    let mut bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &table, false);
+    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+
+    // ann's client dies mid-game: her seat on a is held for her.
+    drop(ann);
+    drop(ann_dio);
+    wait_tables(&mut bob, "ann's seat held", |l| {
+        l.iter()
+            .any(|(_, _, seats)| seats.first().is_some_and(|s| s.0 == "abandoned"))
+    });
+    // She logs in again on b (once a has freed her name) and joins.
+    let deadline = Instant::now() + SLOW;
+    let mut ann = loop {
+        let mut client = b.connect();
+        let code = client
+            .login(LoginKind::Guest, "ann", None, None)
+            .unwrap()
+            .code;
+        if code == "ok" {
+            client.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
+            enter(&mut client, ROOM);
+            break client;
+        }
+        assert!(Instant::now() < deadline, "ann still refused: {code}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut ann_dio = Dio::open(&b, "ann");
+    join(&mut ann, &table, false);
+    let Msg::Sync { cells, .. } = ann_dio.until(|m| matches!(m, Msg::Sync { .. })) else {
+        unreachable!()
+    };
+    assert_eq!((cells[4], cells[0]), (0, 1), "the board came back");
+    // They play it out, both from b: ann completes the middle column.
+    play(&mut [&mut ann_dio, &mut bob_dio], &[1, 8, 7]);
+    assert_eq!(
+        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
+        Msg::GameOver(0)
+    );
+}
