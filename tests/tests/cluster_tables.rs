@@ -394,3 +394,303 @@ fn a_dropped_player_logs_in_on_another_node_and_takes_the_held_seat_back() {
         Msg::GameOver(0)
     );
 }
+
+/// Waits for the lobby UPDATE saying `name` now watches a table.
+fn spectator_joined(client: &mut Client, name: &str) {
+    client
+        .recv_until(SLOW, |e| {
+            e.is("UPDATE")
+                && e.attr("ACTION") == Some("join")
+                && e.child("TABLE")
+                    .and_then(|t| t.child("SPECTATOR"))
+                    .is_some_and(|s| s.text == name)
+        })
+        .unwrap_or_else(|e| panic!("no UPDATE of {name} watching: {e}"));
+}
+
+#[test]
+fn table_chat_and_info_reach_the_table_across_nodes() {
+    use ggzd_e2e::dio::*;
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut cy = c.guest_in_room("cy", ROOM);
+    let mut dan = c.guest_in_room("dan", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+
+    // bob (on b) sits at ann's table on a; cy (on c) watches it.
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let _bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+    let on_c = wait_tables(&mut cy, "bob seated, seen on c", |l| {
+        seated(l, "across", "bob").is_some()
+    });
+    let _cy_dio = Dio::open(&c, "cy");
+    join(&mut cy, &seated(&on_c, "across", "bob").unwrap(), true);
+    spectator_joined(&mut ann, "cy");
+
+    // A line of bob's reaches the table's node and everyone at the
+    // table, on every node, bob included (as a local table chat does).
+    assert_eq!(
+        request(&mut bob, "<CHAT TYPE='table'>from b</CHAT>", "chat"),
+        "ok"
+    );
+    for client in [&mut ann, &mut cy, &mut bob] {
+        assert_eq!(chat_from(client, "table", "bob"), "from b");
+    }
+    // The table's own player and the watcher on c are heard the same way.
+    assert_eq!(
+        request(&mut ann, "<CHAT TYPE='table'>from a</CHAT>", "chat"),
+        "ok"
+    );
+    for client in [&mut ann, &mut bob, &mut cy] {
+        assert_eq!(chat_from(client, "table", "ann"), "from a");
+    }
+    assert_eq!(
+        request(&mut cy, "<CHAT TYPE='table'>from c</CHAT>", "chat"),
+        "ok"
+    );
+    for client in [&mut ann, &mut bob, &mut cy] {
+        assert_eq!(chat_from(client, "table", "cy"), "from c");
+    }
+    // Someone at no table is refused as on a single node.
+    assert_eq!(
+        request(&mut dan, "<CHAT TYPE='table'>nope</CHAT>", "chat"),
+        "no table"
+    );
+
+    // INFO at another node's table lists the seats the table's node knows.
+    bob.send("<INFO/>").unwrap();
+    let info = bob.recv_until(SLOW, |e| e.is("INFO")).unwrap();
+    let seats: Vec<&str> = info
+        .children_named("PLAYERINFO")
+        .filter_map(|p| p.attr("SEAT"))
+        .collect();
+    assert_eq!(seats, vec!["0", "1"]);
+    bob.send("<INFO SEAT='1'/>").unwrap();
+    let info = bob.recv_until(SLOW, |e| e.is("INFO")).unwrap();
+    let seats: Vec<&str> = info
+        .children_named("PLAYERINFO")
+        .filter_map(|p| p.attr("SEAT"))
+        .collect();
+    assert_eq!(seats, vec!["1"]);
+}
+
+#[test]
+fn ggz_takes_a_seat_held_on_another_node_back_by_itself() {
+    use ggzd_e2e::dio::*;
+    use std::process::{Command, Stdio};
+    let url = database();
+    let [a, b, c] = zone(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut cy = c.guest_in_room("cy", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let mut bob_dio = Dio::open(&b, "bob");
+    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+
+    // bob's client dies mid-game: a holds his seat, and c sees it held.
+    drop(bob);
+    drop(bob_dio);
+    wait_tables(&mut cy, "bob's seat held, seen on c", |l| {
+        l.iter()
+            .any(|(_, _, seats)| seats.get(1).is_some_and(|s| s.0 == "abandoned"))
+    });
+
+    // bob comes back with `ggz` on c, whose script only plays: the room,
+    // the channel and the JOIN come from the REJOIN that c sends. Until b
+    // has freed his name the login is refused: ggz is started again.
+    let deadline = Instant::now() + SLOW;
+    let ggz = 'started: loop {
+        let mut ggz = Command::new(bin("ggz"))
+            .args(["--script", "--timeout", "60", "--name", "bob"])
+            .arg(c.addr.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ggz");
+        {
+            use std::io::Write;
+            let mut stdin = ggz.stdin.take().expect("stdin");
+            stdin
+                .write_all(b"/wait your turn\n/move 9\n/result\n")
+                .expect("script");
+        }
+        loop {
+            let back = ann.recv_until(Duration::from_secs(1), |e| {
+                e.is("UPDATE")
+                    && e.attr("ACTION") == Some("join")
+                    && e.child("TABLE")
+                        .and_then(|t| t.child("SEAT"))
+                        .is_some_and(|s| s.attr("NUM") == Some("1") && s.text == "bob")
+            });
+            if back.is_ok() {
+                break 'started ggz;
+            }
+            if ggz.try_wait().ok().flatten().is_some() {
+                let out = ggz.wait_with_output().expect("ggz ends");
+                assert!(
+                    Instant::now() < deadline,
+                    "ggz never got back: {}",
+                    String::from_utf8_lossy(&out.stdout)
+                );
+                std::thread::sleep(Duration::from_millis(300));
+                break;
+            }
+        }
+    };
+    if ggzd_e2e::ttt_server::sends_seats() {
+        // The game server has bob back before ann moves.
+        ann_dio.until(|m| matches!(m, Msg::Players(p) if p[1] == (3, "bob".into())));
+    } else {
+        // A trunk server asks again once both seats are back.
+        ann_dio.until(|m| *m == Msg::ReqMove);
+    }
+    for square in [1, 7] {
+        ann_dio.until(|m| *m == Msg::ReqMove);
+        ann_dio.send_move(square);
+        assert_eq!(
+            ann_dio.until(|m| matches!(m, Msg::RspMove(_))),
+            Msg::RspMove(0)
+        );
+    }
+    let out = ggz.wait_with_output().expect("ggz ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("taking it back"), "{stdout}");
+    assert!(
+        stdout.contains("result: game over: X (ann) wins - you lost"),
+        "{stdout}"
+    );
+}
+
+/// Resumes a stopped node however the test ends.
+struct Resume<'a>(&'a TestServer);
+
+impl Drop for Resume<'_> {
+    fn drop(&mut self) {
+        self.0.signal(libc::SIGCONT);
+    }
+}
+
+#[test]
+fn a_join_the_frozen_table_node_never_answers_fails_after_its_deadline() {
+    let url = database();
+    let [a, b] = slow_to_die_pair(&url);
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let _ann_game = open_game_channel(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+    let table = seated(&on_b, "across", "ann").unwrap();
+
+    // a is frozen (not dead: b still has its link and its heartbeat is
+    // young enough). bob's JOIN is forwarded and never answered.
+    a.signal(libc::SIGSTOP);
+    let resume = Resume(&a);
+    let _bob_game = open_game_channel(&b, "bob");
+    bob.send(&format!("<JOIN TABLE='{table}' SPECTATOR='false'/>"))
+        .unwrap();
+    let result = bob
+        .expect_result("join", SLOW)
+        .expect("a RESULT join once the wait is over");
+    assert_eq!(result.attr("CODE"), Some("join fail"));
+    // b went on meanwhile.
+    assert_eq!(request(&mut bob, "<CHAT>still here</CHAT>", "chat"), "ok");
+
+    // a runs again: its late answer to the old JOIN is ignored, and a new
+    // JOIN seats bob.
+    drop(resume);
+    let _bob_game = open_game_channel(&b, "bob");
+    join(&mut bob, &table, false);
+    wait_tables(&mut ann, "bob seated at ann's table", |l| {
+        seated(l, "across", "bob").is_some()
+    });
+}
+
+#[test]
+fn a_browser_game_channel_is_relayed_to_the_tables_node() {
+    use ggzd_e2e::dio::*;
+    use tungstenite::client::IntoClientRequest;
+    let url = database();
+    let [a, b] = pair_with(&url, "[web]\nlisten = \"127.0.0.1:0\"\n");
+    let web: std::net::SocketAddr = b
+        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
+        .and_then(|line| {
+            line.rsplit("ws://")
+                .next()
+                .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
+        })
+        .expect("web address");
+    let mut ann = a.guest_in_room("ann", ROOM);
+    let mut bob = b.guest_in_room("bob", ROOM);
+    let mut ann_dio = Dio::open(&a, "ann");
+    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
+    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
+    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
+        seated(l, "across", "ann").is_some()
+    });
+
+    // bob's game channel is a WebSocket on b; the table is on a.
+    let stream = std::net::TcpStream::connect(web).unwrap();
+    stream.set_read_timeout(Some(SLOW)).unwrap();
+    let upgrade = format!("ws://{web}/ws").into_client_request().unwrap();
+    let (mut channel, _) = tungstenite::client(upgrade, stream).expect("handshake");
+    channel
+        .send(tungstenite::Message::text(
+            "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='bob' />\n</SESSION>\n",
+        ))
+        .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("</SESSION>") {
+        if let tungstenite::Message::Text(t) = channel.read().expect("channel answer") {
+            seen.push_str(&t);
+        }
+    }
+    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+
+    // ann moves; the game server's bytes reach the browser on b, up to
+    // its own turn.
+    ann_dio.until(|m| *m == Msg::ReqMove);
+    ann_dio.send_move(4);
+    assert_eq!(
+        ann_dio.until(|m| matches!(m, Msg::RspMove(_))),
+        Msg::RspMove(0)
+    );
+    let req_move = [0u8, 6, 0, 0, 0, 4];
+    let mut bytes: Vec<u8> = Vec::new();
+    while !bytes.windows(req_move.len()).any(|w| w == req_move) {
+        match channel.read().expect("game bytes over the relay") {
+            tungstenite::Message::Binary(b) => bytes.extend_from_slice(&b),
+            tungstenite::Message::Close(_) => panic!("the channel closed: {bytes:?}"),
+            _ => {}
+        }
+    }
+    // The browser's move reaches the game server on a.
+    let mut packet = vec![0u8, 10, 0, 0, 0, 0];
+    packet.extend_from_slice(&0i32.to_be_bytes());
+    channel
+        .send(tungstenite::Message::binary(packet))
+        .expect("send a move");
+    assert_eq!(
+        ann_dio.until(|m| matches!(m, Msg::Move { .. })),
+        Msg::Move {
+            player: 1,
+            square: 0
+        }
+    );
+}

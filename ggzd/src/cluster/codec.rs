@@ -117,6 +117,32 @@ pub enum LinkMsg {
         id: u32,
         reason: u8,
     },
+    /// Table chat of the table `id` (on the table's node). With
+    /// `to_table`, from a player of the sender sitting at a table of the
+    /// receiver (the receiver hands it out); without, the table's node
+    /// hands it to the receiver's players at that table.
+    TableChat {
+        room: String,
+        id: u32,
+        from: String,
+        text: String,
+        to_table: bool,
+    },
+    /// INFO of a player of the sender at a table of the receiver: the
+    /// seat asked for, if any.
+    InfoRequest {
+        player: String,
+        room: String,
+        id: u32,
+        seat: Option<u32>,
+    },
+    /// The answer to InfoRequest, for `player` of the receiver.
+    InfoAnswer {
+        player: String,
+        room: String,
+        id: u32,
+        rows: Vec<InfoRow>,
+    },
     /// A table of the sender stored a game report naming the receiver's
     /// player `player` (the stats key the report used): its statistics
     /// for `game` (the untranslated game name) changed in the database.
@@ -153,6 +179,14 @@ pub enum LinkMsg {
     },
 }
 
+/// One seat's line of an INFO answer across nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfoRow {
+    pub seat: u32,
+    pub realname: String,
+    pub host: String,
+}
+
 const HELLO: u8 = 1;
 const PLAYER: u8 = 2;
 const SNAPSHOT_END: u8 = 3;
@@ -168,7 +202,10 @@ const JOIN_REQUEST: u8 = 11;
 const JOIN_ANSWER: u8 = 12;
 const LEAVE_TABLE: u8 = 13;
 const SEAT_LOST: u8 = 14;
-const STATS_CHANGED: u8 = 15;
+const TABLE_CHAT: u8 = 15;
+const INFO_REQUEST: u8 = 16;
+const INFO_ANSWER: u8 = 17;
+const STATS_CHANGED: u8 = 18;
 // Kinds 30-39: matchmaking across nodes.
 const QUEUE_RUNNER: u8 = 30;
 const TICKET: u8 = 31;
@@ -303,6 +340,52 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.short(room)?;
             w.0.extend_from_slice(&id.to_be_bytes());
             w.byte(*reason);
+        }
+        LinkMsg::TableChat {
+            room,
+            id,
+            from,
+            text,
+            to_table,
+        } => {
+            w.byte(TABLE_CHAT);
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            w.short(from)?;
+            w.long(text)?;
+            w.byte(u8::from(*to_table));
+        }
+        LinkMsg::InfoRequest {
+            player,
+            room,
+            id,
+            seat,
+        } => {
+            w.byte(INFO_REQUEST);
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            w.0.extend_from_slice(&seat.map_or(-1, i64::from).to_be_bytes());
+        }
+        LinkMsg::InfoAnswer {
+            player,
+            room,
+            id,
+            rows,
+        } => {
+            w.byte(INFO_ANSWER);
+            w.short(player)?;
+            w.short(room)?;
+            w.0.extend_from_slice(&id.to_be_bytes());
+            if rows.len() > MAX_TABLE_SEATS {
+                return None;
+            }
+            w.0.extend_from_slice(&(rows.len() as u16).to_be_bytes());
+            for row in rows {
+                w.0.extend_from_slice(&row.seat.to_be_bytes());
+                w.short(&row.realname)?;
+                w.short(&row.host)?;
+            }
         }
         LinkMsg::StatsChanged { player, game } => {
             w.byte(STATS_CHANGED);
@@ -506,6 +589,42 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
             id: u32::from_be_bytes(r.array::<4>()?),
             reason: r.byte()?,
         },
+        TABLE_CHAT => LinkMsg::TableChat {
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+            from: r.short()?,
+            text: r.long()?,
+            to_table: r.byte()? != 0,
+        },
+        INFO_REQUEST => LinkMsg::InfoRequest {
+            player: r.short()?,
+            room: r.short()?,
+            id: u32::from_be_bytes(r.array::<4>()?),
+            seat: u32::try_from(i64::from_be_bytes(r.array::<8>()?)).ok(),
+        },
+        INFO_ANSWER => {
+            let player = r.short()?;
+            let room = r.short()?;
+            let id = u32::from_be_bytes(r.array::<4>()?);
+            let count = usize::from(u16::from_be_bytes(r.array::<2>()?));
+            if count > MAX_TABLE_SEATS {
+                return Err(CodecError::TooLong);
+            }
+            let mut rows = Vec::with_capacity(count);
+            for _ in 0..count {
+                rows.push(InfoRow {
+                    seat: u32::from_be_bytes(r.array::<4>()?),
+                    realname: r.short()?,
+                    host: r.short()?,
+                });
+            }
+            LinkMsg::InfoAnswer {
+                player,
+                room,
+                id,
+                rows,
+            }
+        }
         STATS_CHANGED => LinkMsg::StatsChanged {
             player: r.short()?,
             game: r.short()?,
@@ -823,6 +942,55 @@ mod tests {
             LinkMsg::StatsChanged {
                 player: "Bob".into(),
                 game: "TicTacToe".into(),
+            },
+            LinkMsg::TableChat {
+                room: "tictactoe".into(),
+                id: 4,
+                from: "bob".into(),
+                text: "gg <all>".into(),
+                to_table: true,
+            },
+            LinkMsg::TableChat {
+                room: "r".into(),
+                id: 1,
+                from: "ann".into(),
+                text: String::new(),
+                to_table: false,
+            },
+            LinkMsg::InfoRequest {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 4,
+                seat: Some(1),
+            },
+            LinkMsg::InfoRequest {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 4,
+                seat: None,
+            },
+            LinkMsg::InfoAnswer {
+                player: "bob".into(),
+                room: "tictactoe".into(),
+                id: 4,
+                rows: vec![
+                    InfoRow {
+                        seat: 0,
+                        realname: "Ann A.".into(),
+                        host: String::new(),
+                    },
+                    InfoRow {
+                        seat: 1,
+                        realname: String::new(),
+                        host: "127.0.0.1".into(),
+                    },
+                ],
+            },
+            LinkMsg::InfoAnswer {
+                player: "bob".into(),
+                room: "r".into(),
+                id: 1,
+                rows: Vec::new(),
             },
             LinkMsg::QueueRunner {
                 queues: vec!["ttt".into(), "chess blitz".into()],

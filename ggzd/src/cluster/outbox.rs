@@ -22,6 +22,7 @@ pub fn holds(msg: &LinkMsg) -> bool {
         LinkMsg::RoomChat { .. }
             | LinkMsg::Announce { .. }
             | LinkMsg::Private { .. }
+            | LinkMsg::TableChat { .. }
             | LinkMsg::Ticket { .. }
             | LinkMsg::TicketCancel { .. }
             | LinkMsg::Matched { .. }

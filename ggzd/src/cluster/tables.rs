@@ -169,6 +169,24 @@ impl RemoteTables {
         self.tables.is_empty()
     }
 
+    /// A seat held (abandoned) for the player `canonical` at a remote
+    /// table: (room key, shown id, seat). The lowest such, should there be
+    /// several, so every login names the same one.
+    pub fn held_for(&self, canonical: &str) -> Option<(&str, u32, u32)> {
+        self.tables
+            .values()
+            .filter_map(|t| {
+                let num = t.state.seats.iter().position(|s| {
+                    s.kind == SeatKind::Abandoned
+                        && s.name
+                            .as_deref()
+                            .is_some_and(|n| crate::config::canonical_name(n) == canonical)
+                })?;
+                Some((t.state.room.as_str(), t.shown, num as u32))
+            })
+            .min()
+    }
+
     /// Whether `id` is shown for a remote table of the room.
     pub fn is_shown(&self, room: &str, id: u32) -> bool {
         self.shown.get(room).is_some_and(|s| s.contains(&id))
@@ -580,6 +598,21 @@ mod tests {
         );
         let ids: Vec<u32> = v.in_room("ttt").map(|t| t.shown).collect();
         assert_eq!(ids, vec![11, 12]);
+    }
+
+    #[test]
+    fn a_held_seat_is_found_by_canonical_name_lowest_first() {
+        let mut v = RemoteTables::default();
+        assert_eq!(v.held_for("ann"), None);
+        let mut held = table("ttt", 3);
+        held.seats[1] = seat(SeatKind::Abandoned, Some("Ann"));
+        v.upsert("b", held.clone(), 11);
+        v.upsert("a", table("ttt", 1), 11);
+        held.id = 9;
+        v.upsert("c", held, 11);
+        // Only seats held (not seats taken) count; the lowest id wins.
+        assert_eq!(v.held_for("ann"), Some(("ttt", 11, 1)));
+        assert_eq!(v.held_for("bob"), None);
     }
 
     #[test]

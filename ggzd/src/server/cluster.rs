@@ -946,7 +946,9 @@ impl super::Server {
         }
     }
 
-    /// Once per loop turn, last: the links' queued output.
+    /// Twice per loop turn: the tables that changed and the links' queued
+    /// output, before the clients' queues are written and again after
+    /// (see `Server::run`).
     pub(super) fn cluster_flush(&mut self) {
         if self.io.cluster.is_some() {
             // Tables that changed this turn go out as whole states.

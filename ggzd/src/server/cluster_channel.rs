@@ -6,13 +6,16 @@
 //! table's node reads exactly the header and hands the socket to its game
 //! server, which sees an ordinary socket. Buffers are bounded each way: a
 //! side is not read while the other side's buffer is full (backpressure
-//! down to TCP). Either side closing ends both.
+//! down to TCP). Either side closing ends both. A browser's channel is
+//! first unwrapped by the WebSocket relay (`relay.rs`) into a socketpair,
+//! whose end is relayed here like a TCP channel.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::os::unix::net::UnixStream as StdUnixStream;
 
-use mio::net::TcpStream;
-use mio::{Interest, Token};
+use mio::net::{TcpStream, UnixStream};
+use mio::{Interest, Registry, Token};
 
 use super::Io;
 use crate::cluster::tables::relay_header;
@@ -30,8 +33,67 @@ pub fn owns(token: Token) -> bool {
     (CHANNEL_BASE..CHANNEL_BASE + 2 * MAX_RELAYED).contains(&token.0)
 }
 
+/// The serial given to a browser channel relayed to another node: no
+/// table of this node has it, so its end concerns no table here.
+const NO_TABLE: crate::zone::TableSerial = crate::zone::TableSerial::MAX;
+
+/// The client's side of a relay: its TCP channel, or the socketpair end
+/// of a browser's channel.
+enum ClientSide {
+    Tcp(TcpStream),
+    Web(UnixStream),
+}
+
+impl Read for ClientSide {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            ClientSide::Tcp(s) => s.read(buf),
+            ClientSide::Web(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for ClientSide {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            ClientSide::Tcp(s) => s.write(buf),
+            ClientSide::Web(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            ClientSide::Tcp(s) => s.flush(),
+            ClientSide::Web(s) => s.flush(),
+        }
+    }
+}
+
+impl mio::event::Source for ClientSide {
+    fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        match self {
+            ClientSide::Tcp(s) => s.register(r, t, i),
+            ClientSide::Web(s) => s.register(r, t, i),
+        }
+    }
+
+    fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        match self {
+            ClientSide::Tcp(s) => s.reregister(r, t, i),
+            ClientSide::Web(s) => s.reregister(r, t, i),
+        }
+    }
+
+    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
+        match self {
+            ClientSide::Tcp(s) => s.deregister(r),
+            ClientSide::Web(s) => s.deregister(r),
+        }
+    }
+}
+
 struct ChannelRelay {
-    client: TcpStream,
+    client: ClientSide,
     table: TcpStream,
     /// The table's node, whose death ends the relay.
     node: String,
@@ -53,18 +115,28 @@ impl Io {
     /// granted `token`. On any failure the client's channel is closed,
     /// which its game client reads as the end of the game.
     pub(super) fn start_channel_relay(&mut self, channel: ConnId, node: &str, token: [u8; 16]) {
-        let Some(mut conn) = self.detach(channel) else {
-            return;
+        let web = self.conn(channel).is_some_and(|c| c.is_web());
+        let client = if web {
+            // The WebSocket relay gives the game's bytes unframed on a
+            // socketpair end, as it would give a local game server.
+            let Some(fd) = self.take_web_channel(channel, NO_TABLE) else {
+                return;
+            };
+            let end = StdUnixStream::from(fd);
+            if let Err(e) = end.set_nonblocking(true) {
+                log::error!("cannot make a relayed web channel non-blocking: {e}");
+                return;
+            }
+            ClientSide::Web(UnixStream::from_std(end))
+        } else {
+            let Some(mut conn) = self.detach(channel) else {
+                return;
+            };
+            if !matches!(conn.flush(), super::conn::Flush::Drained) {
+                log::warn!("a game channel still had unsent bytes at its relay");
+            }
+            ClientSide::Tcp(conn.stream)
         };
-        if conn.is_web() {
-            // A browser's channel is WebSocket-framed: not relayed across
-            // nodes (docs/cluster.md §8).
-            log::info!(target: "connections", "a web game channel cannot be relayed to {node}; closed");
-            return;
-        }
-        if !matches!(conn.flush(), super::conn::Flush::Drained) {
-            log::warn!("a game channel still had unsent bytes at its relay");
-        }
         let address = self
             .cluster
             .as_ref()
@@ -97,7 +169,7 @@ impl Io {
             }
         };
         let mut relay = ChannelRelay {
-            client: conn.stream,
+            client,
             table,
             node: node.to_string(),
             up: relay_header(&token).to_vec(),
@@ -217,9 +289,9 @@ impl Io {
 /// done), writes `held` to `to`. Returns whether bytes moved and whether
 /// `from` reached its end.
 fn carry(
-    from: &mut TcpStream,
+    from: &mut impl Read,
     held: &mut Vec<u8>,
-    to: &mut TcpStream,
+    to: &mut impl Write,
     buf: &mut [u8],
     done: bool,
 ) -> Result<(bool, bool), String> {

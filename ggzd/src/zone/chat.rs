@@ -257,12 +257,16 @@ impl Zone {
                     0
                 }
             }
+            (ChatKind::Table, _) if self.cluster_table_chat_out(conn, &from, text, sink) => 0,
             (ChatKind::Table, _) => {
                 // Gagging does not reach table chat, as in the original.
                 let line = msg(r::chat("table", &from, Some(text)));
                 let audience = self.table_audience(conn).unwrap_or_default();
                 for &member in &audience {
                     sink.send(member, &line);
+                }
+                if let Some(place) = self.player(conn).and_then(|p| p.place) {
+                    self.cluster_table_chat_fanout(room, place.table, &from, text, sink);
                 }
                 audience.len()
             }

@@ -349,6 +349,9 @@ impl Zone {
             | LinkMsg::JoinAnswer { .. }
             | LinkMsg::LeaveTable { .. }
             | LinkMsg::SeatLost { .. }) => self.on_cluster_seat_msg(node, m, now, sink),
+            m @ (LinkMsg::TableChat { .. }
+            | LinkMsg::InfoRequest { .. }
+            | LinkMsg::InfoAnswer { .. }) => self.on_cluster_table_talk(node, m, sink),
             LinkMsg::Gone { name } => {
                 let canonical = canonical_name(&name);
                 let gone = self

@@ -46,30 +46,30 @@ struct Grant {
 }
 
 /// A player of another node at a table of this node.
-struct Guest {
-    node: String,
-    name: String,
-    room: u32,
-    id: u32,
-    spectator: bool,
-    index: u32,
+pub(super) struct Guest {
+    pub(super) node: String,
+    pub(super) name: String,
+    pub(super) room: u32,
+    pub(super) id: u32,
+    pub(super) spectator: bool,
+    pub(super) index: u32,
 }
 
 /// A player of this node at a table of another node.
-struct Away {
-    node: String,
-    room: String,
-    origin: u32,
-    shown: u32,
+pub(super) struct Away {
+    pub(super) node: String,
+    pub(super) room: String,
+    pub(super) origin: u32,
+    pub(super) shown: u32,
 }
 
 #[derive(Default)]
 pub(crate) struct ClusterSeats {
     pending: PendingJoins<ConnId>,
     grants: HashMap<[u8; 16], Grant>,
-    guests: HashMap<ConnId, Guest>,
+    pub(super) guests: HashMap<ConnId, Guest>,
     next_guest: u32,
-    away: HashMap<ConnId, Away>,
+    pub(super) away: HashMap<ConnId, Away>,
 }
 
 fn code_of(n: i8) -> ResultCode {

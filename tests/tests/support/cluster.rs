@@ -128,6 +128,36 @@ pub fn registered(server: &TestServer, name: &str) -> Client {
     }
 }
 
+// ----- engineer "xtables" -----------------------------------------------
+
+/// Nodes a and b that take each other for dead only after two minutes:
+/// a node stopped for less is merely slow.
+pub fn slow_to_die_pair(url: &str) -> [TestServer; 2] {
+    pair_with(url, "")
+}
+
+/// Nodes a and b as [`slow_to_die_pair`], b with `b_extra` in its config.
+pub fn pair_with(url: &str, b_extra: &str) -> [TestServer; 2] {
+    let node = |name: &str, extra: &str| {
+        let server = TestServer::start_with(ServerOptions {
+            extra_config: format!(
+                "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
+                 [cluster]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\n\
+                 heartbeat = 1\ndead_after = 120\n{extra}"
+            ),
+            ..ServerOptions::default()
+        });
+        server
+            .wait_for_log("cluster: node", TIMEOUT)
+            .unwrap_or_else(|| panic!("node {name} did not join:\n{}", server.log()));
+        server
+    };
+    let (a, b) = (node("a", ""), node("b", b_extra));
+    wait_links(&a, &["b"]);
+    wait_links(&b, &["a"]);
+    [a, b]
+}
+
 // ---------------------------------------------------------------------------
 // clusterops: link addresses, incarnations and a hand-made HELLO, for tests
 // that provoke a link rebuild.

@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::clock::{monotonic_ns, secs};
 use super::crowd::{self, Target};
 use super::engine::{ClientId, Engine, Note, Plan};
-use super::procfs::CpuSample;
+use super::procfs::{CpuSample, NodesSample};
 use super::report::Report;
 
 #[derive(Debug, Clone)]
@@ -161,6 +161,7 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
         .collect();
     engine.tally.begin_phase(start);
     let cpu0 = CpuSample::take(server);
+    let nodes0 = NodesSample::take(&target.nodes);
     let mut notes = Vec::new();
     let mut held_back = 0u64;
     let mut refused = 0u64;
@@ -220,6 +221,7 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
         }
     }
     let cpu1 = CpuSample::take(server);
+    let nodes1 = NodesSample::take(&target.nodes);
     let sent: u64 = senders.iter().map(|s| s.sent as u64).sum();
     let delivered = engine.tally.delivered();
     let expected = sent.saturating_sub(refused) * receivers;
@@ -247,9 +249,20 @@ pub fn run(target: &Target, o: &ChatOptions) -> io::Result<Report> {
     if let Some((_, h)) = engine.tally.phases.first() {
         r.latency("latency", h);
     }
+    if target.targets.servers().len() > 1
+        && let Some(split) = engine.tally.split.first()
+    {
+        // Sender and receiver on one node, or the line crossed a node
+        // link (docs/cluster.md §3) to reach the receiver.
+        r.count("deliveries_same_node", split.same.count());
+        r.latency("latency_same_node", &split.same);
+        r.count("deliveries_cross_node", split.cross.count());
+        r.latency("latency_cross_node", &split.cross);
+    }
     r.count("foreign_chats", engine.tally.foreign);
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("chat", secs(elapsed), generator, server_cpu);
+    r.nodes_cpu("chat", &nodes1.since(&nodes0));
     if expected > delivered {
         r.fail(format!("{} deliveries lost", expected - delivered));
     }

@@ -27,6 +27,9 @@ pub struct Target {
     pub targets: Targets,
     /// The server process, for its memory and CPU figures.
     pub process: Option<Process>,
+    /// Every node's process (`--pid` once per node, the first is
+    /// `process`), for CPU per node.
+    pub nodes: Vec<Process>,
     /// The run's deadline (monotonic ns): every phase stops by then.
     pub deadline_ns: u64,
     /// ggzd's `[web]` listener: scenarios that support it (idle, chat,
@@ -40,6 +43,7 @@ impl Target {
         Target {
             server,
             targets: Targets::new(vec![server]),
+            nodes: process.into_iter().collect(),
             process,
             deadline_ns: monotonic_ns().saturating_add(ns_from_secs(timeout_s)),
             web: None,
@@ -52,6 +56,15 @@ impl Target {
         Target {
             server,
             targets: Targets::new(servers),
+            ..self
+        }
+    }
+
+    /// The processes of every node (the first is already `process`).
+    pub fn with_nodes(self, nodes: Vec<Process>) -> Target {
+        Target {
+            process: nodes.first().copied().or(self.process),
+            nodes,
             ..self
         }
     }
@@ -222,6 +235,7 @@ pub fn gather(
                 | Note::ChannelReady { .. }
                 | Note::Game { .. }
                 | Note::Frame { .. }
+                | Note::TableSeat { .. }
                 | Note::Matched { .. } => {}
             }
         }
@@ -351,7 +365,9 @@ pub fn leave_all(
             }
         }
         let elapsed = monotonic_ns().saturating_sub(started);
-        if (engine.live() == 0 && next >= ids.len()) || elapsed >= limit_ns {
+        // Done when every client asked has ended (others may stay open).
+        let answered = engine.live() == 0 || pending == 0;
+        if (answered && next >= ids.len()) || elapsed >= limit_ns {
             break;
         }
         let Some(left) = target.left() else {

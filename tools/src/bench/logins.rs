@@ -14,7 +14,7 @@ use super::clock::{monotonic_ns, secs};
 use super::crowd::{self, Failures, Target};
 use super::engine::{ClientId, Closed, Engine, Note, Plan};
 use super::histogram::Histogram;
-use super::procfs::CpuSample;
+use super::procfs::{CpuSample, NodesSample};
 use super::report::Report;
 
 #[derive(Debug, Clone)]
@@ -260,6 +260,7 @@ pub fn run(target: &Target, o: &LoginOptions) -> io::Result<Report> {
     let mut notes = Vec::new();
     let limit = o.count as u64;
     let cpu0 = CpuSample::take(server);
+    let nodes0 = NodesSample::take(&target.nodes);
     let started = monotonic_ns();
     let mut last = started;
     let tolerated = limit / 100 + 10;
@@ -288,6 +289,7 @@ pub fn run(target: &Target, o: &LoginOptions) -> io::Result<Report> {
         }
     }
     let cpu1 = CpuSample::take(server);
+    let nodes1 = NodesSample::take(&target.nodes);
     let elapsed = last.saturating_sub(started);
     r.count("logins_ok", storm.ok);
     r.text("failures", crowd::describe(&storm.failures));
@@ -296,6 +298,7 @@ pub fn run(target: &Target, o: &LoginOptions) -> io::Result<Report> {
     r.latency("login", &storm.latency);
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("logins", secs(elapsed), generator, server_cpu);
+    r.nodes_cpu("logins", &nodes1.since(&nodes0));
     r.machine_cpu("logins", cpu1.machine_since(&cpu0));
     Ok(r)
 }

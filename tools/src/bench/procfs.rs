@@ -243,6 +243,29 @@ impl CpuSample {
     }
 }
 
+/// The CPU clocks of every node of a zone (`--pid` once per node), for
+/// a phase's CPU per node.
+#[derive(Debug, Clone)]
+pub struct NodesSample(Vec<Option<Duration>>);
+
+impl NodesSample {
+    pub fn take(nodes: &[Process]) -> NodesSample {
+        NodesSample(nodes.iter().map(|p| p.cpu_time().ok()).collect())
+    }
+
+    /// CPU seconds each node used since `before`, in `--pid` order.
+    pub fn since(&self, before: &NodesSample) -> Vec<Option<f64>> {
+        self.0
+            .iter()
+            .zip(before.0.iter())
+            .map(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => Some(a.saturating_sub(*b).as_secs_f64()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +279,22 @@ mod tests {
         let s = me.switches().unwrap();
         assert!(s.all_voluntary >= s.main_voluntary);
         assert!(Process::open(u32::MAX).is_err());
+    }
+
+    #[test]
+    fn samples_every_node() {
+        let me = Process::open(std::process::id()).unwrap();
+        let before = NodesSample::take(&[me, me]);
+        let mut x = 0u64;
+        for i in 0..2_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        let used = NodesSample::take(&[me, me]).since(&before);
+        assert_eq!(used.len(), 2);
+        assert!(used.iter().all(|u| u.is_some_and(|s| s >= 0.0)));
+        let gone = NodesSample(vec![None]).since(&NodesSample(vec![Some(Duration::ZERO)]));
+        assert_eq!(gone, vec![None]);
     }
 
     #[test]

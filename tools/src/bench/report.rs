@@ -130,6 +130,20 @@ impl Report {
         self.maybe_real(&format!("{phase}_machine_cpu_s"), machine_s, 3);
     }
 
+    /// CPU seconds of each node in a phase (`--pid` given once per node),
+    /// as `{phase}_node{N}_cpu_s` (N from 1, in `-s` order) and their sum;
+    /// nothing with fewer than two nodes (the server row says it).
+    pub fn nodes_cpu(&mut self, phase: &str, per_node: &[Option<f64>]) {
+        if per_node.len() < 2 {
+            return;
+        }
+        for (i, cpu) in per_node.iter().enumerate() {
+            self.maybe_real(&format!("{phase}_node{}_cpu_s", i + 1), *cpu, 3);
+        }
+        let total = per_node.iter().copied().sum::<Option<f64>>();
+        self.maybe_real(&format!("{phase}_nodes_cpu_s"), total, 3);
+    }
+
     /// Renders an aligned two-column table.
     pub fn to_table(&self) -> String {
         let width = self.rows.iter().map(|r| r.key.len()).max().unwrap_or(0);
@@ -212,5 +226,26 @@ mod tests {
         let table = r.to_table();
         assert!(table.contains("  clients       3\n"), "{table}");
         assert!(table.contains("warning: w"));
+    }
+
+    #[test]
+    fn nodes_cpu_rows_only_for_several_nodes() {
+        let mut r = Report::new("chat");
+        r.nodes_cpu("chat", &[Some(1.0)]);
+        assert!(r.rows.is_empty());
+        r.nodes_cpu("chat", &[Some(1.0), Some(0.5), None]);
+        let keys: Vec<&str> = r.rows.iter().map(|row| row.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "chat_node1_cpu_s",
+                "chat_node2_cpu_s",
+                "chat_node3_cpu_s",
+                "chat_nodes_cpu_s"
+            ]
+        );
+        assert_eq!(r.rows[3].value, Value::Missing);
+        r.nodes_cpu("t", &[Some(1.0), Some(0.5)]);
+        assert_eq!(r.rows[6].value, Value::Real(1.5, 3));
     }
 }

@@ -33,6 +33,12 @@ pub enum Line<'a> {
     /// `<MATCHED QUEUE='q' ROOM='r' TABLE='t' SEAT='s'/>`: a matchmaking
     /// round reserved seat s of table t (docs/matchmaking.md §4).
     Matched { table: u32, seat: u32 },
+    /// `<TABLE ID='n' ...`: the start of a table in an update or a list;
+    /// the seats that follow are that table's.
+    TableStart { table: u32 },
+    /// `<SEAT NUM='k' TYPE='player'>name</SEAT>`: a player in a seat of
+    /// the table last started.
+    SeatPlayer { name: &'a [u8] },
     /// Anything else (updates, lists, ...).
     Other,
 }
@@ -113,6 +119,21 @@ pub fn classify(line: &[u8]) -> Line<'_> {
             (Some(table), Some(seat)) => Line::Matched { table, seat },
             _ => Line::Other,
         };
+    }
+    if let Some(rest) = line.strip_prefix(b"<TABLE ID='") {
+        return match quoted(rest).and_then(|(table, _)| parse_decimal(table)) {
+            Some(table) => match u32::try_from(table) {
+                Ok(table) => Line::TableStart { table },
+                Err(_) => Line::Other,
+            },
+            None => Line::Other,
+        };
+    }
+    if let Some(rest) = line.strip_prefix(b"<SEAT NUM='") {
+        let name = quoted(rest)
+            .and_then(|(_, after)| after.strip_prefix(b" TYPE='player'>"))
+            .and_then(|after| after.strip_suffix(b"</SEAT>"));
+        return name.map_or(Line::Other, |name| Line::SeatPlayer { name });
     }
     if line.starts_with(b"<LEAVE ") || line.starts_with(b"<LEAVE/") {
         return Line::Leave;
@@ -243,6 +264,25 @@ mod tests {
         );
         assert_eq!(classify(b"<JOIN TABLE='99999999999'/>"), Line::Other);
         assert_eq!(classify(b"<LEAVE REASON='gameover'/>"), Line::Leave);
+        assert_eq!(
+            classify(b"<TABLE ID='1001' GAME='0' STATUS='1' SEATS='2'>"),
+            Line::TableStart { table: 1001 }
+        );
+        assert_eq!(
+            classify(b"<TABLE ID='7' SEATS='2'>"),
+            Line::TableStart { table: 7 }
+        );
+        assert_eq!(classify(b"<TABLE ID='x'>"), Line::Other);
+        assert_eq!(
+            classify(b"<SEAT NUM='0' TYPE='player'>t00001</SEAT>"),
+            Line::SeatPlayer { name: b"t00001" }
+        );
+        assert_eq!(classify(b"<SEAT NUM='1' TYPE='open'/>"), Line::Other);
+        assert_eq!(
+            classify(b"<SEAT NUM='1' TYPE='reserved'>kim</SEAT>"),
+            Line::Other
+        );
+        assert_eq!(classify(b"<SEAT NUM='0' TYPE='player'>cut"), Line::Other);
         assert_eq!(classify(b"<LEAVES/>"), Line::Other);
     }
 

@@ -69,6 +69,11 @@ impl Spread {
         self.at(i)
     }
 
+    /// The index of the target `name` was sent to, if it was.
+    pub fn node_of(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
     /// The target for a game channel of `name`: where it logged in, or
     /// the first target for a name never seen.
     pub fn channel(&self, name: &str) -> SocketAddr {
@@ -105,6 +110,8 @@ mod tests {
         assert_eq!(a.channel("p1").port(), 2);
         assert_eq!(a.channel("p3").port(), 1);
         assert_eq!(a.channel("stranger").port(), 1);
+        assert_eq!(a.node_of("p1"), Some(1));
+        assert_eq!(a.node_of("stranger"), None);
         // A second engine of the same run counts into the same figures.
         let mut b = Spread::new(targets.clone());
         b.player("q");

@@ -18,7 +18,7 @@ use ggzd_tools::bench::queue::{self, QueueOptions};
 use ggzd_tools::bench::report::Report;
 use ggzd_tools::bench::setup::{self, SetupOptions};
 use ggzd_tools::bench::storm::{self, StormOptions};
-use ggzd_tools::bench::tables::{self, TableOptions};
+use ggzd_tools::bench::tables::{self, Placement, TableOptions};
 use ggzd_tools::bench::{target, wakeups};
 
 /// Load generator for ggzd (GGZ protocol 10). Sends load to loopback
@@ -50,8 +50,10 @@ struct Global {
     #[arg(long, global = true)]
     allow_remote: bool,
     /// ggzd's process id, for its memory, CPU time and context switches.
-    #[arg(long, global = true)]
-    pid: Option<u32>,
+    /// Give one per node (in -s order, or comma separated) for CPU per
+    /// node; the first is the one whose memory is reported.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pid: Vec<u32>,
     /// Print one JSON object instead of a table.
     #[arg(long, global = true)]
     json: bool,
@@ -210,6 +212,15 @@ enum Scenario {
         /// Name prefix (names are PREFIX + 5 digits).
         #[arg(long, default_value = "t")]
         prefix: String,
+        /// With several -s (the nodes of one zone): each pair's launcher
+        /// on one node, its joiner on another, so the joiner's node relays
+        /// every game's channel to the table's node.
+        #[arg(long, conflicts_with = "same_node")]
+        cross_node: bool,
+        /// With several -s: both players of each pair on one node (the
+        /// baseline for --cross-node).
+        #[arg(long)]
+        same_node: bool,
     },
     /// Lockstep relay tables (docs/lockstep.md): TABLES tables of PLAYERS
     /// players run turns; turns/s, last-command-to-master latency, game
@@ -276,7 +287,12 @@ enum Scenario {
 
 fn run(cli: Cli) -> std::io::Result<Option<Report>> {
     let g = &cli.global;
-    let process = g.pid.map(Process::open).transpose()?;
+    let nodes = g
+        .pid
+        .iter()
+        .map(|&pid| Process::open(pid))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let process = nodes.first().copied();
     if let Scenario::WriteConfig {
         dir,
         source,
@@ -342,7 +358,8 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
     }
     let t = Target::new(addr, process, g.timeout)
         .with_web(web)
-        .with_targets(servers);
+        .with_targets(servers)
+        .with_nodes(nodes);
     let mut report = match cli.scenario {
         Scenario::Idle {
             clients,
@@ -467,9 +484,16 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             secs,
             games,
             prefix,
+            cross_node,
+            same_node,
         } => tables::run(
             &t,
             &TableOptions {
+                placement: match (cross_node, same_node) {
+                    (true, _) => Placement::CrossNode,
+                    (false, true) => Placement::SameNode,
+                    (false, false) => Placement::Any,
+                },
                 pairs,
                 room,
                 game,

@@ -374,6 +374,8 @@ impl Zone {
         };
         if let Some(&(room, table, seat)) = self.held_seats(&player.canonical).first() {
             sink.send(conn, &msg(ext_reply::rejoin(room, table, seat)));
+        } else {
+            self.send_remote_rejoin(conn, &player.canonical, sink);
         }
     }
 }

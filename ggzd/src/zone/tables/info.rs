@@ -9,17 +9,33 @@ impl Zone {
     // ----- INFO and RANKINGS ----------------------------------------------
 
     pub(crate) fn on_info(&self, conn: ConnId, seat: Option<i64>, sink: &mut dyn Sink) {
+        if self.cluster_info_out(conn, seat, sink) {
+            return;
+        }
         let Some((room, place)) = self.player(conn).and_then(|p| p.room.zip(p.place)) else {
             return;
         };
-        let Some(table) = self.table(room, place.table) else {
+        let Some(rows) = self.info_rows(room, place.table, seat) else {
             return;
         };
+        sink.send(conn, &msg(info_text(&rows)));
+    }
+
+    /// One (seat, realname, host) per seat of the table that holds a
+    /// player (only `seat` when named). Players of other nodes have no
+    /// connection here: their real name and host are left empty.
+    pub(crate) fn info_rows(
+        &self,
+        room: u32,
+        id: u32,
+        seat: Option<i64>,
+    ) -> Option<Vec<(u32, String, String)>> {
+        let table = self.table(room, id)?;
         let peers = self
             .games
             .get(table.game)
             .is_some_and(|g| g.desc.allow_peers);
-        let mut hosts = Vec::new();
+        let mut rows = Vec::new();
         for (num, s) in table.seats.iter().enumerate() {
             if seat.is_some_and(|want| want != num as i64) || s.kind != SeatKind::Player {
                 continue;
@@ -38,18 +54,9 @@ impl Zone {
             } else {
                 String::new()
             };
-            hosts.push((num as u32, realname, host));
+            rows.push((num as u32, realname, host));
         }
-        let views: Vec<r::PlayerInfoView> = hosts
-            .iter()
-            .map(|(seat, realname, host)| r::PlayerInfoView {
-                seat: *seat,
-                realname,
-                photo: "",
-                host,
-            })
-            .collect();
-        sink.send(conn, &msg(r::info(&views)));
+        Some(rows)
     }
 
     /// Everyone seated or watching at the player's table, for table chat.
@@ -58,6 +65,22 @@ impl Zone {
         let table = self.table(room, place.table)?;
         let mut audience: Vec<ConnId> = table.seats.iter().filter_map(|s| s.occupant).collect();
         audience.extend(table.spectators.iter().flatten().map(|s| s.conn));
+        // Players of other nodes hear it through their node.
+        audience.retain(|c| self.player(*c).is_some());
         Some(audience)
     }
+}
+
+/// The INFO answer for rows of [`Zone::info_rows`].
+pub(crate) fn info_text(rows: &[(u32, String, String)]) -> String {
+    let views: Vec<r::PlayerInfoView> = rows
+        .iter()
+        .map(|(seat, realname, host)| r::PlayerInfoView {
+            seat: *seat,
+            realname,
+            photo: "",
+            host,
+        })
+        .collect();
+    r::info(&views)
 }

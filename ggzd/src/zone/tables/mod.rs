@@ -9,7 +9,7 @@
 pub(crate) mod abandoned;
 mod game_requests;
 mod guard;
-mod info;
+pub(super) mod info;
 mod launch;
 pub(crate) mod prune_pacing;
 mod restore;

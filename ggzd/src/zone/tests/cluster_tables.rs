@@ -447,3 +447,90 @@ fn the_tables_node_sends_its_tables_and_seats_players_of_other_nodes() {
     w.zone.cluster_sync_tables(&mut w.sink);
     assert_eq!(tables_said(&w.sink.cluster)[0].spectators, [None]);
 }
+
+#[test]
+fn table_chat_and_info_of_a_player_at_a_remote_table_go_through_its_node() {
+    let mut w = node();
+    let kim = w.guest_in("kim", 1);
+    let ann = [(SeatKind::Player, Some("ann")), (SeatKind::Open, None)];
+    w.hear_from("b", LinkMsg::Table(remote_table(4, &ann)));
+    w.channel_for("kim");
+    w.sink.cluster.clear();
+    w.send(kim, "<JOIN TABLE='1' SPECTATOR='false'/>");
+    let req = match w.sink.cluster.as_slice() {
+        [Outbound::To(_, LinkMsg::JoinRequest { req, .. })] => *req,
+        other => panic!("{other:?}"),
+    };
+    w.hear_from(
+        "b",
+        LinkMsg::JoinAnswer {
+            req,
+            code: 0,
+            token: [5; 16],
+        },
+    );
+    w.sink.take(kim);
+    w.sink.cluster.clear();
+
+    // kim's table chat is answered here and goes to b, not to anyone here.
+    w.send(kim, "<CHAT TYPE='table'>hi</CHAT>");
+    let out = w.sink.take(kim).concat();
+    assert!(out.contains("CODE='ok'") && !out.contains("<CHAT"), "{out}");
+    assert_eq!(
+        w.sink.cluster,
+        vec![Outbound::To(
+            "b".into(),
+            LinkMsg::TableChat {
+                room: "chat".into(),
+                id: 4,
+                from: "kim".into(),
+                text: "hi".into(),
+                to_table: true,
+            }
+        )]
+    );
+    // b hands lines of its table out; another node cannot speak for it.
+    let line = |text: &str| LinkMsg::TableChat {
+        room: "chat".into(),
+        id: 4,
+        from: "ann".into(),
+        text: text.into(),
+        to_table: false,
+    };
+    w.hear_from("c", line("forged"));
+    assert!(w.sink.take(kim).is_empty());
+    w.hear_from("b", line("hello"));
+    assert!(w.sink.take(kim).concat().contains(">hello</CHAT>"));
+
+    // INFO is asked of b and its answer shown to kim.
+    w.sink.cluster.clear();
+    w.send(kim, "<INFO/>");
+    assert!(w.sink.take(kim).is_empty());
+    assert_eq!(
+        w.sink.cluster,
+        vec![Outbound::To(
+            "b".into(),
+            LinkMsg::InfoRequest {
+                player: "kim".into(),
+                room: "chat".into(),
+                id: 4,
+                seat: None,
+            }
+        )]
+    );
+    w.hear_from(
+        "b",
+        LinkMsg::InfoAnswer {
+            player: "kim".into(),
+            room: "chat".into(),
+            id: 4,
+            rows: vec![crate::cluster::codec::InfoRow {
+                seat: 0,
+                realname: "Ann A.".into(),
+                host: String::new(),
+            }],
+        },
+    );
+    let out = w.sink.take(kim).concat();
+    assert!(out.contains("SEAT='0'") && out.contains("Ann A."), "{out}");
+}

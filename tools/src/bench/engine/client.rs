@@ -58,6 +58,9 @@ pub(super) struct Client {
     pub(super) ws: Option<Box<WsLink>>,
     /// A game channel carrying lockstep frames instead of DIO packets.
     pub(super) framed: bool,
+    /// The table whose lines are being read (its `<TABLE ID=...>` came
+    /// last), for the seats that follow.
+    pub(super) table_in_view: Option<u32>,
 }
 
 /// A connecting client got its first readiness event: epoll reports a

@@ -11,7 +11,7 @@ use super::super::scan::{self, Line};
 use super::client::{Client, Stage};
 use super::{
     After, CHANNEL_END, Closed, Context, GameEvent, HEADER, MAX_CARRY_CHANNEL, MAX_CARRY_GAME,
-    MAX_CARRY_ROOM, MAX_CARRY_SETUP, Note, Plan, TableAction,
+    MAX_CARRY_ROOM, MAX_CARRY_SETUP, Note, Plan, Route, TableAction,
 };
 
 pub(super) fn check_carry(client: &mut Client) -> After {
@@ -259,7 +259,8 @@ pub(super) fn scan_lines(
             Line::Other => {}
             Line::Chat(text) => match scan::parse_stamp(text) {
                 Some((sent, sender)) => {
-                    ctx.tally.record(sent, ctx.now);
+                    let route = Route::between(ctx.node_of(sender), ctx.node_of(ctx.id));
+                    ctx.tally.record(sent, ctx.now, route);
                     if sender == ctx.id {
                         ctx.notes.push(Note::Echo { id: ctx.id });
                     }
@@ -285,6 +286,16 @@ pub(super) fn scan_lines(
             }
             Line::Join { table } => ctx.notes.push(Note::Seated { id: ctx.id, table }),
             Line::Leave => ctx.notes.push(Note::LeftTable { id: ctx.id }),
+            Line::TableStart { table } => client.table_in_view = Some(table),
+            Line::SeatPlayer { name } => {
+                if let Some(table) = client.table_in_view {
+                    ctx.notes.push(Note::TableSeat {
+                        id: ctx.id,
+                        table,
+                        name: String::from_utf8_lossy(name).into_owned(),
+                    });
+                }
+            }
             Line::Matched { table, seat } => ctx.notes.push(Note::Matched {
                 id: ctx.id,
                 table,

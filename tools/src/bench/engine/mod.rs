@@ -46,7 +46,7 @@ use super::scan;
 use super::ws::{self, WsLink};
 use client::{Client, Role, Stage, connected, flush, read_some, start_tls};
 use input::{check_carry, take_input};
-pub use notes::{ChatTally, Closed, GameEvent, Note, Plan, TableAction, Traffic};
+pub use notes::{ChatTally, Closed, GameEvent, NodeSplit, Note, Plan, Route, TableAction, Traffic};
 
 /// Bytes asked for per read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -94,7 +94,13 @@ pub struct Engine {
     ws_buf: Vec<u8>,
     /// Several targets: where each connection goes (`spread.rs`).
     spread: Option<super::spread::Spread>,
+    /// Each player connection's target index (`NO_NODE` when unknown), by
+    /// client id, to tell cross-node chat deliveries from same-node ones.
+    node_of: Vec<u16>,
 }
+
+/// `node_of` for a client whose target is not known.
+const NO_NODE: u16 = u16::MAX;
 
 /// One readiness event, copied out of `events` so handlers may borrow the
 /// engine.
@@ -132,6 +138,7 @@ impl Engine {
             web: None,
             ws_buf: Vec::new(),
             spread: None,
+            node_of: Vec::new(),
         })
     }
 
@@ -209,6 +216,16 @@ impl Engine {
             (Some(spread), None) => spread.channel(&plan.name),
             (None, None) => self.server,
         };
+        let node = match (&self.spread, role) {
+            (Some(spread), Role::Player) if self.web.is_none() => spread.node_of(&plan.name),
+            _ => None,
+        };
+        if self.node_of.len() <= id {
+            self.node_of.resize(id + 1, NO_NODE);
+        }
+        if let Some(slot) = self.node_of.get_mut(id) {
+            *slot = node.and_then(|n| u16::try_from(n).ok()).unwrap_or(NO_NODE);
+        }
         let registered = TcpStream::connect(to).and_then(|mut stream| {
             self.poll.registry().register(
                 &mut stream,
@@ -235,6 +252,7 @@ impl Engine {
                         tls: None,
                         ws: self.web.map(|addr| Box::new(WsLink::new(addr))),
                         framed: false,
+                        table_in_view: None,
                     });
                     self.live += 1;
                 }
@@ -248,6 +266,12 @@ impl Engine {
             }
         }
         id
+    }
+
+    /// The index of the target (`-s`) a player connection went to, when
+    /// there are several.
+    pub fn node_of(&self, id: ClientId) -> Option<u16> {
+        self.node_of.get(id).copied().filter(|&n| n != NO_NODE)
     }
 
     /// The plan a client follows (its name, ...).
@@ -449,6 +473,7 @@ impl Engine {
                 notes,
                 tally: &mut self.tally,
                 traffic: &mut self.traffic,
+                node_of: &self.node_of,
             };
             let after = if client.carry.is_empty() {
                 let (used, after) = take_input(client, fresh, &mut ctx);
@@ -508,4 +533,12 @@ struct Context<'a> {
     notes: &'a mut Vec<Note>,
     tally: &'a mut ChatTally,
     traffic: &'a mut Traffic,
+    node_of: &'a [u16],
+}
+
+impl Context<'_> {
+    /// The target a client was sent to, when there are several.
+    fn node_of(&self, id: ClientId) -> Option<u16> {
+        self.node_of.get(id).copied().filter(|&n| n != NO_NODE)
+    }
 }

@@ -70,6 +70,14 @@ pub enum Note {
         /// frame's arrival, not when the scenario got round to it.
         at: u64,
     },
+    /// A table update or list showed `name` in a seat of `table` (the id
+    /// this client's server gives it: with several nodes, a table of
+    /// another node has an id of each node's own, docs/cluster.md).
+    TableSeat {
+        id: ClientId,
+        table: u32,
+        name: String,
+    },
     /// `<MATCHED/>`: a matchmaking round reserved this seat.
     Matched { id: ClientId, table: u32, seat: u32 },
 }
@@ -137,22 +145,59 @@ pub struct ChatTally {
     pub phases: Vec<(u64, Histogram)>,
     /// CHAT elements whose text was not a benchmark stamp.
     pub foreign: u64,
+    /// With several targets, each phase's latencies again, split by
+    /// whether sender and receiver were on the same node (`same`) or on
+    /// two (`cross`): the cluster's own cost is the difference.
+    pub split: Vec<NodeSplit>,
+}
+
+/// One phase's latencies by where sender and receiver were connected.
+#[derive(Debug, Default)]
+pub struct NodeSplit {
+    pub same: Histogram,
+    pub cross: Histogram,
+}
+
+/// Whether a delivery crossed nodes; `Unknown` with one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Unknown,
+    SameNode,
+    CrossNode,
+}
+
+impl Route {
+    /// The route from the sender's target to the receiver's; `None` is a
+    /// client whose target is not known (one target, or a channel).
+    pub fn between(sender: Option<u16>, receiver: Option<u16>) -> Route {
+        match (sender, receiver) {
+            (Some(a), Some(b)) if a == b => Route::SameNode,
+            (Some(_), Some(_)) => Route::CrossNode,
+            _ => Route::Unknown,
+        }
+    }
 }
 
 impl ChatTally {
     /// Starts a new phase at `start_ns`.
     pub fn begin_phase(&mut self, start_ns: u64) {
         self.phases.push((start_ns, Histogram::default()));
+        self.split.push(NodeSplit::default());
     }
 
-    pub(super) fn record(&mut self, sent_ns: u64, now_ns: u64) {
-        let phase = self
-            .phases
-            .iter_mut()
-            .rev()
-            .find(|(start, _)| *start <= sent_ns);
-        if let Some((_, h)) = phase {
-            h.record(now_ns.saturating_sub(sent_ns));
+    pub(super) fn record(&mut self, sent_ns: u64, now_ns: u64, route: Route) {
+        let Some(i) = self.phases.iter().rposition(|(start, _)| *start <= sent_ns) else {
+            return;
+        };
+        let latency = now_ns.saturating_sub(sent_ns);
+        if let Some((_, h)) = self.phases.get_mut(i) {
+            h.record(latency);
+        }
+        let split = self.split.get_mut(i);
+        match (route, split) {
+            (Route::SameNode, Some(s)) => s.same.record(latency),
+            (Route::CrossNode, Some(s)) => s.cross.record(latency),
+            _ => {}
         }
     }
 
@@ -170,4 +215,36 @@ pub struct Traffic {
     pub pings_answered: u64,
     /// Monotonic time of the last read that returned bytes.
     pub last_read_ns: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deliveries_are_split_by_node_within_their_phase() {
+        let mut t = ChatTally::default();
+        t.record(5, 10, Route::CrossNode); // before any phase: not counted
+        t.begin_phase(100);
+        t.record(100, 1_100, Route::SameNode);
+        t.record(150, 3_150, Route::CrossNode);
+        t.record(160, 4_160, Route::Unknown);
+        t.begin_phase(200);
+        t.record(250, 9_250, Route::CrossNode);
+        assert_eq!(t.delivered(), 4);
+        assert_eq!(t.phases[0].1.count(), 3);
+        assert_eq!(t.split[0].same.count(), 1);
+        assert_eq!(t.split[0].cross.count(), 1);
+        assert_eq!(t.split[0].cross.max(), 3_000);
+        assert_eq!(t.split[1].cross.count(), 1);
+        assert_eq!(t.split[1].same.count(), 0);
+    }
+
+    #[test]
+    fn a_route_needs_both_ends_known() {
+        assert_eq!(Route::between(Some(1), Some(1)), Route::SameNode);
+        assert_eq!(Route::between(Some(0), Some(2)), Route::CrossNode);
+        assert_eq!(Route::between(None, Some(2)), Route::Unknown);
+        assert_eq!(Route::between(Some(0), None), Route::Unknown);
+    }
 }
