@@ -21,6 +21,7 @@ pub mod numlist;
 pub mod outage;
 pub mod paths;
 pub mod pidfile;
+pub mod prespawn;
 pub mod proto;
 pub mod random;
 pub mod replays;

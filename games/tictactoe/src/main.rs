@@ -9,6 +9,9 @@
 //!
 //! Both take either launch message layout; without
 //! `GGZDMOD_LAUNCH_LAYOUT` the message itself tells (docs/launch-layout.md).
+//! * `--text-savegame`: also write the original's text savegame
+//!   (docs/tictactoe.md §2.9) beside the event log. Off by default: it is
+//!   one more file per game, which nothing of ggzd reads.
 //! * `--no-savegame`: write neither the event log (docs/event-log.md §6)
 //!   nor the text savegame into the working directory, and do not
 //!   restore savegames.
@@ -21,13 +24,16 @@ use tictactoe::game::TicTacToe;
 use tictactoe::protocol::Variant;
 use tictactoe::savegame::Savegame;
 
-const USAGE: &str = "usage: ggzd-tictactoe [--variant classic|dev] [--no-savegame]
+const USAGE: &str =
+    "usage: ggzd-tictactoe [--variant classic|dev] [--text-savegame] [--no-savegame]
 A game server for ggzd: it must be started by ggzd (GGZMODE=true, control socket on fd 3).";
 
 #[derive(Debug)]
 struct Options {
     variant: Variant,
     savegame: bool,
+    /// The original's text savegame too.
+    text_savegame: bool,
     /// Arguments we did not understand; logged once connected, since ggzd
     /// may append room-specific arguments that are meant for someone else.
     ignored: Vec<String>,
@@ -42,6 +48,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Parsed {
     let mut opts = Options {
         variant: Variant::Classic,
         savegame: true,
+        text_savegame: false,
         ignored: Vec::new(),
     };
     let mut args = args.into_iter();
@@ -51,6 +58,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Parsed {
             a if a.starts_with("--variant=") => a.get("--variant=".len()..).map(str::to_owned),
             "--no-savegame" => {
                 opts.savegame = false;
+                continue;
+            }
+            "--text-savegame" => {
+                opts.text_savegame = true;
                 continue;
             }
             "-h" | "--help" => {
@@ -104,7 +115,7 @@ fn main() -> ExitCode {
     for arg in &opts.ignored {
         game.log(&format!("ignoring unknown argument {arg:?}"));
     }
-    let savegame = if opts.savegame {
+    let savegame = if opts.savegame && opts.text_savegame {
         // ggzd starts game servers in gamedata/<Game Name>/.
         Savegame::in_dir(".")
     } else {

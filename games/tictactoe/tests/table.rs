@@ -343,7 +343,12 @@ fn either_launch_layout_without_being_told() {
 /// Launch with two open seats and seat alice (0) and bob (1); returns when
 /// alice has been asked for her first move.
 fn alice_and_bob() -> (Server, Client, Client) {
-    let mut server = Server::launch(&[], LaunchLayout::Legacy, vec![LaunchSeat::Open; 2]);
+    alice_and_bob_with(&[])
+}
+
+/// [`alice_and_bob`] with these command-line arguments.
+fn alice_and_bob_with(args: &[&str]) -> (Server, Client, Client) {
+    let mut server = Server::launch(args, LaunchLayout::Legacy, vec![LaunchSeat::Open; 2]);
     let mut alice = server.join(0, "alice");
     alice.expect_all(&[
         players(entry(SeatKind::Player, "alice"), entry(SeatKind::Open, "")),
@@ -377,7 +382,8 @@ fn play(mover: &mut Client, other: &mut Client, mark: Mark, square: usize, next:
 
 #[test]
 fn two_players_play_to_a_win() {
-    let (mut server, mut alice, mut bob) = alice_and_bob();
+    // The text savegame only when asked for (docs/tictactoe.md §2.9).
+    let (mut server, mut alice, mut bob) = alice_and_bob_with(&["--text-savegame"]);
     // docs/tictactoe.md §5: alice takes the centre.
     play(&mut alice, &mut bob, Mark::Seat0, 4, true);
     // alice tries to move again: wrong turn, no follow-up.
@@ -482,6 +488,16 @@ fn two_players_play_to_a_draw() {
     server.leave(1, SeatKind::Open, "");
     server.expect_state(GameState::Done);
     server.exits_cleanly();
+    // Not asked for: no text savegame, only the event log.
+    let names: Vec<String> = std::fs::read_dir(&server.dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("savegame.")),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.starts_with("events.")), "{names:?}");
 }
 
 #[test]

@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod keyfile;
 mod load;
 mod logging;
+pub mod matchmaking;
 pub mod rejoin;
 pub mod reload;
 pub mod replays;
@@ -110,6 +111,8 @@ pub struct Config {
     pub cluster: cluster::ClusterConfig,
     /// `[replays]`
     pub replays: replays::ReplaysConfig,
+    /// `[matchmaking]`
+    pub matchmaking: matchmaking::MatchmakingConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,

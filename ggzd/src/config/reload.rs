@@ -162,6 +162,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("rejoin", a.rejoin == b.rejoin),
         ("cluster", a.cluster == b.cluster),
         ("replays", a.replays == b.replays),
+        ("matchmaking", a.matchmaking == b.matchmaking),
     ]
 }
 

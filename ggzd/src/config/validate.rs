@@ -162,6 +162,7 @@ impl Config {
         self.chat_backlog.check()?;
         self.rejoin.check()?;
         self.replays.check()?;
+        self.matchmaking.check()?;
         Ok(())
     }
 }

@@ -366,7 +366,12 @@ impl Matchmaker {
         // Keep arrival order after swap_remove, so rounds stay
         // independent of where earlier matches left holes.
         q.tickets.sort_by_key(|t| t.id);
-        q.next_round = (!q.tickets.is_empty()).then(|| now + q.desc.interval);
+        // The cadence is kept from the deadline, not from when the timer
+        // got to run: a round that ran late (a busy event loop) does not
+        // push every later round back, which would add its lateness to
+        // the wait of every ticket that just missed it. A round more than
+        // an interval late is followed by one at once, not by a burst.
+        q.next_round = (!q.tickets.is_empty()).then(|| (deadline + q.desc.interval).max(now));
         let next = q.next_round;
         let matched: Vec<ConnId> = tables
             .iter()
@@ -465,6 +470,33 @@ mod tests {
         assert_eq!(m.requeue(id, tickets, due), None);
         let q = m.by_name("ttt").unwrap();
         assert_eq!(q.tickets.iter().filter(|t| t.head).count(), 2);
+    }
+
+    #[test]
+    fn a_late_round_keeps_the_cadence_from_its_deadline() {
+        let mut m = Matchmaker::default();
+        m.set_queues(vec![offered("ttt", "room")]);
+        let t0 = Instant::now();
+        for slot in 1..=3 {
+            m.enqueue("ttt", conn(slot), "p", &format!("p{slot}"), 1500.0, t0)
+                .unwrap();
+        }
+        let id = m.by_name("ttt").unwrap().id;
+        let second = Duration::from_secs(1);
+        let due = t0 + second;
+        // Run 300 ms late: the next round is still due one interval
+        // after this one was.
+        let late = due + Duration::from_millis(300);
+        let result = m.run_round(id, due, late, |_| true).unwrap();
+        assert_eq!(result.next, Some(due + second));
+        // More than an interval late: the next one at once, not a burst
+        // of rounds in the past.
+        let m_next = due + second;
+        let very_late = m_next + second * 3;
+        m.enqueue("ttt", conn(4), "p", "p4", 1500.0, t0).unwrap();
+        m.enqueue("ttt", conn(5), "p", "p5", 1500.0, t0).unwrap();
+        let result = m.run_round(id, m_next, very_late, |_| true).unwrap();
+        assert_eq!(result.next, Some(very_late));
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod tables;
 mod timer_dispatch;
 mod timers;
 pub mod tls;
+mod warm;
 mod web;
 mod worker_results;
 mod wss;
@@ -279,6 +280,7 @@ impl Server {
                 .add(Instant::now() + interval, Timer::Watchdog);
         }
         self.start_status_updates(Instant::now());
+        self.retarget_warm(Instant::now());
         if let (Some(_), Some(interval)) = (&self.web_listener, self.io.web.ping_interval()) {
             self.io
                 .timers
@@ -290,7 +292,11 @@ impl Server {
             logging::flush_batch();
             let now = Instant::now();
             let timeout = if self.io.tables_to_read.is_empty() {
-                self.io.timers.timeout(now)
+                let warm = self.io.games.warm_due(now).map(|at| at - now);
+                match (self.io.timers.timeout(now), warm) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
             } else {
                 Some(Duration::ZERO)
             };
@@ -367,6 +373,8 @@ impl Server {
             self.cluster_flush();
             self.settle(now);
             self.cluster_flush();
+            // After this turn's output is out: a refill never delays it.
+            self.io.games.refill_warm(now);
             if self.io.games.sweep_due(now) {
                 // Tables ended this turn: one /proc scan for all of them.
                 if let Some(next) = self.io.games.sweep(now) {

@@ -104,6 +104,7 @@ impl Server {
         self.zone.apply_settings(settings, now, &mut self.io);
         self.zone.reload(games, rooms, motd, now, &mut self.io);
         self.config = config;
+        self.retarget_warm(now);
         log::info!("reload done");
     }
 

@@ -14,6 +14,7 @@ impl Server {
                     notifier.stopping();
                 }
                 self.shutting_down = true;
+                self.retarget_warm(now);
                 self.stop_listening();
                 self.zone.shutdown(now, &mut self.io);
                 self.io

@@ -45,6 +45,17 @@ pub fn become_subreaper() {
     }
 }
 
+/// What to start: a table's game server, or a warm one (`warm.rs`).
+pub(super) struct Exec<'a> {
+    pub argv: &'a [String],
+    /// The working directory, if it exists.
+    pub cwd: Option<&'a std::path::Path>,
+    pub layout: ggzdmod::LaunchLayout,
+    pub limits: &'a crate::game_limits::GameLimits,
+    /// A savegame the launch message cannot carry (legacy layout).
+    pub savegame_env: Option<&'a str>,
+}
+
 /// The processes of an ended table, being stopped.
 struct Dying {
     leader: Pid,
@@ -79,6 +90,8 @@ pub struct GameProcesses {
     by_serial: HashMap<TableSerial, usize>,
     /// Ended tables whose processes may still be alive.
     dying: Vec<Dying>,
+    /// Game servers started ahead of their tables (`warm.rs`).
+    pub(super) warm: crate::prespawn::Pool<super::warm::Warm>,
     /// Events for the zone, collected while the zone is busy.
     pub events: Vec<(TableSerial, TableEvent)>,
 }
@@ -97,44 +110,18 @@ impl GameProcesses {
         serial: TableSerial,
         spec: SpawnSpec,
     ) -> Result<(), String> {
-        let Some((program, args)) = spec.argv.split_first() else {
-            return Err("the game description has no executable".into());
-        };
-        let (ours, theirs) =
-            control_socketpair().map_err(|e| format!("cannot make a control socket: {e}"))?;
-        let pid = if spawn::usable(&spec.limits) {
-            let mut set = vec![
-                (ggzdmod::ENV_GGZMODE, "true".to_string()),
-                (ggzdmod::ENV_GGZSOCKET, ggzdmod::GGZSOCKET_FD.to_string()),
-                (ggzdmod::ENV_LAUNCH_LAYOUT, spec.layout.as_str().to_string()),
-            ];
-            let mut remove: Vec<&str> = crate::systemd::SERVICE_ENV
-                .iter()
-                .chain(crate::config::database::PASSWORD_ENV.iter())
-                .copied()
-                .collect();
-            match &spec.savegame_env {
-                Some(savegame) => set.push((ggzdmod::ENV_SAVEGAME, savegame.clone())),
-                None => remove.push(ggzdmod::ENV_SAVEGAME),
-            }
-            spawn::spawn(&spawn::Request {
+        let cwd = spec.cwd.is_dir().then_some(spec.cwd.as_path());
+        let warm = cwd.and_then(|_| self.take_warm(&spec));
+        let prestarted = warm.is_some();
+        let (pid, mut channel) = match warm {
+            Some(w) => (w.pid, w.channel),
+            None => self.start_process(&Exec {
                 argv: &spec.argv,
-                set: &set,
-                remove: &remove,
-                cwd: spec.cwd.is_dir().then_some(spec.cwd.as_path()),
-                control: theirs.as_raw_fd(),
-            })
-        } else {
-            fork_exec(program, args, &spec, theirs.as_raw_fd())
-        }
-        .map_err(|e| format!("cannot start {program}: {e}"))?;
-        drop(theirs);
-        let mut channel = match ServerChannel::new(ours, spec.layout) {
-            Ok(channel) => channel,
-            Err(e) => {
-                self.stop(pid);
-                return Err(format!("control socket: {e}"));
-            }
+                cwd,
+                layout: spec.layout,
+                limits: &spec.limits,
+                savegame_env: spec.savegame_env.as_deref(),
+            })?,
         };
         if let Err(e) = channel.send(&spec.launch, None) {
             self.stop(pid);
@@ -164,9 +151,53 @@ impl GameProcesses {
             });
         }
         self.by_serial.insert(serial, index);
-        log::debug!(target: "tables", "table {serial}: game server pid {pid}");
+        log::debug!(target: "tables", "table {serial}: game server pid {pid}{}", if prestarted { " (prestarted)" } else { "" });
         self.flush(serial);
         Ok(())
+    }
+
+    /// Starts a game server process with the control socket on its fd 3
+    /// (the launch message is not sent yet).
+    pub(super) fn start_process(&mut self, exec: &Exec) -> Result<(Pid, ServerChannel), String> {
+        let Some((program, args)) = exec.argv.split_first() else {
+            return Err("the game description has no executable".into());
+        };
+        let (ours, theirs) =
+            control_socketpair().map_err(|e| format!("cannot make a control socket: {e}"))?;
+        let pid = if spawn::usable(exec.limits) {
+            let mut set = vec![
+                (ggzdmod::ENV_GGZMODE, "true".to_string()),
+                (ggzdmod::ENV_GGZSOCKET, ggzdmod::GGZSOCKET_FD.to_string()),
+                (ggzdmod::ENV_LAUNCH_LAYOUT, exec.layout.as_str().to_string()),
+            ];
+            let mut remove: Vec<&str> = crate::systemd::SERVICE_ENV
+                .iter()
+                .chain(crate::config::database::PASSWORD_ENV.iter())
+                .copied()
+                .collect();
+            match exec.savegame_env {
+                Some(savegame) => set.push((ggzdmod::ENV_SAVEGAME, savegame.to_string())),
+                None => remove.push(ggzdmod::ENV_SAVEGAME),
+            }
+            spawn::spawn(&spawn::Request {
+                argv: exec.argv,
+                set: &set,
+                remove: &remove,
+                cwd: exec.cwd,
+                control: theirs.as_raw_fd(),
+            })
+        } else {
+            fork_exec(program, args, exec, theirs.as_raw_fd())
+        }
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+        drop(theirs);
+        match ServerChannel::new(ours, exec.layout) {
+            Ok(channel) => Ok((pid, channel)),
+            Err(e) => {
+                self.stop(pid);
+                Err(format!("control socket: {e}"))
+            }
+        }
     }
 
     pub fn send(&mut self, serial: TableSerial, msg: &ToGame, fd: Option<OwnedFd>) {
@@ -262,23 +293,30 @@ impl GameProcesses {
         let raw = process.channel.as_raw_fd();
         let _ = registry.deregister(&mut SourceFd(&raw));
         drop(process.channel);
+        Some(self.retire(process.pid, process.reaped, now))
+    }
+
+    /// Stops a game server whose control socket is closed already: SIGINT
+    /// to its group, SIGKILL after a grace period, and what it left is
+    /// found by the sweeps. Returns the SIGKILL deadline.
+    pub(super) fn retire(&mut self, pid: Pid, reaped: bool, now: Instant) -> Instant {
         // The group goes at once, whatever state its leader is in; what
         // left the group is found by the next sweep.
-        let _ = killpg(process.pid, Signal::SIGINT);
+        let _ = killpg(pid, Signal::SIGINT);
         let deadline = now + KILL_GRACE;
         self.dying.push(Dying {
-            leader: process.pid,
-            reaped: process.reaped,
+            leader: pid,
+            reaped,
             found: Vec::new(),
             interrupted: false,
             deadline,
             rounds: 0,
             probe: false,
         });
-        Some(deadline)
+        deadline
     }
 
-    fn stop(&mut self, pid: Pid) {
+    pub(super) fn stop(&mut self, pid: Pid) {
         let _ = killpg(pid, Signal::SIGKILL);
         self.dying.push(Dying {
             leader: pid,
@@ -306,12 +344,14 @@ impl GameProcesses {
         if !self.sweep_due(now) {
             return self.dying.iter().map(|d| d.deadline).min();
         }
+        // Warm game servers are live too: their own tables are to come.
         let live: HashSet<i32> = self
             .slots
             .iter()
             .flatten()
             .filter(|p| !p.reaped)
             .map(|p| p.pid.as_raw())
+            .chain(self.warm.iter().map(|w| w.pid.as_raw()))
             .collect();
         let reaper = std::process::id() as i32;
         let procs = contain::scan_for(reaper, &live);
@@ -393,6 +433,9 @@ impl GameProcesses {
                 d.probe = d.interrupted;
                 continue;
             }
+            if self.warm_exited(pid) {
+                continue;
+            }
             let serial = self
                 .slots
                 .iter_mut()
@@ -422,6 +465,7 @@ impl GameProcesses {
 
     /// At exit: nobody is left behind.
     pub fn kill_all_and_wait(&mut self) {
+        let warm: Vec<Pid> = self.warm.drain().into_iter().map(|w| w.pid).collect();
         let pids: Vec<Pid> = self
             .slots
             .iter()
@@ -429,6 +473,7 @@ impl GameProcesses {
             .filter(|p| !p.reaped)
             .map(|p| p.pid)
             .chain(self.dying.iter().filter(|d| !d.reaped).map(|d| d.leader))
+            .chain(warm)
             .collect();
         let reaper = std::process::id() as i32;
         let nobody = HashSet::new();
@@ -457,25 +502,20 @@ impl GameProcesses {
 /// The fork path: for games with resource limits, which only the child
 /// itself can set between fork and exec (`spawn.rs` says why it is not
 /// the default).
-fn fork_exec(
-    program: &str,
-    args: &[String],
-    spec: &SpawnSpec,
-    child_fd: RawFd,
-) -> std::io::Result<Pid> {
-    let limits = rlimits(&spec.limits);
+fn fork_exec(program: &str, args: &[String], exec: &Exec, child_fd: RawFd) -> std::io::Result<Pid> {
+    let limits = rlimits(exec.limits);
     let mut command = Command::new(program);
     command
         .args(args)
         .env(ggzdmod::ENV_GGZMODE, "true")
         .env(ggzdmod::ENV_GGZSOCKET, ggzdmod::GGZSOCKET_FD.to_string())
-        .env(ggzdmod::ENV_LAUNCH_LAYOUT, spec.layout.as_str())
+        .env(ggzdmod::ENV_LAUNCH_LAYOUT, exec.layout.as_str())
         .stdin(Stdio::null())
         .process_group(0);
     for name in crate::systemd::SERVICE_ENV {
         command.env_remove(name);
     }
-    match &spec.savegame_env {
+    match exec.savegame_env {
         Some(savegame) => command.env(ggzdmod::ENV_SAVEGAME, savegame),
         None => command.env_remove(ggzdmod::ENV_SAVEGAME),
     };
@@ -483,8 +523,8 @@ fn fork_exec(
     for name in crate::config::database::PASSWORD_ENV {
         command.env_remove(name);
     }
-    if spec.cwd.is_dir() {
-        command.current_dir(&spec.cwd);
+    if let Some(cwd) = exec.cwd {
+        command.current_dir(cwd);
     }
     // SAFETY: between fork and exec only async-signal-safe calls:
     // dup2, fcntl, close_range, signal and setrlimit.

@@ -19,6 +19,7 @@ mod guard;
 mod lag;
 mod login;
 mod matchmaking;
+mod prespawn;
 pub use login::unix_now;
 pub mod operator;
 pub mod perms;

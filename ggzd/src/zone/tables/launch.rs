@@ -8,6 +8,7 @@ use ggzdmod::wire::{LaunchSeat, ToGame};
 
 use super::guard::GameGuard;
 use super::{MAX_DESC, MAX_SEATS, Seat, Table};
+use crate::prespawn::WarmKey;
 use crate::proto::reply as r;
 use crate::proto::request::TableRequest;
 use crate::proto::types::{LeaveReason, ResultCode, SeatKind, TableStatus};
@@ -121,8 +122,7 @@ impl Zone {
                 _ => LaunchSeat::Open,
             })
             .collect();
-        let mut argv = game.exec.clone();
-        argv.extend(room.desc.executable_args.iter().cloned());
+        let base = self.spawn_base(room_id).ok_or(ResultCode::NotInRoom)?;
         let game_name = game.name.get(None).to_string();
         // The legacy launch message has no savegame field: the name goes
         // in the environment instead (docs/event-log.md §8).
@@ -131,16 +131,16 @@ impl Zone {
             ggzdmod::LaunchLayout::Legacy => (None, savegame),
         };
         let spec = SpawnSpec {
-            argv,
-            cwd: self.settings.gamedata_dir.join(&game_name),
-            layout: game.launch_layout,
+            argv: base.argv,
+            cwd: base.cwd,
+            layout: base.layout,
             launch: ToGame::Launch {
                 game: game.internal_name.clone(),
                 savegame,
                 seats: launch_seats,
                 spectators: 0,
             },
-            limits: game.limits,
+            limits: base.limits,
             savegame_env,
         };
         self.next_table_serial += 1;
@@ -181,6 +181,22 @@ impl Zone {
             },
         );
         Ok((serial, id))
+    }
+
+    /// What a table of this room's game starts: the game's executable
+    /// with the room's arguments, in the game's data directory. Also the
+    /// key of the game servers kept warm for the room (`crate::prespawn`).
+    pub(crate) fn spawn_base(&self, room_id: u32) -> Option<WarmKey> {
+        let room = self.room(room_id)?;
+        let game = &self.games.get(room.game?)?.desc;
+        let mut argv = game.exec.clone();
+        argv.extend(room.desc.executable_args.iter().cloned());
+        Some(WarmKey {
+            argv,
+            cwd: self.settings.gamedata_dir.join(game.name.get(None)),
+            layout: game.launch_layout,
+            limits: game.limits,
+        })
     }
 
     /// A launch timer fired. The timer is set on the launcher's

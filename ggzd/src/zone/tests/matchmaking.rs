@@ -236,3 +236,24 @@ fn leaving_the_room_ends_tickets_and_a_reload_keeps_them() {
     w.send(a, "<LIST TYPE='queue'/>");
     assert!(reply(&mut w, a).contains("ROOM='1' MIN='2' MAX='2' WAITING='1'"));
 }
+
+#[test]
+fn the_prespawn_key_of_a_queue_room_serves_its_rounds_tables() {
+    let mut w = world(queue("ttt", 2, 2));
+    let keys = w.zone.prespawn_keys();
+    let [key] = keys.as_slice() else {
+        panic!("one kind of table: {keys:?}");
+    };
+    // The lobby offers no queue, so nothing is kept warm for it.
+    assert!(key.argv[0].ends_with("ggzd-tictactoe"), "{key:?}");
+    let a = w.guest_in("ann", 1);
+    let b = w.guest_in("bob", 1);
+    w.send(a, "<MATCH QUEUE='ttt'/>");
+    w.send(b, "<MATCH QUEUE='ttt'/>");
+    w.now += Duration::from_secs(1);
+    fire_due(&mut w);
+    let [(_, spec)] = w.sink.spawned.as_slice() else {
+        panic!("one table: {:?}", w.sink.spawned.len());
+    };
+    assert!(key.serves(spec), "{key:?} vs {spec:?}");
+}
