@@ -103,6 +103,9 @@ struct ChannelRelay {
     down: Vec<u8>,
     client_done: bool,
     table_done: bool,
+    /// Writing to the table's node failed: the client's bytes are
+    /// dropped, the table's still go to the client until its end.
+    up_broken: bool,
 }
 
 #[derive(Default)]
@@ -176,6 +179,7 @@ impl Io {
             down: Vec::new(),
             client_done: false,
             table_done: false,
+            up_broken: false,
         };
         let _ = relay.table.set_nodelay(true);
         let registry = self.poll.registry();
@@ -222,7 +226,19 @@ impl Io {
                     moved |= m;
                     r.client_done |= done;
                 }
-                Err(e) => break Some(e),
+                // The table's node cannot take more (its game server
+                // closed, maybe with our bytes unread, so it reset): what
+                // it sent before, often the GAMEOVER, may still wait to
+                // be read, so only this direction stops here; the relay
+                // ends with the table side's end of stream.
+                Err(e) => {
+                    if !r.up_broken {
+                        log::debug!(target: "connections", "a relayed channel's table side refused bytes: {e}");
+                    }
+                    r.up_broken = true;
+                    r.client_done = true;
+                    r.up.clear();
+                }
             }
             match carry(
                 &mut r.table,
@@ -237,7 +253,8 @@ impl Io {
                 }
                 Err(e) => break Some(e),
             }
-            if (r.client_done && r.up.is_empty()) || (r.table_done && r.down.is_empty()) {
+            let client_ended = r.client_done && r.up.is_empty() && !r.up_broken;
+            if client_ended || (r.table_done && r.down.is_empty()) {
                 break Some("a side closed".to_string());
             }
             if !moved {
@@ -306,7 +323,10 @@ fn carry(
                 moved = true;
             }
             Err(e) if again(&e) => {}
-            Err(e) => return Err(e.to_string()),
+            // A reset ends this side as its end of stream would: bytes
+            // held from it still go on instead of vanishing with the
+            // relay (a game's last frames).
+            Err(_) => ended = true,
         }
     }
     if !held.is_empty() {
@@ -329,4 +349,99 @@ fn again(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted | io::ErrorKind::NotConnected
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A socket's reads, scripted.
+    struct Script(VecDeque<io::Result<Vec<u8>>>);
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.pop_front() {
+                Some(Ok(bytes)) => {
+                    let n = bytes.len().min(buf.len());
+                    buf[..n].copy_from_slice(&bytes[..n]);
+                    Ok(n)
+                }
+                Some(Err(e)) => Err(e),
+                None => Err(io::ErrorKind::WouldBlock.into()),
+            }
+        }
+    }
+
+    /// A socket that takes nothing now.
+    struct Blocked;
+
+    impl Write for Blocked {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_reset_after_the_last_frames_still_delivers_them() {
+        let mut from = Script(VecDeque::from([
+            Ok(b"GAMEOVER".to_vec()),
+            Err(io::ErrorKind::ConnectionReset.into()),
+        ]));
+        let mut held = Vec::new();
+        let mut to = Vec::new();
+        let mut buf = [0u8; 64];
+        assert_eq!(
+            carry(&mut from, &mut held, &mut to, &mut buf, false),
+            Ok((true, false))
+        );
+        assert_eq!(
+            carry(&mut from, &mut held, &mut to, &mut buf, false),
+            Ok((false, true))
+        );
+        assert_eq!(to, b"GAMEOVER");
+        assert!(held.is_empty());
+    }
+
+    #[test]
+    fn bytes_held_at_a_reset_are_kept_for_a_later_write() {
+        let mut from = Script(VecDeque::from([
+            Ok(b"last".to_vec()),
+            Err(io::ErrorKind::ConnectionReset.into()),
+        ]));
+        let mut held = Vec::new();
+        let mut buf = [0u8; 64];
+        let _ = carry(&mut from, &mut held, &mut Blocked, &mut buf, false);
+        assert_eq!(
+            carry(&mut from, &mut held, &mut Blocked, &mut buf, false),
+            Ok((false, true))
+        );
+        assert_eq!(held, b"last");
+        let mut to = Vec::new();
+        assert_eq!(
+            carry(&mut from, &mut held, &mut to, &mut buf, true),
+            Ok((true, false))
+        );
+        assert_eq!(to, b"last");
+    }
+
+    #[test]
+    fn a_side_that_refuses_writes_is_an_error_for_its_direction() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut from = Script(VecDeque::from([Ok(b"move".to_vec())]));
+        let mut held = Vec::new();
+        let mut buf = [0u8; 64];
+        assert!(carry(&mut from, &mut held, &mut Broken, &mut buf, false).is_err());
+    }
 }

@@ -25,7 +25,7 @@
 //! for the baseline. The joiner of a cross-node pair joins by the id its
 //! own node gives the table (learnt from the room's table updates that
 //! show the launcher seated); a JOIN its node refuses is sent again, a few
-//! times.
+//! times, on a new channel (a refusal uses up the prepared one).
 
 use std::io;
 use std::time::Duration;
@@ -223,6 +223,8 @@ struct Churn {
     cross_node: bool,
     /// JOINs sent again, in all.
     join_retries: u64,
+    /// The refusals that made them, by code.
+    join_refusals: Failures,
 }
 
 impl Churn {
@@ -357,12 +359,27 @@ impl Churn {
                 Who::Joiner,
             ) => match (action, refused) {
                 (TableAction::Join, None) => pair.joined = true,
-                (TableAction::Join, Some(_))
+                (TableAction::Join, Some(code))
                     if self.cross_node && !pair.joined && pair.join_retries < JOIN_RETRIES =>
                 {
                     pair.join_retries += 1;
                     pair.join_due_ns = Some(now.saturating_add(JOIN_RETRY_NS));
+                    // A refused JOIN uses up the prepared channel (the
+                    // server closes it): the retry needs a new one.
+                    let old = pair.joiner_channel.take();
+                    pair.joiner_channel_ready = false;
+                    let name = pair.joiner_name.clone();
                     self.join_retries += 1;
+                    crowd::count_failure(&mut self.join_refusals, code.to_string());
+                    if let Some(old) = old {
+                        engine.hang_up(old);
+                    }
+                    self.disown(old);
+                    let channel = engine.open_channel(&name, notes);
+                    self.own(channel, p, Who::JoinerChannel);
+                    if let Some(pair) = self.pairs.get_mut(p) {
+                        pair.joiner_channel = Some(channel);
+                    }
                 }
                 (TableAction::Leave | TableAction::Launch | TableAction::Match, None) => {}
                 (action, Some(code)) => {
@@ -521,6 +538,9 @@ impl Churn {
         let mut next: Option<u64> = None;
         for pair in self.pairs.iter_mut().filter(|p| p.step == Step::Playing) {
             match (pair.join_due_ns, pair.joiner_table.or(pair.table)) {
+                // Its new channel is not ready yet: its note wakes the
+                // loop, which comes back here.
+                (Some(due), _) if due <= now && !pair.joiner_channel_ready => {}
                 (Some(due), Some(table)) if due <= now => {
                     pair.join_due_ns = None;
                     send_join(engine, pair.joiner, table, notes);
@@ -740,6 +760,7 @@ pub fn run(target: &Target, o: &TableOptions) -> io::Result<Report> {
     r.latency("game", &churn.game);
     if churn.cross_node {
         r.count("join_retries", churn.join_retries);
+        r.text("join_refusals", crowd::describe(&churn.join_refusals));
     }
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("tables", secs(elapsed), generator, server_cpu);
