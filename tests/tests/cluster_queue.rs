@@ -335,22 +335,15 @@ fn players_matched_on_two_other_nodes_join_and_play_their_table() {
         Msg::GameOver(0)
     );
 
-    // The runner stored the result. Their own nodes learn the new
-    // statistics only from the database: logged in again on the third
-    // node, both are listed there with them.
+    // The runner stored the result and told their own nodes
+    // (STATS_CHANGED, docs/cluster.md §8), which reloaded it and sent it
+    // on in PLAYER: the runner's room lists both with it. (Logging them in
+    // again instead raced the result's write with the login's read.)
     let (winner, loser) = if seat(&mx) == 0 {
         ("xena", "yuri")
     } else {
         ("yuri", "xena")
     };
-    xena.logout().unwrap();
-    yuri.logout().unwrap();
-    let mut again = Vec::new();
-    for name in ["xena", "yuri"] {
-        let mut client = support::registered(nodes[run], name);
-        enter(&mut client, ROOM);
-        again.push(client);
-    }
     wait_listed(&mut watcher, winner, |e| {
         attr_of(e, "WINS").as_deref() == Some("1")
     });
