@@ -800,7 +800,7 @@ impl Relay {
         self.out.push(Out::Record(EVENT_TURN, Rc::clone(&frame)));
         self.keep(frame);
         self.open = open.saturating_add(1);
-        self.due = Some(now + self.cfg.turn);
+        self.due = Some(grid::next_slot(due, self.cfg.turn, now));
         true
     }
 
@@ -890,7 +890,8 @@ impl Relay {
                 let frame = rc(&FromRelay::Resumed);
                 self.broadcast(&frame);
                 // The turn that waited is not closed at once: everyone gets
-                // a full turn after the pause.
+                // a full turn after the pause, and the grid of due times
+                // starts again from there (docs/lockstep.md §3.8).
                 self.due = Some(now + cfg_turn);
             }
             (Some(p), false) if *p == laggards => {}
@@ -924,6 +925,8 @@ fn minority<T: PartialEq>(reports: &[(usize, T)]) -> Vec<u8> {
         .map(|(i, _)| seat_byte(*i))
         .collect()
 }
+
+mod grid;
 
 #[cfg(test)]
 mod tests;
