@@ -242,6 +242,12 @@ enum Scenario {
         /// Name prefix (names are PREFIX + 5 digits).
         #[arg(long, default_value = "l")]
         prefix: String,
+        /// Turns ahead a player sends its command for: on the master
+        /// packet of turn N, the command for turn N + DELAY (1 to the
+        /// relay's window + 1; docs/lockstep.md §3.4). The latency runs
+        /// from the later of a turn's last command and its due time.
+        #[arg(long, default_value_t = 2)]
+        command_delay: u32,
     },
     /// Matchmaking: players queue at a steady rate, are matched, play
     /// TicTacToe at the table they were given and queue again; matches/s
@@ -509,6 +515,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             game,
             secs,
             prefix,
+            command_delay,
         } => lockstep::run(
             &t,
             &LockstepOptions {
@@ -518,6 +525,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 game,
                 secs,
                 prefix,
+                command_delay,
             },
         )?,
         Scenario::Queue {
