@@ -62,7 +62,9 @@ fn raw_wait(fds: &mut [pollfd], n: libc::nfds_t, timeout: Option<Duration>) -> l
         // (and fills any padding some targets have).
         let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
         ts.tv_sec = libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX);
-        ts.tv_nsec = t.subsec_nanos().try_into().unwrap_or(0);
+        // Below 10^9, so it fits tv_nsec's type on every target (i32 on
+        // some, i64 on others).
+        ts.tv_nsec = t.subsec_nanos() as _;
         ts
     });
     let ts_ptr = ts
