@@ -194,6 +194,14 @@ impl Relay {
             }
             return Some(due);
         }
+        if self.paused.is_none() && self.closable() {
+            // Every command came in before the deadline, as a client with
+            // a command delay sends them, but the clock passed the
+            // deadline only after they were applied (their frames carry
+            // the time of their read): the turn closes now. Without this
+            // the relay would sleep until the pause threshold.
+            return Some(now);
+        }
         // Past due, the turn waits for commands, which wake us anyway;
         // time matters again when the wait becomes a pause, and while
         // paused, when the first laggard is to be dropped.
@@ -802,6 +810,12 @@ impl Relay {
         self.open = open.saturating_add(1);
         self.due = Some(grid::next_slot(due, self.cfg.turn, now));
         true
+    }
+
+    /// Whether the open turn closes once it is due: someone plays, and
+    /// every player's command is in.
+    fn closable(&self) -> bool {
+        self.seats.iter().any(SeatState::playing) && self.all_commands_in()
     }
 
     /// Whether every connected player's command for the open turn is in.

@@ -255,6 +255,31 @@ fn commands_sent_ahead_close_every_turn_on_its_slot() {
 }
 
 #[test]
+fn a_turn_whose_commands_came_just_before_its_deadline_closes_at_once() {
+    // The last command is read (and stamped) just before the deadline;
+    // the shell asks for its next wake-up just after it. The turn must
+    // close at once, not at the pause threshold (turn × max-lag later),
+    // which is what a bench with a command delay saw as 5 s stalls.
+    let mut t = T::started();
+    let start = t.now;
+    t.take();
+    t.cmd(0, 0, 1);
+    t.now = start + Duration::from_micros(49_990);
+    t.cmd(1, 0, 1);
+    assert!(masters(&to(&t.take(), Place::Seat(0))).is_empty());
+    let late = start + Duration::from_micros(50_010);
+    assert_eq!(t.relay.next_wakeup(late), Some(late));
+    t.now = late;
+    t.relay.tick(late);
+    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![0]);
+    // With nobody present no turn closes, so that is no reason to wake.
+    t.relay.seat_left(0, late);
+    t.relay.seat_left(1, late);
+    let later = late + Duration::from_millis(60);
+    assert!(t.relay.next_wakeup(later).is_some_and(|w| w > later));
+}
+
+#[test]
 fn a_command_is_kept_up_to_the_window_ahead_of_the_open_turn() {
     // The window is --max-lag-turns (2 here) turns past the open turn.
     let mut t = T::started();
