@@ -5,43 +5,22 @@
 
 use std::process::Command;
 
+use ggzd_e2e::bench_json::{bench_nodes, field, number};
 use ggzd_e2e::*;
 
 #[path = "support/cluster.rs"]
 mod support;
 use support::*;
 
-/// The raw value of `key` in the report's flat JSON object.
-fn field<'a>(json: &'a str, key: &str) -> &'a str {
-    let needle = format!("\"{key}\":");
-    let start = json
-        .find(&needle)
-        .unwrap_or_else(|| panic!("no {key} in {json}"))
-        + needle.len();
-    let rest = &json[start..];
-    let end = rest.find([',', '}']).unwrap_or(rest.len());
-    &rest[..end]
-}
-
-fn number(json: &str, key: &str) -> f64 {
-    field(json, key)
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} is not a number in {json}"))
-}
-
 #[test]
 fn chat_over_three_nodes_splits_cross_node_deliveries() {
     let url = database();
     let nodes = zone(&url);
-    let servers: Vec<String> = nodes.iter().map(|n| n.addr.to_string()).collect();
-    let pids: Vec<String> = nodes.iter().map(|n| n.pid().to_string()).collect();
     // 12 players round robin: 4 per node. Every line reaches the 4 on its
     // sender's node and the 8 on the other two.
-    let output = Command::new(bin("ggzd-bench"))
-        .args(["-s", &servers.join(",")])
-        .args(["--pid", &pids.join(",")])
-        .args(["--json", "--timeout", "120"])
-        .args([
+    let json = bench_nodes(
+        &nodes,
+        &[
             "chat",
             "--clients",
             "12",
@@ -49,15 +28,13 @@ fn chat_over_three_nodes_splits_cross_node_deliveries() {
             "3",
             "--messages",
             "5",
-        ])
-        .args(["--window", "2", "--room", "0", "--concurrency", "12"])
-        .output()
-        .expect("run ggzd-bench");
-    let json = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{json}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+            "--window",
+            "2",
+            "--room",
+            "0",
+            "--concurrency",
+            "12",
+        ],
     );
     assert_eq!(field(&json, "failed"), "false", "{json}");
     assert_eq!(number(&json, "deliveries"), 180.0, "{json}");
@@ -77,8 +54,8 @@ fn chat_over_three_nodes_splits_cross_node_deliveries() {
         assert!(number(&json, key) >= 0.0, "{key}: {json}");
     }
     let targets = field(&json, "targets");
-    for s in &servers {
-        assert!(targets.contains(&format!("{s}=4")), "{targets}");
+    for node in &nodes {
+        assert!(targets.contains(&format!("{}=4", node.addr)), "{targets}");
     }
 }
 
@@ -86,24 +63,23 @@ fn chat_over_three_nodes_splits_cross_node_deliveries() {
 fn tables_across_nodes_relay_every_game_channel() {
     let url = database();
     let nodes = zone(&url);
-    let servers: Vec<String> = nodes.iter().map(|n| n.addr.to_string()).collect();
-    let pids: Vec<String> = nodes.iter().map(|n| n.pid().to_string()).collect();
     // Room 1 of the repository's rooms is Tic-Tac-Toe. Each pair's
     // launcher is on one node and its joiner on the next, so the joiner's
     // node relays its channel to the table's node (docs/cluster.md §8).
-    let output = Command::new(bin("ggzd-bench"))
-        .args(["-s", &servers.join(",")])
-        .args(["--pid", &pids.join(",")])
-        .args(["--json", "--timeout", "120"])
-        .args(["tables", "--pairs", "3", "--room", "1", "--games", "6"])
-        .args(["--secs", "60", "--cross-node"])
-        .output()
-        .expect("run ggzd-bench");
-    let json = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{json}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let json = bench_nodes(
+        &nodes,
+        &[
+            "tables",
+            "--pairs",
+            "3",
+            "--room",
+            "1",
+            "--games",
+            "6",
+            "--secs",
+            "60",
+            "--cross-node",
+        ],
     );
     assert_eq!(field(&json, "placement"), "\"cross-node\"", "{json}");
     assert_eq!(number(&json, "games"), 6.0, "{json}");
