@@ -3,10 +3,10 @@
 //! a node that does not run the queue forwards, re-sends to a new runner,
 //! and tells its player when the runner says MATCHED.
 
-use ggzdmod::wire::{GameState, LaunchSeat, ToGame, ToServer};
+use ggzdmod::wire::{GameState, ToServer};
 
 use super::cluster_support::remote_guest;
-use super::matchmaking::{fire_due, world};
+use super::matchmaking::{fire_due, the_table_reserved_for, world};
 use super::*;
 use crate::cluster::{LinkMsg, Outbound};
 use crate::matchmaking::desc::tests::queue;
@@ -52,27 +52,9 @@ fn the_runner_matches_a_remote_ticket_and_tells_its_node() {
     w.now += Duration::from_secs(5);
     fire_due(&mut w);
 
-    let [(serial, spec)] = w.sink.spawned.as_slice() else {
-        panic!("one table: {:?}", w.sink.spawned.len());
-    };
-    let serial = *serial;
-    let ToGame::Launch { seats, .. } = &spec.launch else {
-        panic!("{:?}", spec.launch);
-    };
-    assert_eq!(
-        seats,
-        &[
-            LaunchSeat::Reserved("Bob".into()),
-            LaunchSeat::Reserved("ann".into())
-        ]
-    );
+    let serial = the_table_reserved_for(&w, &["Bob", "ann"]);
     w.sink.cluster.clear();
-    w.zone.on_table_event(
-        serial,
-        TableEvent::Message(ToServer::State(GameState::Waiting)),
-        w.now,
-        &mut w.sink,
-    );
+    w.game(serial, ToServer::State(GameState::Waiting));
     assert!(w.sink.take(ann).concat().contains("<MATCHED QUEUE='ttt'"));
     let told: Vec<&Outbound> = w
         .sink

@@ -42,6 +42,23 @@ pub(super) fn world(q: crate::matchmaking::QueueDesc) -> World {
 }
 
 /// Fires every matchmaking timer that is due by `w.now`.
+/// The one table launched so far, after checking that its seats are
+/// reserved for `names`, in that order.
+pub(super) fn the_table_reserved_for(w: &World, names: &[&str]) -> TableSerial {
+    let [(serial, spec)] = w.sink.spawned.as_slice() else {
+        panic!("one table: {:?}", w.sink.spawned.len());
+    };
+    let ToGame::Launch { seats, .. } = &spec.launch else {
+        panic!("{:?}", spec.launch);
+    };
+    let reserved: Vec<LaunchSeat> = names
+        .iter()
+        .map(|n| LaunchSeat::Reserved((*n).into()))
+        .collect();
+    assert_eq!(seats, &reserved);
+    *serial
+}
+
 pub(super) fn fire_due(w: &mut World) {
     let due: Vec<(Instant, TimerKey)> = w
         .sink
@@ -130,20 +147,7 @@ fn a_round_launches_a_table_with_reserved_seats_and_tells_the_players() {
     assert!(w.sink.spawned.is_empty(), "no round before its interval");
     w.now += Duration::from_secs(1);
     fire_due(&mut w);
-    let [(serial, spec)] = w.sink.spawned.as_slice() else {
-        panic!("one table: {:?}", w.sink.spawned.len());
-    };
-    let serial = *serial;
-    let ToGame::Launch { seats, .. } = &spec.launch else {
-        panic!("{:?}", spec.launch);
-    };
-    assert_eq!(
-        seats,
-        &[
-            LaunchSeat::Reserved("ann".into()),
-            LaunchSeat::Reserved("bob".into())
-        ]
-    );
+    let serial = the_table_reserved_for(&w, &["ann", "bob"]);
     // Nothing until the game server is ready; then the room's UPDATE, and
     // MATCHED plus a private line for each.
     assert!(w.sink.take(a).is_empty());
