@@ -26,6 +26,14 @@ pub fn number(json: &str, key: &str) -> f64 {
         .unwrap_or_else(|_| panic!("{key} is not a number in {json}"))
 }
 
+/// Checks that the report gives each of `keys` as a number of zero or
+/// more (figures whose size depends on the machine).
+pub fn assert_reported(json: &str, keys: &[&str]) {
+    for key in keys {
+        assert!(number(json, key) >= 0.0, "{key}: {json}");
+    }
+}
+
 /// Runs `ggzd-bench` with exactly `args`; returns its standard output after
 /// checking that it exited successfully.
 pub fn run_bench(args: &[&str]) -> String {

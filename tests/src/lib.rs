@@ -29,6 +29,7 @@ pub mod ggz_script;
 pub mod metrics;
 pub mod players;
 pub mod tables;
+pub mod web_channel;
 pub mod web_page;
 
 pub use ggzd::client::Client;

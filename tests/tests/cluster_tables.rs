@@ -584,38 +584,17 @@ fn a_join_the_frozen_table_node_never_answers_fails_after_its_deadline() {
 
 #[test]
 fn a_browser_game_channel_is_relayed_to_the_tables_node() {
-    use tungstenite::client::IntoClientRequest;
+    use ggzd_e2e::web_channel::{web_addr, ws_game_channel};
     let url = database();
     let [a, b] = pair_with(&url, "[web]\nlisten = \"127.0.0.1:0\"\n");
-    let web: std::net::SocketAddr = b
-        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
-        .and_then(|line| {
-            line.rsplit("ws://")
-                .next()
-                .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
-        })
-        .expect("web address");
+    let web = web_addr(&b);
     let mut ann = a.guest_in_room("ann", ROOM);
     let mut bob = b.guest_in_room("bob", ROOM);
     let mut ann_dio = launch_with_channel(&a, &mut ann, "ann");
     let table = table_seating(&mut bob, "ann");
 
     // bob's game channel is a WebSocket on b; the table is on a.
-    let stream = std::net::TcpStream::connect(web).unwrap();
-    stream.set_read_timeout(Some(SLOW)).unwrap();
-    let upgrade = format!("ws://{web}/ws").into_client_request().unwrap();
-    let (mut channel, _) = tungstenite::client(upgrade, stream).expect("handshake");
-    channel
-        .send(tungstenite::Message::text(
-            "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='bob' />\n</SESSION>\n",
-        ))
-        .unwrap();
-    let mut seen = String::new();
-    while !seen.contains("</SESSION>") {
-        if let tungstenite::Message::Text(t) = channel.read().expect("channel answer") {
-            seen.push_str(&t);
-        }
-    }
+    let mut channel = ws_game_channel(web, "bob", SLOW);
     join(&mut bob, &table, false);
 
     // ann moves; the game server's bytes reach the browser on b, up to

@@ -292,19 +292,12 @@ fn ggz_takes_its_held_seat_back_by_itself_and_plays_on() {
 
 #[test]
 fn a_browser_game_channel_that_closes_leaves_the_seat_held() {
-    use tungstenite::client::IntoClientRequest;
+    use ggzd_e2e::web_channel::{web_addr, ws_game_channel};
     let server = TestServer::start_with(ServerOptions {
         extra_config: "[web]\nlisten = \"127.0.0.1:0\"\n[rejoin]\ngrace = 600\n".into(),
         ..Default::default()
     });
-    let web: std::net::SocketAddr = server
-        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
-        .and_then(|line| {
-            line.rsplit("ws://")
-                .next()
-                .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
-        })
-        .expect("web address");
+    let web = web_addr(&server);
     let mut alice = server.guest_in_room("alice", ROOM);
     let mut alice_dio = Dio::open(&server, "alice");
     alice
@@ -318,21 +311,7 @@ fn a_browser_game_channel_that_closes_leaves_the_seat_held() {
     enter(&mut bob, ROOM);
 
     // bob's game channel is a WebSocket, relayed by ggzd.
-    let stream = std::net::TcpStream::connect(web).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let upgrade = format!("ws://{web}/ws").into_client_request().unwrap();
-    let (mut channel, _) = tungstenite::client(upgrade, stream).expect("handshake");
-    channel
-        .send(tungstenite::Message::text(
-            "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='bob' />\n</SESSION>\n",
-        ))
-        .unwrap();
-    let mut seen = String::new();
-    while !seen.contains("</SESSION>") {
-        if let tungstenite::Message::Text(t) = channel.read().expect("channel answer") {
-            seen.push_str(&t);
-        }
-    }
+    let mut channel = ws_game_channel(web, "bob", TIMEOUT);
     assert_eq!(request(&mut bob, "<JOIN TABLE='1'/>", "join"), "ok");
     alice_dio.until(|m| *m == Msg::ReqMove);
     playing(&mut alice);
