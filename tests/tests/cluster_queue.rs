@@ -105,10 +105,7 @@ fn a_remote_players_table_and_stats_show_in_room_lists() {
         "at table"
     );
     play(&mut [&mut alice_dio, &mut amy_dio], &[4, 0, 2, 1, 6]);
-    assert_eq!(
-        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(alice_dio.until_game_over(), Msg::GameOver(0));
     // The win reaches b's room as an UPDATE and in the list.
     bob.recv_until(SLOW, |e| {
         e.is("UPDATE")
@@ -296,14 +293,8 @@ fn players_matched_on_two_other_nodes_join_and_play_their_table() {
         (&mut yuri_dio, &mut xena_dio)
     };
     play(&mut [&mut *first, &mut *second], &[4, 0, 2, 1, 6]);
-    assert_eq!(
-        first.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        second.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(first.until_game_over(), Msg::GameOver(0));
+    assert_eq!(second.until_game_over(), Msg::GameOver(0));
 
     // The runner stored the result and told their own nodes
     // (STATS_CHANGED, docs/cluster.md §8), which reloaded it and sent it

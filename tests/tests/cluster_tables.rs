@@ -297,14 +297,8 @@ fn a_player_of_another_node_joins_plays_and_is_watched_across_nodes() {
 
     // ann wins on the rising diagonal: 4, 2, 6 against 0, 1.
     play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0, 2, 1, 6]);
-    assert_eq!(
-        ann_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(ann_dio.until_game_over(), Msg::GameOver(0));
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
     assert_eq!(
         cy_dio.until(|m| matches!(m, Msg::Move { square: 6, .. })),
         Msg::Move {
@@ -398,10 +392,7 @@ fn a_dropped_player_logs_in_on_another_node_and_takes_the_held_seat_back() {
     assert_eq!((cells[4], cells[0]), (0, 1), "the board came back");
     // They play it out, both from b: ann completes the middle column.
     play(&mut [&mut ann_dio, &mut bob_dio], &[1, 8, 7]);
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
 }
 
 /// Waits for the lobby UPDATE saying `name` now watches a table.
@@ -415,6 +406,15 @@ fn spectator_joined(client: &mut Client, name: &str) {
                     .is_some_and(|s| s.text == name)
         })
         .unwrap_or_else(|e| panic!("no UPDATE of {name} watching: {e}"));
+}
+
+/// The seats of the INFO answer to `request`.
+fn info_seats(client: &mut Client, request: &str) -> Vec<String> {
+    client.send(request).unwrap();
+    let info = client.recv_until(SLOW, |e| e.is("INFO")).unwrap();
+    info.children_named("PLAYERINFO")
+        .filter_map(|p| p.attr("SEAT").map(str::to_string))
+        .collect()
 }
 
 #[test]
@@ -463,20 +463,8 @@ fn table_chat_and_info_reach_the_table_across_nodes() {
     );
 
     // INFO at another node's table lists the seats the table's node knows.
-    bob.send("<INFO/>").unwrap();
-    let info = bob.recv_until(SLOW, |e| e.is("INFO")).unwrap();
-    let seats: Vec<&str> = info
-        .children_named("PLAYERINFO")
-        .filter_map(|p| p.attr("SEAT"))
-        .collect();
-    assert_eq!(seats, vec!["0", "1"]);
-    bob.send("<INFO SEAT='1'/>").unwrap();
-    let info = bob.recv_until(SLOW, |e| e.is("INFO")).unwrap();
-    let seats: Vec<&str> = info
-        .children_named("PLAYERINFO")
-        .filter_map(|p| p.attr("SEAT"))
-        .collect();
-    assert_eq!(seats, vec!["1"]);
+    assert_eq!(info_seats(&mut bob, "<INFO/>"), vec!["0", "1"]);
+    assert_eq!(info_seats(&mut bob, "<INFO SEAT='1'/>"), vec!["1"]);
 }
 
 #[test]
