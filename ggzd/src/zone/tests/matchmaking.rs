@@ -42,6 +42,18 @@ pub(super) fn world(q: crate::matchmaking::QueueDesc) -> World {
 }
 
 /// Fires every matchmaking timer that is due by `w.now`.
+/// Guests ann and bob enter room 1 and ask for queue `ttt`; a second
+/// later its round is due and runs.
+fn ann_and_bob_queue_for_a_round(w: &mut World) -> (ConnId, ConnId) {
+    let a = w.guest_in("ann", 1);
+    let b = w.guest_in("bob", 1);
+    w.send(a, "<MATCH QUEUE='ttt'/>");
+    w.send(b, "<MATCH QUEUE='ttt'/>");
+    w.now += Duration::from_secs(1);
+    fire_due(w);
+    (a, b)
+}
+
 /// The one table launched so far, after checking that its seats are
 /// reserved for `names`, in that order.
 pub(super) fn the_table_reserved_for(w: &World, names: &[&str]) -> TableSerial {
@@ -183,12 +195,7 @@ fn no_shows_end_the_table_and_cool_down() {
     q.no_show = Duration::from_secs(5);
     q.cooldown = Duration::from_secs(60);
     let mut w = world(q);
-    let a = w.guest_in("ann", 1);
-    let b = w.guest_in("bob", 1);
-    w.send(a, "<MATCH QUEUE='ttt'/>");
-    w.send(b, "<MATCH QUEUE='ttt'/>");
-    w.now += Duration::from_secs(1);
-    fire_due(&mut w);
+    let (a, b) = ann_and_bob_queue_for_a_round(&mut w);
     let serial = w.sink.spawned[0].0;
     w.zone.on_table_event(
         serial,
@@ -250,12 +257,7 @@ fn the_prespawn_key_of_a_queue_room_serves_its_rounds_tables() {
     };
     // The lobby offers no queue, so nothing is kept warm for it.
     assert!(key.argv[0].ends_with("ggzd-tictactoe"), "{key:?}");
-    let a = w.guest_in("ann", 1);
-    let b = w.guest_in("bob", 1);
-    w.send(a, "<MATCH QUEUE='ttt'/>");
-    w.send(b, "<MATCH QUEUE='ttt'/>");
-    w.now += Duration::from_secs(1);
-    fire_due(&mut w);
+    ann_and_bob_queue_for_a_round(&mut w);
     let [(_, spec)] = w.sink.spawned.as_slice() else {
         panic!("one table: {:?}", w.sink.spawned.len());
     };
