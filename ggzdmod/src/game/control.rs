@@ -92,8 +92,9 @@ impl Game {
     }
 
     /// Waits for the next event for at most `timeout` (`None`: no limit).
-    /// Returns `Ok(None)` when the time ran out; useful for games with
-    /// timers.
+    /// Returns `Ok(None)` when the time ran out, never before (on Linux
+    /// the wait is timed in nanoseconds, elsewhere in whole milliseconds
+    /// rounded up); useful for games with timers.
     pub fn next_event_timeout(
         &mut self,
         timeout: Option<Duration>,

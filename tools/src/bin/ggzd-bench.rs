@@ -223,8 +223,9 @@ enum Scenario {
         same_node: bool,
     },
     /// Lockstep relay tables (docs/lockstep.md): TABLES tables of PLAYERS
-    /// players run turns; turns/s, last-command-to-master latency, game
-    /// server CPU per table.
+    /// players run turns; turns/s, master-packet latency (from the later of
+    /// the turn's last command and its due time), game server CPU per
+    /// table.
     Lockstep {
         #[arg(long, default_value_t = 10)]
         tables: usize,
