@@ -260,6 +260,7 @@ mod operator;
 mod rejoin;
 mod replays;
 mod restore;
+mod stats_after_end;
 mod tls;
 
 #[test]
