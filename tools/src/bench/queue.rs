@@ -1,18 +1,26 @@
-//! `queue`: matchmaking ("play now", docs/matchmaking.md). Guests in a
+//! `queue`: matchmaking ("play now", docs/matchmaking.md). Players in a
 //! TicTacToe room with a queue ask to be matched (`MATCH`) at a steady
 //! arrival rate; on `MATCHED` each opens its game channel and JOINs the
 //! table and seat it was given; the pair plays five moves over DIO
 //! (seat 0 wins on the top row), each player leaves the finished table
 //! and queues again when its turn in the arrival schedule comes.
 //!
+//! By default the players are `write-config`'s registered accounts with
+//! seeded ratings, in its rated queue of a game that keeps ratings. Each
+//! player learns its own rating from the room's player list at the start,
+//! then from the stats update after each game (docs/client-server.md
+//! §8.3, §12.1); it queues again only once that update came, so the
+//! rating it holds when it sends MATCH is the one the server gives its
+//! ticket. `--guests` runs guests in an unrated queue instead: their
+//! ratings are not shown, every gap is 0 by construction and is not
+//! reported.
+//!
 //! Reported: tables matched per second, time in queue (MATCH sent until
 //! MATCHED arrived: the queue's round, then the game server's start until
 //! it reported WAITING, since MATCHED goes out when the table is ready),
-//! and the game time; CPU of generator, server and game servers.
-//! Rating gaps are not visible to a client: the generator's players are
-//! guests, all at the default rating, so every gap is 0 by construction
-//! and is not reported (the server's `ggzd_queue_wait_seconds` and the
-//! round unit tests cover the rest).
+//! the rating gap of each matched pair ([`super::gaps`]), the ratings'
+//! spread at the start and the end, and the game time; CPU of generator,
+//! server and game servers.
 
 use std::collections::VecDeque;
 use std::io;
@@ -21,15 +29,27 @@ use std::time::Duration;
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Failures, Target};
 use super::dio;
-use super::engine::{ClientId, Engine, GameEvent, Note};
+use super::engine::{ClientId, Engine, GameEvent, Note, Plan};
+use super::gaps::Gaps;
 use super::histogram::Histogram;
 use super::procfs::CpuSample;
+use super::ratings;
 use super::report::Report;
+
+/// Who queues.
+#[derive(Debug, Clone)]
+pub enum Who {
+    /// Guests with fresh names (an unrated queue).
+    Guests,
+    /// Registered accounts PREFIX + 5 digits, made by `write-config`.
+    Accounts { password: String },
+}
 
 #[derive(Debug, Clone)]
 pub struct QueueOptions {
     /// Players in all.
     pub players: usize,
+    pub who: Who,
     /// The room with the queue.
     pub room: u32,
     /// The queue's name.
@@ -60,6 +80,8 @@ enum Step {
     Playing,
     /// LEAVE sent after the game over.
     Leaving,
+    /// Left the table; the game's new rating has not been shown yet.
+    Reporting,
     /// Failed; takes no further part.
     Retired,
 }
@@ -75,6 +97,12 @@ struct Player {
     moves: usize,
     queued_ns: u64,
     matched_ns: u64,
+    /// The rating the server last showed for the player.
+    rating: Option<i64>,
+    /// `rating` when MATCH was sent: the ticket's.
+    ticket_rating: Option<i64>,
+    /// A rated game was matched whose new rating has not been shown yet.
+    stats_due: bool,
 }
 
 #[derive(Debug, Default)]
@@ -97,6 +125,9 @@ struct Run {
     finished: u64,
     failures: Failures,
     last_match_ns: u64,
+    /// Rated games: players wait for their new rating before queuing.
+    rated: bool,
+    gaps: Gaps,
 }
 
 impl Run {
@@ -133,6 +164,7 @@ impl Run {
         };
         pl.step = Step::Queued;
         pl.queued_ns = monotonic_ns();
+        pl.ticket_rating = pl.rating;
         let id = pl.id;
         self.tickets += 1;
         engine.send(id, format!("<MATCH QUEUE='{queue}'/>\n").as_bytes(), notes);
@@ -146,6 +178,7 @@ impl Run {
             | Note::ChannelReady { id }
             | Note::Game { id, .. }
             | Note::Matched { id, .. }
+            | Note::OwnRating { id, .. }
             | Note::Closed { id, .. } => *id,
             _ => return,
         };
@@ -177,6 +210,9 @@ impl Run {
                 pl.seat = seat;
                 pl.moves = 0;
                 pl.matched_ns = now;
+                pl.stats_due = self.rated;
+                let rating = pl.ticket_rating.filter(|_| self.rated);
+                self.gaps.matched((engine.node_of(id), table), p, rating);
                 if seat == 0 {
                     self.matches += 1;
                     self.last_match_ns = now;
@@ -225,9 +261,22 @@ impl Run {
                 }
                 self.game.record(now.saturating_sub(pl.matched_ns));
                 self.finished += 1;
-                pl.step = Step::Idle;
+                let table = (engine.node_of(id), pl.table);
+                if pl.stats_due {
+                    pl.step = Step::Reporting;
+                } else {
+                    pl.step = Step::Idle;
+                    self.idle.push_back(p);
+                }
+                self.gaps.left(table, p);
                 self.hang_up_channel(engine, p);
-                self.idle.push_back(p);
+            }
+            Note::OwnRating { rating, .. } => {
+                pl.rating = Some(rating);
+                if std::mem::take(&mut pl.stats_due) && pl.step == Step::Reporting {
+                    pl.step = Step::Idle;
+                    self.idle.push_back(p);
+                }
             }
             Note::Closed { why, .. } if is_channel => {
                 let expected = matches!(pl.step, Step::Leaving | Step::Idle);
@@ -267,10 +316,99 @@ impl Run {
     }
 
     fn busy(&self) -> bool {
+        self.players.iter().any(|p| {
+            matches!(
+                p.step,
+                Step::Matched | Step::Playing | Step::Leaving | Step::Reporting
+            )
+        })
+    }
+
+    /// Ratings the players hold now.
+    fn ratings(&self) -> Vec<f64> {
         self.players
             .iter()
-            .any(|p| matches!(p.step, Step::Matched | Step::Playing | Step::Leaving))
+            .filter_map(|p| p.rating.map(|r| r as f64))
+            .collect()
     }
+
+    /// Asks every player for its room's player list and waits until each
+    /// has seen its own rating there; false if some never did (the room's
+    /// game keeps no ratings, or the players are guests).
+    fn learn_ratings(&mut self, engine: &mut Engine, target: &Target) -> io::Result<bool> {
+        let mut notes = Vec::new();
+        for pl in &self.players {
+            engine.send(pl.id, b"<LIST TYPE='player'/>\n", &mut notes);
+        }
+        let until = monotonic_ns().saturating_add(ns_from_secs(10.0));
+        loop {
+            for note in std::mem::take(&mut notes) {
+                self.on_note(engine, note, &mut notes);
+            }
+            let waiting = self
+                .players
+                .iter()
+                .filter(|p| p.step != Step::Retired && p.rating.is_none())
+                .count();
+            if waiting == 0 {
+                return Ok(true);
+            }
+            let now = monotonic_ns();
+            let Some(left) = target.left().filter(|_| now < until) else {
+                return Ok(false);
+            };
+            engine.turn(Some(left.min(Duration::from_millis(100))), &mut notes)?;
+        }
+    }
+}
+
+/// Count, mean, SD, min and max of `ratings` as report rows under
+/// `{prefix}_...`.
+fn report_spread(r: &mut Report, prefix: &str, ratings: &[f64]) {
+    let spread = ratings::mean_sd(ratings);
+    r.maybe_real(&format!("{prefix}_mean"), spread.map(|s| s.0), 0);
+    r.maybe_real(&format!("{prefix}_sd"), spread.map(|s| s.1), 0);
+    let min = ratings.iter().copied().reduce(f64::min);
+    let max = ratings.iter().copied().reduce(f64::max);
+    r.maybe_real(&format!("{prefix}_min"), min, 0);
+    r.maybe_real(&format!("{prefix}_max"), max, 0);
+}
+
+/// `count` of the accounts PREFIX + 5 digits logged in and gathered into
+/// `room` (an error unless every one got in), then the room's burst of
+/// player updates left to pass. Logins are checked by argon2 on the
+/// server's workers: 16 in flight keep them busy, and stay within a stock
+/// server's connections per address that have not logged in yet.
+fn accounts_in_room(
+    engine: &mut Engine,
+    target: &Target,
+    count: usize,
+    password: &str,
+    prefix: &str,
+    room: u32,
+) -> io::Result<crowd::Crowd> {
+    let names = super::logins::account_names(prefix, count);
+    let crowd = crowd::gather(engine, target, count, 16, |i| Plan {
+        name: names.get(i).cloned().unwrap_or_default(),
+        kind: ggzd::proto::request::LoginKind::Normal,
+        password: Some(password.to_owned()),
+        room: Some(room),
+    })?;
+    if crowd.ready.len() < count {
+        return Err(io::Error::other(format!(
+            "only {} of {count} accounts got into room {room} ({}); \
+             write-config makes them (--rated-players)",
+            crowd.ready.len(),
+            crowd::describe(&crowd.failures)
+        )));
+    }
+    crowd::settle(
+        engine,
+        target,
+        Duration::from_millis(100),
+        Duration::from_secs(2),
+    )?;
+    Ok(crowd)
 }
 
 pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
@@ -282,7 +420,23 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
     r.count("room", u64::from(o.room));
     r.real("rate_per_s", o.rate, 1);
     let mut engine = target.plain_engine()?;
-    let crowd = crowd::guests_in_room(&mut engine, target, players, players, &o.prefix, o.room)?;
+    let login_started = monotonic_ns();
+    let crowd = match &o.who {
+        Who::Guests => {
+            r.text("players_are", "guests");
+            crowd::guests_in_room(&mut engine, target, players, players, &o.prefix, o.room)?
+        }
+        Who::Accounts { password } => {
+            r.text("players_are", "registered");
+            accounts_in_room(&mut engine, target, players, password, &o.prefix, o.room)?
+        }
+    };
+    // Registered logins cost an argon2 verification each.
+    r.real(
+        "login_s",
+        secs(monotonic_ns().saturating_sub(login_started)),
+        3,
+    );
     let mut run = Run::default();
     for (p, &id) in crowd.ready.iter().enumerate() {
         let name = engine
@@ -299,10 +453,23 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
             moves: 0,
             queued_ns: 0,
             matched_ns: 0,
+            rating: None,
+            ticket_rating: None,
+            stats_due: false,
         });
         run.own(id, p, false);
         run.idle.push_back(p);
     }
+    if matches!(o.who, Who::Accounts { .. }) {
+        run.rated = run.learn_ratings(&mut engine, target)?;
+        if !run.rated {
+            r.warn(
+                "the players' ratings were not shown (a room whose game keeps no \
+                 ratings?): no rating gaps",
+            );
+        }
+    }
+    let start_ratings = run.ratings();
 
     let mut notes = Vec::new();
     let cpu0 = CpuSample::take(server);
@@ -390,6 +557,25 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
     r.real("elapsed_s", secs(elapsed), 3);
     r.real("matches_per_s", run.matches as f64 / secs(elapsed), 1);
     r.latency("time_in_queue", &run.in_queue);
+    run.gaps.finish();
+    let gaps = &run.gaps.gaps;
+    let measured = run.rated && gaps.count() > 0;
+    r.maybe_count("rating_gap_pairs", run.rated.then(|| gaps.count()));
+    r.maybe_count(
+        "rating_gap_p50",
+        measured.then(|| gaps.quantile(0.5)).flatten(),
+    );
+    r.maybe_count(
+        "rating_gap_p99",
+        measured.then(|| gaps.quantile(0.99)).flatten(),
+    );
+    r.maybe_count("rating_gap_max", measured.then(|| gaps.max()));
+    r.maybe_count(
+        "rating_gap_unpaired",
+        run.rated.then_some(run.gaps.unpaired),
+    );
+    report_spread(&mut r, "ratings_start", &start_ratings);
+    report_spread(&mut r, "ratings_end", &run.ratings());
     r.latency("game", &run.game);
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("queue", secs(elapsed), generator, server_cpu);

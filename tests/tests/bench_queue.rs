@@ -1,0 +1,211 @@
+//! `ggzd-bench queue` against the real ggzd and `ggzd-tictactoe`, with
+//! registered players whose ratings are seeded as `write-config` seeds
+//! them, in a rated queue: the scenario runs to the end and reports the
+//! rating gaps of the pairs it saw matched, and they agree with the
+//! server's own `ggzd_match_rating_gap` histogram. No timing is asserted.
+
+use std::path::Path;
+
+use ggzd::auth::HashParams;
+use ggzd_e2e::metrics::{metrics_addr, sample, scrape};
+use ggzd_e2e::*;
+use ggzd_tools::bench::{ratings, seed, setup};
+
+const PLAYERS: usize = 20;
+
+/// The lobby and a rated TicTacToe room (room 1) with `write-config`'s
+/// rated queue, its game description in `games/`.
+fn write_layout(dir: &Path) {
+    let rooms = dir.join("rooms");
+    let games = dir.join("games");
+    std::fs::create_dir_all(&rooms).unwrap();
+    std::fs::create_dir_all(&games).unwrap();
+    std::fs::write(
+        rooms.join("entry.toml"),
+        "name = \"Lobby\"\nmax_tables = 0\n",
+    )
+    .unwrap();
+    // Write-config's own files, so the test runs what the bench runs.
+    let bench = dir.join("bench");
+    setup::write(&setup::SetupOptions {
+        dir: bench.clone(),
+        source: repo_dir(),
+        room_capacity: 100,
+        max_clients: 100,
+        rated_players: 0,
+        rating_seed: 1,
+        hash: cheap(),
+    })
+    .unwrap();
+    std::fs::copy(
+        bench.join("rooms/tables-rated.toml"),
+        rooms.join("rated.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        bench.join("games/tictactoe-rated.toml"),
+        games.join("tictactoe-rated.toml"),
+    )
+    .unwrap();
+}
+
+/// The harness's `[auth]` costs.
+fn cheap() -> HashParams {
+    HashParams {
+        memory_kib: 1024,
+        iterations: 1,
+        parallelism: 1,
+    }
+}
+
+/// The quantile `q` of a Prometheus histogram as the bucket it falls in:
+/// (the bucket below's bound, the bucket's bound).
+fn bucket_of(text: &str, name: &str, q: f64) -> (f64, f64) {
+    let count = sample(text, &format!("{name}_count"));
+    let rank = (q * count).ceil().max(1.0);
+    let mut below = f64::NEG_INFINITY;
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix(&format!("{name}_bucket{{le=\"")) else {
+            continue;
+        };
+        let (le, value) = rest.split_once("\"} ").unwrap();
+        let le: f64 = if le == "+Inf" {
+            f64::INFINITY
+        } else {
+            le.parse().unwrap()
+        };
+        if value.trim().parse::<f64>().unwrap() >= rank {
+            return (below, le);
+        }
+        below = le;
+    }
+    panic!("no bucket holds rank {rank} in\n{text}");
+}
+
+fn number(json: &str, key: &str) -> f64 {
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    value[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number in {json}"))
+}
+
+#[test]
+fn queue_scenario_reports_the_rating_gaps_the_server_saw() {
+    let tmp = TempDir::new("bench-queue");
+    write_layout(tmp.path());
+    // The accounts go into an SQLite database, as write-config's do.
+    let data = tmp.path().join("data");
+    let names: Vec<String> = (0..PLAYERS).map(|i| format!("p{i:05}")).collect();
+    seed::write(
+        &data,
+        &seed::Accounts {
+            names: &names,
+            password: setup::ACCOUNT_PASSWORD,
+            game: setup::RATED_GAME,
+            seed: 1,
+            hash: cheap(),
+        },
+    )
+    .unwrap();
+    let server = TestServer::start_with(ServerOptions {
+        rooms_dir: Some(tmp.path().join("rooms")),
+        data_dir: Some(data),
+        extra_config: format!(
+            "[database]\nbackend = \"sqlite\"\n[metrics]\nlisten = \"127.0.0.1:0\"\n\
+             [extra_dirs]\ngames = [\"{}\"]\n",
+            tmp.path().join("games").display()
+        ),
+        ..Default::default()
+    });
+    let addr = metrics_addr(&server);
+    let json = bench(
+        &server,
+        &[
+            "queue",
+            "--players",
+            &PLAYERS.to_string(),
+            "--room",
+            "1",
+            "--rate",
+            "40",
+            "--secs",
+            "2",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["failed"], false, "{json}");
+    assert_eq!(value["players_are"], "registered", "{json}");
+    let pairs = number(&json, "rating_gap_pairs");
+    assert!(pairs >= 1.0, "{json}");
+    assert_eq!(number(&json, "rating_gap_unpaired"), 0.0, "{json}");
+    let (p50, p99, max) = (
+        number(&json, "rating_gap_p50"),
+        number(&json, "rating_gap_p99"),
+        number(&json, "rating_gap_max"),
+    );
+    assert!(p50 <= p99 && p99 <= max, "{json}");
+    // Seeded over ±3 SD: no gap can be wider.
+    assert!(max <= 6.0 * ratings::SD + 100.0, "{json}");
+    // The ratings were really spread, and moved as games were rated.
+    assert!(number(&json, "ratings_start_sd") > 50.0, "{json}");
+    assert!(number(&json, "ratings_start_mean") > 1300.0, "{json}");
+
+    // The server's histogram: every matched table, and the same gaps
+    // (the bench's within a point: it sees ratings rounded).
+    let text = scrape(addr);
+    assert_eq!(
+        sample(&text, "ggzd_match_rating_gap_count"),
+        pairs,
+        "{json}\n{text}"
+    );
+    for (q, bench_q) in [(0.5, p50), (0.99, p99)] {
+        let (lo, hi) = bucket_of(&text, "ggzd_match_rating_gap", q);
+        assert!(
+            bench_q >= lo - 1.0 && bench_q <= hi + 1.0,
+            "q{q}: bench {bench_q}, server bucket ({lo}, {hi}]\n{json}\n{text}"
+        );
+    }
+}
+
+#[test]
+fn queue_scenario_with_guests_reports_no_gap() {
+    let tmp = TempDir::new("bench-queue-guests");
+    let rooms = tmp.path().join("rooms");
+    std::fs::create_dir_all(&rooms).unwrap();
+    std::fs::write(
+        rooms.join("entry.toml"),
+        "name = \"Lobby\"\nmax_tables = 0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rooms.join("ttt.toml"),
+        "name = \"Tic-Tac-Toe\"\ngame = \"TicTacToe\"\n\
+         [[queue]]\nname = \"bench\"\nmin_players = 2\nmax_players = 2\nrated = false\n\
+         interval = 0.1\n",
+    )
+    .unwrap();
+    let server = TestServer::start_with(ServerOptions {
+        rooms_dir: Some(rooms),
+        ..Default::default()
+    });
+    let json = bench(
+        &server,
+        &[
+            "queue",
+            "--guests",
+            "--players",
+            "8",
+            "--room",
+            "1",
+            "--rate",
+            "20",
+            "--secs",
+            "1",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["failed"], false, "{json}");
+    assert_eq!(value["players_are"], "guests", "{json}");
+    assert!(number(&json, "matches") >= 1.0, "{json}");
+    assert!(value["rating_gap_p50"].is_null(), "{json}");
+}
