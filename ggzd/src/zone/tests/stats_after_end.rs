@@ -28,12 +28,7 @@ fn stats_committed_after_the_table_ended_still_reach_the_room() {
             rec("bob", GameResult::Loss),
         ]),
     );
-    assert!(
-        w.sink
-            .jobs
-            .iter()
-            .any(|j| matches!(j, Job::GameReport(_)))
-    );
+    assert!(w.sink.jobs.iter().any(|j| matches!(j, Job::GameReport(_))));
     // The table goes before the store answers.
     w.zone
         .end_table(serial, LeaveReason::GameOver, w.now, &mut w.sink);
