@@ -11,16 +11,21 @@
 //! then from the stats update after each game (docs/client-server.md
 //! §8.3, §12.1); it queues again only once that update came, so the
 //! rating it holds when it sends MATCH is the one the server gives its
-//! ticket. `--guests` runs guests in an unrated queue instead: their
-//! ratings are not shown, every gap is 0 by construction and is not
-//! reported.
+//! ticket. With `--requeue-at-once` it queues again right away, as a
+//! person would: a ticket then carries the rating last shown, possibly a
+//! game old as the server's is, and a ticket whose update arrived while
+//! it waited is left out of the gaps (counted as unpaired). `--guests`
+//! runs guests in an unrated queue instead: their ratings are not shown,
+//! every gap is 0 by construction and is not reported.
 //!
 //! Reported: tables matched per second, time in queue (MATCH sent until
 //! MATCHED arrived: the queue's round, then the game server's start until
 //! it reported WAITING, since MATCHED goes out when the table is ready),
 //! the rating gap of each matched pair ([`super::gaps`]), the ratings'
-//! spread at the start and the end, and the game time; CPU of generator,
-//! server and game servers.
+//! spread at the start and the end, the game time, and how long after
+//! leaving its table a player saw its new rating (`stats_wait`: the
+//! game report's trip through the store); CPU of generator, server and
+//! game servers.
 
 use std::collections::VecDeque;
 use std::io;
@@ -60,6 +65,9 @@ pub struct QueueOptions {
     pub secs: f64,
     /// Name prefix (names are PREFIX + 5 digits).
     pub prefix: String,
+    /// Rated games: queue again right after leaving the table, as a
+    /// player would, instead of once the game's new rating is shown.
+    pub requeue_at_once: bool,
 }
 
 /// The squares each seat plays in turn: seat 0 takes the top row and wins
@@ -101,9 +109,20 @@ struct Player {
     rating: Option<i64>,
     /// `rating` when MATCH was sent: the ticket's.
     ticket_rating: Option<i64>,
-    /// A rated game was matched whose new rating has not been shown yet.
-    stats_due: bool,
+    /// Rated games matched whose new rating has not been shown yet.
+    stats_due: u32,
+    /// When the player left the tables of those games it has left, oldest
+    /// first (at most a few: see `MAX_UNSHOWN`).
+    left_ns: VecDeque<u64>,
+    /// A rating update arrived while the ticket was queued: the server may
+    /// have given the ticket either rating.
+    ticket_uncertain: bool,
 }
+
+/// Games left whose rating is still unshown, remembered per player for
+/// `stats_wait`; beyond it the oldest is forgotten (the figure then
+/// undercounts the wait).
+const MAX_UNSHOWN: usize = 16;
 
 #[derive(Debug, Default)]
 struct Run {
@@ -118,6 +137,10 @@ struct Run {
     opening: Vec<usize>,
     in_queue: Histogram,
     game: Histogram,
+    /// Rated games: from leaving the table until the new rating was
+    /// shown (0 when it came first), i.e. how long the game's report took
+    /// to be stored, as far as it held the player up.
+    stats_wait: Histogram,
     tickets: u64,
     /// MATCHED seat 0: one per matched table.
     matches: u64,
@@ -125,8 +148,10 @@ struct Run {
     finished: u64,
     failures: Failures,
     last_match_ns: u64,
-    /// Rated games: players wait for their new rating before queuing.
+    /// Rated games: players wait for their new rating before queuing,
+    /// unless `requeue_at_once`.
     rated: bool,
+    requeue_at_once: bool,
     gaps: Gaps,
 }
 
@@ -165,6 +190,7 @@ impl Run {
         pl.step = Step::Queued;
         pl.queued_ns = monotonic_ns();
         pl.ticket_rating = pl.rating;
+        pl.ticket_uncertain = false;
         let id = pl.id;
         self.tickets += 1;
         engine.send(id, format!("<MATCH QUEUE='{queue}'/>\n").as_bytes(), notes);
@@ -210,8 +236,12 @@ impl Run {
                 pl.seat = seat;
                 pl.moves = 0;
                 pl.matched_ns = now;
-                pl.stats_due = self.rated;
-                let rating = pl.ticket_rating.filter(|_| self.rated);
+                if self.rated {
+                    pl.stats_due += 1;
+                }
+                let rating = pl
+                    .ticket_rating
+                    .filter(|_| self.rated && !pl.ticket_uncertain);
                 self.gaps.matched((engine.node_of(id), table), p, rating);
                 if seat == 0 {
                     self.matches += 1;
@@ -262,7 +292,13 @@ impl Run {
                 self.game.record(now.saturating_sub(pl.matched_ns));
                 self.finished += 1;
                 let table = (engine.node_of(id), pl.table);
-                if pl.stats_due {
+                if pl.stats_due > 0 {
+                    if pl.left_ns.len() >= MAX_UNSHOWN {
+                        pl.left_ns.pop_front();
+                    }
+                    pl.left_ns.push_back(now);
+                }
+                if pl.stats_due > 0 && !self.requeue_at_once {
                     pl.step = Step::Reporting;
                 } else {
                     pl.step = Step::Idle;
@@ -273,7 +309,16 @@ impl Run {
             }
             Note::OwnRating { rating, .. } => {
                 pl.rating = Some(rating);
-                if std::mem::take(&mut pl.stats_due) && pl.step == Step::Reporting {
+                if pl.step == Step::Queued {
+                    pl.ticket_uncertain = true;
+                }
+                if pl.stats_due > 0 {
+                    pl.stats_due -= 1;
+                    // Shown before the player left that game's table: no wait.
+                    let left = pl.left_ns.pop_front().unwrap_or(now);
+                    self.stats_wait.record(now.saturating_sub(left));
+                }
+                if pl.stats_due == 0 && pl.step == Step::Reporting {
                     pl.step = Step::Idle;
                     self.idle.push_back(p);
                 }
@@ -437,7 +482,10 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
         secs(monotonic_ns().saturating_sub(login_started)),
         3,
     );
-    let mut run = Run::default();
+    let mut run = Run {
+        requeue_at_once: o.requeue_at_once,
+        ..Run::default()
+    };
     for (p, &id) in crowd.ready.iter().enumerate() {
         let name = engine
             .plan(id)
@@ -455,7 +503,9 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
             matched_ns: 0,
             rating: None,
             ticket_rating: None,
-            stats_due: false,
+            stats_due: 0,
+            left_ns: VecDeque::new(),
+            ticket_uncertain: false,
         });
         run.own(id, p, false);
         run.idle.push_back(p);
@@ -577,6 +627,9 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
     report_spread(&mut r, "ratings_start", &start_ratings);
     report_spread(&mut r, "ratings_end", &run.ratings());
     r.latency("game", &run.game);
+    if run.rated {
+        r.latency("stats_wait", &run.stats_wait);
+    }
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("queue", secs(elapsed), generator, server_cpu);
     let games_cpu = match (games_cpu0, games_cpu1) {

@@ -266,6 +266,11 @@ enum Scenario {
         /// The accounts' password.
         #[arg(long, default_value = "bench-password")]
         password: String,
+        /// Queue again right after a game, not once its new rating is
+        /// shown: a ticket may then carry a rating a game old, and one
+        /// whose update crossed the MATCH counts as unpaired.
+        #[arg(long)]
+        requeue_at_once: bool,
         /// Tickets per second (0: every idle player queues at once).
         #[arg(long, default_value_t = 200.0)]
         rate: f64,
@@ -549,6 +554,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             room,
             queue: name,
             password,
+            requeue_at_once,
             rate,
             secs,
             prefix,
@@ -566,6 +572,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 rate,
                 secs,
                 prefix: prefix.unwrap_or_else(|| if guests { "q" } else { "p" }.into()),
+                requeue_at_once,
             },
         )?,
         Scenario::Wakeups { .. } | Scenario::WriteConfig { .. } => return Ok(None),
