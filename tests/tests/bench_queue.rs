@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use ggzd::auth::HashParams;
+use ggzd_e2e::bench_json::number;
 use ggzd_e2e::metrics::{metrics_addr, sample, scrape};
 use ggzd_e2e::*;
 use ggzd_tools::bench::{ratings, seed, setup};
@@ -80,13 +81,6 @@ fn bucket_of(text: &str, name: &str, q: f64) -> (f64, f64) {
         below = le;
     }
     panic!("no bucket holds rank {rank} in\n{text}");
-}
-
-fn number(json: &str, key: &str) -> f64 {
-    let value: serde_json::Value = serde_json::from_str(json).unwrap();
-    value[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{key} is not a number in {json}"))
 }
 
 #[test]
