@@ -59,11 +59,9 @@ fn cheap() -> HashParams {
     }
 }
 
-/// The quantile `q` of a Prometheus histogram as the bucket it falls in:
-/// (the bucket below's bound, the bucket's bound).
-fn bucket_of(text: &str, name: &str, q: f64) -> (f64, f64) {
-    let count = sample(text, &format!("{name}_count"));
-    let rank = (q * count).ceil().max(1.0);
+/// The bucket of a Prometheus histogram that holds its `rank`-th smallest
+/// value (from 1): (the bucket below's bound, the bucket's bound).
+fn bucket_of(text: &str, name: &str, rank: f64) -> (f64, f64) {
     let mut below = f64::NEG_INFINITY;
     for line in text.lines() {
         let Some(rest) = line.strip_prefix(&format!("{name}_bucket{{le=\"")) else {
@@ -131,7 +129,6 @@ fn queue_scenario_reports_the_rating_gaps_the_server_saw() {
     assert_eq!(value["players_are"], "registered", "{json}");
     let pairs = number(&json, "rating_gap_pairs");
     assert!(pairs >= 1.0, "{json}");
-    assert_eq!(number(&json, "rating_gap_unpaired"), 0.0, "{json}");
     let (p50, p99, max) = (
         number(&json, "rating_gap_p50"),
         number(&json, "rating_gap_p99"),
@@ -144,19 +141,28 @@ fn queue_scenario_reports_the_rating_gaps_the_server_saw() {
     assert!(number(&json, "ratings_start_sd") > 50.0, "{json}");
     assert!(number(&json, "ratings_start_mean") > 1300.0, "{json}");
 
-    // The server's histogram: every matched table, and the same gaps
-    // (the bench's within a point: it sees ratings rounded).
+    // The server's histogram: every table it matched, the bench's pairs
+    // and those of tickets withdrawn at the end of the run after their
+    // round (their players never got MATCHED). The bench's gaps are the
+    // server's within a point (it sees ratings rounded), so its k-th
+    // smallest lies between the server's k-th and (k + extra)-th.
     let text = scrape(addr);
-    assert_eq!(
-        sample(&text, "ggzd_match_rating_gap_count"),
-        pairs,
+    let server = sample(&text, "ggzd_match_rating_gap_count");
+    let extra = server - pairs;
+    assert!((0.0..=4.0).contains(&extra), "{json}\n{text}");
+    // One node: a player's partner goes unseen only in such a withdrawn
+    // match.
+    assert!(
+        number(&json, "rating_gap_unpaired") <= 2.0 * extra,
         "{json}\n{text}"
     );
     for (q, bench_q) in [(0.5, p50), (0.99, p99)] {
-        let (lo, hi) = bucket_of(&text, "ggzd_match_rating_gap", q);
+        let rank = (q * pairs).ceil().max(1.0);
+        let (lo, _) = bucket_of(&text, "ggzd_match_rating_gap", rank);
+        let (_, hi) = bucket_of(&text, "ggzd_match_rating_gap", rank + extra);
         assert!(
             bench_q >= lo - 1.0 && bench_q <= hi + 1.0,
-            "q{q}: bench {bench_q}, server bucket ({lo}, {hi}]\n{json}\n{text}"
+            "q{q}: bench {bench_q}, server ({lo}, {hi}]\n{json}\n{text}"
         );
     }
 }
