@@ -142,15 +142,15 @@ fn queue_scenario_reports_the_rating_gaps_the_server_saw() {
     assert!(number(&json, "ratings_start_mean") > 1300.0, "{json}");
 
     // The server's histogram: every table it matched, the bench's pairs
-    // and those of tickets withdrawn at the end of the run after their
-    // round (their players never got MATCHED). The bench's gaps are the
+    // and those matched by a round just before the run's end, whose
+    // MATCHED came after the bench had stopped waiting. The bench's gaps are the
     // server's within a point (it sees ratings rounded), so its k-th
     // smallest lies between the server's k-th and (k + extra)-th.
     let text = scrape(addr);
     let server = sample(&text, "ggzd_match_rating_gap_count");
     let extra = server - pairs;
     assert!((0.0..=4.0).contains(&extra), "{json}\n{text}");
-    // One node: a player's partner goes unseen only in such a withdrawn
+    // One node: a player's partner goes unseen only in such a late
     // match.
     assert!(
         number(&json, "rating_gap_unpaired") <= 2.0 * extra,
