@@ -397,6 +397,7 @@ fn bench_queue_scenario_reports_matches_and_time_in_queue() {
         &server,
         &[
             "queue",
+            "--guests",
             "--room",
             "1",
             "--queue",
@@ -414,6 +415,10 @@ fn bench_queue_scenario_reports_matches_and_time_in_queue() {
     assert!(report["time_in_queue_p99_ms"].is_number(), "{out}");
     assert_eq!(report["failures"], "none", "{out}");
     assert_eq!(report["failed"], false, "{out}");
+    // Guests' ratings are not shown: no gap is reported (the rated run is
+    // tests/tests/bench_queue.rs).
+    assert_eq!(report["players_are"], "guests", "{out}");
+    assert!(report["rating_gap_p50"].is_null(), "{out}");
 }
 
 #[test]

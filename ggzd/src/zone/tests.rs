@@ -261,6 +261,7 @@ mod operator;
 mod rejoin;
 mod replays;
 mod restore;
+mod stats_after_end;
 mod tls;
 
 #[test]

@@ -236,7 +236,8 @@ pub fn gather(
                 | Note::Game { .. }
                 | Note::Frame { .. }
                 | Note::TableSeat { .. }
-                | Note::Matched { .. } => {}
+                | Note::Matched { .. }
+                | Note::OwnRating { .. } => {}
             }
         }
         if failed > tolerated {

@@ -21,13 +21,16 @@
 //! * [`idle`], [`chat`], [`logins`], [`mixed`], [`tables`], [`queue`],
 //!   [`wakeups`], [`lockstep`]: the scenarios; [`storm`] and [`nonreaders`] for the abuse limits.
 //! * [`report`]: table and JSON output.
-//! * [`setup`]: writes a server configuration suited to load tests.
+//! * [`setup`]: writes a server configuration suited to load tests;
+//!   [`seed`] puts its rated accounts in the database, with ratings from
+//!   [`ratings`].
 
 pub mod chat;
 pub mod clock;
 pub mod crowd;
 pub mod dio;
 pub mod engine;
+pub mod gaps;
 pub mod histogram;
 pub mod idle;
 pub mod lockstep;
@@ -36,8 +39,10 @@ pub mod mixed;
 pub mod nonreaders;
 pub mod procfs;
 pub mod queue;
+pub mod ratings;
 pub mod report;
 pub mod scan;
+pub mod seed;
 pub mod setup;
 pub mod spread;
 pub mod storm;

@@ -1,18 +1,31 @@
-//! `queue`: matchmaking ("play now", docs/matchmaking.md). Guests in a
+//! `queue`: matchmaking ("play now", docs/matchmaking.md). Players in a
 //! TicTacToe room with a queue ask to be matched (`MATCH`) at a steady
 //! arrival rate; on `MATCHED` each opens its game channel and JOINs the
 //! table and seat it was given; the pair plays five moves over DIO
 //! (seat 0 wins on the top row), each player leaves the finished table
 //! and queues again when its turn in the arrival schedule comes.
 //!
+//! By default the players are `write-config`'s registered accounts with
+//! seeded ratings, in its rated queue of a game that keeps ratings. Each
+//! player learns its own rating from the room's player list at the start,
+//! then from the stats update after each game (docs/client-server.md
+//! §8.3, §12.1); it queues again only once that update came, so the
+//! rating it holds when it sends MATCH is the one the server gives its
+//! ticket. With `--requeue-at-once` it queues again right away, as a
+//! person would: a ticket then carries the rating last shown, possibly a
+//! game old as the server's is, and a ticket whose update arrived while
+//! it waited is left out of the gaps (counted as unpaired). `--guests`
+//! runs guests in an unrated queue instead: their ratings are not shown,
+//! every gap is 0 by construction and is not reported.
+//!
 //! Reported: tables matched per second, time in queue (MATCH sent until
 //! MATCHED arrived: the queue's round, then the game server's start until
 //! it reported WAITING, since MATCHED goes out when the table is ready),
-//! and the game time; CPU of generator, server and game servers.
-//! Rating gaps are not visible to a client: the generator's players are
-//! guests, all at the default rating, so every gap is 0 by construction
-//! and is not reported (the server's `ggzd_queue_wait_seconds` and the
-//! round unit tests cover the rest).
+//! the rating gap of each matched pair ([`super::gaps`]), the ratings'
+//! spread at the start and the end, the game time, and how long after
+//! leaving its table a player saw its new rating (`stats_wait`: the
+//! game report's trip through the store); CPU of generator, server and
+//! game servers.
 
 use std::collections::VecDeque;
 use std::io;
@@ -21,15 +34,27 @@ use std::time::Duration;
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Failures, Target};
 use super::dio;
-use super::engine::{ClientId, Engine, GameEvent, Note};
+use super::engine::{ClientId, Engine, GameEvent, Note, Plan};
+use super::gaps::Gaps;
 use super::histogram::Histogram;
 use super::procfs::CpuSample;
+use super::ratings;
 use super::report::Report;
+
+/// Who queues.
+#[derive(Debug, Clone)]
+pub enum Who {
+    /// Guests with fresh names (an unrated queue).
+    Guests,
+    /// Registered accounts PREFIX + 5 digits, made by `write-config`.
+    Accounts { password: String },
+}
 
 #[derive(Debug, Clone)]
 pub struct QueueOptions {
     /// Players in all.
     pub players: usize,
+    pub who: Who,
     /// The room with the queue.
     pub room: u32,
     /// The queue's name.
@@ -40,6 +65,9 @@ pub struct QueueOptions {
     pub secs: f64,
     /// Name prefix (names are PREFIX + 5 digits).
     pub prefix: String,
+    /// Rated games: queue again right after leaving the table, as a
+    /// player would, instead of once the game's new rating is shown.
+    pub requeue_at_once: bool,
 }
 
 /// The squares each seat plays in turn: seat 0 takes the top row and wins
@@ -60,6 +88,8 @@ enum Step {
     Playing,
     /// LEAVE sent after the game over.
     Leaving,
+    /// Left the table; the game's new rating has not been shown yet.
+    Reporting,
     /// Failed; takes no further part.
     Retired,
 }
@@ -75,7 +105,24 @@ struct Player {
     moves: usize,
     queued_ns: u64,
     matched_ns: u64,
+    /// The rating the server last showed for the player.
+    rating: Option<i64>,
+    /// `rating` when MATCH was sent: the ticket's.
+    ticket_rating: Option<i64>,
+    /// Rated games matched whose new rating has not been shown yet.
+    stats_due: u32,
+    /// When the player left the tables of those games it has left, oldest
+    /// first (at most a few: see `MAX_UNSHOWN`).
+    left_ns: VecDeque<u64>,
+    /// A rating update arrived while the ticket was queued: the server may
+    /// have given the ticket either rating.
+    ticket_uncertain: bool,
 }
+
+/// Games left whose rating is still unshown, remembered per player for
+/// `stats_wait`; beyond it the oldest is forgotten (the figure then
+/// undercounts the wait).
+const MAX_UNSHOWN: usize = 16;
 
 #[derive(Debug, Default)]
 struct Run {
@@ -90,6 +137,10 @@ struct Run {
     opening: Vec<usize>,
     in_queue: Histogram,
     game: Histogram,
+    /// Rated games: from leaving the table until the new rating was
+    /// shown (0 when it came first), i.e. how long the game's report took
+    /// to be stored, as far as it held the player up.
+    stats_wait: Histogram,
     tickets: u64,
     /// MATCHED seat 0: one per matched table.
     matches: u64,
@@ -97,6 +148,11 @@ struct Run {
     finished: u64,
     failures: Failures,
     last_match_ns: u64,
+    /// Rated games: players wait for their new rating before queuing,
+    /// unless `requeue_at_once`.
+    rated: bool,
+    requeue_at_once: bool,
+    gaps: Gaps,
 }
 
 impl Run {
@@ -133,6 +189,8 @@ impl Run {
         };
         pl.step = Step::Queued;
         pl.queued_ns = monotonic_ns();
+        pl.ticket_rating = pl.rating;
+        pl.ticket_uncertain = false;
         let id = pl.id;
         self.tickets += 1;
         engine.send(id, format!("<MATCH QUEUE='{queue}'/>\n").as_bytes(), notes);
@@ -146,6 +204,7 @@ impl Run {
             | Note::ChannelReady { id }
             | Note::Game { id, .. }
             | Note::Matched { id, .. }
+            | Note::OwnRating { id, .. }
             | Note::Closed { id, .. } => *id,
             _ => return,
         };
@@ -177,6 +236,13 @@ impl Run {
                 pl.seat = seat;
                 pl.moves = 0;
                 pl.matched_ns = now;
+                if self.rated {
+                    pl.stats_due += 1;
+                }
+                let rating = pl
+                    .ticket_rating
+                    .filter(|_| self.rated && !pl.ticket_uncertain);
+                self.gaps.matched((engine.node_of(id), table), p, rating);
                 if seat == 0 {
                     self.matches += 1;
                     self.last_match_ns = now;
@@ -225,9 +291,37 @@ impl Run {
                 }
                 self.game.record(now.saturating_sub(pl.matched_ns));
                 self.finished += 1;
-                pl.step = Step::Idle;
+                let table = (engine.node_of(id), pl.table);
+                if pl.stats_due > 0 {
+                    if pl.left_ns.len() >= MAX_UNSHOWN {
+                        pl.left_ns.pop_front();
+                    }
+                    pl.left_ns.push_back(now);
+                }
+                if pl.stats_due > 0 && !self.requeue_at_once {
+                    pl.step = Step::Reporting;
+                } else {
+                    pl.step = Step::Idle;
+                    self.idle.push_back(p);
+                }
+                self.gaps.left(table, p);
                 self.hang_up_channel(engine, p);
-                self.idle.push_back(p);
+            }
+            Note::OwnRating { rating, .. } => {
+                pl.rating = Some(rating);
+                if pl.step == Step::Queued {
+                    pl.ticket_uncertain = true;
+                }
+                if pl.stats_due > 0 {
+                    pl.stats_due -= 1;
+                    // Shown before the player left that game's table: no wait.
+                    let left = pl.left_ns.pop_front().unwrap_or(now);
+                    self.stats_wait.record(now.saturating_sub(left));
+                }
+                if pl.stats_due == 0 && pl.step == Step::Reporting {
+                    pl.step = Step::Idle;
+                    self.idle.push_back(p);
+                }
             }
             Note::Closed { why, .. } if is_channel => {
                 let expected = matches!(pl.step, Step::Leaving | Step::Idle);
@@ -267,10 +361,99 @@ impl Run {
     }
 
     fn busy(&self) -> bool {
+        self.players.iter().any(|p| {
+            matches!(
+                p.step,
+                Step::Matched | Step::Playing | Step::Leaving | Step::Reporting
+            )
+        })
+    }
+
+    /// Ratings the players hold now.
+    fn ratings(&self) -> Vec<f64> {
         self.players
             .iter()
-            .any(|p| matches!(p.step, Step::Matched | Step::Playing | Step::Leaving))
+            .filter_map(|p| p.rating.map(|r| r as f64))
+            .collect()
     }
+
+    /// Asks every player for its room's player list and waits until each
+    /// has seen its own rating there; false if some never did (the room's
+    /// game keeps no ratings, or the players are guests).
+    fn learn_ratings(&mut self, engine: &mut Engine, target: &Target) -> io::Result<bool> {
+        let mut notes = Vec::new();
+        for pl in &self.players {
+            engine.send(pl.id, b"<LIST TYPE='player'/>\n", &mut notes);
+        }
+        let until = monotonic_ns().saturating_add(ns_from_secs(10.0));
+        loop {
+            for note in std::mem::take(&mut notes) {
+                self.on_note(engine, note, &mut notes);
+            }
+            let waiting = self
+                .players
+                .iter()
+                .filter(|p| p.step != Step::Retired && p.rating.is_none())
+                .count();
+            if waiting == 0 {
+                return Ok(true);
+            }
+            let now = monotonic_ns();
+            let Some(left) = target.left().filter(|_| now < until) else {
+                return Ok(false);
+            };
+            engine.turn(Some(left.min(Duration::from_millis(100))), &mut notes)?;
+        }
+    }
+}
+
+/// Count, mean, SD, min and max of `ratings` as report rows under
+/// `{prefix}_...`.
+fn report_spread(r: &mut Report, prefix: &str, ratings: &[f64]) {
+    let spread = ratings::mean_sd(ratings);
+    r.maybe_real(&format!("{prefix}_mean"), spread.map(|s| s.0), 0);
+    r.maybe_real(&format!("{prefix}_sd"), spread.map(|s| s.1), 0);
+    let min = ratings.iter().copied().reduce(f64::min);
+    let max = ratings.iter().copied().reduce(f64::max);
+    r.maybe_real(&format!("{prefix}_min"), min, 0);
+    r.maybe_real(&format!("{prefix}_max"), max, 0);
+}
+
+/// `count` of the accounts PREFIX + 5 digits logged in and gathered into
+/// `room` (an error unless every one got in), then the room's burst of
+/// player updates left to pass. Logins are checked by argon2 on the
+/// server's workers: 16 in flight keep them busy, and stay within a stock
+/// server's connections per address that have not logged in yet.
+fn accounts_in_room(
+    engine: &mut Engine,
+    target: &Target,
+    count: usize,
+    password: &str,
+    prefix: &str,
+    room: u32,
+) -> io::Result<crowd::Crowd> {
+    let names = super::logins::account_names(prefix, count);
+    let crowd = crowd::gather(engine, target, count, 16, |i| Plan {
+        name: names.get(i).cloned().unwrap_or_default(),
+        kind: ggzd::proto::request::LoginKind::Normal,
+        password: Some(password.to_owned()),
+        room: Some(room),
+    })?;
+    if crowd.ready.len() < count {
+        return Err(io::Error::other(format!(
+            "only {} of {count} accounts got into room {room} ({}); \
+             write-config makes them (--rated-players)",
+            crowd.ready.len(),
+            crowd::describe(&crowd.failures)
+        )));
+    }
+    crowd::settle(
+        engine,
+        target,
+        Duration::from_millis(100),
+        Duration::from_secs(2),
+    )?;
+    Ok(crowd)
 }
 
 pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
@@ -282,8 +465,27 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
     r.count("room", u64::from(o.room));
     r.real("rate_per_s", o.rate, 1);
     let mut engine = target.plain_engine()?;
-    let crowd = crowd::guests_in_room(&mut engine, target, players, players, &o.prefix, o.room)?;
-    let mut run = Run::default();
+    let login_started = monotonic_ns();
+    let crowd = match &o.who {
+        Who::Guests => {
+            r.text("players_are", "guests");
+            crowd::guests_in_room(&mut engine, target, players, players, &o.prefix, o.room)?
+        }
+        Who::Accounts { password } => {
+            r.text("players_are", "registered");
+            accounts_in_room(&mut engine, target, players, password, &o.prefix, o.room)?
+        }
+    };
+    // Registered logins cost an argon2 verification each.
+    r.real(
+        "login_s",
+        secs(monotonic_ns().saturating_sub(login_started)),
+        3,
+    );
+    let mut run = Run {
+        requeue_at_once: o.requeue_at_once,
+        ..Run::default()
+    };
     for (p, &id) in crowd.ready.iter().enumerate() {
         let name = engine
             .plan(id)
@@ -299,10 +501,25 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
             moves: 0,
             queued_ns: 0,
             matched_ns: 0,
+            rating: None,
+            ticket_rating: None,
+            stats_due: 0,
+            left_ns: VecDeque::new(),
+            ticket_uncertain: false,
         });
         run.own(id, p, false);
         run.idle.push_back(p);
     }
+    if matches!(o.who, Who::Accounts { .. }) {
+        run.rated = run.learn_ratings(&mut engine, target)?;
+        if !run.rated {
+            r.warn(
+                "the players' ratings were not shown (a room whose game keeps no \
+                 ratings?): no rating gaps",
+            );
+        }
+    }
+    let start_ratings = run.ratings();
 
     let mut notes = Vec::new();
     let cpu0 = CpuSample::take(server);
@@ -390,7 +607,29 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
     r.real("elapsed_s", secs(elapsed), 3);
     r.real("matches_per_s", run.matches as f64 / secs(elapsed), 1);
     r.latency("time_in_queue", &run.in_queue);
+    run.gaps.finish();
+    let gaps = &run.gaps.gaps;
+    let measured = run.rated && gaps.count() > 0;
+    r.maybe_count("rating_gap_pairs", run.rated.then(|| gaps.count()));
+    r.maybe_count(
+        "rating_gap_p50",
+        measured.then(|| gaps.quantile(0.5)).flatten(),
+    );
+    r.maybe_count(
+        "rating_gap_p99",
+        measured.then(|| gaps.quantile(0.99)).flatten(),
+    );
+    r.maybe_count("rating_gap_max", measured.then(|| gaps.max()));
+    r.maybe_count(
+        "rating_gap_unpaired",
+        run.rated.then_some(run.gaps.unpaired),
+    );
+    report_spread(&mut r, "ratings_start", &start_ratings);
+    report_spread(&mut r, "ratings_end", &run.ratings());
     r.latency("game", &run.game);
+    if run.rated {
+        r.latency("stats_wait", &run.stats_wait);
+    }
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("queue", secs(elapsed), generator, server_cpu);
     let games_cpu = match (games_cpu0, games_cpu1) {

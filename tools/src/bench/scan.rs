@@ -39,6 +39,9 @@ pub enum Line<'a> {
     /// `<SEAT NUM='k' TYPE='player'>name</SEAT>`: a player in a seat of
     /// the table last started.
     SeatPlayer { name: &'a [u8] },
+    /// `<PLAYER ID='name' ... RATING='r' .../>` in a player list or update
+    /// of a room whose game keeps ratings (docs/client-server.md §8.3).
+    PlayerRating { name: &'a [u8], rating: i64 },
     /// Anything else (updates, lists, ...).
     Other,
 }
@@ -135,6 +138,16 @@ pub fn classify(line: &[u8]) -> Line<'_> {
             .and_then(|after| after.strip_suffix(b"</SEAT>"));
         return name.map_or(Line::Other, |name| Line::SeatPlayer { name });
     }
+    if let Some(rest) = line.strip_prefix(b"<PLAYER ID='") {
+        let Some((name, after)) = quoted(rest) else {
+            return Line::Other;
+        };
+        let rating = find(after, b" RATING='")
+            .and_then(|at| after.get(at + b" RATING='".len()..))
+            .and_then(quoted)
+            .and_then(|(value, _)| parse_signed(value));
+        return rating.map_or(Line::Other, |rating| Line::PlayerRating { name, rating });
+    }
     if line.starts_with(b"<LEAVE ") || line.starts_with(b"<LEAVE/") {
         return Line::Leave;
     }
@@ -169,6 +182,13 @@ pub fn parse_stamp(text: &[u8]) -> Option<(u64, usize)> {
     let sent = parse_decimal(text.get(..space)?)?;
     let sender = parse_decimal(text.get(space + 1..)?)?;
     Some((sent, usize::try_from(sender).ok()?))
+}
+
+fn parse_signed(text: &[u8]) -> Option<i64> {
+    match text.strip_prefix(b"-") {
+        Some(digits) => i64::try_from(parse_decimal(digits)?).ok().map(|v| -v),
+        None => i64::try_from(parse_decimal(text)?).ok(),
+    }
 }
 
 fn parse_decimal(digits: &[u8]) -> Option<u64> {
@@ -284,6 +304,36 @@ mod tests {
         );
         assert_eq!(classify(b"<SEAT NUM='0' TYPE='player'>cut"), Line::Other);
         assert_eq!(classify(b"<LEAVES/>"), Line::Other);
+    }
+
+    #[test]
+    fn classifies_player_ratings() {
+        assert_eq!(
+            classify(
+                b"<PLAYER ID='p00001' WINS='5' LOSSES='2' TIES='0' FORFEITS='0' RATING='1545'/>"
+            ),
+            Line::PlayerRating {
+                name: b"p00001",
+                rating: 1545
+            }
+        );
+        assert_eq!(
+            classify(
+                b"<PLAYER ID='x' TYPE='normal' TABLE='-1' PERMS='0x00000007' LAG='1' RATING='-3'/>"
+            ),
+            Line::PlayerRating {
+                name: b"x",
+                rating: -3
+            }
+        );
+        // No rating (a guest, a game without ratings), or a broken one.
+        assert_eq!(classify(b"<PLAYER ID='kim'/>"), Line::Other);
+        assert_eq!(
+            classify(b"<PLAYER ID='kim' WINS='1' LOSSES='0' TIES='0' FORFEITS='0'/>"),
+            Line::Other
+        );
+        assert_eq!(classify(b"<PLAYER ID='kim' RATING='15x'/>"), Line::Other);
+        assert_eq!(classify(b"<PLAYER ID='kim"), Line::Other);
     }
 
     #[test]

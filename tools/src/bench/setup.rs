@@ -3,14 +3,21 @@
 //! connections, the chat rate limit off, a lobby plus a `bench` room large
 //! enough for every client, a TicTacToe room (`tables`, room 2) for
 //! table churn, and a lockstep room (`tables-lockstep`, room 3: "Race to
-//! 100" at 50 ms turns) for the lockstep scenario. The server-wide table
-//! limit is lifted (the lockstep goal is 500 tables at once). Everything
-//! else keeps the shipped defaults (`conf/ggzd.toml`), so the figures
-//! describe a stock server.
+//! 100" at 50 ms turns) for the lockstep scenario, and a rated TicTacToe
+//! room (`tables-rated`, room 4) whose queue the `queue` scenario's
+//! registered players use: their accounts and seeded ratings go into the
+//! database (see [`super::seed`]). The server-wide table limit is lifted
+//! (the lockstep goal is 500 tables at once). Everything else keeps the
+//! shipped defaults (`conf/ggzd.toml`), so the figures describe a stock
+//! server.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use ggzd::auth::HashParams;
+
+use super::seed;
 
 /// What goes into the configuration.
 #[derive(Debug, Clone)]
@@ -22,7 +29,35 @@ pub struct SetupOptions {
     /// Capacity of the two rooms.
     pub room_capacity: u32,
     pub max_clients: u32,
+    /// Registered players with seeded ratings, named [`ACCOUNT_PREFIX`] +
+    /// 5 digits.
+    pub rated_players: usize,
+    /// Seed of their ratings' shuffle.
+    pub rating_seed: u64,
+    /// The argon2 costs of their password hash: the configuration's
+    /// `[auth]`, which `write-config` leaves at the stock values.
+    pub hash: HashParams,
 }
+
+/// Names of the rated accounts: `p00000`, `p00001`, ...
+pub const ACCOUNT_PREFIX: &str = "p";
+/// Their password (the one the `logins` scenario uses too).
+pub const ACCOUNT_PASSWORD: &str = "bench-password";
+/// The rated copy of TicTacToe: the shipped description keeps records
+/// only, and a rated queue over ratings that never move would measure
+/// nothing a real zone sees.
+pub const RATED_GAME: &str = "TicTacToe (rated)";
+
+/// The rated queue (docs/matchmaking.md §2), in the values a zone with
+/// rounds every 0.1 s would choose. The interval is the unrated queue's
+/// (the time-in-queue goal is one interval plus 10 ms). The accepted gap
+/// starts at the default 100 points and widens by 10 a round: 100 points
+/// per second of waiting, so a player 3 SD (600 points) away from
+/// everyone still finds a partner within about 5 s; `max_gap` and the
+/// wait bonus (5 points per second both waited) are the defaults.
+const RATED_QUEUE: &str = "[[queue]]\nname = \"rated\"\nmin_players = 2\nmax_players = 2\n\
+     rated = true\nrating_gap = 100\ngap_widen = 10\nmax_gap = 1000\nwait_bonus = 5\n\
+     interval = 0.1\n";
 
 const MOTD: &str = "ggzd-bench server\n";
 
@@ -63,7 +98,9 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
     let rooms = dir.join("rooms");
     let data = dir.join("data");
     fs::create_dir_all(&rooms)?;
+    let games = dir.join("games");
     fs::create_dir_all(&data)?;
+    fs::create_dir_all(&games)?;
     fs::write(dir.join("ggzd.motd"), MOTD)?;
     fs::write(
         rooms.join("entry.toml"),
@@ -93,6 +130,16 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
         ),
     )?;
     fs::write(
+        rooms.join("tables-rated.toml"),
+        format!(
+            "name = \"Rated\"\ndescription = \"ggzd-bench rated TicTacToe\"\n\
+             game = \"{RATED_GAME}\"\nmax_players = {}\nmax_tables = {ROOM_TABLES}\n\n\
+             # The `queue` scenario's rated queue (registered players).\n{RATED_QUEUE}",
+            o.room_capacity
+        ),
+    )?;
+    fs::write(games.join("tictactoe-rated.toml"), rated_game())?;
+    fs::write(
         rooms.join("tables-lockstep.toml"),
         format!(
             "name = \"Lockstep\"\ndescription = \"ggzd-bench lockstep tables\"\n\
@@ -107,7 +154,8 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
     let config = format!(
         "# Written by ggzd-bench write-config: a stock ggzd configured for\n\
          # load tests on loopback. Rooms: 0 = Lobby, 1 = Bench, 2 = Tables\n\
-         # (TicTacToe, game 0), 3 = Lockstep (Race to 100, game 2).\n\
+         # (TicTacToe, game 0), 3 = Lockstep (Race to 100, game 2), 4 = Rated\n\
+         # (TicTacToe (rated), game 3, from games/ below).\n\
          [server]\nname = \"ggzd-bench\"\n\n\
          [network]\ninterface = \"127.0.0.1\"\nport = 0\n\
          max_clients = {max_clients}\nmax_clients_per_ip = 0\n\n\
@@ -123,7 +171,8 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
          listen = \"127.0.0.1:0\"\n\n\
          [matchmaking]\n# Game servers started ahead of their tables in the rooms with\n\
          # queues (docs/matchmaking.md §10): more than a `queue` round's burst.\n\
-         prespawn = {PRESPAWN}\n",
+         prespawn = {PRESPAWN}\n\n\
+         [extra_dirs]\n# The rated copy of TicTacToe.\ngames = [\"games\"]\n",
         max_clients = o.max_clients,
         data = toml_path(&data),
         conf = toml_path(&dir),
@@ -133,7 +182,33 @@ pub fn write(o: &SetupOptions) -> io::Result<PathBuf> {
     );
     let file = dir.join("ggzd.toml");
     fs::write(&file, config)?;
+    let names = super::logins::account_names(ACCOUNT_PREFIX, o.rated_players);
+    seed::write(
+        &data,
+        &seed::Accounts {
+            names: &names,
+            password: ACCOUNT_PASSWORD,
+            game: RATED_GAME,
+            seed: o.rating_seed,
+            hash: o.hash,
+        },
+    )?;
     Ok(file)
+}
+
+/// The shipped TicTacToe with ratings kept (`games/tictactoe.toml`).
+fn rated_game() -> String {
+    format!(
+        "# Written by ggzd-bench write-config: the shipped TicTacToe with\n\
+         # ratings kept, for the rated queue of room 4.\n\
+         name = \"{RATED_GAME}\"\nversion = \"0.0.10\"\n\
+         description = \"Tic-Tac-Toe, rated.\"\n\n\
+         [launch]\nexecutable = [\"ggzd-tictactoe\"]\nlayout = \"legacy\"\n\n\
+         [protocol]\nengine = \"TicTacToe\"\nversion = \"5\"\n\n\
+         [table]\nplayers = \"2\"\nbots = \"1\"\nspectators = true\nleave = true\n\
+         kill_when_empty = true\n\n\
+         [statistics]\nrecords = true\nratings = true\n"
+    )
 }
 
 #[cfg(test)]
@@ -148,6 +223,13 @@ mod tests {
             source: PathBuf::from("/src/ggzd"),
             room_capacity: 20_000,
             max_clients: 20_000,
+            rated_players: 3,
+            rating_seed: 1,
+            hash: HashParams {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
         })
         .unwrap();
         let text = fs::read_to_string(&file).unwrap();
@@ -165,6 +247,17 @@ mod tests {
                 .unwrap()
                 .contains("game = \"TicTacToe\"")
         );
+        let rated = fs::read_to_string(dir.join("rooms/tables-rated.toml")).unwrap();
+        assert!(rated.contains("game = \"TicTacToe (rated)\""), "{rated}");
+        assert!(rated.contains("rated = true"), "{rated}");
+        assert!(
+            fs::read_to_string(dir.join("games/tictactoe-rated.toml"))
+                .unwrap()
+                .contains("ratings = true")
+        );
+        let store = ggzd::store::Store::open(&dir.join("data")).unwrap();
+        assert!(store.user("p00002").unwrap().is_some());
+        assert!(store.user("p00003").unwrap().is_none());
         fs::remove_dir_all(dir).unwrap();
     }
 }

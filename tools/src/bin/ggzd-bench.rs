@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use ggzd::auth::HashParams;
 
 use ggzd_tools::bench::chat::{self, ChatOptions};
 use ggzd_tools::bench::crowd::Target;
@@ -251,27 +252,42 @@ enum Scenario {
         command_delay: u32,
     },
     /// Matchmaking: players queue at a steady rate, are matched, play
-    /// TicTacToe at the table they were given and queue again; matches/s
-    /// and time in queue.
+    /// TicTacToe at the table they were given and queue again; matches/s,
+    /// time in queue and the rating gap of the matched pairs.
     Queue {
         /// Players in all.
         #[arg(long, default_value_t = 40)]
         players: usize,
-        /// The room with the queue (room 2 of write-config's layout).
-        #[arg(long, default_value_t = 2)]
-        room: u32,
-        /// The queue's name (write-config's is `bench`).
-        #[arg(long, default_value = "bench")]
-        queue: String,
+        /// Guests in an unrated queue instead of write-config's rated
+        /// accounts (every gap is then 0 and not reported).
+        #[arg(long)]
+        guests: bool,
+        /// The room with the queue (write-config's layout: 4, the rated
+        /// room; with --guests 2).
+        #[arg(long)]
+        room: Option<u32>,
+        /// The queue's name (write-config's: `rated`; with --guests
+        /// `bench`).
+        #[arg(long)]
+        queue: Option<String>,
+        /// The accounts' password.
+        #[arg(long, default_value = "bench-password")]
+        password: String,
+        /// Queue again right after a game, not once its new rating is
+        /// shown: a ticket may then carry a rating a game old, and one
+        /// whose update crossed the MATCH counts as unpaired.
+        #[arg(long)]
+        requeue_at_once: bool,
         /// Tickets per second (0: every idle player queues at once).
         #[arg(long, default_value_t = 200.0)]
         rate: f64,
         /// Seconds during which tickets are issued.
         #[arg(long, default_value_t = 10.0)]
         secs: f64,
-        /// Name prefix (names are PREFIX + 5 digits).
-        #[arg(long, default_value = "q")]
-        prefix: String,
+        /// Name prefix (names are PREFIX + 5 digits; default p, the
+        /// accounts write-config makes, or q with --guests).
+        #[arg(long)]
+        prefix: Option<String>,
     },
     /// Context switches of an otherwise untouched server over a period.
     Wakeups {
@@ -289,6 +305,13 @@ enum Scenario {
         room_capacity: u32,
         #[arg(long, default_value_t = 20_000)]
         max_clients: u32,
+        /// Registered players with seeded ratings for the `queue`
+        /// scenario (p00000, p00001, ...; password bench-password).
+        #[arg(long, default_value_t = 1000)]
+        rated_players: usize,
+        /// Seed of the shuffle that deals the ratings to them.
+        #[arg(long, default_value_t = 1)]
+        rating_seed: u64,
     },
 }
 
@@ -305,6 +328,8 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
         source,
         room_capacity,
         max_clients,
+        rated_players,
+        rating_seed,
     } = &cli.scenario
     {
         let file = setup::write(&SetupOptions {
@@ -312,6 +337,9 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             source: source.clone(),
             room_capacity: *room_capacity,
             max_clients: *max_clients,
+            rated_players: *rated_players,
+            rating_seed: *rating_seed,
+            hash: HashParams::default(),
         })?;
         println!("{}", file.display());
         return Ok(None);
@@ -531,8 +559,11 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
         )?,
         Scenario::Queue {
             players,
+            guests,
             room,
             queue: name,
+            password,
+            requeue_at_once,
             rate,
             secs,
             prefix,
@@ -540,11 +571,17 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             &t,
             &QueueOptions {
                 players,
-                room,
-                queue: name,
+                who: if guests {
+                    queue::Who::Guests
+                } else {
+                    queue::Who::Accounts { password }
+                },
+                room: room.unwrap_or(if guests { 2 } else { 4 }),
+                queue: name.unwrap_or_else(|| if guests { "bench" } else { "rated" }.into()),
                 rate,
                 secs,
-                prefix,
+                prefix: prefix.unwrap_or_else(|| if guests { "q" } else { "p" }.into()),
+                requeue_at_once,
             },
         )?,
         Scenario::Wakeups { .. } | Scenario::WriteConfig { .. } => return Ok(None),

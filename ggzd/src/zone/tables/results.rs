@@ -184,8 +184,8 @@ impl Zone {
     }
 
     /// New statistics rows of online players; the players in `room` (the
-    /// table's), or for a `late` report the player's own room, see the
-    /// change.
+    /// table's), or for a `late` report or a table that has ended (`room`
+    /// unknown) the player's own room, see the change.
     fn refresh_stats(
         &mut self,
         room: Option<u32>,
@@ -207,12 +207,13 @@ impl Zone {
                 None => player.stats.push((game.to_owned(), stats)),
             }
             // A late report has no table room left to tell: the player's
-            // own room sees the change.
+            // own room sees the change. Nor has a report whose table ended
+            // while it was being stored: players who leave at the game's
+            // end empty the table before the commit comes back.
             let player_room = player.room;
-            let shown = if late {
-                player_room
-            } else {
-                room.filter(|_| player_room == room)
+            let shown = match room {
+                Some(room) if !late => Some(room).filter(|_| player_room == Some(room)),
+                _ => player_room,
             };
             if let (Some(room), Some(player)) = (shown, self.player(conn)) {
                 let view = self.player_view(player, room);

@@ -296,6 +296,13 @@ pub(super) fn scan_lines(
                     });
                 }
             }
+            Line::PlayerRating { name, rating } => {
+                // Every rating change in the room reaches every player:
+                // only the client's own becomes a note.
+                if name == client.plan.name.as_bytes() {
+                    ctx.notes.push(Note::OwnRating { id: ctx.id, rating });
+                }
+            }
             Line::Matched { table, seat } => ctx.notes.push(Note::Matched {
                 id: ctx.id,
                 table,

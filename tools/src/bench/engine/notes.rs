@@ -80,6 +80,9 @@ pub enum Note {
     },
     /// `<MATCHED/>`: a matchmaking round reserved this seat.
     Matched { id: ClientId, table: u32, seat: u32 },
+    /// A player list or update showed this client's own rating in its
+    /// room's game (other players' ratings are not reported).
+    OwnRating { id: ClientId, rating: i64 },
 }
 
 /// The table requests whose results are notes.
