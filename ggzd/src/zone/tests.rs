@@ -260,6 +260,7 @@ mod operator;
 mod rejoin;
 mod replays;
 mod restore;
+mod stats_race;
 mod tls;
 
 #[test]
