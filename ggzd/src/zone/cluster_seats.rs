@@ -61,6 +61,9 @@ pub(super) struct Away {
     pub(super) room: String,
     pub(super) origin: u32,
     pub(super) shown: u32,
+    /// The game channel relayed there (as a connection id): a browser's
+    /// channel that ends is a leave (`cluster_rejoin.rs`).
+    pub(super) channel: ConnId,
 }
 
 #[derive(Default)]
@@ -70,6 +73,9 @@ pub(crate) struct ClusterSeats {
     pub(super) guests: HashMap<ConnId, Guest>,
     next_guest: u32,
     pub(super) away: HashMap<ConnId, Away>,
+    /// Players whose browser channel to another node's table ended, until
+    /// that table shows whether their seat is held (`cluster_rejoin.rs`).
+    pub(super) rejoin_due: HashMap<ConnId, super::cluster_rejoin::RejoinDue>,
 }
 
 fn code_of(n: i8) -> ResultCode {
@@ -233,6 +239,7 @@ impl Zone {
                     room: join.room.clone(),
                     origin: 0,
                     shown: join.shown,
+                    channel,
                 },
             );
         }

@@ -9,6 +9,7 @@ mod channel_token;
 pub mod chat;
 pub mod cluster;
 mod cluster_queue;
+mod cluster_rejoin;
 mod cluster_seats;
 mod cluster_stats;
 mod cluster_table_talk;

@@ -252,6 +252,7 @@ mod channels;
 mod cluster;
 mod cluster_player;
 mod cluster_queue;
+mod cluster_rejoin;
 mod cluster_stats;
 mod cluster_tables;
 mod extensions;
