@@ -10,6 +10,7 @@ pub mod chat;
 pub mod cluster;
 mod cluster_queue;
 mod cluster_rejoin;
+mod cluster_seat_info;
 mod cluster_seats;
 mod cluster_stats;
 mod cluster_table_talk;
