@@ -419,9 +419,14 @@ impl Zone {
         let Some((room, place)) = self.player(conn).and_then(|p| p.room.zip(p.place)) else {
             return;
         };
-        let Some(game) = self
-            .table(room, place.table)
-            .and_then(|t| self.games.get(t.game))
+        // A table of another node plays its room's game (docs/cluster.md
+        // §8): the rankings are the shared database's either way.
+        let game = match self.table(room, place.table) {
+            Some(t) => Some(t.game),
+            None => self.room(room).and_then(|r| r.game),
+        };
+        let Some(game) = game
+            .and_then(|g| self.games.get(g))
             .map(|g| g.desc.name.get(None).to_string())
         else {
             return;

@@ -231,3 +231,55 @@ fn a_result_of_a_table_here_for_a_player_of_no_node_here_goes_to_every_node() {
         .collect();
     assert_eq!(told.len(), 1, "{:?}", w.sink.cluster);
 }
+
+#[test]
+fn rankings_at_a_table_of_another_node_are_the_rooms_games() {
+    use crate::cluster::tables::{SeatKind, SeatState, TableState};
+    let mut w = world();
+    w.zone.enable_cluster("b", 9);
+    let kim = w.guest_in("kim", 1);
+    let table = TableState {
+        room: "ttt".into(),
+        id: 5,
+        status: 1,
+        desc: "far".into(),
+        seats: vec![
+            SeatState {
+                kind: SeatKind::Player,
+                name: Some("ann".into()),
+            },
+            SeatState {
+                kind: SeatKind::Open,
+                name: None,
+            },
+        ],
+        spectators: Vec::new(),
+    };
+    w.zone
+        .on_cluster_msg("a", LinkMsg::Table(table), w.now, &mut w.sink);
+    let channel = w.connect();
+    w.send(channel, "<CHANNEL ID='kim'/></SESSION>");
+    w.send(kim, "<JOIN TABLE='11' SPECTATOR='false'/>");
+    let req = w
+        .sink
+        .cluster
+        .iter()
+        .find_map(|o| match o {
+            Outbound::To(_, LinkMsg::JoinRequest { req, .. }) => Some(*req),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no JOIN forwarded: {:?}", w.sink.take(kim)));
+    let answer = LinkMsg::JoinAnswer {
+        req,
+        code: 0,
+        token: [1; 16],
+    };
+    w.zone.on_cluster_msg("a", answer, w.now, &mut w.sink);
+    w.sink.jobs.clear();
+    w.send(kim, "<RANKINGS/>");
+    let asked: Vec<_> = take_jobs(&mut w, |j| matches!(j, Job::Rankings { .. }));
+    let [Job::Rankings { game, .. }] = asked.as_slice() else {
+        panic!("one rankings job, not {asked:?}");
+    };
+    assert_eq!(game, "TicTacToe");
+}
