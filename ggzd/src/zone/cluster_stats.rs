@@ -14,10 +14,10 @@ use crate::store::StatsRecord;
 impl Zone {
     /// A stored report named `handle`, who is not logged in here: if a
     /// player of another node has that name, that node reads the new
-    /// statistics. For a report of a table still here (`live`), every
-    /// node hears it: the player may be logging in again anywhere, and a
-    /// login that read before the write must learn of it
-    /// (`stats_order.rs`).
+    /// statistics. For a report just stored (`live`, not one held during
+    /// an outage), every node hears it, whether or not its table is still
+    /// here: the player may be logging in again anywhere, and a login
+    /// that read before the write must learn of it (`stats_order.rs`).
     pub(crate) fn cluster_stats_changed(
         &self,
         handle: &str,

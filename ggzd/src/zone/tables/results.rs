@@ -183,7 +183,7 @@ impl Zone {
             if self.names.contains_key(&canonical) {
                 self.reload_stats(&canonical, &game, sink);
             } else {
-                self.cluster_stats_changed(&handle, &game, room.is_some(), sink);
+                self.cluster_stats_changed(&handle, &game, true, sink);
             }
         }
         let Some((room, id)) = self.table_by_serial(serial) else {
@@ -246,7 +246,7 @@ impl Zone {
     ) {
         for (handle, stats) in updated {
             let Some(conn) = self.names.get(&canonical_name(&handle)).copied() else {
-                self.cluster_stats_changed(&handle, game, room.is_some() && !late, sink);
+                self.cluster_stats_changed(&handle, game, !late, sink);
                 continue;
             };
             let Some(player) = self.player_mut(conn) else {
