@@ -255,6 +255,7 @@ mod cluster_queue;
 mod cluster_rejoin;
 mod cluster_seat_info;
 mod cluster_stats;
+mod cluster_support;
 mod cluster_tables;
 mod extensions;
 mod matchmaking;
