@@ -414,19 +414,24 @@ fn run_shared(store: &mut Store, params: &HashParams, job: Job, outage: &Outage)
             crate::savegame_files::prune(&dir, keep, max_age_days, &protect);
             JobDone::Nothing
         }
-        Job::ReloadStats { handle, game } => match store.player_stats(&handle, &game) {
-            Ok(stats) => JobDone::StatsReloaded {
+        Job::ReloadStats { handle, game } => {
+            let stats = store
+                .player_stats(&handle, &game)
+                .map_err(|e| {
+                    log_store_error(
+                        &format!("cannot read the {game} statistics of {handle}"),
+                        &e,
+                    )
+                })
+                .ok();
+            // Answered even when the read failed: the zone counts its
+            // reads in flight (`zone/stats_order.rs`).
+            JobDone::StatsReloaded {
+                handle,
                 game,
-                updated: vec![(handle, stats)],
-            },
-            Err(e) => {
-                log_store_error(
-                    &format!("cannot read the {game} statistics of {handle}"),
-                    &e,
-                );
-                JobDone::Nothing
+                stats,
             }
-        },
+        }
         Job::Rankings { conn, game } => JobDone::Rankings {
             conn,
             rows: store.rankings(&game, 10).unwrap_or_else(|e| {

@@ -11,7 +11,7 @@ pub const MAX_NAME: usize = 256;
 /// version of their own: both ends of a link must speak the same one, and
 /// a HELLO of another version drops the link (logged) rather than letting
 /// frames of another shape be misread. 2: PLAYER carries table and stats.
-pub const LINK_VERSION: u16 = 2;
+pub const LINK_VERSION: u16 = 3;
 
 /// The statistics a player shows for its room's game (the same fields a
 /// local player's `LIST player` entry has); each part only when the game
@@ -150,6 +150,15 @@ pub enum LinkMsg {
         player: String,
         game: String,
     },
+    /// What the sender knows of its player `player`, who just asked to
+    /// join a table of the receiver (after that JOIN_REQUEST): the real
+    /// name, and the address INFO shows when the game allows peers (empty
+    /// otherwise). The table's node answers INFO with them.
+    SeatInfo {
+        player: String,
+        realname: String,
+        host: String,
+    },
     // ----- end of the tables block -----
     // ----- matchmaking across nodes (docs/cluster.md §8) -----
     /// The sender runs exactly these queues (it holds their locks).
@@ -206,6 +215,7 @@ const TABLE_CHAT: u8 = 15;
 const INFO_REQUEST: u8 = 16;
 const INFO_ANSWER: u8 = 17;
 const STATS_CHANGED: u8 = 18;
+const SEAT_INFO: u8 = 19;
 // Kinds 30-39: matchmaking across nodes.
 const QUEUE_RUNNER: u8 = 30;
 const TICKET: u8 = 31;
@@ -391,6 +401,16 @@ pub fn encode(msg: &LinkMsg) -> Option<Vec<u8>> {
             w.byte(STATS_CHANGED);
             w.short(player)?;
             w.short(game)?;
+        }
+        LinkMsg::SeatInfo {
+            player,
+            realname,
+            host,
+        } => {
+            w.byte(SEAT_INFO);
+            w.short(player)?;
+            w.short(realname)?;
+            w.short(host)?;
         }
         LinkMsg::QueueRunner { queues } => {
             w.byte(QUEUE_RUNNER);
@@ -628,6 +648,11 @@ fn parse(body: &[u8]) -> Result<LinkMsg, CodecError> {
         STATS_CHANGED => LinkMsg::StatsChanged {
             player: r.short()?,
             game: r.short()?,
+        },
+        SEAT_INFO => LinkMsg::SeatInfo {
+            player: r.short()?,
+            realname: r.short()?,
+            host: r.short()?,
         },
         QUEUE_RUNNER => {
             let n = u16::from_be_bytes(r.array::<2>()?) as usize;
@@ -942,6 +967,16 @@ mod tests {
             LinkMsg::StatsChanged {
                 player: "Bob".into(),
                 game: "TicTacToe".into(),
+            },
+            LinkMsg::SeatInfo {
+                player: "Bob".into(),
+                realname: "Bob B. <b>".into(),
+                host: "::1".into(),
+            },
+            LinkMsg::SeatInfo {
+                player: "cy".into(),
+                realname: String::new(),
+                host: String::new(),
             },
             LinkMsg::TableChat {
                 room: "tictactoe".into(),

@@ -43,9 +43,13 @@ pub fn refused(job: Job) -> JobDone {
         }
         // The player's own node shows the old statistics until its next
         // game or login.
-        Job::ReloadStats { handle, .. } => {
+        Job::ReloadStats { handle, game } => {
             log::warn!(target: "tables", "job queue full: the statistics of {handle} are not read again");
-            JobDone::Nothing
+            JobDone::StatsReloaded {
+                handle,
+                game,
+                stats: None,
+            }
         }
         Job::Rankings { conn, .. } => JobDone::Rankings {
             conn,

@@ -25,9 +25,13 @@ impl Server {
                 JobDone::LateReport { game, updated } => {
                     self.zone.on_late_report(&game, updated, &mut self.io)
                 }
-                JobDone::StatsReloaded { game, updated } => {
-                    self.zone.on_late_report(&game, updated, &mut self.io)
-                }
+                JobDone::StatsReloaded {
+                    handle,
+                    game,
+                    stats,
+                } => self
+                    .zone
+                    .on_stats_reloaded(&handle, &game, stats, &mut self.io),
                 JobDone::Rankings { conn, rows } => {
                     self.zone.on_rankings_done(conn, rows, &mut self.io)
                 }

@@ -348,6 +348,7 @@ impl Zone {
             m @ (LinkMsg::JoinRequest { .. }
             | LinkMsg::JoinAnswer { .. }
             | LinkMsg::LeaveTable { .. }
+            | LinkMsg::SeatInfo { .. }
             | LinkMsg::SeatLost { .. }) => self.on_cluster_seat_msg(node, m, now, sink),
             m @ (LinkMsg::TableChat { .. }
             | LinkMsg::InfoRequest { .. }

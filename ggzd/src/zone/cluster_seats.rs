@@ -35,14 +35,16 @@ const MAX_GUESTS: usize = 4096;
 const GUEST_SLOT: u32 = u32::MAX - 1;
 
 /// A seat promised to a player of another node, until its relay arrives.
-struct Grant {
-    node: String,
-    name: String,
+pub(super) struct Grant {
+    pub(super) node: String,
+    pub(super) name: String,
     room: u32,
     id: u32,
     spectator: bool,
     seat: Option<i64>,
-    expires: Instant,
+    pub(super) expires: Instant,
+    /// What the player's node said of the player for INFO (SEAT_INFO).
+    pub(super) details: super::cluster_seat_info::SeatDetails,
 }
 
 /// A player of another node at a table of this node.
@@ -53,6 +55,8 @@ pub(super) struct Guest {
     pub(super) id: u32,
     pub(super) spectator: bool,
     pub(super) index: u32,
+    /// Real name and host for INFO (`cluster_seat_info.rs`).
+    pub(super) details: super::cluster_seat_info::SeatDetails,
 }
 
 /// A player of this node at a table of another node.
@@ -61,15 +65,21 @@ pub(super) struct Away {
     pub(super) room: String,
     pub(super) origin: u32,
     pub(super) shown: u32,
+    /// The game channel relayed there (as a connection id): a browser's
+    /// channel that ends is a leave (`cluster_rejoin.rs`).
+    pub(super) channel: ConnId,
 }
 
 #[derive(Default)]
 pub(crate) struct ClusterSeats {
     pending: PendingJoins<ConnId>,
-    grants: HashMap<[u8; 16], Grant>,
+    pub(super) grants: HashMap<[u8; 16], Grant>,
     pub(super) guests: HashMap<ConnId, Guest>,
     next_guest: u32,
     pub(super) away: HashMap<ConnId, Away>,
+    /// Players whose browser channel to another node's table ended, until
+    /// that table shows whether their seat is held (`cluster_rejoin.rs`).
+    pub(super) rejoin_due: HashMap<ConnId, super::cluster_rejoin::RejoinDue>,
 }
 
 fn code_of(n: i8) -> ResultCode {
@@ -218,6 +228,7 @@ impl Zone {
             node: node.to_string(),
             token,
         });
+        self.send_seat_info(conn, node, &join.room, sink);
         if let Some(p) = self.player_mut(conn) {
             p.place = Some(Place {
                 table: join.shown,
@@ -233,6 +244,7 @@ impl Zone {
                     room: join.room.clone(),
                     origin: 0,
                     shown: join.shown,
+                    channel,
                 },
             );
         }
@@ -395,6 +407,7 @@ impl Zone {
                                 spectator,
                                 seat,
                                 expires: now + GRANT_TTL,
+                                details: Default::default(),
                             },
                         );
                     }
@@ -576,6 +589,7 @@ impl Zone {
                     id,
                     spectator: grant.spectator,
                     index: num as u32,
+                    details: grant.details,
                 },
             );
         }
@@ -859,6 +873,11 @@ impl Zone {
                 id,
                 reason,
             } => self.on_seat_lost(node, &player, &room, id, reason, sink),
+            LinkMsg::SeatInfo {
+                player,
+                realname,
+                host,
+            } => self.on_seat_info(node, &player, realname, host),
             _ => {}
         }
     }

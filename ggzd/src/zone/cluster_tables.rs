@@ -166,6 +166,7 @@ impl Zone {
             _ => return,
         };
         self.show_table_changes(changes, sink);
+        self.rejoin_notices(node, sink);
     }
 
     /// A node died: its tables go from every room here, the players of

@@ -127,7 +127,8 @@ pub enum Job {
     },
     /// Read again one player's stored statistics for a game: a table of
     /// another node stored a report naming this node's player
-    /// (docs/cluster.md §8).
+    /// (docs/cluster.md §8), or an earlier read may have missed a write
+    /// (`zone/stats_order.rs`).
     ReloadStats {
         handle: String,
         game: String,
@@ -261,11 +262,13 @@ pub enum JobDone {
         conn: ConnId,
         rows: Vec<(u32, String, i64)>,
     },
-    /// A player's statistics read again after another node's table
-    /// stored a report (`Job::ReloadStats`).
+    /// A player's statistics read again (`Job::ReloadStats`): another
+    /// node's table stored a report naming them, or a read raced a write
+    /// (`zone/stats_order.rs`). `None`: the read failed.
     StatsReloaded {
+        handle: String,
         game: String,
-        updated: Vec<(String, StatsRecord)>,
+        stats: Option<StatsRecord>,
     },
     /// A ban was stored (or not).
     Banned {

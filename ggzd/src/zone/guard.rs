@@ -162,6 +162,9 @@ impl Zone {
                 account: (pending.kind == LoginKind::Normal).then(|| pending.canonical.clone()),
                 kind: pending.kind,
             };
+            if running.kind != LoginKind::Guest {
+                self.stats_order.login_begun(conn, &login.canonical);
+            }
             self.logins_running.insert(conn, running);
             sink.submit(Job::Login { conn, login });
         }

@@ -151,7 +151,11 @@ impl Zone {
             outcome,
             LoginOutcome::Accepted(_) | LoginOutcome::GuestChecked { registered: false }
         );
+        let stale = self.stats_order.login_done(conn);
         self.finish_login(conn, outcome, now, sink);
+        if let Some((canonical, games)) = stale {
+            self.reread_stale_login(conn, &canonical, games, sink);
+        }
         self.settle_claim(conn, claimed, sink);
         let half_closed = self.session(conn).is_some_and(|s| s.half_closed);
         if banned || half_closed {

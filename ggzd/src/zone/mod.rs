@@ -9,6 +9,8 @@ mod channel_token;
 pub mod chat;
 pub mod cluster;
 mod cluster_queue;
+mod cluster_rejoin;
+mod cluster_seat_info;
 mod cluster_seats;
 mod cluster_stats;
 mod cluster_table_talk;
@@ -28,6 +30,7 @@ mod reconfigure;
 pub mod replays;
 mod rooms;
 mod session;
+mod stats_order;
 pub(crate) mod tables;
 pub(crate) use tables::{RestoreDone, RestoreJob, run_restore_job};
 mod tls;
@@ -156,6 +159,8 @@ pub struct Zone {
     /// Played games: pacing of their pruning, what each table recorded,
     /// requests at the workers (zone/replays.rs).
     replays: replays::ReplayState,
+    /// The order of statistics reads and writes at the workers.
+    stats_order: stats_order::StatsOrder,
 }
 
 impl Zone {
@@ -199,6 +204,7 @@ impl Zone {
             savegame_prunes: Default::default(),
             cluster: None,
             replays: Default::default(),
+            stats_order: Default::default(),
         };
         for desc in rooms {
             zone.add_room(desc, now);

@@ -252,6 +252,8 @@ mod channels;
 mod cluster;
 mod cluster_player;
 mod cluster_queue;
+mod cluster_rejoin;
+mod cluster_seat_info;
 mod cluster_stats;
 mod cluster_support;
 mod cluster_tables;
@@ -262,6 +264,7 @@ mod rejoin;
 mod replays;
 mod restore;
 mod stats_after_end;
+mod stats_race;
 mod tls;
 
 #[test]

@@ -225,13 +225,13 @@ pub fn incarnation(url: &str, node: &str) -> u64 {
     out.trim().parse().expect("an incarnation")
 }
 
-/// A HELLO frame of link version 2 (docs/cluster.md §3).
+/// A HELLO frame of this build's link version (docs/cluster.md §3).
 pub fn hello_frame(node: &str, incarnation: u64) -> Vec<u8> {
     let mut body = vec![1u8];
     body.extend_from_slice(&(node.len() as u16).to_be_bytes());
     body.extend_from_slice(node.as_bytes());
     body.extend_from_slice(&incarnation.to_be_bytes());
-    body.extend_from_slice(&2u16.to_be_bytes());
+    body.extend_from_slice(&ggzd::cluster::codec::LINK_VERSION.to_be_bytes());
     let mut frame = (body.len() as u32).to_be_bytes().to_vec();
     frame.extend(body);
     frame

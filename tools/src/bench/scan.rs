@@ -33,6 +33,11 @@ pub enum Line<'a> {
     /// `<MATCHED QUEUE='q' ROOM='r' TABLE='t' SEAT='s'/>`: a matchmaking
     /// round reserved seat s of table t (docs/matchmaking.md §4).
     Matched { table: u32, seat: u32 },
+    /// `<UPDATE TYPE='table' ACTION='a' ...>`: `seated` when the seats in
+    /// it are players sitting (`add`, `join`); a `leave` names the player
+    /// who left with the same `TYPE='player'` seat, and must not be read
+    /// as one sitting there.
+    TableUpdate { seated: bool },
     /// `<TABLE ID='n' ...`: the start of a table in an update or a list;
     /// the seats that follow are that table's.
     TableStart { table: u32 },
@@ -121,6 +126,14 @@ pub fn classify(line: &[u8]) -> Line<'_> {
         return match (number(b" TABLE='"), number(b" SEAT='")) {
             (Some(table), Some(seat)) => Line::Matched { table, seat },
             _ => Line::Other,
+        };
+    }
+    if let Some(rest) = line.strip_prefix(b"<UPDATE TYPE='table' ACTION='") {
+        return match quoted(rest) {
+            Some((action, _)) => Line::TableUpdate {
+                seated: action == b"add" || action == b"join",
+            },
+            None => Line::Other,
         };
     }
     if let Some(rest) = line.strip_prefix(b"<TABLE ID='") {
@@ -293,6 +306,22 @@ mod tests {
             Line::TableStart { table: 7 }
         );
         assert_eq!(classify(b"<TABLE ID='x'>"), Line::Other);
+        assert_eq!(
+            classify(b"<UPDATE TYPE='table' ACTION='join' ROOM='1'>"),
+            Line::TableUpdate { seated: true }
+        );
+        assert_eq!(
+            classify(b"<UPDATE TYPE='table' ACTION='add' ROOM='1'>"),
+            Line::TableUpdate { seated: true }
+        );
+        assert_eq!(
+            classify(b"<UPDATE TYPE='table' ACTION='leave' ROOM='1'>"),
+            Line::TableUpdate { seated: false }
+        );
+        assert_eq!(
+            classify(b"<UPDATE TYPE='table' ACTION='delete' ROOM='1'>"),
+            Line::TableUpdate { seated: false }
+        );
         assert_eq!(
             classify(b"<SEAT NUM='0' TYPE='player'>t00001</SEAT>"),
             Line::SeatPlayer { name: b"t00001" }

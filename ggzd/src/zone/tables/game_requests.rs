@@ -23,6 +23,11 @@ impl Zone {
         sink: &mut dyn Sink,
     ) {
         let Some((room, id)) = self.table_by_serial(serial) else {
+            // A browser's channel relayed to another node's table has no
+            // table here (docs/cluster.md §8).
+            if let TableEvent::ChannelClosed(channel) = event {
+                self.remote_channel_closed(channel, sink);
+            }
             return;
         };
         match event {

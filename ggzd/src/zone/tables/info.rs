@@ -23,7 +23,8 @@ impl Zone {
 
     /// One (seat, realname, host) per seat of the table that holds a
     /// player (only `seat` when named). Players of other nodes have no
-    /// connection here: their real name and host are left empty.
+    /// connection here: their node said them with the JOIN
+    /// (`cluster_seat_info.rs`).
     pub(crate) fn info_rows(
         &self,
         room: u32,
@@ -43,13 +44,16 @@ impl Zone {
             let Some(occupant) = s.occupant else {
                 continue;
             };
+            let remote = self.guest_details(occupant);
             let realname = self
                 .player(occupant)
                 .map(|p| p.real_name.clone())
+                .or_else(|| remote.map(|d| d.realname.clone()))
                 .unwrap_or_default();
             let host = if peers {
                 self.session(occupant)
                     .map(|s| s.peer.to_string())
+                    .or_else(|| remote.map(|d| d.host.clone()))
                     .unwrap_or_default()
             } else {
                 String::new()

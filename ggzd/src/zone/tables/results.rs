@@ -115,6 +115,13 @@ impl Zone {
         if let Some(table) = self.table_mut(room, id) {
             table.reports_pending += 1;
         }
+        let written = job
+            .participants
+            .iter()
+            .filter(|p| p.seat_type != ParticipantKind::Bot)
+            .map(|p| canonical_name(&p.name))
+            .collect();
+        self.stats_order.write_begun(serial, written);
         sink.submit(Job::GameReport(Box::new(job)));
     }
 
@@ -156,7 +163,29 @@ impl Zone {
         sink: &mut dyn Sink,
     ) {
         let room = self.table_by_serial(serial).map(|(room, _)| room);
-        self.refresh_stats(room, false, &game, updated, sink);
+        let written: Vec<String> = updated.iter().map(|(h, _)| canonical_name(h)).collect();
+        let fresh = self.stats_order.write_done(serial, &game, &written);
+        // Rows that may be older than what a faster job showed meanwhile
+        // are read again rather than shown (zone/stats_order.rs).
+        let (shown, stale): (Vec<_>, Vec<_>) = updated
+            .into_iter()
+            .zip(fresh)
+            .partition(|(_, fresh)| *fresh);
+        self.refresh_stats(
+            room,
+            false,
+            &game,
+            shown.into_iter().map(|(row, _)| row).collect(),
+            sink,
+        );
+        for ((handle, _), _) in stale {
+            let canonical = canonical_name(&handle);
+            if self.names.contains_key(&canonical) {
+                self.reload_stats(&canonical, &game, sink);
+            } else {
+                self.cluster_stats_changed(&handle, &game, true, sink);
+            }
+        }
         let Some((room, id)) = self.table_by_serial(serial) else {
             return;
         };
@@ -180,6 +209,27 @@ impl Zone {
         updated: Vec<(String, crate::store::StatsRecord)>,
         sink: &mut dyn Sink,
     ) {
+        let names: Vec<String> = updated.iter().map(|(h, _)| canonical_name(h)).collect();
+        for name in &names {
+            self.stats_order.changed(name, game);
+        }
+        self.refresh_stats(None, true, game, updated, sink);
+        // Its submission is long past: a read that came back before it may
+        // have shown newer rows than these, so they are read once more.
+        for name in names {
+            if self.names.contains_key(&name) {
+                self.reload_stats(&name, game, sink);
+            }
+        }
+    }
+
+    /// Rows read again (`Job::ReloadStats`), shown as for a late report.
+    pub(crate) fn show_late_stats(
+        &mut self,
+        game: &str,
+        updated: Vec<(String, crate::store::StatsRecord)>,
+        sink: &mut dyn Sink,
+    ) {
         self.refresh_stats(None, true, game, updated, sink);
     }
 
@@ -196,7 +246,7 @@ impl Zone {
     ) {
         for (handle, stats) in updated {
             let Some(conn) = self.names.get(&canonical_name(&handle)).copied() else {
-                self.cluster_stats_changed(&handle, game, sink);
+                self.cluster_stats_changed(&handle, game, !late, sink);
                 continue;
             };
             let Some(player) = self.player_mut(conn) else {
@@ -370,9 +420,14 @@ impl Zone {
         let Some((room, place)) = self.player(conn).and_then(|p| p.room.zip(p.place)) else {
             return;
         };
-        let Some(game) = self
-            .table(room, place.table)
-            .and_then(|t| self.games.get(t.game))
+        // A table of another node plays its room's game (docs/cluster.md
+        // §8): the rankings are the shared database's either way.
+        let game = match self.table(room, place.table) {
+            Some(t) => Some(t.game),
+            None => self.room(room).and_then(|r| r.game),
+        };
+        let Some(game) = game
+            .and_then(|g| self.games.get(g))
             .map(|g| g.desc.name.get(None).to_string())
         else {
             return;

@@ -61,6 +61,9 @@ pub(super) struct Client {
     /// The table whose lines are being read (its `<TABLE ID=...>` came
     /// last), for the seats that follow.
     pub(super) table_in_view: Option<u32>,
+    /// The table update being read seats players (`add`, `join`), rather
+    /// than naming one who left (`leave`) or something else.
+    pub(super) update_seats: bool,
 }
 
 /// A connecting client got its first readiness event: epoll reports a

@@ -286,7 +286,17 @@ pub(super) fn scan_lines(
             }
             Line::Join { table } => ctx.notes.push(Note::Seated { id: ctx.id, table }),
             Line::Leave => ctx.notes.push(Note::LeftTable { id: ctx.id }),
-            Line::TableStart { table } => client.table_in_view = Some(table),
+            // Only a seat that a player took counts: the `leave` of the
+            // previous game's table names the launcher with the same
+            // player seat, and taking it for the new table sent joiners
+            // to a table id their node later gave another pair's table.
+            Line::TableUpdate { seated } => {
+                client.update_seats = seated;
+                client.table_in_view = None;
+            }
+            Line::TableStart { table } => {
+                client.table_in_view = client.update_seats.then_some(table);
+            }
             Line::SeatPlayer { name } => {
                 if let Some(table) = client.table_in_view {
                     ctx.notes.push(Note::TableSeat {

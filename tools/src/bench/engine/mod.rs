@@ -253,6 +253,7 @@ impl Engine {
                         ws: self.web.map(|addr| Box::new(WsLink::new(addr))),
                         framed: false,
                         table_in_view: None,
+                        update_seats: false,
                     });
                     self.live += 1;
                 }
