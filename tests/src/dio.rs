@@ -63,6 +63,20 @@ impl Dio {
     pub fn until_game_over(&mut self) -> Msg {
         self.until(|m| matches!(m, Msg::GameOver(_)))
     }
+
+    /// Waits to be asked for a move, moves to each of `squares` in turn,
+    /// and checks each move is accepted (for a game whose other seat is
+    /// not a `Dio`).
+    pub fn moves_accepted(&mut self, squares: &[i32]) {
+        for square in squares {
+            self.until(|m| *m == Msg::ReqMove);
+            self.send_move(*square);
+            assert_eq!(
+                self.until(|m| matches!(m, Msg::RspMove(_))),
+                Msg::RspMove(0)
+            );
+        }
+    }
 }
 
 fn parse(payload: &[u8]) -> Msg {

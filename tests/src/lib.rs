@@ -21,10 +21,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod bench_json;
 pub mod browser;
 pub mod dio;
 pub mod game_procs;
+pub mod ggz_script;
 pub mod metrics;
+pub mod players;
+pub mod tables;
+pub mod web_channel;
 pub mod web_page;
 
 pub use ggzd::client::Client;

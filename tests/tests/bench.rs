@@ -2,25 +2,8 @@
 //! `ggzd-tictactoe`): the scenarios run to the end and report real
 //! figures. No timing is asserted; benchmarks live in BENCHMARKS.md.
 
+use ggzd_e2e::bench_json::{assert_reported, field, number, run_bench};
 use ggzd_e2e::*;
-
-/// The raw value of `key` in a flat JSON object (what the report writes).
-fn field<'a>(json: &'a str, key: &str) -> &'a str {
-    let needle = format!("\"{key}\":");
-    let start = json
-        .find(&needle)
-        .unwrap_or_else(|| panic!("no {key} in {json}"))
-        + needle.len();
-    let rest = &json[start..];
-    let end = rest.find([',', '}']).unwrap_or(rest.len());
-    &rest[..end]
-}
-
-fn number(json: &str, key: &str) -> f64 {
-    field(json, key)
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} is not a number in {json}"))
-}
 
 #[test]
 fn tables_scenario_plays_tictactoe_to_the_end() {
@@ -37,16 +20,17 @@ fn tables_scenario_plays_tictactoe_to_the_end() {
     assert_eq!(number(&json, "games"), 12.0, "{json}");
     assert_eq!(field(&json, "failures"), "\"none\"");
     assert!(number(&json, "games_per_s") > 0.0, "{json}");
-    for key in [
-        "launch_to_ready_p50_ms",
-        "launch_to_ready_p99_ms",
-        "game_p50_ms",
-        "tables_generator_cpu_s",
-        "tables_server_cpu_s",
-        "tables_game_servers_cpu_s",
-    ] {
-        assert!(number(&json, key) >= 0.0, "{key}: {json}");
-    }
+    assert_reported(
+        &json,
+        &[
+            "launch_to_ready_p50_ms",
+            "launch_to_ready_p99_ms",
+            "game_p50_ms",
+            "tables_generator_cpu_s",
+            "tables_server_cpu_s",
+            "tables_game_servers_cpu_s",
+        ],
+    );
     assert!(
         number(&json, "launch_to_ready_p99_ms") >= number(&json, "launch_to_ready_p50_ms"),
         "{json}"
@@ -114,18 +98,21 @@ fn nonreaders_scenario_reports_kernel_memory_and_drops() {
 fn logins_spread_round_robin_over_several_targets() {
     let a = TestServer::start();
     let b = TestServer::start();
-    let output = std::process::Command::new(bin("ggzd-bench"))
-        .args(["-s", &a.addr.to_string(), "-s", &b.addr.to_string()])
-        .args(["--json", "--timeout", "60"])
-        .args(["logins", "--count", "40", "--concurrency", "4"])
-        .output()
-        .expect("run ggzd-bench");
-    let json = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{json}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (a_addr, b_addr) = (a.addr.to_string(), b.addr.to_string());
+    let json = run_bench(&[
+        "-s",
+        &a_addr,
+        "-s",
+        &b_addr,
+        "--json",
+        "--timeout",
+        "60",
+        "logins",
+        "--count",
+        "40",
+        "--concurrency",
+        "4",
+    ]);
     assert_eq!(number(&json, "logins_ok"), 40.0, "{json}");
     assert_eq!(
         field(&json, "targets"),

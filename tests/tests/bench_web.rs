@@ -6,20 +6,8 @@
 #[path = "support/ws_client.rs"]
 mod support;
 
+use ggzd_e2e::bench_json::number;
 use ggzd_e2e::*;
-
-fn number(json: &str, key: &str) -> f64 {
-    let needle = format!("\"{key}\":");
-    let start = json
-        .find(&needle)
-        .unwrap_or_else(|| panic!("no {key} in {json}"))
-        + needle.len();
-    let rest = &json[start..];
-    let end = rest.find([',', '}']).unwrap_or(rest.len());
-    rest[..end]
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} is not a number in {json}"))
-}
 
 fn web_server() -> (TestServer, String) {
     let server = TestServer::start_with(ServerOptions {

@@ -4,6 +4,7 @@
 //! Every wait is generous and nothing asserts on time.
 
 use ggzd_e2e::dio::*;
+use ggzd_e2e::tables::{join_as_player, launch_open_table};
 use ggzd_e2e::*;
 
 #[path = "support/cluster.rs"]
@@ -71,21 +72,12 @@ fn shown_table(client: &mut Client, desc: &str) -> String {
     }
 }
 
-fn registered_in_room(server: &TestServer, name: &str) -> Client {
-    let mut c = server.connect();
-    let reply = c.login(LoginKind::First, name, Some("pw"), None).unwrap();
-    assert_eq!(reply.code, "ok", "registration of {name}");
-    c.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
-    enter(&mut c, ROOM);
-    c
-}
-
 #[test]
 fn a_remote_players_table_and_stats_show_in_room_lists() {
     let url = database();
     let [a, b, _c] = zone(&url);
-    let mut alice = registered_in_room(&a, "alice");
-    let mut amy = registered_in_room(&a, "amy");
+    let mut alice = a.registered_in_room("alice", ROOM);
+    let mut amy = a.registered_in_room("amy", ROOM);
     let mut bob = b.guest_in_room("bob", ROOM);
     wait_players(&mut bob, &["alice", "amy", "bob"]);
     wait_listed(&mut bob, "alice", |e| {
@@ -93,19 +85,7 @@ fn a_remote_players_table_and_stats_show_in_room_lists() {
     });
 
     let mut alice_dio = Dio::open(&a, "alice");
-    alice
-        .send(
-            "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>across</DESC>\n\
-             <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n",
-        )
-        .unwrap();
-    assert_eq!(result_code(&mut alice, "launch"), "ok");
-    let table = alice
-        .recv_until(TIMEOUT, |e| e.is("JOIN"))
-        .unwrap()
-        .attr("TABLE")
-        .unwrap()
-        .to_string();
+    let table = launch_open_table(&mut alice, "across");
     // Seated on a: b lists alice at that table, under the id b shows it
     // by (docs/cluster.md §8: each node numbers other nodes' tables).
     let shown = shown_table(&mut bob, "across");
@@ -113,14 +93,7 @@ fn a_remote_players_table_and_stats_show_in_room_lists() {
         attr_of(e, "TABLE").as_deref() == Some(shown.as_str())
     });
     let mut amy_dio = Dio::open(&a, "amy");
-    assert_eq!(
-        request(
-            &mut amy,
-            &format!("<JOIN TABLE='{table}' SPECTATOR='false'/>"),
-            "join"
-        ),
-        "ok"
-    );
+    join_as_player(&mut amy, &table);
     amy_dio.until(|m| matches!(m, Msg::Seat(_)));
     // Private chat to a player seated on another node follows the local rule.
     assert_eq!(
@@ -132,10 +105,7 @@ fn a_remote_players_table_and_stats_show_in_room_lists() {
         "at table"
     );
     play(&mut [&mut alice_dio, &mut amy_dio], &[4, 0, 2, 1, 6]);
-    assert_eq!(
-        alice_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(alice_dio.until_game_over(), Msg::GameOver(0));
     // The win reaches b's room as an UPDATE and in the list.
     bob.recv_until(SLOW, |e| {
         e.is("UPDATE")
@@ -185,6 +155,29 @@ fn runner(nodes: &[&TestServer], skip: Option<usize>) -> usize {
     }
 }
 
+/// The index (in `nodes`) of the node that runs queue `ttt`, and those
+/// of the other two.
+fn runner_and_the_others(nodes: &[&TestServer]) -> (usize, Vec<usize>) {
+    let run = runner(nodes, None);
+    (run, (0..3).filter(|i| *i != run).collect())
+}
+
+/// Once `watcher`, `xena` and `yuri` all list the three of them, xena and
+/// yuri queue for `ttt`; returns the MATCHED each is told.
+fn both_queue_once_all_see_all(
+    watcher: &mut Client,
+    xena: &mut Client,
+    yuri: &mut Client,
+) -> (Element, Element) {
+    let all = ["watcher", "xena", "yuri"];
+    for client in [&mut *watcher, &mut *xena, &mut *yuri] {
+        wait_players(client, &all);
+    }
+    assert_eq!(request(xena, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    assert_eq!(request(yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    (matched(xena), matched(yuri))
+}
+
 /// The table ids `LIST table` shows in the client's room.
 fn tables(client: &mut Client) -> Vec<String> {
     client.send("<LIST TYPE='table'/>").unwrap();
@@ -202,29 +195,16 @@ fn tables(client: &mut Client) -> Vec<String> {
 fn players_on_two_nodes_are_matched_by_the_queues_runner_who_can_be_replaced() {
     let url = database();
     let tmp = TempDir::new("cluster-queue");
-    let rooms = tmp.path().join("rooms");
-    queue_rooms(&rooms);
-    let a = node_in(&url, "a", &rooms);
-    let b = node_in(&url, "b", &rooms);
-    let c = node_in(&url, "c", &rooms);
-    wait_links(&a, &["b", "c"]);
-    wait_links(&b, &["a", "c"]);
-    wait_links(&c, &["a", "b"]);
+    let [a, b, c] = queue_zone(&url, &tmp);
     let nodes = [&a, &b, &c];
-    let run = runner(&nodes, None);
-    let others: Vec<usize> = (0..3).filter(|i| *i != run).collect();
+    let (run, others) = runner_and_the_others(&nodes);
     let (x, y) = (nodes[others[0]], nodes[others[1]]);
 
     // Two players on the two nodes that do not run the queue.
     let mut xena = x.guest_in_room("xena", ROOM);
     let mut yuri = y.guest_in_room("yuri", ROOM);
     let mut watcher = nodes[run].guest_in_room("watcher", ROOM);
-    wait_players(&mut watcher, &["watcher", "xena", "yuri"]);
-    wait_players(&mut xena, &["watcher", "xena", "yuri"]);
-    wait_players(&mut yuri, &["watcher", "xena", "yuri"]);
-    assert_eq!(request(&mut xena, "<MATCH QUEUE='ttt'/>", "match"), "ok");
-    assert_eq!(request(&mut yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
-    let (mx, my) = (matched(&mut xena), matched(&mut yuri));
+    let (mx, my) = both_queue_once_all_see_all(&mut watcher, &mut xena, &mut yuri);
     assert_eq!(mx.attr("QUEUE"), Some("ttt"));
     assert_eq!(mx.attr("ROOM"), Some("1"));
     assert_ne!(mx.attr("SEAT"), my.attr("SEAT"));
@@ -281,28 +261,15 @@ fn join_matched(client: &mut Client, m: &Element, with_seat: bool) {
 fn players_matched_on_two_other_nodes_join_and_play_their_table() {
     let url = database();
     let tmp = TempDir::new("cluster-queue-play");
-    let rooms = tmp.path().join("rooms");
-    queue_rooms(&rooms);
-    let a = node_in(&url, "a", &rooms);
-    let b = node_in(&url, "b", &rooms);
-    let c = node_in(&url, "c", &rooms);
-    wait_links(&a, &["b", "c"]);
-    wait_links(&b, &["a", "c"]);
-    wait_links(&c, &["a", "b"]);
+    let [a, b, c] = queue_zone(&url, &tmp);
     let nodes = [&a, &b, &c];
-    let run = runner(&nodes, None);
-    let others: Vec<usize> = (0..3).filter(|i| *i != run).collect();
+    let (run, others) = runner_and_the_others(&nodes);
     let (x, y) = (nodes[others[0]], nodes[others[1]]);
 
-    let mut xena = registered_in_room(x, "xena");
-    let mut yuri = registered_in_room(y, "yuri");
+    let mut xena = x.registered_in_room("xena", ROOM);
+    let mut yuri = y.registered_in_room("yuri", ROOM);
     let mut watcher = nodes[run].guest_in_room("watcher", ROOM);
-    wait_players(&mut watcher, &["watcher", "xena", "yuri"]);
-    wait_players(&mut xena, &["watcher", "xena", "yuri"]);
-    wait_players(&mut yuri, &["watcher", "xena", "yuri"]);
-    assert_eq!(request(&mut xena, "<MATCH QUEUE='ttt'/>", "match"), "ok");
-    assert_eq!(request(&mut yuri, "<MATCH QUEUE='ttt'/>", "match"), "ok");
-    let (mx, my) = (matched(&mut xena), matched(&mut yuri));
+    let (mx, my) = both_queue_once_all_see_all(&mut watcher, &mut xena, &mut yuri);
 
     // Each opens its channel on its own node and JOINs the id it was told.
     let mut xena_dio = Dio::open(x, "xena");
@@ -326,14 +293,8 @@ fn players_matched_on_two_other_nodes_join_and_play_their_table() {
         (&mut yuri_dio, &mut xena_dio)
     };
     play(&mut [&mut *first, &mut *second], &[4, 0, 2, 1, 6]);
-    assert_eq!(
-        first.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        second.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(first.until_game_over(), Msg::GameOver(0));
+    assert_eq!(second.until_game_over(), Msg::GameOver(0));
 
     // The runner stored the result and told their own nodes
     // (STATS_CHANGED, docs/cluster.md §8), which reloaded it and sent it

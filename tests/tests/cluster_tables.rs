@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use ggzd_e2e::dio::*;
 use ggzd_e2e::*;
 
 #[path = "support/cluster.rs"]
@@ -77,6 +78,77 @@ fn seated(list: &[Listed], desc: &str, name: &str) -> Option<String> {
         .map(|(id, _, _)| id.clone())
 }
 
+/// The id under which `client`'s node lists the table "across" that seats
+/// `name`, once it does.
+fn table_seating(client: &mut Client, name: &str) -> String {
+    let list = wait_tables(client, &format!("{name}'s table"), |l| {
+        seated(l, "across", name).is_some()
+    });
+    seated(&list, "across", name).unwrap()
+}
+
+/// `name` (logged in as `client` on `server`) launches a table with seat 1
+/// open, over a game channel opened first; the game server seats them at 0.
+fn launch_with_channel(server: &TestServer, client: &mut Client, name: &str) -> Dio {
+    let mut dio = Dio::open(server, name);
+    launch(client, "<SEAT NUM='1' TYPE='open'/>");
+    assert_eq!(dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(0));
+    dio
+}
+
+/// ann (`ann_client`, on node `a`) launches a table with seat 1 open, and
+/// bob (`bob_client`, on node `b`) joins it from his node, each over a game
+/// channel opened on their own node. Returns the table's id on b and the
+/// channels of ann and bob.
+fn bob_joins_anns_table(
+    a: &TestServer,
+    ann_client: &mut Client,
+    b: &TestServer,
+    bob_client: &mut Client,
+) -> (String, Dio, Dio) {
+    let ann = launch_with_channel(a, ann_client, "ann");
+    let table = table_seating(bob_client, "ann");
+    let bob = join_with_channel(b, bob_client, "bob", &table, false);
+    (table, ann, bob)
+}
+
+/// As [`bob_joins_anns_table`]; bob is at seat 1 and each has moved once
+/// (ann to the middle, bob to the corner 0).
+fn two_moves_into_a_game_across_nodes(
+    a: &TestServer,
+    ann_client: &mut Client,
+    b: &TestServer,
+    bob_client: &mut Client,
+) -> (String, Dio, Dio) {
+    let (table, mut ann, mut bob) = bob_joins_anns_table(a, ann_client, b, bob_client);
+    assert_eq!(bob.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
+    play(&mut [&mut ann, &mut bob], &[4, 0]);
+    (table, ann, bob)
+}
+
+/// Asks `LIST table` until seat `seat` of a table shows abandoned (held
+/// for its player).
+fn wait_seat_held(client: &mut Client, seat: usize, what: &str) {
+    wait_tables(client, what, |l| {
+        l.iter()
+            .any(|(_, _, seats)| seats.get(seat).is_some_and(|s| s.0 == "abandoned"))
+    });
+}
+
+/// `name` (logged in as `client` on `server`) opens a game channel there
+/// and joins `table`; returns the channel.
+fn join_with_channel(
+    server: &TestServer,
+    client: &mut Client,
+    name: &str,
+    table: &str,
+    spectator: bool,
+) -> Dio {
+    let dio = Dio::open(server, name);
+    join(client, table, spectator);
+    dio
+}
+
 #[test]
 fn tables_are_listed_on_every_node_and_die_with_theirs() {
     let url = database();
@@ -99,10 +171,7 @@ fn tables_are_listed_on_every_node_and_die_with_theirs() {
             })
             .expect("UPDATE table add on another node");
     }
-    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
-        seated(l, "across", "ann").is_some()
-    });
-    let remote_id = seated(&on_b, "across", "ann").unwrap();
+    let remote_id = table_seating(&mut bob, "ann");
     assert_ne!(remote_id, local_id, "shown above the room's local id range");
     let on_c = wait_tables(&mut carl, "ann's table on c", |l| {
         seated(l, "across", "ann").is_some()
@@ -164,19 +233,6 @@ fn tables_are_listed_on_every_node_and_die_with_theirs() {
     assert_eq!(chat_from(&mut bob, "normal", "carl"), "still here");
 }
 
-fn registered_in_room(server: &TestServer, name: &str) -> Client {
-    let mut c = server.connect();
-    assert_eq!(
-        c.login(LoginKind::First, name, Some("pw"), None)
-            .unwrap()
-            .code,
-        "ok"
-    );
-    c.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
-    enter(&mut c, ROOM);
-    c
-}
-
 fn join(client: &mut Client, table: &str, spectator: bool) {
     client
         .send(&format!("<JOIN TABLE='{table}' SPECTATOR='{spectator}'/>"))
@@ -197,25 +253,15 @@ fn leave(client: &mut Client) -> String {
 
 #[test]
 fn a_player_of_another_node_joins_plays_and_is_watched_across_nodes() {
-    use ggzd_e2e::dio::*;
     let url = database();
     let [a, b, c] = zone(&url);
-    let mut ann = registered_in_room(&a, "ann");
-    let mut bob = registered_in_room(&b, "bob");
+    let mut ann = a.registered_in_room("ann", ROOM);
+    let mut bob = b.registered_in_room("bob", ROOM);
     let mut cy = c.guest_in_room("cy", ROOM);
     wait_players(&mut cy, &["ann", "bob", "cy"]);
 
-    let mut ann_dio = Dio::open(&a, "ann");
-    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
-    assert_eq!(ann_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(0));
-
     // bob, on b, joins ann's table on a with his channel opened on b.
-    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
-        seated(l, "across", "ann").is_some()
-    });
-    let table = seated(&on_b, "across", "ann").unwrap();
-    let mut bob_dio = Dio::open(&b, "bob");
-    join(&mut bob, &table, false);
+    let (_, mut ann_dio, mut bob_dio) = bob_joins_anns_table(&a, &mut ann, &b, &mut bob);
     assert_eq!(
         bob_dio.until(|m| matches!(m, Msg::Players(_))),
         Msg::Players(vec![(3, "ann".into()), (3, "bob".into())])
@@ -247,19 +293,12 @@ fn a_player_of_another_node_joins_plays_and_is_watched_across_nodes() {
         at.iter().all(|(_, t)| *t == shown_on_c) && at.len() == 2,
         "{at:?}"
     );
-    let mut cy_dio = Dio::open(&c, "cy");
-    join(&mut cy, &shown_on_c, true);
+    let mut cy_dio = join_with_channel(&c, &mut cy, "cy", &shown_on_c, true);
 
     // ann wins on the rising diagonal: 4, 2, 6 against 0, 1.
     play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0, 2, 1, 6]);
-    assert_eq!(
-        ann_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(ann_dio.until_game_over(), Msg::GameOver(0));
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
     assert_eq!(
         cy_dio.until(|m| matches!(m, Msg::Move { square: 6, .. })),
         Msg::Move {
@@ -300,23 +339,13 @@ fn a_player_of_another_node_joins_plays_and_is_watched_across_nodes() {
 
 #[test]
 fn a_killed_table_node_ends_the_game_for_players_of_other_nodes() {
-    use ggzd_e2e::dio::*;
     let url = database();
     let [a, b, c] = zone(&url);
     let mut ann = a.guest_in_room("ann", ROOM);
     let mut bob = b.guest_in_room("bob", ROOM);
     let mut cy = c.guest_in_room("cy", ROOM);
-    let mut ann_dio = Dio::open(&a, "ann");
-    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
-    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
-    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
-        seated(l, "across", "ann").is_some()
-    });
-    let mut bob_dio = Dio::open(&b, "bob");
-    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
-    assert_eq!(bob_dio.until(|m| matches!(m, Msg::Seat(_))), Msg::Seat(1));
     // Mid-game.
-    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+    let (_, _ann_dio, mut bob_dio) = two_moves_into_a_game_across_nodes(&a, &mut ann, &b, &mut bob);
 
     a.signal(libc::SIGKILL);
     // bob is told the table ended, and his relayed channel closes.
@@ -342,57 +371,28 @@ fn a_killed_table_node_ends_the_game_for_players_of_other_nodes() {
 
 #[test]
 fn a_dropped_player_logs_in_on_another_node_and_takes_the_held_seat_back() {
-    use ggzd_e2e::dio::*;
     let url = database();
     let [a, b, _c] = zone(&url);
     let mut ann = a.guest_in_room("ann", ROOM);
     let mut bob = b.guest_in_room("bob", ROOM);
-    let mut ann_dio = Dio::open(&a, "ann");
-    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
-    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
-    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
-        seated(l, "across", "ann").is_some()
-    });
-    let table = seated(&on_b, "across", "ann").unwrap();
-    let mut bob_dio = Dio::open(&b, "bob");
-    join(&mut bob, &table, false);
-    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+    let (table, ann_dio, mut bob_dio) =
+        two_moves_into_a_game_across_nodes(&a, &mut ann, &b, &mut bob);
 
     // ann's client dies mid-game: her seat on a is held for her.
     drop(ann);
     drop(ann_dio);
-    wait_tables(&mut bob, "ann's seat held", |l| {
-        l.iter()
-            .any(|(_, _, seats)| seats.first().is_some_and(|s| s.0 == "abandoned"))
-    });
+    wait_seat_held(&mut bob, 0, "ann's seat held");
     // She logs in again on b (once a has freed her name) and joins.
-    let deadline = Instant::now() + SLOW;
-    let mut ann = loop {
-        let mut client = b.connect();
-        let code = client
-            .login(LoginKind::Guest, "ann", None, None)
-            .unwrap()
-            .code;
-        if code == "ok" {
-            client.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
-            enter(&mut client, ROOM);
-            break client;
-        }
-        assert!(Instant::now() < deadline, "ann still refused: {code}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let mut ann_dio = Dio::open(&b, "ann");
-    join(&mut ann, &table, false);
+    let mut ann = guest_once_free(&b, "ann");
+    enter(&mut ann, ROOM);
+    let mut ann_dio = join_with_channel(&b, &mut ann, "ann", &table, false);
     let Msg::Sync { cells, .. } = ann_dio.until(|m| matches!(m, Msg::Sync { .. })) else {
         unreachable!()
     };
     assert_eq!((cells[4], cells[0]), (0, 1), "the board came back");
     // They play it out, both from b: ann completes the middle column.
     play(&mut [&mut ann_dio, &mut bob_dio], &[1, 8, 7]);
-    assert_eq!(
-        bob_dio.until(|m| matches!(m, Msg::GameOver(_))),
-        Msg::GameOver(0)
-    );
+    assert_eq!(bob_dio.until_game_over(), Msg::GameOver(0));
 }
 
 /// Waits for the lobby UPDATE saying `name` now watches a table.
@@ -408,30 +408,28 @@ fn spectator_joined(client: &mut Client, name: &str) {
         .unwrap_or_else(|e| panic!("no UPDATE of {name} watching: {e}"));
 }
 
+/// The seats of the INFO answer to `request`.
+fn info_seats(client: &mut Client, request: &str) -> Vec<String> {
+    client.send(request).unwrap();
+    let info = client.recv_until(SLOW, |e| e.is("INFO")).unwrap();
+    info.children_named("PLAYERINFO")
+        .filter_map(|p| p.attr("SEAT").map(str::to_string))
+        .collect()
+}
+
 #[test]
 fn table_chat_and_info_reach_the_table_across_nodes() {
-    use ggzd_e2e::dio::*;
     let url = database();
     let [a, b, c] = zone(&url);
     let mut ann = a.guest_in_room("ann", ROOM);
     let mut bob = b.guest_in_room("bob", ROOM);
     let mut cy = c.guest_in_room("cy", ROOM);
     let mut dan = c.guest_in_room("dan", ROOM);
-    let mut ann_dio = Dio::open(&a, "ann");
-    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
-    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
 
     // bob (on b) sits at ann's table on a; cy (on c) watches it.
-    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
-        seated(l, "across", "ann").is_some()
-    });
-    let _bob_dio = Dio::open(&b, "bob");
-    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
-    let on_c = wait_tables(&mut cy, "bob seated, seen on c", |l| {
-        seated(l, "across", "bob").is_some()
-    });
-    let _cy_dio = Dio::open(&c, "cy");
-    join(&mut cy, &seated(&on_c, "across", "bob").unwrap(), true);
+    let _channels = bob_joins_anns_table(&a, &mut ann, &b, &mut bob);
+    let on_c = table_seating(&mut cy, "bob");
+    let _cy_dio = join_with_channel(&c, &mut cy, "cy", &on_c, true);
     spectator_joined(&mut ann, "cy");
 
     // A line of bob's reaches the table's node and everyone at the
@@ -465,69 +463,31 @@ fn table_chat_and_info_reach_the_table_across_nodes() {
     );
 
     // INFO at another node's table lists the seats the table's node knows.
-    bob.send("<INFO/>").unwrap();
-    let info = bob.recv_until(SLOW, |e| e.is("INFO")).unwrap();
-    let seats: Vec<&str> = info
-        .children_named("PLAYERINFO")
-        .filter_map(|p| p.attr("SEAT"))
-        .collect();
-    assert_eq!(seats, vec!["0", "1"]);
-    bob.send("<INFO SEAT='1'/>").unwrap();
-    let info = bob.recv_until(SLOW, |e| e.is("INFO")).unwrap();
-    let seats: Vec<&str> = info
-        .children_named("PLAYERINFO")
-        .filter_map(|p| p.attr("SEAT"))
-        .collect();
-    assert_eq!(seats, vec!["1"]);
+    assert_eq!(info_seats(&mut bob, "<INFO/>"), vec!["0", "1"]);
+    assert_eq!(info_seats(&mut bob, "<INFO SEAT='1'/>"), vec!["1"]);
 }
 
 #[test]
 fn ggz_takes_a_seat_held_on_another_node_back_by_itself() {
-    use ggzd_e2e::dio::*;
-    use std::process::{Command, Stdio};
+    use ggzd_e2e::ggz_script::{ggz_ended_ok, spawn_ggz_script};
     let url = database();
     let [a, b, c] = zone(&url);
     let mut ann = a.guest_in_room("ann", ROOM);
     let mut bob = b.guest_in_room("bob", ROOM);
     let mut cy = c.guest_in_room("cy", ROOM);
-    let mut ann_dio = Dio::open(&a, "ann");
-    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
-    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
-    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
-        seated(l, "across", "ann").is_some()
-    });
-    let mut bob_dio = Dio::open(&b, "bob");
-    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
-    play(&mut [&mut ann_dio, &mut bob_dio], &[4, 0]);
+    let (_, mut ann_dio, bob_dio) = two_moves_into_a_game_across_nodes(&a, &mut ann, &b, &mut bob);
 
     // bob's client dies mid-game: a holds his seat, and c sees it held.
     drop(bob);
     drop(bob_dio);
-    wait_tables(&mut cy, "bob's seat held, seen on c", |l| {
-        l.iter()
-            .any(|(_, _, seats)| seats.get(1).is_some_and(|s| s.0 == "abandoned"))
-    });
+    wait_seat_held(&mut cy, 1, "bob's seat held, seen on c");
 
     // bob comes back with `ggz` on c, whose script only plays: the room,
     // the channel and the JOIN come from the REJOIN that c sends. Until b
     // has freed his name the login is refused: ggz is started again.
     let deadline = Instant::now() + SLOW;
     let ggz = 'started: loop {
-        let mut ggz = Command::new(bin("ggz"))
-            .args(["--script", "--timeout", "60", "--name", "bob"])
-            .arg(c.addr.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start ggz");
-        {
-            use std::io::Write;
-            let mut stdin = ggz.stdin.take().expect("stdin");
-            stdin
-                .write_all(b"/wait your turn\n/move 9\n/result\n")
-                .expect("script");
-        }
+        let mut ggz = spawn_ggz_script(c.addr, "bob", "60", b"/wait your turn\n/move 9\n/result\n");
         loop {
             let back = ann.recv_until(Duration::from_secs(1), |e| {
                 e.is("UPDATE")
@@ -558,17 +518,8 @@ fn ggz_takes_a_seat_held_on_another_node_back_by_itself() {
         // A trunk server asks again once both seats are back.
         ann_dio.until(|m| *m == Msg::ReqMove);
     }
-    for square in [1, 7] {
-        ann_dio.until(|m| *m == Msg::ReqMove);
-        ann_dio.send_move(square);
-        assert_eq!(
-            ann_dio.until(|m| matches!(m, Msg::RspMove(_))),
-            Msg::RspMove(0)
-        );
-    }
-    let out = ggz.wait_with_output().expect("ggz ends");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    ann_dio.moves_accepted(&[1, 7]);
+    let stdout = ggz_ended_ok(ggz);
     assert!(stdout.contains("taking it back"), "{stdout}");
     assert!(
         stdout.contains("result: game over: X (ann) wins - you lost"),
@@ -593,10 +544,7 @@ fn a_join_the_frozen_table_node_never_answers_fails_after_its_deadline() {
     let mut bob = b.guest_in_room("bob", ROOM);
     let _ann_game = open_game_channel(&a, "ann");
     launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
-    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
-        seated(l, "across", "ann").is_some()
-    });
-    let table = seated(&on_b, "across", "ann").unwrap();
+    let table = table_seating(&mut bob, "ann");
 
     // a is frozen (not dead: b still has its link and its heartbeat is
     // young enough). bob's JOIN is forwarded and never answered.
@@ -624,44 +572,18 @@ fn a_join_the_frozen_table_node_never_answers_fails_after_its_deadline() {
 
 #[test]
 fn a_browser_game_channel_is_relayed_to_the_tables_node() {
-    use ggzd_e2e::dio::*;
-    use tungstenite::client::IntoClientRequest;
+    use ggzd_e2e::web_channel::{web_addr, ws_game_channel};
     let url = database();
     let [a, b] = pair_with(&url, "[web]\nlisten = \"127.0.0.1:0\"\n");
-    let web: std::net::SocketAddr = b
-        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
-        .and_then(|line| {
-            line.rsplit("ws://")
-                .next()
-                .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
-        })
-        .expect("web address");
+    let web = web_addr(&b);
     let mut ann = a.guest_in_room("ann", ROOM);
     let mut bob = b.guest_in_room("bob", ROOM);
-    let mut ann_dio = Dio::open(&a, "ann");
-    launch(&mut ann, "<SEAT NUM='1' TYPE='open'/>");
-    ann_dio.until(|m| matches!(m, Msg::Seat(_)));
-    let on_b = wait_tables(&mut bob, "ann's table on b", |l| {
-        seated(l, "across", "ann").is_some()
-    });
+    let mut ann_dio = launch_with_channel(&a, &mut ann, "ann");
+    let table = table_seating(&mut bob, "ann");
 
     // bob's game channel is a WebSocket on b; the table is on a.
-    let stream = std::net::TcpStream::connect(web).unwrap();
-    stream.set_read_timeout(Some(SLOW)).unwrap();
-    let upgrade = format!("ws://{web}/ws").into_client_request().unwrap();
-    let (mut channel, _) = tungstenite::client(upgrade, stream).expect("handshake");
-    channel
-        .send(tungstenite::Message::text(
-            "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='bob' />\n</SESSION>\n",
-        ))
-        .unwrap();
-    let mut seen = String::new();
-    while !seen.contains("</SESSION>") {
-        if let tungstenite::Message::Text(t) = channel.read().expect("channel answer") {
-            seen.push_str(&t);
-        }
-    }
-    join(&mut bob, &seated(&on_b, "across", "ann").unwrap(), false);
+    let mut channel = ws_game_channel(web, "bob", SLOW);
+    join(&mut bob, &table, false);
 
     // ann moves; the game server's bytes reach the browser on b, up to
     // its own turn.

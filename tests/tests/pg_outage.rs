@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use ggzd_e2e::dio::*;
 use ggzd_e2e::metrics::{metrics_addr, scrape};
+use ggzd_e2e::tables::{join_as_player, launch_open_table};
 use ggzd_e2e::*;
 
 /// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
@@ -23,14 +24,6 @@ fn cluster() -> &'static ggzd_pgtest::Cluster {
 fn login_code(server: &TestServer, kind: LoginKind, name: &str, password: &str) -> String {
     let mut c = server.connect();
     c.login(kind, name, Some(password), None).unwrap().code
-}
-
-fn registered_in_room(server: &TestServer, name: &str) -> Client {
-    let mut c = server.connect();
-    let reply = c.login(LoginKind::First, name, Some("pw"), None).unwrap();
-    assert_eq!(reply.code, "ok", "registration of {name}");
-    enter(&mut c, ROOM);
-    c
 }
 
 /// `from` says `text` in the room and `to` hears it.
@@ -57,34 +50,15 @@ fn chat_and_games_go_on_while_postgres_is_down_and_all_recovers() {
     });
     let metrics = metrics_addr(&server);
     assert!(scrape(metrics).contains("\nggzd_store_up 1\n"));
-    let mut alice = registered_in_room(&server, "alice");
-    let mut bob = registered_in_room(&server, "bob");
+    let mut alice = server.registered_in_room("alice", ROOM);
+    let mut bob = server.registered_in_room("bob", ROOM);
     assert_eq!(login_code(&server, LoginKind::First, "carol", "pw"), "ok");
 
     // A TicTacToe game under way.
     let mut alice_dio = Dio::open(&server, "alice");
-    alice
-        .send(
-            "<LAUNCH>\n<TABLE GAME='0' SEATS='2'>\n<DESC>outage</DESC>\n\
-             <SEAT NUM='0' TYPE='open'/>\n<SEAT NUM='1' TYPE='open'/>\n</TABLE>\n</LAUNCH>\n",
-        )
-        .unwrap();
-    assert_eq!(result_code(&mut alice, "launch"), "ok");
-    let table = alice
-        .recv_until(TIMEOUT, |e| e.is("JOIN"))
-        .unwrap()
-        .attr("TABLE")
-        .unwrap()
-        .to_string();
+    let table = launch_open_table(&mut alice, "outage");
     let mut bob_dio = Dio::open(&server, "bob");
-    assert_eq!(
-        request(
-            &mut bob,
-            &format!("<JOIN TABLE='{table}' SPECTATOR='false'/>"),
-            "join"
-        ),
-        "ok"
-    );
+    join_as_player(&mut bob, &table);
     bob_dio.until(|m| matches!(m, Msg::Seat(_)));
     play(&mut [&mut alice_dio, &mut bob_dio], &[4, 0]);
     chat(&mut alice, &mut bob, "before");

@@ -4,6 +4,7 @@
 //! logging in again, and the board comes back over the new game channel.
 
 use ggzd_e2e::dio::*;
+use ggzd_e2e::tables::launch_open_table;
 use ggzd_e2e::*;
 
 /// Room 1 is the repository's Tic-Tac-Toe room; game 0 is TicTacToe.
@@ -20,19 +21,7 @@ fn server(grace: u32) -> TestServer {
 /// channels; returns the table id.
 fn table_for_two(server: &TestServer, alice: &mut Client, bob: &mut Client) -> (String, Dio, Dio) {
     let alice_dio = Dio::open(server, "alice");
-    alice
-        .send(
-            "<LAUNCH><TABLE GAME='0' SEATS='2'><DESC>rejoin</DESC>\
-             <SEAT NUM='0' TYPE='open'/><SEAT NUM='1' TYPE='open'/></TABLE></LAUNCH>",
-        )
-        .unwrap();
-    assert_eq!(result_code(alice, "launch"), "ok");
-    let table = alice
-        .recv_until(TIMEOUT, |e| e.is("JOIN"))
-        .unwrap()
-        .attr("TABLE")
-        .unwrap()
-        .to_string();
+    let table = launch_open_table(alice, "rejoin");
     let bob_dio = Dio::open(server, "bob");
     assert_eq!(
         request(bob, &format!("<JOIN TABLE='{table}'/>"), "join"),
@@ -259,7 +248,7 @@ fn an_original_client_gets_no_rejoin_but_may_join_its_abandoned_seat() {
 
 #[test]
 fn ggz_takes_its_held_seat_back_by_itself_and_plays_on() {
-    use std::process::{Command, Stdio};
+    use ggzd_e2e::ggz_script::{ggz_ended_ok, spawn_ggz_script};
     let server = server(600);
     let mut alice = server.guest_in_room("alice", ROOM);
     let mut bob = server.guest_in_room("bob", ROOM);
@@ -272,21 +261,12 @@ fn ggz_takes_its_held_seat_back_by_itself_and_plays_on() {
     // bob comes back with `ggz`, whose script only plays: entering the
     // room, the channel and the JOIN come from the REJOIN. Its squares
     // count from 1.
-    let mut ggz = Command::new(bin("ggz"))
-        .args(["--script", "--timeout", "20", "--name", "bob"])
-        .arg(server.addr.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ggz");
-    {
-        use std::io::Write;
-        let mut stdin = ggz.stdin.take().expect("stdin");
-        stdin
-            .write_all(b"/wait your turn\n/move 9\n/result\n")
-            .expect("script");
-    }
+    let ggz = spawn_ggz_script(
+        server.addr,
+        "bob",
+        "20",
+        b"/wait your turn\n/move 9\n/result\n",
+    );
     if ttt_server::sends_seats() {
         alice_dio.until(|m| matches!(m, Msg::Players(p) if p[1] == (3, "bob".into())));
     } else {
@@ -296,17 +276,8 @@ fn ggz_takes_its_held_seat_back_by_itself_and_plays_on() {
         // skipped it).
         alice_dio.until(|m| *m == Msg::ReqMove);
     }
-    for square in [1, 7] {
-        alice_dio.until(|m| *m == Msg::ReqMove);
-        alice_dio.send_move(square);
-        assert_eq!(
-            alice_dio.until(|m| matches!(m, Msg::RspMove(_))),
-            Msg::RspMove(0)
-        );
-    }
-    let out = ggz.wait_with_output().expect("ggz ends");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    alice_dio.moves_accepted(&[1, 7]);
+    let stdout = ggz_ended_ok(ggz);
     assert!(stdout.contains("taking it back"), "{stdout}");
     // A trunk server sends no MSG_SEAT: ggz then knows its mark from the
     // table, silently.
@@ -321,19 +292,12 @@ fn ggz_takes_its_held_seat_back_by_itself_and_plays_on() {
 
 #[test]
 fn a_browser_game_channel_that_closes_leaves_the_seat_held() {
-    use tungstenite::client::IntoClientRequest;
+    use ggzd_e2e::web_channel::{web_addr, ws_game_channel};
     let server = TestServer::start_with(ServerOptions {
         extra_config: "[web]\nlisten = \"127.0.0.1:0\"\n[rejoin]\ngrace = 600\n".into(),
         ..Default::default()
     });
-    let web: std::net::SocketAddr = server
-        .wait_for_log("WebSocket clients at ws://", TIMEOUT)
-        .and_then(|line| {
-            line.rsplit("ws://")
-                .next()
-                .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
-        })
-        .expect("web address");
+    let web = web_addr(&server);
     let mut alice = server.guest_in_room("alice", ROOM);
     let mut alice_dio = Dio::open(&server, "alice");
     alice
@@ -347,21 +311,7 @@ fn a_browser_game_channel_that_closes_leaves_the_seat_held() {
     enter(&mut bob, ROOM);
 
     // bob's game channel is a WebSocket, relayed by ggzd.
-    let stream = std::net::TcpStream::connect(web).unwrap();
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let upgrade = format!("ws://{web}/ws").into_client_request().unwrap();
-    let (mut channel, _) = tungstenite::client(upgrade, stream).expect("handshake");
-    channel
-        .send(tungstenite::Message::text(
-            "<?xml version='1.0' encoding='UTF-8'?>\n<SESSION>\n<CHANNEL ID='bob' />\n</SESSION>\n",
-        ))
-        .unwrap();
-    let mut seen = String::new();
-    while !seen.contains("</SESSION>") {
-        if let tungstenite::Message::Text(t) = channel.read().expect("channel answer") {
-            seen.push_str(&t);
-        }
-    }
+    let mut channel = ws_game_channel(web, "bob", TIMEOUT);
     assert_eq!(request(&mut bob, "<JOIN TABLE='1'/>", "join"), "ok");
     alice_dio.until(|m| *m == Msg::ReqMove);
     playing(&mut alice);

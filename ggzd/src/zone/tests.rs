@@ -253,6 +253,7 @@ mod cluster;
 mod cluster_player;
 mod cluster_queue;
 mod cluster_stats;
+mod cluster_support;
 mod cluster_tables;
 mod extensions;
 mod matchmaking;

@@ -15,20 +15,34 @@ pub fn database() -> String {
     ggzd_pgtest::fresh_database("cluster")
 }
 
-/// Node `name` of the zone on database `url`.
-pub fn node(url: &str, name: &str) -> TestServer {
+/// Node `name` of the zone on database `url`, taking a peer silent for
+/// `dead_after` seconds for dead, with `extra` in its config and its rooms
+/// from `rooms` (the repository's if none).
+fn start_node(
+    url: &str,
+    name: &str,
+    dead_after: u32,
+    extra: &str,
+    rooms: Option<&std::path::Path>,
+) -> TestServer {
     let server = TestServer::start_with(ServerOptions {
         extra_config: format!(
             "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
              [cluster]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\n\
-             heartbeat = 1\ndead_after = 4\n"
+             heartbeat = 1\ndead_after = {dead_after}\n{extra}"
         ),
+        rooms_dir: rooms.map(|r| r.to_path_buf()),
         ..ServerOptions::default()
     });
     server
         .wait_for_log("cluster: node", TIMEOUT)
         .unwrap_or_else(|| panic!("node {name} did not join:\n{}", server.log()));
     server
+}
+
+/// Node `name` of the zone on database `url`.
+pub fn node(url: &str, name: &str) -> TestServer {
+    start_node(url, name, 4, "", None)
 }
 
 /// Waits until `server` has a link up to each of `peers`.
@@ -43,15 +57,35 @@ pub fn wait_links(server: &TestServer, peers: &[&str]) {
     }
 }
 
+/// Waits until nodes a, b and c are linked with each other.
+fn linked(nodes: [TestServer; 3]) -> [TestServer; 3] {
+    let [a, b, c] = &nodes;
+    wait_links(a, &["b", "c"]);
+    wait_links(b, &["a", "c"]);
+    wait_links(c, &["a", "b"]);
+    nodes
+}
+
 /// Three nodes a, b and c, linked with each other.
 pub fn zone(url: &str) -> [TestServer; 3] {
-    let a = node(url, "a");
-    let b = node(url, "b");
-    let c = node(url, "c");
-    wait_links(&a, &["b", "c"]);
-    wait_links(&b, &["a", "c"]);
-    wait_links(&c, &["a", "b"]);
-    [a, b, c]
+    linked([node(url, "a"), node(url, "b"), node(url, "c")])
+}
+
+/// Three nodes as [`zone`], with their rooms from `rooms`.
+pub fn zone_in(url: &str, rooms: &std::path::Path) -> [TestServer; 3] {
+    linked([
+        node_in(url, "a", rooms),
+        node_in(url, "b", rooms),
+        node_in(url, "c", rooms),
+    ])
+}
+
+/// Three nodes as [`zone`], whose rooms ([`queue_rooms`], written below
+/// `tmp`) have matchmaking queue `ttt` in room 1.
+pub fn queue_zone(url: &str, tmp: &TempDir) -> [TestServer; 3] {
+    let rooms = tmp.path().join("rooms");
+    queue_rooms(&rooms);
+    zone_in(url, &rooms)
 }
 
 /// The names `LIST player` shows in the client's room, sorted.
@@ -111,19 +145,36 @@ pub fn login(server: &TestServer, kind: LoginKind, name: &str, password: Option<
 /// A registered login on `server`. Its name may still be held for a
 /// moment by a session that just ended on another node: that is retried.
 pub fn registered(server: &TestServer, name: &str) -> Client {
+    login_once_free(server, LoginKind::Normal, name, Some("pw"), |code| {
+        assert_eq!(code, "already logged in", "login of {name}")
+    })
+}
+
+/// A guest login of `name` on `server`, retried (as [`registered`]) while
+/// another node still holds the name.
+pub fn guest_once_free(server: &TestServer, name: &str) -> Client {
+    login_once_free(server, LoginKind::Guest, name, None, |_| {})
+}
+
+/// Logs `name` in on `server` until it is let in, its MOTD consumed;
+/// `refused` checks the code of each refusal.
+fn login_once_free(
+    server: &TestServer,
+    kind: LoginKind,
+    name: &str,
+    password: Option<&str>,
+    refused: impl Fn(&str),
+) -> Client {
     let deadline = Instant::now() + SLOW;
     loop {
         let mut c = server.connect();
-        let code = c
-            .login(LoginKind::Normal, name, Some("pw"), None)
-            .unwrap()
-            .code;
+        let code = c.login(kind, name, password, None).unwrap().code;
         if code == "ok" {
             c.recv_until(TIMEOUT, |e| e.is("MOTD")).unwrap();
             return c;
         }
-        assert_eq!(code, "already logged in", "login of {name}");
-        assert!(Instant::now() < deadline, "{name} still refused");
+        refused(&code);
+        assert!(Instant::now() < deadline, "{name} still refused: {code}");
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -138,21 +189,8 @@ pub fn slow_to_die_pair(url: &str) -> [TestServer; 2] {
 
 /// Nodes a and b as [`slow_to_die_pair`], b with `b_extra` in its config.
 pub fn pair_with(url: &str, b_extra: &str) -> [TestServer; 2] {
-    let node = |name: &str, extra: &str| {
-        let server = TestServer::start_with(ServerOptions {
-            extra_config: format!(
-                "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
-                 [cluster]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\n\
-                 heartbeat = 1\ndead_after = 120\n{extra}"
-            ),
-            ..ServerOptions::default()
-        });
-        server
-            .wait_for_log("cluster: node", TIMEOUT)
-            .unwrap_or_else(|| panic!("node {name} did not join:\n{}", server.log()));
-        server
-    };
-    let (a, b) = (node("a", ""), node("b", b_extra));
+    let a = start_node(url, "a", 120, "", None);
+    let b = start_node(url, "b", 120, b_extra, None);
     wait_links(&a, &["b"]);
     wait_links(&b, &["a"]);
     [a, b]
@@ -214,19 +252,7 @@ pub fn wait_log_count(server: &TestServer, needle: &str, n: usize) {
 
 /// Node `name` of the zone on database `url`, with its rooms from `rooms`.
 pub fn node_in(url: &str, name: &str, rooms: &std::path::Path) -> TestServer {
-    let server = TestServer::start_with(ServerOptions {
-        extra_config: format!(
-            "[database]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
-             [cluster]\nnode = \"{name}\"\nlisten = \"127.0.0.1:0\"\n\
-             heartbeat = 1\ndead_after = 4\n"
-        ),
-        rooms_dir: Some(rooms.to_path_buf()),
-        ..ServerOptions::default()
-    });
-    server
-        .wait_for_log("cluster: node", TIMEOUT)
-        .unwrap_or_else(|| panic!("node {name} did not join:\n{}", server.log()));
-    server
+    start_node(url, name, 4, "", Some(rooms))
 }
 
 /// The lobby and a Tic-Tac-Toe room (`ttt`, room 1) with queue `ttt`

@@ -17,16 +17,7 @@ use tungstenite::{Message, WebSocket};
 /// Read timeout once connected: the waits poll with it.
 pub const POLL: Duration = Duration::from_millis(200);
 
-/// The `ws://` address the server logged for its web listener.
-pub fn web_addr(server: &ggzd_e2e::TestServer) -> SocketAddr {
-    let line = server
-        .wait_for_log("WebSocket clients at ws", TIMEOUT)
-        .expect("web listener line");
-    line.rsplit("://")
-        .next()
-        .and_then(|a| a.trim().trim_end_matches("/ws").parse().ok())
-        .expect("web address")
-}
+pub use ggzd_e2e::web_channel::web_addr;
 
 /// A blocking TCP connection to `to` whose source address is `from` (any
 /// 127/8 address reaches a server on 127.0.0.1 on Linux).

@@ -1,42 +1,21 @@
 //! The zone as a cluster node: remote players in rooms and lists, chat
 //! across nodes, name claims, dead nodes (docs/cluster.md).
 
+use super::cluster_support::{remote_guest, standard_node as node};
 use super::*;
-use crate::cluster::{LinkMsg, Outbound, PlayerInfo};
-
-fn node() -> World {
-    let mut w = World::standard();
-    w.zone.enable_cluster("a", 7);
-    w
-}
+use crate::cluster::{LinkMsg, Outbound};
 
 fn remote(name: &str, room: Option<&str>) -> LinkMsg {
-    LinkMsg::Player(PlayerInfo {
-        name: name.into(),
-        room: room.map(str::to_string),
-        guest: true,
-        perms: perms::GUEST,
-        lag: 1,
-        at_table: false,
-        table: -1,
-        stats: None,
-    })
-}
-
-impl World {
-    fn hear(&mut self, node: &str, msg: LinkMsg) {
-        self.zone
-            .on_cluster_msg(node, msg, self.now, &mut self.sink);
-    }
+    LinkMsg::Player(remote_guest(name, room))
 }
 
 #[test]
 fn a_remote_player_is_listed_counted_and_announced_like_a_local_one() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
-    w.hear("b", remote("Bob", None));
+    w.hear_from("b", remote("Bob", None));
     assert!(w.sink.take(kim).is_empty(), "not in a room yet");
-    w.hear("b", remote("Bob", Some("chat")));
+    w.hear_from("b", remote("Bob", Some("chat")));
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("ACTION='add'") && out.contains("ID='Bob'") && out.contains("FROMROOM='-1'"),
@@ -56,29 +35,29 @@ fn a_remote_player_is_listed_counted_and_announced_like_a_local_one() {
     );
 
     // Moving to the lobby is a delete here, naming where it went.
-    w.hear("b", remote("Bob", Some("entry")));
+    w.hear_from("b", remote("Bob", Some("entry")));
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("ACTION='delete'") && out.contains("TOROOM='0'"),
         "{out}"
     );
-    w.hear("b", remote("Bob", Some("chat")));
+    w.hear_from("b", remote("Bob", Some("chat")));
     w.sink.take(kim);
     // A new lag class is shown as a local player's is.
     let mut slow = remote("Bob", Some("chat"));
     if let LinkMsg::Player(p) = &mut slow {
         p.lag = 4;
     }
-    w.hear("b", slow);
+    w.hear_from("b", slow);
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("ACTION='lag'") && out.contains("LAG='4'"),
         "{out}"
     );
     // A logout from another node than Bob's changes nothing.
-    w.hear("c", LinkMsg::Gone { name: "bob".into() });
+    w.hear_from("c", LinkMsg::Gone { name: "bob".into() });
     assert!(w.sink.take(kim).is_empty());
-    w.hear("b", LinkMsg::Gone { name: "bob".into() });
+    w.hear_from("b", LinkMsg::Gone { name: "bob".into() });
     assert!(w.sink.take(kim).concat().contains("ACTION='delete'"));
     assert_eq!(w.zone.remote_player_count(), 0);
 }
@@ -113,7 +92,7 @@ fn chat_crosses_nodes_both_ways() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
     let lee = w.guest_in("lee", 0);
-    w.hear("b", remote("Bob", Some("chat")));
+    w.hear_from("b", remote("Bob", Some("chat")));
     w.sink.take(kim);
     w.sink.cluster.clear();
 
@@ -141,7 +120,7 @@ fn chat_crosses_nodes_both_ways() {
         )]
     );
 
-    w.hear(
+    w.hear_from(
         "b",
         LinkMsg::RoomChat {
             room: "chat".into(),
@@ -151,7 +130,7 @@ fn chat_crosses_nodes_both_ways() {
     );
     assert!(w.sink.take(kim).concat().contains("FROM='Bob'"));
     assert!(w.sink.take(lee).is_empty(), "another room");
-    w.hear(
+    w.hear_from(
         "b",
         LinkMsg::Private {
             from: "Bob".into(),
@@ -160,7 +139,7 @@ fn chat_crosses_nodes_both_ways() {
         },
     );
     assert!(w.sink.take(lee).concat().contains("TYPE='beep'"));
-    w.hear(
+    w.hear_from(
         "c",
         LinkMsg::Announce {
             from: "boss".into(),
@@ -175,16 +154,16 @@ fn chat_crosses_nodes_both_ways() {
 fn a_dead_node_and_a_stale_snapshot_take_their_players_away() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
-    w.hear("b", remote("Bob", Some("chat")));
-    w.hear("b", remote("Ben", Some("chat")));
-    w.hear("c", remote("Cid", Some("chat")));
+    w.hear_from("b", remote("Bob", Some("chat")));
+    w.hear_from("b", remote("Ben", Some("chat")));
+    w.hear_from("c", remote("Cid", Some("chat")));
     w.sink.take(kim);
 
     // b says HELLO again and lists only Ben: Bob is gone.
     w.zone.on_cluster_hello("b");
-    w.hear("b", remote("Ben", Some("chat")));
+    w.hear_from("b", remote("Ben", Some("chat")));
     assert!(w.sink.take(kim).is_empty(), "Ben did not move");
-    w.hear("b", LinkMsg::SnapshotEnd);
+    w.hear_from("b", LinkMsg::SnapshotEnd);
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("ID='Bob'") && !out.contains("ID='Ben'"),
@@ -203,7 +182,7 @@ fn a_dead_node_and_a_stale_snapshot_take_their_players_away() {
 #[test]
 fn a_name_held_on_another_node_is_refused_and_claims_are_kept_or_freed() {
     let mut w = node();
-    w.hear("b", remote("Bob", None));
+    w.hear_from("b", remote("Bob", None));
     let conn = w.connect();
     w.send(conn, "<LOGIN TYPE='guest'><NAME>bob</NAME></LOGIN>");
     w.finish_login(LoginOutcome::GuestChecked { registered: false });

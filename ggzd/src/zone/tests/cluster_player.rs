@@ -2,23 +2,14 @@
 //! shown in `LIST player` and `UPDATE player stats` as a local player's,
 //! and a local player's changes told to the other nodes.
 
-use super::*;
+use super::cluster_support::{remote_guest, standard_node as node};
 use crate::cluster::codec::PlayerStats;
 use crate::cluster::{LinkMsg, Outbound, PlayerInfo};
 
-fn node() -> World {
-    let mut w = World::standard();
-    w.zone.enable_cluster("a", 7);
-    w
-}
-
+/// Bob, registered on node b, at b's table `table` (none if negative).
 fn seated(table: i32, wins: u32) -> LinkMsg {
     LinkMsg::Player(PlayerInfo {
-        name: "Bob".into(),
-        room: Some("chat".into()),
         guest: false,
-        perms: perms::GUEST,
-        lag: 1,
         at_table: table >= 0,
         table,
         stats: Some(PlayerStats {
@@ -26,6 +17,7 @@ fn seated(table: i32, wins: u32) -> LinkMsg {
             rating: Some(1510),
             highscore: None,
         }),
+        ..remote_guest("Bob", Some("chat"))
     })
 }
 
@@ -33,7 +25,7 @@ fn seated(table: i32, wins: u32) -> LinkMsg {
 fn a_remote_players_table_and_stats_are_listed_and_updated() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
-    w.zone.on_cluster_msg("b", seated(4, 1), w.now, &mut w.sink);
+    w.hear_from("b", seated(4, 1));
     w.sink.take(kim);
     w.send(kim, "<LIST TYPE='player'/>");
     let list = w.sink.take(kim).concat();
@@ -49,16 +41,14 @@ fn a_remote_players_table_and_stats_are_listed_and_updated() {
     // seats Bob, no id of this node's is shown (docs/cluster.md §8).
     assert!(bob.contains("TABLE='-1'"), "{bob}");
     // New stats after a game: the room hears it as for a local player.
-    w.zone
-        .on_cluster_msg("b", seated(-1, 2), w.now, &mut w.sink);
+    w.hear_from("b", seated(-1, 2));
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("ACTION='stats'") && out.contains("WINS='2'"),
         "{out}"
     );
     // The same again is no news.
-    w.zone
-        .on_cluster_msg("b", seated(-1, 2), w.now, &mut w.sink);
+    w.hear_from("b", seated(-1, 2));
     assert!(w.sink.take(kim).is_empty());
 }
 
@@ -66,13 +56,12 @@ fn a_remote_players_table_and_stats_are_listed_and_updated() {
 fn private_chat_to_a_remote_player_follows_its_table() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
-    w.zone.on_cluster_msg("b", seated(3, 0), w.now, &mut w.sink);
+    w.hear_from("b", seated(3, 0));
     w.sink.take(kim);
     w.send(kim, "<CHAT TYPE='private' TO='Bob'>hi</CHAT>");
     assert!(w.sink.take(kim).concat().contains("CODE='at table'"));
     // Bob stood up: his node says so, and the rule follows.
-    w.zone
-        .on_cluster_msg("b", seated(-1, 0), w.now, &mut w.sink);
+    w.hear_from("b", seated(-1, 0));
     w.sink.cluster.clear();
     w.send(kim, "<CHAT TYPE='private' TO='Bob'>hi</CHAT>");
     assert!(w.sink.take(kim).concat().contains("CODE='ok'"));

@@ -3,24 +3,16 @@
 //! a node that does not run the queue forwards, re-sends to a new runner,
 //! and tells its player when the runner says MATCHED.
 
-use ggzdmod::wire::{GameState, LaunchSeat, ToGame, ToServer};
+use ggzdmod::wire::{GameState, ToServer};
 
-use super::matchmaking::{fire_due, world};
+use super::cluster_support::remote_guest;
+use super::matchmaking::{fire_due, the_table_reserved_for, world};
 use super::*;
-use crate::cluster::{LinkMsg, Outbound, PlayerInfo};
+use crate::cluster::{LinkMsg, Outbound};
 use crate::matchmaking::desc::tests::queue;
 
 fn remote(name: &str, room: &str) -> LinkMsg {
-    LinkMsg::Player(PlayerInfo {
-        name: name.into(),
-        room: Some(room.into()),
-        guest: true,
-        perms: perms::GUEST,
-        lag: 1,
-        at_table: false,
-        table: -1,
-        stats: None,
-    })
+    LinkMsg::Player(remote_guest(name, Some(room)))
 }
 
 fn ticket(name: &str) -> LinkMsg {
@@ -51,39 +43,18 @@ fn the_runner_matches_a_remote_ticket_and_tells_its_node() {
             }))
     );
     let ann = w.guest_in("ann", 1);
-    w.zone
-        .on_cluster_msg("b", remote("Bob", "play"), w.now, &mut w.sink);
+    w.hear_from("b", remote("Bob", "play"));
     // A ticket of a player the runner does not know is ignored.
-    w.zone
-        .on_cluster_msg("b", ticket("Nobody"), w.now, &mut w.sink);
-    w.zone
-        .on_cluster_msg("b", ticket("Bob"), w.now, &mut w.sink);
+    w.hear_from("b", ticket("Nobody"));
+    w.hear_from("b", ticket("Bob"));
     w.send(ann, "<MATCH QUEUE='ttt'/>");
     w.sink.take(ann);
     w.now += Duration::from_secs(5);
     fire_due(&mut w);
 
-    let [(serial, spec)] = w.sink.spawned.as_slice() else {
-        panic!("one table: {:?}", w.sink.spawned.len());
-    };
-    let serial = *serial;
-    let ToGame::Launch { seats, .. } = &spec.launch else {
-        panic!("{:?}", spec.launch);
-    };
-    assert_eq!(
-        seats,
-        &[
-            LaunchSeat::Reserved("Bob".into()),
-            LaunchSeat::Reserved("ann".into())
-        ]
-    );
+    let serial = the_table_reserved_for(&w, &["Bob", "ann"]);
     w.sink.cluster.clear();
-    w.zone.on_table_event(
-        serial,
-        TableEvent::Message(ToServer::State(GameState::Waiting)),
-        w.now,
-        &mut w.sink,
-    );
+    w.game(serial, ToServer::State(GameState::Waiting));
     assert!(w.sink.take(ann).concat().contains("<MATCHED QUEUE='ttt'"));
     let told: Vec<&Outbound> = w
         .sink
@@ -139,34 +110,18 @@ fn a_ticket_is_forwarded_kept_and_sent_again_to_a_new_runner() {
             .count()
     };
     assert_eq!(sent(&w, "b"), 0);
-    w.zone.on_cluster_msg(
-        "b",
-        LinkMsg::QueueRunner {
-            queues: vec!["ttt".into()],
-        },
-        w.now,
-        &mut w.sink,
-    );
+    w.runner_of_ttt_is("b");
     assert_eq!(sent(&w, "b"), 1);
     // b dies; c takes over and hears of kim's ticket too.
     w.zone.on_cluster_node_gone("b", w.now, &mut w.sink);
-    w.zone.on_cluster_msg(
-        "c",
-        LinkMsg::QueueRunner {
-            queues: vec!["ttt".into()],
-        },
-        w.now,
-        &mut w.sink,
-    );
+    w.runner_of_ttt_is("c");
     assert_eq!(sent(&w, "c"), 1);
     // c's table 3 is shown here as 11 (above the room's 10 local ids); a
     // local table 3 would be another one.
-    w.zone
-        .on_cluster_msg("c", matched_table(3, "kim"), w.now, &mut w.sink);
+    w.hear_from("c", matched_table(3, "kim"));
     w.sink.take(kim);
     // c's MATCHED reaches kim as a local match would, with this node's id.
-    w.zone
-        .on_cluster_msg("c", matched_msg(3, "kim"), w.now, &mut w.sink);
+    w.hear_from("c", matched_msg(3, "kim"));
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("<MATCHED QUEUE='ttt' ROOM='1' TABLE='11' SEAT='1'/>")
@@ -177,9 +132,7 @@ fn a_ticket_is_forwarded_kept_and_sent_again_to_a_new_runner() {
     );
     // JOIN of that id is the cross-node JOIN of c's table 3, and the
     // seat reserved for kim counts as free for her.
-    let channel = w.connect();
-    w.send(channel, "<CHANNEL ID='kim'/></SESSION>");
-    w.sink.take(channel);
+    w.channel_for("kim");
     w.sink.cluster.clear();
     w.send(kim, "<JOIN TABLE='11'/>");
     let answer = w.sink.take(kim).concat();
@@ -194,14 +147,7 @@ fn a_ticket_is_forwarded_kept_and_sent_again_to_a_new_runner() {
         answer
     );
     // The match took the ticket: a later runner hears nothing of it.
-    w.zone.on_cluster_msg(
-        "d",
-        LinkMsg::QueueRunner {
-            queues: vec!["ttt".into()],
-        },
-        w.now,
-        &mut w.sink,
-    );
+    w.runner_of_ttt_is("d");
     assert_eq!(sent(&w, "d"), 0);
 }
 
@@ -241,22 +187,13 @@ fn matched_msg(id: i32, name: &str) -> LinkMsg {
 fn a_matched_naming_a_table_this_node_does_not_know_is_dropped() {
     let mut w = node();
     let kim = w.guest_in("kim", 1);
-    w.zone.on_cluster_msg(
-        "c",
-        LinkMsg::QueueRunner {
-            queues: vec!["ttt".into()],
-        },
-        w.now,
-        &mut w.sink,
-    );
+    w.runner_of_ttt_is("c");
     w.send(kim, "<MATCH QUEUE='ttt'/>");
     w.sink.take(kim);
     // Another node's table of that number is not c's.
-    w.zone
-        .on_cluster_msg("d", matched_table(3, "kim"), w.now, &mut w.sink);
+    w.hear_from("d", matched_table(3, "kim"));
     w.sink.take(kim);
-    w.zone
-        .on_cluster_msg("c", matched_msg(3, "kim"), w.now, &mut w.sink);
+    w.hear_from("c", matched_msg(3, "kim"));
     let out = w.sink.take(kim).concat();
     assert!(
         !out.contains("MATCHED") && !out.contains("is yours"),
@@ -265,28 +202,14 @@ fn a_matched_naming_a_table_this_node_does_not_know_is_dropped() {
     // The ticket ended with the match all the same: nothing to re-send.
     w.zone.on_cluster_node_gone("c", w.now, &mut w.sink);
     w.sink.cluster.clear();
-    w.zone.on_cluster_msg(
-        "e",
-        LinkMsg::QueueRunner {
-            queues: vec!["ttt".into()],
-        },
-        w.now,
-        &mut w.sink,
-    );
+    w.runner_of_ttt_is("e");
     assert!(w.sink.cluster.is_empty(), "{:?}", w.sink.cluster);
 }
 
 #[test]
 fn a_ticket_the_runner_refuses_ends_here_and_its_player_is_told() {
     let mut w = node();
-    w.zone.on_cluster_msg(
-        "c",
-        LinkMsg::QueueRunner {
-            queues: vec!["ttt".into()],
-        },
-        w.now,
-        &mut w.sink,
-    );
+    w.runner_of_ttt_is("c");
     let kim = w.guest_in("kim", 1);
     w.send(kim, "<MATCH QUEUE='ttt'/>");
     w.sink.take(kim);
@@ -294,29 +217,21 @@ fn a_ticket_the_runner_refuses_ends_here_and_its_player_is_told() {
         queue: Some("ttt".into()),
         name: "kim".into(),
     };
-    w.zone
-        .on_cluster_msg("c", refusal.clone(), w.now, &mut w.sink);
+    w.hear_from("c", refusal.clone());
     let out = w.sink.take(kim).concat();
     assert!(
         out.contains("TYPE='private'") && out.contains("did not take your ticket"),
         "{out}"
     );
     // Told once: the ticket is gone, a second refusal says nothing.
-    w.zone.on_cluster_msg("c", refusal, w.now, &mut w.sink);
+    w.hear_from("c", refusal);
     assert!(w.sink.take(kim).concat().is_empty());
 }
 
 #[test]
 fn a_cancel_or_leaving_the_room_ends_a_forwarded_ticket_at_the_runner() {
     let mut w = node();
-    w.zone.on_cluster_msg(
-        "b",
-        LinkMsg::QueueRunner {
-            queues: vec!["ttt".into()],
-        },
-        w.now,
-        &mut w.sink,
-    );
+    w.runner_of_ttt_is("b");
     let kim = w.guest_in("kim", 1);
     w.send(kim, "<MATCH QUEUE='ttt'/>");
     w.send(kim, "<MATCH_CANCEL QUEUE='ttt'/>");
@@ -345,10 +260,8 @@ fn a_remote_player_left_out_of_a_snapshot_takes_its_ticket_along() {
     w.zone
         .cluster_queues_held(vec!["ttt".into()], w.now, &mut w.sink);
     let ann = w.guest_in("ann", 1);
-    w.zone
-        .on_cluster_msg("b", remote("Bob", "play"), w.now, &mut w.sink);
-    w.zone
-        .on_cluster_msg("b", ticket("Bob"), w.now, &mut w.sink);
+    w.hear_from("b", remote("Bob", "play"));
+    w.hear_from("b", ticket("Bob"));
     let waiting = |w: &mut World| {
         w.send(ann, "<LIST TYPE='queue'/>");
         let out = w.sink.take(ann).concat();
@@ -360,7 +273,6 @@ fn a_remote_player_left_out_of_a_snapshot_takes_its_ticket_along() {
     assert_eq!(waiting(&mut w).as_deref(), Some("1"));
     // b's link is rebuilt and its snapshot no longer lists Bob.
     w.zone.on_cluster_hello("b");
-    w.zone
-        .on_cluster_msg("b", LinkMsg::SnapshotEnd, w.now, &mut w.sink);
+    w.hear_from("b", LinkMsg::SnapshotEnd);
     assert_eq!(waiting(&mut w).as_deref(), Some("0"));
 }

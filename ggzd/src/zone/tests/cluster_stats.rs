@@ -3,6 +3,7 @@
 //! reads the statistics again on a worker and shows them as for a game of
 //! its own.
 
+use super::cluster_support::remote_guest;
 use super::rejoin::world;
 use super::*;
 use crate::cluster::{LinkMsg, Outbound, PlayerInfo};
@@ -10,14 +11,10 @@ use crate::store::StatsRecord;
 
 fn remote_bob(room: &str) -> LinkMsg {
     LinkMsg::Player(PlayerInfo {
-        name: "Bob".into(),
-        room: Some(room.into()),
         guest: false,
-        perms: perms::GUEST,
-        lag: 1,
         at_table: true,
         table: 1,
-        stats: None,
+        ..remote_guest("Bob", Some(room))
     })
 }
 
@@ -32,8 +29,7 @@ fn wins(n: u32) -> StatsRecord {
 fn the_table_node_tells_each_remote_players_node_and_nobody_else() {
     let mut w = world();
     w.zone.enable_cluster("a", 7);
-    w.zone
-        .on_cluster_msg("b", remote_bob("ttt"), w.now, &mut w.sink);
+    w.hear_from("b", remote_bob("ttt"));
     w.sink.cluster.clear();
     // Bob (of b), a bot, and a name nobody has: only b hears, once.
     let updated = vec![
@@ -73,7 +69,7 @@ fn the_players_node_reads_the_stats_again_and_shows_them() {
             player: player.into(),
             game: game.into(),
         };
-        w.zone.on_cluster_msg("a", news, w.now, &mut w.sink);
+        w.hear_from("a", news);
     }
     assert!(w.sink.jobs.is_empty());
 
@@ -82,7 +78,7 @@ fn the_players_node_reads_the_stats_again_and_shows_them() {
         player: "bob".into(),
         game: "TicTacToe".into(),
     };
-    w.zone.on_cluster_msg("a", news, w.now, &mut w.sink);
+    w.hear_from("a", news);
     let Some(Job::ReloadStats { handle, game }) = w.sink.jobs.pop() else {
         panic!("a stats job, not {:?}", w.sink.jobs);
     };

@@ -3,29 +3,10 @@
 //! answer turned into a relayed channel, LEAVE sent on, the end of a
 //! remote table or of its node told to the players at it.
 
+use super::cluster_support::{remote_guest, standard_node as node};
 use super::*;
 use crate::cluster::tables::{SeatKind, SeatState, TableState};
-use crate::cluster::{LinkMsg, Outbound, PlayerInfo};
-
-fn node() -> World {
-    let mut w = World::standard();
-    w.zone.enable_cluster("a", 7);
-    w
-}
-
-impl World {
-    fn hear_from(&mut self, node: &str, msg: LinkMsg) {
-        self.zone
-            .on_cluster_msg(node, msg, self.now, &mut self.sink);
-    }
-
-    fn channel_for(&mut self, name: &str) -> ConnId {
-        let channel = self.connect();
-        self.send(channel, &format!("<CHANNEL ID='{name}'/></SESSION>"));
-        self.sink.take(channel);
-        channel
-    }
-}
+use crate::cluster::{LinkMsg, Outbound};
 
 fn remote_table(id: u32, seats: &[(SeatKind, Option<&str>)]) -> TableState {
     TableState {
@@ -198,21 +179,7 @@ fn refusals_deadlines_and_a_dead_node() {
     assert!(w.sink.take(kim).concat().contains("CODE='join fail'"));
 
     // Seated, then b dies: told, left, the tables deleted.
-    w.channel_for("kim");
-    w.sink.cluster.clear();
-    w.send(kim, "<JOIN TABLE='2' SPECTATOR='false'/>");
-    let Some(Outbound::To(_, LinkMsg::JoinRequest { req, .. })) = w.sink.cluster.pop() else {
-        panic!("no JOIN_REQUEST");
-    };
-    w.hear_from(
-        "b",
-        LinkMsg::JoinAnswer {
-            req,
-            code: 0,
-            token: [3; 16],
-        },
-    );
-    w.sink.take(kim);
+    w.seated_at_remote_table(kim, "kim", 2, "b", [3; 16]);
     w.zone.on_cluster_node_gone("b", w.now, &mut w.sink);
     let out = w.sink.take(kim).concat();
     assert!(
@@ -230,19 +197,7 @@ fn refusals_deadlines_and_a_dead_node() {
 fn a_join_from_another_node_gets_a_token_only_for_a_seat_it_may_take() {
     let mut w = node();
     // No such table here.
-    w.hear_from(
-        "b",
-        LinkMsg::Player(PlayerInfo {
-            name: "bob".into(),
-            room: Some("chat".into()),
-            guest: true,
-            perms: perms::GUEST,
-            lag: 1,
-            at_table: false,
-            table: -1,
-            stats: None,
-        }),
-    );
+    w.hear_from("b", LinkMsg::Player(remote_guest("bob", Some("chat"))));
     w.sink.cluster.clear();
     w.hear_from(
         "b",
@@ -279,21 +234,7 @@ fn a_player_booted_by_the_tables_node_is_told() {
     let kim = w.guest_in("kim", 1);
     let open = [(SeatKind::Player, Some("ann")), (SeatKind::Open, None)];
     w.hear_from("b", LinkMsg::Table(remote_table(6, &open)));
-    w.channel_for("kim");
-    w.sink.cluster.clear();
-    w.send(kim, "<JOIN TABLE='1' SPECTATOR='false'/>");
-    let Some(Outbound::To(_, LinkMsg::JoinRequest { req, .. })) = w.sink.cluster.pop() else {
-        panic!("no JOIN_REQUEST");
-    };
-    w.hear_from(
-        "b",
-        LinkMsg::JoinAnswer {
-            req,
-            code: 0,
-            token: [2; 16],
-        },
-    );
-    w.sink.take(kim);
+    w.seated_at_remote_table(kim, "kim", 1, "b", [2; 16]);
     // Another node's word, or another table's, changes nothing.
     let lost = |id| LinkMsg::SeatLost {
         player: "KIM".into(),
@@ -357,19 +298,7 @@ fn the_tables_node_sends_its_tables_and_seats_players_of_other_nodes() {
     );
 
     // cy of node b watches: a token, then its relay seats it.
-    w.hear_from(
-        "b",
-        LinkMsg::Player(PlayerInfo {
-            name: "cy".into(),
-            room: Some("ttt".into()),
-            guest: true,
-            perms: perms::GUEST,
-            lag: 1,
-            at_table: false,
-            table: -1,
-            stats: None,
-        }),
-    );
+    w.hear_from("b", LinkMsg::Player(remote_guest("cy", Some("ttt"))));
     let ask = |spectator| LinkMsg::JoinRequest {
         req: 4,
         player: "cy".into(),
@@ -454,22 +383,7 @@ fn table_chat_and_info_of_a_player_at_a_remote_table_go_through_its_node() {
     let kim = w.guest_in("kim", 1);
     let ann = [(SeatKind::Player, Some("ann")), (SeatKind::Open, None)];
     w.hear_from("b", LinkMsg::Table(remote_table(4, &ann)));
-    w.channel_for("kim");
-    w.sink.cluster.clear();
-    w.send(kim, "<JOIN TABLE='1' SPECTATOR='false'/>");
-    let req = match w.sink.cluster.as_slice() {
-        [Outbound::To(_, LinkMsg::JoinRequest { req, .. })] => *req,
-        other => panic!("{other:?}"),
-    };
-    w.hear_from(
-        "b",
-        LinkMsg::JoinAnswer {
-            req,
-            code: 0,
-            token: [5; 16],
-        },
-    );
-    w.sink.take(kim);
+    w.seated_at_remote_table(kim, "kim", 1, "b", [5; 16]);
     w.sink.cluster.clear();
 
     // kim's table chat is answered here and goes to b, not to anyone here.

@@ -42,6 +42,35 @@ pub(super) fn world(q: crate::matchmaking::QueueDesc) -> World {
 }
 
 /// Fires every matchmaking timer that is due by `w.now`.
+/// Guests ann and bob enter room 1 and ask for queue `ttt`; a second
+/// later its round is due and runs.
+fn ann_and_bob_queue_for_a_round(w: &mut World) -> (ConnId, ConnId) {
+    let a = w.guest_in("ann", 1);
+    let b = w.guest_in("bob", 1);
+    w.send(a, "<MATCH QUEUE='ttt'/>");
+    w.send(b, "<MATCH QUEUE='ttt'/>");
+    w.now += Duration::from_secs(1);
+    fire_due(w);
+    (a, b)
+}
+
+/// The one table launched so far, after checking that its seats are
+/// reserved for `names`, in that order.
+pub(super) fn the_table_reserved_for(w: &World, names: &[&str]) -> TableSerial {
+    let [(serial, spec)] = w.sink.spawned.as_slice() else {
+        panic!("one table: {:?}", w.sink.spawned.len());
+    };
+    let ToGame::Launch { seats, .. } = &spec.launch else {
+        panic!("{:?}", spec.launch);
+    };
+    let reserved: Vec<LaunchSeat> = names
+        .iter()
+        .map(|n| LaunchSeat::Reserved((*n).into()))
+        .collect();
+    assert_eq!(seats, &reserved);
+    *serial
+}
+
 pub(super) fn fire_due(w: &mut World) {
     let due: Vec<(Instant, TimerKey)> = w
         .sink
@@ -130,20 +159,7 @@ fn a_round_launches_a_table_with_reserved_seats_and_tells_the_players() {
     assert!(w.sink.spawned.is_empty(), "no round before its interval");
     w.now += Duration::from_secs(1);
     fire_due(&mut w);
-    let [(serial, spec)] = w.sink.spawned.as_slice() else {
-        panic!("one table: {:?}", w.sink.spawned.len());
-    };
-    let serial = *serial;
-    let ToGame::Launch { seats, .. } = &spec.launch else {
-        panic!("{:?}", spec.launch);
-    };
-    assert_eq!(
-        seats,
-        &[
-            LaunchSeat::Reserved("ann".into()),
-            LaunchSeat::Reserved("bob".into())
-        ]
-    );
+    let serial = the_table_reserved_for(&w, &["ann", "bob"]);
     // Nothing until the game server is ready; then the room's UPDATE, and
     // MATCHED plus a private line for each.
     assert!(w.sink.take(a).is_empty());
@@ -179,12 +195,7 @@ fn no_shows_end_the_table_and_cool_down() {
     q.no_show = Duration::from_secs(5);
     q.cooldown = Duration::from_secs(60);
     let mut w = world(q);
-    let a = w.guest_in("ann", 1);
-    let b = w.guest_in("bob", 1);
-    w.send(a, "<MATCH QUEUE='ttt'/>");
-    w.send(b, "<MATCH QUEUE='ttt'/>");
-    w.now += Duration::from_secs(1);
-    fire_due(&mut w);
+    let (a, b) = ann_and_bob_queue_for_a_round(&mut w);
     let serial = w.sink.spawned[0].0;
     w.zone.on_table_event(
         serial,
@@ -246,12 +257,7 @@ fn the_prespawn_key_of_a_queue_room_serves_its_rounds_tables() {
     };
     // The lobby offers no queue, so nothing is kept warm for it.
     assert!(key.argv[0].ends_with("ggzd-tictactoe"), "{key:?}");
-    let a = w.guest_in("ann", 1);
-    let b = w.guest_in("bob", 1);
-    w.send(a, "<MATCH QUEUE='ttt'/>");
-    w.send(b, "<MATCH QUEUE='ttt'/>");
-    w.now += Duration::from_secs(1);
-    fire_due(&mut w);
+    ann_and_bob_queue_for_a_round(&mut w);
     let [(_, spec)] = w.sink.spawned.as_slice() else {
         panic!("one table: {:?}", w.sink.spawned.len());
     };
