@@ -194,6 +194,14 @@ impl Relay {
             }
             return Some(due);
         }
+        if self.paused.is_none() && self.closable() {
+            // Every command came in before the deadline, as a client with
+            // a command delay sends them, but the clock passed the
+            // deadline only after they were applied (their frames carry
+            // the time of their read): the turn closes now. Without this
+            // the relay would sleep until the pause threshold.
+            return Some(now);
+        }
         // Past due, the turn waits for commands, which wake us anyway;
         // time matters again when the wait becomes a pause, and while
         // paused, when the first laggard is to be dropped.
@@ -800,8 +808,14 @@ impl Relay {
         self.out.push(Out::Record(EVENT_TURN, Rc::clone(&frame)));
         self.keep(frame);
         self.open = open.saturating_add(1);
-        self.due = Some(now + self.cfg.turn);
+        self.due = Some(grid::next_slot(due, self.cfg.turn, now));
         true
+    }
+
+    /// Whether the open turn closes once it is due: someone plays, and
+    /// every player's command is in.
+    fn closable(&self) -> bool {
+        self.seats.iter().any(SeatState::playing) && self.all_commands_in()
     }
 
     /// Whether every connected player's command for the open turn is in.
@@ -890,7 +904,8 @@ impl Relay {
                 let frame = rc(&FromRelay::Resumed);
                 self.broadcast(&frame);
                 // The turn that waited is not closed at once: everyone gets
-                // a full turn after the pause.
+                // a full turn after the pause, and the grid of due times
+                // starts again from there (docs/lockstep.md §3.8).
                 self.due = Some(now + cfg_turn);
             }
             (Some(p), false) if *p == laggards => {}
@@ -924,6 +939,8 @@ fn minority<T: PartialEq>(reports: &[(usize, T)]) -> Vec<u8> {
         .map(|(i, _)| seat_byte(*i))
         .collect()
 }
+
+mod grid;
 
 #[cfg(test)]
 mod tests;

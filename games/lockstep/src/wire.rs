@@ -517,28 +517,45 @@ pub fn decode_from_relay(kind: u8, body: &[u8]) -> Result<FromRelay, WireError> 
 /// Builds one frame: reserves the length, lets `fill` write type and body,
 /// then patches the length in.
 fn frame(kind: u8, fill: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let mut out = vec![0, 0, 0, 0, kind];
-    fill(&mut out);
-    let len = u32::try_from(out.len() - LEN_BYTES).unwrap_or(u32::MAX);
-    out.splice(..LEN_BYTES, len.to_be_bytes());
+    let mut out = Vec::new();
+    append_frame(&mut out, kind, fill);
     out
+}
+
+/// Appends one frame to `out`: its length, filled in once the body is.
+fn append_frame(out: &mut Vec<u8>, kind: u8, fill: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0, 0, 0, 0, kind]);
+    fill(out);
+    let len = u32::try_from(out.len() - at - LEN_BYTES).unwrap_or(u32::MAX);
+    if let Some(field) = out.get_mut(at..at + LEN_BYTES) {
+        field.copy_from_slice(&len.to_be_bytes());
+    }
 }
 
 /// Encodes a client frame. Callers keep bodies within the relay's limits.
 pub fn encode_to_relay(msg: &ToRelay) -> Vec<u8> {
+    let mut out = Vec::new();
+    append_to_relay(msg, &mut out);
+    out
+}
+
+/// Encodes a client frame at the end of `out`, so that several frames go
+/// out in one write from one buffer.
+pub fn append_to_relay(msg: &ToRelay, out: &mut Vec<u8>) {
     use client_type::*;
     match msg {
-        ToRelay::Setup(bytes) => frame(SETUP, |o| o.extend_from_slice(bytes)),
-        ToRelay::Ready(r) => frame(READY, |o| o.push(u8::from(*r))),
-        ToRelay::Command { turn, body } => frame(COMMAND, |o| {
+        ToRelay::Setup(bytes) => append_frame(out, SETUP, |o| o.extend_from_slice(bytes)),
+        ToRelay::Ready(r) => append_frame(out, READY, |o| o.push(u8::from(*r))),
+        ToRelay::Command { turn, body } => append_frame(out, COMMAND, |o| {
             o.extend_from_slice(&turn.to_be_bytes());
             o.extend_from_slice(body);
         }),
-        ToRelay::Hash { turn, hash } => frame(HASH, |o| {
+        ToRelay::Hash { turn, hash } => append_frame(out, HASH, |o| {
             o.extend_from_slice(&turn.to_be_bytes());
             o.extend_from_slice(hash);
         }),
-        ToRelay::Outcome { turn, results } => frame(OUTCOME, |o| {
+        ToRelay::Outcome { turn, results } => append_frame(out, OUTCOME, |o| {
             o.extend_from_slice(&turn.to_be_bytes());
             o.extend_from_slice(results);
         }),
@@ -727,6 +744,34 @@ mod tests {
             let (kind, body) = s.next_frame().unwrap().unwrap();
             assert_eq!(decode_to_relay(kind, &body).unwrap(), msg);
         }
+    }
+
+    #[test]
+    fn frames_appended_to_one_buffer_split_back_in_order() {
+        let hash = ToRelay::Hash {
+            turn: 4,
+            hash: vec![7; 8],
+        };
+        let command = ToRelay::Command {
+            turn: 6,
+            body: vec![1],
+        };
+        let mut out = b"left".to_vec();
+        append_to_relay(&hash, &mut out);
+        append_to_relay(&command, &mut out);
+        let framed = out.split_off(4);
+        assert_eq!(out, b"left");
+        assert_eq!(
+            framed,
+            [encode_to_relay(&hash), encode_to_relay(&command)].concat()
+        );
+        let mut s = Splitter::new(64);
+        s.push(&framed);
+        for msg in [hash, command] {
+            let (kind, body) = s.next_frame().unwrap().unwrap();
+            assert_eq!(decode_to_relay(kind, &body).unwrap(), msg);
+        }
+        assert_eq!(s.next_frame().unwrap(), None);
     }
 
     #[test]

@@ -7,11 +7,8 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 use std::time::Instant;
 
+use libc::c_short;
 use nix::errno::Errno;
-use nix::poll::PollFd;
-use nix::poll::PollFlags;
-use nix::poll::PollTimeout;
-use nix::poll::poll;
 use nix::sys::socket::MsgFlags;
 use nix::sys::socket::recv;
 
@@ -39,6 +36,7 @@ use super::bot_name;
 use super::non_empty;
 use super::place;
 use super::player_stream;
+use super::poll;
 
 impl Game {
     // ----- events ---------------------------------------------------------
@@ -94,8 +92,9 @@ impl Game {
     }
 
     /// Waits for the next event for at most `timeout` (`None`: no limit).
-    /// Returns `Ok(None)` when the time ran out; useful for games with
-    /// timers.
+    /// Returns `Ok(None)` when the time ran out, never before (on Linux
+    /// the wait is timed in nanoseconds, elsewhere in whole milliseconds
+    /// rounded up); useful for games with timers.
     pub fn next_event_timeout(
         &mut self,
         timeout: Option<Duration>,
@@ -105,17 +104,7 @@ impl Game {
             if let Some(ev) = self.poll_event()? {
                 return Ok(Some(ev));
             }
-            let wait = match deadline {
-                None => PollTimeout::NONE,
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    // Round up: poll(2) counts whole milliseconds, and a
-                    // wait cut short by the fraction wakes the caller before
-                    // its deadline only to wait again for the rest.
-                    let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128);
-                    PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
-                }
-            };
+            let wait = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let ready = self.wait_ready(wait)?;
             let Some((ctl_ready, data)) = ready else {
                 return Ok(None);
@@ -128,8 +117,10 @@ impl Game {
                     continue;
                 }
             }
-            for place in data {
-                if self.check_readable(place) {
+            for (place, revents) in data {
+                // Plain POLLIN: bytes are waiting, and the peer's end of
+                // file (if any) comes after them; no probe needed.
+                if poll::only_data(revents) || self.check_readable(place) {
                     self.events.push_back(match place {
                         Place::Seat(seat) => Event::PlayerData { seat },
                         Place::Spectator(spectator) => Event::SpectatorData { spectator },
@@ -143,7 +134,9 @@ impl Game {
     /// A peer at end of file stays "readable" forever; without this, a game
     /// would spin on data events until ggzd's seat change arrives. So once
     /// nothing but the end of file is left, it is reported one last time
-    /// and the socket is no longer watched.
+    /// and the socket is no longer watched. The probe (one `recv` with
+    /// `MSG_PEEK`) is made only when poll reported more than plain data
+    /// (see `poll::only_data`).
     fn check_readable(&mut self, place: Place) -> bool {
         let (stream, hung_up) = match place {
             Place::Seat(i) => match self.seats.get_mut(i) {
@@ -183,39 +176,43 @@ impl Game {
 
     /// Polls the control socket and every player and spectator socket.
     /// `None` on timeout; otherwise whether the control socket is ready and
-    /// which places have data.
+    /// which places are, with what poll reported for each.
     #[allow(clippy::type_complexity)]
-    fn wait_ready(&self, wait: PollTimeout) -> Result<Option<(bool, Vec<Place>)>, Error> {
+    fn wait_ready(
+        &self,
+        wait: Option<Duration>,
+    ) -> Result<Option<(bool, Vec<(Place, c_short)>)>, Error> {
         let mut places = Vec::new();
-        let mut fds = vec![PollFd::new(self.ctl.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![poll::entry(self.ctl.as_raw_fd(), poll::WATCH_CONTROL)];
         for (i, seat) in self.seats.iter().enumerate() {
             if let (Some(s), false) = (&seat.stream, seat.hung_up) {
                 places.push(Place::Seat(i));
-                fds.push(PollFd::new(s.as_fd(), PollFlags::POLLIN));
+                fds.push(poll::entry(s.as_raw_fd(), poll::WATCH_PEER));
             }
         }
         for (i, slot) in self.spectators.iter().enumerate() {
             if let Some(s) = slot.as_ref().filter(|s| !s.hung_up) {
                 places.push(Place::Spectator(i));
-                fds.push(PollFd::new(s.stream.as_fd(), PollFlags::POLLIN));
+                fds.push(poll::entry(s.stream.as_raw_fd(), poll::WATCH_PEER));
             }
         }
-        let n = match poll(&mut fds, wait) {
+        let n = match poll::wait(&mut fds, wait) {
             Ok(n) => n,
             // A signal handler ran; let the caller's loop re-check.
-            Err(Errno::EINTR) => return Ok(Some((false, Vec::new()))),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                return Ok(Some((false, Vec::new())));
+            }
             Err(e) => return Err(e.into()),
         };
         if n == 0 {
             return Ok(None);
         }
-        let ready = |fd: &PollFd<'_>| fd.revents().is_some_and(|r| !r.is_empty());
         let mut it = fds.iter();
-        let ctl_ready = it.next().is_some_and(ready);
+        let ctl_ready = it.next().is_some_and(|fd| fd.revents != 0);
         let data = it
             .zip(places)
-            .filter(|(fd, _)| ready(fd))
-            .map(|(_, p)| p)
+            .filter(|(fd, _)| fd.revents != 0)
+            .map(|(fd, p)| (p, fd.revents))
             .collect();
         Ok(Some((ctl_ready, data)))
     }

@@ -82,6 +82,7 @@ mod control;
 mod error;
 mod event;
 mod eventlog;
+mod poll;
 mod report;
 mod seats;
 

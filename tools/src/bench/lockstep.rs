@@ -1,25 +1,57 @@
 //! `lockstep`: M tables of P players of the lockstep relay
 //! (`ggzd-lockstep`, docs/lockstep.md) running turns at once.
 //!
-//! Every table is launched and filled, each player sends READY, and the
-//! game runs: a player answers each master packet with a hash, and sends
-//! its command for the next turn one turn length after the master packet
-//! arrived, as a client that plays in time does. The relay closes a turn
-//! when it is due and every command is in, so with this pacing it closes
-//! as soon as the last command arrives.
+//! **Setup.** Every table is launched and filled. Tables start spread over
+//! one turn length, as tables opened by people at independent moments
+//! would: once every player is seated, table t's players send their READY
+//! when the clock reaches t/M of a turn (modulo the turn length). The
+//! relay's turns are due on a grid
+//! from its start (docs/lockstep.md §3.4), so each table keeps that phase,
+//! and the M tables' turns fall evenly over the turn instead of in the
+//! bursts the setup's batches would give them.
 //!
-//! Reported: turns delivered per second (master packets, counted once per
-//! table), the master-packet latency from the last command of a turn being
-//! sent to each player receiving that turn's master packet (measured at
-//! the clients: two loopback hops and the relay's work), and the CPU of
-//! the game servers per table (from `/proc`, over the measured window).
+//! **Play.** The players are real lockstep clients with a command delay
+//! of D turns (`--command-delay`, default 2): at `CAUGHT_UP` each sends
+//! its commands for the first D turns; when the master packet of turn n
+//! arrives it sends, in one write, its hash of turn n and its command for
+//! turn n + D. Frames are real and so are hashes: each player folds every
+//! master packet it receives into an FNV-1a hash (its "state"), so the
+//! players agree and the relay compares real values.
+//!
+//! **Measured** (issue 13's "master-packet latency from the last command
+//! to broadcast"): a master packet cannot be broadcast before its turn is
+//! due, so its latency runs from the later of (its turn's last command
+//! being sent, its turn being due) to each player receiving it. That is
+//! the transit of the last command if it came late, and otherwise the
+//! relay's wake-up at the deadline, its work and the packet's transit.
+//! Due times are the relay's own, not a guess: turn 0 is due one turn
+//! length after the start, and turn n + 1 at the first slot of the grid
+//! after turn n closed, which the master packet's timing data (whole
+//! milliseconds from the start to the close) gives exactly, since slots
+//! are whole milliseconds apart. The start, in the generator's clock
+//! (`CLOCK_MONOTONIC`, shared with the relay), lies between `lo`, when the
+//! table's last READY was sent, and `hi`, the earliest of `CAUGHT_UP`'s
+//! arrival and every master packet's arrival less its timing data.
+//! `master_*` counts from `lo + due`, so it never understates;
+//! `master_lower_*` counts from `hi + due`, so it never overstates; the
+//! gap between them is at most `start_window_*` (hi − lo per table). A
+//! table that paused (its grid then starts again at a moment the clients
+//! cannot see) is measured no further (`turns_unmeasured`).
+//!
+//! Also reported: turns delivered per second (master packets, counted
+//! once per table), the CPU of the game servers per table (from `/proc`,
+//! over the measured window), and how many tables share the busiest
+//! millisecond of the turn.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::fs;
 use std::io;
+use std::ops::Range;
 use std::time::Duration;
 
-use lockstep::wire::{FromRelay, ToRelay, decode_from_relay, encode_to_relay};
+use lockstep::relay::COMMAND_WINDOW;
+use lockstep::wire::{FromRelay, ToRelay, append_to_relay, decode_from_relay, encode_to_relay};
 
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Failures, Target};
@@ -42,10 +74,22 @@ pub struct LockstepOptions {
     pub secs: f64,
     /// Name prefix (names are PREFIX + 5 digits).
     pub prefix: String,
+    /// Turns ahead a player sends its command for (at least 1; at most
+    /// one more than the relay's window allows).
+    pub command_delay: u32,
 }
 
-/// Hash every bench client reports: they run no engine, so they agree.
-const HASH: [u8; 8] = [0; 8];
+const MS: u64 = 1_000_000;
+
+/// FNV-1a, folded over every master packet a player received.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fold(hash: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(hash, |h, b| (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME))
+}
 
 #[derive(Debug)]
 struct Seat {
@@ -54,6 +98,21 @@ struct Seat {
     channel: Option<ClientId>,
     channel_ready: bool,
     joined: bool,
+    /// The player's state: every master packet so far, hashed.
+    hash: u64,
+}
+
+/// A turn not yet received by every player.
+#[derive(Debug)]
+struct Turn {
+    turn: u32,
+    /// When its last command was sent (0: the bench sent none).
+    sent: u64,
+    /// When it was due, in ns from the relay's start (known once its
+    /// master packet first arrived).
+    due: Option<u64>,
+    /// Players that received its master packet.
+    received: usize,
 }
 
 #[derive(Debug)]
@@ -63,13 +122,62 @@ struct Table {
     launched: bool,
     running: bool,
     turn_ms: u64,
-    /// Per turn not yet received by every player: (turn, when its last
-    /// command was sent, players that received its master packet).
-    sent: VecDeque<(u32, u64, usize)>,
+    /// Turns ahead of the open one the relay keeps commands for.
+    window: u32,
+    hash_len: usize,
+    max_command: usize,
+    turns: VecDeque<Turn>,
+    /// The first turn whose master packet has not arrived, and when it is
+    /// due in ms from the start (docs/lockstep.md §3.4).
+    next_due: (u32, u64),
+    /// Bounds of the relay's start in the generator's clock (see the
+    /// module docs).
+    start_lo: u64,
+    start_hi: u64,
+    /// False once the table paused: its due times are unknown from then.
+    grid_known: bool,
     /// When the first seat last received a master packet: the table's
     /// turn phase.
     last_master: Option<u64>,
     failed: bool,
+}
+
+impl Table {
+    /// The entry of `turn`, added if missing.
+    fn turn_mut(&mut self, turn: u32) -> Option<&mut Turn> {
+        let at = self.turns.partition_point(|t| t.turn < turn);
+        if self.turns.get(at).is_none_or(|t| t.turn != turn) {
+            self.turns.insert(
+                at,
+                Turn {
+                    turn,
+                    sent: 0,
+                    due: None,
+                    received: 0,
+                },
+            );
+        }
+        self.turns.get_mut(at)
+    }
+
+    /// When `turn` was due, in ns from the start: the grid advanced by the
+    /// timing data of the master packets before it. `closed_ms` is this
+    /// turn's own timing data, which fixes when the next one is due.
+    fn due_of(&mut self, turn: u32, closed_ms: u64) -> Option<u64> {
+        let (next, due_ms) = self.next_due;
+        if turn != next {
+            return None;
+        }
+        let tick = self.turn_ms.max(1);
+        // The first slot after the close: slots are whole milliseconds
+        // apart, so the close's whole milliseconds decide it exactly.
+        let slots = closed_ms.saturating_sub(due_ms) / tick + 1;
+        self.next_due = (
+            turn.saturating_add(1),
+            due_ms.saturating_add(slots.saturating_mul(tick)),
+        );
+        Some(due_ms.saturating_mul(MS))
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -78,20 +186,35 @@ enum Who {
     Channel(usize, usize),
 }
 
+/// One player's receipt of a master packet, measured.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    table: usize,
+    arrival: u64,
+    sent: u64,
+    /// Due, in ns from the relay's start.
+    due: u64,
+}
+
 #[derive(Debug, Default)]
 struct Run {
     game: u32,
+    command_delay: u32,
     tables: Vec<Table>,
     owner: Vec<Option<Who>>,
-    /// (when, table, seat, turn): commands to send, in time order (all
-    /// wait the same turn length, so arrival order is time order).
-    due: VecDeque<(u64, usize, usize, u32)>,
-    latency: Histogram,
+    /// (table, channel): READYs held until every table is filled.
+    welcomed: Vec<(usize, ClientId)>,
+    /// (when, table, channel): READYs held to spread the tables' starts.
+    readies: BinaryHeap<Reverse<(u64, usize, ClientId)>>,
+    samples: Vec<Sample>,
     turns: u64,
+    unmeasured: u64,
     pauses: u64,
     measuring: bool,
     sending: bool,
     failures: Failures,
+    /// Frames going out in one write (kept for its allocation).
+    out: Vec<u8>,
 }
 
 impl Run {
@@ -109,6 +232,7 @@ impl Run {
         if let Some(table) = self.tables.get_mut(t) {
             table.failed = true;
         }
+        self.maybe_schedule_readies();
     }
 
     fn start(&mut self, engine: &mut Engine, t: usize, notes: &mut Vec<Note>) {
@@ -191,7 +315,7 @@ impl Run {
             }
             (Note::Frame { kind, body, .. }, Who::Channel(t, s)) => {
                 match decode_from_relay(kind, &body) {
-                    Ok(msg) => self.on_frame(engine, t, s, id, msg, now, notes),
+                    Ok(msg) => self.on_frame(engine, (t, s, id), msg, &body, now, notes),
                     Err(e) => self.fail(t, format!("bad frame: {e}")),
                 }
             }
@@ -202,14 +326,14 @@ impl Run {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A frame from the relay to seat `s` of table `t` on channel `id`;
+    /// `body` is the frame as received, `now` when it was read.
     fn on_frame(
         &mut self,
         engine: &mut Engine,
-        t: usize,
-        s: usize,
-        id: ClientId,
+        (t, s, id): (usize, usize, ClientId),
         msg: FromRelay,
+        body: &[u8],
         now: u64,
         notes: &mut Vec<Note>,
     ) {
@@ -217,29 +341,60 @@ impl Run {
             return;
         };
         match msg {
-            FromRelay::Welcome { turn_ms, .. } => {
+            FromRelay::Welcome {
+                turn_ms,
+                max_lag,
+                hash_len,
+                max_command,
+                ..
+            } => {
                 table.turn_ms = u64::from(turn_ms);
-                engine.send(id, &encode_to_relay(&ToRelay::Ready(true)), notes);
+                table.window = u32::from(max_lag).min(COMMAND_WINDOW);
+                table.hash_len = usize::from(hash_len);
+                table.max_command = usize::try_from(max_command).unwrap_or(usize::MAX);
+                table.next_due = (0, table.turn_ms);
+                self.welcomed.push((t, id));
+                self.maybe_schedule_readies();
             }
             FromRelay::CaughtUp { next_turn } => {
                 table.running = true;
+                table.start_hi = table.start_hi.min(now);
                 if self.sending {
-                    let when = now + table.turn_ms * 1_000_000;
-                    self.due.push_back((when, t, s, next_turn));
+                    let delay = self.command_delay.clamp(1, table.window + 1);
+                    let turns = next_turn..next_turn.saturating_add(delay);
+                    self.out.clear();
+                    commands(table.max_command, turns.clone(), &mut self.out);
+                    send_out(engine, table, (id, &self.out, turns), notes);
                 }
             }
-            FromRelay::Master { turn, .. } => {
+            FromRelay::Master {
+                turn, elapsed_ms, ..
+            } => {
                 let players = table.seats.len();
-                if let Some(pos) = table.sent.iter().position(|(n, _, _)| *n == turn)
-                    && let Some(entry) = table.sent.get_mut(pos)
-                {
-                    if self.measuring {
-                        self.latency.record(now.saturating_sub(entry.1));
+                let closed_ms = u64::from(elapsed_ms);
+                table.start_hi = table.start_hi.min(now.saturating_sub(closed_ms * MS));
+                let due = table.due_of(turn, closed_ms);
+                let grid_known = table.grid_known;
+                let Some(entry) = table.turn_mut(turn) else {
+                    return;
+                };
+                entry.due = entry.due.or(due);
+                entry.received += 1;
+                let (sent, due, done) = (entry.sent, entry.due, entry.received >= players);
+                if self.measuring {
+                    match due.filter(|_| grid_known) {
+                        Some(due) => self.samples.push(Sample {
+                            table: t,
+                            arrival: now,
+                            sent,
+                            due,
+                        }),
+                        None => self.unmeasured += 1,
                     }
-                    entry.2 += 1;
-                    if entry.2 >= players {
-                        table.sent.drain(..=pos);
-                    }
+                }
+                if done {
+                    let upto = table.turns.partition_point(|e| e.turn <= turn);
+                    table.turns.drain(..upto);
                 }
                 if s == 0 {
                     table.last_master = Some(now);
@@ -247,21 +402,38 @@ impl Run {
                         self.turns += 1;
                     }
                 }
-                let hash = ToRelay::Hash {
-                    turn,
-                    hash: HASH.to_vec(),
+                // The player applies the turn, reports its state, and
+                // plays the turn its command delay puts it at.
+                let Some(seat) = table.seats.get_mut(s) else {
+                    return;
                 };
-                engine.send(id, &encode_to_relay(&hash), notes);
+                seat.hash = fold(seat.hash, body);
+                let hash = seat.hash.to_be_bytes();
+                self.out.clear();
+                let report = ToRelay::Hash {
+                    turn,
+                    hash: hash.iter().copied().cycle().take(table.hash_len).collect(),
+                };
+                append_to_relay(&report, &mut self.out);
+                let mut turns = 0..0;
                 if self.sending {
-                    let when = now + table.turn_ms * 1_000_000;
-                    self.due.push_back((when, t, s, turn + 1));
+                    let delay = self.command_delay.clamp(1, table.window + 1);
+                    let next = turn.saturating_add(delay);
+                    turns = next..next.saturating_add(1);
+                    commands(table.max_command, turns.clone(), &mut self.out);
                 }
+                send_out(engine, table, (id, &self.out, turns), notes);
             }
             FromRelay::Error { code, text, .. } => {
                 self.fail(t, format!("relay refused: {code:?} {text}"));
             }
             FromRelay::Desync { .. } => self.fail(t, "desync".into()),
-            FromRelay::Paused(_) if s == 0 => self.pauses += 1,
+            FromRelay::Paused(_) => {
+                table.grid_known = false;
+                if s == 0 {
+                    self.pauses += 1;
+                }
+            }
             _ => {}
         }
     }
@@ -285,36 +457,90 @@ impl Run {
         }
     }
 
-    /// Sends the commands whose time has come.
+    /// Schedules the held READYs once every player of the tables still
+    /// going has been welcomed.
+    fn maybe_schedule_readies(&mut self) {
+        let seats: usize = self
+            .tables
+            .iter()
+            .filter(|t| !t.failed)
+            .map(|t| t.seats.len())
+            .sum();
+        if !self.welcomed.is_empty() && self.welcomed.len() >= seats {
+            self.schedule_readies(monotonic_ns());
+        }
+    }
+
+    /// Every player is seated: each table's READYs are due when its phase
+    /// of the turn next comes round, at least one turn from now. The
+    /// relays then start while nothing else happens, so the window in
+    /// which each start lies (between the READY's send and what its
+    /// packets say) stays narrow.
+    fn schedule_readies(&mut self, now: u64) {
+        let tables = self.tables.len().max(1) as u64;
+        for (t, id) in std::mem::take(&mut self.welcomed) {
+            let Some(table) = self.tables.get(t) else {
+                continue;
+            };
+            let tick = (table.turn_ms * MS).max(1);
+            let phase = (t as u64).saturating_mul(tick) / tables;
+            let wait = (phase + tick - now % tick) % tick;
+            self.readies.push(Reverse((now + tick + wait, t, id)));
+        }
+    }
+
+    /// Sends the READYs whose time has come.
     fn send_due(&mut self, engine: &mut Engine, notes: &mut Vec<Note>) {
-        let now = monotonic_ns();
-        while let Some(&(when, t, s, turn)) = self.due.front() {
+        let ready = encode_to_relay(&ToRelay::Ready(true));
+        loop {
+            let now = monotonic_ns();
+            let Some(&Reverse((when, t, id))) = self.readies.peek() else {
+                return;
+            };
             if when > now {
-                break;
+                return;
             }
-            self.due.pop_front();
-            let Some(table) = self.tables.get_mut(t) else {
-                continue;
-            };
-            let Some(ch) = table.seats.get(s).and_then(|seat| seat.channel) else {
-                continue;
-            };
-            let cmd = ToRelay::Command {
-                turn,
-                body: vec![1],
-            };
-            let sent = monotonic_ns();
-            engine.send(ch, &encode_to_relay(&cmd), notes);
-            // The latency of a turn runs from its last command.
-            match table.sent.iter_mut().find(|(n, _, _)| *n == turn) {
-                Some(entry) => entry.1 = sent,
-                None => table.sent.push_back((turn, sent, 0)),
+            self.readies.pop();
+            // Taken before the write: the relay cannot start earlier.
+            if let Some(table) = self.tables.get_mut(t) {
+                table.start_lo = table.start_lo.max(now);
             }
+            engine.send(id, &ready, notes);
         }
     }
 
     fn next_due(&self) -> Option<u64> {
-        self.due.front().map(|d| d.0)
+        self.readies.peek().map(|r| r.0.0)
+    }
+}
+
+/// Appends the commands for `turns` to `out` (each body one step, within
+/// the table's limit).
+fn commands(max_command: usize, turns: Range<u32>, out: &mut Vec<u8>) {
+    for turn in turns {
+        let cmd = ToRelay::Command {
+            turn,
+            body: vec![1; max_command.min(1)],
+        };
+        append_to_relay(&cmd, out);
+    }
+}
+
+/// Writes `out`, which holds the commands for `turns`, to channel `id`,
+/// and notes when they were sent: the latest command of a turn is its
+/// last.
+fn send_out(
+    engine: &mut Engine,
+    table: &mut Table,
+    (id, out, turns): (ClientId, &[u8], Range<u32>),
+    notes: &mut Vec<Note>,
+) {
+    let at = monotonic_ns();
+    engine.send(id, out, notes);
+    for turn in turns {
+        if let Some(entry) = table.turn_mut(turn) {
+            entry.sent = entry.sent.max(at);
+        }
     }
 }
 
@@ -326,11 +552,41 @@ fn busiest_phase(tables: &[Table]) -> u64 {
     let mut counts: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
     for t in tables.iter().filter(|t| t.running && !t.failed) {
         if let Some(at) = t.last_master {
-            let ms = at / 1_000_000;
+            let ms = at / MS;
             *counts.entry(ms % t.turn_ms.max(1)).or_default() += 1;
         }
     }
     counts.values().copied().max().unwrap_or(0)
+}
+
+/// The latencies of the samples, counted from the start's lower bound
+/// (never understated) and from its upper bound (never overstated), and
+/// the width of each running table's window for its start.
+fn latencies(samples: &[Sample], tables: &[Table]) -> (Histogram, Histogram, Histogram) {
+    let (mut upper, mut lower, mut window) = (
+        Histogram::default(),
+        Histogram::default(),
+        Histogram::default(),
+    );
+    for s in samples {
+        let Some(t) = tables.get(s.table) else {
+            continue;
+        };
+        let lo = t.start_lo;
+        let hi = t.start_hi.max(lo);
+        upper.record(
+            s.arrival
+                .saturating_sub(s.sent.max(lo.saturating_add(s.due))),
+        );
+        lower.record(
+            s.arrival
+                .saturating_sub(s.sent.max(hi.saturating_add(s.due))),
+        );
+    }
+    for t in tables.iter().filter(|t| t.running && !t.failed) {
+        window.record(t.start_hi.max(t.start_lo) - t.start_lo);
+    }
+    (upper, lower, window)
 }
 
 /// CPU time of the server's children (the running game servers), from
@@ -362,6 +618,7 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
     let players = o.players.max(1);
     r.count("tables", tables as u64);
     r.count("players", players as u64);
+    r.count("command_delay", u64::from(o.command_delay.max(1)));
     let mut engine = target.plain_engine()?;
     let total = tables * players;
     let crowd = crowd::guests_in_room(
@@ -374,6 +631,7 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
     )?;
     let mut run = Run {
         game: o.game,
+        command_delay: o.command_delay.max(1),
         sending: true,
         ..Run::default()
     };
@@ -389,6 +647,7 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
                 channel: None,
                 channel_ready: false,
                 joined: false,
+                hash: FNV_OFFSET,
             })
             .collect();
         run.tables.push(Table {
@@ -397,7 +656,14 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
             launched: false,
             running: false,
             turn_ms: 50,
-            sent: VecDeque::new(),
+            window: 0,
+            hash_len: 8,
+            max_command: 1,
+            turns: VecDeque::new(),
+            next_due: (0, 50),
+            start_lo: 0,
+            start_hi: u64::MAX,
+            grid_known: true,
             last_master: None,
             failed: false,
         });
@@ -468,7 +734,6 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
     let games1 = server.and_then(children_cpu);
     run.measuring = false;
     run.sending = false;
-    run.due.clear();
 
     let wall = secs(elapsed);
     r.count("turns", run.turns);
@@ -478,7 +743,11 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
         run.turns as f64 / wall / running.max(1) as f64,
         2,
     );
-    r.latency("master", &run.latency);
+    let (upper, lower, window) = latencies(&run.samples, &run.tables);
+    r.latency("master", &upper);
+    r.latency("master_lower", &lower);
+    r.latency("start_window", &window);
+    r.count("turns_unmeasured", run.unmeasured);
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("lockstep", wall, generator, server_cpu);
     let games = match (games0, games1) {
@@ -520,4 +789,77 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
         &mut r,
     )?;
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(turn_ms: u64) -> Table {
+        Table {
+            seats: Vec::new(),
+            table: None,
+            launched: false,
+            running: true,
+            turn_ms,
+            window: 16,
+            hash_len: 8,
+            max_command: 16,
+            turns: VecDeque::new(),
+            next_due: (0, turn_ms),
+            start_lo: 0,
+            start_hi: u64::MAX,
+            grid_known: true,
+            last_master: None,
+            failed: false,
+        }
+    }
+
+    #[test]
+    fn due_times_follow_the_relays_grid_from_the_timing_data() {
+        let mut t = table(50);
+        // On time (the relay woke a fraction of a millisecond late).
+        assert_eq!(t.due_of(0, 50), Some(50 * MS));
+        assert_eq!(t.due_of(1, 100), Some(100 * MS));
+        // Closed 30 ms late: the next slot is unchanged.
+        assert_eq!(t.due_of(2, 180), Some(150 * MS));
+        assert_eq!(t.due_of(3, 200), Some(200 * MS));
+        // Closed 70 ms late (at 320): the slot at 300 is skipped.
+        assert_eq!(t.due_of(4, 320), Some(250 * MS));
+        assert_eq!(t.due_of(5, 350), Some(350 * MS));
+        // Only in turn order: another turn's packet says nothing new.
+        assert_eq!(t.due_of(5, 350), None);
+        assert_eq!(t.due_of(9, 999), None);
+        assert_eq!(t.next_due, (6, 400));
+    }
+
+    #[test]
+    fn latency_counts_from_the_later_of_last_command_and_due() {
+        let mut t = table(50);
+        t.start_lo = 1_000 * MS;
+        t.start_hi = 1_000 * MS + MS / 2;
+        let tables = [t];
+        let sample = |sent, arrival| Sample {
+            table: 0,
+            arrival,
+            sent,
+            due: 50 * MS,
+        };
+        // Commands in early: from the due time, 1,050 ms after the
+        // clock's zero (or 1,050.5 with the start's upper bound).
+        let (upper, lower, window) = latencies(&[sample(1_010 * MS, 1_051 * MS)], &tables);
+        assert_eq!((upper.max(), lower.max()), (MS, MS / 2));
+        assert_eq!(window.max(), MS / 2);
+        // A command sent after the due time: from its send, either way.
+        let (upper, lower, _) = latencies(&[sample(1_060 * MS, 1_062 * MS)], &tables);
+        assert_eq!((upper.max(), lower.max()), (2 * MS, 2 * MS));
+    }
+
+    #[test]
+    fn the_hash_is_the_same_for_the_same_packets() {
+        let a = fold(fold(FNV_OFFSET, b"turn 0"), b"turn 1");
+        let b = fold(fold(FNV_OFFSET, b"turn 0"), b"turn 1");
+        assert_eq!(a, b);
+        assert_ne!(a, fold(fold(FNV_OFFSET, b"turn 1"), b"turn 0"));
+    }
 }

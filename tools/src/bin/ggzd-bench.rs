@@ -223,8 +223,9 @@ enum Scenario {
         same_node: bool,
     },
     /// Lockstep relay tables (docs/lockstep.md): TABLES tables of PLAYERS
-    /// players run turns; turns/s, last-command-to-master latency, game
-    /// server CPU per table.
+    /// players run turns; turns/s, master-packet latency (from the later of
+    /// the turn's last command and its due time), game server CPU per
+    /// table.
     Lockstep {
         #[arg(long, default_value_t = 10)]
         tables: usize,
@@ -242,6 +243,12 @@ enum Scenario {
         /// Name prefix (names are PREFIX + 5 digits).
         #[arg(long, default_value = "l")]
         prefix: String,
+        /// Turns ahead a player sends its command for: on the master
+        /// packet of turn N, the command for turn N + DELAY (1 to the
+        /// relay's window + 1; docs/lockstep.md §3.4). The latency runs
+        /// from the later of a turn's last command and its due time.
+        #[arg(long, default_value_t = 2)]
+        command_delay: u32,
     },
     /// Matchmaking: players queue at a steady rate, are matched, play
     /// TicTacToe at the table they were given and queue again; matches/s
@@ -509,6 +516,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             game,
             secs,
             prefix,
+            command_delay,
         } => lockstep::run(
             &t,
             &LockstepOptions {
@@ -518,6 +526,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 game,
                 secs,
                 prefix,
+                command_delay,
             },
         )?,
         Scenario::Queue {

@@ -174,6 +174,139 @@ fn a_turn_closes_when_due_and_complete() {
     assert_eq!(t.relay.open_turn(), 2);
 }
 
+fn hash(t: &mut T, seat: usize, turn: u32) {
+    let hash = ToRelay::Hash {
+        turn,
+        hash: vec![0; 8],
+    };
+    t.frame(seat, hash);
+}
+
+#[test]
+fn turns_keep_the_grid_of_the_start_when_a_command_is_late() {
+    let mut t = T::started();
+    let start = t.now;
+    let ms = Duration::from_millis;
+    // Turn 0 closes 20 ms late: turn 1 is still due at 100 ms, not 120.
+    t.wait(70);
+    t.cmd(0, 0, 1);
+    t.cmd(1, 0, 1);
+    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![0]);
+    t.cmd(0, 1, 1);
+    t.cmd(1, 1, 1);
+    assert_eq!(t.relay.next_wakeup(t.now), Some(start + ms(100)));
+    t.wait(30);
+    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![1]);
+    // Turn 2 closes 70 ms late (at 220 ms): the slot at 200 ms is gone, so
+    // turn 3 is due at the next one, 250 ms; never two turns in one slot.
+    for seat in 0..2 {
+        hash(&mut t, seat, 1);
+    }
+    t.wait(120);
+    t.cmd(0, 2, 1);
+    t.cmd(1, 2, 1);
+    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![2]);
+    t.cmd(0, 3, 1);
+    t.cmd(1, 3, 1);
+    assert_eq!(t.relay.next_wakeup(t.now), Some(start + ms(250)));
+    assert!(masters(&to(&t.take(), Place::Seat(0))).is_empty());
+    t.wait(30);
+    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![3]);
+}
+
+#[test]
+fn commands_sent_ahead_close_every_turn_on_its_slot() {
+    // Clients with a command delay of two turns: at the start each sends
+    // its commands for turns 0 and 1, then on master n its hash of turn n
+    // and its command for turn n + 2, one ahead of the open turn. No turn
+    // waits for a command: each closes by the clock at its slot, one turn
+    // length apart from the start, and the timing data says so.
+    let mut t = T::started();
+    let start = t.now;
+    t.take();
+    for seat in 0..2 {
+        t.cmd(seat, 0, 1);
+        t.cmd(seat, 1, 2);
+    }
+    for n in 0..20u32 {
+        let offset = 50 * (u64::from(n) + 1);
+        let due = start + Duration::from_millis(offset);
+        assert_eq!(t.relay.next_wakeup(t.now), Some(due), "turn {n}");
+        t.now = due;
+        t.relay.tick(t.now);
+        let msgs = to(&t.take(), Place::Seat(1));
+        assert_eq!(errors(&msgs), vec![]);
+        match msgs.as_slice() {
+            [
+                FromRelay::Master {
+                    turn, elapsed_ms, ..
+                },
+            ] => {
+                assert_eq!((*turn, u64::from(*elapsed_ms)), (n, offset));
+            }
+            other => panic!("turn {n}: {other:?}"),
+        }
+        for seat in 0..2 {
+            hash(&mut t, seat, n);
+            t.cmd(seat, n + 2, 1);
+        }
+    }
+    assert!(!t.relay.paused());
+}
+
+#[test]
+fn a_turn_whose_commands_came_just_before_its_deadline_closes_at_once() {
+    // The last command is read (and stamped) just before the deadline;
+    // the shell asks for its next wake-up just after it. The turn must
+    // close at once, not at the pause threshold (turn × max-lag later),
+    // which is what a bench with a command delay saw as 5 s stalls.
+    let mut t = T::started();
+    let start = t.now;
+    t.take();
+    t.cmd(0, 0, 1);
+    t.now = start + Duration::from_micros(49_990);
+    t.cmd(1, 0, 1);
+    assert!(masters(&to(&t.take(), Place::Seat(0))).is_empty());
+    let late = start + Duration::from_micros(50_010);
+    assert_eq!(t.relay.next_wakeup(late), Some(late));
+    t.now = late;
+    t.relay.tick(late);
+    assert_eq!(masters(&to(&t.take(), Place::Seat(0))), vec![0]);
+    // With nobody present no turn closes, so that is no reason to wake.
+    t.relay.seat_left(0, late);
+    t.relay.seat_left(1, late);
+    let later = late + Duration::from_millis(60);
+    assert!(t.relay.next_wakeup(later).is_some_and(|w| w > later));
+}
+
+#[test]
+fn a_command_is_kept_up_to_the_window_ahead_of_the_open_turn() {
+    // The window is --max-lag-turns (2 here) turns past the open turn.
+    let mut t = T::started();
+    t.take();
+    t.cmd(0, 2, 3);
+    t.cmd(0, 3, 3);
+    assert_eq!(
+        errors(&to(&t.take(), Place::Seat(0))),
+        vec![ErrorCode::FutureTurn]
+    );
+    // Turn 2's command waits in the relay until turn 2 is open and due.
+    for turn in 0..2 {
+        t.cmd(0, turn, 1);
+        t.cmd(1, turn, 1);
+        t.wait(50);
+    }
+    t.cmd(1, 2, 1);
+    t.wait(50);
+    let msgs = to(&t.take(), Place::Seat(0));
+    assert_eq!(masters(&msgs), vec![0, 1, 2]);
+    assert!(msgs.contains(&FromRelay::Master {
+        turn: 2,
+        elapsed_ms: 150,
+        commands: vec![Some(vec![3]), Some(vec![1])],
+    }));
+}
+
 #[test]
 fn stale_future_duplicate_and_oversized_commands_are_refused() {
     let mut t = T::started();
