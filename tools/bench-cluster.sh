@@ -13,7 +13,8 @@
 # Environment: NODES (default 3), BIN (default target/release: ggzd,
 # ggzd-bench, and ggzd-tictactoe for tables), WORK (default a new
 # /tmp/bench-cluster.XXXXXX, removed at the end), RUNS (runs per measure of the whole set,
-# default 1), JSON=1 for ggzd-bench --json. Run it from the source tree
+# default 1), JSON=1 for ggzd-bench --json, PACING_MS=N for the nodes'
+# [fanout] pacing_ms (unset: ggzd's default). Run it from the source tree
 # after `cargo build --release -p ggzd -p ggzd-tools -p tictactoe`; as
 # root the database runs as "nobody" (throwaway-pg.sh).
 set -eu
@@ -106,6 +107,9 @@ start_zone() {
         "$B" write-config --dir "$dir" --source . >/dev/null || return 1
         printf '\n[database]\nbackend = "postgres"\nurl = "%s"\n\n[cluster]\nnode = "n%s"\nlisten = "127.0.0.1:0"\n' \
             "$url" "$i" >> "$dir/ggzd.toml"
+        if [ -n "${PACING_MS:-}" ]; then
+            printf '\n[fanout]\npacing_ms = %s\n' "$PACING_MS" >> "$dir/ggzd.toml"
+        fi
         "$BIN/ggzd" -F -f "$dir/ggzd.toml" 2> "$dir/ggzd.log" &
         PIDS="$PIDS $!"
         P="${P:+$P,}$!"

@@ -15,6 +15,7 @@ pub mod database;
 pub(crate) mod dirscan;
 mod error;
 pub mod extra_dirs;
+pub mod fanout;
 mod game_servers;
 pub mod i18n;
 pub mod keyfile;
@@ -113,6 +114,8 @@ pub struct Config {
     pub replays: replays::ReplaysConfig,
     /// `[matchmaking]`
     pub matchmaking: matchmaking::MatchmakingConfig,
+    /// `[fanout]`
+    pub fanout: fanout::FanoutConfig,
     /// Where the configuration came from; `None` for embedded defaults.
     #[serde(skip)]
     origin: Option<Origin>,

@@ -163,6 +163,7 @@ fn sections(a: &Config, b: &Config) -> Vec<(&'static str, bool)> {
         ("cluster", a.cluster == b.cluster),
         ("replays", a.replays == b.replays),
         ("matchmaking", a.matchmaking == b.matchmaking),
+        ("fanout", a.fanout == b.fanout),
     ]
 }
 

@@ -161,6 +161,7 @@ impl Config {
         )?;
         self.chat_backlog.check()?;
         self.rejoin.check()?;
+        self.fanout.check()?;
         self.replays.check()?;
         self.matchmaking.check()?;
         Ok(())

@@ -4,13 +4,15 @@
 use std::time::Instant;
 
 use super::conn::Flush;
+use super::pacing::Pace;
 use super::timers::Timer;
 use super::{CLOSE_GRACE, Server};
 use crate::zone::Close;
 
 impl Server {
     /// After a turn's events: drop clients that stopped reading, write
-    /// every dirty queue, and finish closes.
+    /// every dirty queue (unless a fan-out is paced: `pacing.rs`), and
+    /// finish closes.
     pub(super) fn settle(&mut self, now: Instant) {
         loop {
             let overflowed = std::mem::take(&mut self.io.overflowed);
@@ -22,6 +24,14 @@ impl Server {
                 self.operator.counters.output_drops += 1;
                 self.drop_connection(id, now);
             }
+        }
+        if !self.shutting_down
+            && let Pace::Hold(_) = self.io.pacer.decide(self.io.dirty.len(), now)
+        {
+            // Written at the deadline, which bounds the poll's sleep; what
+            // is queued meanwhile stays under output_queue_limit
+            // (`Sink::send` writes a queue early rather than pass it).
+            return self.finish_closes(now);
         }
         let dirty = std::mem::take(&mut self.io.dirty);
         for id in dirty {
@@ -46,6 +56,12 @@ impl Server {
                 Flush::Drained | Flush::Blocked => {}
             }
         }
+        self.finish_closes(now);
+    }
+
+    /// Closes the zone asked for this turn: at once, or once their queue
+    /// is written (within `CLOSE_GRACE`).
+    fn finish_closes(&mut self, now: Instant) {
         let closing = std::mem::take(&mut self.io.closing);
         for id in closing {
             let Some(conn) = self.io.conn_mut_by_id(id) else {

@@ -17,6 +17,7 @@ mod flushing;
 pub mod listener;
 mod metrics_http;
 mod operator;
+mod pacing;
 mod reading;
 mod relay;
 pub mod reload;
@@ -124,6 +125,8 @@ struct Io {
     send_buffer: usize,
     /// Connections whose queues have bytes to write this turn.
     dirty: Vec<ConnId>,
+    /// When the dirty queues are written (`pacing.rs`).
+    pacer: pacing::Pacer,
     /// Connections to drop because they stopped reading.
     overflowed: Vec<ConnId>,
     /// Connections the zone asked to close.
@@ -223,6 +226,10 @@ impl Server {
                 output_queue_limit: setup.output_queue_limit,
                 send_buffer: setup.send_buffer,
                 dirty: Vec::new(),
+                pacer: pacing::Pacer::new(
+                    setup.config.fanout.pacing(),
+                    setup.config.fanout.min_clients as usize,
+                ),
                 overflowed: Vec::new(),
                 closing: Vec::new(),
                 games: GameProcesses::default(),
@@ -293,10 +300,15 @@ impl Server {
             let now = Instant::now();
             let timeout = if self.io.tables_to_read.is_empty() {
                 let warm = self.io.games.warm_due(now).map(|at| at - now);
-                match (self.io.timers.timeout(now), warm) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                }
+                let held = self
+                    .io
+                    .pacer
+                    .deadline()
+                    .map(|at| at.saturating_duration_since(now));
+                [self.io.timers.timeout(now), warm, held]
+                    .into_iter()
+                    .flatten()
+                    .min()
             } else {
                 Some(Duration::ZERO)
             };

@@ -91,6 +91,9 @@ impl Server {
             }
         }
         self.io.output_queue_limit = config.network.output_queue_limit;
+        self.io
+            .pacer
+            .reconfigure(config.fanout.pacing(), config.fanout.min_clients as usize);
         self.io.send_buffer = config.abuse.send_buffer as usize;
         // New WebSocket connections take the new limits; the listener
         // itself stays (web.listen needs a restart).
