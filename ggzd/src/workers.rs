@@ -29,6 +29,9 @@ use crate::store::{CreateOutcome, NewUser, Store, StoreError, StoreTarget};
 use crate::zone::perms;
 use crate::zone::{Account, Job, JobDone, LoginJob, LoginOutcome, OnlineCheck, Refreshed};
 
+mod batch;
+use batch::Taken;
+
 /// Jobs submitted and not yet collected, at most; past it a job is
 /// answered at once as if the store had failed it.
 pub const MAX_IN_FLIGHT: usize = 4096;
@@ -202,7 +205,7 @@ fn work(mut store: Store, params: HashParams, jobs: &Mutex<Receiver<Job>>, share
             };
             // While the store is away, the worker waiting for jobs also
             // wakes now and then to see whether it is back.
-            match shared.outage.idle_wait(Instant::now()) {
+            let job = match shared.outage.idle_wait(Instant::now()) {
                 None => match rx.recv() {
                     Ok(job) => Some(job),
                     Err(_) => return,
@@ -212,13 +215,27 @@ fn work(mut store: Store, params: HashParams, jobs: &Mutex<Receiver<Job>>, share
                     Err(RecvTimeoutError::Timeout) => None,
                     Err(RecvTimeoutError::Disconnected) => return,
                 },
-            }
+            };
+            job.map(|job| batch::take(job, &rx))
         };
         match job {
-            Some(job) => {
+            Some(Taken::One(job)) => {
                 let result = run_shared(&mut store, &params, job, &shared.outage);
                 if !shared.send(result) {
                     return;
+                }
+            }
+            Some(Taken::Reports(reports, after)) => {
+                for result in batch::store_reports(&mut store, reports, &shared.outage) {
+                    if !shared.send(result) {
+                        return;
+                    }
+                }
+                if let Some(job) = after {
+                    let result = run_shared(&mut store, &params, job, &shared.outage);
+                    if !shared.send(result) {
+                        return;
+                    }
                 }
             }
             None => {
@@ -354,33 +371,9 @@ fn run_shared(store: &mut Store, params: &HashParams, job: Job, outage: &Outage)
             conn,
             outcome: login_job(store, params, login, outage),
         },
-        Job::GameReport(report) => {
-            let result = store.apply_game_report(
-                &report.game,
-                report.flags,
-                &report.participants,
-                &report.savegame,
-                report.now,
-            );
-            let (table, game) = (report.table, report.game.clone());
-            let updated = match result {
-                Ok(updated) => updated,
-                Err(e) if e.is_unavailable() && outage.health.is_some() => {
-                    let what = format!("a {game} report");
-                    defer(outage, Deferred::Report(report), &what);
-                    Vec::new()
-                }
-                Err(e) => {
-                    log::error!(target: "tables", "cannot store a {game} report: {e}");
-                    Vec::new()
-                }
-            };
-            JobDone::GameReport {
-                table,
-                game,
-                updated,
-            }
-        }
+        Job::GameReport(report) => batch::store_reports(store, vec![report], outage)
+            .pop()
+            .unwrap_or(JobDone::Nothing),
         Job::Savegame {
             game,
             owner,

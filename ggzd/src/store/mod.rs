@@ -35,6 +35,7 @@ pub use replays::{
     NewPlayed, PlayedSeat, PlayedSeatKind, PlayedStatus, PlayedSummary, Replay, ReplayError,
     Retention, SeatResult,
 };
+pub use report::{MAX_BATCH, ReportWrite, Updated};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 pub use types::{
@@ -377,8 +378,28 @@ impl Store {
         participants: &[Participant],
         savegame: &str,
         now: i64,
-    ) -> Result<Vec<(String, StatsRecord)>, StoreError> {
-        each!(mut self, s => s.apply_game_report(game, flags, participants, savegame, now))
+    ) -> Result<Updated, StoreError> {
+        let one = ReportWrite {
+            game,
+            flags,
+            participants,
+            savegame,
+            now,
+        };
+        report::only(self.apply_game_reports(&[one])?)
+    }
+
+    /// Records several game reports as `apply_game_report` does each, in
+    /// one transaction (one commit, so one sync to disk, for the lot) with
+    /// a savepoint per report: a report the store refuses is rolled back
+    /// alone and answered with its error, in its place of the result list,
+    /// while the others are stored. The outer error means nothing of the
+    /// batch was stored (the commit failed, or the database went away).
+    pub fn apply_game_reports(
+        &mut self,
+        reports: &[ReportWrite<'_>],
+    ) -> Result<Vec<Result<Updated, StoreError>>, StoreError> {
+        each!(mut self, s => s.apply_game_reports(reports))
     }
 
     /// The top `limit` ranked rows of a game: (position, handle, high score),

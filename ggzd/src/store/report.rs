@@ -5,6 +5,36 @@
 use super::rating;
 use super::{GameResult, Participant, ParticipantKind, StatsFlags, StatsRecord};
 
+/// One game report to store (see `Store::apply_game_reports`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReportWrite<'a> {
+    pub game: &'a str,
+    pub flags: StatsFlags,
+    pub participants: &'a [Participant],
+    /// The savegame the report closes, or empty.
+    pub savegame: &'a str,
+    pub now: i64,
+}
+
+/// What a stored report changed: each participant's stats key and updated
+/// row, in participant order.
+pub type Updated = Vec<(String, StatsRecord)>;
+
+/// At most this many reports go into one transaction, so one batch holds
+/// the write lock (SQLite) or its game locks (PostgreSQL) only briefly.
+pub const MAX_BATCH: usize = 64;
+
+/// The one result of a batch of one.
+pub(crate) fn only(
+    mut results: Vec<Result<Updated, super::StoreError>>,
+) -> Result<Updated, super::StoreError> {
+    results.pop().unwrap_or_else(|| {
+        Err(super::StoreError::Corrupt(
+            "a report batch gave no result".into(),
+        ))
+    })
+}
+
 /// The stats key of each participant, in participant order. A bot named
 /// `AI` is keyed `<index>|AI` (its 0-based position), so several anonymous
 /// bots keep separate rows; everyone else goes by their name.

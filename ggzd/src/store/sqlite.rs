@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use super::types::truncate_utf8;
 use super::{
     BOT_PERMISSIONS, BUSY_TIMEOUT, BanRecord, CreateOutcome, DB_FILE, ImportedUser, MAX_INFO_BYTES,
-    Participant, SavedGame, SavedSeat, StatsFlags, StatsRecord, StoreError, UserRecord, report,
+    ReportWrite, SavedGame, SavedSeat, StatsRecord, StoreError, Updated, UserRecord, report,
     schema,
 };
 
@@ -325,100 +325,29 @@ impl SqliteStore {
         Ok(true)
     }
 
-    /// Records a game report (docs/config-and-data.md §10.2-§10.6) in one
-    /// transaction: applies records, ratings and high scores as `flags`
-    /// say, logs a `matches` row with one `matchplayers` row per
-    /// participant, writes the stats rows back, closes the savegame
-    /// `savegame` of this game (if not empty), and recomputes the game's
-    /// rankings. Returns after commit, with each participant's stats key and
-    /// updated row, in participant order.
-    ///
-    /// A bot named `AI` is keyed `<index>|AI` (its 0-based position in
-    /// `participants`); every other participant by its name. A participant
-    /// with an empty name gets no stats row. A game without any flag writes
-    /// no statistics and returns an empty list.
-    pub fn apply_game_report(
+    /// See `Store::apply_game_reports`.
+    pub fn apply_game_reports(
         &mut self,
-        game: &str,
-        flags: StatsFlags,
-        participants: &[Participant],
-        savegame: &str,
-        now: i64,
-    ) -> Result<Vec<(String, StatsRecord)>, StoreError> {
-        let tx = self
+        reports: &[ReportWrite<'_>],
+    ) -> Result<Vec<Result<Updated, StoreError>>, StoreError> {
+        let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if !savegame.is_empty() {
-            close_savegame(&tx, game, savegame)?;
-        }
-        if !flags.any() {
-            tx.commit()?;
-            return Ok(Vec::new());
-        }
-
-        let keys = report::stats_keys(participants);
-        let mut rows = Vec::with_capacity(participants.len());
-        for key in &keys {
-            rows.push(read_stats(&tx, key, game)?.unwrap_or_default());
-        }
-        report::apply_results(flags, participants, &mut rows);
-        let winner = report::single_winner(participants, &keys);
-        tx.execute(
-            "INSERT INTO matches (date, game, winner, savegame) VALUES (?1, ?2, ?3, ?4)",
-            params![now, game, winner, savegame],
-        )?;
-        let match_id = tx.last_insert_rowid();
-        {
-            let mut add_player = tx.prepare(
-                "INSERT INTO matchplayers (match, handle, playertype) VALUES (?1, ?2, ?3)",
-            )?;
-            let mut upsert = tx.prepare(
-                "INSERT INTO stats (handle, game, wins, losses, ties, forfeits, rating, highscore)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (handle, game) DO UPDATE SET
-                     wins = excluded.wins, losses = excluded.losses,
-                     ties = excluded.ties, forfeits = excluded.forfeits,
-                     rating = excluded.rating, highscore = excluded.highscore",
-            )?;
-            for ((p, key), row) in participants.iter().zip(&keys).zip(&rows) {
-                add_player.execute(params![match_id, key, p.player_type()])?;
-                if key.is_empty() {
-                    continue;
+        let mut out = Vec::with_capacity(reports.len());
+        for r in reports {
+            let sp = tx.savepoint()?;
+            match write_report(&sp, r) {
+                Ok(updated) => {
+                    sp.commit()?;
+                    out.push(Ok(updated));
                 }
-                upsert.execute(params![
-                    key,
-                    game,
-                    row.wins,
-                    row.losses,
-                    row.ties,
-                    row.forfeits,
-                    row.rating,
-                    row.highscore
-                ])?;
+                Err(e) => {
+                    // Rolls back to the savepoint; if even that fails the
+                    // transaction is lost and so is the whole batch.
+                    sp.finish()?;
+                    out.push(Err(e));
+                }
             }
-        }
-
-        // Positions are 1-based; equal keys keep insertion (rowid) order.
-        tx.execute(
-            &format!(
-                "UPDATE stats SET ranking = r.pos
-                 FROM (SELECT rowid AS rid,
-                              row_number() OVER (ORDER BY {} DESC, rowid) AS pos
-                       FROM stats WHERE game = ?1) AS r
-                 WHERE stats.rowid = r.rid",
-                flags.ranking_key()
-            ),
-            [game],
-        )?;
-
-        let mut out = Vec::with_capacity(keys.len());
-        for (key, row) in keys.into_iter().zip(rows) {
-            let row = if key.is_empty() {
-                row
-            } else {
-                read_stats(&tx, &key, game)?.unwrap_or(row)
-            };
-            out.push((key, row));
         }
         tx.commit()?;
         Ok(out)
@@ -545,6 +474,84 @@ impl SqliteStore {
         tx.commit()?;
         Ok(games)
     }
+}
+
+/// Writes one report inside the caller's transaction (see
+/// `Store::apply_game_report`).
+fn write_report(conn: &Connection, r: &ReportWrite<'_>) -> Result<Updated, StoreError> {
+    let (game, flags, participants, savegame, now) =
+        (r.game, r.flags, r.participants, r.savegame, r.now);
+    if !savegame.is_empty() {
+        close_savegame(conn, game, savegame)?;
+    }
+    if !flags.any() {
+        return Ok(Vec::new());
+    }
+
+    let keys = report::stats_keys(participants);
+    let mut rows = Vec::with_capacity(participants.len());
+    for key in &keys {
+        rows.push(read_stats(conn, key, game)?.unwrap_or_default());
+    }
+    report::apply_results(flags, participants, &mut rows);
+    let winner = report::single_winner(participants, &keys);
+    conn.execute(
+        "INSERT INTO matches (date, game, winner, savegame) VALUES (?1, ?2, ?3, ?4)",
+        params![now, game, winner, savegame],
+    )?;
+    let match_id = conn.last_insert_rowid();
+    {
+        let mut add_player = conn
+            .prepare("INSERT INTO matchplayers (match, handle, playertype) VALUES (?1, ?2, ?3)")?;
+        let mut upsert = conn.prepare(
+            "INSERT INTO stats (handle, game, wins, losses, ties, forfeits, rating, highscore)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (handle, game) DO UPDATE SET
+                     wins = excluded.wins, losses = excluded.losses,
+                     ties = excluded.ties, forfeits = excluded.forfeits,
+                     rating = excluded.rating, highscore = excluded.highscore",
+        )?;
+        for ((p, key), row) in participants.iter().zip(&keys).zip(&rows) {
+            add_player.execute(params![match_id, key, p.player_type()])?;
+            if key.is_empty() {
+                continue;
+            }
+            upsert.execute(params![
+                key,
+                game,
+                row.wins,
+                row.losses,
+                row.ties,
+                row.forfeits,
+                row.rating,
+                row.highscore
+            ])?;
+        }
+    }
+
+    // Positions are 1-based; equal keys keep insertion (rowid) order.
+    conn.execute(
+        &format!(
+            "UPDATE stats SET ranking = r.pos
+                 FROM (SELECT rowid AS rid,
+                              row_number() OVER (ORDER BY {} DESC, rowid) AS pos
+                       FROM stats WHERE game = ?1) AS r
+                 WHERE stats.rowid = r.rid",
+            flags.ranking_key()
+        ),
+        [game],
+    )?;
+
+    let mut out = Vec::with_capacity(keys.len());
+    for (key, row) in keys.into_iter().zip(rows) {
+        let row = if key.is_empty() {
+            row
+        } else {
+            read_stats(conn, &key, game)?.unwrap_or(row)
+        };
+        out.push((key, row));
+    }
+    Ok(out)
 }
 
 fn read_stats(

@@ -32,6 +32,7 @@ macro_rules! both {
     };
 }
 
+mod batch;
 mod replays;
 
 fn sqlite() -> Store {

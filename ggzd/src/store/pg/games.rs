@@ -4,9 +4,7 @@
 use postgres::{GenericClient, Row};
 
 use super::{LOCK_NAMESPACE, LOCK_REPORTS, LOCK_SAVEGAMES, PgStore, col, col_u32};
-use crate::store::{
-    Participant, SavedGame, SavedSeat, StatsFlags, StatsRecord, StoreError, report,
-};
+use crate::store::{ReportWrite, SavedGame, SavedSeat, StatsRecord, StoreError, Updated, report};
 
 /// Reads `wins, losses, ties, forfeits, rating, ranking, highscore` from
 /// column `at` on.
@@ -45,6 +43,72 @@ fn lock_game(client: &mut impl GenericClient, what: i32, game: &str) -> Result<(
         &[&LOCK_NAMESPACE, &game, &what],
     )?;
     Ok(())
+}
+
+/// Writes one report inside the caller's transaction, which holds the
+/// game's report lock (see `Store::apply_game_report`).
+fn write_report(tx: &mut impl GenericClient, r: &ReportWrite<'_>) -> Result<Updated, StoreError> {
+    let (game, flags, participants, savegame, now) =
+        (r.game, r.flags, r.participants, r.savegame, r.now);
+    if !savegame.is_empty() {
+        close_savegame(tx, game, savegame)?;
+    }
+    if !flags.any() {
+        return Ok(Vec::new());
+    }
+    let keys = report::stats_keys(participants);
+    let mut rows = Vec::with_capacity(participants.len());
+    for key in &keys {
+        rows.push(read_stats(tx, key, game)?.unwrap_or_default());
+    }
+    report::apply_results(flags, participants, &mut rows);
+    let winner = report::single_winner(participants, &keys);
+    let row = tx.query_one(
+        "INSERT INTO matches (date, game, winner, savegame)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+        &[&now, &game, &winner, &savegame],
+    )?;
+    let match_id: i64 = col(&row, 0)?;
+    let add_player =
+        tx.prepare("INSERT INTO matchplayers (match, handle, playertype) VALUES ($1, $2, $3)")?;
+    let upsert = tx.prepare(
+        "INSERT INTO stats (handle, game, wins, losses, ties, forfeits, rating, highscore)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (handle, game) DO UPDATE SET
+             wins = excluded.wins, losses = excluded.losses,
+             ties = excluded.ties, forfeits = excluded.forfeits,
+             rating = excluded.rating, highscore = excluded.highscore",
+    )?;
+    for ((p, key), row) in participants.iter().zip(&keys).zip(&rows) {
+        tx.execute(&add_player, &[&match_id, key, &p.player_type()])?;
+        if key.is_empty() {
+            continue;
+        }
+        tx.execute(
+            &upsert,
+            &[
+                key,
+                &game,
+                &i64::from(row.wins),
+                &i64::from(row.losses),
+                &i64::from(row.ties),
+                &i64::from(row.forfeits),
+                &row.rating,
+                &row.highscore,
+            ],
+        )?;
+    }
+    renumber(tx, game, &format!("{} DESC", flags.ranking_key()), false)?;
+    let mut out = Vec::with_capacity(keys.len());
+    for (key, row) in keys.into_iter().zip(rows) {
+        let row = if key.is_empty() {
+            row
+        } else {
+            read_stats(tx, &key, game)?.unwrap_or(row)
+        };
+        out.push((key, row));
+    }
+    Ok(out)
 }
 
 /// Numbers a game's ranked rows 1, 2, ... in `order` (a fixed expression
@@ -113,82 +177,37 @@ impl PgStore {
         self.with(|c| Ok(read_stats(&mut c.client, handle, game)?.unwrap_or_default()))
     }
 
-    /// See `Store::apply_game_report`.
-    pub fn apply_game_report(
+    /// See `Store::apply_game_reports`.
+    pub fn apply_game_reports(
         &mut self,
-        game: &str,
-        flags: StatsFlags,
-        participants: &[Participant],
-        savegame: &str,
-        now: i64,
-    ) -> Result<Vec<(String, StatsRecord)>, StoreError> {
+        reports: &[ReportWrite<'_>],
+    ) -> Result<Vec<Result<Updated, StoreError>>, StoreError> {
+        // Every game of the batch is locked up front, in byte order (as
+        // `reset_stats` does): two batches taking their locks report by
+        // report could each hold a game the other waits for.
+        let mut games: Vec<&str> = reports.iter().map(|r| r.game).collect();
+        games.sort_unstable();
+        games.dedup();
         self.with(|c| {
             let mut tx = c.client.transaction()?;
-            lock_game(&mut tx, LOCK_REPORTS, game)?;
-            if !savegame.is_empty() {
-                close_savegame(&mut tx, game, savegame)?;
+            for game in &games {
+                lock_game(&mut tx, LOCK_REPORTS, game)?;
             }
-            if !flags.any() {
-                tx.commit()?;
-                return Ok(Vec::new());
-            }
-            let keys = report::stats_keys(participants);
-            let mut rows = Vec::with_capacity(participants.len());
-            for key in &keys {
-                rows.push(read_stats(&mut tx, key, game)?.unwrap_or_default());
-            }
-            report::apply_results(flags, participants, &mut rows);
-            let winner = report::single_winner(participants, &keys);
-            let row = tx.query_one(
-                "INSERT INTO matches (date, game, winner, savegame)
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-                &[&now, &game, &winner, &savegame],
-            )?;
-            let match_id: i64 = col(&row, 0)?;
-            let add_player = tx.prepare(
-                "INSERT INTO matchplayers (match, handle, playertype) VALUES ($1, $2, $3)",
-            )?;
-            let upsert = tx.prepare(
-                "INSERT INTO stats (handle, game, wins, losses, ties, forfeits, rating, highscore)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                 ON CONFLICT (handle, game) DO UPDATE SET
-                     wins = excluded.wins, losses = excluded.losses,
-                     ties = excluded.ties, forfeits = excluded.forfeits,
-                     rating = excluded.rating, highscore = excluded.highscore",
-            )?;
-            for ((p, key), row) in participants.iter().zip(&keys).zip(&rows) {
-                tx.execute(&add_player, &[&match_id, key, &p.player_type()])?;
-                if key.is_empty() {
-                    continue;
+            let mut out = Vec::with_capacity(reports.len());
+            for r in reports {
+                let mut sp = tx.savepoint("report")?;
+                match write_report(&mut sp, r) {
+                    Ok(updated) => {
+                        sp.commit()?;
+                        out.push(Ok(updated));
+                    }
+                    Err(e) => {
+                        // If even this fails the transaction is lost, and
+                        // with it the whole batch.
+                        sp.rollback()?;
+                        out.push(Err(e));
+                    }
                 }
-                tx.execute(
-                    &upsert,
-                    &[
-                        key,
-                        &game,
-                        &i64::from(row.wins),
-                        &i64::from(row.losses),
-                        &i64::from(row.ties),
-                        &i64::from(row.forfeits),
-                        &row.rating,
-                        &row.highscore,
-                    ],
-                )?;
-            }
-            renumber(
-                &mut tx,
-                game,
-                &format!("{} DESC", flags.ranking_key()),
-                false,
-            )?;
-            let mut out = Vec::with_capacity(keys.len());
-            for (key, row) in keys.into_iter().zip(rows) {
-                let row = if key.is_empty() {
-                    row
-                } else {
-                    read_stats(&mut tx, &key, game)?.unwrap_or(row)
-                };
-                out.push((key, row));
             }
             tx.commit()?;
             Ok(out)
