@@ -503,7 +503,7 @@ fn write_report(conn: &Connection, r: &ReportWrite<'_>) -> Result<Updated, Store
     {
         let mut add_player = conn
             .prepare("INSERT INTO matchplayers (match, handle, playertype) VALUES (?1, ?2, ?3)")?;
-        let mut upsert = conn.prepare(
+        let mut upsert = conn.prepare_cached(
             "INSERT INTO stats (handle, game, wins, losses, ties, forfeits, rating, highscore)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (handle, game) DO UPDATE SET
@@ -529,18 +529,19 @@ fn write_report(conn: &Connection, r: &ReportWrite<'_>) -> Result<Updated, Store
         }
     }
 
-    // Positions are 1-based; equal keys keep insertion (rowid) order.
-    conn.execute(
-        &format!(
-            "UPDATE stats SET ranking = r.pos
+    // Positions are 1-based; equal keys keep insertion (rowid) order. Only
+    // rows whose position changes are written: a report moves a few
+    // players, and rewriting every row of the game cost each report (and
+    // each commit) as many row writes as the game has players.
+    conn.prepare_cached(&format!(
+        "UPDATE stats SET ranking = r.pos
                  FROM (SELECT rowid AS rid,
                               row_number() OVER (ORDER BY {} DESC, rowid) AS pos
                        FROM stats WHERE game = ?1) AS r
-                 WHERE stats.rowid = r.rid",
-            flags.ranking_key()
-        ),
-        [game],
-    )?;
+                 WHERE stats.rowid = r.rid AND stats.ranking <> r.pos",
+        flags.ranking_key()
+    ))?
+    .execute([game])?;
 
     let mut out = Vec::with_capacity(keys.len());
     for (key, row) in keys.into_iter().zip(rows) {
@@ -560,11 +561,10 @@ fn read_stats(
     game: &str,
 ) -> Result<Option<StatsRecord>, StoreError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {STATS_COLUMNS} FROM stats WHERE handle = ?1 AND game = ?2"),
-            [handle, game],
-            |row| stats_from_row(row, 0),
-        )
+        .prepare_cached(&format!(
+            "SELECT {STATS_COLUMNS} FROM stats WHERE handle = ?1 AND game = ?2"
+        ))?
+        .query_row([handle, game], |row| stats_from_row(row, 0))
         .optional()?)
 }
 

@@ -14,7 +14,9 @@ use crate::zone::{GameReportJob, Job, JobDone};
 pub(super) enum Taken {
     One(Job),
     /// Reports to store together, then the job that ended the batch (if
-    /// any), to run right after them.
+    /// any), to run right after them. The reports stay in the boxes they
+    /// came in, which an outage hands on to `Deferred::Report` as they are.
+    #[allow(clippy::vec_box)]
     Reports(Vec<Box<GameReportJob>>, Option<Job>),
 }
 
@@ -42,6 +44,7 @@ pub(super) fn take(first: Job, rx: &Receiver<Job>) -> Taken {
 /// order. A report the store refuses fails alone; when the batch as a
 /// whole fails (its commit, or the database went away), every report of
 /// it fails, or waits for the database like any report during an outage.
+#[allow(clippy::vec_box)]
 pub(super) fn store_reports(
     store: &mut Store,
     reports: Vec<Box<GameReportJob>>,

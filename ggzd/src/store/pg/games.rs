@@ -113,7 +113,9 @@ fn write_report(tx: &mut impl GenericClient, r: &ReportWrite<'_>) -> Result<Upda
 
 /// Numbers a game's ranked rows 1, 2, ... in `order` (a fixed expression
 /// from this module or `StatsFlags`, never input); ties keep insertion
-/// order.
+/// order. Only rows whose position changes are written: a report moves a
+/// few players, and rewriting every row of the game made each report cost
+/// as many row versions as the game has players.
 fn renumber(
     client: &mut impl GenericClient,
     game: &str,
@@ -127,7 +129,7 @@ fn renumber(
              FROM (SELECT handle AS h,
                           row_number() OVER (ORDER BY {order}, seq) AS pos
                    FROM stats WHERE game = $1 {filter}) AS r
-             WHERE stats.game = $1 AND stats.handle = r.h"
+             WHERE stats.game = $1 AND stats.handle = r.h AND stats.ranking <> r.pos"
         ),
         &[&game],
     )?;
