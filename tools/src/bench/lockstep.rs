@@ -77,6 +77,8 @@ pub struct LockstepOptions {
     /// Turns ahead a player sends its command for (at least 1; at most
     /// one more than the relay's window allows).
     pub command_delay: u32,
+    /// Seconds played, unmeasured, between setup and the measured window.
+    pub warmup: f64,
 }
 
 const MS: u64 = 1_000_000;
@@ -716,6 +718,16 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
     );
     let running = run.tables.iter().filter(|t| t.running).count();
     r.count("tables_running", running as u64);
+
+    // Warm-up: turns run, nothing is counted.
+    let warm_end = monotonic_ns().saturating_add(ns_from_secs(o.warmup.max(0.0)));
+    while monotonic_ns() < warm_end {
+        if !pump(&mut run, &mut engine, &mut notes)? {
+            r.fail("the run timed out (--timeout) while warming up");
+            break;
+        }
+    }
+    r.real("warmup_s", o.warmup.max(0.0), 1);
 
     // The measured window.
     run.measuring = true;

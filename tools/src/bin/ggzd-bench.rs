@@ -250,6 +250,11 @@ enum Scenario {
         /// from the later of a turn's last command and its due time.
         #[arg(long, default_value_t = 2)]
         command_delay: u32,
+        /// Seconds played after every table runs and before the measured
+        /// window: the 500 relays' first turns (their start, the first
+        /// event-log writes) are not the steady state the figures describe.
+        #[arg(long, default_value_t = 2.0)]
+        warmup: f64,
     },
     /// Matchmaking: players queue at a steady rate, are matched, play
     /// TicTacToe at the table they were given and queue again; matches/s,
@@ -545,6 +550,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
             secs,
             prefix,
             command_delay,
+            warmup,
         } => lockstep::run(
             &t,
             &LockstepOptions {
@@ -555,6 +561,7 @@ fn run(cli: Cli) -> std::io::Result<Option<Report>> {
                 secs,
                 prefix,
                 command_delay,
+                warmup,
             },
         )?,
         Scenario::Queue {
