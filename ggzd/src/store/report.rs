@@ -20,6 +20,28 @@ pub struct ReportWrite<'a> {
 /// row, in participant order.
 pub type Updated = Vec<(String, StatsRecord)>;
 
+/// A report written but not yet ranked: its stats keys and rows as the
+/// report left them, or `None` for a game that keeps no statistics.
+pub(crate) type Written = Option<(Vec<String>, Vec<StatsRecord>)>;
+
+/// The games a batch must rank again, each once with its ranking order:
+/// renumbering sorts every row of the game, so it runs after the batch's
+/// last report rather than after each (docs/config-and-data.md §10.7).
+pub(crate) fn games_to_rank<'a, E>(
+    reports: &[ReportWrite<'a>],
+    written: &[Result<Written, E>],
+) -> Vec<(&'a str, &'static str)> {
+    let mut games: Vec<(&str, &'static str)> = reports
+        .iter()
+        .zip(written)
+        .filter(|(_, w)| matches!(w, Ok(Some(_))))
+        .map(|(r, _)| (r.game, r.flags.ranking_key()))
+        .collect();
+    games.sort_unstable();
+    games.dedup();
+    games
+}
+
 /// At most this many reports go into one transaction, so one batch holds
 /// the write lock (SQLite) or its game locks (PostgreSQL) only briefly.
 pub const MAX_BATCH: usize = 64;

@@ -333,21 +333,32 @@ impl SqliteStore {
         let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut out = Vec::with_capacity(reports.len());
+        let mut written = Vec::with_capacity(reports.len());
         for r in reports {
             let sp = tx.savepoint()?;
             match write_report(&sp, r) {
-                Ok(updated) => {
+                Ok(w) => {
                     sp.commit()?;
-                    out.push(Ok(updated));
+                    written.push(Ok(w));
                 }
                 Err(e) => {
                     // Rolls back to the savepoint; if even that fails the
                     // transaction is lost and so is the whole batch.
                     sp.finish()?;
-                    out.push(Err(e));
+                    written.push(Err(e));
                 }
             }
+        }
+        for (game, key) in report::games_to_rank(reports, &written) {
+            rank(&tx, game, key)?;
+        }
+        let mut out = Vec::with_capacity(reports.len());
+        for (w, r) in written.into_iter().zip(reports) {
+            out.push(match w {
+                Err(e) => Err(e),
+                Ok(None) => Ok(Vec::new()),
+                Ok(Some((keys, rows))) => Ok(ranked_rows(&tx, r.game, keys, rows)?),
+            });
         }
         tx.commit()?;
         Ok(out)
@@ -478,14 +489,14 @@ impl SqliteStore {
 
 /// Writes one report inside the caller's transaction (see
 /// `Store::apply_game_report`).
-fn write_report(conn: &Connection, r: &ReportWrite<'_>) -> Result<Updated, StoreError> {
+fn write_report(conn: &Connection, r: &ReportWrite<'_>) -> Result<report::Written, StoreError> {
     let (game, flags, participants, savegame, now) =
         (r.game, r.flags, r.participants, r.savegame, r.now);
     if !savegame.is_empty() {
         close_savegame(conn, game, savegame)?;
     }
     if !flags.any() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
 
     let keys = report::stats_keys(participants);
@@ -529,27 +540,44 @@ fn write_report(conn: &Connection, r: &ReportWrite<'_>) -> Result<Updated, Store
         }
     }
 
-    // Positions are 1-based; equal keys keep insertion (rowid) order. Only
-    // rows whose position changes are written: a report moves a few
-    // players, and rewriting every row of the game cost each report (and
-    // each commit) as many row writes as the game has players.
+    Ok(Some((keys, rows)))
+}
+
+/// Numbers a game's rows 1, 2, ... by `key` descending. Positions are
+/// 1-based; equal keys keep insertion (rowid) order. Only rows whose
+/// position changes are written: a report moves a few players, and
+/// rewriting every row of the game cost each report (and each commit) as
+/// many row writes as the game has players.
+fn rank(conn: &Connection, game: &str, key: &str) -> Result<(), StoreError> {
     conn.prepare_cached(&format!(
         "UPDATE stats SET ranking = r.pos
                  FROM (SELECT rowid AS rid,
-                              row_number() OVER (ORDER BY {} DESC, rowid) AS pos
+                              row_number() OVER (ORDER BY {key} DESC, rowid) AS pos
                        FROM stats WHERE game = ?1) AS r
-                 WHERE stats.rowid = r.rid AND stats.ranking <> r.pos",
-        flags.ranking_key()
+                 WHERE stats.rowid = r.rid AND stats.ranking <> r.pos"
     ))?
     .execute([game])?;
+    Ok(())
+}
 
+/// A written report's rows as the report computed them, with the ranking
+/// the batch stored for each once its game was ranked.
+fn ranked_rows(
+    conn: &Connection,
+    game: &str,
+    keys: Vec<String>,
+    rows: Vec<StatsRecord>,
+) -> Result<Updated, StoreError> {
     let mut out = Vec::with_capacity(keys.len());
     for (key, row) in keys.into_iter().zip(rows) {
-        let row = if key.is_empty() {
-            row
-        } else {
-            read_stats(conn, &key, game)?.unwrap_or(row)
-        };
+        // The row as this report left it (a later report of the batch may
+        // have moved the player on), at the position the batch left it.
+        let mut row = row;
+        if !key.is_empty()
+            && let Some(stored) = read_stats(conn, &key, game)?
+        {
+            row.ranking = stored.ranking;
+        }
         out.push((key, row));
     }
     Ok(out)

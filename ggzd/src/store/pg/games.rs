@@ -47,14 +47,17 @@ fn lock_game(client: &mut impl GenericClient, what: i32, game: &str) -> Result<(
 
 /// Writes one report inside the caller's transaction, which holds the
 /// game's report lock (see `Store::apply_game_report`).
-fn write_report(tx: &mut impl GenericClient, r: &ReportWrite<'_>) -> Result<Updated, StoreError> {
+fn write_report(
+    tx: &mut impl GenericClient,
+    r: &ReportWrite<'_>,
+) -> Result<report::Written, StoreError> {
     let (game, flags, participants, savegame, now) =
         (r.game, r.flags, r.participants, r.savegame, r.now);
     if !savegame.is_empty() {
         close_savegame(tx, game, savegame)?;
     }
     if !flags.any() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let keys = report::stats_keys(participants);
     let mut rows = Vec::with_capacity(participants.len());
@@ -98,14 +101,27 @@ fn write_report(tx: &mut impl GenericClient, r: &ReportWrite<'_>) -> Result<Upda
             ],
         )?;
     }
-    renumber(tx, game, &format!("{} DESC", flags.ranking_key()), false)?;
+    Ok(Some((keys, rows)))
+}
+
+/// A written report's rows as the report computed them, with the ranking
+/// stored once the batch ranked the game (once, after its last report).
+fn ranked_rows(
+    tx: &mut impl GenericClient,
+    game: &str,
+    keys: Vec<String>,
+    rows: Vec<StatsRecord>,
+) -> Result<Updated, StoreError> {
     let mut out = Vec::with_capacity(keys.len());
     for (key, row) in keys.into_iter().zip(rows) {
-        let row = if key.is_empty() {
-            row
-        } else {
-            read_stats(tx, &key, game)?.unwrap_or(row)
-        };
+        // The row as this report left it (a later report of the batch may
+        // have moved the player on), at the position the batch left it.
+        let mut row = row;
+        if !key.is_empty()
+            && let Some(stored) = read_stats(tx, &key, game)?
+        {
+            row.ranking = stored.ranking;
+        }
         out.push((key, row));
     }
     Ok(out)
@@ -195,21 +211,32 @@ impl PgStore {
             for game in &games {
                 lock_game(&mut tx, LOCK_REPORTS, game)?;
             }
-            let mut out = Vec::with_capacity(reports.len());
+            let mut written = Vec::with_capacity(reports.len());
             for r in reports {
                 let mut sp = tx.savepoint("report")?;
                 match write_report(&mut sp, r) {
-                    Ok(updated) => {
+                    Ok(w) => {
                         sp.commit()?;
-                        out.push(Ok(updated));
+                        written.push(Ok(w));
                     }
                     Err(e) => {
                         // If even this fails the transaction is lost, and
                         // with it the whole batch.
                         sp.rollback()?;
-                        out.push(Err(e));
+                        written.push(Err(e));
                     }
                 }
+            }
+            for (game, key) in report::games_to_rank(reports, &written) {
+                renumber(&mut tx, game, &format!("{key} DESC"), false)?;
+            }
+            let mut out = Vec::with_capacity(reports.len());
+            for (w, r) in written.into_iter().zip(reports) {
+                out.push(match w {
+                    Err(e) => Err(e),
+                    Ok(None) => Ok(Vec::new()),
+                    Ok(Some((keys, rows))) => Ok(ranked_rows(&mut tx, r.game, keys, rows)?),
+                });
             }
             tx.commit()?;
             Ok(out)
