@@ -141,15 +141,7 @@ fn a_batch_equals_single_applies(mut s: Store) {
         u.iter()
             .map(|rows| {
                 rows.iter()
-                    .map(|(k, r)| {
-                        (
-                            k.clone(),
-                            StatsRecord {
-                                ranking: 0,
-                                ..r.clone()
-                            },
-                        )
-                    })
+                    .map(|(k, r)| (k.clone(), StatsRecord { ranking: 0, ..*r }))
                     .collect()
             })
             .collect()
