@@ -42,6 +42,36 @@ pub(crate) fn games_to_rank<'a, E>(
     games
 }
 
+/// Each report's answer once the batch's games are ranked: its rows as the
+/// report computed them (a later report of the batch may have moved the
+/// player on), with the position the batch left, read by `stored(key, game)`.
+pub(crate) fn answers(
+    reports: &[ReportWrite<'_>],
+    written: Vec<Result<Written, super::StoreError>>,
+    mut stored: impl FnMut(&str, &str) -> Result<Option<StatsRecord>, super::StoreError>,
+) -> Result<Vec<Result<Updated, super::StoreError>>, super::StoreError> {
+    let mut out = Vec::with_capacity(written.len());
+    for (w, r) in written.into_iter().zip(reports) {
+        out.push(match w {
+            Err(e) => Err(e),
+            Ok(None) => Ok(Vec::new()),
+            Ok(Some((keys, rows))) => {
+                let mut updated = Vec::with_capacity(keys.len());
+                for (key, mut row) in keys.into_iter().zip(rows) {
+                    if !key.is_empty()
+                        && let Some(now) = stored(&key, r.game)?
+                    {
+                        row.ranking = now.ranking;
+                    }
+                    updated.push((key, row));
+                }
+                Ok(updated)
+            }
+        });
+    }
+    Ok(out)
+}
+
 /// At most this many reports go into one transaction, so one batch holds
 /// the write lock (SQLite) or its game locks (PostgreSQL) only briefly.
 pub const MAX_BATCH: usize = 64;

@@ -352,14 +352,7 @@ impl SqliteStore {
         for (game, key) in report::games_to_rank(reports, &written) {
             rank(&tx, game, key)?;
         }
-        let mut out = Vec::with_capacity(reports.len());
-        for (w, r) in written.into_iter().zip(reports) {
-            out.push(match w {
-                Err(e) => Err(e),
-                Ok(None) => Ok(Vec::new()),
-                Ok(Some((keys, rows))) => Ok(ranked_rows(&tx, r.game, keys, rows)?),
-            });
-        }
+        let out = report::answers(reports, written, |key, game| read_stats(&tx, key, game))?;
         tx.commit()?;
         Ok(out)
     }
@@ -558,29 +551,6 @@ fn rank(conn: &Connection, game: &str, key: &str) -> Result<(), StoreError> {
     ))?
     .execute([game])?;
     Ok(())
-}
-
-/// A written report's rows as the report computed them, with the ranking
-/// the batch stored for each once its game was ranked.
-fn ranked_rows(
-    conn: &Connection,
-    game: &str,
-    keys: Vec<String>,
-    rows: Vec<StatsRecord>,
-) -> Result<Updated, StoreError> {
-    let mut out = Vec::with_capacity(keys.len());
-    for (key, row) in keys.into_iter().zip(rows) {
-        // The row as this report left it (a later report of the batch may
-        // have moved the player on), at the position the batch left it.
-        let mut row = row;
-        if !key.is_empty()
-            && let Some(stored) = read_stats(conn, &key, game)?
-        {
-            row.ranking = stored.ranking;
-        }
-        out.push((key, row));
-    }
-    Ok(out)
 }
 
 fn read_stats(

@@ -104,29 +104,6 @@ fn write_report(
     Ok(Some((keys, rows)))
 }
 
-/// A written report's rows as the report computed them, with the ranking
-/// stored once the batch ranked the game (once, after its last report).
-fn ranked_rows(
-    tx: &mut impl GenericClient,
-    game: &str,
-    keys: Vec<String>,
-    rows: Vec<StatsRecord>,
-) -> Result<Updated, StoreError> {
-    let mut out = Vec::with_capacity(keys.len());
-    for (key, row) in keys.into_iter().zip(rows) {
-        // The row as this report left it (a later report of the batch may
-        // have moved the player on), at the position the batch left it.
-        let mut row = row;
-        if !key.is_empty()
-            && let Some(stored) = read_stats(tx, &key, game)?
-        {
-            row.ranking = stored.ranking;
-        }
-        out.push((key, row));
-    }
-    Ok(out)
-}
-
 /// Numbers a game's ranked rows 1, 2, ... in `order` (a fixed expression
 /// from this module or `StatsFlags`, never input); ties keep insertion
 /// order. Only rows whose position changes are written: a report moves a
@@ -230,14 +207,8 @@ impl PgStore {
             for (game, key) in report::games_to_rank(reports, &written) {
                 renumber(&mut tx, game, &format!("{key} DESC"), false)?;
             }
-            let mut out = Vec::with_capacity(reports.len());
-            for (w, r) in written.into_iter().zip(reports) {
-                out.push(match w {
-                    Err(e) => Err(e),
-                    Ok(None) => Ok(Vec::new()),
-                    Ok(Some((keys, rows))) => Ok(ranked_rows(&mut tx, r.game, keys, rows)?),
-                });
-            }
+            let out =
+                report::answers(reports, written, |key, game| read_stats(&mut tx, key, game))?;
             tx.commit()?;
             Ok(out)
         })
