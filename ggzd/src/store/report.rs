@@ -104,6 +104,22 @@ pub(crate) fn stats_keys(participants: &[Participant]) -> Vec<String> {
         .collect()
 }
 
+/// Each participant's row after the report: its stored row (`stored(key)`,
+/// a fresh one if none) with the results applied.
+pub(crate) fn rows_after(
+    flags: StatsFlags,
+    participants: &[Participant],
+    keys: &[String],
+    mut stored: impl FnMut(&str) -> Result<Option<StatsRecord>, super::StoreError>,
+) -> Result<Vec<StatsRecord>, super::StoreError> {
+    let mut rows = Vec::with_capacity(keys.len());
+    for key in keys {
+        rows.push(stored(key)?.unwrap_or_default());
+    }
+    apply_results(flags, participants, &mut rows);
+    Ok(rows)
+}
+
 /// Applies the results to `rows` (one per participant, same order) as the
 /// game's flags say.
 pub(crate) fn apply_results(

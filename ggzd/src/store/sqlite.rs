@@ -493,11 +493,9 @@ fn write_report(conn: &Connection, r: &ReportWrite<'_>) -> Result<report::Writte
     }
 
     let keys = report::stats_keys(participants);
-    let mut rows = Vec::with_capacity(participants.len());
-    for key in &keys {
-        rows.push(read_stats(conn, key, game)?.unwrap_or_default());
-    }
-    report::apply_results(flags, participants, &mut rows);
+    let rows = report::rows_after(flags, participants, &keys, |key| {
+        read_stats(conn, key, game)
+    })?;
     let winner = report::single_winner(participants, &keys);
     conn.execute(
         "INSERT INTO matches (date, game, winner, savegame) VALUES (?1, ?2, ?3, ?4)",

@@ -60,11 +60,7 @@ fn write_report(
         return Ok(None);
     }
     let keys = report::stats_keys(participants);
-    let mut rows = Vec::with_capacity(participants.len());
-    for key in &keys {
-        rows.push(read_stats(tx, key, game)?.unwrap_or_default());
-    }
-    report::apply_results(flags, participants, &mut rows);
+    let rows = report::rows_after(flags, participants, &keys, |key| read_stats(tx, key, game))?;
     let winner = report::single_winner(participants, &keys);
     let row = tx.query_one(
         "INSERT INTO matches (date, game, winner, savegame)

@@ -3,29 +3,13 @@
 //! the table there (its node holds the seat mid-game), is told LEAVE,
 //! and gets REJOIN once that node shows the seat held.
 
+use super::cluster_support::remote_table;
 use super::*;
-use crate::cluster::tables::{SeatKind, SeatState, TableState};
+use crate::cluster::tables::{SeatKind, TableState};
 use crate::cluster::{LinkMsg, Outbound};
 
-fn hear(w: &mut World, node: &str, msg: LinkMsg) {
-    w.zone.on_cluster_msg(node, msg, w.now, &mut w.sink);
-}
-
 fn table(seats: &[(SeatKind, Option<&str>)]) -> TableState {
-    TableState {
-        room: "chat".into(),
-        id: 3,
-        status: 2,
-        desc: "far".into(),
-        seats: seats
-            .iter()
-            .map(|(kind, name)| SeatState {
-                kind: *kind,
-                name: name.map(str::to_string),
-            })
-            .collect(),
-        spectators: Vec::new(),
-    }
+    remote_table("chat", 3, 2, seats)
 }
 
 /// kim (with the rejoin extension) sits at table 3 of node b, shown as 1
@@ -34,43 +18,20 @@ fn kim_at_bs_table(w: &mut World) -> (ConnId, ConnId) {
     w.zone.enable_cluster("a", 7);
     let kim = w.guest_in("kim", 1);
     w.send(kim, "<EXTENSIONS NAMES='rejoin'/>");
-    hear(
-        w,
+    w.hear_from(
         "b",
         LinkMsg::Table(table(&[
             (SeatKind::Player, Some("ann")),
             (SeatKind::Open, None),
         ])),
     );
-    let channel = w.connect();
-    w.send(channel, "<CHANNEL ID='kim'/></SESSION>");
-    w.send(kim, "<JOIN TABLE='1' SPECTATOR='false'/>");
-    let req = w
-        .sink
-        .cluster
-        .iter()
-        .find_map(|o| match o {
-            Outbound::To(_, LinkMsg::JoinRequest { req, .. }) => Some(*req),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no forwarded JOIN: {:?}", w.sink.take(kim)));
-    let answer = LinkMsg::JoinAnswer {
-        req,
-        code: 0,
-        token: [5; 16],
-    };
-    hear(w, "b", answer);
-    assert!(
-        w.sink
-            .take(kim)
-            .concat()
-            .contains("ACTION='join' CODE='ok'")
-    );
+    let (channel, told) = w.seated_at_remote_table(kim, "kim", 1, "b", [5; 16]);
+    assert!(told.contains("ACTION='join' CODE='ok'"));
     let seated = table(&[
         (SeatKind::Player, Some("ann")),
         (SeatKind::Player, Some("kim")),
     ]);
-    hear(w, "b", LinkMsg::Table(seated));
+    w.hear_from("b", LinkMsg::Table(seated));
     w.sink.take(kim);
     w.sink.cluster.clear();
     (kim, channel)
@@ -118,14 +79,14 @@ fn a_closed_browser_channel_leaves_the_remote_table_and_rejoin_follows_the_hold(
         (SeatKind::Player, Some("ann")),
         (SeatKind::Player, Some("kim")),
     ]);
-    hear(&mut w, "b", LinkMsg::Table(before));
+    w.hear_from("b", LinkMsg::Table(before));
     assert!(!w.sink.take(kim).concat().contains("REJOIN"));
     // b holds the seat: the notice, under this node's ids, once.
     let held = table(&[
         (SeatKind::Player, Some("ann")),
         (SeatKind::Abandoned, Some("kim")),
     ]);
-    hear(&mut w, "b", LinkMsg::Table(held.clone()));
+    w.hear_from("b", LinkMsg::Table(held.clone()));
     let told = w.sink.take(kim).concat();
     assert!(
         told.contains("<REJOIN ROOM='1' TABLE='1' SEAT='1'/>"),
@@ -133,7 +94,7 @@ fn a_closed_browser_channel_leaves_the_remote_table_and_rejoin_follows_the_hold(
     );
     let mut again = held;
     again.desc = "still far".into();
-    hear(&mut w, "b", LinkMsg::Table(again));
+    w.hear_from("b", LinkMsg::Table(again));
     assert!(!w.sink.take(kim).concat().contains("REJOIN"));
     // The same channel ending again is nothing now.
     w.sink.cluster.clear();
@@ -148,12 +109,12 @@ fn a_seat_not_held_there_ends_the_wait_without_a_notice() {
     closed(&mut w, channel);
     w.sink.take(kim);
     let open = table(&[(SeatKind::Player, Some("ann")), (SeatKind::Open, None)]);
-    hear(&mut w, "b", LinkMsg::Table(open));
+    w.hear_from("b", LinkMsg::Table(open));
     // kim's name on a held seat later (a new game) is not this wait's.
     let held = table(&[
         (SeatKind::Player, Some("ann")),
         (SeatKind::Abandoned, Some("kim")),
     ]);
-    hear(&mut w, "b", LinkMsg::Table(held));
+    w.hear_from("b", LinkMsg::Table(held));
     assert!(!w.sink.take(kim).concat().contains("REJOIN"));
 }

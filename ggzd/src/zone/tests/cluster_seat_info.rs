@@ -3,13 +3,10 @@
 //! game that allows peers) once the JOIN is granted; the table's node
 //! shows them in INFO as it shows its own players'.
 
+use super::cluster_support::remote_table;
 use super::*;
-use crate::cluster::tables::{SeatKind, SeatState, TableState};
+use crate::cluster::tables::SeatKind;
 use crate::cluster::{LinkMsg, Outbound, PlayerInfo};
-
-fn hear(w: &mut World, node: &str, msg: LinkMsg) {
-    w.zone.on_cluster_msg(node, msg, w.now, &mut w.sink);
-}
 
 fn cy_info(realname: &str, host: &str) -> LinkMsg {
     LinkMsg::SeatInfo {
@@ -32,7 +29,7 @@ fn cy_granted(w: &mut World) -> [u8; 16] {
         table: -1,
         stats: None,
     });
-    hear(w, "b", cy);
+    w.hear_from("b", cy);
     w.sink.cluster.clear();
     let ask = LinkMsg::JoinRequest {
         req: 1,
@@ -42,7 +39,7 @@ fn cy_granted(w: &mut World) -> [u8; 16] {
         spectator: false,
         seat: None,
     };
-    hear(w, "b", ask);
+    w.hear_from("b", ask);
     match w.sink.cluster.pop() {
         Some(Outbound::To(_, LinkMsg::JoinAnswer { code: 0, token, .. })) => token,
         other => panic!("{other:?}"),
@@ -62,8 +59,8 @@ fn the_tables_node_shows_what_the_players_node_said() {
     w.send(bob, "<LEAVE FORCE='true'/>");
     let token = cy_granted(&mut w);
     // From another node than the token's: not believed.
-    hear(&mut w, "c", cy_info("Mallory", "6.6.6.6"));
-    hear(&mut w, "b", cy_info("Cy C. <x>", "10.1.2.3"));
+    w.hear_from("c", cy_info("Mallory", "6.6.6.6"));
+    w.hear_from("b", cy_info("Cy C. <x>", "10.1.2.3"));
     let seated = w
         .zone
         .cluster_relay_arrived(&token, &|node| node == "b", w.now, &mut w.sink);
@@ -80,7 +77,7 @@ fn the_tables_node_shows_what_the_players_node_said() {
         "{out}"
     );
     // Said again after the relay came (the two race): the seat has it.
-    hear(&mut w, "b", cy_info("Cy", ""));
+    w.hear_from("b", cy_info("Cy", ""));
     assert!(info(&mut w, ann).contains("REALNAME='Cy' PHOTO='' HOST=''"));
 }
 
@@ -100,38 +97,15 @@ fn the_players_node_sends_the_real_name_once_the_join_is_granted() {
         ..Default::default()
     })));
     w.send(kim, "<ENTER ROOM='1'/>");
-    let table = TableState {
-        room: "chat".into(),
-        id: 2,
-        status: 1,
-        desc: "far".into(),
-        seats: vec![
-            SeatState {
-                kind: SeatKind::Player,
-                name: Some("ann".into()),
-            },
-            SeatState {
-                kind: SeatKind::Open,
-                name: None,
-            },
-        ],
-        spectators: Vec::new(),
-    };
-    hear(&mut w, "a", LinkMsg::Table(table));
-    let channel = w.connect();
-    w.send(channel, "<CHANNEL ID='kim'/></SESSION>");
-    w.sink.cluster.clear();
-    w.send(kim, "<JOIN TABLE='1' SPECTATOR='false'/>");
-    let Some(Outbound::To(_, LinkMsg::JoinRequest { req, .. })) = w.sink.cluster.pop() else {
-        panic!("no JOIN forwarded: {:?}", w.sink.cluster);
-    };
-    assert!(w.sink.cluster.is_empty(), "nothing more before the grant");
-    let answer = LinkMsg::JoinAnswer {
-        req,
-        code: 0,
-        token: [9; 16],
-    };
-    hear(&mut w, "a", answer);
+    let table = remote_table(
+        "chat",
+        2,
+        1,
+        &[(SeatKind::Player, Some("ann")), (SeatKind::Open, None)],
+    );
+    w.hear_from("a", LinkMsg::Table(table));
+    // Only the JOIN goes to a before the grant (the helper checks it).
+    w.seated_at_remote_table(kim, "kim", 1, "a", [9; 16]);
     let said: Vec<_> = w
         .sink
         .cluster

@@ -3,7 +3,32 @@
 //! another node's table carried to its seat (docs/cluster.md).
 
 use super::*;
+use crate::cluster::tables::{SeatKind, SeatState, TableState};
 use crate::cluster::{LinkMsg, Outbound, PlayerInfo};
+
+/// Another node's table as its TABLE frame describes it: table `id` of
+/// that node, in `room`, with `status` and these seats.
+pub(super) fn remote_table(
+    room: &str,
+    id: u32,
+    status: i8,
+    seats: &[(SeatKind, Option<&str>)],
+) -> TableState {
+    TableState {
+        room: room.into(),
+        id,
+        status,
+        desc: "far".into(),
+        seats: seats
+            .iter()
+            .map(|(kind, name)| SeatState {
+                kind: *kind,
+                name: name.map(str::to_string),
+            })
+            .collect(),
+        spectators: Vec::new(),
+    }
+}
 
 /// The standard world, as node `a` (incarnation 7) of a zone.
 pub(super) fn standard_node() -> World {
@@ -56,7 +81,7 @@ impl World {
     /// `conn` (player `name`) takes a seat at the table this node shows as
     /// `shown_id`, which lives on `node`: its channel opens, its JOIN goes
     /// to `node` as the only link message, and `node` answers it with
-    /// `token`. What `conn` is told is dropped.
+    /// `token`. Returns the channel and what `conn` was told.
     pub(super) fn seated_at_remote_table(
         &mut self,
         conn: ConnId,
@@ -64,8 +89,8 @@ impl World {
         shown_id: u32,
         node: &str,
         token: [u8; 16],
-    ) {
-        self.channel_for(name);
+    ) -> (ConnId, String) {
+        let channel = self.channel_for(name);
         self.sink.cluster.clear();
         self.send(
             conn,
@@ -83,6 +108,6 @@ impl World {
                 token,
             },
         );
-        self.sink.take(conn);
+        (channel, self.sink.take(conn).concat())
     }
 }

@@ -5,24 +5,11 @@
 
 use super::cluster_support::{remote_guest, standard_node as node};
 use super::*;
-use crate::cluster::tables::{SeatKind, SeatState, TableState};
+use crate::cluster::tables::{SeatKind, TableState};
 use crate::cluster::{LinkMsg, Outbound};
 
 fn remote_table(id: u32, seats: &[(SeatKind, Option<&str>)]) -> TableState {
-    TableState {
-        room: "chat".into(),
-        id,
-        status: 1,
-        desc: "far".into(),
-        seats: seats
-            .iter()
-            .map(|(kind, name)| SeatState {
-                kind: *kind,
-                name: name.map(str::to_string),
-            })
-            .collect(),
-        spectators: Vec::new(),
-    }
+    super::cluster_support::remote_table("chat", id, 1, seats)
 }
 
 fn relay_of(out: &[Outbound]) -> Option<(ConnId, String, [u8; 16])> {

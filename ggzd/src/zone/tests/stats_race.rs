@@ -234,47 +234,19 @@ fn a_result_of_a_table_here_for_a_player_of_no_node_here_goes_to_every_node() {
 
 #[test]
 fn rankings_at_a_table_of_another_node_are_the_rooms_games() {
-    use crate::cluster::tables::{SeatKind, SeatState, TableState};
+    use super::cluster_support::remote_table;
+    use crate::cluster::tables::SeatKind;
     let mut w = world();
     w.zone.enable_cluster("b", 9);
     let kim = w.guest_in("kim", 1);
-    let table = TableState {
-        room: "ttt".into(),
-        id: 5,
-        status: 1,
-        desc: "far".into(),
-        seats: vec![
-            SeatState {
-                kind: SeatKind::Player,
-                name: Some("ann".into()),
-            },
-            SeatState {
-                kind: SeatKind::Open,
-                name: None,
-            },
-        ],
-        spectators: Vec::new(),
-    };
-    w.zone
-        .on_cluster_msg("a", LinkMsg::Table(table), w.now, &mut w.sink);
-    let channel = w.connect();
-    w.send(channel, "<CHANNEL ID='kim'/></SESSION>");
-    w.send(kim, "<JOIN TABLE='11' SPECTATOR='false'/>");
-    let req = w
-        .sink
-        .cluster
-        .iter()
-        .find_map(|o| match o {
-            Outbound::To(_, LinkMsg::JoinRequest { req, .. }) => Some(*req),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no JOIN forwarded: {:?}", w.sink.take(kim)));
-    let answer = LinkMsg::JoinAnswer {
-        req,
-        code: 0,
-        token: [1; 16],
-    };
-    w.zone.on_cluster_msg("a", answer, w.now, &mut w.sink);
+    let table = remote_table(
+        "ttt",
+        5,
+        1,
+        &[(SeatKind::Player, Some("ann")), (SeatKind::Open, None)],
+    );
+    w.hear_from("a", LinkMsg::Table(table));
+    w.seated_at_remote_table(kim, "kim", 11, "a", [1; 16]);
     w.sink.jobs.clear();
     w.send(kim, "<RANKINGS/>");
     let asked: Vec<_> = take_jobs(&mut w, |j| matches!(j, Job::Rankings { .. }));
