@@ -67,7 +67,7 @@ pub fn read(dir: &Path, name: &str, max_bytes: u64) -> io::Result<Found> {
 }
 
 /// Holds `file` against the retention while it is read (a shared lock,
-/// as its writer's; docs/event-log.md §2), then checks that the name still
+/// as its writer's; docs/event-log.md §1), then checks that the name still
 /// leads to it: a log moved to the spares between the open and the lock
 /// may already be another table's, and reads as gone.
 fn still_there(file: &File, meta: &std::fs::Metadata, path: &Path) -> io::Result<()> {

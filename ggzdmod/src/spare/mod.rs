@@ -1,6 +1,6 @@
 //! Spare files: event logs that ggzd's savegame retention set aside in
 //! `<game dir>/.spare/` instead of deleting them, taken again by the next
-//! table's log (docs/event-log.md §2). On a busy ext4 file system without
+//! table's log (docs/event-log.md §1). On a busy ext4 file system without
 //! a journal, allocating an inode scans past every recently freed one, and
 //! one log created and one deleted per game made that the largest cost of
 //! a short game; renaming an existing inode allocates nothing.
