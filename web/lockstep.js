@@ -11,6 +11,10 @@
 
 export const SPECTATOR_SEAT = 0xff;
 
+/** WELCOME's version byte this page reads (§6.1); another version's
+ *  frames are laid out differently, so its relay is refused. */
+export const PROTOCOL_VERSION = 2;
+
 /** Client frame types. */
 export const TO = { SETUP: 0x01, READY: 0x02, COMMAND: 0x03, HASH: 0x04, OUTCOME: 0x05 };
 
@@ -134,6 +138,11 @@ class Body {
     const s = this.take(4);
     return ((s[0] << 24) | (s[1] << 16) | (s[2] << 8) | s[3]) >>> 0;
   }
+  /** A u64 as a Number: exact up to 2^53 (285 years of microseconds). */
+  u64() {
+    const hi = this.u32();
+    return hi * 0x100000000 + this.u32();
+  }
   rest() {
     return this.take(this.b.length - this.p);
   }
@@ -195,7 +204,7 @@ export function decode(type, body) {
       break;
     case FROM.MASTER: {
       const turn = b.u32();
-      const elapsedMs = b.u32();
+      const elapsedUs = b.u64();
       const n = b.u8();
       const commands = [];
       for (let i = 0; i < n; i++) {
@@ -206,7 +215,7 @@ export function decode(type, body) {
         else if (present === 1) commands.push(Uint8Array.from(bytes));
         else throw new Error("bad master entry");
       }
-      m = { kind: "master", turn, elapsedMs, commands };
+      m = { kind: "master", turn, elapsedUs, commands };
       break;
     }
     case FROM.CAUGHT_UP:
@@ -403,6 +412,9 @@ export class RaceClient {
     const replies = [];
     switch (m.kind) {
       case "welcome":
+        if (m.version !== PROTOCOL_VERSION) {
+          throw new Error("the relay speaks lockstep protocol version " + m.version + ", this page " + PROTOCOL_VERSION);
+        }
         this.welcome = m;
         this.seat = m.seat === SPECTATOR_SEAT ? null : m.seat;
         this.seats = m.seats;

@@ -139,12 +139,25 @@ export function isLockstep(replay) {
  * from its relay's log: the `setup` event seeds the engine, each `turn`
  * (a MASTER frame as sent) is applied. `frames[k]` after k turns:
  * {counters, turn, note}. A log the engine cannot follow stops the
- * replay there, with a note saying so.
+ * replay there, with a note saying so. So does a log of another protocol
+ * version (its `version` event; a log without one is version 1, whose
+ * master packets are laid out differently): none of its turns is read.
  */
 export function raceFrames(replay) {
   const names = [];
   for (const s of replay.seats) names[s.num] = s.name;
   const name = (i) => names[i] || "seat " + (i + 1);
+  const tag = replay.events.find((e) => e.kind === "version");
+  const version = tag ? (tag.data.length === 1 ? tag.data[0] : -1) : 1;
+  if (version !== L.PROTOCOL_VERSION) {
+    const which = version < 0 ? "an unreadable protocol version" : "lockstep protocol version " + version;
+    const note = "This game was recorded with " + which + "; this page replays version " + L.PROTOCOL_VERSION + " only.";
+    return {
+      frames: [{ counters: Array.from(names, () => 0), turn: 0, note }],
+      names: Array.from(names, (_, i) => name(i)),
+      goal: L.GOAL,
+    };
+  }
   const one = (bytes) => {
     const fs = new L.Splitter().feed(bytes);
     if (fs.length !== 1) throw new Error("not one frame");

@@ -15,7 +15,9 @@ use ggzd_e2e::{
     Client, LoginKind, ServerOptions, TempDir, enter, open_game_channel, repo_dir, result_code,
 };
 use lockstep::demo::{DemoClient, Race};
-use lockstep::wire::{FromRelay, Splitter, ToRelay, decode_from_relay, encode_to_relay};
+use lockstep::wire::{
+    FromRelay, Phase, Splitter, ToRelay, decode_from_relay, encode_from_relay, encode_to_relay,
+};
 use serde_json::{Value, json};
 
 /// The room of `rooms/turn-race.toml`.
@@ -282,6 +284,103 @@ fn the_js_engine_matches_the_rust_engine() {
     let (turn, results) = race.outcome().expect("someone reached 100");
     assert_eq!(js["outcome"]["turn"], json!(turn));
     assert_eq!(js["outcome"]["results"], json!(results));
+}
+
+#[test]
+fn the_web_client_reads_version_2_and_refuses_version_1() {
+    // docs/lockstep.md §6.1: the MASTER timing field is a u64 of
+    // microseconds; a relay or a recorded log of version 1 is refused
+    // with a reason instead of being misread.
+    let web = server();
+    let b = Browser::start("ls-version");
+    b.goto(&web.url());
+    let master = |turn, elapsed_us| {
+        encode_from_relay(&FromRelay::Master {
+            turn,
+            elapsed_us,
+            commands: vec![Some(vec![3]), Some(vec![1])],
+        })
+    };
+    // Past 2^32: both halves of the field count.
+    let big = master(7, 5_000_000_123);
+    let welcome_v1 = encode_from_relay(&FromRelay::Welcome {
+        version: 1,
+        seat: 0,
+        seats: 2,
+        min_players: 2,
+        turn_ms: 50,
+        max_command: 16,
+        hash_len: 8,
+        max_lag: 10,
+        phase: Phase::Setup,
+    });
+    let js = b.exec(
+        "return import('/lockstep.js').then(L => {\
+           const [f] = new L.Splitter().feed(Uint8Array.from(arguments[0]));\
+           const m = L.decode(f.type, f.body);\
+           let refused = '';\
+           try { new L.RaceClient().feed(Uint8Array.from(arguments[1])); }\
+           catch (e) { refused = e.message; }\
+           return { turn: m.turn, elapsedUs: m.elapsedUs, commands: m.commands.map(c => Array.from(c)), refused };\
+         });",
+        &[json!(big), json!(welcome_v1)],
+    );
+    assert_eq!(js["turn"], json!(7), "{js}");
+    assert_eq!(js["elapsedUs"], json!(5_000_000_123u64), "{js}");
+    assert_eq!(js["commands"], json!([[3], [1]]), "{js}");
+    let refused = js["refused"].as_str().unwrap_or_default();
+    assert!(refused.contains("version 1"), "{js}");
+
+    // The replay view: a log with its `version` event replays turn by
+    // turn; one without (version 1, whose MASTER is 4 bytes shorter) is
+    // refused as a whole.
+    let setup = encode_from_relay(&FromRelay::SetupState(vec![(0, b"seed".to_vec())]));
+    let turns: Vec<Vec<u8>> = (0..3)
+        .map(|t| master(t, 50_000 * (u64::from(t) + 1)))
+        .collect();
+    let v1_turns: Vec<Vec<u8>> = (0..3u32)
+        .map(|t| {
+            let mut f = vec![0, 0, 0, 18, 0x85];
+            f.extend_from_slice(&t.to_be_bytes());
+            f.extend_from_slice(&(50 * (t + 1)).to_be_bytes());
+            f.extend_from_slice(&[2, 1, 0, 1, 3, 1, 0, 1, 1]);
+            f
+        })
+        .collect();
+    let log = |version: Option<u8>, turns: &[Vec<u8>]| {
+        let mut events = Vec::new();
+        if let Some(v) = version {
+            events.push(json!({ "kind": "version", "data": [v] }));
+        }
+        events.push(json!({ "kind": "setup", "data": setup }));
+        for t in turns {
+            events.push(json!({ "kind": "turn", "data": t }));
+        }
+        json!({ "seats": [{ "num": 0, "name": "ann" }, { "num": 1, "name": "ben" }], "events": events })
+    };
+    let js = b.exec(
+        "const logs = Array.from(arguments);\
+         return import('/replay.js').then(R => logs.map(r => {\
+           r.events.forEach(e => { e.data = Uint8Array.from(e.data); });\
+           const out = R.raceFrames(r);\
+           return { frames: out.frames.length, last: out.frames[out.frames.length - 1].note, names: out.names };\
+         }));",
+        &[log(Some(2), &turns), log(None, &v1_turns), log(Some(1), &turns)],
+    );
+    assert_eq!(js[0]["frames"], json!(4), "{js}");
+    assert!(
+        js[0]["last"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Turn 2"),
+        "{js}"
+    );
+    for refused in [&js[1], &js[2]] {
+        assert_eq!(refused["frames"], json!(1), "{js}");
+        let note = refused["last"].as_str().unwrap_or_default();
+        assert!(note.contains("protocol version 1"), "{js}");
+        assert_eq!(refused["names"], json!(["ann", "ben"]), "{js}");
+    }
 }
 
 #[test]

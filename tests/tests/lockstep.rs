@@ -22,7 +22,7 @@ fn description(turn_ms: u32, lag_turns: u32, lag_timeout_ms: u32) -> String {
          [launch]\n\
          executable = [\"ggzd-lockstep\", \"--turn-ms\", \"{turn_ms}\", \"--max-command-bytes\", \"16\",\n\
            \"--hash-bytes\", \"8\", \"--max-lag-turns\", \"{lag_turns}\", \"--lag-timeout-ms\", \"{lag_timeout_ms}\"]\n\
-         [protocol]\nengine = \"Lockstep\"\nversion = \"1\"\n\
+         [protocol]\nengine = \"Lockstep\"\nversion = \"2\"\n\
          [table]\nplayers = \"2\"\nspectators = true\nleave = true\n\
          [statistics]\nrecords = true\n"
     )

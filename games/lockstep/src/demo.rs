@@ -9,7 +9,7 @@
 //! counter to reach 100 wins; counters reaching it in the same turn are
 //! compared, and equal ones tie.
 
-use crate::wire::{FromRelay, SPECTATOR_SEAT, ToRelay};
+use crate::wire::{FromRelay, PROTOCOL_VERSION, SPECTATOR_SEAT, ToRelay};
 
 /// The counter that ends the race.
 pub const GOAL: u32 = 100;
@@ -183,7 +183,20 @@ impl DemoClient {
     pub fn on_frame(&mut self, msg: &FromRelay) -> Result<Vec<ToRelay>, String> {
         let mut replies = Vec::new();
         match msg {
-            FromRelay::Welcome { seat, seats, .. } => {
+            FromRelay::Welcome {
+                version,
+                seat,
+                seats,
+                ..
+            } => {
+                // Another version lays its frames out differently (the
+                // MASTER timing field is wider in 2): stop rather than
+                // misread them.
+                if *version != PROTOCOL_VERSION {
+                    return Err(format!(
+                        "the relay speaks lockstep protocol version {version}, this client {PROTOCOL_VERSION}"
+                    ));
+                }
                 self.seat = (*seat != SPECTATOR_SEAT).then_some(*seat);
                 self.seats = usize::from(*seats);
                 self.race = None;
@@ -299,7 +312,7 @@ mod tests {
     fn a_client_hashes_live_turns_only() {
         let mut c = DemoClient::new();
         let welcome = FromRelay::Welcome {
-            version: 1,
+            version: PROTOCOL_VERSION,
             seat: 1,
             seats: 2,
             min_players: 2,
@@ -313,7 +326,7 @@ mod tests {
         c.on_frame(&FromRelay::Start { players: 3 }).unwrap();
         let m = |turn| FromRelay::Master {
             turn,
-            elapsed_ms: 0,
+            elapsed_us: 0,
             commands: vec![None, None],
         };
         assert!(c.on_frame(&m(0)).unwrap().is_empty(), "replay: no hash");
@@ -328,5 +341,25 @@ mod tests {
                 body: vec![2]
             })
         );
+    }
+
+    #[test]
+    fn a_relay_of_another_protocol_version_is_refused() {
+        let welcome = |version| FromRelay::Welcome {
+            version,
+            seat: 0,
+            seats: 2,
+            min_players: 2,
+            turn_ms: 50,
+            max_command: 16,
+            hash_len: 8,
+            max_lag: 10,
+            phase: crate::wire::Phase::Setup,
+        };
+        let mut c = DemoClient::new();
+        let err = c.on_frame(&welcome(1)).unwrap_err();
+        assert!(err.contains("version 1"), "{err}");
+        assert!(c.on_frame(&welcome(PROTOCOL_VERSION)).is_ok());
+        assert_eq!(c.seat, Some(0));
     }
 }

@@ -410,11 +410,12 @@ fn flush_event_log(game: &mut Game) {
 }
 
 /// Appends to the table's event log (docs/event-log.md §7), starting it
-/// (and reporting it to ggzd) with the game's first event. The log is
+/// (and reporting it to ggzd) with the game's first event, the protocol
+/// version. The log is
 /// bounded like the catch-up log; a log that fails is said once in ggzd's
 /// log, and the game goes on without it.
 fn record(game: &mut Game, cfg: &Config, kind: &str, bytes: &[u8]) {
-    if kind == crate::relay::EVENT_SETUP {
+    if kind == crate::relay::EVENT_VERSION {
         match game.start_event_log() {
             Ok(log) => {
                 // Hex doubles the bytes; the headroom covers line overhead.

@@ -50,6 +50,10 @@ pub enum Out {
     Record(&'static str, Rc<[u8]>),
 }
 
+/// Event kind of the log's first event: one byte, the [`PROTOCOL_VERSION`]
+/// its master packets are laid out in, so that a reader can tell a log it
+/// cannot decode (docs/event-log.md §7).
+pub const EVENT_VERSION: &str = "version";
 /// Event kind of the setup state the game started with.
 pub const EVENT_SETUP: &str = "setup";
 /// Event kind of one master packet.
@@ -547,6 +551,8 @@ impl Relay {
         self.open = 0;
         self.due = Some(now + self.cfg.turn);
         self.out.push(Out::State(GameState::Playing));
+        self.out
+            .push(Out::Record(EVENT_VERSION, Rc::from([PROTOCOL_VERSION])));
         let setup = rc(&FromRelay::SetupState(self.setup.clone()));
         self.out.push(Out::Record(EVENT_SETUP, setup));
         self.out.push(Out::Log(format!(
@@ -796,12 +802,16 @@ impl Relay {
                 }
             })
             .collect();
+        // Microseconds, so that a client can place the relay's start in
+        // its own clock to within one packet's transit (docs/lockstep.md
+        // §3.5); `now` is past the turn's due time, so this is never less
+        // than N + 1 turn lengths.
         let elapsed = self
             .started
-            .map_or(0, |t| now.saturating_duration_since(t).as_millis());
+            .map_or(0, |t| now.saturating_duration_since(t).as_micros());
         let frame = rc(&FromRelay::Master {
             turn: open,
-            elapsed_ms: u32::try_from(elapsed).unwrap_or(u32::MAX),
+            elapsed_us: u64::try_from(elapsed).unwrap_or(u64::MAX),
             commands,
         });
         self.broadcast(&frame);

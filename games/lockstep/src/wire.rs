@@ -7,8 +7,9 @@
 
 use std::fmt;
 
-/// Version byte sent in [`FromRelay::Welcome`].
-pub const PROTOCOL_VERSION: u8 = 1;
+/// Version byte sent in [`FromRelay::Welcome`]. Version 2 carries the
+/// master packet's timing data in microseconds (docs/lockstep.md §6.1).
+pub const PROTOCOL_VERSION: u8 = 2;
 
 /// Seat byte meaning "no seat" (a spectator) in [`FromRelay::Welcome`].
 pub const SPECTATOR_SEAT: u8 = 0xFF;
@@ -244,8 +245,8 @@ pub enum FromRelay {
     Master {
         /// Turn number.
         turn: u32,
-        /// Milliseconds since the start when the turn closed.
-        elapsed_ms: u32,
+        /// Microseconds from the start to the turn's close.
+        elapsed_us: u64,
         /// Per seat, in seat order.
         commands: Vec<SeatCommands>,
     },
@@ -381,6 +382,11 @@ impl<'a> Body<'a> {
         Ok(be_u32(self.take(4)?))
     }
 
+    fn u64(&mut self) -> Result<u64, WireError> {
+        let b = self.take(8)?;
+        Ok(<[u8; 8]>::try_from(b).map_or(0, u64::from_be_bytes))
+    }
+
     fn rest(&mut self) -> &'a [u8] {
         std::mem::take(&mut self.bytes)
     }
@@ -471,7 +477,7 @@ pub fn decode_from_relay(kind: u8, body: &[u8]) -> Result<FromRelay, WireError> 
         START => FromRelay::Start { players: b.u32()? },
         MASTER => {
             let turn = b.u32()?;
-            let elapsed_ms = b.u32()?;
+            let elapsed_us = b.u64()?;
             let n = b.u8()?;
             let mut commands = Vec::with_capacity(usize::from(n));
             for _ in 0..n {
@@ -486,7 +492,7 @@ pub fn decode_from_relay(kind: u8, body: &[u8]) -> Result<FromRelay, WireError> 
             }
             FromRelay::Master {
                 turn,
-                elapsed_ms,
+                elapsed_us,
                 commands,
             }
         }
@@ -614,11 +620,11 @@ pub fn encode_from_relay(msg: &FromRelay) -> Vec<u8> {
         }
         FromRelay::Master {
             turn,
-            elapsed_ms,
+            elapsed_us,
             commands,
         } => frame(MASTER, |o| {
             o.extend_from_slice(&turn.to_be_bytes());
-            o.extend_from_slice(&elapsed_ms.to_be_bytes());
+            o.extend_from_slice(&elapsed_us.to_be_bytes());
             let commands = commands.get(..255).unwrap_or(commands);
             o.push(commands.len() as u8);
             for c in commands {
@@ -699,7 +705,7 @@ mod tests {
         round_trip_relay(FromRelay::Start { players: 3 });
         round_trip_relay(FromRelay::Master {
             turn: 7,
-            elapsed_ms: 350,
+            elapsed_us: 350_123,
             commands: vec![Some(vec![1, 2]), None, Some(vec![])],
         });
         round_trip_relay(FromRelay::CaughtUp { next_turn: 9 });
@@ -793,8 +799,56 @@ mod tests {
             decode_to_relay(client_type::COMMAND, &[0, 0]),
             Err(WireError::BadBody(client_type::COMMAND))
         );
-        assert!(
-            decode_from_relay(relay_type::MASTER, &[0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 5]).is_err()
+        // An absent seat (present 0) that claims command bytes.
+        let absent_with_bytes = [[0, 0, 0, 1].as_slice(), &[0; 8], &[1, 0, 0, 5]].concat();
+        assert!(decode_from_relay(relay_type::MASTER, &absent_with_bytes).is_err());
+    }
+
+    #[test]
+    fn master_timing_is_a_u64_of_microseconds_after_the_turn() {
+        // Past u32::MAX µs (71 minutes): the field is 8 bytes wide.
+        let msg = FromRelay::Master {
+            turn: 0x0102_0304,
+            elapsed_us: 0x0000_0001_0000_0002,
+            commands: vec![Some(vec![7]), None],
+        };
+        let bytes = encode_from_relay(&msg);
+        let expected: [&[u8]; 6] = [
+            &[0, 0, 0, 21, relay_type::MASTER],
+            &[1, 2, 3, 4],
+            &[0, 0, 0, 1, 0, 0, 0, 2],
+            &[2],
+            &[1, 0, 1, 7],
+            &[0, 0, 0],
+        ];
+        assert_eq!(bytes, expected.concat());
+        round_trip_relay(msg);
+        round_trip_relay(FromRelay::Master {
+            turn: u32::MAX,
+            elapsed_us: u64::MAX,
+            commands: vec![],
+        });
+    }
+
+    #[test]
+    fn a_master_body_of_the_wrong_size_is_refused() {
+        let body = &encode_from_relay(&FromRelay::Master {
+            turn: 3,
+            elapsed_us: 200_000,
+            commands: vec![Some(vec![1, 2]), None],
+        })[LEN_BYTES + 1..];
+        assert!(decode_from_relay(relay_type::MASTER, body).is_ok());
+        for cut in 0..body.len() {
+            assert_eq!(
+                decode_from_relay(relay_type::MASTER, &body[..cut]),
+                Err(WireError::BadBody(relay_type::MASTER)),
+                "cut at {cut}"
+            );
+        }
+        let longer = [body, &[0]].concat();
+        assert_eq!(
+            decode_from_relay(relay_type::MASTER, &longer),
+            Err(WireError::BadBody(relay_type::MASTER))
         );
     }
 }

@@ -52,8 +52,43 @@ pub struct Queue {
     pub tickets: Vec<Ticket>,
     /// Deadline of the live round timer, if one is set.
     pub next_round: Option<Instant>,
+    /// When the last round was due: rounds stay on this grid while the
+    /// queue is empty, so a ticket that finds it empty waits for the next
+    /// slot (less than an interval), not for a whole interval.
+    pub last_round: Option<Instant>,
     /// Mean time in queue of recent matches (moving average).
     pub recent_wait: Duration,
+}
+
+impl Queue {
+    /// A ticket came to a queue that may have no round timer: sets one
+    /// for the next slot of the queue's grid (one interval after its
+    /// first ticket, if it never ran a round) and returns it, or `None`
+    /// if a timer is set already.
+    fn schedule_round(&mut self, now: Instant) -> Option<Instant> {
+        if self.next_round.is_some() {
+            return None;
+        }
+        let at = next_slot(self.last_round, self.desc.interval, now);
+        self.next_round = Some(at);
+        Some(at)
+    }
+}
+
+/// The first instant after `now` on the grid of `interval`s through
+/// `last` (or one interval from now without a grid).
+fn next_slot(last: Option<Instant>, interval: Duration, now: Instant) -> Instant {
+    let step = interval.as_nanos().max(1);
+    match last {
+        Some(last) if last <= now => {
+            let since = now.duration_since(last).as_nanos();
+            let ahead = step - since % step;
+            now + Duration::from_nanos(u64::try_from(ahead).unwrap_or(u64::MAX))
+        }
+        // A slot still ahead (a round due later than now): the grid's next.
+        Some(last) => last,
+        None => now + interval,
+    }
 }
 
 /// A table formed by a round, waiting for its players to sit down.
@@ -153,6 +188,7 @@ impl Matchmaker {
                         rules: o.rules,
                         tickets: Vec::new(),
                         next_round: None,
+                        last_round: None,
                         recent_wait: Duration::ZERO,
                     }
                 }
@@ -251,13 +287,7 @@ impl Matchmaker {
             missed: 0,
             head: false,
         });
-        let timer = if q.next_round.is_none() {
-            let at = now + q.desc.interval;
-            q.next_round = Some(at);
-            Some(at)
-        } else {
-            None
-        };
+        let timer = q.schedule_round(now);
         let qid = q.id;
         self.hold(conn, qid);
         Ok((qid, timer))
@@ -305,12 +335,10 @@ impl Matchmaker {
         }
         self.counts.requeued += count;
         let q = self.by_id_mut(queue)?;
-        if q.next_round.is_none() && !q.tickets.is_empty() {
-            let at = now + q.desc.interval;
-            q.next_round = Some(at);
-            return Some(at);
+        if q.tickets.is_empty() {
+            return None;
         }
-        None
+        q.schedule_round(now)
     }
 
     /// Runs the round of queue `id` whose timer (set for `deadline`)
@@ -371,6 +399,7 @@ impl Matchmaker {
         // push every later round back, which would add its lateness to
         // the wait of every ticket that just missed it. A round more than
         // an interval late is followed by one at once, not by a burst.
+        q.last_round = Some(deadline);
         q.next_round = (!q.tickets.is_empty()).then(|| (deadline + q.desc.interval).max(now));
         let next = q.next_round;
         let matched: Vec<ConnId> = tables
@@ -497,6 +526,51 @@ mod tests {
         m.enqueue("ttt", conn(5), "p", "p5", 1500.0, t0).unwrap();
         let result = m.run_round(id, m_next, very_late, |_| true).unwrap();
         assert_eq!(result.next, Some(very_late));
+    }
+
+    #[test]
+    fn a_ticket_at_an_empty_queue_waits_for_the_next_slot_of_the_grid() {
+        let mut m = Matchmaker::default();
+        m.set_queues(vec![offered("ttt", "room")]);
+        let t0 = Instant::now();
+        let ms = Duration::from_millis(1);
+        let interval = m.by_name("ttt").unwrap().desc.interval;
+        // The queue's first ticket: one interval.
+        let (id, timer) = m.enqueue("ttt", conn(1), "p", "p1", 1500.0, t0).unwrap();
+        let due = t0 + interval;
+        assert_eq!(timer, Some(due));
+        m.enqueue("ttt", conn(2), "p", "p2", 1500.0, t0).unwrap();
+        // The round matches both and empties the queue: no next round.
+        let result = m.run_round(id, due, due + 3 * ms, |_| true).unwrap();
+        assert_eq!((result.tables.len(), result.next), (1, None));
+        // A ticket 30 ms after that round waits for the grid's next slot,
+        // not for a whole interval from its arrival.
+        let (_, timer) = m
+            .enqueue("ttt", conn(3), "p", "p3", 1500.0, due + 30 * ms)
+            .unwrap();
+        assert_eq!(timer, Some(due + interval));
+        // Several idle intervals later, still on the grid.
+        let result = m
+            .run_round(id, due + interval, due + interval, |_| true)
+            .unwrap();
+        assert_eq!(result.next, Some(due + interval * 2));
+        m.cancel(conn(3), None);
+        let result = m
+            .run_round(id, due + interval * 2, due + interval * 2, |_| true)
+            .unwrap();
+        assert_eq!((result.tables.len(), result.next), (0, None));
+        let late = due + interval * 7 + 250 * ms;
+        let (_, timer) = m.enqueue("ttt", conn(4), "p", "p4", 1500.0, late).unwrap();
+        let slot = due + interval * 8;
+        assert!(slot > late, "the interval is longer than 250 ms");
+        assert_eq!(timer, Some(slot));
+        // A ticket exactly on a slot takes the following one, never a
+        // round in the past.
+        assert_eq!(
+            next_slot(Some(due), interval, due + interval),
+            due + interval * 2
+        );
+        assert_eq!(next_slot(None, interval, late), late + interval);
     }
 
     #[test]

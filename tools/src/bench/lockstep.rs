@@ -26,17 +26,24 @@
 //! relay's wake-up at the deadline, its work and the packet's transit.
 //! Due times are the relay's own, not a guess: turn 0 is due one turn
 //! length after the start, and turn n + 1 at the first slot of the grid
-//! after turn n closed, which the master packet's timing data (whole
-//! milliseconds from the start to the close) gives exactly, since slots
-//! are whole milliseconds apart. The start, in the generator's clock
-//! (`CLOCK_MONOTONIC`, shared with the relay), lies between `lo`, when the
-//! table's last READY was sent, and `hi`, the earliest of `CAUGHT_UP`'s
-//! arrival and every master packet's arrival less its timing data.
-//! `master_*` counts from `lo + due`, so it never understates;
-//! `master_lower_*` counts from `hi + due`, so it never overstates; the
-//! gap between them is at most `start_window_*` (hi − lo per table). A
-//! table that paused (its grid then starts again at a moment the clients
-//! cannot see) is measured no further (`turns_unmeasured`).
+//! after turn n closed, which the master packet's timing data
+//! (microseconds from the start to the close, docs/lockstep.md §3.5) gives
+//! exactly, since slots are whole microseconds apart.
+//!
+//! The start, in the generator's clock (`CLOCK_MONOTONIC`, shared with the
+//! relay), is estimated as `hi`: the earliest of `CAUGHT_UP`'s arrival and
+//! every master packet's arrival less its timing data. Each of those is the
+//! start plus one packet's transit (and under a microsecond of rounding),
+//! so `hi` is the start plus the table's smallest transit. `master_*`
+//! counts from `hi + due`: it understates the true latency by at most that
+//! smallest transit (one loopback hop and the reader's wake-up), and never
+//! overstates it. `master_upper_*` counts from `lo + due`, where `lo` is
+//! when the table's last READY was sent (the relay cannot have started
+//! earlier): it never understates, and overstates by up to
+//! `start_window_*` (hi − lo per table), which is mostly how long the relay
+//! took to read its READY. A table that paused (its grid then starts again
+//! at a moment the clients cannot see) is measured no further
+//! (`turns_unmeasured`).
 //!
 //! Also reported: turns delivered per second (master packets, counted
 //! once per table), the CPU of the game servers per table (from `/proc`,
@@ -51,7 +58,9 @@ use std::ops::Range;
 use std::time::Duration;
 
 use lockstep::relay::COMMAND_WINDOW;
-use lockstep::wire::{FromRelay, ToRelay, append_to_relay, decode_from_relay, encode_to_relay};
+use lockstep::wire::{
+    FromRelay, PROTOCOL_VERSION, ToRelay, append_to_relay, decode_from_relay, encode_to_relay,
+};
 
 use super::clock::{monotonic_ns, ns_from_secs, secs};
 use super::crowd::{self, Failures, Target};
@@ -82,6 +91,7 @@ pub struct LockstepOptions {
 }
 
 const MS: u64 = 1_000_000;
+const US: u64 = 1_000;
 
 /// FNV-1a, folded over every master packet a player received.
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -130,7 +140,7 @@ struct Table {
     max_command: usize,
     turns: VecDeque<Turn>,
     /// The first turn whose master packet has not arrived, and when it is
-    /// due in ms from the start (docs/lockstep.md §3.4).
+    /// due in µs from the start (docs/lockstep.md §3.4).
     next_due: (u32, u64),
     /// Bounds of the relay's start in the generator's clock (see the
     /// module docs).
@@ -163,22 +173,22 @@ impl Table {
     }
 
     /// When `turn` was due, in ns from the start: the grid advanced by the
-    /// timing data of the master packets before it. `closed_ms` is this
+    /// timing data of the master packets before it. `closed_us` is this
     /// turn's own timing data, which fixes when the next one is due.
-    fn due_of(&mut self, turn: u32, closed_ms: u64) -> Option<u64> {
-        let (next, due_ms) = self.next_due;
+    fn due_of(&mut self, turn: u32, closed_us: u64) -> Option<u64> {
+        let (next, due_us) = self.next_due;
         if turn != next {
             return None;
         }
-        let tick = self.turn_ms.max(1);
-        // The first slot after the close: slots are whole milliseconds
-        // apart, so the close's whole milliseconds decide it exactly.
-        let slots = closed_ms.saturating_sub(due_ms) / tick + 1;
+        let tick = self.turn_ms.saturating_mul(MS / US).max(1);
+        // The first slot after the close: slots are whole microseconds
+        // apart, so the close's whole microseconds decide it exactly.
+        let slots = closed_us.saturating_sub(due_us) / tick + 1;
         self.next_due = (
             turn.saturating_add(1),
-            due_ms.saturating_add(slots.saturating_mul(tick)),
+            due_us.saturating_add(slots.saturating_mul(tick)),
         );
-        Some(due_ms.saturating_mul(MS))
+        Some(due_us.saturating_mul(US))
     }
 }
 
@@ -344,17 +354,22 @@ impl Run {
         };
         match msg {
             FromRelay::Welcome {
+                version,
                 turn_ms,
                 max_lag,
                 hash_len,
                 max_command,
                 ..
             } => {
+                if version != PROTOCOL_VERSION {
+                    self.fail(t, format!("the relay speaks protocol version {version}"));
+                    return;
+                }
                 table.turn_ms = u64::from(turn_ms);
                 table.window = u32::from(max_lag).min(COMMAND_WINDOW);
                 table.hash_len = usize::from(hash_len);
                 table.max_command = usize::try_from(max_command).unwrap_or(usize::MAX);
-                table.next_due = (0, table.turn_ms);
+                table.next_due = (0, table.turn_ms.saturating_mul(MS / US));
                 self.welcomed.push((t, id));
                 self.maybe_schedule_readies();
             }
@@ -370,12 +385,12 @@ impl Run {
                 }
             }
             FromRelay::Master {
-                turn, elapsed_ms, ..
+                turn, elapsed_us, ..
             } => {
                 let players = table.seats.len();
-                let closed_ms = u64::from(elapsed_ms);
-                table.start_hi = table.start_hi.min(now.saturating_sub(closed_ms * MS));
-                let due = table.due_of(turn, closed_ms);
+                let since_start = elapsed_us.saturating_mul(US);
+                table.start_hi = table.start_hi.min(now.saturating_sub(since_start));
+                let due = table.due_of(turn, elapsed_us);
                 let grid_known = table.grid_known;
                 let Some(entry) = table.turn_mut(turn) else {
                     return;
@@ -561,34 +576,42 @@ fn busiest_phase(tables: &[Table]) -> u64 {
     counts.values().copied().max().unwrap_or(0)
 }
 
-/// The latencies of the samples, counted from the start's lower bound
-/// (never understated) and from its upper bound (never overstated), and
-/// the width of each running table's window for its start.
-fn latencies(samples: &[Sample], tables: &[Table]) -> (Histogram, Histogram, Histogram) {
-    let (mut upper, mut lower, mut window) = (
-        Histogram::default(),
-        Histogram::default(),
-        Histogram::default(),
-    );
+/// What [`latencies`] finds.
+#[derive(Debug, Default)]
+struct Latencies {
+    /// From the start estimated as `hi` (understates by at most the
+    /// table's smallest transit): `master_*`.
+    estimate: Histogram,
+    /// From the start's lower bound `lo` (never understates):
+    /// `master_upper_*`.
+    upper: Histogram,
+    /// hi − lo per running table: `start_window_*`.
+    window: Histogram,
+}
+
+/// The latencies of the samples, counted from the start's estimate and
+/// from its lower bound, and the width of each running table's window for
+/// its start.
+fn latencies(samples: &[Sample], tables: &[Table]) -> Latencies {
+    let mut l = Latencies::default();
     for s in samples {
         let Some(t) = tables.get(s.table) else {
             continue;
         };
         let lo = t.start_lo;
+        // No packet can arrive before the READY it follows was sent.
         let hi = t.start_hi.max(lo);
-        upper.record(
+        let from = |start: u64| {
             s.arrival
-                .saturating_sub(s.sent.max(lo.saturating_add(s.due))),
-        );
-        lower.record(
-            s.arrival
-                .saturating_sub(s.sent.max(hi.saturating_add(s.due))),
-        );
+                .saturating_sub(s.sent.max(start.saturating_add(s.due)))
+        };
+        l.estimate.record(from(hi));
+        l.upper.record(from(lo));
     }
     for t in tables.iter().filter(|t| t.running && !t.failed) {
-        window.record(t.start_hi.max(t.start_lo) - t.start_lo);
+        l.window.record(t.start_hi.max(t.start_lo) - t.start_lo);
     }
-    (upper, lower, window)
+    l
 }
 
 /// CPU time of the server's children (the running game servers), from
@@ -662,7 +685,7 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
             hash_len: 8,
             max_command: 1,
             turns: VecDeque::new(),
-            next_due: (0, 50),
+            next_due: (0, 50_000),
             start_lo: 0,
             start_hi: u64::MAX,
             grid_known: true,
@@ -755,10 +778,10 @@ pub fn run(target: &Target, o: &LockstepOptions) -> io::Result<Report> {
         run.turns as f64 / wall / running.max(1) as f64,
         2,
     );
-    let (upper, lower, window) = latencies(&run.samples, &run.tables);
-    r.latency("master", &upper);
-    r.latency("master_lower", &lower);
-    r.latency("start_window", &window);
+    let l = latencies(&run.samples, &run.tables);
+    r.latency("master", &l.estimate);
+    r.latency("master_upper", &l.upper);
+    r.latency("start_window", &l.window);
     r.count("turns_unmeasured", run.unmeasured);
     let (generator, server_cpu) = cpu1.since(&cpu0);
     r.cpu("lockstep", wall, generator, server_cpu);
@@ -818,7 +841,7 @@ mod tests {
             hash_len: 8,
             max_command: 16,
             turns: VecDeque::new(),
-            next_due: (0, turn_ms),
+            next_due: (0, turn_ms * 1000),
             start_lo: 0,
             start_hi: u64::MAX,
             grid_known: true,
@@ -830,41 +853,83 @@ mod tests {
     #[test]
     fn due_times_follow_the_relays_grid_from_the_timing_data() {
         let mut t = table(50);
-        // On time (the relay woke a fraction of a millisecond late).
-        assert_eq!(t.due_of(0, 50), Some(50 * MS));
-        assert_eq!(t.due_of(1, 100), Some(100 * MS));
+        // On time (the relay woke 300 µs late).
+        assert_eq!(t.due_of(0, 50_300), Some(50 * MS));
+        assert_eq!(t.due_of(1, 100_000), Some(100 * MS));
         // Closed 30 ms late: the next slot is unchanged.
-        assert_eq!(t.due_of(2, 180), Some(150 * MS));
-        assert_eq!(t.due_of(3, 200), Some(200 * MS));
+        assert_eq!(t.due_of(2, 180_000), Some(150 * MS));
+        assert_eq!(t.due_of(3, 200_000), Some(200 * MS));
         // Closed 70 ms late (at 320): the slot at 300 is skipped.
-        assert_eq!(t.due_of(4, 320), Some(250 * MS));
-        assert_eq!(t.due_of(5, 350), Some(350 * MS));
+        assert_eq!(t.due_of(4, 320_000), Some(250 * MS));
+        // One microsecond short of a whole turn late keeps the next slot;
+        // a whole turn late skips it, as the relay's grid does.
+        assert_eq!(t.due_of(5, 399_999), Some(350 * MS));
+        assert_eq!(t.due_of(6, 450_000), Some(400 * MS));
+        assert_eq!(t.next_due, (7, 500_000));
         // Only in turn order: another turn's packet says nothing new.
-        assert_eq!(t.due_of(5, 350), None);
-        assert_eq!(t.due_of(9, 999), None);
-        assert_eq!(t.next_due, (6, 400));
+        assert_eq!(t.due_of(6, 450_000), None);
+        assert_eq!(t.due_of(9, 999_000), None);
+        assert_eq!(t.next_due, (7, 500_000));
     }
 
-    #[test]
-    fn latency_counts_from_the_later_of_last_command_and_due() {
-        let mut t = table(50);
-        t.start_lo = 1_000 * MS;
-        t.start_hi = 1_000 * MS + MS / 2;
-        let tables = [t];
-        let sample = |sent, arrival| Sample {
+    fn sample(sent: u64, arrival: u64) -> Sample {
+        Sample {
             table: 0,
             arrival,
             sent,
             due: 50 * MS,
-        };
-        // Commands in early: from the due time, 1,050 ms after the
-        // clock's zero (or 1,050.5 with the start's upper bound).
-        let (upper, lower, window) = latencies(&[sample(1_010 * MS, 1_051 * MS)], &tables);
-        assert_eq!((upper.max(), lower.max()), (MS, MS / 2));
-        assert_eq!(window.max(), MS / 2);
+        }
+    }
+
+    #[test]
+    fn latency_counts_from_the_later_of_last_command_and_due() {
+        // The last READY went out at 1,000 ms; the packets put the start
+        // at 1,000.5 ms at the latest.
+        let mut t = table(50);
+        t.start_lo = 1_000 * MS;
+        t.start_hi = 1_000 * MS + MS / 2;
+        let tables = [t];
+        // Commands in early: from the due time, 1,050.5 ms after the
+        // clock's zero by the estimate (1,050 by the lower bound).
+        let l = latencies(&[sample(1_010 * MS, 1_051 * MS)], &tables);
+        assert_eq!((l.estimate.max(), l.upper.max()), (MS / 2, MS));
+        assert_eq!(l.window.max(), MS / 2);
         // A command sent after the due time: from its send, either way.
-        let (upper, lower, _) = latencies(&[sample(1_060 * MS, 1_062 * MS)], &tables);
-        assert_eq!((upper.max(), lower.max()), (2 * MS, 2 * MS));
+        let l = latencies(&[sample(1_060 * MS, 1_062 * MS)], &tables);
+        assert_eq!((l.estimate.max(), l.upper.max()), (2 * MS, 2 * MS));
+    }
+
+    #[test]
+    fn the_start_estimate_is_the_start_plus_the_smallest_transit() {
+        // The relay started at 1,000 ms (unknown to the bench) and closed
+        // turns 0 and 1 at 50.2 and 100.05 ms; the packets took 0.3 and
+        // 0.1 ms to arrive. Their timing data in µs puts the start at
+        // 1,000.1 ms: off by the smaller transit only.
+        let start = 1_000 * MS;
+        let mut t = table(50);
+        t.start_lo = start - 2 * MS;
+        for (elapsed_us, transit) in [(50_200u64, 300 * US), (100_050, 100 * US)] {
+            let arrival = start + elapsed_us * US + transit;
+            t.start_hi = t.start_hi.min(arrival - elapsed_us * US);
+        }
+        assert_eq!(t.start_hi, start + 100 * US);
+        // Turn 1, due at 100 ms, arrived 150 µs after it: counted as
+        // 50 µs (understated by the smallest transit, 100 µs); from the
+        // READY's send it would be 2.15 ms.
+        let arrival = start + 100 * MS + 150 * US;
+        let tables = [t];
+        let l = latencies(
+            &[Sample {
+                table: 0,
+                arrival,
+                sent: 0,
+                due: 100 * MS,
+            }],
+            &tables,
+        );
+        assert_eq!(l.estimate.max(), 50 * US);
+        assert_eq!(l.upper.max(), 2 * MS + 150 * US);
+        assert_eq!(l.window.max(), 2 * MS + 100 * US);
     }
 
     #[test]

@@ -226,7 +226,7 @@ mod tests {
     fn plays_along_and_shows_the_race() {
         let mut v = LockstepView::new();
         let welcome = FromRelay::Welcome {
-            version: 1,
+            version: lockstep::wire::PROTOCOL_VERSION,
             seat: 0,
             seats: 2,
             min_players: 2,
@@ -272,7 +272,7 @@ mod tests {
         let up = v
             .push(&frames(&[FromRelay::Master {
                 turn: 0,
-                elapsed_ms: 100,
+                elapsed_us: 100_000,
                 commands: vec![Some(vec![3]), Some(vec![1])],
             }]))
             .unwrap();

@@ -157,7 +157,7 @@ fn a_turn_closes_when_due_and_complete() {
         msgs,
         vec![FromRelay::Master {
             turn: 0,
-            elapsed_ms: 50,
+            elapsed_us: 50_000,
             commands: vec![Some(vec![1]), Some(vec![2])],
         }]
     );
@@ -239,10 +239,10 @@ fn commands_sent_ahead_close_every_turn_on_its_slot() {
         match msgs.as_slice() {
             [
                 FromRelay::Master {
-                    turn, elapsed_ms, ..
+                    turn, elapsed_us, ..
                 },
             ] => {
-                assert_eq!((*turn, u64::from(*elapsed_ms)), (n, offset));
+                assert_eq!((*turn, *elapsed_us), (n, offset * 1000));
             }
             other => panic!("turn {n}: {other:?}"),
         }
@@ -252,6 +252,65 @@ fn commands_sent_ahead_close_every_turn_on_its_slot() {
         }
     }
     assert!(!t.relay.paused());
+}
+
+/// Every master packet's (turn, timing data) in `msgs`.
+fn timings(msgs: &[FromRelay]) -> Vec<(u32, u64)> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            FromRelay::Master {
+                turn, elapsed_us, ..
+            } => Some((*turn, *elapsed_us)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_timing_data_is_the_close_in_microseconds_never_before_the_due_time() {
+    let mut t = T::started();
+    let start = t.now;
+    let us = Duration::from_micros;
+    t.take();
+    let mut seen = Vec::new();
+    // Turn 0: the relay wakes 1,234 µs after the deadline.
+    t.cmd(0, 0, 1);
+    t.cmd(1, 0, 1);
+    t.now = start + us(51_234);
+    t.relay.tick(t.now);
+    seen.extend(timings(&to(&t.take(), Place::Seat(0))));
+    // Turn 1: the last command comes 7,089 µs after the deadline and
+    // closes the turn as it is read.
+    for seat in 0..2 {
+        hash(&mut t, seat, 0);
+    }
+    t.cmd(0, 1, 1);
+    t.now = start + us(107_089);
+    t.cmd(1, 1, 1);
+    seen.extend(timings(&to(&t.take(), Place::Seat(0))));
+    // Turn 2 waits for bob past the pause threshold (due at 150 ms, paused
+    // from 250 ms); his command at 260.5 ms resumes the game, and the turn
+    // is due a whole turn later, at 310.5 ms.
+    for seat in 0..2 {
+        hash(&mut t, seat, 1);
+    }
+    t.cmd(0, 2, 1);
+    t.now = start + us(250_000);
+    t.relay.tick(t.now);
+    assert!(t.relay.paused());
+    t.now = start + us(260_500);
+    t.cmd(1, 2, 1);
+    assert!(!t.relay.paused());
+    t.now = start + us(310_500);
+    t.relay.tick(t.now);
+    seen.extend(timings(&to(&t.take(), Place::Seat(0))));
+    assert_eq!(seen, vec![(0, 51_234), (1, 107_089), (2, 310_500)]);
+    for (turn, elapsed_us) in seen {
+        assert!(
+            elapsed_us >= (u64::from(turn) + 1) * 50 * 1000,
+            "turn {turn}"
+        );
+    }
 }
 
 #[test]
@@ -302,7 +361,7 @@ fn a_command_is_kept_up_to_the_window_ahead_of_the_open_turn() {
     assert_eq!(masters(&msgs), vec![0, 1, 2]);
     assert!(msgs.contains(&FromRelay::Master {
         turn: 2,
-        elapsed_ms: 150,
+        elapsed_us: 150_000,
         commands: vec![Some(vec![3]), Some(vec![1])],
     }));
 }
@@ -346,7 +405,7 @@ fn stale_future_duplicate_and_oversized_commands_are_refused() {
     let msgs = to(&t.take(), Place::Seat(1));
     assert!(msgs.contains(&FromRelay::Master {
         turn: 1,
-        elapsed_ms: 100,
+        elapsed_us: 100_000,
         commands: vec![Some(vec![1]), Some(vec![3])],
     }));
 }
@@ -440,7 +499,7 @@ fn a_laggard_pauses_the_game_then_is_dropped() {
     let ann = to(&t.take(), Place::Seat(0));
     assert!(ann.contains(&FromRelay::Master {
         turn: 1,
-        elapsed_ms: 1460,
+        elapsed_us: 1_460_000,
         commands: vec![Some(vec![1]), None],
     }));
 }
@@ -644,7 +703,7 @@ fn a_bad_frame_costs_only_its_sender() {
 }
 
 #[test]
-fn the_setup_and_every_master_packet_are_events() {
+fn the_version_the_setup_and_every_master_packet_are_events() {
     let mut t = T::new(cfg(), 2);
     t.relay.seat_joined(0, "ann", t.now);
     t.relay.seat_joined(1, "bob", t.now);
@@ -657,7 +716,14 @@ fn the_setup_and_every_master_packet_are_events() {
         .filter(|o| matches!(o, Out::Record(..)))
         .collect();
     let setup = rc(&FromRelay::SetupState(vec![(0, b"seed".to_vec())]));
-    assert_eq!(records, [&Out::Record(EVENT_SETUP, setup)]);
+    let version = Rc::from([PROTOCOL_VERSION]);
+    assert_eq!(
+        records,
+        [
+            &Out::Record(EVENT_VERSION, version),
+            &Out::Record(EVENT_SETUP, setup)
+        ]
+    );
     for turn in 0..3 {
         t.cmd(0, turn, 1);
         t.cmd(1, turn, 2);
