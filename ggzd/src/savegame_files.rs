@@ -17,13 +17,14 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use ggzdmod::eventlog::FILE_PREFIX;
-use ggzdmod::spare::SPARE_DIR;
+use ggzdmod::spare::{SPARE_DIR, SPARE_SLOTS, slot_name, slot_of};
 
-/// Most spare event logs kept in a game's `.spare/`. Prunes are paced to
-/// one per game every few seconds (`zone/tables/prune_pacing.rs`), so the
-/// spares must last the games of one interval: 2048 covers 400 games/s
-/// for 5 s. Spares are empty, so the bound costs inodes, not blocks.
-pub const SPARE_MAX: usize = 2048;
+/// Most spare event logs kept in a game's `.spare/`: one per slot, each
+/// named by its number (`ggzdmod::spare`). Prunes are paced to one per
+/// game every few seconds (`zone/tables/prune_pacing.rs`), so the spares
+/// must last the games of one interval: 2048 covers 400 games/s for 5 s.
+/// Spares are empty, so the bound costs inodes, not blocks.
+pub const SPARE_MAX: usize = SPARE_SLOTS;
 
 /// What one prune did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -43,27 +44,30 @@ fn is_event_log_name(name: &str) -> bool {
     name.starts_with(FILE_PREFIX)
 }
 
-/// Room left in the spare directory during one prune.
+/// The free slots of the spare directory during one prune, lowest last.
 #[derive(Debug)]
 struct SpareRoom {
-    left: usize,
+    free: Vec<usize>,
 }
 
 impl SpareRoom {
-    /// `present`: the spares already there (`None`: no usable directory).
-    fn new(present: Option<usize>) -> SpareRoom {
-        SpareRoom {
-            left: present.map_or(0, |n| SPARE_MAX.saturating_sub(n)),
-        }
+    /// `used`: the slots taken already (`None`: no usable directory).
+    fn new(used: Option<&[bool]>) -> SpareRoom {
+        let free = used.map_or_else(Vec::new, |used| {
+            (0..SPARE_MAX)
+                .rev()
+                .filter(|&slot| !used.get(slot).copied().unwrap_or(false))
+                .collect()
+        });
+        SpareRoom { free }
     }
 
-    /// Whether the pruned `name` goes to the spares (taking a place).
-    fn take(&mut self, name: &str) -> bool {
-        if !is_event_log_name(name) || self.left == 0 {
-            return false;
+    /// The slot the pruned `name` goes to, if it becomes a spare.
+    fn take(&mut self, name: &str) -> Option<usize> {
+        if !is_event_log_name(name) {
+            return None;
         }
-        self.left -= 1;
-        true
+        self.free.pop()
     }
 }
 
@@ -128,7 +132,7 @@ pub fn prune(dir: &Path, keep: u32, max_age_days: u32, protect: &[String]) -> Pr
     } else {
         None
     };
-    let mut room = SpareRoom::new(spare_dir.as_ref().map(|(_, n)| *n));
+    let mut room = SpareRoom::new(spare_dir.as_ref().map(|(_, used)| used.as_slice()));
     for name in doomed {
         let path = dir.join(&name);
         if is_event_log_name(&name) {
@@ -140,8 +144,8 @@ pub fn prune(dir: &Path, keep: u32, max_age_days: u32, protect: &[String]) -> Pr
                 Doomed::Free(log) => log,
             };
             if let (Some(log), Some((spare, _))) = (&log, &spare_dir)
-                && room.take(&name)
-                && to_spares(log, &path, spare, &name)
+                && let Some(slot) = room.take(&name)
+                && to_spares(log, &path, spare, &slot_name(slot))
             {
                 done.spared += 1;
                 continue;
@@ -174,10 +178,10 @@ pub fn prune(dir: &Path, keep: u32, max_age_days: u32, protect: &[String]) -> Pr
     done
 }
 
-/// The spare directory of `dir` (made, mode 0700, when missing) and how
-/// many entries it holds (counted up to [`SPARE_MAX`]). `None` when
-/// `.spare` is anything but a real directory: a symlink is never followed.
-fn open_spare_dir(dir: &Path) -> Option<(File, usize)> {
+/// The spare directory of `dir` (made, mode 0700, when missing) and which
+/// of its slots are taken. `None` when `.spare` is anything but a real
+/// directory: a symlink is never followed.
+fn open_spare_dir(dir: &Path) -> Option<(File, Vec<bool>)> {
     let path = dir.join(SPARE_DIR);
     match std::fs::symlink_metadata(&path) {
         Ok(meta) if meta.is_dir() => {}
@@ -197,8 +201,15 @@ fn open_spare_dir(dir: &Path) -> Option<(File, usize)> {
         .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
         .open(&path)
         .ok()?;
-    let present = std::fs::read_dir(&path).ok()?.take(SPARE_MAX).count();
-    Some((fd, present))
+    let mut used = vec![false; SPARE_MAX];
+    for entry in std::fs::read_dir(&path).ok()?.flatten() {
+        if let Some(slot) = entry.file_name().to_str().and_then(slot_of)
+            && let Some(taken) = used.get_mut(slot)
+        {
+            *taken = true;
+        }
+    }
+    Some((fd, used))
 }
 
 enum Doomed {
@@ -232,14 +243,14 @@ fn claim_doomed(path: &Path) -> Doomed {
     }
 }
 
-/// Empties the locked `log` and moves it into the spare directory under
-/// its own name. False: it stays where it was (and is deleted instead).
-fn to_spares(log: &File, path: &Path, spare: &File, name: &str) -> bool {
+/// Empties the locked `log` and moves it into the spare directory as
+/// `slot`. False: it stays where it was (and is deleted instead).
+fn to_spares(log: &File, path: &Path, spare: &File, slot: &str) -> bool {
     // Emptied here so that spares hold no blocks, only inodes.
     if log.set_len(0).is_err() {
         return false;
     }
-    match nix::fcntl::renameat(nix::fcntl::AT_FDCWD, path, spare, name) {
+    match nix::fcntl::renameat(nix::fcntl::AT_FDCWD, path, spare, slot) {
         Ok(()) => true,
         Err(e) => {
             log::warn!(target: "tables", "cannot move {} to the spares: {e}", path.display());
@@ -337,13 +348,15 @@ mod tests {
 
     #[test]
     fn only_event_logs_become_spares_while_there_is_room() {
-        let mut room = SpareRoom::new(Some(SPARE_MAX - 2));
-        assert!(!room.take("savegame.abcdef"));
-        assert!(room.take("events.aaaaaa"));
-        assert!(room.take("events.bbbbbb"));
-        assert!(!room.take("events.cccccc"), "the bound is reached");
+        // Every slot taken but 5 and 9: those go, the lowest first.
+        let used: Vec<bool> = (0..SPARE_MAX).map(|slot| slot != 5 && slot != 9).collect();
+        let mut room = SpareRoom::new(Some(&used));
+        assert_eq!(room.take("savegame.abcdef"), None);
+        assert_eq!(room.take("events.aaaaaa"), Some(5));
+        assert_eq!(room.take("events.bbbbbb"), Some(9));
+        assert_eq!(room.take("events.cccccc"), None, "the bound is reached");
         let mut none = SpareRoom::new(None);
-        assert!(!none.take("events.aaaaaa"), "no spare directory");
+        assert_eq!(none.take("events.aaaaaa"), None, "no spare directory");
     }
 
     #[test]
@@ -365,8 +378,9 @@ mod tests {
             }
         );
         assert_eq!(d.names(""), vec![".spare", "events.new004"]);
-        assert_eq!(d.names(SPARE_DIR), vec!["events.old001", "events.old003"]);
-        let spare = d.0.join(SPARE_DIR).join("events.old001");
+        // In the lowest slots, where claimers look first.
+        assert_eq!(d.names(SPARE_DIR), vec!["0", "1"]);
+        let spare = d.0.join(SPARE_DIR).join("0");
         assert_eq!(std::fs::metadata(&spare).expect("spare").len(), 0);
         let mode = std::os::unix::fs::PermissionsExt::mode(
             &std::fs::metadata(d.0.join(SPARE_DIR))
@@ -384,7 +398,7 @@ mod tests {
         let d = TempDir::new("bound");
         std::fs::create_dir(d.0.join(SPARE_DIR)).expect("mkdir");
         for i in 0..SPARE_MAX - 1 {
-            std::fs::write(d.0.join(SPARE_DIR).join(format!("events.s{i:05}")), "").expect("w");
+            std::fs::write(d.0.join(SPARE_DIR).join(slot_name(i + 1)), "").expect("w");
         }
         d.files(&["events.old001", "events.old002", "events.new003"]);
         let done = prune(&d.0, 1, 0, &[]);

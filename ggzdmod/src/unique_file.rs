@@ -57,7 +57,7 @@ pub(crate) fn random_seed() -> u64 {
     (nanos ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1
 }
 
-fn xorshift(mut x: u64) -> u64 {
+pub(crate) fn xorshift(mut x: u64) -> u64 {
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;

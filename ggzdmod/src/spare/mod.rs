@@ -31,10 +31,49 @@ use crate::unique_file::{NAME_ATTEMPTS, create_unique, random_name, random_seed}
 /// The spare directory's name inside a game's working directory.
 pub const SPARE_DIR: &str = ".spare";
 
-/// Most spares looked at by one claim: a claim must stay cheap however many
-/// spares there are, and a few tries are enough when others race for the
-/// same ones.
-const LOOK_AT: usize = 8;
+/// Spares are named by their slot, a number below this. ggzd's retention
+/// fills the lowest free slots (`savegame_files.rs`), and a claimer tries
+/// to rename slots it picks ([`slots_to_try`]), so a claim never lists the
+/// directory: reading a directory of a thousand names cost each game more
+/// than creating its file had.
+pub const SPARE_SLOTS: usize = 2048;
+
+/// Slots tried by one claim. An empty slot costs one failed rename (a path
+/// lookup), so a claim stays cheap when the spares are few or gone.
+const TRIES: usize = 12;
+
+/// The slots one claim tries, in order: the four lowest (where a few
+/// spares are), from a random one of them, then one random slot in each
+/// doubling range up to all of them (where many are, and where claimers
+/// racing for the same spares spread out).
+fn slots_to_try(seed: &mut u64) -> Vec<usize> {
+    let mut slots = Vec::with_capacity(TRIES);
+    *seed = crate::unique_file::xorshift(*seed);
+    let start = usize::try_from(*seed % 4).unwrap_or(0);
+    slots.extend((0..4).map(|i| (start + i) % 4));
+    let mut range = 8;
+    while slots.len() < TRIES {
+        *seed = crate::unique_file::xorshift(*seed);
+        slots.push(usize::try_from(*seed % range as u64).unwrap_or(0));
+        range = (range * 2).min(SPARE_SLOTS);
+    }
+    slots
+}
+
+/// The name of spare slot `slot`.
+pub fn slot_name(slot: usize) -> String {
+    slot.to_string()
+}
+
+/// The slot a name in the spare directory stands for, if it is one.
+pub fn slot_of(name: &str) -> Option<usize> {
+    if name.is_empty() || name.len() > 4 || !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    name.parse()
+        .ok()
+        .filter(|&slot| slot < SPARE_SLOTS && slot_name(slot) == name)
+}
 
 /// A new, empty file `prefix` + 6 random characters in `dir`: a spare of
 /// `dir/.spare` when one can be claimed, else a newly created file. The
@@ -68,23 +107,9 @@ pub fn claim(dir: &Path, prefix: &str) -> Option<(File, String)> {
         .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
         .open(&spare_path)
         .ok()?;
-    let mut names: Vec<String> = std::fs::read_dir(&spare_path)
-        .ok()?
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-        .filter(|n| !n.starts_with('.'))
-        .take(LOOK_AT)
-        .collect();
-    if names.is_empty() {
-        return None;
-    }
     let mut seed = random_seed();
-    // Claimers starting together see the same listing; starting at
-    // different entries spreads them.
-    let start = usize::try_from(seed % names.len() as u64).unwrap_or(0);
-    names.rotate_left(start);
-    for candidate in &names {
-        match claim_one(&spare_dir, candidate, dir, prefix, &mut seed) {
+    for slot in slots_to_try(&mut seed) {
+        match claim_one(&spare_dir, &slot_name(slot), dir, prefix, &mut seed) {
             Claim::Got(file, name) => return Some((file, name)),
             Claim::Next => {}
             Claim::GiveUp => return None,

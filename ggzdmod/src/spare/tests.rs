@@ -44,8 +44,8 @@ fn spare_count(dir: &Path) -> usize {
 
 #[test]
 fn a_spare_is_claimed_renamed_and_emptied() {
-    let d = TempDir::with_spares("claim", &["events.old123"]);
-    let old = inode(&d.0.join(SPARE_DIR).join("events.old123"));
+    let d = TempDir::with_spares("claim", &["0"]);
+    let old = inode(&d.0.join(SPARE_DIR).join("0"));
     let (mut file, name) = claim_or_create(&d.0, "events.").unwrap();
     assert!(name.starts_with("events.") && name.len() == "events.".len() + 6);
     assert_eq!(inode(&d.0.join(&name)), old, "the spare's inode is reused");
@@ -71,10 +71,7 @@ fn without_spares_a_file_is_created() {
 #[test]
 fn racing_claimers_never_share_a_file() {
     for round in 0..5 {
-        let d = TempDir::with_spares(
-            &format!("race{round}"),
-            &["events.aaaaaa", "events.bbbbbb", "events.cccccc"],
-        );
+        let d = TempDir::with_spares(&format!("race{round}"), &["0", "1", "3"]);
         let threads = 8;
         let barrier = Arc::new(Barrier::new(threads));
         let handles: Vec<_> = (0..threads)
@@ -107,7 +104,7 @@ fn a_symlink_among_the_spares_is_never_followed() {
     let d = TempDir::with_spares("symlink", &[]);
     let target = d.0.join("precious");
     std::fs::write(&target, b"keep me").unwrap();
-    std::os::unix::fs::symlink(&target, d.0.join(SPARE_DIR).join("events.link00")).unwrap();
+    std::os::unix::fs::symlink(&target, d.0.join(SPARE_DIR).join("2")).unwrap();
     assert!(claim(&d.0, "events.").is_none());
     assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
     let left: Vec<_> = std::fs::read_dir(&d.0)
@@ -122,16 +119,16 @@ fn a_symlink_among_the_spares_is_never_followed() {
 #[test]
 fn a_symlinked_spare_directory_is_not_used() {
     let d = TempDir::new("symdir");
-    let elsewhere = TempDir::with_spares("symdir-elsewhere", &["events.theirs"]);
+    let elsewhere = TempDir::with_spares("symdir-elsewhere", &["1"]);
     std::os::unix::fs::symlink(elsewhere.0.join(SPARE_DIR), d.0.join(SPARE_DIR)).unwrap();
     assert!(claim(&d.0, "events.").is_none());
-    assert!(elsewhere.0.join(SPARE_DIR).join("events.theirs").is_file());
+    assert!(elsewhere.0.join(SPARE_DIR).join("1").is_file());
 }
 
 #[test]
 fn a_spare_someone_still_holds_is_not_reused() {
-    let d = TempDir::with_spares("held", &["events.inuse0"]);
-    let holder = File::open(d.0.join(SPARE_DIR).join("events.inuse0")).unwrap();
+    let d = TempDir::with_spares("held", &["0"]);
+    let holder = File::open(d.0.join(SPARE_DIR).join("0")).unwrap();
     hold(&holder);
     assert!(claim(&d.0, "events.").is_none());
     let mut bytes = Vec::new();
@@ -145,4 +142,22 @@ fn a_spare_someone_still_holds_is_not_reused() {
         1,
         "only .spare is left"
     );
+}
+
+#[test]
+fn slots_are_numbers_below_the_bound_and_claims_try_the_low_ones_first() {
+    assert_eq!(slot_of("0"), Some(0));
+    assert_eq!(slot_of(&slot_name(SPARE_SLOTS - 1)), Some(SPARE_SLOTS - 1));
+    for not_a_slot in ["", "01", "+1", "-1", "2048", "99999", "events.abc", "1a"] {
+        assert_eq!(slot_of(not_a_slot), None, "{not_a_slot}");
+    }
+    let mut seed = 12345;
+    for _ in 0..100 {
+        let slots = slots_to_try(&mut seed);
+        assert_eq!(slots.len(), TRIES);
+        let mut low = slots[..4].to_vec();
+        low.sort_unstable();
+        assert_eq!(low, [0, 1, 2, 3]);
+        assert!(slots.iter().all(|&s| s < SPARE_SLOTS));
+    }
 }
