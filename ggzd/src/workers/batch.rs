@@ -58,15 +58,15 @@ pub(super) fn store_reports(
 ) -> Vec<JobDone> {
     // The games this batch was to renumber: owed again if it fails.
     let mut ranking: Vec<RankedGame> = Vec::new();
-    let mut rank_now = |game: &str, key: &'static str| {
-        let now = match pacing {
-            Some((p, now)) => super::lock(p).decide(game, key, now),
-            None => true,
-        };
-        if now && pacing.is_some() {
-            ranking.push((game.to_owned(), key));
+    let mut rank_now = |game: &str, key: &'static str| match pacing {
+        Some((p, now)) => {
+            let yes = super::lock(p).decide(game, key, now);
+            if yes {
+                ranking.push((game.to_owned(), key));
+            }
+            yes
         }
-        now
+        None => true,
     };
     let batch = {
         let writes: Vec<ReportWrite<'_>> = reports
