@@ -53,6 +53,7 @@ pub mod eventlog;
 pub mod fdpass;
 pub mod game;
 pub mod server;
+pub mod spare;
 pub mod testing;
 pub mod unique_file;
 pub mod wire;

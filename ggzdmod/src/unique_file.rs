@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const NAME_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /// How many names to try before giving up on collisions.
-const NAME_ATTEMPTS: u32 = 32;
+pub(crate) const NAME_ATTEMPTS: u32 = 32;
 
 /// Creates `prefix` + 6 random characters in `dir` (`create_new`, so an
 /// existing file is never touched) and returns it with its name.
@@ -19,12 +19,7 @@ pub fn create_unique(dir: &Path, prefix: &str) -> io::Result<(File, String)> {
     let mut seed = random_seed();
     let mut last_err = io::Error::other("no file name tried");
     for _ in 0..NAME_ATTEMPTS {
-        let mut name = String::from(prefix);
-        for _ in 0..6 {
-            seed = xorshift(seed);
-            let pick = usize::try_from(seed % NAME_CHARS.len() as u64).unwrap_or(0);
-            name.push(char::from(NAME_CHARS.get(pick).copied().unwrap_or(b'x')));
-        }
+        let name = random_name(prefix, &mut seed);
         match OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -38,9 +33,21 @@ pub fn create_unique(dir: &Path, prefix: &str) -> io::Result<(File, String)> {
     Err(last_err)
 }
 
+/// `prefix` + 6 characters of `NAME_CHARS`, advancing `seed`.
+pub(crate) fn random_name(prefix: &str, seed: &mut u64) -> String {
+    let mut name = String::with_capacity(prefix.len() + 6);
+    name.push_str(prefix);
+    for _ in 0..6 {
+        *seed = xorshift(*seed);
+        let pick = usize::try_from(*seed % NAME_CHARS.len() as u64).unwrap_or(0);
+        name.push(char::from(NAME_CHARS.get(pick).copied().unwrap_or(b'x')));
+    }
+    name
+}
+
 /// Time, pid and a per-process counter mixed: names need not be
 /// unpredictable (`create_new` handles collisions), only rarely equal.
-fn random_seed() -> u64 {
+pub(crate) fn random_seed() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()

@@ -412,3 +412,116 @@ fn retention_keeps_only_the_newest_games() {
     let refused = viewer.expect_result("replay", TIMEOUT).unwrap();
     assert_eq!(refused.attr("REASON"), Some("unknown id"));
 }
+
+/// Runs the real `ggz` as `name` with `script`; its standard output.
+fn ggz_script(server: &TestServer, name: &str, script: &str) -> String {
+    let output = Command::new(bin("ggz"))
+        .args(["--script", "--timeout", "30", "--name", name])
+        .arg(server.addr.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(script.as_bytes())?;
+            }
+            child.wait_with_output()
+        })
+        .expect("run ggz");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}");
+    stdout
+}
+
+/// (name, inode, modified) of the entries of `dir`.
+fn entries(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| {
+                    let meta = e.metadata().ok()?;
+                    let name = e.file_name().into_string().ok()?;
+                    Some((name, meta.ino(), meta.modified().ok()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn pruned_logs_become_spares_and_a_reused_one_records_only_its_own_game() {
+    let server = TestServer::start_with(ServerOptions {
+        extra_config: "[tables]\nsavegame_keep = 1\n".into(),
+        ..Default::default()
+    });
+    let games = server.dir.path().join("data/gamedata/TicTacToe");
+    let spares = games.join(".spare");
+    // One table, three games: three logs; when the table ends the two
+    // older ones are pruned into the spares.
+    let out = ggz_script(
+        &server,
+        "erin",
+        "/enter 1\n/launch bot\n/autoplay\n/again\n/autoplay\n/again\n/autoplay\n/leave\n/quit\n",
+    );
+    assert_eq!(out.matches("result: game over").count(), 3, "{out}");
+    server
+        .wait_for_log("kept as spares", SETTLE)
+        .unwrap_or_else(|| panic!("no spares made:\n{}", server.log()));
+    let spare_inodes: Vec<u64> = entries(&spares).iter().map(|e| e.1).collect();
+    assert_eq!(spare_inodes.len(), 2, "{:?}", entries(&spares));
+    assert!(
+        entries(&spares)
+            .iter()
+            .all(|(name, _, _)| name.starts_with("events.")),
+        "{:?}",
+        entries(&spares)
+    );
+    server
+        .wait_for_log("recorded as played game 3", SETTLE)
+        .unwrap_or_else(|| panic!("third game not recorded:\n{}", server.log()));
+
+    // A new table's log takes one of them.
+    let out = ggz_script(
+        &server,
+        "erin",
+        "/enter 1\n/launch bot\n/autoplay\n/leave\n/quit\n",
+    );
+    assert_eq!(out.matches("result: game over").count(), 1, "{out}");
+    server
+        .wait_for_log("recorded as played game 4", SETTLE)
+        .unwrap_or_else(|| panic!("fourth game not recorded:\n{}", server.log()));
+    let newest = entries(&games)
+        .into_iter()
+        .filter(|(name, _, _)| name.starts_with("events."))
+        .max_by_key(|e| e.2)
+        .expect("the fourth game's log");
+    assert!(
+        spare_inodes.contains(&newest.1),
+        "the fourth log {newest:?} is not one of the spares {spare_inodes:?}"
+    );
+
+    // Its replay is one whole game from an empty file: no earlier game's
+    // events survive the reuse.
+    let mut viewer = guest(&server, "viewer");
+    played_until(&mut viewer, Some("erin"), |g| {
+        g.iter().any(|p| p.attr("ID") == Some("4"))
+    });
+    let (_, events) = replay(&mut viewer, "4");
+    let seqs: Vec<u64> = events.iter().map(|e| e.0).collect();
+    assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>());
+    let kinds: Vec<&str> = events.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "start").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last(), Some(&"over"), "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "over").count(),
+        1,
+        "{kinds:?}"
+    );
+}

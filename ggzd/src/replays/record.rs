@@ -42,11 +42,13 @@ pub fn read(dir: &Path, name: &str, max_bytes: u64) -> io::Result<Found> {
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(dir.join(name))?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Ok(Found::Refused(format!(
             "savegame {name} is not a regular file"
         )));
     }
+    still_there(&file, &meta, &dir.join(name))?;
     let mut head = [0u8; 64];
     let n = read_some(&file, &mut head)?;
     if !eventlog::is_event_log(head.get(..n).unwrap_or_default()) {
@@ -62,6 +64,27 @@ pub fn read(dir: &Path, name: &str, max_bytes: u64) -> io::Result<Found> {
         )));
     }
     Ok(Found::Log { bytes, events: 0 })
+}
+
+/// Holds `file` against the retention while it is read (a shared lock,
+/// as its writer's; docs/event-log.md §1), then checks that the name still
+/// leads to it: a log moved to the spares between the open and the lock
+/// may already be another table's, and reads as gone.
+fn still_there(file: &File, meta: &std::fs::Metadata, path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let gone = || io::Error::new(io::ErrorKind::NotFound, "pruned while being read");
+    match file.try_lock_shared() {
+        Ok(()) => {}
+        // The retention holds it right now: it is on its way out.
+        Err(std::fs::TryLockError::WouldBlock) => return Err(gone()),
+        // No flock here: the retention makes no spares then.
+        Err(std::fs::TryLockError::Error(_)) => return Ok(()),
+    }
+    let now = std::fs::symlink_metadata(path).map_err(|_| gone())?;
+    if now.dev() != meta.dev() || now.ino() != meta.ino() {
+        return Err(gone());
+    }
+    Ok(())
 }
 
 fn read_some(mut file: &File, buf: &mut [u8]) -> io::Result<usize> {
@@ -169,6 +192,23 @@ mod tests {
         std::os::unix::fs::symlink(d.0.join(&name), d.0.join("link")).unwrap();
         assert!(read(&d.0, "link", 1 << 20).is_err());
         assert!(read(&d.0, "missing", 1 << 20).is_err());
+    }
+
+    #[test]
+    fn a_log_being_pruned_reads_as_gone_and_a_written_one_reads() {
+        let d = dir("locks");
+        let mut live = eventlog::EventLog::create(&d.0, "TicTacToe").unwrap();
+        live.append("start", b"").unwrap();
+        // The writer's shared lock does not keep a reader out.
+        assert!(matches!(
+            read(&d.0, live.file_name(), 1 << 20).unwrap(),
+            Found::Log { .. }
+        ));
+        let (name, _) = write_log(&d.0, 1, true);
+        let pruning = File::open(d.0.join(&name)).unwrap();
+        pruning.try_lock().unwrap();
+        let err = read(&d.0, &name, 1 << 20).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
     }
 
     #[test]

@@ -53,7 +53,9 @@ pub struct EventLog {
 
 impl EventLog {
     /// Creates `events.XXXXXX` in `dir` (never overwriting a file) and
-    /// writes its first line for `game`.
+    /// writes its first line for `game`. The file is a spare ggzd's
+    /// retention set aside when one can be claimed ([`crate::spare`]), and
+    /// stays held against reuse while this log is open.
     pub fn create(dir: impl AsRef<Path>, game: &str) -> io::Result<EventLog> {
         if game.is_empty() || game.len() > MAX_GAME_LEN {
             return Err(invalid(format!(
@@ -61,7 +63,7 @@ impl EventLog {
                 game.len()
             )));
         }
-        let (file, name) = crate::unique_file::create_unique(dir.as_ref(), FILE_PREFIX)?;
+        let (file, name) = crate::spare::claim_or_create(dir.as_ref(), FILE_PREFIX)?;
         let header = header_line(game);
         let mut log = EventLog {
             file,
