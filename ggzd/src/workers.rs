@@ -13,13 +13,18 @@
 //! unless their name is known to be registered (docs/postgresql.md §5).
 //! However slow the store, no more than [`MAX_IN_FLIGHT`] jobs wait: past
 //! that, each is answered at once as a store failure.
+//!
+//! The workers also share the pacing of rankings (`workers/rank_pacing.rs`):
+//! a game renumbered within the last second is owed a renumbering instead,
+//! which the worker waiting for jobs (it holds the queue) wakes up for, so
+//! an owed one is done even when no job follows.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::auth::{self, HashParams, Verdict};
 use crate::outage::{Deferred, Outage};
@@ -30,7 +35,11 @@ use crate::zone::perms;
 use crate::zone::{Account, Job, JobDone, LoginJob, LoginOutcome, OnlineCheck, Refreshed};
 
 mod batch;
+#[cfg(test)]
+mod rank_owed_tests;
+mod rank_pacing;
 use batch::Taken;
+use rank_pacing::RankPacing;
 
 /// Jobs submitted and not yet collected, at most; past it a job is
 /// answered at once as if the store had failed it.
@@ -74,6 +83,7 @@ impl Workers {
             StoreTarget::Sqlite { .. } => None,
         };
         let outage = Arc::new(Outage::new(health));
+        let ranks = Arc::new(Mutex::new(RankPacing::default()));
         let mut threads = Vec::new();
         for index in 0..count.max(1) {
             let mut store = Store::connect(target)?;
@@ -86,6 +96,8 @@ impl Workers {
                 waker: Arc::clone(&waker),
                 wake_pending: Arc::clone(&wake_pending),
                 outage: Arc::clone(&outage),
+                ranks: Arc::clone(&ranks),
+                clock: Instant::now,
             };
             let spawned = std::thread::Builder::new()
                 .name(format!("ggzd-worker-{index}"))
@@ -179,9 +191,46 @@ struct Shared {
     waker: Arc<mio::Waker>,
     wake_pending: Arc<AtomicBool>,
     outage: Arc<Outage>,
+    ranks: Arc<Mutex<RankPacing>>,
+    /// `Instant::now`, but for a test that moves time on itself.
+    clock: fn() -> Instant,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every method behind these locks leaves a consistent state.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A batch of reports being stored, counted in the pacing from when it
+/// leaves the queue until it is done (whatever way it ends).
+struct BatchInFlight<'a>(&'a Mutex<RankPacing>);
+
+impl<'a> BatchInFlight<'a> {
+    fn new(ranks: &'a Mutex<RankPacing>) -> BatchInFlight<'a> {
+        lock(ranks).batch_started();
+        BatchInFlight(ranks)
+    }
+}
+
+impl Drop for BatchInFlight<'_> {
+    fn drop(&mut self) {
+        lock(self.0).batch_ended();
+    }
 }
 
 impl Shared {
+    /// How long the worker waiting for jobs may sleep before an owed
+    /// renumbering needs it; `None`: until a job comes. While the store is
+    /// away owed ones stay owed (the outage's own wake-ups look for it).
+    fn rank_wait(&self, now: Instant) -> Option<Duration> {
+        if !self.outage.store_up() {
+            return None;
+        }
+        lock(&self.ranks)
+            .wake_at(now)
+            .map(|at| at.saturating_duration_since(now))
+    }
+
     /// Hands a result to the event loop; false when it is gone.
     fn send(&self, result: JobDone) -> bool {
         if self.done.send(result).is_err() {
@@ -204,8 +253,17 @@ fn work(mut store: Store, params: HashParams, jobs: &Mutex<Receiver<Job>>, share
                 return;
             };
             // While the store is away, the worker waiting for jobs also
-            // wakes now and then to see whether it is back.
-            let job = match shared.outage.idle_wait(Instant::now()) {
+            // wakes now and then to see whether it is back; and it wakes
+            // when a renumbering it owes is due.
+            let now = (shared.clock)();
+            let wait = match (
+                shared.outage.idle_wait(Instant::now()),
+                shared.rank_wait(now),
+            ) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let job = match wait {
                 None => match rx.recv() {
                     Ok(job) => Some(job),
                     Err(_) => return,
@@ -216,17 +274,27 @@ fn work(mut store: Store, params: HashParams, jobs: &Mutex<Receiver<Job>>, share
                     Err(RecvTimeoutError::Disconnected) => return,
                 },
             };
-            job.map(|job| batch::take(job, &rx))
+            job.map(|job| {
+                let taken = batch::take(job, &rx);
+                // Counted before the queue is let go: the next waiter must
+                // know this batch may owe a renumbering.
+                let in_flight =
+                    matches!(taken, Taken::Reports(..)).then(|| BatchInFlight::new(&shared.ranks));
+                (taken, in_flight)
+            })
         };
         match job {
-            Some(Taken::One(job)) => {
+            Some((Taken::One(job), _)) => {
                 let result = run_shared(&mut store, &params, job, &shared.outage);
                 if !shared.send(result) {
                     return;
                 }
             }
-            Some(Taken::Reports(reports, after)) => {
-                for result in batch::store_reports(&mut store, reports, &shared.outage) {
+            Some((Taken::Reports(reports, after), in_flight)) => {
+                let pacing = Some((&*shared.ranks, (shared.clock)()));
+                let results = batch::store_reports(&mut store, reports, &shared.outage, pacing);
+                drop(in_flight);
+                for result in results {
                     if !shared.send(result) {
                         return;
                     }
@@ -244,9 +312,32 @@ fn work(mut store: Store, params: HashParams, jobs: &Mutex<Receiver<Job>>, share
                 }
             }
         }
+        rank_owed(&mut store, shared);
         if !write_deferred(&mut store, shared) {
             return;
         }
+    }
+}
+
+/// Renumbers the games whose owed renumbering is due. One that fails is
+/// owed again (retried after another interval, or by the next report);
+/// while the store is away nothing is taken.
+fn rank_owed(store: &mut Store, shared: &Shared) {
+    if !shared.outage.store_up() {
+        return;
+    }
+    let now = (shared.clock)();
+    let due = lock(&shared.ranks).take_due(now);
+    if due.is_empty() {
+        return;
+    }
+    if let Err(e) = store.rank_games(&due) {
+        let games: Vec<&str> = due.iter().map(|(g, _)| g.as_str()).collect();
+        log_store_error(
+            &format!("cannot renumber the rankings of {}", games.join(", ")),
+            &e,
+        );
+        lock(&shared.ranks).owe_again(&due, (shared.clock)());
     }
 }
 
@@ -371,7 +462,7 @@ fn run_shared(store: &mut Store, params: &HashParams, job: Job, outage: &Outage)
             conn,
             outcome: login_job(store, params, login, outage),
         },
-        Job::GameReport(report) => batch::store_reports(store, vec![report], outage)
+        Job::GameReport(report) => batch::store_reports(store, vec![report], outage, None)
             .pop()
             .unwrap_or(JobDone::Nothing),
         Job::Savegame {

@@ -364,8 +364,9 @@ impl Store {
     /// say, logs a `matches` row with one `matchplayers` row per
     /// participant, writes the stats rows back, closes the savegame
     /// `savegame` of this game (if not empty), and recomputes the game's
-    /// rankings. Returns after commit, with each participant's stats key and
-    /// updated row, in participant order.
+    /// rankings (always: only the workers pace them). Returns after commit,
+    /// with each participant's stats key and updated row, in participant
+    /// order.
     ///
     /// A bot named `AI` is keyed `<index>|AI` (its 0-based position in
     /// `participants`); every other participant by its name. A participant
@@ -386,7 +387,7 @@ impl Store {
             savegame,
             now,
         };
-        report::only(self.apply_game_reports(&[one])?)
+        report::only(self.apply_game_reports(&[one], &mut |_, _| true)?)
     }
 
     /// Records several game reports as `apply_game_report` does each, in
@@ -395,11 +396,24 @@ impl Store {
     /// alone and answered with its error, in its place of the result list,
     /// while the others are stored. The outer error means nothing of the
     /// batch was stored (the commit failed, or the database went away).
+    ///
+    /// Each game the batch wrote is renumbered once, after its last report,
+    /// if `rank_now(game, ranking order)` says so; otherwise its positions
+    /// stay as the last renumbering left them, also in the rows returned,
+    /// until [`Store::rank_games`] (docs/config-and-data.md §10.7).
     pub fn apply_game_reports(
         &mut self,
         reports: &[ReportWrite<'_>],
+        rank_now: &mut dyn FnMut(&str, &'static str) -> bool,
     ) -> Result<Vec<Result<Updated, StoreError>>, StoreError> {
-        each!(mut self, s => s.apply_game_reports(reports))
+        each!(mut self, s => s.apply_game_reports(reports, rank_now))
+    }
+
+    /// Renumbers the rankings of each (game, ranking order) in one
+    /// transaction: the renumberings `apply_game_reports` put off. An
+    /// order that is not one `StatsFlags` gives is refused.
+    pub fn rank_games(&mut self, games: &[(String, &'static str)]) -> Result<(), StoreError> {
+        each!(mut self, s => s.rank_games(games))
     }
 
     /// The top `limit` ranked rows of a game: (position, handle, high score),

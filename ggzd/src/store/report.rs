@@ -24,9 +24,10 @@ pub type Updated = Vec<(String, StatsRecord)>;
 /// report left them, or `None` for a game that keeps no statistics.
 pub(crate) type Written = Option<(Vec<String>, Vec<StatsRecord>)>;
 
-/// The games a batch must rank again, each once with its ranking order:
+/// The games a batch may rank again, each once with its ranking order:
 /// renumbering sorts every row of the game, so it runs after the batch's
-/// last report rather than after each (docs/config-and-data.md §10.7).
+/// last report rather than after each, and only when the caller's pacing
+/// says so (docs/config-and-data.md §10.7).
 pub(crate) fn games_to_rank<'a, E>(
     reports: &[ReportWrite<'a>],
     written: &[Result<Written, E>],
@@ -44,7 +45,10 @@ pub(crate) fn games_to_rank<'a, E>(
 
 /// Each report's answer once the batch's games are ranked: its rows as the
 /// report computed them (a later report of the batch may have moved the
-/// player on), with the position the batch left, read by `stored(key, game)`.
+/// player on), with the stored position, read by `stored(key, game)`: the
+/// batch's own renumbering, or, when the game's renumbering was put off,
+/// the last one (at most one pacing interval old, docs/config-and-data.md
+/// §10.7).
 pub(crate) fn answers(
     reports: &[ReportWrite<'_>],
     written: Vec<Result<Written, super::StoreError>>,
@@ -70,6 +74,22 @@ pub(crate) fn answers(
         });
     }
     Ok(out)
+}
+
+/// The orders `StatsFlags::ranking_key` gives: the only expressions a
+/// renumbering may sort by (they are pasted into its SQL).
+const RANKING_KEYS: [&str; 3] = ["highscore", "rating", "wins - losses"];
+
+/// Refuses a ranking order that is not one of [`RANKING_KEYS`].
+pub(crate) fn check_ranking_keys(
+    games: &[(String, &'static str)],
+) -> Result<(), super::StoreError> {
+    match games.iter().find(|(_, key)| !RANKING_KEYS.contains(key)) {
+        Some((game, key)) => Err(super::StoreError::Corrupt(format!(
+            "no such ranking order for {game}: {key}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// At most this many reports go into one transaction, so one batch holds

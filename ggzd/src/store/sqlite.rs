@@ -329,6 +329,7 @@ impl SqliteStore {
     pub fn apply_game_reports(
         &mut self,
         reports: &[ReportWrite<'_>],
+        rank_now: &mut dyn FnMut(&str, &'static str) -> bool,
     ) -> Result<Vec<Result<Updated, StoreError>>, StoreError> {
         let mut tx = self
             .conn
@@ -350,11 +351,26 @@ impl SqliteStore {
             }
         }
         for (game, key) in report::games_to_rank(reports, &written) {
-            rank(&tx, game, key)?;
+            if rank_now(game, key) {
+                renumber(&tx, game, key)?;
+            }
         }
         let out = report::answers(reports, written, |key, game| read_stats(&tx, key, game))?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// See `Store::rank_games`.
+    pub fn rank_games(&mut self, games: &[(String, &'static str)]) -> Result<(), StoreError> {
+        report::check_ranking_keys(games)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (game, key) in games {
+            renumber(&tx, game, key)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// The top `limit` ranked rows of a game: (position, handle, high score),
@@ -539,7 +555,7 @@ fn write_report(conn: &Connection, r: &ReportWrite<'_>) -> Result<report::Writte
 /// position changes are written: a report moves a few players, and
 /// rewriting every row of the game cost each report (and each commit) as
 /// many row writes as the game has players.
-fn rank(conn: &Connection, game: &str, key: &str) -> Result<(), StoreError> {
+fn renumber(conn: &Connection, game: &str, key: &str) -> Result<(), StoreError> {
     conn.prepare_cached(&format!(
         "UPDATE stats SET ranking = r.pos
                  FROM (SELECT rowid AS rid,

@@ -4,8 +4,11 @@
 //! costs one sync to disk instead of one each (docs/config-and-data.md
 //! §10.7). Every report is still answered on its own, after the commit.
 
+use std::sync::Mutex;
 use std::sync::mpsc::Receiver;
+use std::time::Instant;
 
+use super::rank_pacing::{RankPacing, RankedGame};
 use crate::outage::{Deferred, Outage};
 use crate::store::{MAX_BATCH, ReportWrite, Store, StoreError, Updated};
 use crate::zone::{GameReportJob, Job, JobDone};
@@ -44,12 +47,27 @@ pub(super) fn take(first: Job, rx: &Receiver<Job>) -> Taken {
 /// order. A report the store refuses fails alone; when the batch as a
 /// whole fails (its commit, or the database went away), every report of
 /// it fails, or waits for the database like any report during an outage.
+/// With `pacing` (the workers' shared one, and the time now), each game is
+/// renumbered only when the pacing says so, else at once.
 #[allow(clippy::vec_box)]
 pub(super) fn store_reports(
     store: &mut Store,
     reports: Vec<Box<GameReportJob>>,
     outage: &Outage,
+    pacing: Option<(&Mutex<RankPacing>, Instant)>,
 ) -> Vec<JobDone> {
+    // The games this batch was to renumber: owed again if it fails.
+    let mut ranking: Vec<RankedGame> = Vec::new();
+    let mut rank_now = |game: &str, key: &'static str| match pacing {
+        Some((p, now)) => {
+            let yes = super::lock(p).decide(game, key, now);
+            if yes {
+                ranking.push((game.to_owned(), key));
+            }
+            yes
+        }
+        None => true,
+    };
     let batch = {
         let writes: Vec<ReportWrite<'_>> = reports
             .iter()
@@ -61,8 +79,13 @@ pub(super) fn store_reports(
                 now: r.now,
             })
             .collect();
-        store.apply_game_reports(&writes)
+        store.apply_game_reports(&writes, &mut rank_now)
     };
+    if batch.is_err()
+        && let Some((p, now)) = pacing
+    {
+        super::lock(p).owe_again(&ranking, now);
+    }
     let (mut results, failed) = match batch {
         Ok(results) => (results.into_iter(), None),
         Err(e) => {
@@ -211,7 +234,7 @@ mod tests {
         let Taken::Reports(reports, None) = take(report(1, "a", "b"), &rx) else {
             panic!("three reports make one batch");
         };
-        let done = store_reports(&mut store, reports, &Outage::new(None));
+        let done = store_reports(&mut store, reports, &Outage::new(None), None);
         let tables: Vec<u64> = done
             .iter()
             .map(|d| match d {

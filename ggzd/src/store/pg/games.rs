@@ -172,6 +172,7 @@ impl PgStore {
     pub fn apply_game_reports(
         &mut self,
         reports: &[ReportWrite<'_>],
+        rank_now: &mut dyn FnMut(&str, &'static str) -> bool,
     ) -> Result<Vec<Result<Updated, StoreError>>, StoreError> {
         // Every game of the batch is locked up front, in byte order (as
         // `reset_stats` does): two batches taking their locks report by
@@ -201,12 +202,33 @@ impl PgStore {
                 }
             }
             for (game, key) in report::games_to_rank(reports, &written) {
-                renumber(&mut tx, game, &format!("{key} DESC"), false)?;
+                if rank_now(game, key) {
+                    renumber(&mut tx, game, &format!("{key} DESC"), false)?;
+                }
             }
             let out =
                 report::answers(reports, written, |key, game| read_stats(&mut tx, key, game))?;
             tx.commit()?;
             Ok(out)
+        })
+    }
+
+    /// See `Store::rank_games`.
+    pub fn rank_games(&mut self, games: &[(String, &'static str)]) -> Result<(), StoreError> {
+        report::check_ranking_keys(games)?;
+        // Locked in byte order, as `apply_game_reports` locks its games.
+        let mut sorted: Vec<&(String, &'static str)> = games.iter().collect();
+        sorted.sort_unstable();
+        self.with(|c| {
+            let mut tx = c.client.transaction()?;
+            for (game, _) in &sorted {
+                lock_game(&mut tx, LOCK_REPORTS, game)?;
+            }
+            for (game, key) in &sorted {
+                renumber(&mut tx, game, &format!("{key} DESC"), false)?;
+            }
+            tx.commit()?;
+            Ok(())
         })
     }
 

@@ -54,7 +54,7 @@ fn batch_of_n_stores_n(mut s: Store) {
         .enumerate()
         .map(|(i, p)| write("TicTacToe", p, i as i64))
         .collect();
-    let results = s.apply_game_reports(&writes).unwrap();
+    let results = s.apply_game_reports(&writes, &mut |_, _| true).unwrap();
     assert_eq!(results.len(), 4);
     assert!(
         results
@@ -81,7 +81,7 @@ fn a_failing_report_fails_alone(mut s: Store) {
         write("Broken", &games[1], 2),
         write("TicTacToe", &games[2], 3),
     ];
-    let results = s.apply_game_reports(&writes).unwrap();
+    let results = s.apply_game_reports(&writes, &mut |_, _| true).unwrap();
     assert!(results[0].is_ok());
     assert!(results[1].is_err(), "the refused report fails");
     assert!(results[2].is_ok());
@@ -121,7 +121,7 @@ fn a_batch_equals_single_applies(mut s: Store) {
         .map(|(i, p)| write("Batched", p, i as i64))
         .collect();
     let batched: Vec<Updated> = s
-        .apply_game_reports(&writes)
+        .apply_game_reports(&writes, &mut |_, _| true)
         .unwrap()
         .into_iter()
         .map(Result::unwrap)
@@ -163,11 +163,61 @@ fn a_batch_equals_single_applies(mut s: Store) {
 }
 
 fn an_empty_batch_stores_nothing(mut s: Store) {
-    assert!(s.apply_game_reports(&[]).unwrap().is_empty());
+    assert!(
+        s.apply_game_reports(&[], &mut |_, _| true)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(count(&s, "SELECT CAST(count(*) AS TEXT) FROM matches"), "0");
 }
 
+fn a_deferred_rank_is_applied_by_rank_games(mut s: Store) {
+    let first = pair("a", "b");
+    s.apply_game_reports(&[write("TicTacToe", &first, 1)], &mut |_, _| true)
+        .unwrap();
+    let order = |s: &Store| -> Vec<(u32, String)> {
+        s.rankings("TicTacToe", 10)
+            .unwrap()
+            .into_iter()
+            .map(|(pos, h, _)| (pos, h))
+            .collect()
+    };
+    assert_eq!(order(&s), [(1, "a".to_owned()), (2, "b".to_owned())]);
+
+    // b wins twice; the pacing puts the renumbering off.
+    let later = [pair("b", "a"), pair("b", "a")];
+    let writes = [
+        write("TicTacToe", &later[0], 2),
+        write("TicTacToe", &later[1], 3),
+    ];
+    let mut asked = Vec::new();
+    let results = s
+        .apply_game_reports(&writes, &mut |game, key| {
+            asked.push((game.to_owned(), key));
+            false
+        })
+        .unwrap();
+    assert_eq!(asked, [("TicTacToe".to_owned(), "rating")], "asked once");
+    let b = s.player_stats("b", "TicTacToe").unwrap();
+    let a = s.player_stats("a", "TicTacToe").unwrap();
+    assert!(b.rating > a.rating, "ratings are current");
+    assert_eq!((a.ranking, b.ranking), (1, 2), "positions are not");
+    // The answers carry the stored (last renumbered) positions.
+    let last = results[1].as_ref().unwrap();
+    assert_eq!(last[0], ("b".to_owned(), b));
+    assert_eq!(order(&s), [(1, "a".to_owned()), (2, "b".to_owned())]);
+
+    s.rank_games(&[("TicTacToe".to_owned(), "rating")]).unwrap();
+    assert_eq!(order(&s), [(1, "b".to_owned()), (2, "a".to_owned())]);
+    assert!(s.rank_games(&[]).is_ok());
+    assert!(
+        s.rank_games(&[("TicTacToe".to_owned(), "rowid")]).is_err(),
+        "only the known orders are pasted into SQL"
+    );
+}
+
 both!(
+    a_deferred_rank_is_applied_by_rank_games,
     batch_of_n_stores_n,
     a_failing_report_fails_alone,
     a_batch_equals_single_applies,
