@@ -176,6 +176,14 @@ impl Conn {
         true
     }
 
+    /// Whether a queued line is this client's alone (an answer, a private
+    /// line): nothing else holds it. A line fanned out to several clients
+    /// is shared by their queues. Such a queue is written at once even
+    /// while a fan-out is paced (`pacing.rs`).
+    pub fn holds_own_line(&self) -> bool {
+        self.outq.iter().any(|m| std::rc::Rc::strong_count(m) == 1)
+    }
+
     pub fn flush(&mut self) -> Flush {
         if self.is_web() {
             return self.flush_web();
@@ -374,6 +382,21 @@ mod tests {
             generation: 0,
         };
         (Conn::new(id, TcpStream::from_std(server)), client)
+    }
+
+    #[test]
+    fn a_queue_holds_its_own_line_only_when_no_other_queue_shares_it() {
+        let (mut conn, _client) = pair();
+        let (mut other, _other_client) = pair();
+        let shared: Msg = crate::zone::msg("<UPDATE/>\n".to_string());
+        assert!(conn.enqueue(&shared, 1 << 20) && other.enqueue(&shared, 1 << 20));
+        drop(shared);
+        // A fan-out line: both queues hold it.
+        assert!(!conn.holds_own_line());
+        // An answer to this client alone.
+        assert!(conn.enqueue(&crate::zone::msg("<RESULT/>\n".to_string()), 1 << 20));
+        assert!(conn.holds_own_line());
+        assert!(!other.holds_own_line());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::pacing::Pace;
 use super::timers::Timer;
 use super::{CLOSE_GRACE, Server};
 use crate::zone::Close;
+use crate::zone::ConnId;
 
 impl Server {
     /// After a turn's events: drop clients that stopped reading, write
@@ -25,15 +26,23 @@ impl Server {
                 self.drop_connection(id, now);
             }
         }
+        let mut dirty = std::mem::take(&mut self.io.dirty);
         if !self.shutting_down
-            && let Pace::Hold(_) = self.io.pacer.decide(self.io.dirty.len(), now)
+            && let Pace::Hold(_) = self.io.pacer.decide(dirty.len(), now)
         {
-            // Written at the deadline, which bounds the poll's sleep; what
-            // is queued meanwhile stays under output_queue_limit
-            // (`Sink::send` writes a queue early rather than pass it).
-            return self.finish_closes(now);
+            // The fan-out waits for the deadline, which bounds the poll's
+            // sleep; what is queued meanwhile stays under
+            // output_queue_limit (`Sink::send` writes a queue early rather
+            // than pass it). A queue holding a line for its client alone
+            // (an answer, a private line, MATCHED) is written now, with
+            // the shared lines queued before it, so pacing never delays a
+            // reply (`pacing.rs`).
+            let (now_due, held): (Vec<ConnId>, Vec<ConnId>) = dirty
+                .into_iter()
+                .partition(|id| self.io.conn(*id).is_some_and(|c| c.holds_own_line()));
+            self.io.dirty = held;
+            dirty = now_due;
         }
-        let dirty = std::mem::take(&mut self.io.dirty);
         for id in dirty {
             let Some(conn) = self.io.conn_mut_by_id(id) else {
                 continue;

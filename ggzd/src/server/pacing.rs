@@ -9,7 +9,10 @@
 //! output for a few connections (answers, private lines) writes at once,
 //! unless a paced write is already due, which it then joins. So a lone
 //! chat goes out at once, and a busy room's lines wait at most
-//! `interval`. Bounds are unchanged: a queue about to pass
+//! `interval`. While a fan-out is held, a queue that holds a line for its
+//! client alone (an answer, a private line) is still written at once,
+//! with the shared lines queued before it (`flushing.rs`): pacing delays
+//! only what many clients get alike. Bounds are unchanged: a queue about to pass
 //! `output_queue_limit` is written early (`Sink::send`).
 //!
 //! Pure: the loop asks [`Pacer::decide`] at the end of each turn and

@@ -54,9 +54,16 @@ pub const RATED_GAME: &str = "TicTacToe (rated)";
 /// starts at the default 100 points and widens by 10 a round: 100 points
 /// per second of waiting, so a player 3 SD (600 points) away from
 /// everyone still finds a partner within about 5 s; `max_gap` and the
-/// wait bonus (5 points per second both waited) are the defaults.
+/// wait bonus (5 points per second both waited) are the defaults. Its
+/// twin `rated-now` accepts any gap from the first round (still pairing
+/// the nearest ratings first): the "play now" end of the trade between
+/// time in queue and rating gap (`queue --queue rated-now`).
 const RATED_QUEUE: &str = "[[queue]]\nname = \"rated\"\nmin_players = 2\nmax_players = 2\n\
      rated = true\nrating_gap = 100\ngap_widen = 10\nmax_gap = 1000\nwait_bonus = 5\n\
+     interval = 0.1\n\n\
+     # Play now: any partner in the first round, the nearest in rating first.\n\
+     [[queue]]\nname = \"rated-now\"\nmin_players = 2\nmax_players = 2\n\
+     rated = true\nrating_gap = 1000\ngap_widen = 0\nmax_gap = 1000\nwait_bonus = 5\n\
      interval = 0.1\n";
 
 const MOTD: &str = "ggzd-bench server\n";
