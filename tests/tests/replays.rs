@@ -451,6 +451,12 @@ fn entries(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
         .unwrap_or_default()
 }
 
+/// `erin` runs `script` in ggz and sees `games` games end.
+fn play_games(server: &TestServer, script: &str, games: usize) {
+    let out = ggz_script(server, "erin", script);
+    assert_eq!(out.matches("result: game over").count(), games, "{out}");
+}
+
 #[test]
 fn pruned_logs_become_spares_and_a_reused_one_records_only_its_own_game() {
     let server = TestServer::start_with(ServerOptions {
@@ -461,12 +467,11 @@ fn pruned_logs_become_spares_and_a_reused_one_records_only_its_own_game() {
     let spares = games.join(".spare");
     // One table, three games: three logs; when the table ends the two
     // older ones are pruned into the spares.
-    let out = ggz_script(
+    play_games(
         &server,
-        "erin",
         "/enter 1\n/launch bot\n/autoplay\n/again\n/autoplay\n/again\n/autoplay\n/leave\n/quit\n",
+        3,
     );
-    assert_eq!(out.matches("result: game over").count(), 3, "{out}");
     server
         .wait_for_log("kept as spares", SETTLE)
         .unwrap_or_else(|| panic!("no spares made:\n{}", server.log()));
@@ -482,12 +487,11 @@ fn pruned_logs_become_spares_and_a_reused_one_records_only_its_own_game() {
         .unwrap_or_else(|| panic!("third game not recorded:\n{}", server.log()));
 
     // A new table's log takes one of them.
-    let out = ggz_script(
+    play_games(
         &server,
-        "erin",
         "/enter 1\n/launch bot\n/autoplay\n/leave\n/quit\n",
+        1,
     );
-    assert_eq!(out.matches("result: game over").count(), 1, "{out}");
     server
         .wait_for_log("recorded as played game 4", SETTLE)
         .unwrap_or_else(|| panic!("fourth game not recorded:\n{}", server.log()));

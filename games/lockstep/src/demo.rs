@@ -308,20 +308,25 @@ mod tests {
         assert_eq!(r.turn(), 1);
     }
 
-    #[test]
-    fn a_client_hashes_live_turns_only() {
-        let mut c = DemoClient::new();
-        let welcome = FromRelay::Welcome {
-            version: PROTOCOL_VERSION,
-            seat: 1,
+    /// WELCOME for a two-seat table at 50 ms turns.
+    fn welcome(version: u8, seat: u8, phase: crate::wire::Phase) -> FromRelay {
+        FromRelay::Welcome {
+            version,
+            seat,
             seats: 2,
             min_players: 2,
             turn_ms: 50,
             max_command: 16,
             hash_len: 8,
             max_lag: 10,
-            phase: crate::wire::Phase::Running,
-        };
+            phase,
+        }
+    }
+
+    #[test]
+    fn a_client_hashes_live_turns_only() {
+        let mut c = DemoClient::new();
+        let welcome = welcome(PROTOCOL_VERSION, 1, crate::wire::Phase::Running);
         assert!(c.on_frame(&welcome).unwrap().is_empty());
         c.on_frame(&FromRelay::Start { players: 3 }).unwrap();
         let m = |turn| FromRelay::Master {
@@ -345,17 +350,7 @@ mod tests {
 
     #[test]
     fn a_relay_of_another_protocol_version_is_refused() {
-        let welcome = |version| FromRelay::Welcome {
-            version,
-            seat: 0,
-            seats: 2,
-            min_players: 2,
-            turn_ms: 50,
-            max_command: 16,
-            hash_len: 8,
-            max_lag: 10,
-            phase: crate::wire::Phase::Setup,
-        };
+        let welcome = |version| welcome(version, 0, crate::wire::Phase::Setup);
         let mut c = DemoClient::new();
         let err = c.on_frame(&welcome(1)).unwrap_err();
         assert!(err.contains("version 1"), "{err}");

@@ -146,13 +146,14 @@ fn answer(report: Box<GameReportJob>, result: Result<Updated, bool>, outage: &Ou
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::mpsc;
 
     use super::*;
     use crate::store::{GameResult, Participant, ParticipantKind, StatsFlags};
 
-    fn report(table: u64, winner: &str, loser: &str) -> Job {
+    /// A rated TicTacToe report: `winner` beat `loser`.
+    pub(in crate::workers) fn report(table: u64, winner: &str, loser: &str) -> Job {
         let p = |name: &str, result| Participant {
             name: name.to_owned(),
             seat_type: ParticipantKind::Player,

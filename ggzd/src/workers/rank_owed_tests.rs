@@ -8,12 +8,13 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::batch::tests::report;
 use super::rank_pacing::RankPacing;
 use super::{Shared, lock, work};
 use crate::auth::HashParams;
 use crate::outage::Outage;
-use crate::store::{GameResult, Participant, ParticipantKind, StatsFlags, Store};
-use crate::zone::{GameReportJob, Job, JobDone};
+use crate::store::Store;
+use crate::zone::{Job, JobDone};
 
 static NOW: Mutex<Option<Instant>> = Mutex::new(None);
 
@@ -22,29 +23,6 @@ fn test_clock() -> Instant {
 }
 
 const GENEROUS: Duration = Duration::from_secs(30);
-
-fn report(table: u64, winner: &str, loser: &str) -> Job {
-    let p = |name: &str, result| Participant {
-        name: name.to_owned(),
-        seat_type: ParticipantKind::Player,
-        team: -1,
-        result,
-        score: 0,
-        registered: true,
-    };
-    Job::GameReport(Box::new(GameReportJob {
-        table,
-        game: "TicTacToe".to_owned(),
-        flags: StatsFlags {
-            records: true,
-            ratings: true,
-            highscores: false,
-        },
-        participants: vec![p(winner, GameResult::Win), p(loser, GameResult::Loss)],
-        savegame: String::new(),
-        now: 1,
-    }))
-}
 
 /// The ranking of `handle` in one report's answer.
 fn answered_ranking(done: &JobDone, handle: &str) -> u32 {
