@@ -5,10 +5,11 @@
 //! and old games go by retention. Runs on PostgreSQL too
 //! (`GGZD_TEST_STORE=postgres`).
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ggzd_e2e::dio::*;
+use ggzd_e2e::ggz_script::{ggz_ended_ok, spawn_ggz_script};
 use ggzd_e2e::*;
 
 #[path = "support/played_db.rs"]
@@ -190,24 +191,12 @@ fn a_tictactoe_game_is_listed_replayed_shown_by_ggz_and_exported() {
     assert_eq!(refused.attr("REASON"), Some("unknown id"));
 
     // The real ggz shows the list and the game move by move.
-    let output = Command::new(bin("ggz"))
-        .args(["--script", "--timeout", "20", "--name", "carol"])
-        .arg(server.addr.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            let script = format!("/games-played alice\n/replay {id}\n/quit\n");
-            if let Some(mut stdin) = child.stdin.take() {
-                stdin.write_all(script.as_bytes())?;
-            }
-            child.wait_with_output()
-        })
-        .expect("run ggz");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
+    let stdout = ggz_ended_ok(spawn_ggz_script(
+        server.addr,
+        "carol",
+        "20",
+        format!("/games-played alice\n/replay {id}\n/quit\n").as_bytes(),
+    ));
     for line in [
         "played games of alice:".to_owned(),
         format!("#{id} TicTacToe finished"),
@@ -380,26 +369,12 @@ fn retention_keeps_only_the_newest_games() {
         ..Default::default()
     });
     // Three games at one table against the bot, through ggz.
-    let output = Command::new(bin("ggz"))
-        .args(["--script", "--timeout", "30", "--name", "dora"])
-        .arg(server.addr.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            let script = "/enter 1\n/launch bot\n/autoplay\n/again\n/autoplay\n\
-                          /again\n/autoplay\n/leave\n/quit\n";
-            if let Some(mut stdin) = child.stdin.take() {
-                stdin.write_all(script.as_bytes())?;
-            }
-            child.wait_with_output()
-        })
-        .expect("run ggz");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
-    assert_eq!(stdout.matches("result: game over").count(), 3, "{stdout}");
+    play_games(
+        &server,
+        "dora",
+        "/enter 1\n/launch bot\n/autoplay\n/again\n/autoplay\n/again\n/autoplay\n/leave\n/quit\n",
+        3,
+    );
     // Three were recorded; the oldest goes.
     server
         .wait_for_log("recorded as played game 3", SETTLE)
@@ -411,28 +386,6 @@ fn retention_keeps_only_the_newest_games() {
     viewer.send("<REPLAY ID='1'/>").unwrap();
     let refused = viewer.expect_result("replay", TIMEOUT).unwrap();
     assert_eq!(refused.attr("REASON"), Some("unknown id"));
-}
-
-/// Runs the real `ggz` as `name` with `script`; its standard output.
-fn ggz_script(server: &TestServer, name: &str, script: &str) -> String {
-    let output = Command::new(bin("ggz"))
-        .args(["--script", "--timeout", "30", "--name", name])
-        .arg(server.addr.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            if let Some(mut stdin) = child.stdin.take() {
-                stdin.write_all(script.as_bytes())?;
-            }
-            child.wait_with_output()
-        })
-        .expect("run ggz");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{stdout}");
-    stdout
 }
 
 /// (name, inode, modified) of the entries of `dir`.
@@ -451,9 +404,9 @@ fn entries(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
         .unwrap_or_default()
 }
 
-/// `erin` runs `script` in ggz and sees `games` games end.
-fn play_games(server: &TestServer, script: &str, games: usize) {
-    let out = ggz_script(server, "erin", script);
+/// `name` runs `script` in ggz and sees `games` games end.
+fn play_games(server: &TestServer, name: &str, script: &str, games: usize) {
+    let out = ggz_ended_ok(spawn_ggz_script(server.addr, name, "30", script.as_bytes()));
     assert_eq!(out.matches("result: game over").count(), games, "{out}");
 }
 
@@ -469,6 +422,7 @@ fn pruned_logs_become_spares_and_a_reused_one_records_only_its_own_game() {
     // older ones are pruned into the spares.
     play_games(
         &server,
+        "erin",
         "/enter 1\n/launch bot\n/autoplay\n/again\n/autoplay\n/again\n/autoplay\n/leave\n/quit\n",
         3,
     );
@@ -489,6 +443,7 @@ fn pruned_logs_become_spares_and_a_reused_one_records_only_its_own_game() {
     // A new table's log takes one of them.
     play_games(
         &server,
+        "erin",
         "/enter 1\n/launch bot\n/autoplay\n/leave\n/quit\n",
         1,
     );
