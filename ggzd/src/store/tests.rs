@@ -66,14 +66,7 @@ fn new_user(handle: &str) -> NewUser<'_> {
 }
 
 fn player(name: &str, result: GameResult) -> Participant {
-    Participant {
-        name: name.to_owned(),
-        seat_type: ParticipantKind::Player,
-        team: -1,
-        result,
-        score: 0,
-        registered: true,
-    }
+    Participant::registered_player(name, result)
 }
 
 const RECORDS_RATINGS: StatsFlags = StatsFlags {
@@ -610,14 +603,7 @@ fn store_with(mut store: Store, handles: &[&str]) -> Store {
 }
 
 fn report(store: &mut Store, game: &str, winner: &str, loser: &str) {
-    let p = |name: &str, result| Participant {
-        name: name.to_owned(),
-        seat_type: ParticipantKind::Player,
-        team: -1,
-        result,
-        score: 0,
-        registered: true,
-    };
+    let p = player;
     let flags = StatsFlags {
         records: true,
         ratings: true,

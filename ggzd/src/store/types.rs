@@ -171,6 +171,21 @@ pub struct Participant {
     pub registered: bool,
 }
 
+#[cfg(test)]
+impl Participant {
+    /// A registered player without a team or score (tests' reports).
+    pub(crate) fn registered_player(name: &str, result: GameResult) -> Participant {
+        Participant {
+            name: name.to_owned(),
+            seat_type: ParticipantKind::Player,
+            team: -1,
+            result,
+            score: 0,
+            registered: true,
+        }
+    }
+}
+
 impl Participant {
     /// The `matchplayers.playertype` value.
     pub(crate) fn player_type(&self) -> &'static str {

@@ -150,18 +150,11 @@ pub(super) mod tests {
     use std::sync::mpsc;
 
     use super::*;
-    use crate::store::{GameResult, Participant, ParticipantKind, StatsFlags};
+    use crate::store::{GameResult, Participant, StatsFlags};
 
     /// A rated TicTacToe report: `winner` beat `loser`.
     pub(in crate::workers) fn report(table: u64, winner: &str, loser: &str) -> Job {
-        let p = |name: &str, result| Participant {
-            name: name.to_owned(),
-            seat_type: ParticipantKind::Player,
-            team: -1,
-            result,
-            score: 0,
-            registered: true,
-        };
+        let p = Participant::registered_player;
         Job::GameReport(Box::new(GameReportJob {
             table,
             game: "TicTacToe".to_owned(),
