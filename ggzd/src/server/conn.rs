@@ -28,6 +28,10 @@ pub struct Conn {
     /// messages, so idle connections cost little.
     pub inbuf: Vec<u8>,
     pub outq: VecDeque<Msg>,
+    /// How many lines at the front of `outq` were found shared with other
+    /// queues (`holds_own_line`), so a queue held across many turns is not
+    /// scanned again from its start each turn.
+    shared_checked: usize,
     /// Bytes of the front message already written.
     pub out_offset: usize,
     pub out_bytes: usize,
@@ -86,6 +90,7 @@ impl Conn {
             decoder: Decoder::new(Limits::SERVER),
             inbuf: Vec::new(),
             outq: VecDeque::new(),
+            shared_checked: 0,
             out_offset: 0,
             out_bytes: 0,
             closing: None,
@@ -180,8 +185,18 @@ impl Conn {
     /// line): nothing else holds it. A line fanned out to several clients
     /// is shared by their queues. Such a queue is written at once even
     /// while a fan-out is paced (`pacing.rs`).
-    pub fn holds_own_line(&self) -> bool {
-        self.outq.iter().any(|m| std::rc::Rc::strong_count(m) == 1)
+    pub fn holds_own_line(&mut self) -> bool {
+        let from = self.shared_checked.min(self.outq.len());
+        if self
+            .outq
+            .iter()
+            .skip(from)
+            .any(|m| std::rc::Rc::strong_count(m) == 1)
+        {
+            return true;
+        }
+        self.shared_checked = self.outq.len();
+        false
     }
 
     pub fn flush(&mut self) -> Flush {
@@ -294,6 +309,7 @@ impl Conn {
     /// Everything queued was written: the queue keeps a small allocation
     /// for the next turn, a large one is given back.
     pub(super) fn drained(&mut self) {
+        self.shared_checked = 0;
         if self.outq.capacity() > KEPT_SLOTS {
             self.outq = VecDeque::new();
         } else {
@@ -312,6 +328,7 @@ impl Conn {
                 written -= left;
                 self.out_offset = 0;
                 self.outq.pop_front();
+                self.shared_checked = self.shared_checked.saturating_sub(1);
             } else {
                 self.out_offset += written;
                 written = 0;

@@ -37,9 +37,11 @@ impl Server {
             // (an answer, a private line, MATCHED) is written now, with
             // the shared lines queued before it, so pacing never delays a
             // reply (`pacing.rs`).
-            let (now_due, held): (Vec<ConnId>, Vec<ConnId>) = dirty
-                .into_iter()
-                .partition(|id| self.io.conn(*id).is_some_and(|c| c.holds_own_line()));
+            let (now_due, held): (Vec<ConnId>, Vec<ConnId>) = dirty.into_iter().partition(|id| {
+                self.io
+                    .conn_mut_by_id(*id)
+                    .is_some_and(|c| c.holds_own_line())
+            });
             self.io.dirty = held;
             dirty = now_due;
         }
