@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ggzd_e2e::dio::{self, Dio, Msg};
+use ggzd_e2e::metrics::{metrics_addr, sample, scrape};
 use ggzd_e2e::*;
 
 /// Room 1 holds the queue; game 0 is TicTacToe.
@@ -34,7 +35,8 @@ fn server(tag: &str, prespawn: u32) -> (TestServer, TempDir) {
     let server = TestServer::start_with(ServerOptions {
         rooms_dir: Some(rooms),
         extra_config: format!(
-            "[matchmaking]\nprespawn = {prespawn}\n[logging]\nlevel = \"debug\"\n"
+            "[matchmaking]\nprespawn = {prespawn}\n[logging]\nlevel = \"debug\"\n\
+             [metrics]\nlisten = \"127.0.0.1:0\"\n"
         ),
         ..Default::default()
     });
@@ -140,6 +142,16 @@ fn a_match_is_served_by_a_warm_game_server_which_is_then_replaced() {
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("no pid in {line}"));
     assert!(warm.contains(&pid), "{pid} not among {warm:?}");
+    // The metrics tell a sysadmin the pool served it.
+    let text = scrape(metrics_addr(&server));
+    assert_eq!(
+        sample(&text, "ggzd_game_server_starts_total{when=\"ahead\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&text, "ggzd_game_server_starts_total{when=\"at_launch\"}"),
+        0.0
+    );
 
     // The pool is refilled: one more started ahead, two waiting again
     // beside the one that plays.
@@ -252,4 +264,18 @@ fn without_prespawn_no_game_server_runs_before_a_table() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(children(server.pid()).is_empty());
     assert!(warm_pids(&server).is_empty());
+    // A table then starts its own game server.
+    let mut bob = server.guest_in_room("bob", ROOM);
+    assert_eq!(request(&mut alice, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    assert_eq!(request(&mut bob, "<MATCH QUEUE='ttt'/>", "match"), "ok");
+    matched(&mut alice);
+    let text = scrape(metrics_addr(&server));
+    assert_eq!(
+        sample(&text, "ggzd_game_server_starts_total{when=\"at_launch\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&text, "ggzd_game_server_starts_total{when=\"ahead\"}"),
+        0.0
+    );
 }

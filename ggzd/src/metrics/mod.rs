@@ -262,6 +262,14 @@ pub struct IoMetrics {
     pub scrapes: u64,
 }
 
+/// Game servers that took a table: started ahead of it (the warm pool,
+/// docs/matchmaking.md §10) or for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GameServerStarts {
+    pub prestarted: u64,
+    pub on_demand: u64,
+}
+
 /// Connections of each kind, as the zone sees them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ConnectionCounts {
@@ -289,6 +297,7 @@ pub struct Gauges {
     pub game_names: Vec<String>,
     pub matchmaking: matchmaking::MatchmakingGauges,
     pub store: StoreGauges,
+    pub starts: GameServerStarts,
 }
 
 /// The store's reachability (PostgreSQL; docs/postgresql.md §5).
@@ -462,6 +471,22 @@ pub fn render(zone: &ZoneMetrics, io: &IoMetrics, g: &Gauges) -> String {
             );
         }
     }
+    header(
+        &mut out,
+        "ggzd_game_server_starts_total",
+        "counter",
+        "Game servers that took a table, by when they were started.",
+    );
+    let _ = writeln!(
+        out,
+        "ggzd_game_server_starts_total{{when=\"ahead\"}} {}",
+        g.starts.prestarted
+    );
+    let _ = writeln!(
+        out,
+        "ggzd_game_server_starts_total{{when=\"at_launch\"}} {}",
+        g.starts.on_demand
+    );
     zone.launch_latency.render(
         &mut out,
         "ggzd_table_launch_seconds",
@@ -547,6 +572,10 @@ mod tests {
         let gauges = Gauges {
             game_names: vec!["A".into(), "Tic\"Tac".into()],
             tables: vec![("A".into(), 2)],
+            starts: GameServerStarts {
+                prestarted: 5,
+                on_demand: 2,
+            },
             ..Default::default()
         };
         let text = render(&zone, &IoMetrics::default(), &gauges);
@@ -561,6 +590,8 @@ mod tests {
         );
         assert!(text.contains("ggzd_tables_launched_total{game=\"A\"} 0\n"));
         assert!(!text.contains("ggzd_store_up"), "SQLite has no outages");
+        assert!(text.contains("ggzd_game_server_starts_total{when=\"ahead\"} 5\n"));
+        assert!(text.contains("ggzd_game_server_starts_total{when=\"at_launch\"} 2\n"));
     }
 
     #[test]

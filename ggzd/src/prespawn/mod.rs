@@ -13,8 +13,20 @@
 //! (program, arguments, working directory, launch layout, limits). Any
 //! process of the right key may serve any table of that key, since
 //! nothing table-specific reaches a game server before the launch
-//! message. Refills are paced ([`REFILL_GAP`]) so that they do not land
-//! in the same instant as the burst they replace, and a key whose
+//! message. A launch burst must not share its moment with the refills
+//! that replace it: the event loop starts processes between its turns,
+//! one `posix_spawn` (which waits for the exec) after another, and each
+//! new process's start-up takes CPU the launched game servers need to
+//! answer. So while a launched game server is still to answer ([`Burst`]),
+//! refills wait; once every launch has answered they run at once, a few a
+//! turn ([`QUIET_A_TURN`]). A stream of launches that never falls quiet
+//! does not starve the pool: after [`BURST_GRACE`] refills go on at a pace
+//! of one per [`REFILL_GAP`], catching up on at most [`REFILL_CATCH_UP`]
+//! after a long turn. Before, one spawn a turn under any load let the
+//! refill rate fall with the turns' length: under a steady stream of
+//! matches the pool drained, each launch then started its own process
+//! inside the loop, the turns grew longer still, and whole benchmark runs
+//! stayed with slow launches (BENCHMARKS.md, session 9). A key whose
 //! processes fail to start or die while waiting is paused, with a
 //! doubling backoff, so a broken game description cannot make ggzd spawn
 //! in a loop.
@@ -28,8 +40,64 @@ use ggzdmod::LaunchLayout;
 use crate::game_limits::GameLimits;
 use crate::zone::SpawnSpec;
 
-/// Least time between two refill spawns.
+/// The pace of refill spawns: one per gap on average.
 pub const REFILL_GAP: Duration = Duration::from_millis(1);
+/// Most paced refill spawns in one turn of the event loop, those the gaps
+/// of a long turn (or an idle spell) allowed.
+pub const REFILL_CATCH_UP: u32 = 4;
+/// Most refill spawns in one quiet turn: each waits for its exec, and a
+/// short turn keeps the next round's timer and the players' messages on
+/// time. The loop turns again at once while more are wanted.
+pub const QUIET_A_TURN: usize = 2;
+/// How long a launch burst may hold refills back: longer than a burst of
+/// hundreds of tables takes to answer, short enough that launches that
+/// never fall quiet still see the pool refilled.
+pub const BURST_GRACE: Duration = Duration::from_millis(20);
+
+/// Launched game servers that have not answered yet, and since when there
+/// have been any: what decides whether refills may run.
+#[derive(Debug, Default)]
+pub struct Burst {
+    unanswered: usize,
+    since: Option<Instant>,
+}
+
+/// What refills may do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refills {
+    /// No launch is waiting for its answer: unpaced.
+    Now,
+    /// A burst has lasted past [`BURST_GRACE`]: paced.
+    Paced,
+    /// A burst is being answered: nothing before then.
+    HeldUntil(Instant),
+}
+
+impl Burst {
+    /// A game server was sent its launch message.
+    pub fn launched(&mut self, now: Instant) {
+        if self.unanswered == 0 {
+            self.since = Some(now);
+        }
+        self.unanswered += 1;
+    }
+
+    /// A launched game server answered, or went without answering.
+    pub fn answered(&mut self) {
+        self.unanswered = self.unanswered.saturating_sub(1);
+        if self.unanswered == 0 {
+            self.since = None;
+        }
+    }
+
+    pub fn refills(&self, now: Instant) -> Refills {
+        match self.since {
+            None => Refills::Now,
+            Some(since) if now >= since + BURST_GRACE => Refills::Paced,
+            Some(since) => Refills::HeldUntil(since + BURST_GRACE),
+        }
+    }
+}
 /// Most processes kept warm in all, whatever the configuration says: each
 /// is a descriptor of ggzd's and an idle process.
 pub const MAX_WARM: usize = 256;
@@ -73,7 +141,9 @@ struct Kind<H> {
 /// process (its pid and control socket); the pool never looks inside.
 pub struct Pool<H> {
     kinds: Vec<Kind<H>>,
-    /// The next refill spawn may happen then.
+    /// The pace clock: the next refill spawn may happen then. Never
+    /// more than [`REFILL_CATCH_UP`] gaps behind the present when a spawn
+    /// moves it on, so idle time is not saved up into a large burst.
     next_refill: Option<Instant>,
 }
 
@@ -135,22 +205,26 @@ impl<H> Pool<H> {
     }
 
     /// When the next refill spawn is due (`now` or later), if one is
-    /// wanted at all.
-    pub fn due(&self, now: Instant) -> Option<Instant> {
+    /// wanted at all; `quiet`: no launch is under way, so no pace.
+    pub fn due(&self, now: Instant, quiet: bool) -> Option<Instant> {
         let ready = self
             .kinds
             .iter()
             .filter(|k| k.idle.len() < k.want)
             .map(|k| k.paused_until.map_or(now, |t| t.max(now)))
             .min()?;
+        if quiet {
+            return Some(ready);
+        }
         Some(self.next_refill.map_or(ready, |t| t.max(ready)))
     }
 
-    /// The key to start one process for now, if a refill is due; the next
-    /// one is then due [`REFILL_GAP`] later at the earliest. The largest
-    /// deficit goes first, the first key among equals.
-    pub fn next_to_spawn(&mut self, now: Instant) -> Option<WarmKey> {
-        if self.next_refill.is_some_and(|t| t > now) {
+    /// The key to start one process for now, if a refill is due. `quiet`
+    /// (no launch under way): whatever the pace; else the pace clock must
+    /// have come, and moves one [`REFILL_GAP`] on. The largest deficit
+    /// goes first, the first key among equals.
+    pub fn next_to_spawn(&mut self, now: Instant, quiet: bool) -> Option<WarmKey> {
+        if !quiet && self.next_refill.is_some_and(|t| t > now) {
             return None;
         }
         let kind = self
@@ -161,7 +235,13 @@ impl<H> Pool<H> {
             // first of equals, max_by_key the last.
             .min_by_key(|k| std::cmp::Reverse(k.want - k.idle.len()))?;
         let key = kind.key.clone();
-        self.next_refill = Some(now + REFILL_GAP);
+        if !quiet {
+            let earliest = now
+                .checked_sub(REFILL_GAP * (REFILL_CATCH_UP - 1))
+                .unwrap_or(now);
+            let clock = self.next_refill.map_or(earliest, |t| t.max(earliest));
+            self.next_refill = Some(clock + REFILL_GAP);
+        }
         Some(key)
     }
 

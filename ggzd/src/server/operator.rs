@@ -213,6 +213,7 @@ impl Server {
             game_names: self.zone.game_names(),
             matchmaking: self.zone.queue_gauges(now),
             store: self.io.workers.store_gauges(),
+            starts: self.io.games.starts,
         };
         metrics::render(self.zone.metrics(), &self.operator.counters, &gauges)
     }

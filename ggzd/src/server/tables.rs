@@ -80,6 +80,9 @@ struct GameProcess {
     pid: Pid,
     /// Reaped already (it exited before its table ended): nothing to stop.
     reaped: bool,
+    /// Sent its launch message and has not said anything since: counted
+    /// in `GameProcesses::burst`.
+    unanswered: bool,
 }
 
 #[derive(Default)]
@@ -92,6 +95,12 @@ pub struct GameProcesses {
     dying: Vec<Dying>,
     /// Game servers started ahead of their tables (`warm.rs`).
     pub(super) warm: crate::prespawn::Pool<super::warm::Warm>,
+    /// Game servers that took a table, by whether they were started ahead
+    /// of it (for `ggzd_game_server_starts_total`: a pool too small shows).
+    pub starts: crate::metrics::GameServerStarts,
+    /// Launched game servers that have not answered yet: warm refills
+    /// keep out of such a burst (`crate::prespawn::Burst`).
+    pub(super) burst: crate::prespawn::Burst,
     /// Events for the zone, collected while the zone is busy.
     pub events: Vec<(TableSerial, TableEvent)>,
 }
@@ -113,6 +122,11 @@ impl GameProcesses {
         let cwd = spec.cwd.is_dir().then_some(spec.cwd.as_path());
         let warm = cwd.and_then(|_| self.take_warm(&spec));
         let prestarted = warm.is_some();
+        if prestarted {
+            self.starts.prestarted += 1;
+        } else {
+            self.starts.on_demand += 1;
+        }
         let (pid, mut channel) = match warm {
             Some(w) => (w.pid, w.channel),
             None => self.start_process(&Exec {
@@ -148,7 +162,9 @@ impl GameProcesses {
                 channel,
                 pid,
                 reaped: false,
+                unanswered: true,
             });
+            self.burst.launched(Instant::now());
         }
         self.by_serial.insert(serial, index);
         log::debug!(target: "tables", "table {serial}: game server pid {pid}{}", if prestarted { " (prestarted)" } else { "" });
@@ -256,6 +272,10 @@ impl GameProcesses {
             return false;
         };
         let outcome = process.channel.read_ready();
+        if process.unanswered && !outcome.messages.is_empty() {
+            process.unanswered = false;
+            self.burst.answered();
+        }
         for message in outcome.messages {
             self.events.push((serial, TableEvent::Message(message)));
         }
@@ -290,6 +310,9 @@ impl GameProcesses {
         let index = self.by_serial.remove(&serial)?;
         let process = self.slots.get_mut(index).and_then(Option::take)?;
         self.free.push(index);
+        if process.unanswered {
+            self.burst.answered();
+        }
         let raw = process.channel.as_raw_fd();
         let _ = registry.deregister(&mut SourceFd(&raw));
         drop(process.channel);

@@ -14,7 +14,7 @@ use nix::sys::socket::{MsgFlags, recv};
 use nix::unistd::Pid;
 
 use super::tables::{Exec, GameProcesses};
-use crate::prespawn::WarmKey;
+use crate::prespawn::{Refills, WarmKey};
 use crate::zone::SpawnSpec;
 
 /// A game server started and connected, waiting for its launch message.
@@ -53,14 +53,30 @@ impl GameProcesses {
 
     /// When the next warm game server is due to be started.
     pub fn warm_due(&self, now: Instant) -> Option<Instant> {
-        self.warm.due(now)
+        match self.burst.refills(now) {
+            Refills::Now => self.warm.due(now, true),
+            Refills::Paced => self.warm.due(now, false),
+            Refills::HeldUntil(until) => self.warm.due(until, false),
+        }
     }
 
-    /// Starts the warm game server that is due now, if any.
+    /// Starts the warm game servers that are due now, if any: a few at
+    /// most a turn, none while a launch burst is being answered.
     pub fn refill_warm(&mut self, now: Instant) {
-        let Some(key) = self.warm.next_to_spawn(now) else {
-            return;
+        let (quiet, most) = match self.burst.refills(now) {
+            Refills::Now => (true, crate::prespawn::QUIET_A_TURN),
+            Refills::Paced => (false, crate::prespawn::REFILL_CATCH_UP as usize),
+            Refills::HeldUntil(_) => return,
         };
+        for _ in 0..most {
+            let Some(key) = self.warm.next_to_spawn(now, quiet) else {
+                break;
+            };
+            self.start_warm(key, now);
+        }
+    }
+
+    fn start_warm(&mut self, key: WarmKey, now: Instant) {
         if !key.cwd.is_dir() {
             // Not yet there (made with the first savegame): a process
             // started elsewhere would not serve a launch, which needs it.

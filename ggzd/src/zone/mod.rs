@@ -201,7 +201,9 @@ impl Zone {
             metrics: crate::metrics::ZoneMetrics::default(),
             matchmaker: crate::matchmaking::Matchmaker::default(),
             restores: tables::Restores::default(),
-            savegame_prunes: Default::default(),
+            savegame_prunes: tables::prune_pacing::PrunePacing::every(
+                tables::prune_pacing::SAVEGAME_PRUNE_INTERVAL,
+            ),
             cluster: None,
             replays: Default::default(),
             stats_order: Default::default(),

@@ -40,12 +40,16 @@ pub const SPARE_SLOTS: usize = 2048;
 
 /// Slots tried by one claim. An empty slot costs one failed rename (a path
 /// lookup), so a claim stays cheap when the spares are few or gone.
-const TRIES: usize = 12;
+const TRIES: usize = 16;
 
 /// The slots one claim tries, in order: the four lowest (where a few
-/// spares are), from a random one of them, then one random slot in each
+/// spares are), from a random one of them; then one random slot in each
 /// doubling range up to all of them (where many are, and where claimers
-/// racing for the same spares spread out).
+/// racing for the same spares spread out); then random slots anywhere.
+/// The tries must reach the top slots: claims take the low slots first,
+/// so between two prunes the spares left are the high ones. Tries that
+/// stopped at half the slots made a third of all claims fail at 300
+/// games a second (BENCHMARKS.md, session 9).
 fn slots_to_try(seed: &mut u64) -> Vec<usize> {
     let mut slots = Vec::with_capacity(TRIES);
     *seed = crate::unique_file::xorshift(*seed);

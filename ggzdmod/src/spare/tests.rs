@@ -160,4 +160,14 @@ fn slots_are_numbers_below_the_bound_and_claims_try_the_low_ones_first() {
         assert_eq!(low, [0, 1, 2, 3]);
         assert!(slots.iter().all(|&s| s < SPARE_SLOTS));
     }
+    // Between two prunes the spares left are the high slots: the tries
+    // reach them.
+    let top_half_tried = (0..1000)
+        .filter(|_| {
+            slots_to_try(&mut seed)
+                .iter()
+                .any(|&s| s >= SPARE_SLOTS / 2)
+        })
+        .count();
+    assert!(top_half_tried > 800, "{top_half_tried} of 1000");
 }
