@@ -93,8 +93,9 @@ fn absolute(p: &Path) -> io::Result<PathBuf> {
 /// The game rooms' table limit.
 const ROOM_TABLES: u32 = 1000;
 /// `[matchmaking] prespawn`: a `queue` round at 350 matches/s and a
-/// 0.1 s interval launches about 35 tables at once.
-const PRESPAWN: u32 = 48;
+/// 0.1 s interval launches about 35 tables at once; 64 (the most per
+/// room) leaves room for a refill cut short by a busy moment.
+const PRESPAWN: u32 = 64;
 
 /// Writes `ggzd.toml`, `ggzd.motd`, `rooms/entry.toml`, `rooms/bench.toml`,
 /// `rooms/tables.toml` and an empty `data/` into `o.dir`. Returns the
