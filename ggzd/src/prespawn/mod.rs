@@ -19,7 +19,7 @@
 //! new process's start-up takes CPU the launched game servers need to
 //! answer. So while a launched game server is still to answer ([`Burst`]),
 //! refills wait; once every launch has answered they run at once, a few a
-//! turn ([`QUIET_A_TURN`]). A stream of launches that never falls quiet
+//! turn ([`Pool::quiet_budget`]). A stream of launches that never falls quiet
 //! does not starve the pool: after [`BURST_GRACE`] refills go on at a pace
 //! of one per [`REFILL_GAP`], catching up on at most [`REFILL_CATCH_UP`]
 //! after a long turn. Before, one spawn a turn under any load let the
@@ -45,10 +45,16 @@ pub const REFILL_GAP: Duration = Duration::from_millis(1);
 /// Most paced refill spawns in one turn of the event loop, those the gaps
 /// of a long turn (or an idle spell) allowed.
 pub const REFILL_CATCH_UP: u32 = 4;
-/// Most refill spawns in one quiet turn: each waits for its exec, and a
-/// short turn keeps the next round's timer and the players' messages on
-/// time. The loop turns again at once while more are wanted.
+/// Refill spawns in a quiet turn that follows a short one: each waits for
+/// its exec, and a short turn keeps the next round's timer and the
+/// players' messages on time. The loop turns again at once while more are
+/// wanted.
 pub const QUIET_A_TURN: usize = 2;
+/// After a longer turn, a quiet turn may start this many per millisecond
+/// since the last one, up to [`QUIET_MOST`]: with a fixed count the refill
+/// rate fell with the turns' length, and a loaded loop drained the pool.
+pub const QUIET_PER_MS: u32 = 2;
+pub const QUIET_MOST: usize = 16;
 /// How long a launch burst may hold refills back: longer than a burst of
 /// hundreds of tables takes to answer, short enough that launches that
 /// never fall quiet still see the pool refilled.
@@ -141,6 +147,8 @@ struct Kind<H> {
 /// process (its pid and control socket); the pool never looks inside.
 pub struct Pool<H> {
     kinds: Vec<Kind<H>>,
+    /// The last quiet refill turn, for [`Pool::quiet_budget`].
+    last_quiet_turn: Option<Instant>,
     /// The pace clock: the next refill spawn may happen then. Never
     /// more than [`REFILL_CATCH_UP`] gaps behind the present when a spawn
     /// moves it on, so idle time is not saved up into a large burst.
@@ -151,6 +159,7 @@ impl<H> Default for Pool<H> {
     fn default() -> Self {
         Pool {
             kinds: Vec::new(),
+            last_quiet_turn: None,
             next_refill: None,
         }
     }
@@ -217,6 +226,17 @@ impl<H> Pool<H> {
             return Some(ready);
         }
         Some(self.next_refill.map_or(ready, |t| t.max(ready)))
+    }
+
+    /// How many refills a quiet turn may start now: [`QUIET_A_TURN`]
+    /// after a short turn, more after a long one.
+    pub fn quiet_budget(&mut self, now: Instant) -> usize {
+        let since = self
+            .last_quiet_turn
+            .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+        self.last_quiet_turn = Some(now);
+        let by_time = since.as_millis() as usize * QUIET_PER_MS as usize;
+        by_time.clamp(QUIET_A_TURN, QUIET_MOST)
     }
 
     /// The key to start one process for now, if a refill is due. `quiet`

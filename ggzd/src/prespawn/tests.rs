@@ -258,3 +258,17 @@ fn a_burst_holds_refills_back_for_a_grace_then_lets_them_pace() {
     burst.answered();
     assert_eq!(burst.refills(t1), Refills::Now);
 }
+
+#[test]
+fn a_quiet_turn_after_a_long_one_may_start_more() {
+    let t0 = Instant::now();
+    let mut pool: Pool<u32> = Pool::default();
+    assert_eq!(pool.quiet_budget(t0), QUIET_A_TURN);
+    // A short turn: the least.
+    assert_eq!(pool.quiet_budget(t0), QUIET_A_TURN);
+    // Five milliseconds: five times the rate.
+    let t1 = t0 + Duration::from_millis(5);
+    assert_eq!(pool.quiet_budget(t1), 5 * QUIET_PER_MS as usize);
+    // Never more than the bound, however long.
+    assert_eq!(pool.quiet_budget(t1 + Duration::from_secs(1)), QUIET_MOST);
+}

@@ -64,7 +64,7 @@ impl GameProcesses {
     /// most a turn, none while a launch burst is being answered.
     pub fn refill_warm(&mut self, now: Instant) {
         let (quiet, most) = match self.burst.refills(now) {
-            Refills::Now => (true, crate::prespawn::QUIET_A_TURN),
+            Refills::Now => (true, self.warm.quiet_budget(now)),
             Refills::Paced => (false, crate::prespawn::REFILL_CATCH_UP as usize),
             Refills::HeldUntil(_) => return,
         };
