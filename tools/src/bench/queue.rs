@@ -94,6 +94,16 @@ enum Step {
     Retired,
 }
 
+impl Step {
+    /// Matched and not yet back to idle: the run waits for it.
+    fn unfinished(self) -> bool {
+        matches!(
+            self,
+            Step::Matched | Step::Playing | Step::Leaving | Step::Reporting
+        )
+    }
+}
+
 #[derive(Debug)]
 struct Player {
     id: ClientId,
@@ -360,13 +370,32 @@ impl Run {
         }
     }
 
+    /// The players a timed-out run still waits for, by step, so that a
+    /// hang says where it is (a rating never shown, a game never over).
+    fn unfinished(&self) -> String {
+        let mut counts: Vec<(Step, usize)> = Vec::new();
+        for pl in self.players.iter().filter(|p| p.step.unfinished()) {
+            match counts.iter_mut().find(|(s, _)| *s == pl.step) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((pl.step, 1)),
+            }
+        }
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(step, n)| format!("{n} {step:?}"))
+            .collect();
+        let names: Vec<&str> = self
+            .players
+            .iter()
+            .filter(|p| p.step.unfinished())
+            .take(3)
+            .map(|p| p.name.as_str())
+            .collect();
+        format!("{} ({}...)", parts.join(", "), names.join(", "))
+    }
+
     fn busy(&self) -> bool {
-        self.players.iter().any(|p| {
-            matches!(
-                p.step,
-                Step::Matched | Step::Playing | Step::Leaving | Step::Reporting
-            )
-        })
+        self.players.iter().any(|p| p.step.unfinished())
     }
 
     /// Ratings the players hold now.
@@ -564,7 +593,10 @@ pub fn run(target: &Target, o: &QueueOptions) -> io::Result<Report> {
             break;
         }
         let Some(left) = target.left() else {
-            r.fail("the run timed out (--timeout) with games in progress");
+            r.fail(format!(
+                "the run timed out (--timeout) with games in progress: {}",
+                run.unfinished()
+            ));
             break;
         };
         let wait = if now < end && gap_ns > 0 {
