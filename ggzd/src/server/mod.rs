@@ -414,6 +414,18 @@ impl Server {
 
     /// Hands what game servers did to the zone; the zone's reactions may
     /// produce more events (e.g. a failed send), handled in the same turn.
+    /// Before a seat request of a player at table `serial`: what its game
+    /// server sent before that request is handled first, whatever order
+    /// the readiness events come in (`Zone::place_serial`).
+    pub(super) fn catch_up_table(&mut self, serial: crate::zone::TableSerial, now: Instant) {
+        if let Some(token) = self.io.games.catch_up(serial)
+            && !self.io.tables_to_read.contains(&token)
+        {
+            self.io.tables_to_read.push(token);
+        }
+        self.deliver_table_events(now);
+    }
+
     fn deliver_table_events(&mut self, now: Instant) {
         loop {
             let events = std::mem::take(&mut self.io.games.events);

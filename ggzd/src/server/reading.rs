@@ -141,6 +141,12 @@ impl Server {
             };
             pos += progress.consumed;
             let ended = matches!(progress.event, Some(Event::SessionEnd));
+            if let Some(Event::Element(element)) = &progress.event
+                && matches!(element.name.as_str(), "LEAVE" | "RESEAT")
+                && let Some(serial) = self.zone.place_serial(id)
+            {
+                self.catch_up_table(serial, now);
+            }
             match progress.event {
                 Some(event) => self.zone.on_event(id, event, now, &mut self.io),
                 None if progress.consumed == 0 => break,

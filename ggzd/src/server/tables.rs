@@ -26,6 +26,9 @@ use crate::zone::{SpawnSpec, TableEvent, TableSerial};
 
 /// Tokens of control sockets start here, far above connection tokens.
 pub const TABLE_BASE: usize = usize::MAX / 2;
+/// Read budgets spent by one [`GameProcesses::catch_up`]: a game server
+/// that keeps writing cannot hold a player's request back for long.
+const CATCH_UP_READS: usize = 4;
 /// How long a stopped game server gets between SIGINT and SIGKILL.
 pub const KILL_GRACE: Duration = Duration::from_secs(2);
 /// After SIGKILL, how often the table's processes are looked for again
@@ -263,6 +266,21 @@ impl GameProcesses {
             self.flush(serial);
         }
         if readable { self.read(serial) } else { false }
+    }
+
+    /// Reads, outside of a readiness event, what the game server of
+    /// `serial` has sent so far, a few budgets at most. Returns its token
+    /// when more is left, to be read in the next turn (it may get no new
+    /// readiness event for what is already there).
+    pub fn catch_up(&mut self, serial: TableSerial) -> Option<Token> {
+        for _ in 0..CATCH_UP_READS {
+            if !self.read(serial) {
+                return None;
+            }
+        }
+        self.by_serial
+            .get(&serial)
+            .map(|index| Token(TABLE_BASE + index))
     }
 
     /// Reads what the game server sent. Messages come before any failure
@@ -597,4 +615,59 @@ fn rlimits(
         limits.cpu_seconds.map(|v| (libc::RLIMIT_CPU, v)),
         limits.open_files.map(|v| (libc::RLIMIT_NOFILE, v)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ggzdmod::wire::{GameState, ToServer};
+
+    /// A table slot whose "game server" is the test, at the other end.
+    fn one_table(serial: TableSerial) -> (GameProcesses, OwnedFd) {
+        let (ours, theirs) = control_socketpair().unwrap();
+        let channel = ServerChannel::new(ours, ggzdmod::LaunchLayout::Legacy).unwrap();
+        let mut games = GameProcesses::default();
+        games.slots.push(Some(GameProcess {
+            serial,
+            channel,
+            pid: Pid::from_raw(0),
+            // Nothing to stop when the test drops it.
+            reaped: true,
+            unanswered: true,
+        }));
+        games.by_serial.insert(serial, 0);
+        (games, theirs)
+    }
+
+    fn game_server_sends(fd: &OwnedFd, msg: &ToServer) {
+        let mut bytes = Vec::new();
+        msg.encode(&mut bytes).unwrap();
+        let sent =
+            nix::sys::socket::send(fd.as_raw_fd(), &bytes, nix::sys::socket::MsgFlags::empty());
+        assert_eq!(sent.unwrap(), bytes.len());
+    }
+
+    #[test]
+    fn a_catch_up_reads_what_the_game_server_already_sent() {
+        let (mut games, game_server) = one_table(7);
+        game_server_sends(&game_server, &ToServer::State(GameState::Playing));
+        game_server_sends(&game_server, &ToServer::Report(Vec::new()));
+        // Everything there is read, with no readiness event: nothing left.
+        assert_eq!(games.catch_up(7), None);
+        let got: Vec<String> = games
+            .events
+            .iter()
+            .map(|(serial, e)| format!("{serial} {e:?}"))
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("7 Message(State(Playing))"), "{got:?}");
+        assert!(got[1].starts_with("7 Message(Report("), "{got:?}");
+        // The first answer also ends the launch burst.
+        assert_eq!(
+            games.burst.refills(Instant::now()),
+            crate::prespawn::Refills::Now
+        );
+        // An unknown table: nothing to read.
+        assert_eq!(games.catch_up(8), None);
+    }
 }

@@ -144,6 +144,17 @@ impl Zone {
         self.table_index.get(&serial).copied()
     }
 
+    /// The game server of the table where `conn` sits or watches. Its
+    /// messages already sent must be handled before this player's LEAVE or
+    /// RESEAT (docs/client-server.md §11.7): it reports a game before it
+    /// tells the players the game is over, so a player who leaves on that
+    /// news finds the result counted.
+    pub fn place_serial(&self, conn: ConnId) -> Option<TableSerial> {
+        let player = self.player(conn)?;
+        let table = self.table(player.room?, player.place?.table)?;
+        Some(table.serial)
+    }
+
     fn total_tables(&self) -> usize {
         self.table_index.len()
     }

@@ -436,3 +436,18 @@ fn a_forced_leave_holds_nothing() {
     assert_eq!(w.seat(1), (SeatKind::Open, None));
     assert!(w.grace_timers().is_empty());
 }
+
+#[test]
+fn the_table_to_catch_up_with_before_a_seat_request_is_the_players_own() {
+    let mut w = world();
+    let (ann, bob, serial) = w.playing();
+    assert_eq!(w.zone.place_serial(ann), Some(serial));
+    assert_eq!(w.zone.place_serial(bob), Some(serial));
+    // Someone in the room but at no table: nothing to catch up with.
+    let cy = w.guest_in("cy", 1);
+    assert_eq!(w.zone.place_serial(cy), None);
+    // After leaving the game that ended, neither is.
+    w.game(serial, ToServer::State(GameState::Waiting));
+    w.send(bob, "<LEAVE FORCE='false'/>");
+    assert_eq!(w.zone.place_serial(bob), None);
+}
