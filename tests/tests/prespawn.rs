@@ -43,6 +43,18 @@ fn server(tag: &str, prespawn: u32) -> (TestServer, TempDir) {
     (server, tmp)
 }
 
+/// `ggzd_game_server_starts_total`: started ahead, and at launch.
+fn starts(server: &TestServer) -> (f64, f64) {
+    let text = scrape(metrics_addr(server));
+    let of = |when: &str| {
+        sample(
+            &text,
+            &format!("ggzd_game_server_starts_total{{when=\"{when}\"}}"),
+        )
+    };
+    (of("ahead"), of("at_launch"))
+}
+
 /// ggzd's live children (game servers), zombies left out.
 fn children(pid: i32) -> HashSet<i32> {
     let mut out = HashSet::new();
@@ -143,15 +155,7 @@ fn a_match_is_served_by_a_warm_game_server_which_is_then_replaced() {
         .unwrap_or_else(|| panic!("no pid in {line}"));
     assert!(warm.contains(&pid), "{pid} not among {warm:?}");
     // The metrics tell a sysadmin the pool served it.
-    let text = scrape(metrics_addr(&server));
-    assert_eq!(
-        sample(&text, "ggzd_game_server_starts_total{when=\"ahead\"}"),
-        1.0
-    );
-    assert_eq!(
-        sample(&text, "ggzd_game_server_starts_total{when=\"at_launch\"}"),
-        0.0
-    );
+    assert_eq!(starts(&server), (1.0, 0.0));
 
     // The pool is refilled: one more started ahead, two waiting again
     // beside the one that plays.
@@ -269,13 +273,5 @@ fn without_prespawn_no_game_server_runs_before_a_table() {
     assert_eq!(request(&mut alice, "<MATCH QUEUE='ttt'/>", "match"), "ok");
     assert_eq!(request(&mut bob, "<MATCH QUEUE='ttt'/>", "match"), "ok");
     matched(&mut alice);
-    let text = scrape(metrics_addr(&server));
-    assert_eq!(
-        sample(&text, "ggzd_game_server_starts_total{when=\"at_launch\"}"),
-        1.0
-    );
-    assert_eq!(
-        sample(&text, "ggzd_game_server_starts_total{when=\"ahead\"}"),
-        0.0
-    );
+    assert_eq!(starts(&server), (0.0, 1.0));
 }
