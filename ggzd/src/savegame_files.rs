@@ -263,6 +263,15 @@ fn to_spares(log: &File, path: &Path, spare: &File, slot: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A prune that deleted `n` files and set none aside.
+    fn removed_only(removed: usize) -> Pruned {
+        Pruned {
+            removed,
+            spared: 0,
+            busy: 0,
+        }
+    }
+
     #[test]
     fn keeps_the_newest_and_the_young_and_the_protected() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
@@ -293,14 +302,7 @@ mod tests {
         }
         std::fs::write(dir.join("sub/inner"), "x").expect("write");
         let done = prune(&dir, 1, 0, &["gamedata/x/s1".to_string()]);
-        assert_eq!(
-            done,
-            Pruned {
-                removed: 1,
-                spared: 0,
-                busy: 0
-            }
-        );
+        assert_eq!(done, removed_only(1));
         assert!(dir.join("s1").exists() && dir.join("s3").exists());
         assert!(!dir.join("s2").exists());
         assert!(dir.join("sub/inner").exists());
@@ -420,14 +422,7 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere.0, d.0.join(SPARE_DIR)).expect("symlink");
         d.files(&["events.old001", "events.new002"]);
         let done = prune(&d.0, 1, 0, &[]);
-        assert_eq!(
-            done,
-            Pruned {
-                removed: 1,
-                spared: 0,
-                busy: 0
-            }
-        );
+        assert_eq!(done, removed_only(1));
         assert!(elsewhere.names("").is_empty());
         assert_eq!(d.names(""), vec![".spare", "events.new002"]);
     }

@@ -416,7 +416,7 @@ impl Server {
     /// produce more events (e.g. a failed send), handled in the same turn.
     /// Before a seat request of a player at table `serial`: what its game
     /// server sent before that request is handled first, whatever order
-    /// the readiness events come in (`Zone::place_serial`).
+    /// the readiness events come in (`Zone::table_to_catch_up`).
     pub(super) fn catch_up_table(&mut self, serial: crate::zone::TableSerial, now: Instant) {
         if let Some(token) = self.io.games.catch_up(serial)
             && !self.io.tables_to_read.contains(&token)

@@ -141,9 +141,10 @@ impl Server {
             };
             pos += progress.consumed;
             let ended = matches!(progress.event, Some(Event::SessionEnd));
-            if let Some(Event::Element(element)) = &progress.event
-                && matches!(element.name.as_str(), "LEAVE" | "RESEAT")
-                && let Some(serial) = self.zone.place_serial(id)
+            if let Some(serial) = progress
+                .event
+                .as_ref()
+                .and_then(|event| self.zone.table_to_catch_up(id, event))
             {
                 self.catch_up_table(serial, now);
             }

@@ -144,11 +144,26 @@ impl Zone {
         self.table_index.get(&serial).copied()
     }
 
-    /// The game server of the table where `conn` sits or watches. Its
-    /// messages already sent must be handled before this player's LEAVE or
-    /// RESEAT (docs/client-server.md §11.7): it reports a game before it
-    /// tells the players the game is over, so a player who leaves on that
-    /// news finds the result counted.
+    /// The table whose game server's messages already sent must be handled
+    /// before `event` from `conn`: a LEAVE or RESEAT of a player at a table
+    /// (docs/client-server.md §11.7). The game server reports a game
+    /// before it tells the players the game is over, so a player who
+    /// leaves on that news finds the result counted.
+    pub fn table_to_catch_up(
+        &self,
+        conn: ConnId,
+        event: &crate::proto::decoder::Event,
+    ) -> Option<TableSerial> {
+        let crate::proto::decoder::Event::Element(element) = event else {
+            return None;
+        };
+        if !matches!(element.name.as_str(), "LEAVE" | "RESEAT") {
+            return None;
+        }
+        self.place_serial(conn)
+    }
+
+    /// The game server of the table where `conn` sits or watches.
     pub fn place_serial(&self, conn: ConnId) -> Option<TableSerial> {
         let player = self.player(conn)?;
         let table = self.table(player.room?, player.place?.table)?;

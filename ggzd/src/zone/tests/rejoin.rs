@@ -443,6 +443,14 @@ fn the_table_to_catch_up_with_before_a_seat_request_is_the_players_own() {
     let (ann, bob, serial) = w.playing();
     assert_eq!(w.zone.place_serial(ann), Some(serial));
     assert_eq!(w.zone.place_serial(bob), Some(serial));
+    // Only a seat request waits for the table; a chat line does not.
+    let element = |name: &str| {
+        crate::proto::decoder::Event::Element(crate::proto::element::Element::new(name))
+    };
+    let (leave, reseat, chat) = (element("LEAVE"), element("RESEAT"), element("CHAT"));
+    assert_eq!(w.zone.table_to_catch_up(bob, &leave), Some(serial));
+    assert_eq!(w.zone.table_to_catch_up(bob, &reseat), Some(serial));
+    assert_eq!(w.zone.table_to_catch_up(bob, &chat), None);
     // Someone in the room but at no table: nothing to catch up with.
     let cy = w.guest_in("cy", 1);
     assert_eq!(w.zone.place_serial(cy), None);
